@@ -1,0 +1,49 @@
+// Module boundaries: the project graph is a star around the contracts in core-constraints.
+//   kind:contract      core-constraints: depends on nothing of ours
+//   kind:service       naming, resource-manager, cleanup: the contracts only
+//   kind:backend-kit   code several backends share (the Docker-API client): the contracts only
+//   kind:backend       one library per runtime: the contracts and backend kits, never another backend
+//   kind:composition   engine: the contracts and services; backends reach it only by injection
+//   kind:app           cli, api: anything but another app
+// Only projects tagged runtime:docker-api may import a container client.
+const nx = require('@nx/eslint-plugin');
+
+const containerClients = ['dockerode', 'docker-modem'];
+
+module.exports = [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/*.cjs', '**/*.mjs', '**/*.js'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          banTransitiveDependencies: true,
+          checkDynamicDependenciesExceptions: [],
+          depConstraints: [
+            { sourceTag: 'kind:contract', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'kind:service', onlyDependOnLibsWithTags: ['kind:contract'] },
+            { sourceTag: 'kind:backend-kit', onlyDependOnLibsWithTags: ['kind:contract'] },
+            { sourceTag: 'kind:backend', onlyDependOnLibsWithTags: ['kind:contract', 'kind:backend-kit'] },
+            { sourceTag: 'kind:composition', onlyDependOnLibsWithTags: ['kind:contract', 'kind:service'] },
+            {
+              sourceTag: 'kind:app',
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition'],
+            },
+            { sourceTag: 'kind:contract', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:service', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:composition', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:app', bannedExternalImports: containerClients },
+            { sourceTag: 'runtime:none', bannedExternalImports: containerClients },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': 'off',
+    },
+  },
+];

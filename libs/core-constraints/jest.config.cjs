@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'core-constraints',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

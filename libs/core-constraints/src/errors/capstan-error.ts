@@ -1,0 +1,78 @@
+/**
+ * The one error family for all of Capstan. Every error a user can cause carries a stable `code` to branch on
+ * (and for the api app to map to an HTTP status), the `path` into the task or config file where the bad value
+ * sits (dotted, e.g. `requirements.memory`), and a message that states the value, the limit and the fix.
+ */
+export const ErrorCode = {
+  /** A task or config file could not be read or parsed as YAML/JSON. */
+  FileUnreadable: 'file.unreadable',
+  FileSyntax: 'file.syntax',
+  /** A value has the wrong shape or type. */
+  InvalidValue: 'value.invalid',
+  /** A key that is not allowed where it stands (closed sections such as `requirements`). */
+  UnknownKey: 'value.unknown_key',
+  /** A size string or number that cannot be read as bytes. */
+  InvalidSize: 'size.invalid',
+  /** A disk specification that cannot be read, or a duplicate/relative mount point. */
+  InvalidDisk: 'disk.invalid',
+  /** A container URI that cannot be parsed, or none of the candidates is usable on the backend. */
+  InvalidContainer: 'container.invalid',
+  NoUsableContainer: 'container.none_usable',
+  /** A request above what the backend can give a single task (under the `deny` limit behaviour). */
+  ExceedsCapacity: 'resource.exceeds_capacity',
+  /** `max_cpu` / `max_memory` below the request. */
+  LimitBelowRequest: 'resource.limit_below_request',
+  /** A GPU or FPGA was required and the backend has none. */
+  AcceleratorUnavailable: 'resource.accelerator_unavailable',
+  /** The resource manager will never admit the task (larger than the per-task maximum). */
+  AdmissionImpossible: 'admission.impossible',
+  /** The wait for resources was aborted. */
+  AdmissionAborted: 'admission.aborted',
+  /** Backend registry: an unknown name, or a name registered twice. */
+  UnknownBackend: 'backend.unknown',
+  DuplicateBackend: 'backend.duplicate',
+  /** The backend failed in a way that is not the task's fault. */
+  BackendFailure: 'backend.failure',
+  /** Configuration (file, environment, flags). */
+  InvalidConfig: 'config.invalid',
+  /** The run was canceled by the user. */
+  Canceled: 'run.canceled',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface CapstanErrorOptions {
+  /** Dotted path into the task or config document, or null when the error is not about one value. */
+  path?: string | null;
+  cause?: unknown;
+  /** Machine-readable extras (the value, the limit) for callers that want more than the message. */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+export class CapstanError extends Error {
+  override readonly name = 'CapstanError';
+  readonly code: ErrorCode;
+  readonly path: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: CapstanErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.path = options.path ?? null;
+    this.details = options.details ?? {};
+  }
+
+  /** The same error with its path placed under `prefix` (`memory` under `requirements` -> `requirements.memory`). */
+  under(prefix: string): CapstanError {
+    const path = this.path === null || this.path === '' ? prefix : `${prefix}.${this.path}`;
+    return new CapstanError(this.code, this.message, { path, cause: this.cause, details: this.details });
+  }
+
+  toJSON(): { code: ErrorCode; message: string; path: string | null } {
+    return { code: this.code, message: this.message, path: this.path };
+  }
+}
+
+export function isCapstanError(value: unknown): value is CapstanError {
+  return value instanceof CapstanError;
+}

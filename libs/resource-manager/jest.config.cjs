@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'resource-manager',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point of this workspace (a benchmark, a tool) without a build step:
+// esbuild bundles it with the workspace's path aliases into tmp/, then node runs the bundle.
+//   node tools/run-ts.mjs tools/benchmarks/resource-manager.bench.ts [args...]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '..', '..');
+const [entry, ...args] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: node tools/run-ts.mjs ENTRY.ts [args...]');
+  process.exit(2);
+}
+const outfile = join(root, 'tmp', 'run-ts', `${basename(entry, '.ts')}.cjs`);
+await build({
+  entryPoints: [resolve(entry)],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile,
+  sourcemap: 'inline',
+  tsconfig: join(root, 'tsconfig.base.json'),
+  packages: 'external',
+  logLevel: 'warning',
+});
+const result = spawnSync(process.execPath, ['--enable-source-maps', ...(process.env.NODE_RUN_FLAGS?.split(' ').filter(Boolean) ?? []), outfile, ...args], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);
