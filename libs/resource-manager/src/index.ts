@@ -1,0 +1,4 @@
+export { ResourceLedger } from './resource-ledger';
+export { defaultBackfillDepth, type ResourceLedgerOptions } from './ledger-options';
+export { registerResourceManager } from './register-resource-manager';
+export { formatBytes } from './format-bytes';

@@ -35,6 +35,8 @@ export const ErrorCode = {
   BackendFailure: 'backend.failure',
   /** Configuration (file, environment, flags). */
   InvalidConfig: 'config.invalid',
+  /** A command line that cannot be understood (unknown flag, missing argument). */
+  Usage: 'usage.invalid',
   /** The run was canceled by the user. */
   Canceled: 'run.canceled',
 } as const;

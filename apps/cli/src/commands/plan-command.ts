@@ -1,0 +1,133 @@
+import { CapstanError, type Constraints, ErrorCode, formatBytes, LIMIT_BEHAVIORS, type LimitBehavior, loadTaskFile } from '@capstan/core-constraints';
+import { parseArgs } from 'node:util';
+import { createEngine } from '../composition/create-engine';
+import { ExitCode, exitCodeFor } from '../output/exit-codes';
+import { errorReport, formatErrorForHumans } from '../output/report-error';
+
+export const PLAN_USAGE = `Usage: capstan plan <task-file> [options]
+
+Resolves a task on a backend without running it and prints what would run.
+
+Options:
+  --backend NAME                  backend to plan for (default: local)
+  --json                          print one JSON object on stdout
+  --default-container URI         what "*" (any container) means
+  --cpu-limit-behavior B          deny | try_with_max (default: deny)
+  --memory-limit-behavior B       deny | try_with_max (default: deny)
+  --gpu-limit-behavior B          deny | try_with_max (default: deny)
+  -h, --help                      show this help`;
+
+export interface CommandIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** The `--json` shape of a plan: a stable contract for scripts. */
+export interface PlanJson {
+  readonly task: string;
+  readonly backend: string;
+  readonly constraints: {
+    readonly containers: ReadonlyArray<{ readonly kind: string; readonly reference: string }>;
+    readonly cpu: number;
+    readonly memory: number;
+    readonly cpuLimit: number | null;
+    readonly memoryLimit: number | null;
+    readonly gpu: number;
+    readonly fpga: number;
+    readonly disks: Readonly<Record<string, number>>;
+  };
+  readonly warnings: readonly string[];
+}
+
+export async function planCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const json = argv.includes('--json');
+  let file: string | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string', default: 'local' },
+        json: { type: 'boolean', default: false },
+        'default-container': { type: 'string' },
+        'cpu-limit-behavior': { type: 'string' },
+        'memory-limit-behavior': { type: 'string' },
+        'gpu-limit-behavior': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      io.stdout(`${PLAN_USAGE}\n`);
+      return ExitCode.Ok;
+    }
+    if (positionals.length !== 1) throw usage(`plan takes exactly one task file, got ${positionals.length}`);
+    file = positionals[0] as string;
+    const engine = await createEngine({
+      backend: values.backend,
+      ...(values['default-container'] === undefined ? {} : { defaultContainer: values['default-container'] }),
+      ...limitBehavior('cpuLimitBehavior', values['cpu-limit-behavior']),
+      ...limitBehavior('memoryLimitBehavior', values['memory-limit-behavior']),
+      ...limitBehavior('gpuLimitBehavior', values['gpu-limit-behavior']),
+    });
+    const task = await loadTaskFile(file);
+    const plan = await engine.plan(task);
+    const report = planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings);
+    io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
+    return ExitCode.Ok;
+  } catch (error) {
+    const failure = isParseArgsError(error) ? usage((error as Error).message) : error;
+    if (json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
+    else io.stderr(`${formatErrorForHumans(failure, file)}\n`);
+    return exitCodeFor(failure);
+  }
+}
+
+export function planJson(task: string, backend: string, constraints: Constraints, warnings: readonly string[]): PlanJson {
+  return {
+    task,
+    backend,
+    constraints: {
+      containers: constraints.containers.map(({ kind, reference }) => ({ kind, reference })),
+      cpu: constraints.cpu,
+      memory: constraints.memory,
+      cpuLimit: constraints.cpuLimit,
+      memoryLimit: constraints.memoryLimit,
+      gpu: constraints.gpu,
+      fpga: constraints.fpga,
+      disks: constraints.disks,
+    },
+    warnings,
+  };
+}
+
+function formatPlan(plan: PlanJson): string {
+  const c = plan.constraints;
+  const limit = (value: string | null): string => (value === null ? 'no limit' : `limit ${value}`);
+  const lines = [
+    `Task "${plan.task}" on the ${plan.backend} backend would run with:`,
+    `  container  ${c.containers.map((image) => `${image.reference} (${image.kind})`).join(', then ')}`,
+    `  cpu        ${c.cpu} (${limit(c.cpuLimit === null ? null : String(c.cpuLimit))})`,
+    `  memory     ${formatBytes(c.memory)} (${limit(c.memoryLimit === null ? null : formatBytes(c.memoryLimit))})`,
+    `  gpu        ${c.gpu}`,
+    `  fpga       ${c.fpga}`,
+    `  disks      ${Object.entries(c.disks).map(([mount, bytes]) => `${mount === '/' ? 'task root' : mount} ${formatBytes(bytes)}`).join(', ')}`,
+  ];
+  for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function limitBehavior(key: string, value: string | undefined): Record<string, LimitBehavior> {
+  if (value === undefined) return {};
+  if (!(LIMIT_BEHAVIORS as readonly string[]).includes(value)) {
+    throw usage(`"${value}" is not a limit behavior; use one of ${LIMIT_BEHAVIORS.join(', ')}`);
+  }
+  return { [key]: value as LimitBehavior };
+}
+
+function usage(message: string): CapstanError {
+  return new CapstanError(ErrorCode.Usage, `${message}\n\n${PLAN_USAGE}`);
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof TypeError && typeof (error as NodeJS.ErrnoException).code === 'string' && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
+}

@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = resolve(__dirname, '..', '..', '..');
+const cli = join(root, 'tmp', 'cli-under-test', 'capstan.cjs');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function capstan(...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('capstan plan (the built CLI, as a user runs it)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await run(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/cli/src/bin.ts', 'tmp/cli-under-test/capstan.cjs'], { cwd: root });
+  }, 60_000);
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'capstan-cli-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function taskFile(body: object): Promise<string> {
+    const file = join(dir, 'task.json');
+    await writeFile(file, JSON.stringify(body));
+    return file;
+  }
+
+  it('prints exactly one JSON object with the resolved constraints for the example task', async () => {
+    const result = await capstan('plan', 'examples/hello.yaml', '--json');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      task: 'hello',
+      backend: 'local',
+      constraints: {
+        containers: [{ kind: 'docker', reference: 'capstan-test/busybox:1' }],
+        cpu: 1,
+        memory: 256 * 1024 ** 2,
+        cpuLimit: null,
+        memoryLimit: null,
+        gpu: 0,
+        fpga: 0,
+        disks: { '/': 1024 ** 3 },
+      },
+      warnings: [expect.stringContaining('runs the command on the host')],
+    });
+  });
+
+  it('plans every example task', async () => {
+    for (const example of ['examples/hello.yaml', 'examples/align-reads.yaml', 'examples/anywhere.json']) {
+      const result = await capstan('plan', example, '--json');
+      expect({ example, code: result.code }).toEqual({ example, code: 0 });
+    }
+  });
+
+  it('prints a readable plan without --json', async () => {
+    const result = await capstan('plan', 'examples/align-reads.yaml');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Task "align-reads" on the local backend would run with:');
+    expect(result.stdout).toMatch(/memory\s+5\.8 GiB \(limit 8 GiB\)/);
+    expect(result.stdout).toContain('/mnt/scratch 50 GiB');
+  });
+
+  it('refuses a task larger than the host under deny, naming the value, the limit and the fix', async () => {
+    const cpus = availableParallelism();
+    const result = await capstan('plan', await taskFile({ name: 'big', command: 'true', requirements: { cpu: cpus + 1 } }), '--json');
+    expect(result.code).toBe(69);
+    const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; path: string } };
+    expect(error.code).toBe('resource.exceeds_capacity');
+    expect(error.path).toBe('requirements.cpu');
+    expect(error.message).toContain(`${cpus + 1} CPUs`);
+    expect(error.message).toContain(`at most ${cpus} CPU`);
+    expect(error.message).toContain('try_with_max');
+  });
+
+  it('clamps under try_with_max and says what it clamped', async () => {
+    const file = await taskFile({ name: 'big', command: 'true', requirements: { memory: '100 TiB' } });
+    const result = await capstan('plan', file, '--json', '--memory-limit-behavior', 'try_with_max');
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { constraints: { memory: number }; warnings: string[] };
+    expect(plan.constraints.memory).toBe(totalmem());
+    expect(plan.warnings[0]).toContain('requirements.memory: clamped from 100 TiB');
+  });
+
+  it('reports an invalid value with its path and exit code 65', async () => {
+    const result = await capstan('plan', await taskFile({ name: 'x', command: 'true', requirements: { memory: '2 GiBs' } }), '--json');
+    expect(result.code).toBe(65);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: { code: 'size.invalid', path: 'requirements.memory', message: expect.stringContaining('"2 GiBs"') },
+    });
+  });
+
+  it('suggests the key meant by a typo in requirements', async () => {
+    const result = await capstan('plan', await taskFile({ name: 'x', command: 'true', requirements: { memroy: '2 GiB' } }));
+    expect(result.code).toBe(65);
+    expect(result.stderr).toContain('requirements.memroy: unknown key "memroy"; did you mean "memory"?');
+  });
+
+  it('replaces "*" with the default container when one is given', async () => {
+    const result = await capstan('plan', 'examples/anywhere.json', '--json', '--default-container', 'docker://debian:12');
+    expect(JSON.parse(result.stdout).constraints.containers).toEqual([{ kind: 'docker', reference: 'debian:12' }]);
+  });
+
+  it('exits 66 for a missing task file and 64 for usage errors and unknown backends', async () => {
+    expect((await capstan('plan', join(dir, 'absent.yaml'), '--json')).code).toBe(66);
+    expect((await capstan('plan', 'examples/hello.yaml', '--no-such-flag')).code).toBe(64);
+    expect((await capstan('plan', 'examples/hello.yaml', '--cpu-limit-behavior', 'maybe')).code).toBe(64);
+    const unknown = await capstan('plan', 'examples/hello.yaml', '--backend', 'kubernetes', '--json');
+    expect(unknown.code).toBe(64);
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'backend.unknown', path: 'backend' });
+    expect(JSON.parse(unknown.stdout).error.message).toContain('known backends: local');
+    expect((await capstan('frobnicate')).code).toBe(64);
+  });
+});

@@ -1,0 +1,100 @@
+import type { InjectionToken } from 'tsyringe';
+import { type ContainerKind } from '../containers/container-source';
+import { type BackendCapacity, type Constraints } from '../constraints/constraints';
+import { type InputType } from '../task/task';
+
+/**
+ * What a backend can enforce. The engine asks these, never a backend's name, to decide whether a task's needs can be
+ * met, warned about, or refused.
+ */
+export interface BackendCapabilities {
+  readonly containerKinds: readonly ContainerKind[];
+  /** False for backends that run the command on the host: they accept a task's container but do not use it. */
+  readonly runsContainers: boolean;
+  readonly enforcesMemoryLimit: boolean;
+  readonly enforcesCpuLimit: boolean;
+  readonly gpus: boolean;
+  readonly readOnlyInputs: boolean;
+  readonly networkIsolation: boolean;
+  readonly runsAsInvokingUser: boolean;
+  readonly enforcesDiskSize: boolean;
+  /** The backend's cluster schedules for itself: the resource manager runs in unlimited mode. */
+  readonly schedulesItself: boolean;
+}
+
+export interface BackendProbe {
+  readonly available: boolean;
+  /** e.g. "Docker Engine 20.10.24, API 1.41". */
+  readonly version?: string;
+  /** What is missing or broken, each with how to fix it. Empty when available. */
+  readonly problems: readonly string[];
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** The files of one attempt, `attempts/<n>/` under the task's folder, all host paths. */
+export interface AttemptPaths {
+  readonly root: string;
+  readonly commandFile: string;
+  readonly workDir: string;
+  readonly stdoutFile: string;
+  readonly stderrFile: string;
+}
+
+export interface ExecutionInput {
+  readonly hostPath: string;
+  readonly guestPath: string;
+  readonly type: InputType;
+}
+
+export interface ExecutionRequest {
+  readonly runId: string;
+  readonly taskName: string;
+  /** Unique per attempt; the container or job name. */
+  readonly attemptName: string;
+  readonly attempt: number;
+  readonly shell: string;
+  readonly paths: AttemptPaths;
+  readonly inputs: readonly ExecutionInput[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly constraints: Constraints;
+  /** Labels every resource the backend creates for this attempt carries. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Ends the attempt with reason `timeout` after this many milliseconds; undefined for none. */
+  readonly timeoutMs?: number;
+}
+
+/** Why an attempt ended. `exited` covers every normal exit, successful or not; the others are typed causes. */
+export type EndReason = 'exited' | 'oom' | 'timeout' | 'canceled' | 'preempted' | 'lost' | 'error';
+
+export interface ExecutionResult {
+  /** Null when the process never produced one (killed before start, lost). */
+  readonly exitCode: number | null;
+  readonly endReason: EndReason;
+  /** Why, for anything but a plain exit. */
+  readonly message?: string;
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+}
+
+/** What a backend reports while it works; the engine adds the task name and forwards them. */
+export type BackendEvent =
+  | { readonly type: 'pulling'; readonly image: string; readonly bytesDone: number; readonly bytesTotal: number | null }
+  | { readonly type: 'pulled'; readonly image: string; readonly ms: number }
+  | { readonly type: 'started'; readonly id: string }
+  | { readonly type: 'log'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
+  | { readonly type: 'warning'; readonly message: string };
+
+export interface Backend {
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  probe(signal?: AbortSignal): Promise<BackendProbe>;
+  capacity(signal?: AbortSignal): Promise<BackendCapacity>;
+  /**
+   * Runs one attempt to its end. The signal aborts it: the backend stops the work (gracefully, then forcibly),
+   * removes what it created, and resolves with end reason `canceled`. It rejects only for failures of its own.
+   */
+  execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult>;
+}
+
+/** Every backend registers under this one token; several implementations live under it side by side. */
+export const Backend: InjectionToken<Backend> = Symbol.for('capstan.Backend');

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { capstanParser, joinPath, parseWithSchema } from './zod-bridge';
+
+function capstanErrorOf(run: () => unknown): CapstanError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CapstanError) return error;
+    throw error;
+  }
+  throw new Error('expected a CapstanError, but nothing was thrown');
+}
+
+describe('joinPath', () => {
+  it.each<[ReadonlyArray<string | number | null | undefined>, string | null]>([
+    [[], null],
+    [[null], null],
+    [[undefined, ''], null],
+    [['requirements'], 'requirements'],
+    [['requirements', 'disks', 1], 'requirements.disks.1'],
+    [[null, 'memory'], 'memory'],
+    [['inputs', 0, 'path'], 'inputs.0.path'],
+    [['a', '', null, undefined, 'b'], 'a.b'],
+    [[0], '0'],
+  ])('%j -> %j', (parts, expected) => {
+    expect(joinPath(...parts)).toBe(expected);
+  });
+});
+
+describe('parseWithSchema', () => {
+  it('returns the parsed value', () => {
+    expect(parseWithSchema(z.number().int(), 3, 'cpu')).toBe(3);
+    expect(parseWithSchema(z.string().transform((s) => s.length), 'abc', null)).toBe(3);
+  });
+
+  it.each<[string, z.ZodType<unknown>, unknown, string | null, string | null, RegExp]>([
+    ['a wrong type', z.number(), 'two', 'requirements.cpu', 'requirements.cpu', /^"two" is not a number$/],
+    ['a missing value', z.string(), undefined, 'name', 'name', /^a value is required here \(string\)$/],
+    ['a value too small', z.number().positive(), 0, 'cpu', 'cpu', /^0 is below the minimum of 0$/],
+    ['a string too short', z.string().min(1), '', 'name', 'name', /^"" is below the minimum of 1 characters$/],
+    ['a value too big', z.string().max(2), 'abc', 'name', 'name', /^"abc" is above the maximum of 2$/],
+    ['a value not in an enum', z.enum(['file', 'directory']), 'link', 'type', 'type', /^"link" is not one of "file", "directory"$/],
+    ['a bad format', z.email(), 'someone', 'x', 'x', /^"someone" is not a valid email$/],
+    ['a nested value', z.object({ a: z.array(z.number()) }), { a: [1, 'x'] }, 'root', 'root.a.1', /^"x" is not a number$/],
+    ['an unknown key', z.strictObject({ a: z.number() }), { a: 1, b: 2 }, 'inputs.0', 'inputs.0', /^unknown key "b"$/],
+    ['a bad record key', z.record(z.string().regex(/^[A-Z]+$/, 'upper-case letters only'), z.string()), { ab: 'x' }, 'env', 'env.ab', /^"ab" is not a valid key: upper-case letters only$/],
+    ['a failed refinement', z.string().refine((s) => s !== 'x', 'must not be x'), 'x', 'c', 'c', /must not be x/],
+    ['a failure with no root', z.number(), null, null, null, /^null is not a number$/],
+  ])('turns %s into value.invalid at its path', (_label, schema, value, root, path, message) => {
+    const error = capstanErrorOf(() => parseWithSchema(schema, value, root));
+    expect(error.code).toBe('value.invalid');
+    expect(error.path).toBe(path);
+    expect(error.message).toMatch(message);
+  });
+
+  it('keeps the input of a failing value in details', () => {
+    expect(capstanErrorOf(() => parseWithSchema(z.boolean(), 'yes', 'gpu')).details).toEqual({ value: 'yes' });
+  });
+});
+
+describe('capstanParser', () => {
+  const failing = capstanParser((value) => {
+    if (value === 'ok') return 1;
+    throw new CapstanError(ErrorCode.InvalidDisk, `bad ${String(value)}`, { path: value === 'deep' ? '2' : null });
+  });
+
+  it('returns what the parser returns', () => {
+    expect(parseWithSchema(failing, 'ok', 'disks')).toBe(1);
+  });
+
+  it('keeps the code and message of a CapstanError, with its path below the field', () => {
+    const error = capstanErrorOf(() => parseWithSchema(failing, 'deep', 'requirements.disks'));
+    expect(error.code).toBe('disk.invalid');
+    expect(error.message).toBe('bad deep');
+    expect(error.path).toBe('requirements.disks.2');
+  });
+
+  it('uses the field path when the CapstanError has none', () => {
+    const error = capstanErrorOf(() => parseWithSchema(z.object({ disks: failing }), { disks: 'x' }, 'requirements'));
+    expect(error.code).toBe('disk.invalid');
+    expect(error.path).toBe('requirements.disks');
+  });
+
+  it('lets other errors through', () => {
+    const broken = capstanParser(() => {
+      throw new TypeError('a bug');
+    });
+    expect(() => parseWithSchema(broken, 1, null)).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { describeValue } from '../units/size';
+
+/** Joins path segments the way Capstan reports them: `requirements.disks.1`. */
+export function joinPath(...parts: ReadonlyArray<string | number | null | undefined>): string | null {
+  const kept = parts.filter((part): part is string | number => part !== null && part !== undefined && part !== '');
+  return kept.length === 0 ? null : kept.join('.');
+}
+
+/**
+ * Wraps one of Capstan's own parsers (which throw CapstanError) as a zod schema, so that schemas can use them and
+ * the error keeps its code and its path below the field.
+ */
+export function capstanParser<T>(parse: (value: unknown) => T): z.ZodType<T> {
+  return z.unknown().transform((value, context) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      if (!(error instanceof CapstanError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message, params: { capstanCode: error.code, subPath: error.path } });
+      return z.NEVER;
+    }
+  }) as unknown as z.ZodType<T>;
+}
+
+/** Parses with a zod schema and turns the first issue into a CapstanError rooted at `path`. */
+export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, path: string | null): T {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  throw issueToError(result.error.issues[0], path);
+}
+
+function issueToError(issue: z.core.$ZodIssue | undefined, root: string | null): CapstanError {
+  if (issue === undefined) return new CapstanError(ErrorCode.InvalidValue, 'the value is invalid', { path: root });
+  const params = issue.code === 'custom' ? (issue.params as { capstanCode?: ErrorCode; subPath?: string | null } | undefined) : undefined;
+  const path = joinPath(root, ...issue.path.map(String), params?.subPath);
+  if (params?.capstanCode !== undefined) return new CapstanError(params.capstanCode, issue.message, { path });
+  return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue), { path, details: { value: issue.input } });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const shown = describeValue(issue.input);
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? `a value is required here (${issue.expected})` : `${shown} is not a ${issue.expected}`;
+    case 'too_small':
+      return `${shown} is below the minimum of ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'too_big':
+      return `${shown} is above the maximum of ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `${shown} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_format':
+      return `${shown} is not a valid ${issue.format}`;
+    case 'not_multiple_of':
+      return `${shown} is not a multiple of ${String(issue.divisor)}`;
+    case 'invalid_key':
+      return `${shown} is not a valid key: ${issue.issues[0]?.message ?? issue.message}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    default:
+      return `${shown} is invalid: ${issue.message}`;
+  }
+}

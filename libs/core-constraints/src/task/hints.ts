@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { readAliased } from '../schema/keys';
+import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
+import { parseSize } from '../units/size';
+
+/** An accelerator hint: a count, or a specification such as a model name. */
+export type AcceleratorHint = { readonly count: number } | { readonly spec: string };
+
+/**
+ * The `hints` section. Reserved hints are typed and checked (WDL: an engine that supports a reserved hint enforces its
+ * type); every other hint is kept as written in `other` and never fails a task.
+ */
+export interface Hints {
+  readonly maxCpu?: number;
+  /** Bytes. */
+  readonly maxMemory?: number;
+  readonly gpu?: AcceleratorHint;
+  readonly fpga?: AcceleratorHint;
+  /** A disk class for every mount (`"SSD"`), or one per mount point. */
+  readonly disks?: string | Readonly<Record<string, string>>;
+  readonly shortTask: boolean;
+  /** Retries allowed on preemption. */
+  readonly preemptible: number;
+  readonly localizationOptional: boolean;
+  readonly other: Readonly<Record<string, unknown>>;
+}
+
+const RESERVED = {
+  maxCpu: ['max_cpu', 'maxCpu'],
+  maxMemory: ['max_memory', 'maxMemory'],
+  gpu: ['gpu'],
+  fpga: ['fpga'],
+  disks: ['disks'],
+  shortTask: ['short_task'],
+  preemptible: ['preemptible'],
+  localizationOptional: ['localization_optional', 'localizationOptional'],
+} as const satisfies Record<Exclude<keyof Hints, 'other'>, readonly [string, ...string[]]>;
+
+const RESERVED_KEYS: ReadonlySet<string> = new Set(Object.values(RESERVED).flat());
+
+const accelerator: z.ZodType<AcceleratorHint> = z.union([
+  z.number().int().nonnegative().transform((count) => ({ count })),
+  z.string().min(1).transform((spec) => ({ spec })),
+]);
+
+export function parseHints(value: unknown, path: string | null = 'hints'): Hints {
+  const section = value ?? {};
+  if (typeof section !== 'object' || Array.isArray(section)) {
+    throw new CapstanError(ErrorCode.InvalidValue, 'hints must be a mapping of hint names to values', { path });
+  }
+  const entries = section as Record<string, unknown>;
+  const read = <T>(hint: keyof typeof RESERVED, schema: z.ZodType<T>): T | undefined => {
+    const found = readAliased(entries, RESERVED[hint], path);
+    return found === undefined ? undefined : parseWithSchema(schema, found.value, joinPath(path, found.key));
+  };
+  const other = Object.fromEntries(Object.entries(entries).filter(([key]) => !RESERVED_KEYS.has(key)));
+  const hints: Hints = {
+    maxCpu: read('maxCpu', z.number().positive().finite()),
+    maxMemory: read('maxMemory', capstanParser((v) => parseSize(v))),
+    gpu: read('gpu', accelerator),
+    fpga: read('fpga', accelerator),
+    disks: read('disks', z.union([z.string().min(1), z.record(z.string(), z.string())])),
+    shortTask: read('shortTask', z.boolean()) ?? false,
+    preemptible: read('preemptible', z.union([z.number().int().nonnegative(), z.boolean().transform(Number)])) ?? 0,
+    localizationOptional: read('localizationOptional', z.boolean()) ?? false,
+    other,
+  };
+  return Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)) as unknown as Hints;
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { type ContainerSource, parseContainerList } from '../containers/container-source';
+import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { assertKnownKeys, readAliased } from '../schema/keys';
+import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
+import { DEFAULT_DISKS, type DiskSpec, parseDisks } from '../units/disk';
+import { GIB, parseSize } from '../units/size';
+
+/** The `requirements` section with WDL 1.2 semantics, every attribute filled with the spec's default. */
+export interface Requirements {
+  /** Candidates in the order written; `"*"` (the default) is one candidate of kind `any`. */
+  readonly container: readonly ContainerSource[];
+  readonly cpu: number;
+  /** Bytes. */
+  readonly memory: number;
+  readonly gpu: boolean;
+  readonly fpga: boolean;
+  readonly disks: readonly DiskSpec[];
+  readonly maxRetries: number;
+  /** Exit codes that mean success, or `*` for any. */
+  readonly returnCodes: readonly number[] | '*';
+}
+
+/** Canonical key, then its aliases. */
+const ATTRIBUTES = {
+  container: ['container', 'docker'],
+  cpu: ['cpu'],
+  memory: ['memory'],
+  gpu: ['gpu'],
+  fpga: ['fpga'],
+  disks: ['disks'],
+  maxRetries: ['max_retries', 'maxRetries'],
+  returnCodes: ['return_codes', 'returnCodes'],
+} as const satisfies Record<keyof Requirements, readonly [string, ...string[]]>;
+
+export const REQUIREMENT_KEYS: readonly string[] = Object.values(ATTRIBUTES).flat();
+
+export const DEFAULT_MEMORY = 2 * GIB;
+
+const cpuSchema = z.number().positive().finite();
+const retriesSchema = z.number().int().nonnegative();
+const exitCode = z.number().int();
+const returnCodesSchema = z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)]);
+
+/**
+ * Reads `requirements`. Keys are closed: an unknown key is an error with a suggestion (custom attributes belong in
+ * `hints`). Throws only CapstanError, with the path below `path`.
+ */
+export function parseRequirements(value: unknown, path: string | null = 'requirements'): Requirements {
+  const section = value ?? {};
+  if (typeof section !== 'object' || Array.isArray(section)) {
+    throw new CapstanError(ErrorCode.InvalidValue, 'requirements must be a mapping of attribute names to values', { path });
+  }
+  const entries = section as Record<string, unknown>;
+  assertKnownKeys(entries, REQUIREMENT_KEYS, path, 'requirements are closed in WDL 1.2: put other attributes under hints');
+
+  const read = <T>(attribute: keyof typeof ATTRIBUTES, schema: z.ZodType<T>, fallback: T): T => {
+    const found = readAliased(entries, ATTRIBUTES[attribute], path);
+    return found === undefined ? fallback : parseWithSchema(schema, found.value, joinPath(path, found.key));
+  };
+
+  return {
+    container: read('container', capstanParser((v) => parseContainerList(v, null)), parseContainerList('*', null)),
+    cpu: read('cpu', cpuSchema, 1),
+    memory: read('memory', capstanParser((v) => parseSize(v)), DEFAULT_MEMORY),
+    gpu: read('gpu', z.boolean(), false),
+    fpga: read('fpga', z.boolean(), false),
+    disks: read('disks', capstanParser((v) => parseDisks(v)), DEFAULT_DISKS),
+    maxRetries: read('maxRetries', retriesSchema, 0),
+    returnCodes: read('returnCodes', returnCodesSchema, [0]),
+  };
+}
+
+/** Whether an exit code counts as success under `return_codes`. */
+export function isSuccessCode(exitCode: number, returnCodes: Requirements['returnCodes']): boolean {
+  return returnCodes === '*' || returnCodes.includes(exitCode);
+}

@@ -1,0 +1,26 @@
+import { type LimitBehavior } from '@capstan/core-constraints';
+import type { InjectionToken } from 'tsyringe';
+
+export interface EngineOptions {
+  /** The backend tasks run on unless a run names another. */
+  readonly backend: string;
+  /** Folder under which each run gets `<run-id>/<task>/attempts/<n>/`. */
+  readonly workRoot: string;
+  /** Shell that runs the command file; a task may choose its own with the `shell` hint. */
+  readonly shell: string;
+  readonly defaultContainer?: string;
+  readonly cpuLimitBehavior: LimitBehavior;
+  readonly memoryLimitBehavior: LimitBehavior;
+  readonly gpuLimitBehavior: LimitBehavior;
+  /** Ends every attempt after this long (the `timeout` hint, in seconds, overrides it per task). */
+  readonly timeoutMs?: number;
+}
+
+export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');
+
+export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'backend' | 'workRoot'> = {
+  shell: 'bash',
+  cpuLimitBehavior: 'deny',
+  memoryLimitBehavior: 'deny',
+  gpuLimitBehavior: 'deny',
+};

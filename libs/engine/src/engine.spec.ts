@@ -1,0 +1,244 @@
+import { BackendRegistry, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
+import { NameGenerator } from '@capstan/naming';
+import { ResourceLedger } from '@capstan/resource-manager';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_ENGINE_OPTIONS } from './engine-options';
+import { TaskEngine } from './engine';
+import { type EngineEvent } from './events/engine-event';
+import { FakeBackend, untilAborted } from './testing/fake-backend';
+
+const GIB = 1024 ** 3;
+
+function task(overrides: Record<string, unknown> = {}): Task {
+  return parseTask({ name: 'align reads', command: 'echo hi', requirements: { container: 'ubuntu:22.04', cpu: 1, memory: '1 GiB' }, ...overrides });
+}
+
+describe('TaskEngine', () => {
+  let workRoot: string;
+  beforeEach(async () => {
+    workRoot = await mkdtemp(join(tmpdir(), 'capstan-engine-'));
+  });
+  afterEach(async () => {
+    await rm(workRoot, { recursive: true, force: true });
+  });
+
+  function engineWith(backend: FakeBackend, ledger = new ResourceLedger({ capacity: { cpu: 4, memory: 8 * GIB, gpu: 0 } })) {
+    const engine = new TaskEngine(new BackendRegistry([backend]), ledger, new NameGenerator(), {
+      ...DEFAULT_ENGINE_OPTIONS,
+      backend: backend.name,
+      workRoot,
+    });
+    return { engine, ledger };
+  }
+
+  async function collect(engine: TaskEngine, work: () => Promise<unknown>): Promise<EngineEvent[]> {
+    const events: EngineEvent[] = [];
+    const stream = engine.events();
+    const reading = (async () => {
+      for await (const event of stream) events.push(event);
+    })();
+    await work();
+    engine.close();
+    await reading;
+    return events;
+  }
+
+  it('runs a task to success, in an attempt folder holding command, work, stdout and stderr', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task());
+    expect(result.state).toBe('succeeded');
+    expect(result.exitCode).toBe(0);
+    expect(result.endReason).toBe('exited');
+    expect(result.attempts).toHaveLength(1);
+    const folder = result.attempts[0]?.folder ?? '';
+    expect(folder).toBe(join(workRoot, engine.runId, result.uniqueName, 'attempts', '1'));
+    expect((await readdir(folder)).sort()).toEqual(['command', 'stderr', 'stdout', 'work']);
+    expect(await readFile(join(folder, 'command'), 'utf8')).toBe('echo hi\n');
+    expect((await stat(join(folder, 'work'))).isDirectory()).toBe(true);
+    const request = backend.requests[0] as ExecutionRequest;
+    expect(request.shell).toBe('bash');
+    expect(request.constraints.cpu).toBe(1);
+    expect(request.constraints.memory).toBe(GIB);
+    expect(request.labels['io.capstan.run-id']).toBe(engine.runId);
+    expect(request.labels['io.capstan.task']).toBe('align reads');
+    expect(result.uniqueName).toMatch(/^align-reads-[a-z0-9]{12}$/);
+  });
+
+  it('retries with a new attempt name and folder when the exit code is not a return code, up to max_retries', async () => {
+    const codes = [3, 4, 0];
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: codes.shift() ?? 99 }));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task({ requirements: { container: 'ubuntu:22.04', max_retries: 2 } }));
+    expect(result.state).toBe('succeeded');
+    expect(result.attempts.map((attempt) => attempt.exitCode)).toEqual([3, 4, 0]);
+    expect(result.attempts.map((attempt) => attempt.folder.split('/').pop())).toEqual(['1', '2', '3']);
+    const names = backend.requests.map((request) => request.attemptName);
+    expect(new Set(names).size).toBe(3);
+  });
+
+  it('stops retrying after max_retries and reports the last exit code', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 7 }));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task({ requirements: { container: 'ubuntu:22.04', maxRetries: 1 } }));
+    expect(result.state).toBe('failed');
+    expect(result.exitCode).toBe(7);
+    expect(result.attempts).toHaveLength(2);
+  });
+
+  it('counts exit codes listed in return_codes as success, and "*" as any', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 3 }));
+    const { engine } = engineWith(backend);
+    expect((await engine.run(task({ requirements: { container: 'x:1', return_codes: [0, 3] } }))).state).toBe('succeeded');
+    expect((await engine.run(task({ requirements: { container: 'x:1', return_codes: '*' } }))).state).toBe('succeeded');
+    expect((await engine.run(task({ requirements: { container: 'x:1', return_codes: 0 } }))).state).toBe('failed');
+  });
+
+  it('never treats an oom end as success, even when the exit code is listed', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0, endReason: 'oom' }));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task());
+    expect(result.state).toBe('failed');
+    expect(result.endReason).toBe('oom');
+  });
+
+  it('retries a preempted attempt from the preemptible budget before max_retries', async () => {
+    const outcomes = [{ endReason: 'preempted' as const, exitCode: null }, { exitCode: 0 }];
+    const backend = new FakeBackend('fake', () => Promise.resolve(outcomes.shift() ?? { exitCode: 1 }));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task({ hints: { preemptible: 1 } }));
+    expect(result.state).toBe('succeeded');
+    expect(result.attempts.map((attempt) => attempt.endReason)).toEqual(['preempted', 'exited']);
+  });
+
+  it('records a backend that throws as a failed attempt with end reason error', async () => {
+    const backend = new FakeBackend('fake', () => Promise.reject(new Error('daemon went away')));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task());
+    expect(result.state).toBe('failed');
+    expect(result.endReason).toBe('error');
+    expect(result.attempts[0]?.message).toBe('daemon went away');
+  });
+
+  it('fails with a typed error before running when the task cannot fit the backend', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({}));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task({ requirements: { container: 'x:1', cpu: 64 } }));
+    expect(result.state).toBe('error');
+    expect(result.error?.code).toBe('resource.exceeds_capacity');
+    expect(result.error?.path).toBe('requirements.cpu');
+    expect(backend.requests).toHaveLength(0);
+  });
+
+  it('reports an unknown backend name with the known names', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({}));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task(), { backend: 'nope' });
+    expect(result.state).toBe('error');
+    expect(result.error?.code).toBe('backend.unknown');
+    expect(result.error?.message).toContain('fake');
+  });
+
+  it('streams one typed event sequence per task, in order, with the task name on each', async () => {
+    const backend = new FakeBackend('fake', (_request, _signal, emit) => {
+      emit({ type: 'log', stream: 'stdout', text: 'hello\n' });
+      return Promise.resolve({ exitCode: 0 });
+    });
+    const { engine } = engineWith(backend);
+    const events = await collect(engine, () => engine.run(task()));
+    expect(events.map((event) => event.type)).toEqual(['resolved', 'admitted', 'attempt-started', 'backend', 'attempt-ended', 'released', 'finished']);
+    expect(new Set(events.map((event) => event.taskName))).toEqual(new Set(['align reads']));
+    const log = events.find((event) => event.type === 'backend');
+    expect(log).toMatchObject({ attempt: 1, event: { type: 'log', stream: 'stdout', text: 'hello\n' } });
+  });
+
+  it('queues a task that does not fit now and says which resource is short', async () => {
+    const release: Array<() => void> = [];
+    const backend = new FakeBackend('fake', () => new Promise((resolve) => release.push(() => resolve({ exitCode: 0 }))));
+    const { engine, ledger } = engineWith(backend);
+    const events = await collect(engine, async () => {
+      const big = engine.run(task({ requirements: { container: 'x:1', cpu: 3 } }));
+      await until(() => release.length === 1);
+      const second = engine.run(task({ name: 'second', requirements: { container: 'x:1', cpu: 2 } }));
+      await until(() => ledger.snapshot().queued === 1);
+      release.shift()?.();
+      await big;
+      await until(() => release.length === 1);
+      release.shift()?.();
+      await second;
+    });
+    const queued = events.find((event) => event.type === 'queued');
+    expect(queued).toMatchObject({ taskName: 'second', short: ['cpu'] });
+    const admitted = events.filter((event) => event.type === 'admitted').map((event) => event.taskName);
+    expect(admitted).toEqual(['align reads', 'second']);
+  });
+
+  it('cancels in two steps: the first drops parked tasks and starts nothing new, the second kills running ones', async () => {
+    const backend = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
+    const { engine, ledger } = engineWith(backend);
+    const running = engine.run(task({ requirements: { container: 'x:1', cpu: 4 } }));
+    await until(() => backend.requests.length === 1);
+    const parked = engine.run(task({ name: 'parked', requirements: { container: 'x:1', cpu: 4 } }));
+    await until(() => ledger.snapshot().queued === 1);
+
+    expect(engine.cancel()).toBe('draining');
+    const parkedResult = await parked;
+    expect(parkedResult.state).toBe('canceled');
+    expect(parkedResult.attempts).toHaveLength(0);
+    const late = await engine.run(task({ name: 'late' }));
+    expect(late.state).toBe('canceled');
+    expect(ledger.snapshot().running).toBe(1);
+
+    expect(engine.cancel()).toBe('killing');
+    const runningResult = await running;
+    expect(runningResult.state).toBe('canceled');
+    expect(runningResult.endReason).toBe('canceled');
+    expect(ledger.snapshot()).toMatchObject({ running: 0, queued: 0, inUse: { cpu: 0, memory: 0, gpu: 0 } });
+    expect(backend.requests).toHaveLength(1);
+  });
+
+  it('cancels one task by its own signal without touching others', async () => {
+    const backend = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
+    const { engine, ledger } = engineWith(backend);
+    const controller = new AbortController();
+    const first = engine.run(task({ name: 'first', requirements: { container: 'x:1', cpu: 1 } }), { signal: controller.signal });
+    const second = engine.run(task({ name: 'second', requirements: { container: 'x:1', cpu: 1 } }));
+    await until(() => backend.requests.length === 2);
+    controller.abort();
+    expect((await first).state).toBe('canceled');
+    expect(ledger.snapshot().running).toBe(1);
+    engine.cancel();
+    engine.cancel();
+    expect((await second).state).toBe('canceled');
+  });
+
+  it('plans without running: the constraints and warnings on the chosen backend', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({}));
+    const { engine } = engineWith(backend);
+    const plan = await engine.plan(task({ hints: { max_memory: '64 GiB' } }));
+    expect(plan.backend).toBe('fake');
+    expect(plan.resolution.constraints.memoryLimit).toBe(8 * GIB);
+    expect(plan.resolution.warnings.join('\n')).toContain('hints.max_memory');
+    expect(backend.requests).toHaveLength(0);
+  });
+
+  it('takes the shell and the timeout from hints', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({}));
+    const { engine } = engineWith(backend);
+    await engine.run(task({ hints: { shell: 'sh', timeout: '2m' } }));
+    expect(backend.requests[0]?.shell).toBe('sh');
+    expect(backend.requests[0]?.timeoutMs).toBe(120_000);
+    const bad = await engine.run(task({ hints: { timeout: 'soon' } }));
+    expect(bad.error).toMatchObject({ code: 'value.invalid', path: 'hints.timeout' });
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,30 @@
+import { type AdmissionEvent, type BackendEvent, type Constraints, type EndReason } from '@capstan/core-constraints';
+
+/** Fields every engine event carries: which run, which task (its name as written and its unique name), when. */
+export interface EventContext {
+  readonly runId: string;
+  readonly taskName: string;
+  readonly uniqueName: string;
+  readonly time: string;
+}
+
+export type TaskState = 'succeeded' | 'failed' | 'canceled' | 'error';
+
+/** One task's life, as the CLI and the API see it. */
+export type EngineEvent = EventContext &
+  (
+    | { readonly type: 'resolved'; readonly backend: string; readonly constraints: Constraints; readonly warnings: readonly string[] }
+    | (Omit<Extract<AdmissionEvent, { type: 'queued' | 'admitted' | 'released' }>, 'taskName'>)
+    | { readonly type: 'attempt-started'; readonly attempt: number; readonly attemptName: string; readonly folder: string }
+    | { readonly type: 'backend'; readonly attempt: number; readonly event: BackendEvent }
+    | {
+        readonly type: 'attempt-ended';
+        readonly attempt: number;
+        readonly exitCode: number | null;
+        readonly endReason: EndReason;
+        readonly success: boolean;
+        readonly willRetry: boolean;
+        readonly message?: string;
+      }
+    | { readonly type: 'finished'; readonly state: TaskState; readonly exitCode: number | null; readonly endReason: EndReason | null }
+  );

@@ -1,0 +1,37 @@
+import { type EndReason } from '@capstan/core-constraints';
+import { type TaskState } from '../events/engine-event';
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly attemptName: string;
+  readonly folder: string;
+  readonly exitCode: number | null;
+  readonly endReason: EndReason;
+  readonly message?: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+}
+
+/** Milliseconds spent in each phase of a task's life. */
+export interface PhaseTimes {
+  readonly resolveMs: number;
+  readonly queueMs: number;
+  readonly runMs: number;
+  readonly totalMs: number;
+}
+
+export interface TaskResult {
+  readonly runId: string;
+  readonly taskName: string;
+  readonly uniqueName: string;
+  readonly backend: string;
+  readonly state: TaskState;
+  /** The last attempt's exit code. */
+  readonly exitCode: number | null;
+  readonly endReason: EndReason | null;
+  readonly attempts: readonly AttemptRecord[];
+  readonly phases: PhaseTimes;
+  readonly warnings: readonly string[];
+  /** Set when Capstan itself refused or failed the task (state `error`), or the task was canceled while queued. */
+  readonly error?: { readonly code: string; readonly message: string; readonly path: string | null };
+}

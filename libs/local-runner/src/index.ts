@@ -1,0 +1,2 @@
+export * from './local-backend';
+export * from './register-local-backend';

@@ -1,0 +1,129 @@
+import {
+  type Backend,
+  type BackendCapabilities,
+  type BackendCapacity,
+  type BackendEvent,
+  type BackendProbe,
+  CapstanError,
+  ErrorCode,
+  type ExecutionRequest,
+  type ExecutionResult,
+} from '@capstan/core-constraints';
+import { DEFAULT_GRACE_MS, runProcessGroup } from '@capstan/process-kit';
+import { access, mkdir, symlink } from 'node:fs/promises';
+import { availableParallelism, release, totalmem, type } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+
+export interface HostResources {
+  readonly cpus: number;
+  readonly memoryBytes: number;
+}
+
+export interface LocalBackendOptions {
+  /** Time between SIGTERM and SIGKILL when a task is stopped. */
+  readonly graceMs?: number;
+  /** Variables passed from Capstan's own environment to tasks (the task's `env` is added on top). */
+  readonly passEnv?: readonly string[];
+}
+
+/** The guest folder that the attempt folder stands in for on the host. */
+const GUEST_TASK_ROOT = '/mnt/task';
+
+const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ'];
+
+/**
+ * Runs the task's command on the host, with no container, in the attempt's work folder. The attempt folder plays
+ * the part of `/mnt/task`: inputs declared under `/mnt/task/...` appear as symlinks at the same place below it, and
+ * `CAPSTAN_TASK_ROOT` names it. Nothing is isolated or limited; the resource manager still accounts for cpu and
+ * memory so the host is not overloaded.
+ */
+export class LocalBackend implements Backend {
+  readonly name = 'local';
+  readonly capabilities: BackendCapabilities = {
+    // Like WDL engines' local backends, it takes any task and says plainly that the container is not used.
+    containerKinds: ['any', 'docker', 'library', 'oras', 'sif'],
+    runsContainers: false,
+    enforcesMemoryLimit: false,
+    enforcesCpuLimit: false,
+    gpus: false,
+    readOnlyInputs: false,
+    networkIsolation: false,
+    runsAsInvokingUser: true,
+    enforcesDiskSize: false,
+    schedulesItself: false,
+  };
+
+  constructor(
+    private readonly options: LocalBackendOptions = {},
+    private readonly host: HostResources = { cpus: availableParallelism(), memoryBytes: totalmem() },
+    private readonly environment: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  probe(): Promise<BackendProbe> {
+    return Promise.resolve({
+      available: true,
+      version: `${type()} ${release()}, node ${process.version}`,
+      problems: [],
+      details: { cpus: this.host.cpus, memoryBytes: this.host.memoryBytes },
+    });
+  }
+
+  capacity(): Promise<BackendCapacity> {
+    const amounts = { cpu: this.host.cpus, memory: this.host.memoryBytes, gpu: 0 };
+    return Promise.resolve({ total: amounts, perTaskMax: amounts, fpga: 0, containerKinds: this.capabilities.containerKinds });
+  }
+
+  async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
+    await this.placeInputs(request, emit);
+    const outcome = await runProcessGroup(
+      {
+        program: request.shell,
+        args: [request.paths.commandFile],
+        cwd: request.paths.workDir,
+        env: { ...this.passedEnvironment(), ...request.env, CAPSTAN_TASK_ROOT: request.paths.root },
+        stdoutFile: request.paths.stdoutFile,
+        stderrFile: request.paths.stderrFile,
+        graceMs: this.options.graceMs ?? DEFAULT_GRACE_MS,
+        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+      },
+      signal,
+      emit,
+    );
+    return {
+      exitCode: outcome.exitCode,
+      endReason: outcome.endReason,
+      ...(outcome.message === undefined ? {} : { message: outcome.message }),
+      startedAt: outcome.startedAt,
+      endedAt: outcome.endedAt,
+    };
+  }
+
+  private passedEnvironment(): Record<string, string> {
+    const names = this.options.passEnv ?? DEFAULT_PASS_ENV;
+    return Object.fromEntries(names.flatMap((name) => (this.environment[name] === undefined ? [] : [[name, this.environment[name]]])));
+  }
+
+  /** Inputs under /mnt/task become symlinks below the attempt folder; others cannot be placed without a container. */
+  private async placeInputs(request: ExecutionRequest, emit: (event: BackendEvent) => void): Promise<void> {
+    for (const input of request.inputs) {
+      try {
+        await access(input.hostPath);
+      } catch {
+        throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
+          details: { value: input.hostPath },
+        });
+      }
+      const relative = posix.relative(GUEST_TASK_ROOT, input.guestPath);
+      if (relative.startsWith('..') || relative === '') {
+        emit({
+          type: 'warning',
+          message: `input ${input.hostPath} is declared at ${input.guestPath}, outside ${GUEST_TASK_ROOT}; the local backend has no container to place it there, so the command must use the host path`,
+        });
+        continue;
+      }
+      const link = join(request.paths.root, relative);
+      await mkdir(dirname(link), { recursive: true });
+      await symlink(input.hostPath, link);
+    }
+  }
+}

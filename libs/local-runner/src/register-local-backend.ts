@@ -1,0 +1,8 @@
+import { registerBackend } from '@capstan/core-constraints';
+import type { DependencyContainer } from 'tsyringe';
+import { LocalBackend, type LocalBackendOptions } from './local-backend';
+
+/** Registers the local backend (no container) under the backend token. */
+export function registerLocalBackend(container: DependencyContainer, options: LocalBackendOptions = {}): void {
+  registerBackend(container, () => new LocalBackend(options));
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'process-kit',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,98 @@
+import { type BackendEvent } from '@capstan/core-constraints';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProcessGroup } from './run-process-group';
+
+describe('runProcessGroup (real processes)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'capstan-process-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const spec = (script: string, extra: Partial<Parameters<typeof runProcessGroup>[0]> = {}) => ({
+    program: 'sh',
+    args: ['-c', script],
+    cwd: dir,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', GREETING: 'hi' },
+    stdoutFile: join(dir, 'stdout'),
+    stderrFile: join(dir, 'stderr'),
+    graceMs: 500,
+    ...extra,
+  });
+
+  it('streams stdout and stderr to files and events and reads the exit code', async () => {
+    const events: BackendEvent[] = [];
+    const outcome = await runProcessGroup(spec('echo "$GREETING out"; echo err >&2; exit 3'), new AbortController().signal, (e) => events.push(e));
+    expect(outcome).toMatchObject({ exitCode: 3, endReason: 'exited', signal: null });
+    expect(await readFile(join(dir, 'stdout'), 'utf8')).toBe('hi out\n');
+    expect(await readFile(join(dir, 'stderr'), 'utf8')).toBe('err\n');
+    const logs = events.filter((e) => e.type === 'log');
+    expect(logs).toEqual(expect.arrayContaining([{ type: 'log', stream: 'stdout', text: 'hi out\n' }, { type: 'log', stream: 'stderr', text: 'err\n' }]));
+  });
+
+  it('writes large output whole, in order', async () => {
+    const outcome = await runProcessGroup(spec('seq 1 200000'), new AbortController().signal, () => undefined);
+    expect(outcome.exitCode).toBe(0);
+    const text = await readFile(join(dir, 'stdout'), 'utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(200000);
+    expect(lines[199999]).toBe('200000');
+    expect((await stat(join(dir, 'stdout'))).size).toBe(text.length);
+  });
+
+  it('ends with reason timeout and kills the whole process group', async () => {
+    const pidFile = join(dir, 'child.pid');
+    const outcome = await runProcessGroup(spec(`sleep 30 & echo $! > ${pidFile}; wait`, { timeoutMs: 200 }), new AbortController().signal, () => undefined);
+    expect(outcome.endReason).toBe('timeout');
+    const childPid = Number((await readFile(pidFile, 'utf8')).trim());
+    expect(isAlive(childPid)).toBe(false);
+  });
+
+  it('escalates to SIGKILL when the process ignores SIGTERM for the grace period', async () => {
+    const started = Date.now();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const outcome = await runProcessGroup(spec("trap '' TERM; while :; do sleep 0.05; done", { graceMs: 300 }), controller.signal, () => undefined);
+    expect(outcome.endReason).toBe('canceled');
+    expect(outcome.exitCode).toBe(137);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+  });
+
+  it('kills what the command left running in its group when it exits', async () => {
+    const pidFile = join(dir, 'bg.pid');
+    const outcome = await runProcessGroup(spec(`sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}`), new AbortController().signal, () => undefined);
+    expect(outcome.exitCode).toBe(0);
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('reports a program that cannot start as an error end', async () => {
+    const outcome = await runProcessGroup({ ...spec(''), program: join(dir, 'missing-shell') }, new AbortController().signal, () => undefined);
+    expect(outcome.endReason).toBe('error');
+    expect(outcome.message).toContain('missing-shell');
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await runProcessGroup(spec(`touch ${join(dir, 'ran')}`), controller.signal, () => undefined);
+    expect(outcome.endReason).toBe('canceled');
+    await expect(stat(join(dir, 'ran'))).rejects.toThrow();
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0); ask ps for its state instead.
+    const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return state !== '' && !state.startsWith('Z');
+  } catch {
+    return false;
+  }
+}

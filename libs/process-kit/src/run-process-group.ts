@@ -1,0 +1,119 @@
+import { type BackendEvent, type EndReason } from '@capstan/core-constraints';
+import { spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
+import { finished } from 'node:stream/promises';
+
+export interface ProcessSpec {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Files the process's stdout and stderr are streamed to (appended), never held whole in memory. */
+  readonly stdoutFile: string;
+  readonly stderrFile: string;
+  readonly timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL when the process is stopped. Default 10 s. */
+  readonly graceMs?: number;
+}
+
+export interface ProcessOutcome {
+  readonly exitCode: number | null;
+  /** The signal that ended the process, if one did. */
+  readonly signal: NodeJS.Signals | null;
+  readonly endReason: EndReason;
+  readonly message?: string;
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+}
+
+export const DEFAULT_GRACE_MS = 10_000;
+
+/**
+ * Runs a program as the leader of its own process group, so that stopping it (cancel or timeout) reaches every
+ * process it started: SIGTERM to the group, then SIGKILL after the grace period. Output streams to files and to
+ * log events while it runs. A process ended by a signal reports 128 + the signal's number, as shells do.
+ */
+export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ProcessOutcome> {
+  const startedAt = new Date();
+  if (signal.aborted) return { exitCode: null, signal: null, endReason: 'canceled', message: 'canceled before start', startedAt, endedAt: new Date() };
+  const stdout = createWriteStream(spec.stdoutFile, { flags: 'a' });
+  const stderr = createWriteStream(spec.stderrFile, { flags: 'a' });
+  const child = spawn(spec.program, [...spec.args], {
+    cwd: spec.cwd,
+    env: { ...spec.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipeWithEvents(child.stdout, stdout, 'stdout', emit);
+  pipeWithEvents(child.stderr, stderr, 'stderr', emit);
+
+  let stopReason: 'canceled' | 'timeout' | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (reason: 'canceled' | 'timeout'): void => {
+    if (stopReason !== undefined || child.pid === undefined) return;
+    stopReason = reason;
+    signalGroup(child.pid, 'SIGTERM');
+    killTimer = setTimeout(() => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'), spec.graceMs ?? DEFAULT_GRACE_MS);
+  };
+  const onAbort = (): void => stop('canceled');
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timeoutTimer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
+
+  // 'exit' (not 'close'): a background process the command left behind may hold the pipes open.
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
+  });
+  signal.removeEventListener('abort', onAbort);
+  clearTimeout(timeoutTimer);
+  clearTimeout(killTimer);
+  // As in a container, when the command ends, whatever it left running in its group ends too.
+  if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  await drained(child.stdout, child.stderr);
+  stdout.end();
+  stderr.end();
+  await Promise.all([finished(stdout), finished(stderr)]);
+
+  const endedAt = new Date();
+  if (ended.error) {
+    return { exitCode: null, signal: null, endReason: 'error', message: `could not start ${spec.program}: ${ended.error.message}`, startedAt, endedAt };
+  }
+  const exitCode = ended.code ?? (ended.signal ? 128 + (constants.signals[ended.signal] ?? 0) : null);
+  if (stopReason === 'timeout') {
+    return { exitCode, signal: ended.signal, endReason: 'timeout', message: `stopped after the timeout of ${spec.timeoutMs} ms`, startedAt, endedAt };
+  }
+  if (stopReason === 'canceled') return { exitCode, signal: ended.signal, endReason: 'canceled', message: 'canceled', startedAt, endedAt };
+  return { exitCode, signal: ended.signal, endReason: 'exited', startedAt, endedAt };
+}
+
+function pipeWithEvents(
+  source: NodeJS.ReadableStream,
+  file: WriteStream,
+  stream: 'stdout' | 'stderr',
+  emit: (event: BackendEvent) => void,
+): void {
+  source.on('data', (chunk: Buffer) => {
+    if (!file.write(chunk)) {
+      source.pause();
+      file.once('drain', () => source.resume());
+    }
+    emit({ type: 'log', stream, text: chunk.toString('utf8') });
+  });
+}
+
+/** Waits until both pipes have delivered everything (bounded: a process that escaped its group may keep one open). */
+async function drained(...sources: NodeJS.ReadableStream[]): Promise<void> {
+  await Promise.race([
+    Promise.all(sources.map((source) => finished(source).catch(() => undefined))),
+    new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+  ]);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}

@@ -1,0 +1,26 @@
+import { type ResourceAmounts } from '@capstan/core-constraints';
+import { accountedResources, admissionImpossible, type Excess } from './admission-errors';
+import { toRequestShape, type LedgerUnits, type RequestShape } from './ledger-units';
+import { validateAmounts } from './validate-amounts';
+
+const unitOf = { cpu: 'cpuMilli', memory: 'memory', gpu: 'gpu' } as const;
+
+/**
+ * Validates a request and returns its shape, or throws: `value.invalid` for nonsense amounts, `admission.impossible`
+ * when it is above the per-task maximum in any dimension (such a task would otherwise wait forever).
+ */
+export function checkAdmissible(
+  taskName: string,
+  request: ResourceAmounts,
+  perTaskMaxUnits: LedgerUnits,
+  perTaskMax: ResourceAmounts,
+): RequestShape {
+  validateAmounts(request, 'request');
+  const shape = toRequestShape(request);
+  const excesses: Excess[] = accountedResources
+    .filter((resource) => shape[unitOf[resource]] > perTaskMaxUnits[unitOf[resource]])
+    .map((resource) => ({ resource, requested: request[resource], limit: perTaskMax[resource] }));
+  const [first, ...rest] = excesses;
+  if (first !== undefined) throw admissionImpossible(taskName, [first, ...rest]);
+  return shape;
+}
