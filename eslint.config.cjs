@@ -36,6 +36,7 @@ module.exports = [
             { sourceTag: 'kind:contract', bannedExternalImports: containerClients },
             { sourceTag: 'kind:service', bannedExternalImports: containerClients },
             { sourceTag: 'kind:composition', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:tooling', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'kind:app', bannedExternalImports: containerClients },
             { sourceTag: 'runtime:none', bannedExternalImports: containerClients },
           ],

@@ -100,11 +100,12 @@ export class ResourceLedger implements ResourceManager {
 
   /**
    * A newcomer behind waiting tasks is a backfill candidate, and the last wake-up left nothing startable within the
-   * backfill depth. So it may start now only if no earlier task has its shape (they come first), it is within the
-   * depth, and it fits beyond the head's earmark: exactly what a wake-up would decide, without running one.
+   * backfill depth. So it may start now only if its shape is within the depth and fits beyond the head's earmark:
+   * exactly what a wake-up would decide, without running one.
    */
   private mayStartNow(shape: RequestShape): boolean {
     if (this.queue.size > 0) {
+      // Shortcut, no rule of its own: earlier tasks of the same shape did not fit, so neither does this one.
       if (this.queue.hasLineFor(shape.key)) return false;
       if (this.queue.shapeCount >= this.settings.backfillDepth) return false;
     }

@@ -84,6 +84,20 @@ export type BackendEvent =
   | { readonly type: 'log'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
   | { readonly type: 'warning'; readonly message: string };
 
+/** Something a backend created and labelled: a container, a swarm service, a job. */
+export interface ManagedResource {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The backend's own word for its state (`running`, `exited`, ...). */
+  readonly state: string;
+}
+
+export interface FileOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 export interface Backend {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
@@ -94,6 +108,19 @@ export interface Backend {
    * removes what it created, and resolves with end reason `canceled`. It rejects only for failures of its own.
    */
   execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult>;
+  /**
+   * Backends whose resources outlive a process (containers, services) list the ones carrying every label in
+   * `selector`, so that orphans can be found and removed.
+   */
+  listManaged?(selector: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ManagedResource[]>;
+  /** Stops (if needed) and removes one resource found by `listManaged`. Removing one already gone is not an error. */
+  removeManaged?(resource: ManagedResource, signal?: AbortSignal): Promise<void>;
+  /**
+   * Gives every file under `folder` (a host path inside the attempt's folder, never outside it) to `owner`, with the
+   * backend's own privileges (e.g. a short container running as root). For backends whose tasks can leave files the
+   * invoking user does not own. Rejects when it cannot; the caller turns that into a warning.
+   */
+  repairOwnership?(folder: string, owner: FileOwner, request: ExecutionRequest, signal?: AbortSignal): Promise<void>;
 }
 
 /** Every backend registers under this one token; several implementations live under it side by side. */

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+// The star shape of the project graph is a rule of the lint config; these cases prove the rule bites, by linting
+// source text as if it stood in a given project.
+const root = resolve(__dirname, '..', '..', '..');
+
+interface LintMessage {
+  ruleId: string | null;
+  message: string;
+}
+
+// ESLint runs as its own process (as `nx lint` runs it): its config loader needs real dynamic import, which jest's
+// module sandbox does not give.
+function boundaryErrors(file: string, source: string): string[] {
+  const eslint = spawnSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', join(root, file), '--format', 'json'], {
+    cwd: root,
+    input: source,
+    encoding: 'utf8',
+  });
+  const results = JSON.parse(eslint.stdout) as Array<{ messages: LintMessage[] }>;
+  return (results[0]?.messages ?? []).filter((message) => message.ruleId === '@nx/enforce-module-boundaries').map((message) => message.message);
+}
+
+describe('module boundaries (lint)', () => {
+  jest.setTimeout(60_000);
+
+  it.each([
+    ['a backend importing another plugin', 'libs/local-runner/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
+    ['a service importing a service', 'libs/naming/src/probe.ts', "import { ResourceLedger } from '@capstan/resource-manager';\nexport const l = ResourceLedger;\n"],
+    ['the contracts importing anything of ours', 'libs/core-constraints/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
+    ['the engine importing a backend', 'libs/engine/src/probe.ts', "import { LocalBackend } from '@capstan/local-runner';\nexport const b = LocalBackend;\n"],
+    ['a library importing an app', 'libs/engine/src/probe.ts', "import { main } from '../../../apps/cli/src/main';\nexport const m = main;\n"],
+    ['the engine importing a container client', 'libs/engine/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
+    ['an app importing a container client', 'apps/cli/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
+    ['a deep import past a public entry point', 'apps/cli/src/probe.ts', "import { parseSize } from '@capstan/core-constraints/src/units/size';\nexport const p = parseSize;\n"],
+  ])('rejects %s', (_case, file, source) => {
+    expect(boundaryErrors(file, source)).not.toEqual([]);
+  });
+
+  it.each([
+    ['a backend importing the contracts and a backend kit', 'libs/local-runner/src/probe.ts', "import { CapstanError } from '@capstan/core-constraints';\nimport { runProcessGroup } from '@capstan/process-kit';\nexport const x = [CapstanError, runProcessGroup];\n"],
+    ['the engine importing services', 'libs/engine/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
+    ['an app importing backends and the engine', 'apps/cli/src/probe.ts', "import { LocalBackend } from '@capstan/local-runner';\nimport { TaskEngine } from '@capstan/engine';\nexport const x = [LocalBackend, TaskEngine];\n"],
+  ])('allows %s', (_case, file, source) => {
+    expect(boundaryErrors(file, source)).toEqual([]);
+  });
+});
