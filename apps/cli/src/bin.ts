@@ -1,9 +1,22 @@
 #!/usr/bin/env node
-import { type CommandIo } from './commands/plan-command';
+import { type CommandIo } from './commands/common-options';
 import { main } from './main';
 import { ExitCode } from './output/exit-codes';
 
-const io: CommandIo = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+// A reader that goes away (`capstan run ... | head`) must not crash the run: the tasks still end and clean up.
+let stdoutOpen = true;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  stdoutOpen = false;
+});
+
+const io: CommandIo = {
+  stdout: (text) => {
+    if (stdoutOpen) process.stdout.write(text);
+  },
+  stderr: (text) => process.stderr.write(text),
+  isTty: process.stdout.isTTY === true,
+};
 main(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;

@@ -1,4 +1,5 @@
 import { type LimitBehavior } from '@capstan/core-constraints';
+import { type RetentionPolicy } from '@capstan/cleanup';
 import type { InjectionToken } from 'tsyringe';
 
 export interface EngineOptions {
@@ -12,8 +13,10 @@ export interface EngineOptions {
   readonly cpuLimitBehavior: LimitBehavior;
   readonly memoryLimitBehavior: LimitBehavior;
   readonly gpuLimitBehavior: LimitBehavior;
-  /** Ends every attempt after this long (the `timeout` hint, in seconds, overrides it per task). */
+  /** Ends every attempt after this long (the `timeout` hint overrides it per task). */
   readonly timeoutMs?: number;
+  /** What happens to a task's folder when it ends. */
+  readonly retention: RetentionPolicy;
 }
 
 export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');
@@ -23,4 +26,5 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'backend' | 'workRoot'>
   cpuLimitBehavior: 'deny',
   memoryLimitBehavior: 'deny',
   gpuLimitBehavior: 'deny',
+  retention: 'keep',
 };

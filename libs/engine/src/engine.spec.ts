@@ -1,10 +1,10 @@
 import { BackendRegistry, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_ENGINE_OPTIONS } from './engine-options';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options';
 import { TaskEngine } from './engine';
 import { type EngineEvent } from './events/engine-event';
 import { FakeBackend, untilAborted } from './testing/fake-backend';
@@ -24,11 +24,12 @@ describe('TaskEngine', () => {
     await rm(workRoot, { recursive: true, force: true });
   });
 
-  function engineWith(backend: FakeBackend, ledger = new ResourceLedger({ capacity: { cpu: 4, memory: 8 * GIB, gpu: 0 } })) {
+  function engineWith(backend: FakeBackend, ledger = new ResourceLedger({ capacity: { cpu: 4, memory: 8 * GIB, gpu: 0 } }), options: Partial<EngineOptions> = {}) {
     const engine = new TaskEngine(new BackendRegistry([backend]), ledger, new NameGenerator(), {
       ...DEFAULT_ENGINE_OPTIONS,
       backend: backend.name,
       workRoot,
+      ...options,
     });
     return { engine, ledger };
   }
@@ -148,7 +149,7 @@ describe('TaskEngine', () => {
     });
     const { engine } = engineWith(backend);
     const events = await collect(engine, () => engine.run(task()));
-    expect(events.map((event) => event.type)).toEqual(['resolved', 'admitted', 'attempt-started', 'backend', 'attempt-ended', 'released', 'finished']);
+    expect(events.map((event) => event.type)).toEqual(['resolved', 'admitted', 'staged', 'attempt-started', 'backend', 'attempt-ended', 'released', 'outputs', 'cleaned', 'finished']);
     expect(new Set(events.map((event) => event.taskName))).toEqual(new Set(['align reads']));
     const log = events.find((event) => event.type === 'backend');
     expect(log).toMatchObject({ attempt: 1, event: { type: 'log', stream: 'stdout', text: 'hello\n' } });
@@ -232,6 +233,82 @@ describe('TaskEngine', () => {
     expect(backend.requests[0]?.timeoutMs).toBe(120_000);
     const bad = await engine.run(task({ hints: { timeout: 'soon' } }));
     expect(bad.error).toMatchObject({ code: 'value.invalid', path: 'hints.timeout' });
+  });
+});
+
+
+describe('TaskEngine inputs, outputs and folders', () => {
+  let workRoot: string;
+  beforeEach(async () => {
+    workRoot = await mkdtemp(join(tmpdir(), 'capstan-engine-io-'));
+  });
+  afterEach(async () => {
+    await rm(workRoot, { recursive: true, force: true });
+  });
+
+  const engineFor = (backend: FakeBackend, options: Partial<EngineOptions> = {}) =>
+    new TaskEngine(new BackendRegistry([backend]), new ResourceLedger({ capacity: { cpu: 4, memory: 8 * GIB, gpu: 0 } }), new NameGenerator(), {
+      ...DEFAULT_ENGINE_OPTIONS,
+      backend: backend.name,
+      workRoot,
+      ...options,
+    });
+
+  it('hands local file and folder inputs to the backend in place, and refuses a missing one before running', async () => {
+    const data = join(workRoot, 'data');
+    await mkdir(join(data, 'refs'), { recursive: true });
+    await writeFile(join(data, 'reads.fq'), '@r\n');
+    const backend = new FakeBackend('fake', () => Promise.resolve({}));
+    const engine = engineFor(backend);
+    const ok = await engine.run(task({ inputs: [{ source: join(data, 'reads.fq') }, { source: `file://${join(data, 'refs')}`, type: 'directory' }] }));
+    expect(ok.state).toBe('succeeded');
+    expect(backend.requests[0]?.inputs).toEqual([
+      { hostPath: join(data, 'reads.fq'), guestPath: '/mnt/task/inputs/reads.fq', type: 'file' },
+      { hostPath: join(data, 'refs'), guestPath: '/mnt/task/inputs/refs', type: 'directory' },
+    ]);
+    const missing = await engine.run(task({ inputs: [{ source: join(data, 'absent.fq') }] }));
+    expect(missing.state).toBe('error');
+    expect(missing.error).toMatchObject({ code: 'value.invalid', path: 'inputs.0.source' });
+    const wrongType = await engine.run(task({ inputs: [{ source: join(data, 'refs') }] }));
+    expect(wrongType.error).toMatchObject({ path: 'inputs.0.type' });
+    const url = await engine.run(task({ inputs: [{ source: 'https://example.org/x.fq' }] }));
+    expect(url.error?.message).toContain('https:// URL');
+    expect(backend.requests).toHaveLength(1);
+  });
+
+  it('lists the outputs matched by the globs, with sizes, and warns about a pattern that matched nothing', async () => {
+    const backend = new FakeBackend('fake', async (request) => {
+      await writeFile(join(request.paths.workDir, 'a.bam'), 'x'.repeat(10));
+      await mkdir(join(request.paths.workDir, 'sub'));
+      await writeFile(join(request.paths.workDir, 'sub', 'b.bam'), 'y'.repeat(3));
+      await writeFile(join(request.paths.workDir, 'notes.txt'), 'z');
+      return {};
+    });
+    const result = await engineFor(backend).run(task({ outputs: ['*.bam', 'sub/*.bam', '*.vcf'] }));
+    expect(result.outputs.map(({ pattern, path, sizeBytes }) => ({ pattern, path, sizeBytes }))).toEqual([
+      { pattern: '*.bam', path: 'a.bam', sizeBytes: 10 },
+      { pattern: 'sub/*.bam', path: 'sub/b.bam', sizeBytes: 3 },
+    ]);
+    expect(result.warnings).toContain('outputs: "*.vcf" matched no file in the work dir');
+  });
+
+  it.each([
+    ['keep', 0, false],
+    ['delete-on-success', 0, true],
+    ['delete-on-success', 1, false],
+    ['delete-always', 1, true],
+  ] as const)('applies retention %s (exit %s): folder deleted %s', async (retention, exitCode, deleted) => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode }));
+    const result = await engineFor(backend, { retention }).run(task());
+    expect(result.folderDeleted).toBe(deleted);
+    expect(await stat(result.folder).then(() => true, () => false)).toBe(!deleted);
+  });
+
+  it('records the time spent in each phase', async () => {
+    const backend = new FakeBackend('fake', () => new Promise((resolve) => setTimeout(() => resolve({}), 30)));
+    const { phases } = await engineFor(backend).run(task());
+    expect(phases.runMs).toBeGreaterThanOrEqual(25);
+    expect(phases.totalMs).toBeGreaterThanOrEqual(phases.resolveMs + phases.queueMs + phases.stageMs + phases.runMs);
   });
 });
 

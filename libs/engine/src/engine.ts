@@ -1,9 +1,12 @@
+import { applyRetention, findForeignOwners, reapOrphans, type ReapReport } from '@capstan/cleanup';
 import {
   type Backend,
   BackendRegistry,
   CapstanError,
   type EndReason,
   ErrorCode,
+  type ExecutionInput,
+  type ExecutionRequest,
   type ExecutionResult,
   isSuccessCode,
   type Lease,
@@ -12,16 +15,19 @@ import {
   ResourceManager,
   type Task,
 } from '@capstan/core-constraints';
-import { capstanLabels, NameGenerator } from '@capstan/naming';
+import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { join } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import { EngineOptions } from './engine-options';
-import { type EngineEvent, type TaskState } from './events/engine-event';
+import { type EngineEvent } from './events/engine-event';
 import { EventHub } from './events/event-hub';
 import { createAttemptFolder } from './run/attempt-folder';
-import { type AttemptRecord, type TaskResult } from './run/task-result';
-import { taskShell, taskTimeoutMs } from './run/task-options';
 import { capabilityWarnings } from './run/capability-warnings';
+import { collectOutputs } from './run/collect-outputs';
+import { stageInputs } from './run/stage-inputs';
+import { type TaskResult } from './run/task-result';
+import { taskShell, taskTimeoutMs } from './run/task-options';
+import { TaskRun } from './run/task-run';
 
 export interface Plan {
   readonly task: string;
@@ -36,29 +42,30 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type EventBody = DistributiveOmit<EngineEvent, 'runId' | 'taskName' | 'uniqueName' | 'time'>;
+/** Who should own what tasks leave in their folders: the user running Capstan. */
+const invokingUser = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
 /**
- * Composes a task's life: resolve constraints on the chosen backend -> name -> admit -> attempts (with retries)
- * -> result. Backends, the resource ledger and names reach it by injection only.
+ * Composes a task's life: resolve constraints on the chosen backend -> name -> admit -> stage inputs -> attempts
+ * (with retries) -> collect outputs -> clean up -> result. Backends, the resource ledger and names reach it by
+ * injection only.
  */
 @injectable()
 export class TaskEngine {
   readonly runId: string;
   private readonly hub = new EventHub<EngineEvent>();
-  private readonly registry: BackendRegistry;
-  /** Aborted by the second cancel: kills running attempts. */
+  /** Aborted by the second cancel: stops running attempts (gracefully: each backend's grace period applies). */
   private readonly kill = new AbortController();
+  /** Aborted by `killNow`: the grace periods end at once. */
+  private readonly killNowController = new AbortController();
   private draining = false;
 
   constructor(
-    @inject(BackendRegistry) registry: BackendRegistry,
+    @inject(BackendRegistry) private readonly registry: BackendRegistry,
     @inject(ResourceManager) private readonly resources: ResourceManager,
     @inject(NameGenerator) private readonly names: NameGenerator,
     @inject(EngineOptions) private readonly options: EngineOptions,
   ) {
-    this.registry = registry;
     this.runId = names.runId();
   }
 
@@ -86,126 +93,151 @@ export class TaskEngine {
     return 'killing';
   }
 
+  /** Stops everything at once: cancels (both steps) and cuts every grace period short. */
+  killNow(): void {
+    if (this.cancel() === 'draining') this.cancel();
+    this.killNowController.abort(new CapstanError(ErrorCode.Canceled, 'the run was killed'));
+  }
+
   /** Resolves a task on a backend without running it. Throws CapstanError when it could not run there. */
   async plan(task: Task, backendName = this.options.backend): Promise<Plan> {
     const backend = this.registry.get(backendName);
     return { task: task.name, backend: backend.name, resolution: await this.resolve(task, backend) };
   }
 
-  async run(task: Task, runOptions: RunOptions = {}): Promise<TaskResult> {
-    const started = performance.now();
-    const uniqueName = this.names.next(task.name);
-    const context = { runId: this.runId, taskName: task.name, uniqueName };
-    const emit = (body: EventBody): void => this.hub.publish({ ...context, time: new Date().toISOString(), ...body } as EngineEvent);
-    const signal = AbortSignal.any([this.kill.signal, ...(runOptions.signal ? [runOptions.signal] : [])]);
-    const attempts: AttemptRecord[] = [];
-    let backendName = runOptions.backend ?? this.options.backend;
-    let warnings: readonly string[] = [];
-    let resolveMs = 0;
-    let queueMs = 0;
-    let runMs = 0;
+  /** Removes the resources of earlier Capstan processes on this host that are gone (their owner pid is dead). */
+  async reapOrphans(backendName = this.options.backend, signal?: AbortSignal): Promise<ReapReport> {
+    return reapOrphans(this.registry.get(backendName), { selector: managedSelector(), parseOwner: parseCapstanLabels, ...(signal ? { signal } : {}) });
+  }
 
+  async run(task: Task, runOptions: RunOptions = {}): Promise<TaskResult> {
+    const uniqueName = this.names.next(task.name);
+    const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.options.workRoot, this.runId, uniqueName), runOptions.backend ?? this.options.backend);
+    const signal = AbortSignal.any([this.kill.signal, ...(runOptions.signal ? [runOptions.signal] : [])]);
     let lease: Lease | undefined;
     let unsubscribe = (): void => undefined;
-    const finish = (state: TaskState, error?: CapstanError): TaskResult => {
-      lease?.release();
-      unsubscribe();
-      const last = attempts[attempts.length - 1];
-      const result: TaskResult = {
-        ...context,
-        backend: backendName,
-        state,
-        exitCode: last?.exitCode ?? null,
-        endReason: last?.endReason ?? null,
-        attempts,
-        phases: { resolveMs, queueMs, runMs, totalMs: performance.now() - started },
-        warnings,
-        ...(error ? { error: error.toJSON() } : {}),
-      };
-      emit({ type: 'finished', state, exitCode: result.exitCode, endReason: result.endReason });
-      return result;
-    };
-
     try {
       if (this.draining) throw new CapstanError(ErrorCode.Canceled, 'the run was canceled before this task started');
-      const backend = this.registry.get(backendName);
-      backendName = backend.name;
-      const resolution = await this.resolve(task, backend);
-      warnings = resolution.warnings;
-      const { constraints } = resolution;
-      resolveMs = performance.now() - started;
-      emit({ type: 'resolved', backend: backend.name, constraints, warnings });
+      const backend = this.registry.get(run.backend);
+      const resolution = await run.timed('resolveMs', () => this.resolve(task, backend));
+      run.warnings.push(...resolution.warnings);
+      run.emit({ type: 'resolved', backend: backend.name, constraints: resolution.constraints, warnings: resolution.warnings });
 
       unsubscribe = this.resources.onEvent((event) => {
         if (event.taskName !== uniqueName || event.type === 'dropped') return;
         const { taskName: _ledgerName, ...body } = event;
-        emit(body);
+        run.emit(body);
       });
-      lease = await this.resources.acquire(uniqueName, { cpu: constraints.cpu, memory: constraints.memory, gpu: constraints.gpu }, signal);
-      queueMs = performance.now() - started - resolveMs;
+      const { cpu, memory, gpu } = resolution.constraints;
+      lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
+      const inputs = await run.timed('stageMs', () => stageInputs(task));
+      run.emit({ type: 'staged', inputs: inputs.length });
 
-      const taskFolder = join(this.options.workRoot, this.runId, uniqueName);
-      const shell = taskShell(task, this.options.shell);
-      const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
-      let retriesLeft = task.requirements.maxRetries;
-      let preemptionsLeft = task.hints.preemptible;
-      for (let attempt = 1; ; attempt += 1) {
-        const attemptName = attempt === 1 ? uniqueName : this.names.attempt(uniqueName, attempt);
-        const paths = await createAttemptFolder(taskFolder, attempt, task.command);
-        emit({ type: 'attempt-started', attempt, attemptName, folder: paths.root });
-        const attemptStart = performance.now();
-        const outcome = await this.execute(backend, {
-          runId: this.runId,
-          taskName: task.name,
-          attemptName,
-          attempt,
-          shell,
-          paths,
-          inputs: task.inputs.map((input) => ({ hostPath: input.source, guestPath: input.path, type: input.type })),
-          env: task.env,
-          constraints,
-          labels: capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }),
-          ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        }, signal, (event) => emit({ type: 'backend', attempt, event }));
-        runMs += performance.now() - attemptStart;
-
-        const success = outcome.endReason === 'exited' && outcome.exitCode !== null && isSuccessCode(outcome.exitCode, task.requirements.returnCodes);
-        const canRetry = !success && outcome.endReason !== 'canceled' && !this.draining && !signal.aborted;
-        const preemptionRetry = canRetry && outcome.endReason === 'preempted' && preemptionsLeft > 0;
-        const willRetry = preemptionRetry || (canRetry && retriesLeft > 0);
-        attempts.push({
-          attempt,
-          attemptName,
-          folder: paths.root,
-          exitCode: outcome.exitCode,
-          endReason: outcome.endReason,
-          ...(outcome.message === undefined ? {} : { message: outcome.message }),
-          startedAt: outcome.startedAt.toISOString(),
-          endedAt: outcome.endedAt.toISOString(),
-        });
-        emit({
-          type: 'attempt-ended',
-          attempt,
-          exitCode: outcome.exitCode,
-          endReason: outcome.endReason,
-          success,
-          willRetry,
-          ...(outcome.message === undefined ? {} : { message: outcome.message }),
-        });
-        if (success) return finish('succeeded');
-        if (outcome.endReason === 'canceled') return finish('canceled');
-        if (!willRetry) return finish('failed');
-        if (preemptionRetry) preemptionsLeft -= 1;
-        else retriesLeft -= 1;
+      const success = await this.runAttempts(run, task, backend, resolution, inputs, signal);
+      lease.release();
+      if (success) {
+        const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
+        const collected = await run.timed('collectMs', () => collectOutputs(workDir, task.outputs));
+        run.outputs = collected.files;
+        collected.warnings.forEach((warning) => run.warn(warning));
+        run.emit({ type: 'outputs', files: collected.files });
       }
+      await this.retain(run, success);
+      const { endReason } = run.lastEnd;
+      return run.finish(success ? 'succeeded' : endReason === 'canceled' ? 'canceled' : 'failed');
     } catch (error) {
       const failure = error instanceof CapstanError ? error : new CapstanError(ErrorCode.BackendFailure, String((error as Error)?.message ?? error), { cause: error });
+      lease?.release();
       const canceled = failure.code === ErrorCode.Canceled || failure.code === ErrorCode.AdmissionAborted;
-      return finish(canceled ? 'canceled' : 'error', failure);
+      return run.finish(canceled ? 'canceled' : 'error', failure);
     } finally {
       lease?.release();
       unsubscribe();
     }
+  }
+
+  /** Attempts until one succeeds, retries run out, or the run is canceled. Returns whether the task succeeded. */
+  private async runAttempts(run: TaskRun, task: Task, backend: Backend, resolution: Resolution, inputs: ExecutionInput[], signal: AbortSignal): Promise<boolean> {
+    const shell = taskShell(task, this.options.shell);
+    const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
+    let retriesLeft = task.requirements.maxRetries;
+    let preemptionsLeft = task.hints.preemptible;
+    for (let attempt = 1; ; attempt += 1) {
+      const attemptName = attempt === 1 ? run.uniqueName : this.names.attempt(run.uniqueName, attempt);
+      const paths = await createAttemptFolder(run.folder, attempt, task.command);
+      run.emit({ type: 'attempt-started', attempt, attemptName, folder: paths.root });
+      const request: ExecutionRequest = {
+        runId: this.runId,
+        taskName: task.name,
+        attemptName,
+        attempt,
+        shell,
+        paths,
+        inputs,
+        env: task.env,
+        constraints: resolution.constraints,
+        labels: capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        stopNow: this.killNowController.signal,
+      };
+      const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
+      await run.timed('cleanupMs', () => this.repairOwnership(run, backend, request));
+
+      const success = outcome.endReason === 'exited' && outcome.exitCode !== null && isSuccessCode(outcome.exitCode, task.requirements.returnCodes);
+      const canRetry = !success && outcome.endReason !== 'canceled' && !this.draining && !signal.aborted;
+      const preemptionRetry = canRetry && outcome.endReason === 'preempted' && preemptionsLeft > 0;
+      const willRetry = preemptionRetry || (canRetry && retriesLeft > 0);
+      const message = outcome.message === undefined ? {} : { message: outcome.message };
+      run.attempts.push({
+        attempt,
+        attemptName,
+        folder: paths.root,
+        exitCode: outcome.exitCode,
+        endReason: outcome.endReason,
+        ...message,
+        startedAt: outcome.startedAt.toISOString(),
+        endedAt: outcome.endedAt.toISOString(),
+      });
+      run.emit({ type: 'attempt-ended', attempt, exitCode: outcome.exitCode, endReason: outcome.endReason, success, willRetry, ...message });
+      if (!willRetry) return success;
+      if (preemptionRetry) preemptionsLeft -= 1;
+      else retriesLeft -= 1;
+    }
+  }
+
+  /**
+   * Everything a task leaves in its work dir belongs to the user who ran Capstan. As root there is nothing to do;
+   * otherwise foreign-owned files are handed back by the backend, and what cannot be fixed is a warning: the task's
+   * result is never lost over it.
+   */
+  private async repairOwnership(run: TaskRun, backend: Backend, request: ExecutionRequest): Promise<void> {
+    if (invokingUser.uid === 0) return;
+    const workDir = request.paths.workDir;
+    const before = await findForeignOwners(workDir, invokingUser);
+    if (before.count === 0) return;
+    if (!backend.repairOwnership) {
+      run.warn(`${before.count} file(s) in ${workDir} belong to another user and the ${backend.name} backend cannot hand them back (e.g. ${before.paths[0]})`);
+      return;
+    }
+    try {
+      await backend.repairOwnership(workDir, invokingUser, request);
+    } catch (error) {
+      run.warn(`could not give the files in ${workDir} back to uid ${invokingUser.uid}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const after = await findForeignOwners(workDir, invokingUser);
+    if (after.count > 0) run.warn(`${after.count} file(s) in ${workDir} still belong to another user after repair (e.g. ${after.paths[0]})`);
+  }
+
+  private async retain(run: TaskRun, success: boolean): Promise<void> {
+    await run.timed('cleanupMs', async () => {
+      try {
+        run.folderDeleted = await applyRetention(run.folder, this.options.retention, success);
+      } catch (error) {
+        run.warn(`could not delete ${run.folder}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      run.emit({ type: 'cleaned', folderDeleted: run.folderDeleted });
+    });
   }
 
   private async resolve(task: Task, backend: Backend): Promise<Resolution> {
@@ -219,20 +251,21 @@ export class TaskEngine {
     });
     return { ...resolution, warnings: [...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities)] };
   }
+}
 
-  /** A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. */
-  private async execute(
-    backend: Backend,
-    request: Parameters<Backend['execute']>[0],
-    signal: AbortSignal,
-    emit: Parameters<Backend['execute']>[2],
-  ): Promise<ExecutionResult> {
-    const startedAt = new Date();
-    try {
-      return await backend.execute(request, signal, emit);
-    } catch (error) {
-      const endReason: EndReason = signal.aborted ? 'canceled' : 'error';
-      return { exitCode: null, endReason, message: error instanceof Error ? error.message : String(error), startedAt, endedAt: new Date() };
-    }
+/** The labels every resource Capstan creates carries, as a selector. */
+function managedSelector(): Record<string, string> {
+  return Object.fromEntries(labelFilter().label.map((pair) => pair.split('=', 2) as [string, string]));
+}
+
+/** A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. */
+async function execute(backend: Backend, request: ExecutionRequest, signal: AbortSignal, emit: Parameters<Backend['execute']>[2]): Promise<ExecutionResult> {
+  const startedAt = new Date();
+  try {
+    return await backend.execute(request, signal, emit);
+  } catch (error) {
+    if (error instanceof CapstanError && error.code !== ErrorCode.BackendFailure) throw error;
+    const endReason: EndReason = signal.aborted ? 'canceled' : 'error';
+    return { exitCode: null, endReason, message: error instanceof Error ? error.message : String(error), startedAt, endedAt: new Date() };
   }
 }

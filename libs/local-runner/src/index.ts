@@ -1,2 +1,3 @@
 export * from './local-backend';
 export * from './register-local-backend';
+export * from './local-backend-options';

@@ -16,7 +16,7 @@ describe('LocalBackend (real processes)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const backend = new LocalBackend({ graceMs: 200 }, { cpus: 2, memoryBytes: 4 * 1024 ** 3 }, { PATH: process.env['PATH'], HOME: '/home/someone', SECRET_TOKEN: 'do-not-pass' });
+  const backend = new LocalBackend({ graceSeconds: 0.2 }, { cpus: 2, memoryBytes: 4 * 1024 ** 3 }, { PATH: process.env['PATH'], HOME: '/home/someone', SECRET_TOKEN: 'do-not-pass' });
 
   async function request(command: string, extra: Partial<ExecutionRequest> = {}): Promise<ExecutionRequest> {
     await writeFile(paths.commandFile, command);

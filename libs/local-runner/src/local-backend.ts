@@ -9,27 +9,22 @@ import {
   type ExecutionRequest,
   type ExecutionResult,
 } from '@capstan/core-constraints';
-import { DEFAULT_GRACE_MS, runProcessGroup } from '@capstan/process-kit';
+import { runProcessGroup } from '@capstan/process-kit';
 import { access, mkdir, symlink } from 'node:fs/promises';
 import { availableParallelism, release, totalmem, type } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { type z } from 'zod';
+import { type LocalBackendOptions, localBackendOptionsSchema } from './local-backend-options';
 
 export interface HostResources {
   readonly cpus: number;
   readonly memoryBytes: number;
 }
 
-export interface LocalBackendOptions {
-  /** Time between SIGTERM and SIGKILL when a task is stopped. */
-  readonly graceMs?: number;
-  /** Variables passed from Capstan's own environment to tasks (the task's `env` is added on top). */
-  readonly passEnv?: readonly string[];
-}
 
 /** The guest folder that the attempt folder stands in for on the host. */
 const GUEST_TASK_ROOT = '/mnt/task';
 
-const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ'];
 
 /**
  * Runs the task's command on the host, with no container, in the attempt's work folder. The attempt folder plays
@@ -53,11 +48,15 @@ export class LocalBackend implements Backend {
     schedulesItself: false,
   };
 
+  private readonly options: z.output<typeof localBackendOptionsSchema>;
+
   constructor(
-    private readonly options: LocalBackendOptions = {},
+    options: LocalBackendOptions = {},
     private readonly host: HostResources = { cpus: availableParallelism(), memoryBytes: totalmem() },
     private readonly environment: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    this.options = localBackendOptionsSchema.parse(options);
+  }
 
   probe(): Promise<BackendProbe> {
     return Promise.resolve({
@@ -83,8 +82,9 @@ export class LocalBackend implements Backend {
         env: { ...this.passedEnvironment(), ...request.env, CAPSTAN_TASK_ROOT: request.paths.root },
         stdoutFile: request.paths.stdoutFile,
         stderrFile: request.paths.stderrFile,
-        graceMs: this.options.graceMs ?? DEFAULT_GRACE_MS,
+        graceMs: this.options.graceSeconds * 1000,
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+        ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
       },
       signal,
       emit,
@@ -99,7 +99,7 @@ export class LocalBackend implements Backend {
   }
 
   private passedEnvironment(): Record<string, string> {
-    const names = this.options.passEnv ?? DEFAULT_PASS_ENV;
+    const names = this.options.passEnv;
     return Object.fromEntries(names.flatMap((name) => (this.environment[name] === undefined ? [] : [[name, this.environment[name]]])));
   }
 

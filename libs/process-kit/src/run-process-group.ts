@@ -15,6 +15,8 @@ export interface ProcessSpec {
   readonly timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL when the process is stopped. Default 10 s. */
   readonly graceMs?: number;
+  /** Aborting it during the grace period sends SIGKILL at once. */
+  readonly stopNow?: AbortSignal;
 }
 
 export interface ProcessOutcome {
@@ -58,6 +60,11 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
   };
   const onAbort = (): void => stop('canceled');
   signal.addEventListener('abort', onAbort, { once: true });
+  const onStopNow = (): void => {
+    if (stopReason === undefined) stop('canceled');
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  };
+  spec.stopNow?.addEventListener('abort', onStopNow, { once: true });
   const timeoutTimer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
 
   // 'exit' (not 'close'): a background process the command left behind may hold the pipes open.
@@ -66,6 +73,7 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
     child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
   });
   signal.removeEventListener('abort', onAbort);
+  spec.stopNow?.removeEventListener('abort', onStopNow);
   clearTimeout(timeoutTimer);
   clearTimeout(killTimer);
   // As in a container, when the command ends, whatever it left running in its group ends too.

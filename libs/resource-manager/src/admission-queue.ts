@@ -1,6 +1,8 @@
 import { type Budget } from './budget';
+import { type RequestShape } from './ledger-units';
 import { IndexedMinHeap } from './indexed-min-heap';
 import { type ParkedTask } from './parked-task';
+import { RequestFloor } from './request-floor';
 import { ShapeLine } from './shape-line';
 
 /**
@@ -11,6 +13,7 @@ import { ShapeLine } from './shape-line';
 export class AdmissionQueue {
   private readonly lines = new Map<string, ShapeLine>();
   private readonly order = new IndexedMinHeap<ShapeLine>();
+  private readonly floor = new RequestFloor();
   private count = 0;
 
   get size(): number {
@@ -30,11 +33,17 @@ export class AdmissionQueue {
     return this.lines.has(shapeKey);
   }
 
+  /** The shape object of the line `shape` would join, if there is one: tasks in a line share it (less memory). */
+  sharedShape(shape: RequestShape): RequestShape {
+    return this.lines.get(shape.key)?.shape ?? shape;
+  }
+
   park(task: ParkedTask): void {
     let line = this.lines.get(task.shape.key);
     if (line === undefined) {
       line = new ShapeLine(task.shape);
       this.lines.set(task.shape.key, line);
+      this.floor.include(task.shape);
     }
     const wasEmpty = line.isEmpty;
     line.append(task);
@@ -54,6 +63,7 @@ export class AdmissionQueue {
     if (line.isEmpty) {
       if (inHeap) this.order.remove(line);
       this.lines.delete(line.shape.key);
+      this.floor.shapeGone(this.lines);
     } else if (wasFirst && inHeap) {
       this.order.reposition(line.heapIndex);
     }
@@ -71,6 +81,8 @@ export class AdmissionQueue {
    * looking at most `depth` distinct shapes deep (counting the shapes that do not fit) in queue order.
    */
   backfill(depth: number, budget: Budget, start: (task: ParkedTask) => void): void {
+    // Not even the smallest waiting request, dimension by dimension, fits: no line can.
+    if (!budget.fits(this.floor)) return;
     if (this.lines.size <= depth) this.backfillFromAllLines(budget, start);
     else this.backfillInQueueOrder(depth, budget, start);
   }

@@ -17,10 +17,12 @@ export function checkAdmissible(
 ): RequestShape {
   validateAmounts(request, 'request');
   const shape = toRequestShape(request);
+  const fits = shape.cpuMilli <= perTaskMaxUnits.cpuMilli && shape.memory <= perTaskMaxUnits.memory && shape.gpu <= perTaskMaxUnits.gpu;
+  if (fits) return shape;
   const excesses: Excess[] = accountedResources
     .filter((resource) => shape[unitOf[resource]] > perTaskMaxUnits[unitOf[resource]])
     .map((resource) => ({ resource, requested: request[resource], limit: perTaskMax[resource] }));
   const [first, ...rest] = excesses;
-  if (first !== undefined) throw admissionImpossible(taskName, [first, ...rest]);
-  return shape;
+  if (first === undefined) return shape;
+  throw admissionImpossible(taskName, [first, ...rest]);
 }

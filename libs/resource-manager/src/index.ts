@@ -1,4 +1,3 @@
 export { ResourceLedger } from './resource-ledger';
 export { defaultBackfillDepth, type ResourceLedgerOptions } from './ledger-options';
 export { registerResourceManager } from './register-resource-manager';
-export { formatBytes } from './format-bytes';

@@ -1,5 +1,5 @@
 import { type Lease, type ResourceAmounts } from '@capstan/core-constraints';
-import { type LedgerUnits } from './ledger-units';
+import { type RequestShape } from './ledger-units';
 
 /** Where a lease hands its resources back; kept off the ledger's public surface. */
 export interface LeaseReturn {
@@ -12,12 +12,15 @@ export class LedgerLease implements Lease {
   constructor(
     private readonly returnTo: LeaseReturn,
     readonly taskName: string,
-    readonly amounts: ResourceAmounts,
     /** What the ledger booked, in its integer units, so the return is exactly what was taken. */
-    readonly booked: LedgerUnits,
+    readonly booked: RequestShape,
     readonly waitedMs: number,
     readonly admittedAt: number,
-  ) {}
+  ) {
+    this.amounts = booked.amounts;
+  }
+
+  readonly amounts: ResourceAmounts;
 
   release(): void {
     if (this.released) return;

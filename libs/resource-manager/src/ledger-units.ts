@@ -13,6 +13,11 @@ export interface LedgerUnits {
 /** One distinct request: identical requests share a key, and with it one FIFO line in the queue. */
 export interface RequestShape extends LedgerUnits {
   readonly key: string;
+  /**
+   * The request as booked, in public units (cpu rounded up to whole milli-cores, memory to whole bytes): what leases
+   * and events report. One frozen object per shape, shared by every task of the shape while they wait.
+   */
+  readonly amounts: ResourceAmounts;
 }
 
 /** Requests round up (a task never gets less than it asked for); capacities round down (never promise more). */
@@ -36,8 +41,14 @@ export function toLedgerUnits(amounts: ResourceAmounts, rounding: Rounding): Led
 }
 
 export function toRequestShape(request: ResourceAmounts): RequestShape {
-  const units = toLedgerUnits(request, 'up');
-  return { ...units, key: `${units.cpuMilli}/${units.memory}/${units.gpu}` };
+  const { cpuMilli, memory, gpu } = toLedgerUnits(request, 'up');
+  return {
+    key: `${cpuMilli}/${memory}/${gpu}`,
+    cpuMilli,
+    memory,
+    gpu,
+    amounts: Object.freeze(fromLedgerUnits({ cpuMilli, memory, gpu })),
+  };
 }
 
 export function fromLedgerUnits(units: LedgerUnits): ResourceAmounts {

@@ -1,4 +1,4 @@
-import { type Lease, type ResourceAmounts } from '@capstan/core-constraints';
+import { type Lease } from '@capstan/core-constraints';
 import { type RequestShape } from './ledger-units';
 import { type ShapeLine } from './shape-line';
 
@@ -13,7 +13,7 @@ export class ParkedTask {
     /** Global arrival number: lower means queued earlier (first come, first served). */
     readonly sequence: number,
     readonly taskName: string,
-    readonly request: ResourceAmounts,
+    /** Shared with the other tasks in its line (see AdmissionQueue.sharedShape). */
     readonly shape: RequestShape,
     readonly requestedAt: number,
     readonly signal: AbortSignal | undefined,

@@ -29,6 +29,7 @@ export class ResourceLedger implements ResourceManager {
   private readonly events: AdmissionEventHub;
   private readonly aborts = new AbortWatch((signal, tasks) => this.abortParked(signal, tasks));
   private readonly leaseReturn: LeaseReturn = { returnLease: (lease) => this.returnLease(lease) };
+  private readonly startParkedTask = (task: ParkedTask): void => this.startParked(task);
   private nextSequence = 0;
   private cpuMilliInUse = 0;
   private memoryInUse = 0;
@@ -50,14 +51,13 @@ export class ResourceLedger implements ResourceManager {
     if (signal?.aborted) {
       return Promise.reject(admissionAborted(taskName, describeAbortReason(signal), signal.reason));
     }
-    const amounts = Object.freeze({ cpu: request.cpu, memory: request.memory, gpu: request.gpu });
     const requestedAt = this.settings.now();
     if (this.mayStartNow(shape)) {
-      const lease = this.grant(taskName, amounts, shape, requestedAt, requestedAt);
+      const lease = this.grant(taskName, shape, requestedAt, requestedAt);
       this.events.flush();
       return Promise.resolve(lease);
     }
-    return this.park(taskName, amounts, shape, requestedAt, signal);
+    return this.park(taskName, shape, requestedAt, signal);
   }
 
   onEvent(listener: (event: AdmissionEvent) => void): () => void {
@@ -112,43 +112,32 @@ export class ResourceLedger implements ResourceManager {
     return this.budgetForNewcomer().fits(shape);
   }
 
-  private park(
-    taskName: string,
-    amounts: ResourceAmounts,
-    shape: RequestShape,
-    requestedAt: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Lease> {
+  private park(taskName: string, shape: RequestShape, requestedAt: number, signal: AbortSignal | undefined): Promise<Lease> {
     const position = this.queue.size;
     const short = this.events.wanted ? this.budgetForNewcomer().shortOf(shape) : [];
+    const sharedShape = this.queue.sharedShape(shape);
     return new Promise<Lease>((resolve, reject) => {
-      const task = new ParkedTask(this.nextSequence++, taskName, amounts, shape, requestedAt, signal, resolve, reject);
+      const task = new ParkedTask(this.nextSequence++, taskName, sharedShape, requestedAt, signal, resolve, reject);
       this.queue.park(task);
       this.aborts.watch(task);
-      this.events.raise({ type: 'queued', taskName, request: amounts, short, position });
+      this.events.raise({ type: 'queued', taskName, request: sharedShape.amounts, short, position });
       this.events.flush();
     });
   }
 
-  private grant(
-    taskName: string,
-    amounts: ResourceAmounts,
-    shape: RequestShape,
-    requestedAt: number,
-    admittedAt: number,
-  ): LedgerLease {
+  private grant(taskName: string, shape: RequestShape, requestedAt: number, admittedAt: number): LedgerLease {
     this.cpuMilliInUse += shape.cpuMilli;
     this.memoryInUse += shape.memory;
     this.gpuInUse += shape.gpu;
     this.running += 1;
     const waitedMs = admittedAt - requestedAt;
-    if (this.events.wanted) this.events.raise({ type: 'admitted', taskName, request: amounts, waitedMs });
-    return new LedgerLease(this.leaseReturn, taskName, amounts, shape, waitedMs, admittedAt);
+    if (this.events.wanted) this.events.raise({ type: 'admitted', taskName, request: shape.amounts, waitedMs });
+    return new LedgerLease(this.leaseReturn, taskName, shape, waitedMs, admittedAt);
   }
 
   private startParked(task: ParkedTask): void {
     this.aborts.forget(task);
-    task.resolve(this.grant(task.taskName, task.request, task.shape, task.requestedAt, this.settings.now()));
+    task.resolve(this.grant(task.taskName, task.shape, task.requestedAt, this.settings.now()));
   }
 
   private returnLease(lease: LedgerLease): void {
@@ -176,7 +165,7 @@ export class ResourceLedger implements ResourceManager {
     const spare = this.freeBudget();
     spare.earmark(head.shape);
     if (!spare.hasSlot) return;
-    this.queue.backfill(this.settings.backfillDepth, spare, (task) => this.startParked(task));
+    this.queue.backfill(this.settings.backfillDepth, spare, this.startParkedTask);
   }
 
   private abortParked(signal: AbortSignal, tasks: readonly ParkedTask[]): void {
@@ -194,6 +183,6 @@ export class ResourceLedger implements ResourceManager {
   private leaveQueue(task: ParkedTask, reason: string, cause: unknown): void {
     this.aborts.forget(task);
     task.reject(admissionAborted(task.taskName, reason, cause));
-    this.events.raise({ type: 'dropped', taskName: task.taskName, request: task.request, reason });
+    this.events.raise({ type: 'dropped', taskName: task.taskName, request: task.shape.amounts, reason });
   }
 }

@@ -1,6 +1,7 @@
-import { CapstanError, type Constraints, ErrorCode, formatBytes, LIMIT_BEHAVIORS, type LimitBehavior, loadTaskFile } from '@capstan/core-constraints';
+import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-constraints';
 import { parseArgs } from 'node:util';
-import { createEngine } from '../composition/create-engine';
+import { wire } from '../composition/wire';
+import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, isParseArgsError, usageError } from './common-options';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { errorReport, formatErrorForHumans } from '../output/report-error';
 
@@ -9,18 +10,11 @@ export const PLAN_USAGE = `Usage: capstan plan <task-file> [options]
 Resolves a task on a backend without running it and prints what would run.
 
 Options:
-  --backend NAME                  backend to plan for (default: local)
-  --json                          print one JSON object on stdout
-  --default-container URI         what "*" (any container) means
-  --cpu-limit-behavior B          deny | try_with_max (default: deny)
-  --memory-limit-behavior B       deny | try_with_max (default: deny)
-  --gpu-limit-behavior B          deny | try_with_max (default: deny)
-  -h, --help                      show this help`;
+  --json                          print one JSON object on stdout (also on error)
+  -h, --help                      show this help
 
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
+${ENGINE_FLAGS_HELP}`;
+
 
 /** The `--json` shape of a plan: a stable contract for scripts. */
 export interface PlanJson {
@@ -46,36 +40,22 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     const { values, positionals } = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: {
-        backend: { type: 'string', default: 'local' },
-        json: { type: 'boolean', default: false },
-        'default-container': { type: 'string' },
-        'cpu-limit-behavior': { type: 'string' },
-        'memory-limit-behavior': { type: 'string' },
-        'gpu-limit-behavior': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...ENGINE_FLAGS, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
     });
     if (values.help) {
       io.stdout(`${PLAN_USAGE}\n`);
       return ExitCode.Ok;
     }
-    if (positionals.length !== 1) throw usage(`plan takes exactly one task file, got ${positionals.length}`);
+    if (positionals.length !== 1) throw usageError(`plan takes exactly one task file, got ${positionals.length}`, PLAN_USAGE);
     file = positionals[0] as string;
-    const engine = await createEngine({
-      backend: values.backend,
-      ...(values['default-container'] === undefined ? {} : { defaultContainer: values['default-container'] }),
-      ...limitBehavior('cpuLimitBehavior', values['cpu-limit-behavior']),
-      ...limitBehavior('memoryLimitBehavior', values['memory-limit-behavior']),
-      ...limitBehavior('gpuLimitBehavior', values['gpu-limit-behavior']),
-    });
     const task = await loadTaskFile(file);
+    const { engine } = await wire(engineFlags(values));
     const plan = await engine.plan(task);
     const report = planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings);
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
     return ExitCode.Ok;
   } catch (error) {
-    const failure = isParseArgsError(error) ? usage((error as Error).message) : error;
+    const failure = isParseArgsError(error) ? usageError(error.message, PLAN_USAGE) : error;
     if (json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
     else io.stderr(`${formatErrorForHumans(failure, file)}\n`);
     return exitCodeFor(failure);
@@ -114,20 +94,4 @@ function formatPlan(plan: PlanJson): string {
   ];
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
   return `${lines.join('\n')}\n`;
-}
-
-function limitBehavior(key: string, value: string | undefined): Record<string, LimitBehavior> {
-  if (value === undefined) return {};
-  if (!(LIMIT_BEHAVIORS as readonly string[]).includes(value)) {
-    throw usage(`"${value}" is not a limit behavior; use one of ${LIMIT_BEHAVIORS.join(', ')}`);
-  }
-  return { [key]: value as LimitBehavior };
-}
-
-function usage(message: string): CapstanError {
-  return new CapstanError(ErrorCode.Usage, `${message}\n\n${PLAN_USAGE}`);
-}
-
-function isParseArgsError(error: unknown): boolean {
-  return error instanceof TypeError && typeof (error as NodeJS.ErrnoException).code === 'string' && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
 }

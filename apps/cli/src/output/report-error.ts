@@ -13,6 +13,8 @@ export function errorReport(error: unknown): ErrorReport {
 /** One line (or an indented block) for people: `capstan: requirements.memory: "abc" is not a size; ...`. */
 export function formatErrorForHumans(error: unknown, file?: string): string {
   const { error: report } = errorReport(error);
-  const where = [file, report.path].filter((part) => part !== undefined && part !== null).join(': ');
+  // Config and usage errors are not about the task file, whatever file was being worked on.
+  const aboutTask = !['config.invalid', 'usage.invalid', 'backend.unknown', 'internal'].includes(report.code);
+  const where = [aboutTask ? file : undefined, report.path].filter((part) => part !== undefined && part !== null).join(': ');
   return `capstan: ${where === '' ? '' : `${where}: `}${report.message}`;
 }

@@ -61,6 +61,11 @@ export interface ExecutionRequest {
   readonly labels: Readonly<Record<string, string>>;
   /** Ends the attempt with reason `timeout` after this many milliseconds; undefined for none. */
   readonly timeoutMs?: number;
+  /**
+   * Cancel (the `signal` of `execute`) stops an attempt gracefully: SIGTERM, a grace period, then SIGKILL. When this
+   * signal aborts too, what is left of the grace period is skipped: kill now.
+   */
+  readonly stopNow?: AbortSignal;
 }
 
 /** Why an attempt ended. `exited` covers every normal exit, successful or not; the others are typed causes. */

@@ -33,6 +33,10 @@ export const ErrorCode = {
   DuplicateBackend: 'backend.duplicate',
   /** The backend failed in a way that is not the task's fault. */
   BackendFailure: 'backend.failure',
+  /** The backend's daemon or service does not answer (not started, wrong socket, no permission). */
+  BackendUnavailable: 'backend.unavailable',
+  /** None of a task's container images could be found locally or pulled. */
+  ImageUnavailable: 'image.unavailable',
   /** Configuration (file, environment, flags). */
   InvalidConfig: 'config.invalid',
   /** A command line that cannot be understood (unknown flag, missing argument). */

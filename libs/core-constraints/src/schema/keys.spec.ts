@@ -63,6 +63,13 @@ describe('suggestKey', () => {
     ['dockr', REQUIREMENT_KEYS, 'docker'],
     ['containers', REQUIREMENT_KEYS, 'container'],
     ['disk', REQUIREMENT_KEYS, 'disks'],
+    // The threshold: distance 2 always suggests; longer keys allow a third of their length.
+    ['dsk', REQUIREMENT_KEYS, 'disks'],
+    ['mem', REQUIREMENT_KEYS, undefined],
+    ['xyz', REQUIREMENT_KEYS, undefined],
+    ['rtrn_cods', REQUIREMENT_KEYS, 'return_codes'],
+    ['return_codes_list', REQUIREMENT_KEYS, 'return_codes'],
+    ['rtrncds', REQUIREMENT_KEYS, undefined],
     ['comand', TASK_KEYS, 'command'],
     ['input', TASK_KEYS, 'inputs'],
     ['hint', TASK_KEYS, 'hints'],

@@ -36,7 +36,7 @@ describe('parseWithSchema', () => {
 
   it.each<[string, z.ZodType<unknown>, unknown, string | null, string | null, RegExp]>([
     ['a wrong type', z.number(), 'two', 'requirements.cpu', 'requirements.cpu', /^"two" is not a number$/],
-    ['a missing value', z.string(), undefined, 'name', 'name', /^a value is required here \(string\)$/],
+    ['a missing value', z.string(), undefined, 'name', 'name', /^a value is required here \(a string\)$/],
     ['a value too small', z.number().positive(), 0, 'cpu', 'cpu', /^0 is below the minimum of 0$/],
     ['a string too short', z.string().min(1), '', 'name', 'name', /^"" is below the minimum of 1 characters$/],
     ['a value too big', z.string().max(2), 'abc', 'name', 'name', /^"abc" is above the maximum of 2$/],

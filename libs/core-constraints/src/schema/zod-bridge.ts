@@ -39,11 +39,24 @@ function issueToError(issue: z.core.$ZodIssue | undefined, root: string | null):
   return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue), { path, details: { value: issue.input } });
 }
 
+/** zod's type names in the words a task author would use. */
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+};
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const shown = describeValue(issue.input);
   switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? `a value is required here (${issue.expected})` : `${shown} is not a ${issue.expected}`;
+    case 'invalid_type': {
+      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+      return issue.input === undefined ? `a value is required here (${expected})` : `${shown} is not ${expected}`;
+    }
     case 'too_small':
       return `${shown} is below the minimum of ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}`;
     case 'too_big':
@@ -58,6 +71,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `${shown} is not a valid key: ${issue.issues[0]?.message ?? issue.message}`;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_union':
+      // Schemas with several accepted forms carry their own message listing them.
+      return issue.message.startsWith('Invalid input') ? `${shown} is not one of the accepted forms` : issue.message;
     default:
       return `${shown} is invalid: ${issue.message}`;
   }

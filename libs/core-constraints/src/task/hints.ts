@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { readAliased } from '../schema/keys';
 import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
-import { parseSize } from '../units/size';
+import { describeValue, parseSize } from '../units/size';
 
 /** An accelerator hint: a count, or a specification such as a model name. */
 export type AcceleratorHint = { readonly count: number } | { readonly spec: string };
@@ -39,10 +39,10 @@ const RESERVED = {
 
 const RESERVED_KEYS: ReadonlySet<string> = new Set(Object.values(RESERVED).flat());
 
-const accelerator: z.ZodType<AcceleratorHint> = z.union([
-  z.number().int().nonnegative().transform((count) => ({ count })),
-  z.string().min(1).transform((spec) => ({ spec })),
-]);
+const accelerator: z.ZodType<AcceleratorHint> = z.union(
+  [z.number().int().nonnegative().transform((count) => ({ count })), z.string().min(1).transform((spec) => ({ spec }))],
+  { error: (issue) => `${describeValue(issue.input)} is neither a count of accelerators (e.g. 2) nor a specification (e.g. "nvidia-tesla-t4")` },
+);
 
 export function parseHints(value: unknown, path: string | null = 'hints'): Hints {
   const section = value ?? {};
@@ -60,9 +60,20 @@ export function parseHints(value: unknown, path: string | null = 'hints'): Hints
     maxMemory: read('maxMemory', capstanParser((v) => parseSize(v))),
     gpu: read('gpu', accelerator),
     fpga: read('fpga', accelerator),
-    disks: read('disks', z.union([z.string().min(1), z.record(z.string(), z.string())])),
+    disks: read(
+      'disks',
+      z.union([z.string().min(1), z.record(z.string(), z.string())], {
+        error: (issue) => `${describeValue(issue.input)} is neither a disk class for every mount (e.g. "SSD") nor a mapping of mount point to class (e.g. {"/mnt/scratch": "HDD"})`,
+      }),
+    ),
     shortTask: read('shortTask', z.boolean()) ?? false,
-    preemptible: read('preemptible', z.union([z.number().int().nonnegative(), z.boolean().transform(Number)])) ?? 0,
+    preemptible:
+      read(
+        'preemptible',
+        z.union([z.number().int().nonnegative(), z.boolean().transform(Number)], {
+          error: (issue) => `${describeValue(issue.input)} is not a number of retries on preemption (e.g. 2) or true/false`,
+        }),
+      ) ?? 0,
     localizationOptional: read('localizationOptional', z.boolean()) ?? false,
     other,
   };

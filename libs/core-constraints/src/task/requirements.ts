@@ -4,7 +4,7 @@ import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { assertKnownKeys, readAliased } from '../schema/keys';
 import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
 import { DEFAULT_DISKS, type DiskSpec, parseDisks } from '../units/disk';
-import { GIB, parseSize } from '../units/size';
+import { describeValue, GIB, parseSize } from '../units/size';
 
 /** The `requirements` section with WDL 1.2 semantics, every attribute filled with the spec's default. */
 export interface Requirements {
@@ -40,7 +40,9 @@ export const DEFAULT_MEMORY = 2 * GIB;
 const cpuSchema = z.number().positive().finite();
 const retriesSchema = z.number().int().nonnegative();
 const exitCode = z.number().int();
-const returnCodesSchema = z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)]);
+const returnCodesSchema = z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)], {
+  error: (issue) => `${describeValue(issue.input)} is not an exit code, a non-empty list of exit codes, or "*" (any code); write e.g. 0, [0, 3] or "*"`,
+});
 
 /**
  * Reads `requirements`. Keys are closed: an unknown key is an error with a suggestion (custom attributes belong in

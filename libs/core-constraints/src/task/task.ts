@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { assertKnownKeys } from '../schema/keys';
 import { joinPath, parseWithSchema } from '../schema/zod-bridge';
+import { describeValue } from '../units/size';
 import { type Hints, parseHints } from './hints';
 import { parseRequirements, type Requirements } from './requirements';
 
@@ -40,7 +41,9 @@ const nameSchema = z.string().trim().min(1).max(255);
 const commandSchema = z.string().refine((text) => text.trim() !== '', 'the command is empty');
 const envSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _, not starting with a digit'),
-  z.union([z.string(), z.number().transform(String), z.boolean().transform(String)]),
+  z.union([z.string(), z.number().transform(String), z.boolean().transform(String)], {
+    error: (issue) => `${describeValue(issue.input)} is not an environment value; give a string, number or boolean`,
+  }),
 );
 const inputSchema = z.strictObject({
   source: z.string().trim().min(1),
@@ -78,7 +81,8 @@ function resolveGuestPaths(inputs: ReadonlyArray<{ source: string; path?: string
     if (!guest.startsWith('/')) {
       throw new CapstanError(ErrorCode.InvalidValue, `guest path "${guest}" is relative; give an absolute path such as "${posix.join(DEFAULT_INPUT_ROOT, guest)}"`, { path });
     }
-    const normalised = posix.normalize(guest);
+    // Without trailing slashes, so that "/in/x/" and "/in/x" are one guest path (the root "/" stays "/").
+    const normalised = posix.normalize(guest).replace(/(.)\/+$/, '$1');
     if (normalised === GUEST_WORK_DIR || normalised.startsWith(`${GUEST_WORK_DIR}/`) || normalised === GUEST_COMMAND_FILE) {
       throw new CapstanError(ErrorCode.InvalidValue, `guest path "${guest}" is inside Capstan's own ${normalised === GUEST_COMMAND_FILE ? 'command file' : `work dir ${GUEST_WORK_DIR}`}; place inputs elsewhere, e.g. under ${DEFAULT_INPUT_ROOT}`, { path });
     }

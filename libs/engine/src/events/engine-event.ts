@@ -1,4 +1,5 @@
 import { type AdmissionEvent, type BackendEvent, type Constraints, type EndReason } from '@capstan/core-constraints';
+import { type OutputFile } from '../run/collect-outputs';
 
 /** Fields every engine event carries: which run, which task (its name as written and its unique name), when. */
 export interface EventContext {
@@ -8,13 +9,17 @@ export interface EventContext {
   readonly time: string;
 }
 
+/** The ledger's events, without their own task name (the engine's context carries it). */
+type AdmissionBody<T> = T extends unknown ? Omit<T, 'taskName'> : never;
+
 export type TaskState = 'succeeded' | 'failed' | 'canceled' | 'error';
 
 /** One task's life, as the CLI and the API see it. */
 export type EngineEvent = EventContext &
   (
     | { readonly type: 'resolved'; readonly backend: string; readonly constraints: Constraints; readonly warnings: readonly string[] }
-    | (Omit<Extract<AdmissionEvent, { type: 'queued' | 'admitted' | 'released' }>, 'taskName'>)
+    | AdmissionBody<Extract<AdmissionEvent, { type: 'queued' | 'admitted' | 'released' }>>
+    | { readonly type: 'staged'; readonly inputs: number }
     | { readonly type: 'attempt-started'; readonly attempt: number; readonly attemptName: string; readonly folder: string }
     | { readonly type: 'backend'; readonly attempt: number; readonly event: BackendEvent }
     | {
@@ -26,5 +31,8 @@ export type EngineEvent = EventContext &
         readonly willRetry: boolean;
         readonly message?: string;
       }
+    | { readonly type: 'outputs'; readonly files: readonly OutputFile[] }
+    | { readonly type: 'warning'; readonly message: string }
+    | { readonly type: 'cleaned'; readonly folderDeleted: boolean }
     | { readonly type: 'finished'; readonly state: TaskState; readonly exitCode: number | null; readonly endReason: EndReason | null }
   );

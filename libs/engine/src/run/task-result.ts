@@ -1,5 +1,6 @@
 import { type EndReason } from '@capstan/core-constraints';
 import { type TaskState } from '../events/engine-event';
+import { type OutputFile } from './collect-outputs';
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -16,7 +17,10 @@ export interface AttemptRecord {
 export interface PhaseTimes {
   readonly resolveMs: number;
   readonly queueMs: number;
+  readonly stageMs: number;
   readonly runMs: number;
+  readonly collectMs: number;
+  readonly cleanupMs: number;
   readonly totalMs: number;
 }
 
@@ -30,8 +34,13 @@ export interface TaskResult {
   readonly exitCode: number | null;
   readonly endReason: EndReason | null;
   readonly attempts: readonly AttemptRecord[];
+  /** Files of the last attempt's work dir matched by the task's output globs. */
+  readonly outputs: readonly OutputFile[];
+  /** The task's folder (`<work root>/<run id>/<unique name>`), and whether retention deleted it. */
+  readonly folder: string;
+  readonly folderDeleted: boolean;
   readonly phases: PhaseTimes;
   readonly warnings: readonly string[];
-  /** Set when Capstan itself refused or failed the task (state `error`), or the task was canceled while queued. */
+  /** Set when Capstan itself refused or failed the task (state `error`), or the task was canceled before it ran. */
   readonly error?: { readonly code: string; readonly message: string; readonly path: string | null };
 }

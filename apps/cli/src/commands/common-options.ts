@@ -1,0 +1,65 @@
+import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { type ParseArgsConfig } from 'node:util';
+
+/** Output sinks, handed in so tests can capture them. */
+export interface CommandIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether stdout is a terminal (live redraw) or a pipe/file (one line per change). */
+  readonly isTty?: boolean;
+}
+
+/** Flags every command that wires an engine accepts, and the config keys they set. */
+export const ENGINE_FLAGS = {
+  backend: { type: 'string' },
+  config: { type: 'string' },
+  'work-root': { type: 'string' },
+  'default-container': { type: 'string' },
+  'cpu-limit-behavior': { type: 'string' },
+  'memory-limit-behavior': { type: 'string' },
+  'gpu-limit-behavior': { type: 'string' },
+  retention: { type: 'string' },
+  'pull-policy': { type: 'string' },
+  shell: { type: 'string' },
+  timeout: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export const ENGINE_FLAGS_HELP = `Engine options (each also settable in capstan.yaml or as CAPSTAN_... variables):
+  --backend NAME                  docker | local | auto (default: auto: docker if its daemon answers, else local)
+  --config FILE                   configuration file (default: ./capstan.yaml, then ~/.config/capstan/config.yaml)
+  --work-root DIR                 where run folders go (default: ./capstan-runs)
+  --default-container URI         what "*" (any container) means
+  --cpu-limit-behavior B          deny | try_with_max (default: deny)
+  --memory-limit-behavior B       deny | try_with_max (default: deny)
+  --gpu-limit-behavior B          deny | try_with_max (default: deny)
+  --retention P                   keep | delete-on-success | delete-always (default: keep)
+  --pull-policy P                 if-not-present | always | never (docker; default: if-not-present)
+  --shell PROGRAM                 shell that runs the command (default: bash; a task's "shell" hint wins)
+  --timeout SECONDS               end every attempt after this long (a task's "timeout" hint wins)`;
+
+type EngineFlagValues = { readonly [K in keyof typeof ENGINE_FLAGS]?: string | undefined };
+
+/** Maps parsed flags onto dotted config keys; the config loader validates the values. */
+export function engineFlags(values: EngineFlagValues): { configFile?: string; flags: Record<string, unknown> } {
+  const flags: Record<string, unknown> = {
+    backend: values.backend,
+    workRoot: values['work-root'],
+    defaultContainer: values['default-container'],
+    'limits.cpu': values['cpu-limit-behavior'],
+    'limits.memory': values['memory-limit-behavior'],
+    'limits.gpu': values['gpu-limit-behavior'],
+    retention: values.retention,
+    'docker.pullPolicy': values['pull-policy'],
+    shell: values.shell,
+    timeoutSeconds: values.timeout === undefined ? undefined : Number(values.timeout),
+  };
+  return { ...(values.config === undefined ? {} : { configFile: values.config }), flags };
+}
+
+export function usageError(message: string, usage: string): CapstanError {
+  return new CapstanError(ErrorCode.Usage, `${message}\n\n${usage}`);
+}
+
+export function isParseArgsError(error: unknown): error is Error {
+  return error instanceof TypeError && String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
+}

@@ -1,0 +1,22 @@
+import { localBackendOptionsSchema, registerLocalBackend } from '@capstan/local-runner';
+import type { DependencyContainer } from 'tsyringe';
+import { type z } from 'zod';
+
+/** One entry per backend this CLI ships: its config section's schema and its registration function. */
+interface BackendPlugin {
+  readonly schema: z.ZodType;
+  readonly register: (container: DependencyContainer, options: never) => void;
+}
+
+export const BACKEND_PLUGINS: Readonly<Record<string, BackendPlugin>> = {
+  local: { schema: localBackendOptionsSchema, register: registerLocalBackend as BackendPlugin['register'] },
+};
+
+/** The order `auto` tries container backends in; `local` is the fallback when none answers. */
+export const AUTO_ORDER: readonly string[] = [];
+
+export const configSections = Object.fromEntries(Object.entries(BACKEND_PLUGINS).map(([name, plugin]) => [name, plugin.schema]));
+
+export function registerBackends(container: DependencyContainer, options: Readonly<Record<string, unknown>>): void {
+  for (const [name, plugin] of Object.entries(BACKEND_PLUGINS)) plugin.register(container, options[name] as never);
+}

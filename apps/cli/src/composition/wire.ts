@@ -1,0 +1,74 @@
+import { type Backend, BackendRegistry } from '@capstan/core-constraints';
+import { EngineOptions, type LoadedConfig, loadConfig, TaskEngine } from '@capstan/engine';
+import { NameGenerator } from '@capstan/naming';
+import { registerResourceManager } from '@capstan/resource-manager';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { AUTO_ORDER, configSections, registerBackends } from './backends';
+
+export interface WireOptions {
+  readonly configFile?: string;
+  /** Dotted config keys set by flags (`backend`, `limits.cpu`, `docker.pullPolicy`, ...). */
+  readonly flags?: Readonly<Record<string, unknown>>;
+}
+
+export interface Wiring {
+  readonly engine: TaskEngine;
+  readonly registry: BackendRegistry;
+  readonly backend: Backend;
+  readonly config: LoadedConfig;
+  /** Why `auto` chose the backend it did (one line per backend considered), empty when a name was given. */
+  readonly selection: readonly string[];
+}
+
+/** Reads the configuration and registers every backend, without choosing one. */
+export async function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
+  const config = await loadConfig({ sections: configSections, ...(options.configFile ? { file: options.configFile } : {}), ...(options.flags ? { flags: options.flags } : {}) });
+  const container = rootContainer.createChildContainer();
+  registerBackends(container, config.backends);
+  const registry = BackendRegistry.fromContainer(container);
+  container.registerInstance(BackendRegistry, registry);
+  return { config, registry, container };
+}
+
+/** Reads the configuration and wires one engine on the chosen backend. */
+export async function wire(options: WireOptions = {}): Promise<Wiring> {
+  const { config, registry, container } = await wireBackends(options);
+  const { backend, selection } = await chooseBackend(registry, config.engine.backend);
+  const capacity = await backend.capacity();
+  registerResourceManager(container, {
+    capacity: capacity.total,
+    perTaskMax: capacity.perTaskMax,
+    unlimited: backend.capabilities.schedulesItself,
+    ...(config.engine.maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks: config.engine.maxConcurrentTasks }),
+  });
+  container.registerInstance(NameGenerator, new NameGenerator());
+  const engineOptions: EngineOptions = {
+    backend: backend.name,
+    workRoot: config.engine.workRoot,
+    shell: config.engine.shell,
+    cpuLimitBehavior: config.engine.limits.cpu,
+    memoryLimitBehavior: config.engine.limits.memory,
+    gpuLimitBehavior: config.engine.limits.gpu,
+    retention: config.engine.retention,
+    ...(config.engine.defaultContainer === undefined ? {} : { defaultContainer: config.engine.defaultContainer }),
+    ...(config.engine.timeoutSeconds === undefined ? {} : { timeoutMs: config.engine.timeoutSeconds * 1000 }),
+  };
+  container.registerInstance(EngineOptions, engineOptions);
+  return { engine: container.resolve(TaskEngine), registry, backend, config, selection };
+}
+
+export async function chooseBackend(registry: BackendRegistry, name: string): Promise<{ backend: Backend; selection: string[] }> {
+  if (name !== 'auto') return { backend: registry.get(name), selection: [] };
+  const selection: string[] = [];
+  for (const candidate of AUTO_ORDER) {
+    const backend = registry.get(candidate);
+    const probe = await backend.probe().catch((error: unknown) => ({ available: false, problems: [error instanceof Error ? error.message : String(error)] }));
+    if (probe.available) {
+      selection.push(`${candidate}: available, chosen`);
+      return { backend, selection };
+    }
+    selection.push(`${candidate}: passed over (${probe.problems[0] ?? 'not available'})`);
+  }
+  selection.push('local: no container engine answered, so tasks run on the host without a container');
+  return { backend: registry.get('local'), selection };
+}

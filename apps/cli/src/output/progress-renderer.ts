@@ -1,0 +1,178 @@
+import { formatBytes } from '@capstan/core-constraints';
+import { type EngineEvent, type TaskResult } from '@capstan/engine';
+import { type CommandIo } from '../commands/common-options';
+import { formatDuration } from './duration';
+
+interface TaskLine {
+  label: string;
+  status: string;
+  runningSince: number | undefined;
+  lastLog: string;
+  lastPullLine: number;
+  lastHeartbeat: number;
+}
+
+const HEARTBEAT_MS = 10_000;
+const PULL_LINE_MS = 2_000;
+const REDRAW_MS = 250;
+
+/**
+ * Live progress for people. On a terminal, a status block (one line per task: state, elapsed time, last log line)
+ * is redrawn in place, with lasting messages printed above it. Elsewhere (a pipe, a CI log) each change is one line,
+ * with a heartbeat while a task runs.
+ */
+export class ProgressRenderer {
+  private readonly tasks = new Map<string, TaskLine>();
+  private drawnLines = 0;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly io: CommandIo,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.timer = io.isTty ? setInterval(() => this.redraw(), REDRAW_MS) : setInterval(() => this.heartbeats(), 1_000);
+    this.timer.unref();
+  }
+
+  handle(event: EngineEvent): void {
+    const task = this.task(event);
+    switch (event.type) {
+      case 'resolved':
+        task.status = `resolved on ${event.backend}`;
+        event.warnings.forEach((warning) => this.say(task, `warning: ${warning}`));
+        break;
+      case 'queued':
+        task.status = `queued: waiting for ${event.short.join(', ')}${event.position > 0 ? ` (${event.position} ahead)` : ''}`;
+        this.say(task, task.status);
+        break;
+      case 'admitted':
+        if (event.waitedMs >= 100) this.say(task, `admitted after waiting ${formatDuration(event.waitedMs)}`);
+        break;
+      case 'attempt-started':
+        task.runningSince = this.now();
+        task.status = `running attempt ${event.attempt}`;
+        this.say(task, `${task.status} in ${event.folder}`);
+        break;
+      case 'backend':
+        this.backendEvent(task, event.event);
+        break;
+      case 'attempt-ended':
+        task.runningSince = undefined;
+        if (!event.success) {
+          const why = event.endReason === 'exited' ? `exit ${event.exitCode}` : `${event.endReason}${event.message ? `: ${event.message}` : ''}`;
+          this.say(task, `attempt ${event.attempt} failed (${why})${event.willRetry ? ', retrying' : ''}`);
+        }
+        break;
+      case 'warning':
+        this.say(task, `warning: ${event.message}`);
+        break;
+      case 'finished':
+        task.status = event.state;
+        this.say(task, `${event.state}${event.exitCode === null ? '' : `: exit ${event.exitCode}`}${event.endReason && event.endReason !== 'exited' ? ` (${event.endReason})` : ''}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Stops redrawing and prints the summary of every task. */
+  finish(results: readonly TaskResult[]): void {
+    clearInterval(this.timer);
+    this.clearBlock();
+    this.io.stdout(summary(results));
+  }
+
+  private backendEvent(task: TaskLine, event: Extract<EngineEvent, { type: 'backend' }>['event']): void {
+    switch (event.type) {
+      case 'pulling': {
+        task.status = `pulling ${event.image}: ${formatBytes(event.bytesDone)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''}`;
+        if (!this.io.isTty && this.now() - task.lastPullLine >= PULL_LINE_MS) {
+          task.lastPullLine = this.now();
+          this.say(task, task.status);
+        }
+        break;
+      }
+      case 'pulled':
+        this.say(task, `pulled ${event.image} in ${formatDuration(event.ms)}`);
+        break;
+      case 'log': {
+        const lines = event.text.split('\n').filter((line) => line.trim() !== '');
+        const last = lines[lines.length - 1];
+        if (last !== undefined) task.lastLog = last;
+        break;
+      }
+      case 'warning':
+        this.say(task, `warning: ${event.message}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private task(event: EngineEvent): TaskLine {
+    let task = this.tasks.get(event.uniqueName);
+    if (task === undefined) {
+      const sameName = [...this.tasks.values()].some((other) => other.label === event.taskName);
+      task = { label: sameName ? event.uniqueName : event.taskName, status: 'starting', runningSince: undefined, lastLog: '', lastPullLine: 0, lastHeartbeat: 0 };
+      this.tasks.set(event.uniqueName, task);
+    }
+    return task;
+  }
+
+  /** A lasting line: above the status block on a terminal, or simply printed. */
+  private say(task: TaskLine, message: string): void {
+    this.clearBlock();
+    this.io.stdout(`[${task.label}] ${message}\n`);
+    if (this.io.isTty) this.drawBlock();
+  }
+
+  private heartbeats(): void {
+    for (const task of this.tasks.values()) {
+      if (task.runningSince === undefined || this.now() - task.lastHeartbeat < HEARTBEAT_MS || this.now() - task.runningSince < HEARTBEAT_MS) continue;
+      task.lastHeartbeat = this.now();
+      this.io.stdout(`[${task.label}] running ${formatDuration(this.now() - task.runningSince)}${task.lastLog ? ` | ${task.lastLog}` : ''}\n`);
+    }
+  }
+
+  private redraw(): void {
+    this.clearBlock();
+    this.drawBlock();
+  }
+
+  private drawBlock(): void {
+    const width = Math.max(40, process.stdout.columns ?? 100);
+    const lines = [...this.tasks.values()]
+      .filter((task) => !['succeeded', 'failed', 'canceled', 'error'].includes(task.status))
+      .map((task) => {
+        const elapsed = task.runningSince === undefined ? '' : ` ${formatDuration(this.now() - task.runningSince)}`;
+        const text = `  ${task.label}: ${task.status}${elapsed}${task.lastLog ? ` | ${task.lastLog}` : ''}`;
+        return text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text;
+      });
+    if (lines.length > 0) this.io.stdout(`${lines.join('\n')}\n`);
+    this.drawnLines = lines.length;
+  }
+
+  private clearBlock(): void {
+    if (this.io.isTty && this.drawnLines > 0) this.io.stdout(`\x1b[${this.drawnLines}A\x1b[J`);
+    this.drawnLines = 0;
+  }
+}
+
+function summary(results: readonly TaskResult[]): string {
+  if (results.length === 0) return '';
+  const rows = results.map((result) => {
+    const exit = result.exitCode === null ? '-' : String(result.exitCode);
+    const reason = result.endReason ?? (result.error ? result.error.code : '-');
+    const outputs = result.outputs.map((file) => `${file.path} (${formatBytes(file.sizeBytes)})`).join(', ');
+    return [result.taskName, result.state, `exit ${exit}`, reason, formatDuration(result.phases.totalMs), result.folderDeleted ? '(folder deleted)' : result.folder, outputs];
+  });
+  const widths = [0, 1, 2, 3, 4].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] ?? 0) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
+  const errors = results.filter((result) => result.error).map((result) => `  ${result.taskName}: ${result.error?.path ? `${result.error.path}: ` : ''}${result.error?.message}`);
+  return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}`;
+}

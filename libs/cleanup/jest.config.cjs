@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'cleanup',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,4 @@
+export * from './foreign-owners';
+export * from './owner-process';
+export * from './reap-orphans';
+export * from './retention';

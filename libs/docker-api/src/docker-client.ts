@@ -1,0 +1,263 @@
+import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import Dockerode from 'dockerode';
+import { daemonUnavailableError, type DaemonDescription, DOCKER_DAEMON, isDaemonUnreachable } from './daemon-unavailable';
+import { type DockerConnectionOptions, type DockerEndpoint, resolveDockerEndpoint } from './docker-endpoint';
+import { dockerErrorInfo, isNotFound } from './docker-error';
+import { parseImageReference } from './image-reference';
+import { readJsonLines } from './json-lines';
+import { type PullMessage, pullStreamError } from './pull-progress';
+import { type RegistryAuth } from './registry-credentials';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry';
+import { isTransientDockerError } from './transient-errors';
+
+export type ContainerCreateSpec = Dockerode.ContainerCreateOptions;
+
+/** dockerode 5 takes `abortSignal` on these calls; the typings (written for dockerode 4) do not declare it. */
+interface AbortableCalls {
+  ping(options: { abortSignal: AbortSignal }): Promise<unknown>;
+  version(options: { abortSignal: AbortSignal }): Promise<DaemonVersion>;
+  info(options: { abortSignal: AbortSignal }): Promise<DaemonInfo>;
+}
+
+/** Bounds the small calls (ping, version, info) when the caller gives no signal: a hung daemon must not hang us. */
+const SMALL_CALL_TIMEOUT_MS = 10_000;
+
+export interface DockerClientOptions extends DockerConnectionOptions {
+  readonly retry?: RetryPolicy;
+  /** How the daemon is named in errors and how to start it (Podman's backend names its own). */
+  readonly daemon?: DaemonDescription;
+}
+
+/** The parts of `GET /info` Capstan reads. */
+export interface DaemonInfo {
+  readonly NCPU: number;
+  readonly MemTotal: number;
+  readonly ServerVersion?: string;
+  readonly OperatingSystem?: string;
+  readonly CgroupVersion?: string;
+  readonly CgroupDriver?: string;
+  readonly Runtimes?: Readonly<Record<string, unknown>>;
+  readonly DefaultRuntime?: string;
+  readonly Swarm?: { readonly LocalNodeState?: string };
+}
+
+export interface DaemonVersion {
+  readonly Version: string;
+  readonly ApiVersion: string;
+  readonly Os?: string;
+  readonly Arch?: string;
+  readonly Components?: ReadonlyArray<{ readonly Name: string; readonly Version: string }>;
+}
+
+/** What an image inspect tells that Capstan uses. */
+export interface ImageDetails {
+  readonly id: string;
+  /** The image's configured user (`USER`); empty for root. */
+  readonly user: string;
+}
+
+/** A container's state after it ended (or at any time). */
+export interface ContainerState {
+  readonly running: boolean;
+  readonly status: string;
+  readonly exitCode: number;
+  readonly oomKilled: boolean;
+  /** The daemon's error for a container that could not start. */
+  readonly error: string;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly state: string;
+  readonly image: string;
+}
+
+/**
+ * A Docker-Engine-API client (Docker, or Podman's compatible socket): every call is retried with backoff on
+ * transient failures (broken connections, a daemon restarting, transient 409s, 5xx), a daemon that cannot be
+ * reached is reported as one typed error naming the address, and 404s of stop/remove count as done.
+ */
+export class DockerClient {
+  readonly endpoint: DockerEndpoint;
+  /** The underlying dockerode client, for calls this class does not wrap. */
+  readonly api: Dockerode;
+  private readonly retry: RetryPolicy;
+  private readonly daemon: DaemonDescription;
+  private daemonSeen = false;
+
+  constructor(options: DockerClientOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.endpoint = resolveDockerEndpoint(options, env);
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.daemon = options.daemon ?? DOCKER_DAEMON;
+    const endpoint = this.endpoint;
+    this.api =
+      endpoint.kind === 'unix'
+        ? new Dockerode({ socketPath: endpoint.socketPath })
+        : new Dockerode({
+            host: endpoint.host,
+            port: endpoint.port,
+            protocol: endpoint.tls === null ? 'http' : 'https',
+            ...(endpoint.tls === null ? {} : { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key }),
+          });
+  }
+
+  /**
+   * Runs one API call with the retry policy. A daemon that cannot be reached becomes `backend.unavailable`; any other
+   * failure `backend.failure` naming `what` and the daemon's message (details: statusCode, code).
+   */
+  async call<T>(what: string, operation: (api: Dockerode) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      const result = await withRetry(() => operation(this.api), (error) => isTransientDockerError(error, this.daemonSeen), this.retry, signal);
+      this.daemonSeen = true;
+      return result;
+    } catch (error) {
+      throw this.translate(what, error);
+    }
+  }
+
+  /** The error `call` throws for `error`; for failures seen outside `call` (streams). */
+  translate(what: string, error: unknown): CapstanError {
+    if (error instanceof CapstanError) return error;
+    if (isDaemonUnreachable(error)) return daemonUnavailableError(this.endpoint.description, error, this.daemon);
+    const { statusCode, code, message } = dockerErrorInfo(error);
+    return new CapstanError(ErrorCode.BackendFailure, `${this.daemon.name} ${what} failed: ${message}`, { cause: error, details: { statusCode, code } });
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.call('ping', (api) => abortable(api).ping({ abortSignal: signal ?? AbortSignal.timeout(SMALL_CALL_TIMEOUT_MS) }), signal);
+  }
+
+  version(signal?: AbortSignal): Promise<DaemonVersion> {
+    return this.call('version', (api) => abortable(api).version({ abortSignal: signal ?? AbortSignal.timeout(SMALL_CALL_TIMEOUT_MS) }), signal);
+  }
+
+  info(signal?: AbortSignal): Promise<DaemonInfo> {
+    return this.call('info', (api) => abortable(api).info({ abortSignal: signal ?? AbortSignal.timeout(SMALL_CALL_TIMEOUT_MS) }), signal);
+  }
+
+  /** The image's details, or null when the daemon does not have it. */
+  async inspectImage(reference: string, signal?: AbortSignal): Promise<ImageDetails | null> {
+    try {
+      const info = await withRetry(
+        () => this.api.getImage(reference).inspect(),
+        (error) => isTransientDockerError(error, this.daemonSeen),
+        this.retry,
+        signal,
+      );
+      this.daemonSeen = true;
+      return { id: info.Id, user: info.Config?.User ?? '' };
+    } catch (error) {
+      if (isNotFound(error)) {
+        this.daemonSeen = true;
+        return null;
+      }
+      throw this.translate(`image inspect of ${reference}`, error);
+    }
+  }
+
+  /**
+   * Pulls one image, calling `onMessage` with every message of the progress stream. Rejects with the registry's
+   * reason (`backend.failure`) when the pull fails, also when it fails half-way through the stream.
+   */
+  async pullImage(reference: string, auth: RegistryAuth | undefined, onMessage: (message: PullMessage) => void = () => undefined): Promise<void> {
+    const { name, tag, digest } = parseImageReference(reference);
+    const stream = await this.call(`pull of ${reference}`, (api) =>
+      api.createImage(auth ?? {}, { fromImage: name, tag: digest ?? tag ?? 'latest' }),
+    );
+    let failure: string | undefined;
+    try {
+      await readJsonLines(stream, (value) => {
+        const message = value as PullMessage;
+        failure ??= pullStreamError(message);
+        onMessage(message);
+      });
+    } catch (error) {
+      throw this.translate(`pull of ${reference}`, error);
+    }
+    if (failure !== undefined) throw new CapstanError(ErrorCode.BackendFailure, `${this.daemon.name} pull of ${reference} failed: ${failure}`);
+  }
+
+  async removeImage(reference: string): Promise<void> {
+    try {
+      await this.call(`removal of image ${reference}`, (api) => api.getImage(reference).remove({ force: true }));
+    } catch (error) {
+      if (!(error instanceof CapstanError && error.details['statusCode'] === 404)) throw error;
+    }
+  }
+
+  async createContainer(spec: ContainerCreateSpec): Promise<string> {
+    const container = await this.call(`create of container ${spec.name ?? ''}`.trimEnd(), (api) => api.createContainer(spec));
+    return container.id;
+  }
+
+  /**
+   * Attaches to a created container's stdout and stderr (multiplexed, see `DockerStreamDemuxer`). Attach before start
+   * to miss nothing: the stream then carries all output and ends when the container stops.
+   */
+  attachOutput(id: string): Promise<NodeJS.ReadableStream> {
+    return this.call('attach', (api) => api.getContainer(id).attach({ stream: true, stdout: true, stderr: true, logs: false }));
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call('container start', (api) => api.getContainer(id).start());
+  }
+
+  /** Waits until the container is not running; resolves with its status code. */
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.call('container wait', (api) => api.getContainer(id).wait({ condition: 'not-running' }))) as { StatusCode?: number };
+    return result.StatusCode ?? -1;
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState> {
+    const info = await this.call('container inspect', (api) => api.getContainer(id).inspect());
+    return {
+      running: info.State.Running,
+      status: info.State.Status,
+      exitCode: info.State.ExitCode,
+      oomKilled: info.State.OOMKilled,
+      error: info.State.Error ?? '',
+    };
+  }
+
+  /** The daemon's stop: the stop signal (SIGTERM), `graceSeconds`, then SIGKILL. Stopped or gone already is fine. */
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.call('container stop', (api) => api.getContainer(id).stop({ t: graceSeconds }));
+    } catch (error) {
+      const status = error instanceof CapstanError ? error.details['statusCode'] : undefined;
+      if (status !== 304 && status !== 404) throw error;
+    }
+  }
+
+  /** Removes a container (killing it first with `force`); one already gone is not an error. */
+  async removeContainer(id: string, force = true): Promise<void> {
+    try {
+      await this.call('container removal', (api) => api.getContainer(id).remove({ force, v: true }));
+    } catch (error) {
+      if (!(error instanceof CapstanError && error.details['statusCode'] === 404)) throw error;
+    }
+  }
+
+  /** Containers (running or not) carrying every label in `labels`. */
+  async listContainers(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ContainerSummary[]> {
+    const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+    const list = await this.call(
+      'container list',
+      (api) => api.listContainers({ all: true, filters, ...(signal === undefined ? {} : { abortSignal: signal }) }),
+      signal,
+    );
+    return list.map((item) => ({
+      id: item.Id,
+      name: (item.Names[0] ?? item.Id).replace(/^\//, ''),
+      labels: item.Labels ?? {},
+      state: item.State,
+      image: item.Image,
+    }));
+  }
+}
+
+function abortable(api: Dockerode): AbortableCalls {
+  return api as unknown as AbortableCalls;
+}

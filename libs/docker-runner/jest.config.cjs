@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'docker-runner',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,16 @@
+import { type BackendCapabilities } from '@capstan/core-constraints';
+
+/** What the docker backend enforces; see the README for the reasoning behind each. */
+export const DOCKER_CAPABILITIES: BackendCapabilities = {
+  containerKinds: ['docker'],
+  runsContainers: true,
+  enforcesMemoryLimit: true,
+  enforcesCpuLimit: true,
+  gpus: true,
+  readOnlyInputs: true,
+  networkIsolation: true,
+  runsAsInvokingUser: true,
+  // Extra disks are host folders; Docker cannot cap a bind mount's size.
+  enforcesDiskSize: false,
+  schedulesItself: false,
+};

@@ -1,0 +1,27 @@
+import { RETENTION_POLICIES } from '@capstan/cleanup';
+import { LIMIT_BEHAVIORS } from '@capstan/core-constraints';
+import { z } from 'zod';
+
+const limitBehavior = z.enum(LIMIT_BEHAVIORS as unknown as ['deny', 'try_with_max']);
+
+/** Settings of the engine itself; each backend's own section is validated by that backend's schema. */
+export const engineConfigSchema = z.strictObject({
+  /** A backend name, or `auto` to pick the first available container backend (else local). */
+  backend: z.string().min(1).default('auto'),
+  /** Where runs' folders go; relative paths are from the working folder. */
+  workRoot: z.string().min(1).default('capstan-runs'),
+  shell: z.string().regex(/^[A-Za-z0-9_./-]+$/, 'a shell is a program name or path, e.g. "bash" or "/bin/sh"').default('bash'),
+  defaultContainer: z.string().min(1).optional(),
+  limits: z
+    .strictObject({ cpu: limitBehavior.default('deny'), memory: limitBehavior.default('deny'), gpu: limitBehavior.default('deny') })
+    .default({ cpu: 'deny', memory: 'deny', gpu: 'deny' }),
+  /** Seconds every attempt may run (the `timeout` hint overrides it per task). */
+  timeoutSeconds: z.number().positive().optional(),
+  retention: z.enum(RETENTION_POLICIES).default('keep'),
+  /** Remove containers left by dead Capstan processes on this host when a run starts. */
+  reapOnStart: z.boolean().default(true),
+  /** A cap on tasks running at once, besides cpu, memory and GPUs. */
+  maxConcurrentTasks: z.number().int().positive().optional(),
+});
+
+export type EngineConfig = z.infer<typeof engineConfigSchema>;

@@ -1,0 +1,127 @@
+import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type z } from 'zod';
+import { type EngineConfig, engineConfigSchema } from './capstan-config';
+
+export const CONFIG_FILE_NAME = 'capstan.yaml';
+export const ENV_PREFIX = 'CAPSTAN_';
+
+export interface ConfigSources {
+  /** Backend sections by backend name, each with the schema of its options. */
+  readonly sections: Readonly<Record<string, z.ZodType>>;
+  /** An explicit file (`--config`); otherwise ./capstan.yaml, then the user's config folder. */
+  readonly file?: string;
+  /** Values from command-line flags, which win over everything (dotted keys: `docker.pullPolicy`). */
+  readonly flags?: Readonly<Record<string, unknown>>;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedConfig {
+  readonly engine: EngineConfig;
+  /** Each backend's validated options (its schema's defaults when the file has no section for it). */
+  readonly backends: Readonly<Record<string, unknown>>;
+  /** The file read, if any. */
+  readonly file: string | undefined;
+}
+
+/**
+ * Reads Capstan's configuration: one YAML file (found in the working folder or the user's config folder), then
+ * `CAPSTAN_...` environment variables (`CAPSTAN_BACKEND=docker`, `CAPSTAN_DOCKER__PULL_POLICY=always`: `__` nests,
+ * words become camelCase, values are read as YAML scalars), then flags. Everything is validated with the same
+ * precise errors as task files, the path naming the file or variable.
+ */
+export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> {
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  const { document, file } = await readConfigFile(sources.file, cwd, env);
+  const merged: Record<string, unknown> = { ...document };
+  // Where each overridden value came from, so an error names the variable or flag rather than the file.
+  const provenance = new Map<string, string>();
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const path = key.slice(ENV_PREFIX.length).split('__').map(camelCase);
+    if (path.some((part) => part === '')) continue;
+    setPath(merged, path, parseScalar(value));
+    provenance.set(path.join('.'), `environment variable ${key}`);
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined) continue;
+    setPath(merged, key.split('.'), value);
+    provenance.set(key, 'command line');
+  }
+  const sectionNames = Object.keys(sources.sections);
+  const engineDocument = Object.fromEntries(Object.entries(merged).filter(([key]) => !sectionNames.includes(key)));
+  const where = (path: string | null): string => (path !== null && provenance.get(path)) || (file ?? 'configuration');
+  const engine = withSource(where, () => parseWithSchema(engineConfigSchema, engineDocument, null));
+  const backends = Object.fromEntries(
+    Object.entries(sources.sections).map(([name, schema]) => [name, withSource(where, () => parseWithSchema(schema, merged[name] ?? {}, name))]),
+  );
+  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot) }, backends, file };
+}
+
+async function readConfigFile(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ document: Record<string, unknown>; file: string | undefined }> {
+  const candidates = explicit !== undefined
+    ? [resolve(cwd, explicit)]
+    : [join(cwd, CONFIG_FILE_NAME), join(env['XDG_CONFIG_HOME'] ?? join(env['HOME'] ?? homedir(), '.config'), 'capstan', 'config.yaml')];
+  for (const candidate of candidates) {
+    let text: string;
+    try {
+      text = await readFile(candidate, 'utf8');
+    } catch (error) {
+      if (explicit !== undefined) {
+        throw new CapstanError(ErrorCode.InvalidConfig, `configuration file ${candidate} cannot be read (${(error as Error).message}); give an existing YAML file`, { cause: error });
+      }
+      continue;
+    }
+    let document: unknown;
+    try {
+      document = parseYaml(text) ?? {};
+    } catch (error) {
+      throw new CapstanError(ErrorCode.InvalidConfig, `configuration file ${candidate} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    }
+    if (typeof document !== 'object' || Array.isArray(document) || document === null) {
+      throw new CapstanError(ErrorCode.InvalidConfig, `configuration file ${candidate} must hold a mapping of settings`);
+    }
+    return { document: document as Record<string, unknown>, file: candidate };
+  }
+  return { document: {}, file: undefined };
+}
+
+/** Names the source of a bad value; a bad flag value is a usage error. */
+function withSource<T>(where: (path: string | null) => string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof CapstanError)) throw error;
+    const source = where(error.path);
+    const code = source === 'command line' ? ErrorCode.Usage : ErrorCode.InvalidConfig;
+    throw new CapstanError(code, `${source}: ${error.message}`, { path: error.path, cause: error, details: error.details });
+  }
+}
+
+function camelCase(word: string): string {
+  return word.toLowerCase().replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+function parseScalar(value: string): unknown {
+  try {
+    const parsed: unknown = parseYaml(value);
+    return parsed === null || typeof parsed === 'object' ? value : parsed;
+  } catch {
+    return value;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  path.slice(0, -1).forEach((key) => {
+    const next = node[key];
+    node[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+    node = node[key] as Record<string, unknown>;
+  });
+  node[path[path.length - 1] as string] = value;
+}
