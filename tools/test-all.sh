@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-${CI:+true}}
 
 bash tools/lib/ensure-node-deps.sh
+# The real engines the integration tests run against (installed and started if missing; used as they are if running).
+bash tools/engines/all.sh
 
 echo "capstan: lint, typecheck, build"
 npx nx run-many -t lint typecheck build --output-style=static

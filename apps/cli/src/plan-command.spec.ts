@@ -1,34 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { buildCli, capstan as runCli, type CliResult } from './testing/cli-harness';
 
-const run = promisify(execFile);
-const root = resolve(__dirname, '..', '..', '..');
-const cli = join(root, 'tmp', 'cli-under-test', 'capstan.cjs');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function capstan(...args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const capstan = (...args: string[]): Promise<CliResult> => runCli(args);
 
 describe('capstan plan (the built CLI, as a user runs it)', () => {
   let dir: string;
-  beforeAll(async () => {
-    await run(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/cli/src/bin.ts', 'tmp/cli-under-test/capstan.cjs'], { cwd: root });
-  }, 60_000);
+  beforeAll(buildCli, 60_000);
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'capstan-cli-'));
   });

@@ -34,7 +34,8 @@ export const countNvidiaDevices: GpuCounter = () => {
 /** Asks the daemon for its version and resources (two API calls). */
 export async function probeDaemon(client: DockerClient, signal?: AbortSignal, countGpus: GpuCounter = countNvidiaDevices): Promise<DaemonFacts> {
   const [version, info] = await Promise.all([client.version(signal), client.info(signal)]);
-  const engine = version.Components?.find((component) => /engine/i.test(component.Name))?.Name ?? 'Docker Engine';
+  const component = version.Components?.find((item) => /engine/i.test(item.Name))?.Name;
+  const engine = component === undefined || component === 'Engine' ? 'Docker Engine' : component;
   const nvidiaRuntime = Object.keys(info.Runtimes ?? {}).some((name) => name.toLowerCase().includes('nvidia'));
   return {
     version: `${engine} ${version.Version}, API ${version.ApiVersion}`,

@@ -5,6 +5,9 @@ import { type RegistryCredentials } from './registry-credentials';
 
 export type PullListener = (bytes: PullBytes) => void;
 
+/** What the puller needs of a client. */
+export type ImagePullClient = Pick<DockerClient, 'pullImage'>;
+
 interface SharedPull {
   readonly done: Promise<void>;
   readonly listeners: Set<PullListener>;
@@ -19,8 +22,8 @@ export class ImagePuller {
   private readonly inFlight = new Map<string, SharedPull>();
 
   constructor(
-    private readonly client: DockerClient,
-    private readonly credentials: RegistryCredentials,
+    private readonly client: ImagePullClient,
+    private readonly credentials: Pick<RegistryCredentials, 'forImage'>,
     private readonly progressIntervalMs = 250,
   ) {}
 

@@ -30,9 +30,9 @@ export interface ResolvedImage {
  */
 export class ImageResolver {
   constructor(
-    private readonly client: DockerClient,
-    private readonly puller: ImagePuller,
-    private readonly credentials: RegistryCredentials,
+    private readonly client: Pick<DockerClient, 'inspectImage'>,
+    private readonly puller: Pick<ImagePuller, 'pull'>,
+    private readonly credentials: Pick<RegistryCredentials, 'forImage'>,
   ) {}
 
   async resolve(references: readonly string[], options: ResolveImageOptions): Promise<ResolvedImage> {

@@ -1,5 +1,4 @@
-import { CapstanError, ErrorCode, type ResourceAmounts } from '@capstan/core-constraints';
-import { formatBytes } from './format-bytes';
+import { CapstanError, ErrorCode, formatBytes, type ResourceAmounts } from '@capstan/core-constraints';
 
 export type AccountedResource = keyof ResourceAmounts;
 

@@ -17,12 +17,13 @@ export function checkAdmissible(
 ): RequestShape {
   validateAmounts(request, 'request');
   const shape = toRequestShape(request);
+  // Nearly every request fits: decide that without building arrays, since this runs on every acquire.
   const fits = shape.cpuMilli <= perTaskMaxUnits.cpuMilli && shape.memory <= perTaskMaxUnits.memory && shape.gpu <= perTaskMaxUnits.gpu;
   if (fits) return shape;
   const excesses: Excess[] = accountedResources
     .filter((resource) => shape[unitOf[resource]] > perTaskMaxUnits[unitOf[resource]])
     .map((resource) => ({ resource, requested: request[resource], limit: perTaskMax[resource] }));
   const [first, ...rest] = excesses;
-  if (first === undefined) return shape;
+  if (first === undefined) return shape; // unreachable once `fits` is false; keeps the non-empty tuple type honest
   throw admissionImpossible(taskName, [first, ...rest]);
 }

@@ -7,6 +7,7 @@ export interface LeaseReturn {
 }
 
 export class LedgerLease implements Lease {
+  readonly amounts: ResourceAmounts;
   private released = false;
 
   constructor(
@@ -19,8 +20,6 @@ export class LedgerLease implements Lease {
   ) {
     this.amounts = booked.amounts;
   }
-
-  readonly amounts: ResourceAmounts;
 
   release(): void {
     if (this.released) return;

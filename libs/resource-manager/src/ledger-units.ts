@@ -2,7 +2,7 @@ import { type ResourceAmounts } from '@capstan/core-constraints';
 
 /**
  * Amounts in the ledger's integer units: cpu in milli-cores, memory in bytes, GPUs as a count. Integers make every
- * sum and difference exact, so a million 0.1-cpu acquire/release cycles return usage to exactly zero.
+ * sum and difference exact, so any number of 0.1-cpu acquire/release cycles returns usage to exactly zero.
  */
 export interface LedgerUnits {
   readonly cpuMilli: number;
