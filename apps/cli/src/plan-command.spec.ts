@@ -53,7 +53,7 @@ describe('capstan plan (the built CLI, as a user runs it)', () => {
     const result = await capstan('plan', 'examples/align-reads.yaml', '--backend', 'local');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Task "align-reads" on the local backend would run with:');
-    expect(result.stdout).toMatch(/memory\s+5\.8 GiB \(limit 8 GiB\)/);
+    expect(result.stdout).toMatch(/memory\s+5\.8 GiB \(max_memory: 8 GiB\)/);
     expect(result.stdout).toContain('/mnt/scratch 50 GiB');
   });
 

@@ -16,7 +16,8 @@ export function dockerErrorInfo(error: unknown): DockerErrorInfo {
   return {
     statusCode: typeof record.statusCode === 'number' ? record.statusCode : undefined,
     code: typeof record.code === 'string' ? record.code : undefined,
-    message: (daemonMessage ?? (typeof record.message === 'string' ? record.message : String(error))).trim(),
+    // dockerode prefixes "(HTTP code 500) server error - " when it has no parsed body (streamed answers).
+    message: (daemonMessage ?? (typeof record.message === 'string' ? record.message.replace(/^\(HTTP code \d+\) [^-]*- /, '') : String(error))).trim(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { dockerErrorInfo } from './docker-error';
 import { isTransientDockerError } from './transient-errors';
 
 const http = (statusCode: number, message: string): Error => Object.assign(new Error(`(HTTP code ${statusCode}) - ${message}`), { statusCode, json: { message } });
@@ -20,5 +21,13 @@ describe('isTransientDockerError', () => {
     ['an error without a code', new Error('boom'), true, false],
   ])('%s', (_name, error, daemonSeen, expected) => {
     expect(isTransientDockerError(error, daemonSeen)).toBe(expected);
+  });
+});
+
+describe('dockerErrorInfo', () => {
+  it('takes the daemon’s own message, without dockerode’s prefix', () => {
+    expect(dockerErrorInfo(http(404, 'No such image: x')).message).toBe('No such image: x');
+    const streamed = Object.assign(new Error('(HTTP code 500) server error - Head "http://r/v2/x/manifests/1": no basic auth credentials '), { statusCode: 500 });
+    expect(dockerErrorInfo(streamed)).toEqual({ statusCode: 500, code: undefined, message: 'Head "http://r/v2/x/manifests/1": no basic auth credentials' });
   });
 });

@@ -136,6 +136,7 @@ export class DockerBackend implements Backend {
       graceSeconds: this.options.graceSeconds,
       keepFailedContainers: this.options.keepFailedContainers,
       signal,
+      stopNow: request.stopNow,
       emit,
     });
   }

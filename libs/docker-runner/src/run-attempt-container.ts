@@ -9,6 +9,8 @@ export interface AttemptContainer {
   readonly graceSeconds: number;
   readonly keepFailedContainers: boolean;
   readonly signal: AbortSignal;
+  /** Aborting it cuts the grace period short: the container is killed at once. */
+  readonly stopNow?: AbortSignal | undefined;
   readonly emit: (event: BackendEvent) => void;
 }
 
@@ -28,7 +30,9 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   let result: ExecutionResult | undefined;
   let output: Promise<void> | undefined;
   let outputSource: NodeJS.ReadableStream | undefined;
+  let started = false;
   try {
+    if (signal.aborted) return (result = canceledBeforeStart());
     outputSource = await client.attachOutput(id);
     output = captureContainerOutput(outputSource, run.paths, (stream, text) => emit({ type: 'log', stream, text }));
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
@@ -36,16 +40,20 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
 
     const stopper = new ContainerStopper(client, id, run.graceSeconds);
     const onAbort = (): void => stopper.stop('canceled');
+    const onStopNow = (): void => stopper.stopNow();
     signal.addEventListener('abort', onAbort, { once: true });
+    run.stopNow?.addEventListener('abort', onStopNow, { once: true });
     const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stopper.stop('timeout'), run.timeoutMs);
     const startedAt = new Date();
     try {
       await client.startContainer(id);
+      started = true;
       stopper.started();
       emit({ type: 'started', id });
       await client.waitContainer(id);
     } finally {
       signal.removeEventListener('abort', onAbort);
+      run.stopNow?.removeEventListener('abort', onStopNow);
       clearTimeout(timer);
     }
     await stopper.settled();
@@ -62,7 +70,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
         emit({ type: 'warning', message: `could not remove container ${id.slice(0, 12)}: ${(error as Error).message}` }),
       );
     }
-    if (output !== undefined && outputSource !== undefined) await drain(output, outputSource).catch(() => undefined);
+    if (output !== undefined && outputSource !== undefined) {
+      // The attach stream of a container that never ran does not end by itself when the container is removed.
+      if (!started) destroy(outputSource);
+      await drain(output, outputSource).catch(() => undefined);
+    }
   }
 }
 
@@ -88,8 +100,7 @@ async function drain(output: Promise<void>, source: NodeJS.ReadableStream): Prom
   let timer: NodeJS.Timeout | undefined;
   const cut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      const destroyable = source as NodeJS.ReadableStream & { destroy?: () => void };
-      destroyable.destroy?.();
+      destroy(source);
       resolve();
     }, OUTPUT_DRAIN_MS);
   });
@@ -100,10 +111,15 @@ async function drain(output: Promise<void>, source: NodeJS.ReadableStream): Prom
   }
 }
 
+function destroy(source: NodeJS.ReadableStream): void {
+  (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+}
+
 /** Stops a container once, for the first reason given; a stop asked before the start completes is sent after it. */
 class ContainerStopper {
   reason: 'canceled' | 'timeout' | undefined;
   private running = false;
+  private urgent = false;
   private stopping: Promise<void> = Promise.resolve();
 
   constructor(
@@ -118,6 +134,13 @@ class ContainerStopper {
     if (this.running) this.send();
   }
 
+  /** Ends the container without waiting out the grace period (a stop with no grace: SIGTERM, then SIGKILL at once). */
+  stopNow(): void {
+    this.reason ??= 'canceled';
+    this.urgent = true;
+    if (this.running) this.send();
+  }
+
   started(): void {
     this.running = true;
     if (this.reason !== undefined) this.send();
@@ -129,6 +152,8 @@ class ContainerStopper {
   }
 
   private send(): void {
-    this.stopping = this.client.stopContainer(this.id, this.graceSeconds).catch(() => undefined);
+    const previous = this.stopping;
+    const stopping = this.client.stopContainer(this.id, this.urgent ? 0 : this.graceSeconds).catch(() => undefined);
+    this.stopping = Promise.all([previous, stopping]).then(() => undefined);
   }
 }

@@ -82,12 +82,12 @@ export function planJson(task: string, backend: string, constraints: Constraints
 
 function formatPlan(plan: PlanJson): string {
   const c = plan.constraints;
-  const limit = (value: string | null): string => (value === null ? 'no limit' : `limit ${value}`);
+  const limit = (hint: string, value: string | null): string => `${hint}: ${value ?? 'not set'}`;
   const lines = [
     `Task "${plan.task}" on the ${plan.backend} backend would run with:`,
     `  container  ${c.containers.map((image) => `${image.reference} (${image.kind})`).join(', then ')}`,
-    `  cpu        ${c.cpu} (${limit(c.cpuLimit === null ? null : String(c.cpuLimit))})`,
-    `  memory     ${formatBytes(c.memory)} (${limit(c.memoryLimit === null ? null : formatBytes(c.memoryLimit))})`,
+    `  cpu        ${c.cpu} (${limit('max_cpu', c.cpuLimit === null ? null : String(c.cpuLimit))})`,
+    `  memory     ${formatBytes(c.memory)} (${limit('max_memory', c.memoryLimit === null ? null : formatBytes(c.memoryLimit))})`,
     `  gpu        ${c.gpu}`,
     `  fpga       ${c.fpga}`,
     `  disks      ${Object.entries(c.disks).map(([mount, bytes]) => `${mount === '/' ? 'task root' : mount} ${formatBytes(bytes)}`).join(', ')}`,

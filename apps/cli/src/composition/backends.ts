@@ -1,3 +1,4 @@
+import { dockerBackendOptionsSchema, registerDockerBackend } from '@capstan/docker-runner';
 import { localBackendOptionsSchema, registerLocalBackend } from '@capstan/local-runner';
 import type { DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
@@ -9,11 +10,12 @@ interface BackendPlugin {
 }
 
 export const BACKEND_PLUGINS: Readonly<Record<string, BackendPlugin>> = {
+  docker: { schema: dockerBackendOptionsSchema, register: registerDockerBackend as BackendPlugin['register'] },
   local: { schema: localBackendOptionsSchema, register: registerLocalBackend as BackendPlugin['register'] },
 };
 
 /** The order `auto` tries container backends in; `local` is the fallback when none answers. */
-export const AUTO_ORDER: readonly string[] = [];
+export const AUTO_ORDER = ['docker'] as const;
 
 export const configSections = Object.fromEntries(Object.entries(BACKEND_PLUGINS).map(([name, plugin]) => [name, plugin.schema]));
 

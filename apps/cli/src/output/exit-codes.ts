@@ -36,6 +36,8 @@ const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.AcceleratorUnavailable]: ExitCode.Unavailable,
   [ErrorCode.AdmissionImpossible]: ExitCode.Unavailable,
   [ErrorCode.BackendFailure]: ExitCode.Unavailable,
+  [ErrorCode.BackendUnavailable]: ExitCode.Unavailable,
+  [ErrorCode.ImageUnavailable]: ExitCode.Unavailable,
   [ErrorCode.UnknownBackend]: ExitCode.Usage,
   [ErrorCode.Usage]: ExitCode.Usage,
   [ErrorCode.DuplicateBackend]: ExitCode.Internal,

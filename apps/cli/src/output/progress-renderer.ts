@@ -67,6 +67,7 @@ export class ProgressRenderer {
         this.say(task, `warning: ${event.message}`);
         break;
       case 'finished':
+        if (task.lastLog !== '') this.say(task, `last output: ${task.lastLog}`);
         task.status = event.state;
         this.say(task, `${event.state}${event.exitCode === null ? '' : `: exit ${event.exitCode}`}${event.endReason && event.endReason !== 'exited' ? ` (${event.endReason})` : ''}`);
         break;

@@ -1,0 +1,87 @@
+import { type Constraints, type ExecutionRequest } from '@capstan/core-constraints';
+import { buildContainerSpec, memoryLimitBytes, MIN_DOCKER_MEMORY_BYTES } from './container-spec';
+
+const MIB = 1024 * 1024;
+const constraints: Constraints = {
+  containers: [{ kind: 'docker', reference: 'img:1', uri: 'img:1' }],
+  skippedContainers: [],
+  cpu: 2,
+  memory: 512 * MIB,
+  cpuLimit: null,
+  memoryLimit: null,
+  gpu: 0,
+  gpuSpec: null,
+  fpga: 0,
+  fpgaSpec: null,
+  disks: { '/': 1e9 },
+  diskClasses: {},
+};
+const request = (overrides: Partial<Constraints> = {}): ExecutionRequest => ({
+  runId: 'r',
+  taskName: 't',
+  attemptName: 't-abc',
+  attempt: 1,
+  shell: 'bash',
+  paths: { root: '/w/a/1', commandFile: '/w/a/1/command', workDir: '/w/a/1/work', stdoutFile: '/w/a/1/stdout', stderrFile: '/w/a/1/stderr' },
+  inputs: [{ hostPath: '/data/x.fq', guestPath: '/mnt/task/inputs/x.fq', type: 'file' }],
+  env: { A: '1', B: 'two words' },
+  constraints: { ...constraints, ...overrides },
+  labels: { 'io.capstan.run-id': 'r' },
+});
+const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true } as const;
+
+describe('buildContainerSpec', () => {
+  it('lays out the container as the task contract says', () => {
+    const spec = buildContainerSpec({ request: request(), image: 'img:1', options, user: '1000:1000', disks: [{ mountPoint: '/scratch', hostPath: '/w/a/1/disks/scratch' }] });
+    expect(spec).toMatchObject({
+      name: 't-abc',
+      Image: 'img:1',
+      Entrypoint: [],
+      Cmd: ['bash', '/mnt/task/command'],
+      WorkingDir: '/mnt/task/work',
+      Env: ['A=1', 'B=two words'],
+      Labels: { 'io.capstan.run-id': 'r' },
+      User: '1000:1000',
+      Tty: false,
+    });
+    expect(spec.HostConfig).toMatchObject({
+      Binds: ['/w/a/1/work:/mnt/task/work:rw', '/w/a/1/command:/mnt/task/command:ro', '/data/x.fq:/mnt/task/inputs/x.fq:ro', '/w/a/1/disks/scratch:/scratch:rw'],
+      NetworkMode: 'bridge',
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: 4096,
+      Init: true,
+      LogConfig: { Type: 'none', Config: {} },
+    });
+    expect(spec.HostConfig?.DeviceRequests).toBeUndefined();
+    expect(spec.HostConfig?.NanoCpus).toBeUndefined();
+  });
+
+  it('makes the memory request the hard limit by default, with no swap beyond it, and shares for the cpu request', () => {
+    const host = buildContainerSpec({ request: request(), image: 'i', options, user: undefined, disks: [] }).HostConfig;
+    expect(host).toMatchObject({ Memory: 512 * MIB, MemorySwap: 512 * MIB, MemoryReservation: 512 * MIB, CpuShares: 2048 });
+  });
+
+  it('uses max_memory and max_cpu as the limits', () => {
+    const host = buildContainerSpec({ request: request({ memoryLimit: 1024 * MIB, cpuLimit: 1.5, cpu: 0.25 }), image: 'i', options, user: undefined, disks: [] }).HostConfig;
+    expect(host).toMatchObject({ Memory: 1024 * MIB, MemorySwap: 1024 * MIB, MemoryReservation: 512 * MIB, NanoCpus: 1_500_000_000, CpuShares: 256 });
+  });
+
+  it('leaves memory unlimited under memoryLimit none, the request only reserved', () => {
+    const host = buildContainerSpec({ request: request(), image: 'i', options: { ...options, memoryLimit: 'none' }, user: undefined, disks: [] }).HostConfig;
+    expect(host).toMatchObject({ Memory: 0, MemorySwap: 0, MemoryReservation: 512 * MIB });
+  });
+
+  it('raises a limit below what Docker accepts, and keeps shares above the kernel minimum', () => {
+    expect(memoryLimitBytes(request({ memory: MIB }), 'request')).toBe(MIN_DOCKER_MEMORY_BYTES);
+    const host = buildContainerSpec({ request: request({ memory: MIB, cpu: 0.001 }), image: 'i', options, user: undefined, disks: [] }).HostConfig;
+    expect(host).toMatchObject({ Memory: MIN_DOCKER_MEMORY_BYTES, MemoryReservation: MIB, CpuShares: 2 });
+  });
+
+  it('asks for GPUs with a device request, and drops the pids limit when it is null', () => {
+    const host = buildContainerSpec({ request: request({ gpu: 2 }), image: 'i', options: { ...options, pidsLimit: null, network: 'none' }, user: undefined, disks: [] }).HostConfig;
+    expect(host?.DeviceRequests).toEqual([{ Driver: '', Count: 2, Capabilities: [['gpu']] }]);
+    expect(host?.PidsLimit).toBeUndefined();
+    expect(host?.NetworkMode).toBe('none');
+  });
+});
