@@ -5,6 +5,7 @@
 //   kind:backend       one library per runtime: the contracts and backend kits, never another backend
 //   kind:composition   engine: the contracts and services; backends reach it only by injection
 //   kind:app           cli, api: anything but another app
+//   kind:testing       backend-conformance: the shared suite, runs every backend through the engine
 // Only projects tagged runtime:docker-api may import a container client.
 const nx = require('@nx/eslint-plugin');
 
@@ -37,6 +38,11 @@ module.exports = [
             { sourceTag: 'kind:service', bannedExternalImports: containerClients },
             { sourceTag: 'kind:composition', bannedExternalImports: containerClients },
             { sourceTag: 'kind:tooling', onlyDependOnLibsWithTags: [] },
+            // The conformance kit drives any backend through the real engine; backends never import it.
+            {
+              sourceTag: 'kind:testing',
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition'],
+            },
             { sourceTag: 'kind:app', bannedExternalImports: containerClients },
             { sourceTag: 'runtime:none', bannedExternalImports: containerClients },
           ],

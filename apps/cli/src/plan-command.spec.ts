@@ -43,16 +43,16 @@ describe('capstan plan (the built CLI, as a user runs it)', () => {
   });
 
   it('plans every example task', async () => {
-    for (const example of ['examples/hello.yaml', 'examples/align-reads.yaml', 'examples/anywhere.json']) {
-      const result = await capstan('plan', example, '--json', '--backend', 'local');
-      expect({ example, code: result.code }).toEqual({ example, code: 0 });
+    for (const [example, backend] of [['examples/hello.yaml', 'docker'], ['examples/align-reads.yaml', 'docker'], ['examples/anywhere.json', 'local']] as const) {
+      const result = await capstan('plan', example, '--json', '--backend', backend);
+      expect({ example, code: result.code, stdout: result.stdout }).toEqual({ example, code: 0, stdout: expect.stringContaining(`"backend":"${backend}"`) });
     }
   });
 
   it('prints a readable plan without --json', async () => {
-    const result = await capstan('plan', 'examples/align-reads.yaml', '--backend', 'local');
+    const result = await capstan('plan', 'examples/align-reads.yaml', '--backend', 'docker');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Task "align-reads" on the local backend would run with:');
+    expect(result.stdout).toContain('Task "align-reads" on the docker backend would run with:');
     expect(result.stdout).toMatch(/memory\s+5\.8 GiB \(max_memory: 8 GiB\)/);
     expect(result.stdout).toContain('/mnt/scratch 50 GiB');
   });
@@ -90,6 +90,15 @@ describe('capstan plan (the built CLI, as a user runs it)', () => {
     const result = await capstan('plan', await taskFile({ name: 'x', command: 'true', requirements: { memroy: '2 GiB' } }));
     expect(result.code).toBe(65);
     expect(result.stderr).toContain('requirements.memroy: unknown key "memroy"; did you mean "memory"?');
+  });
+
+  it('refuses a limit the backend cannot enforce under deny, and warns under try_with_max', async () => {
+    const denied = await capstan('plan', 'examples/align-reads.yaml', '--backend', 'local', '--json');
+    expect(denied.code).toBe(69);
+    expect(JSON.parse(denied.stdout).error).toMatchObject({ code: 'resource.exceeds_capacity', path: 'hints.max_cpu' });
+    const clamped = await capstan('plan', 'examples/align-reads.yaml', '--backend', 'local', '--json', '--cpu-limit-behavior', 'try_with_max', '--memory-limit-behavior', 'try_with_max');
+    expect(clamped.code).toBe(0);
+    expect(JSON.parse(clamped.stdout).warnings).toEqual(expect.arrayContaining([expect.stringContaining('hints.max_memory: the local backend cannot enforce a memory limit')]));
   });
 
   it('replaces "*" with the default container when one is given', async () => {

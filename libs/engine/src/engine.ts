@@ -249,7 +249,8 @@ export class TaskEngine {
       gpuLimitBehavior: this.options.gpuLimitBehavior,
       defaultContainer: this.options.defaultContainer,
     });
-    return { ...resolution, warnings: [...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities)] };
+    const behaviors = { cpu: this.options.cpuLimitBehavior, memory: this.options.memoryLimitBehavior };
+    return { ...resolution, warnings: [...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities, backend.name, behaviors)] };
   }
 }
 

@@ -6,6 +6,7 @@ import { formatDuration } from './duration';
 interface TaskLine {
   label: string;
   status: string;
+  attempt: number;
   runningSince: number | undefined;
   lastLog: string;
   lastPullLine: number;
@@ -50,6 +51,7 @@ export class ProgressRenderer {
         break;
       case 'attempt-started':
         task.runningSince = this.now();
+        task.attempt = event.attempt;
         task.status = `running attempt ${event.attempt}`;
         this.say(task, `${task.status} in ${event.folder}`);
         break;
@@ -94,7 +96,11 @@ export class ProgressRenderer {
         break;
       }
       case 'pulled':
+        task.status = `running attempt ${task.attempt}`;
         this.say(task, `pulled ${event.image} in ${formatDuration(event.ms)}`);
+        break;
+      case 'started':
+        task.status = `running attempt ${task.attempt}`;
         break;
       case 'log': {
         const lines = event.text.split('\n').filter((line) => line.trim() !== '');
@@ -114,7 +120,7 @@ export class ProgressRenderer {
     let task = this.tasks.get(event.uniqueName);
     if (task === undefined) {
       const sameName = [...this.tasks.values()].some((other) => other.label === event.taskName);
-      task = { label: sameName ? event.uniqueName : event.taskName, status: 'starting', runningSince: undefined, lastLog: '', lastPullLine: 0, lastHeartbeat: 0 };
+      task = { label: sameName ? event.uniqueName : event.taskName, status: 'starting', attempt: 0, runningSince: undefined, lastLog: '', lastPullLine: 0, lastHeartbeat: 0 };
       this.tasks.set(event.uniqueName, task);
     }
     return task;

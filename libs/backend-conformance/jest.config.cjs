@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'backend-conformance',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
