@@ -52,7 +52,7 @@ export function describeBackendConformance(options: ConformanceOptions): void {
     let engine: TaskEngine;
 
     beforeAll(async () => {
-      workRoot = await mkdtemp(join(tmpdir(), `capstan-conformance-${options.name}-`));
+      workRoot = await mkdtemp(join(tmpdir(), `capstan-conformance-${options.name.replace(/[^A-Za-z0-9-]+/g, "-")}-`));
       const capacity = await backend.capacity();
       engine = new TaskEngine(new BackendRegistry([backend]), new ResourceLedger({ capacity: capacity.total, perTaskMax: capacity.perTaskMax }), new NameGenerator(), {
         ...DEFAULT_ENGINE_OPTIONS,
