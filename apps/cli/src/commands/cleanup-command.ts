@@ -2,9 +2,8 @@ import { reapOrphans } from '@capstan/cleanup';
 import { labelFilter, parseCapstanLabels } from '@capstan/naming';
 import { parseArgs } from 'node:util';
 import { wireBackends } from '../composition/wire';
-import { ExitCode, exitCodeFor } from '../output/exit-codes';
-import { formatErrorForHumans } from '../output/report-error';
-import { type CommandIo, isParseArgsError, usageError } from './common-options';
+import { ExitCode } from '../output/exit-codes';
+import { type CommandIo, reportFailure } from './common-options';
 
 export const CLEANUP_USAGE = `Usage: capstan cleanup [--backend NAME] [--config FILE] [--json]
 
@@ -47,8 +46,6 @@ export async function cleanupCommand(argv: readonly string[], io: CommandIo): Pr
     if (values.json) io.stdout(`${JSON.stringify({ backends: reports })}\n`);
     return failures === 0 ? ExitCode.Ok : ExitCode.Unavailable;
   } catch (error) {
-    const failure = isParseArgsError(error) ? usageError(error.message, CLEANUP_USAGE) : error;
-    io.stderr(`${formatErrorForHumans(failure)}\n`);
-    return exitCodeFor(failure);
+    return reportFailure(error, io, CLEANUP_USAGE);
   }
 }

@@ -1,5 +1,7 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { type ParseArgsConfig } from 'node:util';
+import { exitCodeFor } from '../output/exit-codes';
+import { errorReport, formatErrorForHumans } from '../output/report-error';
 
 /** Output sinks, handed in so tests can capture them. */
 export interface CommandIo {
@@ -62,4 +64,15 @@ export function usageError(message: string, usage: string): CapstanError {
 
 export function isParseArgsError(error: unknown): error is Error {
   return error instanceof TypeError && String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
+}
+
+/**
+ * Reports a command's failure the one way every command does: a JSON error object on stdout with `--json`, a line
+ * on stderr otherwise; returns the exit code. `file` is the task file being read, named in task errors.
+ */
+export function reportFailure(error: unknown, io: CommandIo, usage: string, options: { json?: boolean; file?: string | undefined } = {}): number {
+  const failure = isParseArgsError(error) ? usageError(error.message, usage) : error;
+  if (options.json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
+  else io.stderr(`${formatErrorForHumans(failure, options.file)}\n`);
+  return exitCodeFor(failure);
 }

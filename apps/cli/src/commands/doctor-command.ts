@@ -1,9 +1,8 @@
 import { type Backend, formatBytes } from '@capstan/core-constraints';
 import { parseArgs } from 'node:util';
 import { chooseBackend, wireBackends } from '../composition/wire';
-import { ExitCode, exitCodeFor } from '../output/exit-codes';
-import { formatErrorForHumans } from '../output/report-error';
-import { type CommandIo, isParseArgsError, usageError } from './common-options';
+import { ExitCode } from '../output/exit-codes';
+import { type CommandIo, reportFailure } from './common-options';
 
 export const DOCTOR_USAGE = `Usage: capstan doctor [--config FILE] [--json]
 
@@ -41,9 +40,7 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
     }
     return ok ? ExitCode.Ok : ExitCode.Unavailable;
   } catch (error) {
-    const failure = isParseArgsError(error) ? usageError(error.message, DOCTOR_USAGE) : error;
-    io.stderr(`${formatErrorForHumans(failure)}\n`);
-    return exitCodeFor(failure);
+    return reportFailure(error, io, DOCTOR_USAGE);
   }
 }
 

@@ -1,9 +1,8 @@
 import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-constraints';
 import { parseArgs } from 'node:util';
 import { wire } from '../composition/wire';
-import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, isParseArgsError, usageError } from './common-options';
-import { ExitCode, exitCodeFor } from '../output/exit-codes';
-import { errorReport, formatErrorForHumans } from '../output/report-error';
+import { ExitCode } from '../output/exit-codes';
+import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
 
 export const PLAN_USAGE = `Usage: capstan plan <task-file> [options]
 
@@ -55,10 +54,7 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
     return ExitCode.Ok;
   } catch (error) {
-    const failure = isParseArgsError(error) ? usageError(error.message, PLAN_USAGE) : error;
-    if (json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
-    else io.stderr(`${formatErrorForHumans(failure, file)}\n`);
-    return exitCodeFor(failure);
+    return reportFailure(error, io, PLAN_USAGE, { json, file });
   }
 }
 

@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import { wire } from '../composition/wire';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { ProgressRenderer } from '../output/progress-renderer';
-import { errorReport, formatErrorForHumans } from '../output/report-error';
-import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, isParseArgsError, usageError } from './common-options';
+import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
 import { quickTask } from './quick-task';
 
 export const RUN_USAGE = `Usage: capstan run <task-file>... [options]
@@ -62,10 +61,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     const results = await runAll(wiring.engine, tasks, io, json);
     return exitCodeOf(results);
   } catch (error) {
-    const failure = isParseArgsError(error) ? usageError(error.message, RUN_USAGE) : error;
-    if (json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
-    else io.stderr(`${formatErrorForHumans(failure, file)}\n`);
-    return exitCodeFor(failure);
+    return reportFailure(error, io, RUN_USAGE, { json, file });
   }
 }
 
