@@ -59,6 +59,9 @@ export class TaskEngine {
   /** Aborted by `killNow`: the grace periods end at once. */
   private readonly killNowController = new AbortController();
   private draining = false;
+  /** Tasks between admission request and end, by unique name: the ledger's events reach their task through it. */
+  private readonly inFlight = new Map<string, TaskRun>();
+  private readonly stopListening: () => void;
 
   constructor(
     @inject(BackendRegistry) private readonly registry: BackendRegistry,
@@ -67,6 +70,12 @@ export class TaskEngine {
     @inject(EngineOptions) private readonly options: EngineOptions,
   ) {
     this.runId = names.runId();
+    // One subscription for every task: a listener per task would make each event cost O(tasks in flight).
+    this.stopListening = this.resources.onEvent((event) => {
+      if (event.type === 'dropped') return;
+      const { taskName, ...body } = event;
+      this.inFlight.get(taskName)?.emit(body);
+    });
   }
 
   /** Every task's life as one stream; iterate it from as many places as you like. */
@@ -76,6 +85,7 @@ export class TaskEngine {
 
   /** Ends the event streams once the caller has no more tasks to run. */
   close(): void {
+    this.stopListening();
     this.hub.close();
   }
 
@@ -113,9 +123,9 @@ export class TaskEngine {
   async run(task: Task, runOptions: RunOptions = {}): Promise<TaskResult> {
     const uniqueName = this.names.next(task.name);
     const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.options.workRoot, this.runId, uniqueName), runOptions.backend ?? this.options.backend);
-    const signal = AbortSignal.any([this.kill.signal, ...(runOptions.signal ? [runOptions.signal] : [])]);
+    // A shared signal when the caller gives none: the ledger watches each distinct signal once.
+    const signal = runOptions.signal ? AbortSignal.any([this.kill.signal, runOptions.signal]) : this.kill.signal;
     let lease: Lease | undefined;
-    let unsubscribe = (): void => undefined;
     try {
       if (this.draining) throw new CapstanError(ErrorCode.Canceled, 'the run was canceled before this task started');
       const backend = this.registry.get(run.backend);
@@ -123,11 +133,7 @@ export class TaskEngine {
       run.warnings.push(...resolution.warnings);
       run.emit({ type: 'resolved', backend: backend.name, constraints: resolution.constraints, warnings: resolution.warnings });
 
-      unsubscribe = this.resources.onEvent((event) => {
-        if (event.taskName !== uniqueName || event.type === 'dropped') return;
-        const { taskName: _ledgerName, ...body } = event;
-        run.emit(body);
-      });
+      this.inFlight.set(uniqueName, run);
       const { cpu, memory, gpu } = resolution.constraints;
       lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
       const inputs = await run.timed('stageMs', () => stageInputs(task));
@@ -152,7 +158,7 @@ export class TaskEngine {
       return run.finish(canceled ? 'canceled' : 'error', failure);
     } finally {
       lease?.release();
-      unsubscribe();
+      this.inFlight.delete(uniqueName);
     }
   }
 

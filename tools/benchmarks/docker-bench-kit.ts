@@ -1,0 +1,290 @@
+// Shared pieces of the Docker benchmarks (docker-overhead, docker-throughput, engine-memory): an engine wired on the
+// real DockerBackend the way apps/cli/src/composition/wire.ts wires it, the same container run straight through
+// dockerode with the identical create spec, an HTTP tracer that attributes time to daemon calls, and small stats.
+// Not a test: nothing here asserts a time.
+import {
+  type AttemptPaths,
+  type Backend,
+  BackendRegistry,
+  type ExecutionRequest,
+  parseTask,
+  type Resolution,
+  type Task,
+} from '@capstan/core-constraints';
+import { buildContainerSpec, containerUser, DockerBackend, invokingIdentity, planDiskFolders, registerDockerBackend } from '@capstan/docker-runner';
+import { EngineOptions, TaskEngine } from '@capstan/engine';
+import { capstanLabels, NameGenerator } from '@capstan/naming';
+import { registerResourceManager, type ResourceLedger } from '@capstan/resource-manager';
+import Dockerode from 'dockerode';
+import { subscribe } from 'node:diagnostics_channel';
+import { type ClientRequest, type IncomingMessage } from 'node:http';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { container as rootContainer } from 'tsyringe';
+
+export const BENCH_IMAGE = 'capstan-test/busybox:1';
+/** `none`, so neither path pays for a bridge network endpoint (the CLI's default is `bridge`). */
+export const BENCH_NETWORK = 'none';
+
+export interface DockerWiring {
+  readonly engine: TaskEngine;
+  readonly backend: DockerBackend;
+  readonly ledger: ResourceLedger;
+  readonly workRoot: string;
+  /** Removes the work root (every attempt folder of the run). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * What `wire()` in apps/cli/src/composition/wire.ts does for `backend: docker`, with the configuration's defaults
+ * (shell bash, limits deny, retention keep) except the network (`none`) and a throw-away work root. The backend is
+ * registered with `registerDockerBackend`, so it is the same `DockerBackend` the CLI runs.
+ */
+export async function wireDockerEngine(): Promise<DockerWiring> {
+  const workRoot = await mkdtemp(join(tmpdir(), 'capstan-bench-'));
+  const container = rootContainer.createChildContainer();
+  registerDockerBackend(container, { network: BENCH_NETWORK });
+  const registry = BackendRegistry.fromContainer(container);
+  container.registerInstance(BackendRegistry, registry);
+  const backend: Backend = registry.get('docker');
+  if (!(backend instanceof DockerBackend)) throw new Error('the docker backend is not a DockerBackend');
+  const probe = await backend.probe();
+  if (!probe.available) throw new Error(`the Docker daemon does not answer: ${probe.problems.join('; ')} (start it with: bash tools/engines/all.sh)`);
+  const capacity = await backend.capacity();
+  const ledger = registerResourceManager(container, {
+    capacity: capacity.total,
+    perTaskMax: capacity.perTaskMax,
+    unlimited: backend.capabilities.schedulesItself,
+  });
+  container.registerInstance(NameGenerator, new NameGenerator());
+  const engineOptions: EngineOptions = {
+    backend: backend.name,
+    workRoot,
+    shell: 'bash',
+    cpuLimitBehavior: 'deny',
+    memoryLimitBehavior: 'deny',
+    gpuLimitBehavior: 'deny',
+    retention: 'keep',
+  };
+  container.registerInstance(EngineOptions, engineOptions);
+  return {
+    engine: container.resolve(TaskEngine),
+    backend,
+    ledger,
+    workRoot,
+    dispose: () => rm(workRoot, { recursive: true, force: true }),
+  };
+}
+
+/** A task as a task file would give it: the test image, `sh` (busybox has no bash), 1 core and 2 GiB by default. */
+export function benchTask(name: string, command: string, cpu?: number): Task {
+  return parseTask({
+    name,
+    command,
+    requirements: { container: BENCH_IMAGE, ...(cpu === undefined ? {} : { cpu }) },
+    hints: { shell: 'sh' },
+  });
+}
+
+/**
+ * The same container as the engine's, run straight through dockerode: create, attach stdout/stderr (before start,
+ * as the runner does), start, wait (`not-running`), wait for the output stream to end, inspect, remove (force, v).
+ * The create spec comes from `buildContainerSpec` of @capstan/docker-runner with the backend's own options, the
+ * engine's resolution of the task, the same labels and a unique name, so HostConfig is identical (binds, network,
+ * memory and swap, cpu shares, pids limit, init, no-new-privileges, log driver none). The bound folder (command file
+ * and work dir) is made once, before any timing: making it per task is part of what the engine's time includes.
+ * Output is read and dropped (the engine writes it to the attempt's stdout/stderr files).
+ */
+export class RawDockerRunner {
+  private readonly docker: Dockerode;
+  private readonly names = new NameGenerator();
+
+  private constructor(
+    private readonly backend: DockerBackend,
+    private readonly resolution: Resolution,
+    private readonly task: Task,
+    private readonly paths: AttemptPaths,
+    private readonly runId: string,
+  ) {
+    const endpoint = backend.client.endpoint;
+    if (endpoint.kind !== 'unix') throw new Error('the raw path of the benchmarks speaks to a local unix socket only');
+    this.docker = new Dockerode({ socketPath: endpoint.socketPath });
+  }
+
+  /** Resolves the task exactly as the engine would (engine.plan) and prepares the bound folder under `root`. */
+  static async create(wiring: DockerWiring, task: Task, root: string): Promise<RawDockerRunner> {
+    const plan = await wiring.engine.plan(task);
+    const folder = join(root, 'raw');
+    const paths: AttemptPaths = {
+      root: folder,
+      commandFile: join(folder, 'command'),
+      workDir: join(folder, 'work'),
+      stdoutFile: join(folder, 'stdout'),
+      stderrFile: join(folder, 'stderr'),
+    };
+    await mkdir(paths.workDir, { recursive: true });
+    await writeFile(paths.commandFile, task.command.endsWith('\n') ? task.command : `${task.command}\n`, { mode: 0o644 });
+    return new RawDockerRunner(wiring.backend, plan.resolution, task, paths, wiring.engine.runId);
+  }
+
+  /** The create spec of one container (a fresh unique name and labels each time). */
+  spec(): Dockerode.ContainerCreateOptions {
+    const attemptName = this.names.next(`raw-${this.task.name}`);
+    const request: ExecutionRequest = {
+      runId: this.runId,
+      taskName: this.task.name,
+      attemptName,
+      attempt: 1,
+      shell: 'sh',
+      paths: this.paths,
+      inputs: [],
+      env: this.task.env,
+      constraints: this.resolution.constraints,
+      labels: capstanLabels({ runId: this.runId, taskName: this.task.name, uniqueName: attemptName, attempt: 1 }),
+    };
+    const options = this.backend.options;
+    return buildContainerSpec({
+      request,
+      image: BENCH_IMAGE,
+      options,
+      user: containerUser(options.user, invokingIdentity()),
+      disks: planDiskFolders(this.paths.root, request.constraints.disks),
+    });
+  }
+
+  /** Runs one container start to removal; resolves with its exit code. */
+  async run(): Promise<number> {
+    const container = await this.docker.createContainer(this.spec());
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: false });
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      stream.resume();
+      await container.start();
+      await container.wait({ condition: 'not-running' });
+      await ended;
+      const info = await container.inspect();
+      return info.State.ExitCode;
+    } finally {
+      await container.remove({ force: true, v: true });
+    }
+  }
+}
+
+/** One HTTP request to the daemon: when it started, when the response headers came, when its body ended. */
+export interface DaemonCall {
+  readonly what: string;
+  readonly start: number;
+  headers: number;
+  end: number;
+}
+
+/**
+ * Records every HTTP request this process makes (dockerode speaks HTTP over the socket) with node:diagnostics_channel,
+ * so a task's wall time can be split into time with a daemon call in flight and time without (the caller's own work:
+ * JS, file system, event loop). Paths are reduced to their kind: `POST /containers/create`, `GET /images/{}/json`...
+ */
+export class DaemonCallTracer {
+  private readonly open = new Map<ClientRequest, DaemonCall>();
+  readonly calls: DaemonCall[] = [];
+  private enabled = false;
+
+  constructor() {
+    subscribe('http.client.request.start', (message) => {
+      if (!this.enabled) return;
+      const { request } = message as { request: ClientRequest };
+      const call: DaemonCall = { what: `${request.method} ${normalisePath(request.path)}`, start: performance.now(), headers: Number.NaN, end: Number.NaN };
+      this.open.set(request, call);
+      this.calls.push(call);
+    });
+    // Published when the response's headers have been parsed; the body's end is seen on the response itself.
+    subscribe('http.client.response.finish', (message) => {
+      const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+      const call = this.open.get(request);
+      if (call === undefined) return;
+      this.open.delete(request);
+      call.headers = performance.now();
+      const ended = (): void => {
+        if (Number.isNaN(call.end)) call.end = performance.now();
+      };
+      response.once('end', ended);
+      response.once('close', ended);
+    });
+  }
+
+  start(): void {
+    this.enabled = true;
+  }
+
+  stop(): void {
+    this.enabled = false;
+  }
+
+  /** The calls that started in [from, to). */
+  between(from: number, to: number): DaemonCall[] {
+    return this.calls.filter((call) => call.start >= from && call.start < to);
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+}
+
+/** An attach response stays open for the container's whole life: it counts as in flight only until its headers. */
+export const isAttach = (call: DaemonCall): boolean => call.what.endsWith('/attach');
+
+function normalisePath(path: string): string {
+  const bare = path.split('?')[0] ?? path;
+  return bare
+    .replace(/^\/v[0-9.]+\//, '/')
+    .replace(/^\/containers\/(?!create$)[^/]+/, '/containers/{}')
+    .replace(/^\/images\/.+\/json$/, '/images/{}/json');
+}
+
+/** Milliseconds of [from, to] covered by at least one call in flight (overlapping calls counted once; see isAttach). */
+export function coveredMs(calls: readonly DaemonCall[], from: number, to: number): number {
+  const spans = calls
+    .map((call) => {
+      const end = isAttach(call) ? call.headers : call.end;
+      return [Math.max(from, call.start), Math.min(to, Number.isNaN(end) ? to : end)] as const;
+    })
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let reach = from;
+  for (const [start, end] of spans) {
+    if (end <= reach) continue;
+    covered += end - Math.max(start, reach);
+    reach = end;
+  }
+  return covered;
+}
+
+export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = fraction * (sorted.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  const lowValue = sorted[low] ?? Number.NaN;
+  const highValue = sorted[high] ?? Number.NaN;
+  return lowValue + (highValue - lowValue) * (rank - low);
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 0.5);
+
+export const mean = (values: readonly number[]): number => (values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length);
+
+export function machineLine(): string {
+  return `node ${process.version}, ${availableParallelism()} cpus, load average ${loadAverage()}`;
+}
+
+export function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
