@@ -134,6 +134,22 @@ describe('capstan run (the built CLI against the real Docker daemon)', () => {
     expect(error.message).toContain(join(dir, 'no-daemon.sock'));
   });
 
+  it('falls back to local under auto when no container engine answers, and says why it passed each over', async () => {
+    const env = {
+      ...process.env,
+      CAPSTAN_DOCKER__SOCKET_PATH: join(dir, 'no-docker.sock'),
+      CAPSTAN_PODMAN__SOCKET_PATH: join(dir, 'no-podman.sock'),
+      CAPSTAN_APPTAINER__BINARY: join(dir, 'no-apptainer'),
+    };
+    const result = await capstan(['run', '--image', IMAGE, '--shell', 'sh', '--work-root', dir, '--', 'echo', 'on the host'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/backend docker: passed over \(.*no-docker\.sock/);
+    expect(result.stderr).toMatch(/backend podman: passed over/);
+    expect(result.stderr).toMatch(/backend apptainer: passed over/);
+    expect(result.stderr).toContain('backend local: no container engine answered');
+    expect(result.stdout).toContain('runs the command on the host');
+  });
+
   it('reports every backend in capstan doctor', async () => {
     const result = await capstan(['doctor']);
     expect(result.code).toBe(0);

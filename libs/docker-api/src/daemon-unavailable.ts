@@ -8,6 +8,12 @@ export interface DaemonDescription {
   readonly name: string;
   /** Commands that start one, e.g. `dockerd &`. */
   readonly startHints: readonly string[];
+  /** The engine's command-line tool, named in hints (`docker login`, `docker rm`); default `docker`. */
+  readonly cli?: string;
+  /** What to do when the socket refuses this user (EACCES); default: join the docker group. */
+  readonly permissionHint?: string;
+  /** The variable that names the address, in hints; default `DOCKER_HOST`. */
+  readonly hostVariable?: string;
 }
 
 export const DOCKER_DAEMON: DaemonDescription = {
@@ -26,8 +32,8 @@ export function daemonUnavailableError(endpoint: string, error: unknown, daemon:
   const { code, message } = dockerErrorInfo(error);
   const fix =
     code === 'EACCES'
-      ? `run Capstan as a user allowed to use the socket (e.g. a member of the docker group), or point the backend at a socket you can use`
-      : `start one with ${daemon.startHints.join(', or ')}; or point DOCKER_HOST or the backend's socketPath/host option at a running daemon`;
+      ? (daemon.permissionHint ?? `run Capstan as a user allowed to use the socket (e.g. a member of the docker group), or point the backend at a socket you can use`)
+      : `start one with ${daemon.startHints.join(', or ')}; or point ${daemon.hostVariable ?? 'DOCKER_HOST'} or the backend's socketPath/host option at a running daemon`;
   return new CapstanError(ErrorCode.BackendUnavailable, `no ${daemon.name} daemon answers at ${endpoint} (${message}); ${fix}`, {
     cause: error,
     details: { endpoint, code },

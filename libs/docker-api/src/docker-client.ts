@@ -1,7 +1,7 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import Dockerode from 'dockerode';
 import { daemonUnavailableError, type DaemonDescription, DOCKER_DAEMON, isDaemonUnreachable } from './daemon-unavailable';
-import { type DockerConnectionOptions, type DockerEndpoint, resolveDockerEndpoint } from './docker-endpoint';
+import { type DockerConnectionOptions, type DockerEndpoint, type EndpointDefaults, resolveDockerEndpoint } from './docker-endpoint';
 import { dockerErrorInfo, isNotFound } from './docker-error';
 import { parseImageReference } from './image-reference';
 import { readJsonLines } from './json-lines';
@@ -26,6 +26,8 @@ export interface DockerClientOptions extends DockerConnectionOptions {
   readonly retry?: RetryPolicy;
   /** How the daemon is named in errors and how to start it (Podman's backend names its own). */
   readonly daemon?: DaemonDescription;
+  /** Where the address comes from when no option gives it (Podman: `CONTAINER_HOST`, its own sockets). */
+  readonly endpointDefaults?: EndpointDefaults;
 }
 
 /** The parts of `GET /info` Capstan reads. */
@@ -83,12 +85,13 @@ export class DockerClient {
   readonly endpoint: DockerEndpoint;
   /** The underlying dockerode client, for calls this class does not wrap. */
   readonly api: Dockerode;
+  /** How the daemon is named in messages, and its command-line tool. */
+  readonly daemon: DaemonDescription;
   private readonly retry: RetryPolicy;
-  private readonly daemon: DaemonDescription;
   private daemonSeen = false;
 
   constructor(options: DockerClientOptions = {}, env: NodeJS.ProcessEnv = process.env) {
-    this.endpoint = resolveDockerEndpoint(options, env);
+    this.endpoint = resolveDockerEndpoint(options, env, options.endpointDefaults);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.daemon = options.daemon ?? DOCKER_DAEMON;
     const endpoint = this.endpoint;

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_DOCKER_SOCKET, resolveDockerEndpoint } from './docker-endpoint';
 
+const OTHER_ENGINE = { hostVariable: 'ENGINE_HOST', defaultSocket: '/run/engine/engine.sock', tlsFromEnvironment: false, hostOptionName: 'the engine host option' };
+
 describe('resolveDockerEndpoint', () => {
   it('uses the default socket when nothing is set', () => {
     expect(resolveDockerEndpoint({}, {})).toEqual({ kind: 'unix', socketPath: DEFAULT_DOCKER_SOCKET, description: 'unix:///var/run/docker.sock' });
@@ -41,5 +43,12 @@ describe('resolveDockerEndpoint', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('takes another engine’s variable and default socket, and leaves DOCKER_HOST and TLS to Docker', () => {
+    expect(resolveDockerEndpoint({}, { DOCKER_HOST: 'tcp://127.0.0.1:2375' }, OTHER_ENGINE)).toMatchObject({ kind: 'unix', socketPath: '/run/engine/engine.sock' });
+    expect(resolveDockerEndpoint({}, { ENGINE_HOST: 'tcp://127.0.0.1:8080', DOCKER_TLS_VERIFY: '1' }, OTHER_ENGINE)).toMatchObject({ kind: 'tcp', tls: null });
+    expect(() => resolveDockerEndpoint({}, { ENGINE_HOST: 'ssh://box' }, OTHER_ENGINE)).toThrow(/^ENGINE_HOST is "ssh:\/\/box"; write unix:\/\/\/path\/to\/engine\.sock/);
+    expect(() => resolveDockerEndpoint({ host: 'ftp://x' }, {}, OTHER_ENGINE)).toThrow(/^the engine host option is "ftp:\/\/x"/);
   });
 });

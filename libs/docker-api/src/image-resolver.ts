@@ -33,6 +33,8 @@ export class ImageResolver {
     private readonly client: Pick<DockerClient, 'inspectImage'>,
     private readonly puller: Pick<ImagePuller, 'pull'>,
     private readonly credentials: Pick<RegistryCredentials, 'forImage'>,
+    /** The engine's login command, named when a registry refuses a pull (`docker login`, `podman login`). */
+    private readonly loginCommand = 'docker login',
   ) {}
 
   async resolve(references: readonly string[], options: ResolveImageOptions): Promise<ResolvedImage> {
@@ -78,7 +80,7 @@ export class ImageResolver {
     if (!authProblem) return `the pull failed: ${message}`;
     const hint =
       this.credentials.forImage(reference) === undefined
-        ? `no credentials are configured for ${registry}: add them under the backend's registries option, or \`docker login ${registry}\``
+        ? `no credentials are configured for ${registry}: add them under the backend's registries option, or \`${this.loginCommand} ${registry}\``
         : `the credentials configured for ${registry} were refused, or the image does not exist`;
     return `the pull failed: ${message} (${hint})`;
   }

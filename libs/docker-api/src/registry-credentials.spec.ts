@@ -43,4 +43,18 @@ describe('RegistryCredentials', () => {
     await writeFile(join(dir, 'config.json'), '{ not json');
     expect(() => RegistryCredentials.load({}, { DOCKER_CONFIG: dir })).toThrow(expect.objectContaining({ code: 'config.invalid' }));
   });
+
+  it('reads an engine’s own auth files first (in order), then $DOCKER_CONFIG/config.json; options win over all', async () => {
+    await write({ auths: { 'a.example': { username: 'docker', password: 'd' }, 'b.example': { username: 'docker', password: 'd' } } });
+    const first = join(dir, 'first.json');
+    const second = join(dir, 'second.json');
+    await writeFile(first, JSON.stringify({ auths: { 'a.example': { auth: Buffer.from('first:1').toString('base64') } } }));
+    await writeFile(second, JSON.stringify({ auths: { 'a.example': { username: 'second', password: '2' }, 'c.example': { username: 'second', password: '2' } } }));
+    const credentials = RegistryCredentials.load({ 'c.example': { username: 'option', password: 'o' } }, { DOCKER_CONFIG: dir }, [first, second, join(dir, 'absent.json')]);
+    expect(credentials.forImage('a.example/x:1')).toMatchObject({ username: 'first' });
+    expect(credentials.forImage('b.example/x:1')).toMatchObject({ username: 'docker' });
+    expect(credentials.forImage('c.example/x:1')).toMatchObject({ username: 'option' });
+    await writeFile(second, '{ broken');
+    expect(() => RegistryCredentials.load({}, { DOCKER_CONFIG: dir }, [second])).toThrow(/second\.json is not valid JSON/);
+  });
 });

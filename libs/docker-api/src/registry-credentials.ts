@@ -38,9 +38,14 @@ export class RegistryCredentials {
     }
   }
 
-  /** Options first, then the docker CLI's config file (absent is fine; unreadable JSON is an error). */
-  static load(fromOptions: Readonly<Record<string, RegistryLogin>> = {}, env: NodeJS.ProcessEnv = process.env): RegistryCredentials {
-    return new RegistryCredentials(fromOptions, readDockerConfigAuths(env));
+  /**
+   * Options first, then `authFiles` in order (an engine's own, e.g. Podman's `auth.json`, same format), then the docker
+   * CLI's config file. Absent files are fine; unreadable JSON is an error.
+   */
+  static load(fromOptions: Readonly<Record<string, RegistryLogin>> = {}, env: NodeJS.ProcessEnv = process.env, authFiles: readonly string[] = []): RegistryCredentials {
+    const merged = readDockerConfigAuths(env);
+    for (const file of [...authFiles].reverse()) for (const [registry, auth] of readAuthFile(file)) merged.set(registry, auth);
+    return new RegistryCredentials(fromOptions, merged);
   }
 
   /** The credentials for the registry of `reference`, or undefined to pull anonymously. */
@@ -59,7 +64,11 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function readDockerConfigAuths(env: NodeJS.ProcessEnv = process.env): Map<string, RegistryAuth> {
-  const file = dockerConfigPath(env);
+  return readAuthFile(dockerConfigPath(env), 'or set DOCKER_CONFIG to another folder');
+}
+
+/** The `auths` of one config file in the docker CLI's format (also Podman's `auth.json`); an absent file has none. */
+export function readAuthFile(file: string, otherFix = 'or remove it'): Map<string, RegistryAuth> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -70,7 +79,7 @@ export function readDockerConfigAuths(env: NodeJS.ProcessEnv = process.env): Map
   try {
     parsed = JSON.parse(text) as DockerConfigFile;
   } catch (error) {
-    throw new CapstanError(ErrorCode.InvalidConfig, `${file} is not valid JSON (${(error as Error).message}); fix it or set DOCKER_CONFIG to another folder`, {
+    throw new CapstanError(ErrorCode.InvalidConfig, `${file} is not valid JSON (${(error as Error).message}); fix it ${otherFix}`, {
       cause: error,
     });
   }

@@ -1,7 +1,6 @@
 import { type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
-import { type ContainerCreateSpec } from '@capstan/docker-api';
+import { type ContainerCreateSpec, type DiskFolder } from '@capstan/docker-api';
 import { type DockerBackendOptions } from './docker-backend-options';
-import { type DiskFolder } from './extra-disks';
 
 /** The smallest memory limit the Docker daemon accepts. */
 export const MIN_DOCKER_MEMORY_BYTES = 6 * 1024 * 1024;

@@ -12,23 +12,27 @@ import {
   type ManagedResource,
 } from '@capstan/core-constraints';
 import {
+  assertInputsExist,
+  containerUser,
   countNvidiaDevices,
+  createDiskFolders,
   type DaemonFacts,
   DockerClient,
   type GpuCounter,
+  grantFolderAccess,
+  type HostIdentity,
   ImagePuller,
   ImageResolver,
+  invokingIdentity,
+  planDiskFolders,
   probeDaemon,
   RegistryCredentials,
+  repairOwnership,
+  runAttemptContainer,
 } from '@capstan/docker-api';
-import { access } from 'node:fs/promises';
 import { buildContainerSpec, memoryLimitBytes } from './container-spec';
-import { containerUser, grantFolderAccess, type HostIdentity, invokingIdentity } from './container-user';
 import { DOCKER_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
-import { createDiskFolders, planDiskFolders } from './extra-disks';
-import { repairOwnership } from './ownership-repair';
-import { runAttemptContainer } from './run-attempt-container';
 
 /** How long the daemon's cpu/memory answer is reused by `capacity()`. */
 const FACTS_TTL_MS = 30_000;
@@ -176,17 +180,5 @@ export class DockerBackend implements Backend {
       this.resolver = new ImageResolver(this.client, new ImagePuller(this.client, credentials), credentials);
     }
     return this.resolver;
-  }
-}
-
-async function assertInputsExist(request: ExecutionRequest): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
-        details: { value: input.hostPath, guestPath: input.guestPath },
-      });
-    }
   }
 }

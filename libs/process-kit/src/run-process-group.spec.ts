@@ -35,6 +35,24 @@ describe('runProcessGroup (real processes)', () => {
     expect(logs).toEqual(expect.arrayContaining([{ type: 'log', stream: 'stdout', text: 'hi out\n' }, { type: 'log', stream: 'stderr', text: 'err\n' }]));
   });
 
+  it('tells the pid of the group leader once it runs', async () => {
+    let spawned: number | undefined;
+    let groupAlive = false;
+    const onSpawn = (pid: number): void => {
+      spawned = pid;
+      try {
+        process.kill(-pid, 0);
+        groupAlive = true;
+      } catch {
+        groupAlive = false;
+      }
+    };
+    const outcome = await runProcessGroup(spec('echo $$; sleep 0.2', { onSpawn }), new AbortController().signal, () => undefined);
+    expect(outcome.exitCode).toBe(0);
+    expect(groupAlive).toBe(true);
+    expect(await readFile(join(dir, 'stdout'), 'utf8')).toBe(`${spawned}\n`);
+  });
+
   it('writes large output whole, in order', async () => {
     const outcome = await runProcessGroup(spec('seq 1 200000'), new AbortController().signal, () => undefined);
     expect(outcome.exitCode).toBe(0);
@@ -70,6 +88,17 @@ describe('runProcessGroup (real processes)', () => {
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('ends as an error, without crashing, when the output file cannot be written', async () => {
+    const outcome = await runProcessGroup(
+      spec('seq 1 100000; exit 0', { stdoutFile: join(dir, 'gone', 'stdout') }),
+      new AbortController().signal,
+      () => undefined,
+    );
+    expect(outcome.endReason).toBe('error');
+    expect(outcome.message).toContain("the task's output could not be written");
+    expect(outcome.exitCode).toBe(0);
   });
 
   it('reports a program that cannot start as an error end', async () => {

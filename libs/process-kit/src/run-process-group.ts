@@ -17,6 +17,8 @@ export interface ProcessSpec {
   readonly graceMs?: number;
   /** Aborting it during the grace period sends SIGKILL at once. */
   readonly stopNow?: AbortSignal;
+  /** Called once the process runs, with its pid, which is also its process group's id (e.g. to record it). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface ProcessOutcome {
@@ -41,12 +43,16 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
   if (signal.aborted) return { exitCode: null, signal: null, endReason: 'canceled', message: 'canceled before start', startedAt, endedAt: new Date() };
   const stdout = createWriteStream(spec.stdoutFile, { flags: 'a' });
   const stderr = createWriteStream(spec.stderrFile, { flags: 'a' });
+  // A file that cannot be written (its folder removed, a full disk) ends the attempt as an error, never the process.
+  let outputError: Error | undefined;
+  for (const file of [stdout, stderr]) file.on('error', (error) => (outputError ??= error));
   const child = spawn(spec.program, [...spec.args], {
     cwd: spec.cwd,
     env: { ...spec.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined) spec.onSpawn?.(child.pid);
   pipeWithEvents(child.stdout, stdout, 'stdout', emit);
   pipeWithEvents(child.stderr, stderr, 'stderr', emit);
 
@@ -81,13 +87,16 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
   await drained(child.stdout, child.stderr);
   stdout.end();
   stderr.end();
-  await Promise.all([finished(stdout), finished(stderr)]);
+  await Promise.all([finished(stdout), finished(stderr)].map((done) => done.catch(() => undefined)));
 
   const endedAt = new Date();
   if (ended.error) {
     return { exitCode: null, signal: null, endReason: 'error', message: `could not start ${spec.program}: ${ended.error.message}`, startedAt, endedAt };
   }
   const exitCode = ended.code ?? (ended.signal ? 128 + (constants.signals[ended.signal] ?? 0) : null);
+  if (outputError !== undefined) {
+    return { exitCode, signal: ended.signal, endReason: 'error', message: `the task's output could not be written: ${outputError.message}`, startedAt, endedAt };
+  }
   if (stopReason === 'timeout') {
     return { exitCode, signal: ended.signal, endReason: 'timeout', message: `stopped after the timeout of ${spec.timeoutMs} ms`, startedAt, endedAt };
   }
@@ -101,8 +110,10 @@ function pipeWithEvents(
   stream: 'stdout' | 'stderr',
   emit: (event: BackendEvent) => void,
 ): void {
+  // After a write error the output is dropped, but the pipe keeps flowing so the process is never blocked on it.
+  file.once('error', () => source.resume());
   source.on('data', (chunk: Buffer) => {
-    if (!file.write(chunk)) {
+    if (!file.errored && !file.write(chunk)) {
       source.pause();
       file.once('drain', () => source.resume());
     }

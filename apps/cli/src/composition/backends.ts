@@ -1,5 +1,7 @@
+import { apptainerBackendOptionsSchema, registerApptainerBackend } from '@capstan/apptainer-runner';
 import { dockerBackendOptionsSchema, registerDockerBackend } from '@capstan/docker-runner';
 import { localBackendOptionsSchema, registerLocalBackend } from '@capstan/local-runner';
+import { podmanBackendOptionsSchema, registerPodmanBackend } from '@capstan/podman-runner';
 import type { DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
 
@@ -11,11 +13,16 @@ interface BackendPlugin {
 
 export const BACKEND_PLUGINS: Readonly<Record<string, BackendPlugin>> = {
   docker: { schema: dockerBackendOptionsSchema, register: registerDockerBackend as BackendPlugin['register'] },
+  podman: { schema: podmanBackendOptionsSchema, register: registerPodmanBackend as BackendPlugin['register'] },
+  apptainer: { schema: apptainerBackendOptionsSchema, register: registerApptainerBackend as BackendPlugin['register'] },
   local: { schema: localBackendOptionsSchema, register: registerLocalBackend as BackendPlugin['register'] },
 };
 
-/** The order `auto` tries container backends in; `local` is the fallback when none answers. */
-export const AUTO_ORDER = ['docker'] as const;
+/**
+ * The order `auto` tries container backends in, first usable wins; `local` is the fallback when none answers.
+ * Daemon-based engines first (they isolate and limit most, and their probe is one API call), then Apptainer.
+ */
+export const AUTO_ORDER = ['docker', 'podman', 'apptainer'] as const;
 
 export const configSections = Object.fromEntries(Object.entries(BACKEND_PLUGINS).map(([name, plugin]) => [name, plugin.schema]));
 

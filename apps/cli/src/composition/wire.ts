@@ -65,6 +65,8 @@ export async function chooseBackend(registry: BackendRegistry, name: string): Pr
     const probe = await backend.probe().catch((error: unknown) => ({ available: false, problems: [error instanceof Error ? error.message : String(error)] }));
     if (probe.available) {
       selection.push(`${candidate}: available, chosen`);
+      const later = AUTO_ORDER.slice(AUTO_ORDER.indexOf(candidate) + 1);
+      later.forEach((other) => selection.push(`${other}: not probed (${candidate} comes first in the auto order)`));
       return { backend, selection };
     }
     selection.push(`${candidate}: passed over (${probe.problems[0] ?? 'not available'})`);

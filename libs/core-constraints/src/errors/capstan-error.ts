@@ -43,6 +43,14 @@ export const ErrorCode = {
   Usage: 'usage.invalid',
   /** The run was canceled by the user. */
   Canceled: 'run.canceled',
+  /** GA4GH TES: a CreateTask body that breaks the TES v1.1 rules (an HTTP 400 in the api). */
+  TesInvalidTask: 'tes.invalid_task',
+  /** GA4GH TES: `backend_parameters` keys the service does not support, sent with `backend_parameters_strict` (400). */
+  TesUnsupportedBackendParameters: 'tes.unsupported_backend_parameters',
+  /** GA4GH TES: a query parameter that cannot be read: `view`, `page_size`, `page_token`, `state`, tags (400). */
+  TesInvalidQuery: 'tes.invalid_query',
+  /** GA4GH TES: a task state change the TES state machine does not allow (a 409 in the api). */
+  TesInvalidTransition: 'tes.invalid_transition',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -42,7 +42,14 @@ export async function grantFolderAccess(
   imageUser: string,
   invoking: HostIdentity,
 ): Promise<void> {
-  const identity = effectiveIdentity(user, imageUser);
+  await grantFolderAccessTo(folders, effectiveIdentity(user, imageUser), invoking);
+}
+
+/**
+ * The same for a container process whose host identity is known otherwise (null: unknown), e.g. under a user
+ * namespace: rootless Podman's keep-id runs the task as the service's own user.
+ */
+export async function grantFolderAccessTo(folders: readonly string[], identity: HostIdentity | null, invoking: HostIdentity): Promise<void> {
   if (identity !== null && (identity.uid === 0 || identity.uid === invoking.uid)) return;
   for (const folder of folders) {
     if (identity !== null && invoking.uid === 0) await chown(folder, identity.uid, identity.gid);

@@ -1,5 +1,7 @@
-import { type AttemptPaths, type BackendEvent, type EndReason, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
-import { captureContainerOutput, type ContainerCreateSpec, type DockerClient } from '@capstan/docker-api';
+import { type AttemptPaths, type BackendEvent, CapstanError, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
+import { access } from 'node:fs/promises';
+import { captureContainerOutput } from './container-output';
+import { type ContainerCreateSpec, type DockerClient } from './docker-client';
 
 export interface AttemptContainer {
   readonly client: DockerClient;
@@ -64,7 +66,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   } finally {
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));
     if (run.keepFailedContainers && failed) {
-      emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with docker rm` });
+      emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with ${client.daemon.cli ?? 'docker'} rm` });
     } else {
       await client.removeContainer(id).catch((error: unknown) =>
         emit({ type: 'warning', message: `could not remove container ${id.slice(0, 12)}: ${(error as Error).message}` }),
@@ -155,5 +157,18 @@ class ContainerStopper {
     const previous = this.stopping;
     const stopping = this.client.stopContainer(this.id, this.urgent ? 0 : this.graceSeconds).catch(() => undefined);
     this.stopping = Promise.all([previous, stopping]).then(() => undefined);
+  }
+}
+
+/** Fails before anything is created when an input's host path does not exist, naming it. */
+export async function assertInputsExist(request: Pick<ExecutionRequest, 'inputs'>): Promise<void> {
+  for (const input of request.inputs) {
+    try {
+      await access(input.hostPath);
+    } catch {
+      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
+        details: { value: input.hostPath, guestPath: input.guestPath },
+      });
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { CapstanError, ErrorCode, type ExecutionRequest, type FileOwner } from '@capstan/core-constraints';
-import { type ContainerCreateSpec, type DockerClient, DockerStreamDemuxer } from '@capstan/docker-api';
+import { type ContainerCreateSpec, type DockerClient } from './docker-client';
+import { DockerStreamDemuxer } from './stream-demuxer';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -100,7 +101,7 @@ export async function repairOwnership(
       throw new CapstanError(
         ErrorCode.BackendFailure,
         `could not give ${folder} to ${owner.uid}:${owner.gid}: chown in ${image} exited with ${state.exitCode}` +
-          `${errorText.trim() === '' ? '' : ` (${errorText.trim().slice(0, MAX_ERROR_TEXT)})`}; set the docker backend's repairImage to an image with a working chown`,
+          `${errorText.trim() === '' ? '' : ` (${errorText.trim().slice(0, MAX_ERROR_TEXT)})`}; set the ${client.daemon.cli ?? 'docker'} backend's repairImage to an image with a working chown`,
         { details: { folder, image, exitCode: state.exitCode } },
       );
     }
@@ -117,7 +118,7 @@ async function firstLocalImage(client: DockerClient, images: readonly string[]):
   throw new CapstanError(
     ErrorCode.ImageUnavailable,
     `no image for the ownership repair is present locally (tried ${images.length === 0 ? 'none' : images.join(', ')}); ` +
-      "set the docker backend's repairImage to a local image that has chown (the repair never pulls)",
+      `set the ${client.daemon.cli ?? 'docker'} backend's repairImage to a local image that has chown (the repair never pulls)`,
     { details: { candidates: images } },
   );
 }

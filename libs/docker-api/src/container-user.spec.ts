@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerUser, effectiveIdentity, grantFolderAccess } from './container-user';
+import { containerUser, effectiveIdentity, grantFolderAccess, grantFolderAccessTo } from './container-user';
 
 describe('containerUser', () => {
   it('runs as the invoking user when Capstan is not root, as the image’s user when it is', () => {
@@ -51,5 +51,13 @@ describe('grantFolderAccess', () => {
     await grantFolderAccess([dir], '1234:5678', '', me);
     const info = await stat(dir);
     expect([info.uid, info.gid]).toEqual([1234, 5678]);
+  });
+
+  it('takes a host identity known otherwise (a user namespace), and opens the folder when it is unknown', async () => {
+    const before = await stat(dir);
+    await grantFolderAccessTo([dir], me, me);
+    expect((await stat(dir)).mode).toBe(before.mode);
+    await grantFolderAccessTo([dir], null, me);
+    expect((await stat(dir)).mode & 0o777).toBe(0o777);
   });
 });

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'apptainer-runner',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

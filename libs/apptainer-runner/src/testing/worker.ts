@@ -1,0 +1,83 @@
+// A separate process for tests that need one: the cold-cache storm (several processes converting one image through
+// their own SifCache instances) and running the backend as another user. Bundled by bundle-worker.ts, run with node.
+// Input: one JSON argument; output: one JSON line on stdout.
+import { appendFileSync } from 'node:fs';
+import { ApptainerBackend } from '../apptainer-backend';
+import { type ApptainerBackendOptionsInput } from '../apptainer-backend-options';
+import { probeVersion } from '../apptainer-cli';
+import { toRemoteImage } from '../image-reference';
+import { FileLock } from '../file-lock';
+import { SifCache } from '../sif-cache';
+import { type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
+
+export interface StormJob {
+  readonly kind: 'storm';
+  readonly cacheDir: string;
+  readonly uri: string;
+  readonly tasks: number;
+  /** Each real `apptainer pull` appends one line here (pid, time) before it starts. */
+  readonly pullLog: string;
+  readonly registries: Record<string, { username: string; password: string }>;
+  /** All processes start their tasks at this time (ms since the epoch), so that they really meet on a cold cache. */
+  readonly startAt: number;
+}
+
+export interface ExecuteJob {
+  readonly kind: 'execute';
+  readonly options: ApptainerBackendOptionsInput;
+  readonly request: ExecutionRequest;
+}
+
+/** Takes the lock, says so, and holds it until this process is killed. */
+export interface LockJob {
+  readonly kind: 'lock';
+  readonly path: string;
+}
+
+async function holdLock(job: LockJob): Promise<unknown> {
+  await FileLock.acquire(job.path);
+  process.stdout.write('held\n');
+  await new Promise(() => undefined);
+  return {};
+}
+
+async function storm(job: StormJob): Promise<unknown> {
+  const version = await probeVersion('apptainer', process.env);
+  const image = toRemoteImage(parseContainerSource(job.uri));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, job.startAt - Date.now())));
+  // One SifCache per task, as if each were its own process: every one of them goes through the file lock.
+  const results = await Promise.all(
+    Array.from({ length: job.tasks }, async () => {
+      const cache = new SifCache({
+        cacheDir: job.cacheDir,
+        binary: 'apptainer',
+        flavour: version.flavour,
+        baseEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+        registries: job.registries,
+        insecureRegistries: [],
+        extraPullArgs: [],
+        pullTimeoutMs: 120_000,
+      });
+      const started = Date.now();
+      const cached = await cache.ensure(image, { policy: 'if-not-present', onPullStart: () => appendFileSync(job.pullLog, `${process.pid} ${Date.now()}\n`) });
+      return { ...cached, ms: Date.now() - started };
+    }),
+  );
+  return { pid: process.pid, results };
+}
+
+async function execute(job: ExecuteJob): Promise<unknown> {
+  const backend = new ApptainerBackend(job.options);
+  const warnings: string[] = [];
+  const result = await backend.execute(job.request, new AbortController().signal, (event) => event.type === 'warning' && warnings.push(event.message));
+  return { uid: process.getuid?.(), capabilities: backend.capabilities, cgroups: backend.cgroups, privileges: backend.privileges, result, warnings };
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as StormJob | ExecuteJob | LockJob;
+(job.kind === 'storm' ? storm(job) : job.kind === 'lock' ? holdLock(job) : execute(job)).then(
+  (output) => process.stdout.write(`${JSON.stringify(output)}\n`),
+  (error: unknown) => {
+    process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n`);
+    process.exitCode = 1;
+  },
+);

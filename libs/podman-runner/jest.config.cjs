@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'podman-runner',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

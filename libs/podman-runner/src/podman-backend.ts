@@ -1,0 +1,312 @@
+import {
+  type Backend,
+  type BackendCapabilities,
+  type BackendCapacity,
+  type BackendEvent,
+  type BackendProbe,
+  CapstanError,
+  ErrorCode,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type FileOwner,
+  type ManagedResource,
+} from '@capstan/core-constraints';
+import {
+  assertInputsExist,
+  containerUser,
+  createDiskFolders,
+  DockerClient,
+  effectiveIdentity,
+  grantFolderAccessTo,
+  type HostIdentity,
+  ImagePuller,
+  ImageResolver,
+  invokingIdentity,
+  planDiskFolders,
+  RegistryCredentials,
+  repairOwnership,
+  runAttemptContainer,
+} from '@capstan/docker-api';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { buildPodmanContainerSpec, podmanMemoryLimitBytes } from './container-spec';
+import { dockerHubForm, isFullyQualified, localForm, qualifyCandidates, shortNameReason } from './image-names';
+import { type PodmanBackendOptions, type PodmanBackendOptionsInput, parsePodmanBackendOptions } from './podman-backend-options';
+import { podmanCapabilities } from './podman-capabilities';
+import { PODMAN_SERVICE, podmanEndpointDefaults } from './podman-endpoint';
+import { type PodmanFacts, probePodman } from './podman-service';
+
+/** How long the service's answer is reused by `capacity()` and `execute()`. */
+const FACTS_TTL_MS = 30_000;
+/** The exit code of a process killed with SIGKILL, which is what an OOM kill looks like when it is not reported. */
+const SIGKILL_EXIT = 137;
+
+/** What tests (or a host application) may hand in instead of the defaults. */
+export interface PodmanBackendDependencies {
+  readonly client?: DockerClient;
+  readonly invoking?: HostIdentity;
+}
+
+/**
+ * Runs each attempt in its own container on a Podman service (rootful or rootless `podman system service`), through
+ * Podman's Docker-compatible API with `@capstan/docker-api`: the same retries, pulls, credentials, container
+ * lifecycle and output capture as the docker backend. What is Podman's own: fully qualified image names only (or
+ * explicitly qualified short names), keep-id under a rootless service, no GPUs, limits only where the service can
+ * use the cgroup controllers, and a check that the service is Podman at all. See the README.
+ */
+export class PodmanBackend implements Backend {
+  readonly name = 'podman';
+  readonly options: PodmanBackendOptions;
+  readonly client: DockerClient;
+  private readonly invoking: HostIdentity;
+  private resolver: ImageResolver | undefined;
+  private facts: { readonly at: number; readonly value: Promise<PodmanFacts> } | undefined;
+  private known: PodmanFacts | undefined;
+  private readonly guessedRootless: boolean;
+
+  constructor(
+    options: PodmanBackendOptionsInput = {},
+    private readonly environment: NodeJS.ProcessEnv = process.env,
+    dependencies: PodmanBackendDependencies = {},
+  ) {
+    this.options = parsePodmanBackendOptions(options);
+    this.invoking = dependencies.invoking ?? invokingIdentity();
+    this.client =
+      dependencies.client ??
+      new DockerClient(
+        {
+          ...(this.options.host === undefined ? {} : { host: this.options.host }),
+          ...(this.options.socketPath === undefined ? {} : { socketPath: this.options.socketPath }),
+          daemon: PODMAN_SERVICE,
+          endpointDefaults: podmanEndpointDefaults(environment, this.invoking.uid),
+        },
+        environment,
+      );
+    const endpoint = this.client.endpoint;
+    const runtimeDir = environment['XDG_RUNTIME_DIR'];
+    this.guessedRootless =
+      endpoint.kind === 'unix' && (endpoint.socketPath.startsWith('/run/user/') || (runtimeDir !== undefined && runtimeDir !== '' && endpoint.socketPath.startsWith(`${runtimeDir}/`)));
+  }
+
+  /** From the service's own answer once it has been asked (probe, capacity, execute); until then from its address. */
+  get capabilities(): BackendCapabilities {
+    return podmanCapabilities(
+      this.known === undefined ? { rootless: this.guessedRootless, cgroupControllers: null } : { rootless: this.known.rootless, cgroupControllers: this.known.cgroupControllers },
+    );
+  }
+
+  async probe(signal?: AbortSignal): Promise<BackendProbe> {
+    try {
+      const facts = await this.serviceFacts(signal, true);
+      return {
+        available: true,
+        version: facts.version,
+        problems: [],
+        details: {
+          endpoint: facts.endpoint,
+          rootless: facts.rootless,
+          serviceUid: facts.serviceUid,
+          cpus: facts.cpus,
+          memoryBytes: facts.memoryBytes,
+          gpus: 0,
+          cgroupVersion: facts.cgroupVersion,
+          cgroupManager: facts.cgroupManager,
+          cgroupControllers: facts.cgroupControllers.join(',') || '(none)',
+          ociRuntime: facts.ociRuntime,
+          storageDriver: facts.storageDriver,
+          conmon: facts.conmonPath,
+          oomReported: facts.oomReported,
+          ...(facts.oomReported
+            ? {}
+            : { oomNote: `Podman ${facts.podmanVersion} does not report OOM kills (podman#13102): an OOM kill ends as a plain exit 137; use Podman 5, or start conmon in the bundle folder (tools/engines/podman.sh)` }),
+          userns: this.usernsFor(facts) ?? 'default',
+          shortNames: this.options.shortNames,
+        },
+      };
+    } catch (error) {
+      return { available: false, problems: [(error as Error).message], details: { endpoint: this.client.endpoint.description } };
+    }
+  }
+
+  async capacity(signal?: AbortSignal): Promise<BackendCapacity> {
+    const facts = await this.serviceFacts(signal, false);
+    const amounts = { cpu: facts.cpus, memory: facts.memoryBytes, gpu: 0 };
+    return { total: amounts, perTaskMax: amounts, fpga: 0, containerKinds: ['docker'] };
+  }
+
+  async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
+    await assertInputsExist(request);
+    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
+    if (signal.aborted) return canceled();
+    const facts = await this.serviceFacts(signal, false);
+    const userns = this.usernsFor(facts);
+
+    const images = request.constraints.containers.filter((source) => source.kind === 'docker').map((source) => source.reference);
+    const { usable, refused } = qualifyCandidates(images, this.options.shortNames);
+    let image;
+    try {
+      const refusedReasons = await Promise.all(refused.map(async (reference) => ({ reference, reason: shortNameReason(reference, await this.presentForms(reference, signal)) })));
+      image = await this.imageResolver().resolve(
+        usable.map((candidate) => candidate.reference),
+        {
+          policy: this.options.pullPolicy,
+          signal,
+          onPulling: (reference, bytes) => emit({ type: 'pulling', image: reference, ...bytes }),
+          onPulled: (reference, ms) => emit({ type: 'pulled', image: reference, ms }),
+          skipped: [
+            ...refusedReasons,
+            ...request.constraints.containers.filter((source) => source.kind !== 'docker').map((source) => ({ reference: source.uri, reason: `a ${source.kind} image, which Podman cannot run` })),
+            ...request.constraints.skippedContainers.map((skipped) => ({ reference: skipped.uri, reason: skipped.reason })),
+          ],
+        },
+      );
+    } catch (error) {
+      if (error instanceof CapstanError && error.code === ErrorCode.Canceled) return canceled();
+      throw error;
+    }
+    const chosen = usable.find((candidate) => candidate.reference === image.reference);
+    if (chosen !== undefined && chosen.written !== chosen.reference) {
+      emit({ type: 'warning', message: `the short image name ${chosen.written} was taken as ${chosen.reference} (the podman backend's shortNames is docker.io)` });
+    }
+
+    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
+    await createDiskFolders(disks);
+    const user = this.containerUserFor(facts);
+    await grantFolderAccessTo([request.paths.workDir, ...disks.map((disk) => disk.hostPath)], this.hostIdentityOf(facts, user, userns, image.details.user), this.invoking);
+    const limit = podmanMemoryLimitBytes(request, this.options.memoryLimit);
+    const wanted = request.constraints.memoryLimit ?? (this.options.memoryLimit === 'request' ? request.constraints.memory : 0);
+    if (limit !== wanted) emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${limit} bytes, the smallest Podman accepts` });
+    const result = await runAttemptContainer({
+      client: this.client,
+      spec: buildPodmanContainerSpec({ request, image: image.reference, options: this.options, user, userns, disks }),
+      paths: request.paths,
+      timeoutMs: request.timeoutMs,
+      graceSeconds: this.options.graceSeconds,
+      keepFailedContainers: this.options.keepFailedContainers,
+      signal,
+      stopNow: request.stopNow,
+      emit,
+    });
+    if (result.endReason === 'exited' && result.exitCode === SIGKILL_EXIT && limit > 0 && !facts.oomReported) {
+      emit({
+        type: 'warning',
+        message:
+          `the task was killed (exit ${SIGKILL_EXIT}) under a memory limit of ${limit} bytes; it may have run out of memory, but Podman ${facts.podmanVersion} ` +
+          'cannot say (it does not report OOM kills, podman#13102): use Podman 5, or start conmon in the bundle folder (tools/engines/podman.sh does)',
+      });
+    }
+    return result;
+  }
+
+  async listManaged(selector: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ManagedResource[]> {
+    const containers = await this.client.listContainers(selector, signal);
+    return containers.map(({ id, name, labels, state }) => ({ id, name, labels, state }));
+  }
+
+  async removeManaged(resource: ManagedResource): Promise<void> {
+    await this.client.removeContainer(resource.id, true);
+  }
+
+  /**
+   * Gives every file under `folder` to `owner` with a short root container of a local image (the shared repair of
+   * `@capstan/docker-api`). Under a rootless service, container root is the service's user, so only that user can be
+   * given the files (by `chown 0:0` inside); any other owner is refused.
+   */
+  async repairOwnership(folder: string, owner: FileOwner, request: ExecutionRequest, signal?: AbortSignal): Promise<void> {
+    const facts = await this.serviceFacts(signal, false);
+    const images =
+      this.options.repairImage !== undefined
+        ? [this.options.repairImage]
+        : qualifyCandidates(
+            request.constraints.containers.filter((source) => source.kind === 'docker').map((source) => source.reference),
+            this.options.shortNames,
+          ).usable.map((candidate) => candidate.reference);
+    if (!facts.rootless) return repairOwnership(this.client, images, folder, owner, request, signal);
+    if (owner.uid !== facts.serviceUid || owner.gid !== facts.serviceGid) {
+      throw new CapstanError(
+        ErrorCode.BackendFailure,
+        `cannot give ${folder} to ${owner.uid}:${owner.gid}: the rootless Podman service runs as ${facts.serviceUid}:${facts.serviceGid} and can give files only to that user; ` +
+          `run Capstan as that user, or use a rootful service`,
+        { details: { folder, serviceUid: facts.serviceUid } },
+      );
+    }
+    return repairOwnership(this.client, images, folder, { uid: 0, gid: 0 }, request, signal);
+  }
+
+  /** `keep-id` when it applies (rootless, userns auto or keep-id); a keep-id asked of a rootful service is an error. */
+  private usernsFor(facts: PodmanFacts): 'keep-id' | undefined {
+    if (this.options.userns === 'keep-id' && !facts.rootless) {
+      throw new CapstanError(
+        ErrorCode.InvalidConfig,
+        `the podman backend's userns is keep-id, but the service at ${facts.endpoint} is rootful (keep-id needs a rootless service); ` +
+          'set userns to auto, or point the backend at your rootless service ($XDG_RUNTIME_DIR/podman/podman.sock)',
+        { path: 'podman.userns', details: { value: 'keep-id' } },
+      );
+    }
+    return facts.rootless && this.options.userns !== 'host' ? 'keep-id' : undefined;
+  }
+
+  /** The container's `User`: rootful as the docker backend; rootless with `auto`, the user namespace decides. */
+  private containerUserFor(facts: PodmanFacts): string | undefined {
+    if (facts.rootless && this.options.user === 'auto') return undefined;
+    return containerUser(this.options.user, this.invoking);
+  }
+
+  /** The host identity the task's processes have, where it can be known; null when it is a subordinate id or a name. */
+  private hostIdentityOf(facts: PodmanFacts, user: string | undefined, userns: 'keep-id' | undefined, imageUser: string): HostIdentity | null {
+    if (!facts.rootless) return effectiveIdentity(user, imageUser);
+    const service = { uid: facts.serviceUid, gid: facts.serviceGid };
+    const inside = userns === 'keep-id' && user === undefined ? service : effectiveIdentity(user, imageUser);
+    if (inside === null) return null;
+    if (userns === 'keep-id') return inside.uid === facts.serviceUid ? service : null;
+    return inside.uid === 0 ? service : null; // container root is the service's user; other ids are subordinate ones
+  }
+
+  /** The fully qualified forms of a short name that the service has locally. */
+  private async presentForms(reference: string, signal?: AbortSignal): Promise<string[]> {
+    const forms = [dockerHubForm(reference), localForm(reference)].filter(isFullyQualified);
+    const found = await Promise.all(forms.map(async (form) => ((await this.client.inspectImage(form, signal).catch(() => null)) === null ? null : form)));
+    return found.filter((form): form is string => form !== null);
+  }
+
+  private serviceFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<PodmanFacts> {
+    if (!fresh && this.facts !== undefined && Date.now() - this.facts.at < FACTS_TTL_MS) return this.facts.value;
+    const value = probePodman(this.client, signal);
+    const entry = { at: Date.now(), value };
+    this.facts = entry;
+    value.then(
+      (facts) => {
+        this.known = facts;
+      },
+      () => {
+        // A failed probe is not reused: the next call asks the service again.
+        if (this.facts === entry) this.facts = undefined;
+      },
+    );
+    return value;
+  }
+
+  /**
+   * Built on first use. Credentials: the options, then Podman's auth files (REGISTRY_AUTH_FILE,
+   * $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json), then ~/.docker/config.json.
+   */
+  private imageResolver(): ImageResolver {
+    if (this.resolver === undefined) {
+      const credentials = RegistryCredentials.load(this.options.registries, this.environment, podmanAuthFiles(this.environment));
+      this.resolver = new ImageResolver(this.client, new ImagePuller(this.client, credentials), credentials, 'podman login');
+    }
+    return this.resolver;
+  }
+}
+
+/** Podman's own credential files, in the order containers-auth.json(5) reads them. */
+export function podmanAuthFiles(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const files: string[] = [];
+  const authFile = set('REGISTRY_AUTH_FILE');
+  if (authFile !== undefined) files.push(authFile);
+  const runtimeDir = set('XDG_RUNTIME_DIR');
+  if (runtimeDir !== undefined) files.push(join(runtimeDir, 'containers', 'auth.json'));
+  files.push(join(set('XDG_CONFIG_HOME') ?? join(homedir(), '.config'), 'containers', 'auth.json'));
+  return files;
+}

@@ -1,0 +1,62 @@
+import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { z } from 'zod';
+import { type StoredTesTask } from '../create/stored-task';
+import { type TesTaskInView } from '../model/tes-task';
+import { listNames, showValue } from '../support/show-value';
+
+export const TES_VIEWS = ['MINIMAL', 'BASIC', 'FULL'] as const;
+export const tesViewSchema = z.enum(TES_VIEWS);
+export type TesView = z.infer<typeof tesViewSchema>;
+
+/** The spec's default view. */
+export const DEFAULT_VIEW: TesView = 'MINIMAL';
+
+/**
+ * Reads the `view` query parameter: MINIMAL when it is missing (or empty, protobuf's "not set"); otherwise exactly one
+ * of MINIMAL, BASIC, FULL (the spec's enum, upper case). Throws a CapstanError (`tes.invalid_query`, path `view`).
+ */
+export function parseView(value: unknown): TesView {
+  const single = Array.isArray(value) && value.length <= 1 ? (value[0] as unknown) : value;
+  if (single === undefined || single === null || single === '') return DEFAULT_VIEW;
+  const fail = (problem: string): never => {
+    throw new CapstanError(ErrorCode.TesInvalidQuery, `view ${problem}`, { path: 'view', details: { value } });
+  };
+  if (Array.isArray(single)) return fail(`is given ${single.length} times (${single.map(showValue).join(', ')}); give it once`);
+  const parsed = tesViewSchema.safeParse(single);
+  if (parsed.success) return parsed.data;
+  const upper = typeof single === 'string' ? single.toUpperCase() : undefined;
+  const hint = upper !== undefined && (TES_VIEWS as readonly string[]).includes(upper) ? `; views are upper case: ${upper}` : ' (the default is MINIMAL)';
+  return fail(`is ${showValue(single)}, not one of ${listNames(TES_VIEWS, 'or')}${hint}`);
+}
+
+/**
+ * The task as GetTask and ListTasks return it in `view`, exactly as the spec defines the views:
+ * - MINIMAL: only `id` and `state`;
+ * - BASIC: everything except the executor logs' `stdout` and `stderr`, the inputs' `content` and the task logs'
+ *   `system_logs`;
+ * - FULL: everything.
+ * In BASIC and FULL, `logs` and each task log's `logs` and `outputs` are always present (empty lists when there is
+ * nothing). The result is a copy: changing it does not change the stored task.
+ */
+export function taskView(task: StoredTesTask, view: TesView): TesTaskInView {
+  switch (view) {
+    case 'MINIMAL':
+      return { id: task.id, state: task.state };
+    case 'FULL':
+      return structuredClone(task);
+    case 'BASIC': {
+      const copy = structuredClone(task);
+      for (const input of copy.inputs) delete input.content;
+      for (const log of copy.logs) {
+        delete log.system_logs;
+        for (const executorLog of log.logs) {
+          delete executorLog.stdout;
+          delete executorLog.stderr;
+        }
+      }
+      return copy;
+    }
+    default:
+      throw new CapstanError(ErrorCode.TesInvalidQuery, `view is ${showValue(view)}, not one of ${listNames(TES_VIEWS, 'or')}`, { path: 'view' });
+  }
+}
