@@ -17,3 +17,4 @@ export * from './registry-credentials';
 export * from './retry';
 export * from './stream-demuxer';
 export * from './transient-errors';
+export * from './attempt-container-spec';

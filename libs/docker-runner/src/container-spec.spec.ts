@@ -1,5 +1,6 @@
 import { type Constraints, type ExecutionRequest } from '@capstan/core-constraints';
-import { buildContainerSpec, memoryLimitBytes, MIN_DOCKER_MEMORY_BYTES } from './container-spec';
+import { memoryLimitBytes } from '@capstan/docker-api';
+import { buildContainerSpec, MIN_DOCKER_MEMORY_BYTES } from './container-spec';
 
 const MIB = 1024 * 1024;
 const constraints: Constraints = {

@@ -24,13 +24,14 @@ import {
   ImagePuller,
   ImageResolver,
   invokingIdentity,
+  memoryLimitBytes,
   planDiskFolders,
   probeDaemon,
   RegistryCredentials,
   repairOwnership,
   runAttemptContainer,
 } from '@capstan/docker-api';
-import { buildContainerSpec, memoryLimitBytes } from './container-spec';
+import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
 

@@ -1,11 +1,9 @@
-import { CapstanError, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
-import { type ContainerCreateSpec, type DiskFolder } from '@capstan/docker-api';
+import { CapstanError, ErrorCode, type ExecutionRequest } from '@capstan/core-constraints';
+import { buildAttemptContainerSpec, type ContainerCreateSpec, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api';
 import { type PodmanBackendOptions } from './podman-backend-options';
 
 /** The smallest memory limit Podman accepts (as Docker). */
-export const MIN_PODMAN_MEMORY_BYTES = 6 * 1024 * 1024;
-const CPU_SHARES_PER_CPU = 1024;
-const MIN_CPU_SHARES = 2;
+export const MIN_PODMAN_MEMORY_BYTES = MIN_MEMORY_LIMIT_BYTES;
 
 export interface PodmanContainerPlan {
   readonly request: ExecutionRequest;
@@ -16,12 +14,6 @@ export interface PodmanContainerPlan {
   /** `keep-id`, or undefined for the service's default. */
   readonly userns: 'keep-id' | undefined;
   readonly disks: readonly DiskFolder[];
-}
-
-/** The hard memory limit in bytes (0 for none): `max_memory`, else the request under `memoryLimit: 'request'`. */
-export function podmanMemoryLimitBytes(request: ExecutionRequest, memoryLimit: PodmanBackendOptions['memoryLimit']): number {
-  const limit = request.constraints.memoryLimit ?? (memoryLimit === 'request' ? request.constraints.memory : 0);
-  return limit === 0 ? 0 : Math.max(limit, MIN_PODMAN_MEMORY_BYTES);
 }
 
 /**
@@ -35,48 +27,21 @@ export function podmanMemoryLimitBytes(request: ExecutionRequest, memoryLimit: P
  */
 export function buildPodmanContainerSpec(plan: PodmanContainerPlan): ContainerCreateSpec {
   const { request, options } = plan;
-  const { constraints } = request;
-  if (constraints.gpu > 0) {
-    throw new CapstanError(ErrorCode.AcceleratorUnavailable, `the podman backend gives no GPUs, and the task needs ${constraints.gpu}; run it on the docker backend`, {
+  if (request.constraints.gpu > 0) {
+    throw new CapstanError(ErrorCode.AcceleratorUnavailable, `the podman backend gives no GPUs, and the task needs ${request.constraints.gpu}; run it on the docker backend`, {
       path: 'requirements.gpu',
     });
   }
-  const memory = podmanMemoryLimitBytes(request, options.memoryLimit);
-  const binds = [
-    `${request.paths.workDir}:${GUEST_WORK_DIR}:rw`,
-    `${request.paths.commandFile}:${GUEST_COMMAND_FILE}:ro`,
-    ...request.inputs.map((input) => `${input.hostPath}:${input.guestPath}:ro`),
-    ...plan.disks.map((disk) => `${disk.hostPath}:${disk.mountPoint}:rw`),
-  ];
-  return {
-    name: request.attemptName,
-    Image: plan.image,
-    Entrypoint: [],
-    Cmd: [request.shell, GUEST_COMMAND_FILE],
-    WorkingDir: GUEST_WORK_DIR,
-    Env: Object.entries(request.env).map(([key, value]) => `${key}=${value}`),
-    Labels: { ...request.labels },
-    ...(plan.user === undefined ? {} : { User: plan.user }),
-    AttachStdin: false,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-    OpenStdin: false,
-    HostConfig: {
-      Binds: binds,
-      NetworkMode: options.network,
-      Memory: memory,
-      MemorySwap: memory === 0 ? 0 : memory,
-      MemoryReservation: memory === 0 ? constraints.memory : Math.min(constraints.memory, memory),
-      CpuShares: Math.max(MIN_CPU_SHARES, Math.round(constraints.cpu * CPU_SHARES_PER_CPU)),
-      ...(constraints.cpuLimit === null ? {} : { NanoCpus: Math.round(constraints.cpuLimit * 1e9) }),
-      PidsLimit: options.pidsLimit ?? -1,
-      ...(plan.userns === undefined ? {} : { UsernsMode: plan.userns }),
-      Privileged: false,
-      SecurityOpt: ['no-new-privileges'],
-      Init: options.init,
-      LogConfig: { Type: 'none', Config: {} },
-      AutoRemove: false,
-    },
-  };
+  return buildAttemptContainerSpec({
+    request,
+    image: plan.image,
+    disks: plan.disks,
+    memoryLimit: options.memoryLimit,
+    network: options.network,
+    init: options.init,
+    pidsLimit: options.pidsLimit ?? -1,
+    user: plan.user,
+    userns: plan.userns,
+    gpuDeviceRequests: false,
+  });
 }

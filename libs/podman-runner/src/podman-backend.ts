@@ -22,6 +22,7 @@ import {
   ImagePuller,
   ImageResolver,
   invokingIdentity,
+  memoryLimitBytes,
   planDiskFolders,
   RegistryCredentials,
   repairOwnership,
@@ -29,7 +30,7 @@ import {
 } from '@capstan/docker-api';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { buildPodmanContainerSpec, podmanMemoryLimitBytes } from './container-spec';
+import { buildPodmanContainerSpec } from './container-spec';
 import { dockerHubForm, isFullyQualified, localForm, qualifyCandidates, shortNameReason } from './image-names';
 import { type PodmanBackendOptions, type PodmanBackendOptionsInput, parsePodmanBackendOptions } from './podman-backend-options';
 import { podmanCapabilities } from './podman-capabilities';
@@ -173,7 +174,7 @@ export class PodmanBackend implements Backend {
     await createDiskFolders(disks);
     const user = this.containerUserFor(facts);
     await grantFolderAccessTo([request.paths.workDir, ...disks.map((disk) => disk.hostPath)], this.hostIdentityOf(facts, user, userns, image.details.user), this.invoking);
-    const limit = podmanMemoryLimitBytes(request, this.options.memoryLimit);
+    const limit = memoryLimitBytes(request, this.options.memoryLimit);
     const wanted = request.constraints.memoryLimit ?? (this.options.memoryLimit === 'request' ? request.constraints.memory : 0);
     if (limit !== wanted) emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${limit} bytes, the smallest Podman accepts` });
     const result = await runAttemptContainer({
