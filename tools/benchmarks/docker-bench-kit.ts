@@ -11,7 +11,8 @@ import {
   type Resolution,
   type Task,
 } from '@capstan/core-constraints';
-import { buildContainerSpec, containerUser, DockerBackend, invokingIdentity, planDiskFolders, registerDockerBackend } from '@capstan/docker-runner';
+import { containerUser, invokingIdentity, planDiskFolders } from '@capstan/docker-api';
+import { buildContainerSpec, DockerBackend, registerDockerBackend } from '@capstan/docker-runner';
 import { EngineOptions, TaskEngine } from '@capstan/engine';
 import { capstanLabels, NameGenerator } from '@capstan/naming';
 import { registerResourceManager, type ResourceLedger } from '@capstan/resource-manager';

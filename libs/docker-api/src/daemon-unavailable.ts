@@ -14,6 +14,11 @@ export interface DaemonDescription {
   readonly permissionHint?: string;
   /** The variable that names the address, in hints; default `DOCKER_HOST`. */
   readonly hostVariable?: string;
+  /**
+   * The engine also serves Podman's own (libpod) API. Its container wait answers within ~50 ms of the exit, where
+   * Podman 4.3's Docker-compatible wait took 50 ms to over 1 s (tools/benchmarks/podman-overhead.bench.ts).
+   */
+  readonly libpod?: boolean;
 }
 
 export const DOCKER_DAEMON: DaemonDescription = {

@@ -209,6 +209,7 @@ export class DockerClient {
 
   /** Waits until the container is not running; resolves with its status code. */
   async waitContainer(id: string): Promise<number> {
+    if (this.daemon.libpod) return this.call('container wait', (api) => libpodWait(api, id));
     const result = (await this.call('container wait', (api) => api.getContainer(id).wait({ condition: 'not-running' }))) as { StatusCode?: number };
     return result.StatusCode ?? -1;
   }
@@ -263,4 +264,25 @@ export class DockerClient {
 
 function abortable(api: Dockerode): AbortableCalls {
   return api as unknown as AbortableCalls;
+}
+
+/** How often Podman's own wait checks the container: 50 ms answered in 55-58 ms here; 100 ms took 104 ms. */
+const LIBPOD_WAIT_INTERVAL = '50ms';
+
+/** Podman's own wait endpoint: the exit code, as a bare JSON number, once the container has stopped or exited. */
+function libpodWait(api: Dockerode, id: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    api.modem.dial(
+      {
+        path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/wait?`,
+        method: 'POST',
+        options: { condition: ['stopped', 'exited'], interval: LIBPOD_WAIT_INTERVAL },
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+      },
+      (error: unknown, result: unknown) => {
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve(typeof result === 'number' ? result : Number(result));
+      },
+    );
+  });
 }

@@ -27,6 +27,7 @@ export function podmanEndpointDefaults(env: NodeJS.ProcessEnv, uid: number): End
 export const PODMAN_SERVICE: DaemonDescription = {
   name: 'Podman',
   cli: 'podman',
+  libpod: true,
   hostVariable: 'CONTAINER_HOST',
   startHints: [
     '`podman system service --time=0 unix:///run/podman/podman.sock &` (as root)',
