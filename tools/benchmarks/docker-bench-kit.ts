@@ -17,10 +17,8 @@ import { EngineOptions, TaskEngine } from '@capstan/engine';
 import { capstanLabels, NameGenerator } from '@capstan/naming';
 import { registerResourceManager, type ResourceLedger } from '@capstan/resource-manager';
 import Dockerode from 'dockerode';
-import { subscribe } from 'node:diagnostics_channel';
-import { type ClientRequest, type IncomingMessage } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 
@@ -176,116 +174,16 @@ export class RawDockerRunner {
   }
 }
 
-/** One HTTP request to the daemon: when it started, when the response headers came, when its body ended. */
-export interface DaemonCall {
-  readonly what: string;
-  readonly start: number;
-  headers: number;
-  end: number;
-}
-
-/**
- * Records every HTTP request this process makes (dockerode speaks HTTP over the socket) with node:diagnostics_channel,
- * so a task's wall time can be split into time with a daemon call in flight and time without (the caller's own work:
- * JS, file system, event loop). Paths are reduced to their kind: `POST /containers/create`, `GET /images/{}/json`...
- */
-export class DaemonCallTracer {
-  private readonly open = new Map<ClientRequest, DaemonCall>();
-  readonly calls: DaemonCall[] = [];
-  private enabled = false;
-
-  constructor() {
-    subscribe('http.client.request.start', (message) => {
-      if (!this.enabled) return;
-      const { request } = message as { request: ClientRequest };
-      const call: DaemonCall = { what: `${request.method} ${normalisePath(request.path)}`, start: performance.now(), headers: Number.NaN, end: Number.NaN };
-      this.open.set(request, call);
-      this.calls.push(call);
-    });
-    // Published when the response's headers have been parsed; the body's end is seen on the response itself.
-    subscribe('http.client.response.finish', (message) => {
-      const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-      const call = this.open.get(request);
-      if (call === undefined) return;
-      this.open.delete(request);
-      call.headers = performance.now();
-      const ended = (): void => {
-        if (Number.isNaN(call.end)) call.end = performance.now();
-      };
-      response.once('end', ended);
-      response.once('close', ended);
-    });
-  }
-
-  start(): void {
-    this.enabled = true;
-  }
-
-  stop(): void {
-    this.enabled = false;
-  }
-
-  /** The calls that started in [from, to). */
-  between(from: number, to: number): DaemonCall[] {
-    return this.calls.filter((call) => call.start >= from && call.start < to);
-  }
-
-  clear(): void {
-    this.calls.length = 0;
-  }
-}
-
-/** An attach response stays open for the container's whole life: it counts as in flight only until its headers. */
-export const isAttach = (call: DaemonCall): boolean => call.what.endsWith('/attach');
-
-function normalisePath(path: string): string {
-  const bare = path.split('?')[0] ?? path;
-  return bare
-    .replace(/^\/v[0-9.]+\//, '/')
-    .replace(/^\/containers\/(?!create$)[^/]+/, '/containers/{}')
-    .replace(/^\/images\/.+\/json$/, '/images/{}/json');
-}
-
-/** Milliseconds of [from, to] covered by at least one call in flight (overlapping calls counted once; see isAttach). */
-export function coveredMs(calls: readonly DaemonCall[], from: number, to: number): number {
-  const spans = calls
-    .map((call) => {
-      const end = isAttach(call) ? call.headers : call.end;
-      return [Math.max(from, call.start), Math.min(to, Number.isNaN(end) ? to : end)] as const;
-    })
-    .filter(([start, end]) => end > start)
-    .sort((a, b) => a[0] - b[0]);
-  let covered = 0;
-  let reach = from;
-  for (const [start, end] of spans) {
-    if (end <= reach) continue;
-    covered += end - Math.max(start, reach);
-    reach = end;
-  }
-  return covered;
-}
-
-export function percentile(values: readonly number[], fraction: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = fraction * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  const lowValue = sorted[low] ?? Number.NaN;
-  const highValue = sorted[high] ?? Number.NaN;
-  return lowValue + (highValue - lowValue) * (rank - low);
-}
-
-export const median = (values: readonly number[]): number => percentile(values, 0.5);
+// Timing and tracing helpers are shared with the other engines' benchmarks.
+export {
+  type ApiCall as DaemonCall,
+  ApiCallTracer as DaemonCallTracer,
+  coveredMs,
+  isAttach,
+  loadAverage,
+  machineLine,
+  median,
+  percentile,
+} from './bench-common';
 
 export const mean = (values: readonly number[]): number => (values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length);
-
-export function machineLine(): string {
-  return `node ${process.version}, ${availableParallelism()} cpus, load average ${loadAverage()}`;
-}
-
-export function loadAverage(): string {
-  return loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-}
