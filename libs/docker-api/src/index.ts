@@ -18,3 +18,4 @@ export * from './retry';
 export * from './stream-demuxer';
 export * from './transient-errors';
 export * from './attempt-container-spec';
+export * from './engine-options';
