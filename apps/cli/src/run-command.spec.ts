@@ -150,6 +150,14 @@ describe('capstan run (the built CLI against the real Docker daemon)', () => {
     expect(result.stdout).toContain('runs the command on the host');
   });
 
+  it('runs many tasks at once without a listener-leak warning on the run\'s shared cancel signals', async () => {
+    const files = await Promise.all(Array.from({ length: 15 }, (_, i) => taskFile(`many-${i}`, { command: 'sleep 0.3', requirements: { cpu: 0.1, memory: '10 MiB' } })));
+    const result = await capstan(['run', ...files, '--backend', 'local', '--work-root', dir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/succeeded: exit 0/g)).toHaveLength(15);
+    expect(result.stderr).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('reports every backend in capstan doctor', async () => {
     const result = await capstan(['doctor']);
     expect(result.code).toBe(0);

@@ -16,6 +16,7 @@ import {
   type Task,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import { EngineOptions } from './engine-options';
@@ -70,6 +71,8 @@ export class TaskEngine {
     @inject(EngineOptions) private readonly options: EngineOptions,
   ) {
     this.runId = names.runId();
+    // Every running attempt listens on these two; thousands of concurrent tasks are normal, not a leak.
+    setMaxListeners(0, this.kill.signal, this.killNowController.signal);
     // One subscription for every task: a listener per task would make each event cost O(tasks in flight).
     this.stopListening = this.resources.onEvent((event) => {
       if (event.type === 'dropped') return;
