@@ -1,11 +1,13 @@
-import { type AttemptPaths, type BackendEvent, type ExecutionRequest, type ExecutionResult, parseTask, resolveConstraints } from '@capstan/core-constraints';
+import { createAttemptFolder, type LocalRegistry, uniqueId } from '@capstan/backend-test-kit';
+import { type BackendEvent, type ExecutionRequest, type ExecutionResult, parseTask, resolveConstraints } from '@capstan/core-constraints';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApptainerBackend } from '../apptainer-backend';
+
+export { createAttemptFolder, localRegistry, type LocalRegistry, uniqueId } from '@capstan/backend-test-kit';
 
 /** Made by tools/engines/apptainer.sh from the busybox test image's tarball; never pulled. */
 export const BUSYBOX_SIF = '/var/lib/capstan/test-images/busybox.sif';
@@ -14,29 +16,6 @@ export const REGISTRY_LOG = '/var/log/capstan/registry.log';
 export const TEST_USER = 'capstan-runner';
 /** The cache folder of tests that run only local images (it then holds only the running-attempt records), so none touches $HOME. */
 export const TEST_CACHE_DIR = join(tmpdir(), 'capstan-apptainer-tests-cache');
-
-export interface LocalRegistry {
-  readonly registry: string;
-  readonly username: string;
-  readonly password: string;
-  /** `127.0.0.1:5000/capstan/busybox:1`, without protocol. */
-  readonly image: string;
-}
-
-/** The local registry tools/engines/registry.sh runs, from its credentials file. */
-export function localRegistry(file = '/var/lib/capstan/registry/credentials.env'): LocalRegistry {
-  const values = Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]),
-  );
-  return { registry: values['REGISTRY'] ?? '', username: values['REGISTRY_USER'] ?? '', password: values['REGISTRY_PASSWORD'] ?? '', image: values['REGISTRY_IMAGE'] ?? '' };
-}
-
-export function uniqueId(prefix = 'test'): string {
-  return `${prefix}-${randomBytes(5).toString('hex')}`;
-}
 
 /** Where each attempt's folders go: a temp folder every user can enter (the non-root tests run below it). */
 export async function makeTempDir(prefix: string): Promise<string> {
@@ -47,15 +26,6 @@ export async function makeTempDir(prefix: string): Promise<string> {
 
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-}
-
-/** `attempts/<n>/{command,work,stdout,stderr}` under a task folder, as the engine makes it. */
-export async function createAttemptFolder(taskFolder: string, attempt: number, command: string): Promise<AttemptPaths> {
-  const root = join(taskFolder, 'attempts', String(attempt));
-  const paths = { root, commandFile: join(root, 'command'), workDir: join(root, 'work'), stdoutFile: join(root, 'stdout'), stderrFile: join(root, 'stderr') };
-  await mkdir(paths.workDir, { recursive: true });
-  await Promise.all([writeFile(paths.commandFile, command.endsWith('\n') ? command : `${command}\n`), writeFile(paths.stdoutFile, ''), writeFile(paths.stderrFile, '')]);
-  return paths;
 }
 
 export interface TaskDocument {

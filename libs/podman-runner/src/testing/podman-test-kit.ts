@@ -1,9 +1,9 @@
-import { type AttemptPaths, type Backend, type BackendEvent, type ExecutionRequest, type ExecutionResult, parseTask, resolveConstraints } from '@capstan/core-constraints';
-import { randomBytes } from 'node:crypto';
+import { BackendTestRun } from '@capstan/backend-test-kit';
 import { readFileSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+
+export { localRegistry, type LocalRegistry, type RunOutcome, type TaskDocument, uniqueId } from '@capstan/backend-test-kit';
 
 /** Test images tools/engines/podman.sh imports into the rootful and the test user's rootless storage; never pulled. */
 export const BUSYBOX = 'localhost/capstan-test/busybox:1';
@@ -29,36 +29,6 @@ export function rootlessUnavailableReason(file = ROOTLESS_STATUS_FILE): string |
   return state.trim() === 'ok' ? null : `rootless Podman is unavailable here: ${rest.join(' ').trim() || '(no reason recorded)'}`;
 }
 
-export interface LocalRegistry {
-  readonly registry: string;
-  readonly username: string;
-  readonly password: string;
-}
-
-/** The local registry tools/engines/registry.sh runs, from its credentials file. */
-export function localRegistry(file = '/var/lib/capstan/registry/credentials.env'): LocalRegistry {
-  const values = Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]),
-  );
-  return { registry: values['REGISTRY'] ?? '', username: values['REGISTRY_USER'] ?? '', password: values['REGISTRY_PASSWORD'] ?? '' };
-}
-
-export function uniqueId(prefix = 'test'): string {
-  return `${prefix}-${randomBytes(5).toString('hex')}`;
-}
-
-/** `attempts/<n>/{command,work,stdout,stderr}` under a task folder, as the engine makes it. */
-export async function createAttemptFolder(taskFolder: string, attempt: number, command: string): Promise<AttemptPaths> {
-  const root = join(taskFolder, 'attempts', String(attempt));
-  const paths = { root, commandFile: join(root, 'command'), workDir: join(root, 'work'), stdoutFile: join(root, 'stdout'), stderrFile: join(root, 'stderr') };
-  await mkdir(paths.workDir, { recursive: true });
-  await Promise.all([writeFile(paths.commandFile, command.endsWith('\n') ? command : `${command}\n`), writeFile(paths.stdoutFile, ''), writeFile(paths.stderrFile, '')]);
-  return paths;
-}
-
 /** chown -R, for folders a test hands to the rootless service's user (as the engine run by that user would have made them). */
 export async function chownTree(path: string, uid: number, gid: number): Promise<void> {
   await chown(path, uid, gid);
@@ -68,84 +38,9 @@ export async function chownTree(path: string, uid: number, gid: number): Promise
   }
 }
 
-export interface TaskDocument {
-  readonly command: string;
-  readonly requirements?: Record<string, unknown>;
-  readonly hints?: Record<string, unknown>;
-  readonly env?: Record<string, string>;
-  readonly inputs?: ReadonlyArray<Record<string, unknown>>;
-}
-
-/** A temp folder per test, with a run id of its own so that the containers a test creates can be listed by label. */
-export class PodmanTestRun {
-  readonly runId = uniqueId('run');
-  private folder: string | undefined;
-  private attempts = 0;
-
-  async setUp(): Promise<void> {
-    this.folder = await mkdtemp(join(tmpdir(), 'capstan-podman-'));
+/** A temp folder and run id per test, with requests on the busybox test image by default. */
+export class PodmanTestRun extends BackendTestRun {
+  constructor() {
+    super('capstan-podman-', BUSYBOX);
   }
-
-  async tearDown(): Promise<void> {
-    if (this.folder !== undefined) await rm(this.folder, { recursive: true, force: true });
-  }
-
-  get root(): string {
-    if (this.folder === undefined) throw new Error('setUp() first');
-    return this.folder;
-  }
-
-  get labels(): Record<string, string> {
-    return { 'io.capstan.managed': 'true', 'io.capstan.run-id': this.runId };
-  }
-
-  /** An execution request as the engine builds it: parseTask + resolveConstraints against the backend's capacity. */
-  async request(backend: Backend, task: TaskDocument, extra: Partial<ExecutionRequest> = {}): Promise<ExecutionRequest> {
-    this.attempts += 1;
-    const name = `${this.runId}-${this.attempts}`;
-    const parsed = parseTask({
-      name,
-      requirements: { container: BUSYBOX, ...task.requirements },
-      ...(task.hints ? { hints: task.hints } : {}),
-      command: task.command,
-      ...(task.env ? { env: task.env } : {}),
-      ...(task.inputs ? { inputs: task.inputs } : {}),
-    });
-    const { constraints } = resolveConstraints(parsed.requirements, parsed.hints, await backend.capacity(), { backendName: backend.name });
-    const paths = await createAttemptFolder(join(this.root, name), 1, parsed.command);
-    return {
-      runId: this.runId,
-      taskName: name,
-      attemptName: name,
-      attempt: 1,
-      shell: 'sh',
-      paths,
-      inputs: parsed.inputs.map((input) => ({ hostPath: input.source, guestPath: input.path, type: input.type })),
-      env: parsed.env,
-      constraints,
-      labels: { ...this.labels, 'io.capstan.unique-name': name, 'io.capstan.attempt': '1' },
-      ...extra,
-    };
-  }
-
-  /** Runs a request to its end, collecting the events (log events left out). */
-  async execute(backend: Backend, request: ExecutionRequest, signal: AbortSignal = new AbortController().signal, onEvent?: (event: BackendEvent) => void): Promise<RunOutcome> {
-    const events: BackendEvent[] = [];
-    const result = await backend.execute(request, signal, (event) => {
-      if (event.type !== 'log') events.push(event);
-      onEvent?.(event);
-    });
-    return { result, events, request };
-  }
-
-  /** Containers of this run still on the service. */
-  async leftovers(backend: Backend): Promise<string[]> {
-    return ((await backend.listManaged?.({ 'io.capstan.run-id': this.runId })) ?? []).map((resource) => resource.name);
-  }
-}
-
-export interface RunOutcome {
-  readonly result: ExecutionResult;
-  readonly events: BackendEvent[];
-  readonly request: ExecutionRequest;
 }

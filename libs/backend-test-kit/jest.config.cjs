@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'backend-test-kit',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,2 @@
+export * from './backend-test-run';
+export * from './local-registry';
