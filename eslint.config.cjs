@@ -31,13 +31,22 @@ module.exports = [
             { sourceTag: 'kind:backend-kit', onlyDependOnLibsWithTags: ['kind:contract'] },
             { sourceTag: 'kind:backend', onlyDependOnLibsWithTags: ['kind:contract', 'kind:backend-kit'] },
             { sourceTag: 'kind:composition', onlyDependOnLibsWithTags: ['kind:contract', 'kind:service'] },
+            // A durable store of one protocol's records (the TES task store): the contracts and that protocol's model kit.
+            { sourceTag: 'kind:store', onlyDependOnLibsWithTags: ['kind:contract', 'kind:backend-kit'] },
+            // A protocol server over the engine (the TES server): composes the engine, a store, transfer and a model kit.
+            {
+              sourceTag: 'kind:server',
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend-kit', 'kind:composition', 'kind:store'],
+            },
             {
               sourceTag: 'kind:app',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server'],
             },
             { sourceTag: 'kind:contract', bannedExternalImports: containerClients },
             { sourceTag: 'kind:service', bannedExternalImports: containerClients },
             { sourceTag: 'kind:composition', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:store', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:server', bannedExternalImports: containerClients },
             { sourceTag: 'kind:tooling', onlyDependOnLibsWithTags: [] },
             // The conformance kit drives any backend through the real engine; backends never import it.
             // An out-of-tree backend as a third party writes one: our contracts and kits, composed with the engine.

@@ -67,7 +67,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlan {
   const mounts = [
     mount(request.paths.workDir, GUEST_WORK_DIR, false),
     mount(request.paths.commandFile, GUEST_COMMAND_FILE, true),
-    ...request.inputs.map((item) => mount(item.hostPath, item.guestPath, true)),
+    ...request.inputs.map((item) => mount(item.hostPath, item.guestPath, item.writable !== true)),
     ...input.disks.map((disk) => mount(disk.hostPath, disk.mountPoint, false)),
   ];
   return {

@@ -49,7 +49,7 @@ export function buildAttemptContainerSpec(plan: AttemptContainerPlan): Container
   const binds = [
     `${request.paths.workDir}:${GUEST_WORK_DIR}:rw`,
     `${request.paths.commandFile}:${GUEST_COMMAND_FILE}:ro`,
-    ...request.inputs.map((input) => `${input.hostPath}:${input.guestPath}:ro`),
+    ...request.inputs.map((input) => `${input.hostPath}:${input.guestPath}:${input.writable === true ? 'rw' : 'ro'}`),
     ...plan.disks.map((disk) => `${disk.hostPath}:${disk.mountPoint}:rw`),
   ];
   return {

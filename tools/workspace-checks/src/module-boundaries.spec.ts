@@ -33,6 +33,8 @@ describe('module boundaries (lint)', () => {
     ['a library importing an app', 'libs/engine/src/probe.ts', "import { main } from '../../../apps/cli/src/main';\nexport const m = main;\n"],
     ['the engine importing a container client', 'libs/engine/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
     ['an app importing a container client', 'apps/cli/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
+    ['the TES server importing a backend', 'libs/tes-server/src/probe.ts', "import { DockerBackend } from '@capstan/docker-runner';\nexport const b = DockerBackend;\n"],
+    ['the TES store importing the engine', 'libs/tes-store/src/probe.ts', "import { TaskEngine } from '@capstan/engine';\nexport const e = TaskEngine;\n"],
     ['a deep import past a public entry point', 'apps/cli/src/probe.ts', "import { parseSize } from '@capstan/core-constraints/src/units/size';\nexport const p = parseSize;\n"],
   ])('rejects %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).not.toEqual([]);
@@ -42,6 +44,7 @@ describe('module boundaries (lint)', () => {
     ['a backend importing the contracts and a backend kit', 'libs/local-runner/src/probe.ts', "import { CapstanError } from '@capstan/core-constraints';\nimport { runProcessGroup } from '@capstan/process-kit';\nexport const x = [CapstanError, runProcessGroup];\n"],
     ['the engine importing services', 'libs/engine/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
     ['an app importing backends and the engine', 'apps/cli/src/probe.ts', "import { LocalBackend } from '@capstan/local-runner';\nimport { TaskEngine } from '@capstan/engine';\nexport const x = [LocalBackend, TaskEngine];\n"],
+    ['the TES server importing the engine, the store and the model', 'libs/tes-server/src/probe.ts', "import { TaskEngine } from '@capstan/engine';\nimport { TesTaskStore } from '@capstan/tes-store';\nimport { taskView } from '@capstan/tes-model';\nexport const x = [TaskEngine, TesTaskStore, taskView];\n"],
   ])('allows %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).toEqual([]);
   });

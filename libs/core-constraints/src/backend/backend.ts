@@ -44,6 +44,11 @@ export interface ExecutionInput {
   readonly hostPath: string;
   readonly guestPath: string;
   readonly type: InputType;
+  /**
+   * Bound read-write instead of read-only: a folder the task shares with later tasks (a TES task's volumes, which
+   * its executors, run one after another, all read and write). Default false.
+   */
+  readonly writable?: boolean;
 }
 
 export interface ExecutionRequest {

@@ -51,6 +51,14 @@ export const ErrorCode = {
   TesInvalidQuery: 'tes.invalid_query',
   /** GA4GH TES: a task state change the TES state machine does not allow (a 409 in the api). */
   TesInvalidTransition: 'tes.invalid_transition',
+  /** GA4GH TES: no task has this id (a 404 in the api). */
+  TesTaskNotFound: 'tes.task_not_found',
+  /** GA4GH TES: a request body over the configured size (a 413 in the api). */
+  TesBodyTooLarge: 'tes.body_too_large',
+  /** A transfer address Capstan will not use: a scheme it does not speak, a file:// path outside the allowed roots. */
+  TransferRefused: 'transfer.refused',
+  /** A transfer that was tried and failed (after its retries): a refused connection, an HTTP error, a size limit. */
+  TransferFailed: 'transfer.failed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

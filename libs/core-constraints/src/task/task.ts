@@ -21,6 +21,8 @@ export interface TaskInput {
   /** Absolute guest path. */
   readonly path: string;
   readonly type: InputType;
+  /** Bound read-write (a shared working folder) instead of read-only. Default false. */
+  readonly writable?: boolean;
 }
 
 /** A validated task: the task file's contents with every default filled in. */

@@ -35,7 +35,7 @@ export async function stageInputs(task: Task): Promise<ExecutionInput[]> {
           { path: `inputs.${index}.type`, details: { value: input.type } },
         );
       }
-      return { hostPath, guestPath: input.path, type: input.type };
+      return { hostPath, guestPath: input.path, type: input.type, ...(input.writable === true ? { writable: true } : {}) };
     }),
   );
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'slurm-runner',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'tes-server',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,36 @@
+import { type ListQuery, type TesServiceInfo, type TesTaskInView, type TesView } from '@capstan/tes-model';
+import type { InjectionToken } from 'tsyringe';
+
+/** One ListTasks answer, the spec's shape. */
+export interface TesListResult {
+  readonly tasks: TesTaskInView[];
+  readonly next_page_token?: string;
+}
+
+/** What /metrics reports; the HTTP layer renders it in the Prometheus text format. */
+export interface TesMetricsSnapshot {
+  /** Tasks stored, by TES state (every state present, 0 when none). */
+  readonly tasksByState: Readonly<Record<string, number>>;
+  /** Seconds from creation to the first executor's start, of tasks that started since the server did. */
+  readonly queueWaitSeconds: readonly number[];
+  /** Seconds from the first executor's start to the task's end, of tasks that ended since the server did. */
+  readonly runSeconds: readonly number[];
+}
+
+/**
+ * The TES operations, independent of HTTP. Every failure is a CapstanError whose code the HTTP layer maps to a status:
+ * tes.invalid_task / tes.unsupported_backend_parameters / tes.invalid_query -> 400, tes.task_not_found -> 404,
+ * tes.body_too_large -> 413, transfer.refused -> 400, anything else -> 500.
+ */
+export interface TesService {
+  serviceInfo(): TesServiceInfo;
+  /** Validates, stores (QUEUED) and schedules the task; resolves once it is stored. */
+  createTask(body: unknown): Promise<{ id: string }>;
+  getTask(id: string, view: TesView): TesTaskInView;
+  listTasks(query: ListQuery): TesListResult;
+  /** Cancels a task; a task already in a final state is left as it is (a no-op, not an error). */
+  cancelTask(id: string): Promise<void>;
+  metrics(): TesMetricsSnapshot;
+}
+
+export const TesService: InjectionToken<TesService> = Symbol.for('capstan.TesService');

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'tes-store',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

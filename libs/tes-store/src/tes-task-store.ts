@@ -1,0 +1,36 @@
+import { type ListQuery, type StoredTesTask, type TesState, type TesTaskInView, type TesView } from '@capstan/tes-model';
+import type { InjectionToken } from 'tsyringe';
+
+/** One ListTasks page, already in the requested view. */
+export interface TesTaskListPage {
+  readonly tasks: TesTaskInView[];
+  /** Absent on the last page. */
+  readonly nextPageToken: string | undefined;
+}
+
+/**
+ * The durable record of every TES task the server accepted. Synchronous on purpose: the embedded SQLite store answers
+ * in microseconds and a synchronous API keeps read-modify-write steps atomic within the process.
+ */
+export interface TesTaskStore {
+  /** Stores a newly accepted task (state QUEUED). Refuses an id already stored. */
+  insert(task: StoredTesTask): void;
+  get(id: string): StoredTesTask | undefined;
+  /** `get` projected to a view, without reading more than the view needs. */
+  getView(id: string, view: TesView): TesTaskInView | undefined;
+  /**
+   * Read-modify-write of one task in one transaction. `change` receives the stored task and returns the new one; a
+   * state change it makes must be allowed by the TES state machine (else CapstanError tes.invalid_transition and
+   * nothing is written). Returns the stored result; undefined when no task has the id.
+   */
+  update(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined;
+  /** One page of ListTasks: filters, newest first, paging by the query's cursor, projected to `query.view`. */
+  list(query: ListQuery): TesTaskListPage;
+  /** Every task in one of `states`, oldest first (the restart path: QUEUED to run, RUNNING to reconcile). */
+  listInStates(states: readonly TesState[]): StoredTesTask[];
+  /** How many tasks are in each state (for /metrics). States with none may be absent. */
+  countByState(): Partial<Record<TesState, number>>;
+  close(): void;
+}
+
+export const TesTaskStore: InjectionToken<TesTaskStore> = Symbol.for('capstan.TesTaskStore');

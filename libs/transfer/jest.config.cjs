@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'transfer',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
