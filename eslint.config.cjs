@@ -38,15 +38,21 @@ module.exports = [
               sourceTag: 'kind:server',
               onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend-kit', 'kind:composition', 'kind:store'],
             },
+            // The one place that knows every shipped backend: their config sections and registrations, shared by the apps.
+            {
+              sourceTag: 'kind:assembly',
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server'],
+            },
             {
               sourceTag: 'kind:app',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server', 'kind:assembly'],
             },
             { sourceTag: 'kind:contract', bannedExternalImports: containerClients },
             { sourceTag: 'kind:service', bannedExternalImports: containerClients },
             { sourceTag: 'kind:composition', bannedExternalImports: containerClients },
             { sourceTag: 'kind:store', bannedExternalImports: containerClients },
             { sourceTag: 'kind:server', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:assembly', bannedExternalImports: containerClients },
             { sourceTag: 'kind:tooling', onlyDependOnLibsWithTags: [] },
             // The conformance kit drives any backend through the real engine; backends never import it.
             // An out-of-tree backend as a third party writes one: our contracts and kits, composed with the engine.

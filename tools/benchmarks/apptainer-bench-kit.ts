@@ -1,5 +1,5 @@
 // Shared pieces of the Apptainer benchmarks (apptainer-overhead, sif-storm): an engine wired on the real
-// ApptainerBackend the way apps/cli/src/composition/wire.ts wires it, the backend's own `apptainer exec` command line
+// ApptainerBackend the way libs/wiring/src/wire.ts wires it, the backend's own `apptainer exec` command line
 // run straight from this process (optionally inside a cgroup made by hand, as the backend makes one), and the local
 // registry (credentials, fresh tags pushed with docker, its access log). Not a test: nothing here asserts a time.
 import {
@@ -48,7 +48,7 @@ export interface ApptainerWiring {
 }
 
 /**
- * What `wire()` in apps/cli/src/composition/wire.ts does for `backend: apptainer`, with the configuration's defaults
+ * What `wire()` in libs/wiring/src/wire.ts does for `backend: apptainer`, with the configuration's defaults
  * (shell bash, limits deny, retention keep) and a throw-away work root. The backend comes from
  * `registerApptainerBackend` with the options given (the benchmarks set network none and their own cache folder).
  */

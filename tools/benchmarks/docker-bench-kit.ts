@@ -1,5 +1,5 @@
 // Shared pieces of the Docker benchmarks (docker-overhead, docker-throughput, engine-memory): an engine wired on the
-// real DockerBackend the way apps/cli/src/composition/wire.ts wires it, the same container run straight through
+// real DockerBackend the way libs/wiring/src/wire.ts wires it, the same container run straight through
 // dockerode with the identical create spec, an HTTP tracer that attributes time to daemon calls, and small stats.
 // Not a test: nothing here asserts a time.
 import {
@@ -36,7 +36,7 @@ export interface DockerWiring {
 }
 
 /**
- * What `wire()` in apps/cli/src/composition/wire.ts does for `backend: docker`, with the configuration's defaults
+ * What `wire()` in libs/wiring/src/wire.ts does for `backend: docker`, with the configuration's defaults
  * (shell bash, limits deny, retention keep) except the network (`none`) and a throw-away work root. The backend is
  * registered with `registerDockerBackend`, so it is the same `DockerBackend` the CLI runs.
  */

@@ -42,7 +42,7 @@ interface PodmanWiring {
   readonly workRoot: string;
 }
 
-/** What `wire()` in apps/cli/src/composition/wire.ts does for `backend: podman`, with the defaults, but network none and a throw-away work root. */
+/** What `wire()` in libs/wiring/src/wire.ts does for `backend: podman`, with the defaults, but network none and a throw-away work root. */
 async function wirePodmanEngine(): Promise<PodmanWiring> {
   const workRoot = await mkdtemp(join(tmpdir(), 'capstan-bench-podman-'));
   const container = rootContainer.createChildContainer();

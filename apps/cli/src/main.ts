@@ -4,6 +4,7 @@ import { planCommand } from './commands/plan-command';
 import { runCommand } from './commands/run-command';
 import { doctorCommand } from './commands/doctor-command';
 import { cleanupCommand } from './commands/cleanup-command';
+import { serveCommand } from '@capstan/wiring';
 import { ExitCode } from './output/exit-codes';
 
 const USAGE = `Usage: capstan <command> [options]
@@ -13,6 +14,7 @@ Commands:
   plan <task-file>   resolve a task on a backend and print what would run
   doctor             probe every backend: capacity, what it enforces, what is missing and how to fix it
   cleanup            remove containers left behind by Capstan processes that are gone
+  serve              run the GA4GH TES v1.1 server (HTTP API) on the configured backend
 
 Run "capstan <command> --help" for a command's options.`;
 
@@ -21,6 +23,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CommandIo)
   run: runCommand,
   doctor: doctorCommand,
   cleanup: cleanupCommand,
+  serve: serveCommand,
 };
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {

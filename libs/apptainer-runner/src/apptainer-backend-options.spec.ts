@@ -16,6 +16,7 @@ describe('apptainerBackendOptionsSchema', () => {
       memoryLimit: 'request',
       cgroups: 'auto',
       cgroupParent: 'capstan',
+      spares: 4,
       noPrivs: true,
       dropCaps: [],
       extraArgs: [],
@@ -38,6 +39,7 @@ describe('apptainerBackendOptionsSchema', () => {
       memoryLimit: 'none',
       cgroups: 'off',
       cgroupParent: 'user/capstan',
+      spares: 0,
       noPrivs: false,
       dropCaps: ['CAP_SYS_RESOURCE'],
       extraArgs: ['--writable-tmpfs'],
@@ -57,6 +59,7 @@ describe('apptainerBackendOptionsSchema', () => {
     [{ registries: { 'bad host/x': { username: 'u', password: 'p' } } }, 'apptainer.registries.bad host/x', 'is not a registry host'],
     [{ extraArgs: [''] }, 'apptainer.extraArgs.0', 'is not a command-line argument'],
     [{ network: 'bridge' }, 'apptainer.network', 'is not one of "host", "none"'],
+    [{ spares: 1.5 }, 'apptainer.spares', 'is not a whole number'],
     [{ binary: '' }, 'apptainer.binary', 'is not a program name or path'],
     [{ unknown: 1 }, 'apptainer', 'unknown'],
   ])('refuses %j at %s', (value, path, message) => {

@@ -61,6 +61,12 @@ export const apptainerBackendOptionsSchema = z.strictObject({
   /** The cgroup folder (below each controller's root) that attempts' cgroups are made in; a delegated one for non-root users. */
   cgroupParent: z.string().refine(...check((value: string) => CGROUP_PARENT.test(value) && !value.split('/').includes('..'), 'is not a relative cgroup folder such as "capstan" or "user/capstan"')).default('capstan'),
   /**
+   * The most "spares" kept ready: a fresh cgroup with a waiting shell already inside, so that an attempt only writes
+   * its limits and hands over its command instead of moving into a new cgroup, which on cgroup v1 can wait 4-20 ms
+   * for the kernel. One while attempts run, more when several start at once. 0: every attempt joins its own cgroup.
+   */
+  spares: z.number().int().min(0).max(64).default(4),
+  /**
    * As root: run containers with `--no-privs` (root in the container, no capabilities). Needed where root lacks
    * capabilities Apptainer's default root mode asks for (CAP_SYS_RESOURCE in some sandboxes). Ignored for other users,
    * whose containers run unprivileged in a user namespace anyway.

@@ -11,7 +11,7 @@ import {
   formatBytes,
   type ManagedResource,
 } from '@capstan/core-constraints';
-import { runProcessGroup } from '@capstan/process-kit';
+import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
@@ -19,6 +19,9 @@ import { delimiter, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
 import { type CliVersion, probeVersion } from './apptainer-cli';
 import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER, JOIN_SCRIPT } from './cgroups';
+import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
+import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
+import { sweepOrphanSpares } from './spare-sweep';
 import { buildExecPlan, createDiskFolders, planDiskFolders, type Privileges } from './exec-plan';
 import { toRemoteImage } from './image-reference';
 import { currentPrivileges } from './privileges';
@@ -71,6 +74,10 @@ export class ApptainerBackend implements Backend {
   private readonly running: RunningAttempts;
   private version: Promise<CliVersion> | undefined;
   private cache: SifCache | undefined;
+  private spares: SparePool | undefined;
+  private warnedSpares = false;
+  /** Attempts between taking a cgroup and their end: how many spares are wanted at once. */
+  private placing = 0;
 
   constructor(
     options: ApptainerBackendOptionsInput = {},
@@ -162,38 +169,40 @@ export class ApptainerBackend implements Backend {
     const disks = planDiskFolders(request.paths.root, request.constraints.disks);
     await createDiskFolders(disks);
     const plan = buildExecPlan({ request, image, options: this.options, flavour: version.flavour, privileges: this.privileges, disks });
-    const cgroup = await this.createCgroup(request, emit);
-    const program = cgroup === undefined ? this.options.binary : '/bin/sh';
-    const args = cgroup === undefined ? plan.args : ['-c', JOIN_SCRIPT, 'capstan-cgroup', ...cgroup.procsFiles, '--', this.options.binary, ...plan.args];
+    this.placing += 1;
+    let placed: Placement | undefined;
     let recorded: Promise<number | undefined> = Promise.resolve(undefined);
     try {
-      const outcome = await runProcessGroup(
-        {
-          program,
-          args,
-          cwd: request.paths.workDir,
-          env: { ...this.baseEnv, ...plan.env },
-          stdoutFile: request.paths.stdoutFile,
-          stderrFile: request.paths.stderrFile,
-          graceMs: this.options.graceSeconds * 1000,
-          ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-          ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
-          onSpawn: (pid) => {
-            emit({ type: 'started', id: request.attemptName });
-            recorded = this.record(pid, request, cgroup, emit);
-          },
+      placed = await this.placeInCgroup(request, emit);
+      const { cgroup, spare } = placed;
+      const supervision: ProcessSupervision = {
+        stdoutFile: request.paths.stdoutFile,
+        stderrFile: request.paths.stderrFile,
+        graceMs: this.options.graceSeconds * 1000,
+        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+        ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
+        onSpawn: (pid) => {
+          emit({ type: 'started', id: request.attemptName });
+          recorded = this.record(pid, request, cgroup, emit);
+          // The next attempt's spare starts now, off this attempt's path.
+          if (this.spares !== undefined) setImmediate(() => this.spares?.replenish());
         },
-        signal,
-        emit,
-      );
+      };
+      let outcome: ProcessOutcome;
+      if (spare !== undefined) {
+        const line = launchLine(this.options.binary, plan.args, request.paths.workDir, plan.env);
+        outcome = await superviseProcessGroup(() => spare.launch(line), this.options.binary, supervision, signal, emit);
+      } else {
+        const program = cgroup === undefined ? this.options.binary : '/bin/sh';
+        const args = cgroup === undefined ? plan.args : ['-c', JOIN_SCRIPT, 'capstan-cgroup', ...cgroup.procsFiles, '--', this.options.binary, ...plan.args];
+        outcome = await runProcessGroup({ program, args, cwd: request.paths.workDir, env: { ...this.baseEnv, ...plan.env }, ...supervision }, signal, emit);
+      }
       const oomKills = cgroup === undefined ? 0 : await cgroup.oomKills();
       const leftovers = cgroup === undefined ? 0 : await cgroup.killRemaining();
       if (leftovers > 0) emit({ type: 'warning', message: `${leftovers} process(es) the task left running outside its process group were killed` });
       const base = { exitCode: outcome.exitCode, startedAt: outcome.startedAt, endedAt: outcome.endedAt };
       if (outcome.endReason === 'error') throw new CapstanError(ErrorCode.BackendFailure, outcome.message ?? `${this.options.binary} could not be started`);
-      if (cgroup !== undefined && outcome.exitCode === JOIN_FAILED_EXIT && (await readFile(request.paths.stderrFile, 'utf8').catch(() => '')).includes(JOIN_FAILED_MARKER)) {
-        throw new CapstanError(ErrorCode.BackendFailure, `the task could not be placed in its cgroup (${cgroup.procsFiles.join(', ')}); set apptainer.cgroups: off to run without limits`);
-      }
+      if (cgroup !== undefined && outcome.exitCode === JOIN_FAILED_EXIT) await this.assertStarted(request, cgroup);
       if (outcome.endReason === 'canceled' || outcome.endReason === 'timeout') return { ...base, endReason: outcome.endReason, ...(outcome.message === undefined ? {} : { message: outcome.message }) };
       if (oomKills > 0) {
         const limit = this.memoryLimit(request);
@@ -205,7 +214,9 @@ export class ApptainerBackend implements Backend {
       }
       return { ...base, endReason: 'exited' };
     } finally {
-      // Also on the error paths above: nothing may stay in the cgroup, or it could not be removed.
+      this.placing -= 1;
+      // Also on the error paths above: nothing may stay in the cgroup (a spare never launched included), or it could not be removed.
+      const cgroup = placed?.cgroup;
       await cgroup?.killRemaining().catch(() => 0);
       await cgroup?.remove().catch((error: unknown) => emit({ type: 'warning', message: `the attempt's cgroup could not be removed: ${(error as Error).message}` }));
       const pgid = await recorded;
@@ -214,10 +225,27 @@ export class ApptainerBackend implements Backend {
   }
 
   /**
+   * Kills the spares this backend keeps ready and removes their cgroups (see spare-pool.ts). The backend stays
+   * usable: a later attempt starts new ones. Exiting the process does the same by itself.
+   */
+  async close(): Promise<void> {
+    const pool = this.spares;
+    this.spares = undefined;
+    await pool?.close();
+  }
+
+  /** The spare pool, for tests and diagnostics (undefined until an attempt needed a cgroup, or with `spares: 0`). */
+  get sparePool(): SparePool | undefined {
+    return this.spares;
+  }
+
+  /**
    * Running attempts carrying every label of `selector`: those of this process, and those of Capstan processes that
    * died and left them running (the orphan reaper ends those through `removeManaged`).
    */
   async listManaged(selector: Readonly<Record<string, string>>): Promise<ManagedResource[]> {
+    // Spares of dead Capstan processes carry no labels (they never ran a task): they are removed here, as the reaper lists.
+    await sweepOrphanSpares(this.cgroups).catch(() => []);
     const records = await this.running.list();
     return records.filter((record) => Object.entries(selector).every(([key, value]) => record.labels[key] === value)).map((record) => RunningAttempts.toResource(record));
   }
@@ -311,20 +339,60 @@ export class ApptainerBackend implements Backend {
     return wanted === null || wanted === 0 ? null : Math.max(wanted, MIN_APPTAINER_MEMORY_BYTES);
   }
 
-  private async createCgroup(request: ExecutionRequest, emit: (event: BackendEvent) => void): Promise<AttemptCgroup | undefined> {
-    if (!this.cgroups.usable) return undefined;
-    const limit = this.memoryLimit(request);
+  /**
+   * The attempt's cgroup (none when this process cannot make one): a ready spare's, renamed and given the limits,
+   * or else a fresh one the attempt's process joins itself (the join script).
+   */
+  private async placeInCgroup(request: ExecutionRequest, emit: (event: BackendEvent) => void): Promise<Placement> {
+    if (!this.cgroups.usable) return {};
+    const memoryBytes = this.memoryLimit(request);
     const wanted = request.constraints.memoryLimit ?? (this.options.memoryLimit === 'request' ? request.constraints.memory : null);
-    if (limit !== null && wanted !== null && limit !== wanted) {
-      emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${limit} bytes: Apptainer's own runtime counts against it too` });
+    if (memoryBytes !== null && wanted !== null && memoryBytes !== wanted) {
+      emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${memoryBytes} bytes: Apptainer's own runtime counts against it too` });
     }
+    const limits = { memoryBytes, cpuRequest: request.constraints.cpu, cpuLimit: request.constraints.cpuLimit };
     const name = `${request.attemptName.replace(/[^A-Za-z0-9_.-]+/g, '_')}.${process.pid}`;
+    const spare = this.takeSpare(emit);
     try {
-      return await AttemptCgroup.create(this.cgroups, name, { memoryBytes: limit, cpuRequest: request.constraints.cpu, cpuLimit: request.constraints.cpuLimit });
+      if (spare !== undefined) return { cgroup: await spare.prepare(name, limits), spare };
+      return { cgroup: await AttemptCgroup.create(this.cgroups, name, limits) };
     } catch (error) {
+      await spare?.discard().catch(() => undefined);
       throw new CapstanError(ErrorCode.BackendFailure, `could not make the attempt's cgroup ${name} (${this.cgroups.description}): ${(error as Error).message}; set apptainer.cgroups: off to run without limits`, { cause: error });
     }
   }
+
+  /** A ready spare if there is one; the first call starts the pool (and sweeps spares of dead Capstan processes). */
+  private takeSpare(emit: (event: BackendEvent) => void): Spare | undefined {
+    if (this.options.spares === 0) return undefined;
+    if (this.spares === undefined) {
+      this.spares = new SparePool(this.cgroups, this.baseEnv, this.options.spares);
+      void sweepOrphanSpares(this.cgroups).catch(() => []);
+    }
+    const pool = this.spares;
+    const spare = pool.take(this.placing);
+    if (spare === undefined && pool.gaveUp && !this.warnedSpares) {
+      this.warnedSpares = true;
+      emit({ type: 'warning', message: `no spare cgroups are kept ready (${MAX_SPARE_FAILURES} failed to start; the last: ${pool.lastError?.message ?? 'unknown'}); each attempt joins its cgroup itself, which can take some milliseconds longer` });
+    }
+    return spare;
+  }
+
+  /** Exit JOIN_FAILED_EXIT is the task's own unless the join script or the spare said it could not place or start it. */
+  private async assertStarted(request: ExecutionRequest, cgroup: AttemptCgroup): Promise<void> {
+    const stderr = await readFile(request.paths.stderrFile, 'utf8').catch(() => '');
+    if (stderr.includes(JOIN_FAILED_MARKER)) {
+      throw new CapstanError(ErrorCode.BackendFailure, `the task could not be placed in its cgroup (${cgroup.procsFiles.join(', ')}); set apptainer.cgroups: off to run without limits`);
+    }
+    const launch = stderr.split('\n').find((line) => line.includes(LAUNCH_FAILED_MARKER));
+    if (launch !== undefined) throw new CapstanError(ErrorCode.BackendFailure, `${this.options.binary} could not be started: ${launch.slice(launch.indexOf(LAUNCH_FAILED_MARKER) + LAUNCH_FAILED_MARKER.length + 2)}`);
+  }
+}
+
+/** Where an attempt runs: its cgroup (if any) and the spare already in it (if one was taken). */
+interface Placement {
+  readonly cgroup?: AttemptCgroup;
+  readonly spare?: Spare;
 }
 
 async function assertInputsExist(request: ExecutionRequest): Promise<void> {

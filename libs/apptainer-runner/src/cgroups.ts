@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rmdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 const CPU_PERIOD_US = 100_000;
@@ -55,6 +55,12 @@ export function detectCgroups(parent: string, root = CGROUP_ROOT): CgroupSupport
   return { ...base, usable: true, version: 1, description: `cgroup v1, one per attempt in ${join(memory, parent)} and ${join(cpu, parent)}` };
 }
 
+/** The folders attempts' cgroups are made in: v1 the parent in the memory and the cpu hierarchy, v2 the one parent. */
+export function parentFolders(support: CgroupSupport): string[] {
+  if (support.version === 2) return [join(support.root, support.parent)];
+  return support.version === 1 ? ['memory', 'cpu'].map((controller) => join(support.root, controller, support.parent)) : [];
+}
+
 function writableFolderOrParent(folder: string): boolean {
   const target = existsSync(folder) ? folder : join(folder, '..');
   if (!existsSync(target)) return writableFolderOrParent(target);
@@ -85,9 +91,23 @@ export class AttemptCgroup {
     private readonly version: 1 | 2,
     /** v1: the memory folder first, then cpu; v2: the one folder. */
     readonly folders: readonly string[],
+    private readonly root: string,
   ) {}
 
+  /** Makes the cgroup and writes its limits (removing it again if they cannot be written). */
   static async create(support: CgroupSupport, name: string, limits: CgroupLimits): Promise<AttemptCgroup> {
+    const cgroup = await AttemptCgroup.make(support, name);
+    try {
+      await cgroup.applyLimits(limits);
+    } catch (error) {
+      await cgroup.remove().catch(() => undefined);
+      throw error;
+    }
+    return cgroup;
+  }
+
+  /** Makes the cgroup with the kernel's defaults (no limit); `applyLimits` sets them. */
+  static async make(support: CgroupSupport, name: string): Promise<AttemptCgroup> {
     if (!support.usable || support.version === null) throw new Error(`cgroups are not usable: ${support.description}`);
     if (support.version === 2) {
       const parent = join(support.root, support.parent);
@@ -96,20 +116,50 @@ export class AttemptCgroup {
       await enableControllers(support.root, support.parent);
       const folder = join(parent, name);
       await mkdir(folder);
-      const cgroup = new AttemptCgroup(2, [folder]);
-      await cgroup.apply(limits);
-      return cgroup;
+      return new AttemptCgroup(2, [folder], support.root);
     }
     const folders = [join(support.root, 'memory', support.parent, name), join(support.root, 'cpu', support.parent, name)];
-    for (const folder of folders) await mkdir(folder, { recursive: true });
-    const cgroup = new AttemptCgroup(1, folders);
-    try {
-      await cgroup.apply(limits);
-    } catch (error) {
-      await cgroup.remove();
-      throw error;
+    for (const [index, folder] of folders.entries()) {
+      try {
+        await mkdir(folder, { recursive: true });
+      } catch (error) {
+        for (const made of folders.slice(0, index)) await rmdir(made).catch(() => undefined);
+        throw error;
+      }
     }
-    return cgroup;
+    return new AttemptCgroup(1, folders, support.root);
+  }
+
+  /** The folder's last part (the same in every hierarchy). */
+  get name(): string {
+    return basename(this.folders[0] ?? '');
+  }
+
+  /**
+   * Gives the cgroup another name in the same parent, its processes staying in it (cgroup v1 only: the unified
+   * hierarchy cannot rename, and there this cgroup is returned unchanged). Moves no process: no migration cost.
+   */
+  async rename(name: string): Promise<AttemptCgroup> {
+    if (this.version === 2 || name === this.name) return this;
+    const renamed = this.folders.map((folder) => join(dirname(folder), name));
+    for (const [index, folder] of this.folders.entries()) {
+      try {
+        await rename(folder, renamed[index] ?? folder);
+      } catch (error) {
+        // Put back those already renamed, so the folders keep one name.
+        for (const [undo, done] of renamed.slice(0, index).entries()) await rename(done, this.folders[undo] ?? done).catch(() => undefined);
+        throw error;
+      }
+    }
+    return new AttemptCgroup(1, renamed, this.root);
+  }
+
+  /**
+   * Where a process in this cgroup writes its pid to leave it (so the cgroup can be removed): each v1 folder's
+   * parent; on v2 the root (the parent enables controllers for its children, so it may hold no process itself).
+   */
+  get leaveFiles(): string[] {
+    return this.version === 1 ? this.folders.map((folder) => join(dirname(folder), 'cgroup.procs')) : [join(this.root, 'cgroup.procs')];
   }
 
   /** The files a process writes its pid to, to join. */
@@ -125,7 +175,8 @@ export class AttemptCgroup {
     return this.folders[this.version === 1 ? 1 : 0] ?? '';
   }
 
-  private async apply(limits: CgroupLimits): Promise<void> {
+  /** Writes the limits (plain file writes: no process is moved). */
+  async applyLimits(limits: CgroupLimits): Promise<void> {
     const shares = Math.max(2, Math.round(limits.cpuRequest * SHARES_PER_CPU));
     const quota = limits.cpuLimit === null ? null : Math.max(1000, Math.round(limits.cpuLimit * CPU_PERIOD_US));
     if (this.version === 1) {

@@ -19,3 +19,8 @@ export * from './stream-demuxer';
 export * from './transient-errors';
 export * from './attempt-container-spec';
 export * from './engine-options';
+export * from './reattach-container';
+export * from './host-path-client';
+export * from './host-path-resolver';
+export * from './host-paths';
+export * from './own-container';

@@ -10,9 +10,12 @@ import {
   type ExecutionResult,
   type FileOwner,
   type ManagedResource,
+  type ReattachStreams,
 } from '@capstan/core-constraints';
 import {
   assertInputsExist,
+  attemptBinds,
+  type ContainerEnvironment,
   containerUser,
   countNvidiaDevices,
   createDiskFolders,
@@ -21,6 +24,8 @@ import {
   type GpuCounter,
   grantFolderAccess,
   type HostIdentity,
+  HostPathDockerClient,
+  HostPathResolver,
   ImagePuller,
   ImageResolver,
   invokingIdentity,
@@ -28,12 +33,17 @@ import {
   planDiskFolders,
   probeDaemon,
   RegistryCredentials,
+  reattachAttemptContainer,
   repairOwnership,
   runAttemptContainer,
+  toHostPaths,
 } from '@capstan/docker-api';
 import { buildContainerSpec } from './container-spec';
-import { DOCKER_CAPABILITIES } from './docker-capabilities';
+import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
+import { assertUnderSharedRoot } from './shared-root';
+import { chooseExecutionMode, type ExecutionMode, readSwarmMembership, type SwarmMembership } from './swarm/swarm-mode';
+import { isContainerId, SwarmRunner } from './swarm/swarm-runner';
 
 /** How long the daemon's cpu/memory answer is reused by `capacity()`. */
 const FACTS_TTL_MS = 30_000;
@@ -43,21 +53,35 @@ export interface DockerBackendDependencies {
   readonly client?: DockerClient;
   readonly invoking?: HostIdentity;
   readonly countGpus?: GpuCounter;
+  /** What Capstan sees of the container it may run in (sibling containers); default: the real /proc and marker files. */
+  readonly containerEnvironment?: () => ContainerEnvironment;
+}
+
+/** The mode attempts run in, decided once per backend (on first use), and this daemon's place in its swarm. */
+interface ModeDecision {
+  readonly mode: ExecutionMode;
+  readonly membership: SwarmMembership;
 }
 
 /**
- * Runs each attempt in its own Docker container (see the README for the container's layout, limits and user). Talks
- * to the daemon through `@capstan/docker-api`: retries, one pull per image, registry credentials, typed errors.
+ * Runs each attempt in its own Docker container, or as a one-replica swarm service in swarm mode (see the README for
+ * the layout, limits and user). Talks to the daemon through `@capstan/docker-api`: retries, one pull per image,
+ * registry credentials, typed errors, and bind sources as the daemon's host sees them (sibling containers).
  */
 export class DockerBackend implements Backend {
   readonly name = 'docker';
-  readonly capabilities: BackendCapabilities = DOCKER_CAPABILITIES;
   readonly options: DockerBackendOptions;
   readonly client: DockerClient;
+  /** How the daemon's host sees Capstan's paths (the same, or through Capstan's own container's mounts). */
+  readonly hostPaths: HostPathResolver;
+  readonly swarm: SwarmRunner;
   private readonly invoking: HostIdentity;
   private readonly countGpus: GpuCounter;
   private resolver: ImageResolver | undefined;
+  private credentials: RegistryCredentials | undefined;
   private facts: { readonly at: number; readonly value: Promise<DaemonFacts> } | undefined;
+  private decision: Promise<ModeDecision> | undefined;
+  private decidedMode: ExecutionMode | undefined;
 
   constructor(
     options: DockerBackendOptionsInput = {},
@@ -65,16 +89,25 @@ export class DockerBackend implements Backend {
     dependencies: DockerBackendDependencies = {},
   ) {
     this.options = parseDockerBackendOptions(options);
-    this.client =
-      dependencies.client ??
-      new DockerClient({ ...(this.options.host === undefined ? {} : { host: this.options.host }), ...(this.options.socketPath === undefined ? {} : { socketPath: this.options.socketPath }) }, environment);
+    const address = { ...(this.options.host === undefined ? {} : { host: this.options.host }), ...(this.options.socketPath === undefined ? {} : { socketPath: this.options.socketPath }) };
+    this.client = dependencies.client ?? new HostPathDockerClient(address, environment, () => this.hostPaths.resolve());
+    this.hostPaths = new HostPathResolver(this.client, { map: this.options.hostPathMap, option: 'docker.hostPathMap' }, dependencies.containerEnvironment);
+    this.swarm = new SwarmRunner(this.client, this.options);
     this.invoking = dependencies.invoking ?? invokingIdentity();
     this.countGpus = dependencies.countGpus ?? countNvidiaDevices;
+  }
+
+  /** Swarm mode's when `swarm` is on, or is auto and the daemon turned out to be a manager (known after first use). */
+  get capabilities(): BackendCapabilities {
+    const mode = this.options.swarm === 'on' ? 'services' : this.options.swarm === 'off' ? 'containers' : this.decidedMode;
+    return mode === 'services' ? SWARM_CAPABILITIES : DOCKER_CAPABILITIES;
   }
 
   async probe(signal?: AbortSignal): Promise<BackendProbe> {
     try {
       const facts = await this.daemonFacts(signal, true);
+      const { mode } = await this.executionMode(signal);
+      const hostPaths = await this.hostPaths.resolve(signal);
       return {
         available: true,
         version: facts.version,
@@ -89,6 +122,8 @@ export class DockerBackend implements Backend {
           cgroupVersion: facts.cgroupVersion,
           cgroupDriver: facts.cgroupDriver,
           operatingSystem: facts.operatingSystem,
+          runsAs: mode === 'services' ? 'swarm services' : 'containers',
+          hostPaths: hostPaths.describe(),
         },
       };
     } catch (error) {
@@ -97,6 +132,7 @@ export class DockerBackend implements Backend {
   }
 
   async capacity(signal?: AbortSignal): Promise<BackendCapacity> {
+    if ((await this.executionMode(signal)).mode === 'services') return this.swarm.capacity(this.capabilities.containerKinds, signal);
     const facts = await this.daemonFacts(signal, false);
     const amounts = { cpu: facts.cpus, memory: facts.memoryBytes, gpu: facts.gpus };
     return { total: amounts, perTaskMax: amounts, fpga: 0, containerKinds: this.capabilities.containerKinds };
@@ -106,6 +142,11 @@ export class DockerBackend implements Backend {
     await assertInputsExist(request);
     const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
     if (signal.aborted) return canceled();
+    const { mode, membership } = await this.executionMode(signal);
+    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
+    // Every bind as the daemon's host sees it, checked before anything is created (sibling containers, sharedRoot).
+    const binds = await toHostPaths(await this.hostPaths.resolve(signal), attemptBinds(request.paths, request.inputs, disks));
+    assertUnderSharedRoot(binds, this.options.sharedRoot);
     let image;
     try {
       image = await this.imageResolver().resolve(
@@ -126,13 +167,15 @@ export class DockerBackend implements Backend {
       throw error;
     }
 
-    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
     await createDiskFolders(disks);
     const user = containerUser(this.options.user, this.invoking);
     await grantFolderAccess([request.paths.workDir, ...disks.map((disk) => disk.hostPath)], user, image.details.user, this.invoking);
     const limit = memoryLimitBytes(request, this.options.memoryLimit);
     const wanted = request.constraints.memoryLimit ?? (this.options.memoryLimit === 'request' ? request.constraints.memory : 0);
     if (limit !== wanted) emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${limit} bytes, the smallest Docker accepts` });
+    if (mode === 'services') {
+      return this.swarm.run({ request, image: image.reference, user, binds, localNodeId: membership.nodeId, credentials: this.registryCredentials(), signal, emit });
+    }
     return runAttemptContainer({
       client: this.client,
       spec: buildContainerSpec({ request, image: image.reference, options: this.options, user, disks }),
@@ -146,13 +189,20 @@ export class DockerBackend implements Backend {
     });
   }
 
+  /** Containers carrying every label of `selector`; in swarm mode also such services (state `service`). */
   async listManaged(selector: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ManagedResource[]> {
     const containers = await this.client.listContainers(selector, signal);
-    return containers.map(({ id, name, labels, state }) => ({ id, name, labels, state }));
+    const services = (await this.executionMode(signal)).mode === 'services' ? await this.swarm.listManaged(selector, signal) : [];
+    return [...containers.map(({ id, name, labels, state }) => ({ id, name, labels, state })), ...services];
+  }
+
+  reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
+    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal);
   }
 
   async removeManaged(resource: ManagedResource): Promise<void> {
-    await this.client.removeContainer(resource.id, true);
+    if (isContainerId(resource.id)) await this.client.removeContainer(resource.id, true);
+    else await this.swarm.api.removeService(resource.id);
   }
 
   repairOwnership(folder: string, owner: FileOwner, request: ExecutionRequest, signal?: AbortSignal): Promise<void> {
@@ -174,12 +224,36 @@ export class DockerBackend implements Backend {
     return value;
   }
 
+  /** Containers or services: `off` asks nothing; otherwise the daemon's swarm state decides, once (a failure is not kept). */
+  private executionMode(signal?: AbortSignal): Promise<ModeDecision> {
+    if (this.options.swarm === 'off') return Promise.resolve({ mode: 'containers', membership: { localNodeState: 'unknown', manager: false, nodeId: '' } });
+    if (this.decision === undefined) {
+      const decision = readSwarmMembership(this.client, signal).then((membership) => ({
+        mode: chooseExecutionMode(this.options.swarm, membership, this.client.endpoint.description),
+        membership,
+      }));
+      this.decision = decision;
+      decision.then(
+        ({ mode }) => (this.decidedMode = mode),
+        () => {
+          if (this.decision === decision) this.decision = undefined;
+        },
+      );
+    }
+    return this.decision;
+  }
+
   /** Built on first use, so a broken ~/.docker/config.json fails the first pull, not the construction. */
   private imageResolver(): ImageResolver {
     if (this.resolver === undefined) {
-      const credentials = RegistryCredentials.load(this.options.registries, this.environment);
+      const credentials = this.registryCredentials();
       this.resolver = new ImageResolver(this.client, new ImagePuller(this.client, credentials), credentials);
     }
     return this.resolver;
+  }
+
+  private registryCredentials(): RegistryCredentials {
+    this.credentials ??= RegistryCredentials.load(this.options.registries, this.environment);
+    return this.credentials;
   }
 }

@@ -14,3 +14,13 @@ export const DOCKER_CAPABILITIES: BackendCapabilities = {
   enforcesDiskSize: false,
   schedulesItself: false,
 };
+
+/**
+ * In swarm mode (`docker.swarm` on, or auto on a manager) the swarm places tasks by their reservations, so Capstan
+ * admits every task at once (the resource manager runs unlimited). Services cannot join the `none` network.
+ */
+export const SWARM_CAPABILITIES: BackendCapabilities = {
+  ...DOCKER_CAPABILITIES,
+  networkIsolation: false,
+  schedulesItself: true,
+};

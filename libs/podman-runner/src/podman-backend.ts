@@ -10,6 +10,7 @@ import {
   type ExecutionResult,
   type FileOwner,
   type ManagedResource,
+  type ReattachStreams,
 } from '@capstan/core-constraints';
 import {
   assertInputsExist,
@@ -25,6 +26,7 @@ import {
   memoryLimitBytes,
   planDiskFolders,
   RegistryCredentials,
+  reattachAttemptContainer,
   repairOwnership,
   runAttemptContainer,
 } from '@capstan/docker-api';
@@ -202,6 +204,10 @@ export class PodmanBackend implements Backend {
   async listManaged(selector: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ManagedResource[]> {
     const containers = await this.client.listContainers(selector, signal);
     return containers.map(({ id, name, labels, state }) => ({ id, name, labels, state }));
+  }
+
+  reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
+    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal);
   }
 
   async removeManaged(resource: ManagedResource): Promise<void> {

@@ -1,14 +1,18 @@
 import { type BackendEvent, type EndReason } from '@capstan/core-constraints';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import { finished } from 'node:stream/promises';
 
-export interface ProcessSpec {
+export interface ProcessSpec extends ProcessSupervision {
   readonly program: string;
   readonly args: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+}
+
+/** How a process group is watched and stopped, whoever started its leader. */
+export interface ProcessSupervision {
   /** Files the process's stdout and stderr are streamed to (appended), never held whole in memory. */
   readonly stdoutFile: string;
   readonly stderrFile: string;
@@ -38,7 +42,24 @@ export const DEFAULT_GRACE_MS = 10_000;
  * process it started: SIGTERM to the group, then SIGKILL after the grace period. Output streams to files and to
  * log events while it runs. A process ended by a signal reports 128 + the signal's number, as shells do.
  */
-export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ProcessOutcome> {
+export function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ProcessOutcome> {
+  const start = (): ChildProcess => spawn(spec.program, [...spec.args], { cwd: spec.cwd, env: { ...spec.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return superviseProcessGroup(start, spec.program, spec, signal, emit);
+}
+
+/**
+ * What `runProcessGroup` does once it has a process, for a caller that starts the leader itself (e.g. hands the
+ * command to a process it made earlier). `start` is called once the output files are open (not at all when the
+ * signal is already aborted) and must return a child that leads its own process group (`detached: true`, or one
+ * that was) with stdout and stderr piped and not yet read; it may already have ended. `program` names it in messages.
+ */
+export async function superviseProcessGroup(
+  start: () => ChildProcess,
+  program: string,
+  spec: ProcessSupervision,
+  signal: AbortSignal,
+  emit: (event: BackendEvent) => void,
+): Promise<ProcessOutcome> {
   const startedAt = new Date();
   if (signal.aborted) return { exitCode: null, signal: null, endReason: 'canceled', message: 'canceled before start', startedAt, endedAt: new Date() };
   const stdout = createWriteStream(spec.stdoutFile, { flags: 'a' });
@@ -46,12 +67,15 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
   // A file that cannot be written (its folder removed, a full disk) ends the attempt as an error, never the process.
   let outputError: Error | undefined;
   for (const file of [stdout, stderr]) file.on('error', (error) => (outputError ??= error));
-  const child = spawn(spec.program, [...spec.args], {
-    cwd: spec.cwd,
-    env: { ...spec.env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess;
+  try {
+    child = start();
+    if (child.stdout === null || child.stderr === null) throw new Error(`${program} was started without piped stdout and stderr`);
+  } catch (error) {
+    stdout.end();
+    stderr.end();
+    throw error;
+  }
   if (child.pid !== undefined) spec.onSpawn?.(child.pid);
   pipeWithEvents(child.stdout, stdout, 'stdout', emit);
   pipeWithEvents(child.stderr, stderr, 'stderr', emit);
@@ -77,6 +101,8 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
   const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
+    // A child handed over after it ended has emitted 'exit' already.
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
   });
   signal.removeEventListener('abort', onAbort);
   spec.stopNow?.removeEventListener('abort', onStopNow);
@@ -91,7 +117,7 @@ export async function runProcessGroup(spec: ProcessSpec, signal: AbortSignal, em
 
   const endedAt = new Date();
   if (ended.error) {
-    return { exitCode: null, signal: null, endReason: 'error', message: `could not start ${spec.program}: ${ended.error.message}`, startedAt, endedAt };
+    return { exitCode: null, signal: null, endReason: 'error', message: `could not start ${program}: ${ended.error.message}`, startedAt, endedAt };
   }
   const exitCode = ended.code ?? (ended.signal ? 128 + (constants.signals[ended.signal] ?? 0) : null);
   if (outputError !== undefined) {
@@ -119,6 +145,8 @@ function pipeWithEvents(
     }
     emit({ type: 'log', stream, text: chunk.toString('utf8') });
   });
+  // A pipe its starter paused (having read from it before) flows again.
+  source.resume();
 }
 
 /** Waits until both pipes have delivered everything (bounded: a process that escaped its group may keep one open). */

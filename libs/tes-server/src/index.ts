@@ -1,0 +1,22 @@
+export * from './service/tes-service';
+export * from './service/tes-service-options';
+export * from './service/engine-tes-service';
+export * from './service/file-mover';
+export * from './service/task-layout';
+export * from './service/executor-task';
+
+// The HTTP layer: fastify routes, auth, errors, logs, metrics, OpenAPI document and docs over a TesService.
+export { createTesHttpServer, DOCS_PATH, OPENAPI_PATH, type TesHttpServer } from './http/create-tes-http-server';
+export {
+  DEFAULT_BODY_LIMIT_BYTES,
+  type LogSink,
+  MIN_TOKEN_LENGTH,
+  parseTesHttpOptions,
+  type TesHttpOptions,
+  type TesHttpOptionsInput,
+  tesHttpOptionsSchema,
+} from './http/tes-http-options';
+export { HttpErrorCode, statusForErrorCode, tesErrorBodySchema, type TesErrorBody } from './http/http-error-body';
+export { isLoopbackHost } from './http/loopback-host';
+export { METRICS_PATH, TES_BASE_PATH } from './http/tes-routes';
+export * from './service/histogram';

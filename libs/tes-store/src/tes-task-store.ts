@@ -13,7 +13,10 @@ export interface TesTaskListPage {
  * in microseconds and a synchronous API keeps read-modify-write steps atomic within the process.
  */
 export interface TesTaskStore {
-  /** Stores a newly accepted task (state QUEUED). Refuses an id already stored. */
+  /**
+   * Stores a newly accepted task (normally in state QUEUED, from `createStoredTask`). Refuses an id already stored and
+   * a task `storedTesTaskSchema` does not accept (CapstanError `value.invalid`, path `id` or the bad field).
+   */
   insert(task: StoredTesTask): void;
   get(id: string): StoredTesTask | undefined;
   /** `get` projected to a view, without reading more than the view needs. */
@@ -21,10 +24,15 @@ export interface TesTaskStore {
   /**
    * Read-modify-write of one task in one transaction. `change` receives the stored task and returns the new one; a
    * state change it makes must be allowed by the TES state machine (else CapstanError tes.invalid_transition and
-   * nothing is written). Returns the stored result; undefined when no task has the id.
+   * nothing is written). The result must keep the id and pass `storedTesTaskSchema` (else CapstanError
+   * `value.invalid`); if `change` throws, nothing is written either. Returns the stored result; undefined (without
+   * calling `change`) when no task has the id.
    */
   update(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined;
-  /** One page of ListTasks: filters, newest first, paging by the query's cursor, projected to `query.view`. */
+  /**
+   * One page of ListTasks: filters, newest first, paging by the query's cursor, projected to `query.view`; exactly
+   * tes-model's `selectTaskPage` + `taskView`, page token included.
+   */
   list(query: ListQuery): TesTaskListPage;
   /** Every task in one of `states`, oldest first (the restart path: QUEUED to run, RUNNING to reconcile). */
   listInStates(states: readonly TesState[]): StoredTesTask[];

@@ -1,0 +1,8 @@
+export { FileTransfer, inputRequestSchema, outputRequestSchema, type InputRequest, type OutputRequest, type TransferredFile } from './file-transfer';
+export { FileAndHttpTransfer } from './file-and-http-transfer';
+export { registerTransfer } from './register-transfer';
+export { parseTransferOptions, transferOptionsSchema, type TransferOptions, type TransferSettings } from './options/transfer-options';
+export { redactUrl } from './address/redact-url';
+export { SUPPORTED_SCHEMES } from './address/transfer-address';
+export { type ProgressListener, type TransferProgress } from './progress/progress-reporter';
+export { systemClock, type RetryClock } from './http/retry-policy';

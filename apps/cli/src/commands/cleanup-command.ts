@@ -1,7 +1,7 @@
 import { reapOrphans } from '@capstan/cleanup';
 import { labelFilter, parseCapstanLabels } from '@capstan/naming';
 import { parseArgs } from 'node:util';
-import { wireBackends } from '../composition/wire';
+import { wireBackends } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
 import { type CommandIo, reportFailure } from './common-options';
 

@@ -1,6 +1,6 @@
 import { type Backend, formatBytes } from '@capstan/core-constraints';
 import { parseArgs } from 'node:util';
-import { chooseBackend, wireBackends } from '../composition/wire';
+import { chooseBackend, wireBackends } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
 import { type CommandIo, reportFailure } from './common-options';
 

@@ -1,6 +1,6 @@
 import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-constraints';
 import { parseArgs } from 'node:util';
-import { wire } from '../composition/wire';
+import { wire } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
 import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
 

@@ -1,7 +1,7 @@
 import { CapstanError, ErrorCode, loadTaskFile, type Task } from '@capstan/core-constraints';
 import { type TaskEngine, type TaskResult } from '@capstan/engine';
 import { parseArgs } from 'node:util';
-import { wire } from '../composition/wire';
+import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';

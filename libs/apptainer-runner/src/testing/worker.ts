@@ -8,6 +8,8 @@ import { probeVersion } from '../apptainer-cli';
 import { toRemoteImage } from '../image-reference';
 import { FileLock } from '../file-lock';
 import { SifCache } from '../sif-cache';
+import { detectCgroups } from '../cgroups';
+import { SparePool } from '../spare-pool';
 import { type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
 
 export interface StormJob {
@@ -26,6 +28,29 @@ export interface ExecuteJob {
   readonly kind: 'execute';
   readonly options: ApptainerBackendOptionsInput;
   readonly request: ExecutionRequest;
+  /** Also report the backend's ready spares (pid, cgroup folders) once they have started, before exiting. */
+  readonly reportSpares?: boolean;
+}
+
+/** Keeps a pool of spares ready, says which (one JSON line), and waits until this process is killed or its stdin closes (then exits normally). */
+export interface SparesJob {
+  readonly kind: 'spares';
+  readonly cgroupParent: string;
+  readonly count: number;
+}
+
+async function holdSpares(job: SparesJob): Promise<unknown> {
+  // Idle spares do not keep a process alive: this one must wait for them (and then for its end).
+  setInterval(() => undefined, 60_000);
+  const pool = new SparePool(detectCgroups(job.cgroupParent), { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, job.count);
+  pool.take(job.count);
+  pool.replenish();
+  await pool.settled();
+  process.stdout.write(`${JSON.stringify({ pid: process.pid, spares: pool.spares })}\n`);
+  process.stdin.once('end', () => process.exit(0));
+  process.stdin.resume();
+  await new Promise(() => undefined);
+  return {};
 }
 
 /** Takes the lock, says so, and holds it until this process is killed. */
@@ -70,11 +95,17 @@ async function execute(job: ExecuteJob): Promise<unknown> {
   const backend = new ApptainerBackend(job.options);
   const warnings: string[] = [];
   const result = await backend.execute(job.request, new AbortController().signal, (event) => event.type === 'warning' && warnings.push(event.message));
-  return { uid: process.getuid?.(), capabilities: backend.capabilities, cgroups: backend.cgroups, privileges: backend.privileges, result, warnings };
+  const alive = setInterval(() => undefined, 60_000);
+  await backend.sparePool?.settled();
+  clearInterval(alive);
+  const spares = job.reportSpares === true ? { spares: backend.sparePool?.spares ?? [] } : {};
+  return {
+    ...spares, uid: process.getuid?.(), capabilities: backend.capabilities, cgroups: backend.cgroups, privileges: backend.privileges, result, warnings };
 }
 
-const job = JSON.parse(process.argv[2] ?? '{}') as StormJob | ExecuteJob | LockJob;
-(job.kind === 'storm' ? storm(job) : job.kind === 'lock' ? holdLock(job) : execute(job)).then(
+const job = JSON.parse(process.argv[2] ?? '{}') as StormJob | ExecuteJob | LockJob | SparesJob;
+const work = { storm, lock: holdLock, spares: holdSpares, execute } as const;
+(work[job.kind] as (job: unknown) => Promise<unknown>)(job).then(
   (output) => process.stdout.write(`${JSON.stringify(output)}\n`),
   (error: unknown) => {
     process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n`);

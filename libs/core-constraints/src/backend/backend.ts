@@ -131,6 +131,18 @@ export interface Backend {
    * invoking user does not own. Rejects when it cannot; the caller turns that into a warning.
    */
   repairOwnership?(folder: string, owner: FileOwner, request: ExecutionRequest, signal?: AbortSignal): Promise<void>;
+  /**
+   * Takes over an attempt a previous Capstan process started and did not see end (found by `listManaged`): streams
+   * what it prints from now on to the given files, waits for its end, removes it, and resolves as `execute` does.
+   * The signal cancels it like `execute`'s. For backends whose work outlives the process that started it.
+   */
+  reattach?(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult>;
+}
+
+/** Where a re-attached attempt's output goes (host files, appended to). */
+export interface ReattachStreams {
+  readonly stdoutFile: string;
+  readonly stderrFile: string;
 }
 
 /** Every backend registers under this one token; several implementations live under it side by side. */

@@ -68,6 +68,18 @@ describe('parseTask', () => {
     expect(task.env).toEqual({ THREADS: '4', DEBUG: 'false', SAMPLE: 'S1' });
   });
 
+  it('binds an input read-write only when it says writable: true', () => {
+    const task = withInputs([
+      { source: '/shared/scratch', path: '/scratch', type: 'directory', writable: true },
+      { source: '/data/ref.fa', writable: false },
+    ]);
+    expect(task.inputs).toEqual([
+      { source: '/shared/scratch', path: '/scratch', type: 'directory', writable: true },
+      { source: '/data/ref.fa', path: '/mnt/task/inputs/ref.fa', type: 'file' },
+    ]);
+    expect(() => withInputs([{ source: '/data/ref.fa', writable: 'yes' }])).toThrow(expect.objectContaining({ path: 'inputs.0.writable', message: '"yes" is not true or false' }));
+  });
+
   describe('the document, name and command', () => {
     it.each<[string, unknown]>([
       ['null', null],

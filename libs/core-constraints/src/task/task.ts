@@ -51,6 +51,7 @@ const inputSchema = z.strictObject({
   source: z.string().trim().min(1),
   path: z.string().trim().min(1).optional(),
   type: z.enum(['file', 'directory']).default('file'),
+  writable: z.boolean().optional(),
 });
 const outputsSchema = z.array(z.string().trim().min(1));
 
@@ -75,7 +76,7 @@ export function parseTask(document: unknown): Task {
   };
 }
 
-function resolveGuestPaths(inputs: ReadonlyArray<{ source: string; path?: string | undefined; type: InputType }>): TaskInput[] {
+function resolveGuestPaths(inputs: ReadonlyArray<{ source: string; path?: string | undefined; type: InputType; writable?: boolean | undefined }>): TaskInput[] {
   const seen = new Map<string, number>();
   return inputs.map((input, index) => {
     const path = joinPath('inputs', index, 'path');
@@ -93,7 +94,7 @@ function resolveGuestPaths(inputs: ReadonlyArray<{ source: string; path?: string
       throw new CapstanError(ErrorCode.InvalidValue, `guest path "${normalised}" is already used by inputs.${earlier}; give this input its own "path"`, { path });
     }
     seen.set(normalised, index);
-    return { source: input.source, path: normalised, type: input.type };
+    return { source: input.source, path: normalised, type: input.type, ...(input.writable === true ? { writable: true } : {}) };
   });
 }
 

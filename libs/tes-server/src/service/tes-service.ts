@@ -1,5 +1,6 @@
 import { type ListQuery, type TesServiceInfo, type TesTaskInView, type TesView } from '@capstan/tes-model';
 import type { InjectionToken } from 'tsyringe';
+import { type HistogramSnapshot } from './histogram';
 
 /** One ListTasks answer, the spec's shape. */
 export interface TesListResult {
@@ -12,9 +13,9 @@ export interface TesMetricsSnapshot {
   /** Tasks stored, by TES state (every state present, 0 when none). */
   readonly tasksByState: Readonly<Record<string, number>>;
   /** Seconds from creation to the first executor's start, of tasks that started since the server did. */
-  readonly queueWaitSeconds: readonly number[];
+  readonly queueWaitSeconds: HistogramSnapshot;
   /** Seconds from the first executor's start to the task's end, of tasks that ended since the server did. */
-  readonly runSeconds: readonly number[];
+  readonly runSeconds: HistogramSnapshot;
 }
 
 /**

@@ -3,12 +3,17 @@ import { EngineOptions, type LoadedConfig, loadConfig, TaskEngine } from '@capst
 import { NameGenerator } from '@capstan/naming';
 import { registerResourceManager } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { type z } from 'zod';
 import { AUTO_ORDER, configSections, registerBackends } from './backends';
 
 export interface WireOptions {
   readonly configFile?: string;
   /** Dotted config keys set by flags (`backend`, `limits.cpu`, `docker.pullPolicy`, ...). */
   readonly flags?: Readonly<Record<string, unknown>>;
+  /** Config sections besides the backends' (e.g. the TES server's `api`), validated by their schemas. */
+  readonly extraSections?: Readonly<Record<string, z.ZodType>>;
+  /** Overrides the configured work root (the TES server keeps its work under its data folder). */
+  readonly workRoot?: string | ((config: LoadedConfig) => string);
 }
 
 export interface Wiring {
@@ -22,7 +27,7 @@ export interface Wiring {
 
 /** Reads the configuration and registers every backend, without choosing one. */
 export async function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  const config = await loadConfig({ sections: configSections, ...(options.configFile ? { file: options.configFile } : {}), ...(options.flags ? { flags: options.flags } : {}) });
+  const config = await loadConfig({ sections: { ...configSections, ...options.extraSections }, ...(options.configFile ? { file: options.configFile } : {}), ...(options.flags ? { flags: options.flags } : {}) });
   const container = rootContainer.createChildContainer();
   registerBackends(container, config.backends);
   const registry = BackendRegistry.fromContainer(container);
@@ -31,7 +36,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
 }
 
 /** Reads the configuration and wires one engine on the chosen backend. */
-export async function wire(options: WireOptions = {}): Promise<Wiring> {
+export async function wire(options: WireOptions = {}): Promise<Wiring & { container: DependencyContainer }> {
   const { config, registry, container } = await wireBackends(options);
   const { backend, selection } = await chooseBackend(registry, config.engine.backend);
   const capacity = await backend.capacity();
@@ -44,7 +49,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring> {
   container.registerInstance(NameGenerator, new NameGenerator());
   const engineOptions: EngineOptions = {
     backend: backend.name,
-    workRoot: config.engine.workRoot,
+    workRoot: typeof options.workRoot === 'function' ? options.workRoot(config) : (options.workRoot ?? config.engine.workRoot),
     shell: config.engine.shell,
     cpuLimitBehavior: config.engine.limits.cpu,
     memoryLimitBehavior: config.engine.limits.memory,
@@ -54,7 +59,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring> {
     ...(config.engine.timeoutSeconds === undefined ? {} : { timeoutMs: config.engine.timeoutSeconds * 1000 }),
   };
   container.registerInstance(EngineOptions, engineOptions);
-  return { engine: container.resolve(TaskEngine), registry, backend, config, selection };
+  return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
 }
 
 export async function chooseBackend(registry: BackendRegistry, name: string): Promise<{ backend: Backend; selection: string[] }> {

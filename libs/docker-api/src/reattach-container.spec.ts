@@ -1,0 +1,65 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerClient } from './docker-client';
+import { reattachAttemptContainer } from './reattach-container';
+
+// Against the real daemon of this machine: a container started "by an earlier process" (here: started and then left
+// alone, with nobody attached), then taken over.
+describe('reattachAttemptContainer (real daemon)', () => {
+  jest.setTimeout(60_000);
+  const client = new DockerClient({}, {});
+  let folder: string;
+  const created: string[] = [];
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'capstan-reattach-'));
+    await Promise.all([writeFile(join(folder, 'stdout'), ''), writeFile(join(folder, 'stderr'), '')]);
+  });
+  afterEach(async () => {
+    await Promise.all(created.splice(0).map((id) => client.removeContainer(id, true).catch(() => undefined)));
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function startDetached(script: string): Promise<{ id: string; labels: Record<string, string> }> {
+    const labels = { 'io.capstan.managed': 'true', 'io.capstan.created': new Date(Date.now() - 5_000).toISOString() };
+    const id = await client.createContainer({
+      name: `capstan-reattach-test-${process.pid}-${created.length}-${Date.now()}`,
+      Image: 'capstan-test/busybox:1',
+      Cmd: ['sh', '-c', script],
+      Labels: labels,
+      HostConfig: { LogConfig: { Type: 'none', Config: {} } },
+    });
+    created.push(id);
+    await client.startContainer(id);
+    return { id, labels };
+  }
+
+  it('streams what the container prints after the take-over, reads its exit code and removes it', async () => {
+    const { id, labels } = await startDetached('echo before; sleep 1.5; echo after; echo oops >&2; exit 7');
+    const streams = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+    const result = await reattachAttemptContainer(client, { id, name: 'x', labels, state: 'running' }, streams, 5, new AbortController().signal);
+    expect(result).toMatchObject({ exitCode: 7, endReason: 'exited' });
+    expect(result.startedAt.toISOString()).toBe(labels['io.capstan.created']);
+    expect(await readFile(streams.stdoutFile, 'utf8')).toBe('after\n');
+    expect(await readFile(streams.stderrFile, 'utf8')).toBe('oops\n');
+    await expect(client.inspectContainer(id)).rejects.toThrow();
+  });
+
+  it('stops the container when the signal aborts and says canceled', async () => {
+    const { id, labels } = await startDetached('trap "exit 143" TERM; while true; do sleep 0.1; done');
+    const controller = new AbortController();
+    const pending = reattachAttemptContainer(client, { id, name: 'x', labels, state: 'running' }, { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') }, 5, controller.signal);
+    setTimeout(() => controller.abort(), 300);
+    await expect(pending).resolves.toMatchObject({ endReason: 'canceled' });
+    await expect(client.inspectContainer(id)).rejects.toThrow();
+  });
+
+  it('reads a container that ended before the take-over and removes it', async () => {
+    const { id, labels } = await startDetached('exit 3');
+    await client.waitContainer(id);
+    const result = await reattachAttemptContainer(client, { id, name: 'x', labels, state: 'exited' }, { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') }, 5, new AbortController().signal);
+    expect(result).toMatchObject({ exitCode: 3, endReason: 'exited' });
+    await expect(client.inspectContainer(id)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+export type SlurmCommand = 'sbatch' | 'squeue' | 'scontrol' | 'scancel';
+
+export interface CommandResult {
+  /** Null when the program could not be started (ENOENT) or was killed. */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Set when the program could not be started: ENOENT, EACCES. */
+  readonly spawnError?: NodeJS.ErrnoException;
+}
+
+/** One command as issued: which, and when (ms since the epoch). Kept for tests and benchmarks. */
+export interface IssuedCommand {
+  readonly command: SlurmCommand;
+  readonly at: number;
+}
+
+export interface RunOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  /** Default 60 s: a controller that does not answer must not hang a task for ever. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs the Slurm commands and counts them. Every call this backend makes to Slurm goes through here, so the counts
+ * (and {@link issued}) are the proof that polling does not grow with the number of tasks.
+ */
+export class SlurmCli {
+  private readonly counts = new Map<SlurmCommand, number>();
+  private readonly log: IssuedCommand[] = [];
+
+  constructor(
+    private readonly binDir: string | undefined,
+    private readonly baseEnv: Readonly<Record<string, string>>,
+    /** How many issued commands are remembered with their time (the counts are kept for ever). */
+    private readonly logLimit = 100_000,
+  ) {}
+
+  program(command: SlurmCommand): string {
+    return this.binDir === undefined ? command : join(this.binDir, command);
+  }
+
+  run(command: SlurmCommand, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    this.counts.set(command, (this.counts.get(command) ?? 0) + 1);
+    if (this.log.length >= this.logLimit) this.log.splice(0, this.log.length - this.logLimit + 1);
+    this.log.push({ command, at: Date.now() });
+    return new Promise((resolve) => {
+      execFile(
+        this.program(command),
+        [...args],
+        {
+          env: { ...this.baseEnv, ...options.env },
+          encoding: 'utf8',
+          maxBuffer: 256 * 1024 * 1024,
+          timeout: options.timeoutMs ?? 60_000,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        },
+        (error, stdout, stderr) => {
+          if (error === null) {
+            resolve({ code: 0, stdout, stderr });
+            return;
+          }
+          const errno = error as NodeJS.ErrnoException & { code?: string | number };
+          if (typeof errno.code === 'string') resolve({ code: null, stdout, stderr: stderr || error.message, spawnError: errno });
+          else resolve({ code: typeof errno.code === 'number' ? errno.code : null, stdout, stderr: stderr || error.message });
+        },
+      );
+    });
+  }
+
+  /** How many times each command was run since this instance was made. */
+  commandCounts(): Record<SlurmCommand, number> {
+    return { sbatch: this.counts.get('sbatch') ?? 0, squeue: this.counts.get('squeue') ?? 0, scontrol: this.counts.get('scontrol') ?? 0, scancel: this.counts.get('scancel') ?? 0 };
+  }
+
+  /** The commands issued in [from, to) (ms since the epoch), oldest first. */
+  issuedBetween(from: number, to: number): IssuedCommand[] {
+    return this.log.filter((entry) => entry.at >= from && entry.at < to);
+  }
+}
+
+/** At most `limit` holders at once; the others wait in order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async use<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next === undefined) this.active -= 1;
+      else next();
+    }
+  }
+}

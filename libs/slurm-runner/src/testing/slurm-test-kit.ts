@@ -1,0 +1,67 @@
+// Shared pieces of the slurm backend's integration tests: the one-node cluster of tools/engines/slurm.sh, the local
+// registry of tools/engines/registry.sh, and looks at what is left on the machine (jobs, containers, processes).
+import { localRegistry } from '@capstan/backend-test-kit';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SlurmBackend } from '../slurm-backend';
+import { type SlurmBackendOptionsInput } from '../slurm-backend-options';
+
+export const registry = localRegistry();
+/** The busybox test image in the local registry, which needs a login: converted to SIF once per cache folder. */
+export const REGISTRY_IMAGE = `docker://${registry.image}`;
+/** The same image as Docker has it locally (tools/engines/test-images.sh). */
+export const DOCKER_IMAGE = 'capstan-test/busybox:1';
+/** Shared by the runs of these tests, so the image is converted once per machine, not per run. */
+export const TEST_SIF_CACHE = join(tmpdir(), 'capstan-slurm-test-sif');
+
+/** The backend as the tests use it: short polls and grace, partitions debug (default) and short (timeouts up to 1 min). */
+export function testBackend(options: SlurmBackendOptionsInput = {}): SlurmBackend {
+  return new SlurmBackend({
+    pollIntervalMs: 200,
+    graceSeconds: 2,
+    sifCacheDir: TEST_SIF_CACHE,
+    registries: { [registry.registry]: { username: registry.username, password: registry.password } },
+    partitions: { default: 'debug', short: 'short' },
+    shortTaskMaxMinutes: 1,
+    // tools/engines/slurm.sh confines job memory with task/cgroup where the machine allows it (this kind does).
+    clusterLimits: { memory: true, cpu: false },
+    ...options,
+  });
+}
+
+/** squeue's view of one job, including ended ones (`--states=all`): `STATE|PARTITION`, or '' when Slurm forgot it. */
+export function jobState(jobId: string): { state: string; partition: string } {
+  const out = execFileSync('squeue', ['--noheader', '--states=all', `--jobs=${jobId}`, '--Format=State:0|,Partition:0'], { encoding: 'utf8' }).trim();
+  const [state = '', partition = ''] = out.split('|');
+  return { state, partition };
+}
+
+/** Pending or running jobs whose name is one of ours (independent of the backend's own listing). */
+export function liveJobsNamed(prefix: string): string[] {
+  const out = execFileSync('squeue', ['--noheader', '--me', '--Format=Name:0'], { encoding: 'utf8' });
+  return out.split('\n').map((line) => line.trim()).filter((name) => name.startsWith(prefix));
+}
+
+/** Containers (running or not) carrying a label, through the docker CLI. */
+export function containersLabelled(label: string): string[] {
+  return execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${label}`], { encoding: 'utf8' }).split('\n').filter((line) => line !== '');
+}
+
+/** Whether a `sleep MARKER` process runs anywhere on this host (containers' processes are the host's too). */
+export function sleeping(marker: number): boolean {
+  const processes = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' });
+  return processes.split('\n').some((line) => !line.trim().startsWith('Z') && line.includes(`sleep ${marker}`));
+}
+
+export function randomMarker(): number {
+  return 300_000 + Math.floor(Math.random() * 600_000);
+}
+
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

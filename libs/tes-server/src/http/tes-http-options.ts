@@ -1,0 +1,132 @@
+import { CapstanError, describeValue, ErrorCode, formatBytes, joinPath } from '@capstan/core-constraints';
+import { z } from 'zod';
+import { isLoopbackHost } from './loopback-host';
+
+/** 4 MiB: gRPC's default message limit, which Funnel (the reference TES server) inherits; far above a usual task. */
+export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_LIMIT_BYTES = 1024 * 1024 * 1024;
+/** Bearer tokens shorter than this are refused: 16 characters of a random hex string are 64 bits. */
+export const MIN_TOKEN_LENGTH = 16;
+const TOKEN_FIX = 'generate one with `openssl rand -hex 32`';
+
+/** Where the request log goes: anything with a `write(line)`, such as a file stream or process.stdout. */
+export interface LogSink {
+  write(line: string): unknown;
+}
+
+// Token values never appear in these messages: an error message may end up in a log or a terminal scroll-back.
+const tokenSchema = z.string({ error: (issue) => `is ${describeValue(issue.input)}, not a string; ${TOKEN_FIX}` }).superRefine((token, context) => {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    context.addIssue({ code: 'custom', message: `is ${token.length} characters long, below the minimum of ${MIN_TOKEN_LENGTH}; ${TOKEN_FIX}` });
+  } else if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token)) {
+    context.addIssue({ code: 'custom', message: `holds characters a bearer token cannot carry (RFC 6750 allows letters, digits and -._~+/ then =); ${TOKEN_FIX}` });
+  }
+});
+
+const authSchema = z
+  .object(
+    {
+      tokens: z
+        .array(tokenSchema, {
+          error: (issue) => `is ${typeof issue.input === 'string' ? 'one string' : describeValue(issue.input)}, not a list of tokens; write tokens: ["<token>"]`,
+        })
+        .optional(),
+      disabled: z.boolean({ error: (issue) => `is ${describeValue(issue.input)}, not true or false` }).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing; authentication is on by default: give auth: { tokens: ["<token>"] } (generate one with `openssl rand -hex 32`), or auth: { disabled: true } on a loopback host'
+          : `is ${describeValue(issue.input)}, not a mapping; write auth: { tokens: ["<token>"] } or auth: { disabled: true }`,
+    },
+  )
+  .strict()
+  .superRefine((auth, context) => {
+    const tokens = auth.tokens ?? [];
+    if (auth.disabled === true && tokens.length > 0) {
+      context.addIssue({ code: 'custom', message: 'has both tokens and disabled: true; keep the tokens to require them, or remove them to serve without authentication' });
+    } else if (auth.disabled !== true && tokens.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tokens'],
+        message: `is ${auth.tokens === undefined ? 'missing' : 'empty'}; give at least one bearer token (${TOKEN_FIX}), or set auth.disabled: true to serve without authentication on a loopback host`,
+      });
+    }
+  });
+
+export const tesHttpOptionsSchema = z
+  .object(
+    {
+      /**
+       * The address the server will listen on (pass the same to `listen`). Checked here so that `auth.disabled` can
+       * be refused on anything but loopback, and again per request against the address the connection arrived on.
+       */
+      host: z
+        .string({ error: (issue) => `is ${describeValue(issue.input)}, not an address; give the address to listen on, e.g. "127.0.0.1" or "0.0.0.0"` })
+        .trim()
+        .min(1, { error: 'is empty; give the address to listen on, e.g. "127.0.0.1" or "0.0.0.0"' }),
+      auth: authSchema,
+      /** The largest request body, in bytes; larger bodies get a 413. */
+      bodyLimitBytes: z
+        .int({ error: (issue) => `is ${describeValue(issue.input)}, not a whole number of bytes; e.g. ${DEFAULT_BODY_LIMIT_BYTES} (4 MiB, the default)` })
+        .min(1024, { error: (issue) => `is ${describeValue(issue.input)}, below the minimum of 1024 bytes; e.g. ${DEFAULT_BODY_LIMIT_BYTES} (4 MiB, the default)` })
+        .max(MAX_BODY_LIMIT_BYTES, { error: (issue) => `is ${describeValue(issue.input)}, above the maximum of ${MAX_BODY_LIMIT_BYTES} bytes (1 GiB); put large input content behind a URL instead` })
+        .default(DEFAULT_BODY_LIMIT_BYTES),
+      /**
+       * The name under which the user sets `bodyLimitBytes` (the app's config key or flag), quoted in 413 answers so
+       * that the person who hits the limit knows what to raise.
+       */
+      bodyLimitSetting: z
+        .string({ error: (issue) => `is ${describeValue(issue.input)}, not a string; give the config key that sets the body limit` })
+        .min(1, { error: 'is empty; give the config key that sets the body limit, e.g. "server.bodyLimitBytes"' })
+        .default('bodyLimitBytes'),
+      /** One JSON line per request goes here. Default: process.stdout. */
+      logStream: z
+        .custom<LogSink>((value) => typeof (value as Partial<LogSink> | null)?.write === 'function', {
+          error: (issue) => `is ${describeValue(issue.input)}, not a writable stream; give a stream with write(), e.g. process.stdout or fs.createWriteStream(file)`,
+        })
+        .optional(),
+    },
+    { error: (issue) => `is ${describeValue(issue.input)}, not a mapping; give the server options as an object` },
+  )
+  .strict()
+  .superRefine((options, context) => {
+    if (options.auth.disabled === true && !isLoopbackHost(options.host)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['auth', 'disabled'],
+        message: `is true while the server is to listen on ${JSON.stringify(options.host)}, which is not a loopback address; anyone who can reach it could run containers. Give auth.tokens, or listen on 127.0.0.1, ::1 or localhost`,
+      });
+    }
+  });
+
+export type TesHttpOptionsInput = z.input<typeof tesHttpOptionsSchema>;
+export type TesHttpOptions = z.output<typeof tesHttpOptionsSchema> & { readonly logStream: LogSink };
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = issue.path.length === 0 ? 'host, auth, bodyLimitBytes, bodyLimitSetting, logStream' : 'tokens, disabled';
+    return `has the unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; the known keys are ${known}`;
+  }
+  return issue.message;
+}
+
+/**
+ * Reads the HTTP server's options. Throws a CapstanError (`config.invalid`) whose path is the option
+ * (`auth.tokens.0`, `bodyLimitBytes`) and whose message names the value (never a token's) and the fix.
+ */
+export function parseTesHttpOptions(input: unknown, stdout: LogSink = process.stdout): TesHttpOptions {
+  const result = tesHttpOptionsSchema.safeParse(input);
+  if (result.success) return { ...result.data, logStream: result.data.logStream ?? stdout };
+  const issue = result.error.issues[0];
+  const path = joinPath(...(issue?.path.map(String) ?? []));
+  const predicate = issue === undefined ? 'is invalid' : describeIssue(issue);
+  // The options as a whole are plural: "the TES server options are nothing, ...".
+  const message = path === null ? `the TES server options ${predicate.replace(/^is /, 'are ').replace(/^has /, 'have ')}` : `${path} ${predicate}`;
+  throw new CapstanError(ErrorCode.InvalidConfig, message, { path });
+}
+
+/** `4194304 bytes (4 MiB)`. */
+export function describeBodyLimit(bytes: number): string {
+  return `${bytes} bytes (${formatBytes(bytes)})`;
+}

@@ -1,0 +1,506 @@
+import { BackendRegistry, CapstanError, ErrorCode, type ManagedResource } from '@capstan/core-constraints';
+import { TaskEngine, type TaskResult } from '@capstan/engine';
+import {
+  acceptCreateTask,
+  createStoredTask,
+  formatRfc3339,
+  inputSource,
+  isFinal,
+  type ListQuery,
+  readPathPattern,
+  stateOnCancel,
+  type StoredTesTask,
+  TES_ARTIFACT,
+  TES_SERVICE_GROUP,
+  TES_SPEC_VERSION,
+  TES_STATES,
+  type TesExecutorLog,
+  type TesOutputFileLog,
+  type TesServiceInfo,
+  type TesState,
+  type TesTaskInView,
+  type TesTaskLog,
+  type TesView,
+  type ValidatedTask,
+} from '@capstan/tes-model';
+import { TesTaskStore } from '@capstan/tes-store';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { glob } from 'tinyglobby';
+import { inject, injectable } from 'tsyringe';
+import { executorIndexOf, executorTask } from './executor-task';
+import { FileMover, type TransferProgress } from './file-mover';
+import { readTail } from './read-tail';
+import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
+import { hostPathOf, planTaskLayout, type TesTaskLayout } from './task-layout';
+import { SUPPORTED_BACKEND_PARAMETERS, TesServiceOptions } from './tes-service-options';
+import { type TesListResult, type TesMetricsSnapshot, type TesService } from './tes-service';
+
+/** What the service reports while it works (the api logs them). */
+export type TesServiceEvent =
+  | { readonly type: 'state'; readonly taskId: string; readonly state: TesState }
+  | { readonly type: 'transfer'; readonly taskId: string; readonly progress: TransferProgress }
+  | { readonly type: 'reconciled'; readonly taskId: string; readonly outcome: string };
+
+type Outcome = 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED';
+
+/** Thrown inside a task's run to end it with SYSTEM_ERROR and a message for its system log. */
+class SystemFailure extends Error {}
+
+/**
+ * The TES operations on Capstan's engine. A task's executors run one after another as engine tasks sharing the
+ * task's folders (its volumes and the folders outputs are written in, bound read-write at their container paths);
+ * inputs are fetched before, outputs uploaded after. Every state change goes to the durable store first.
+ */
+@injectable()
+export class EngineTesService implements TesService {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly queueWait = new Histogram(QUEUE_WAIT_BUCKETS);
+  private readonly runTimes = new Histogram(RUN_DURATION_BUCKETS);
+  private readonly listeners = new Set<(event: TesServiceEvent) => void>();
+  private closed = false;
+
+  constructor(
+    @inject(TesTaskStore) private readonly store: TesTaskStore,
+    @inject(TaskEngine) private readonly engine: TaskEngine,
+    @inject(BackendRegistry) private readonly registry: BackendRegistry,
+    @inject(FileMover) private readonly mover: FileMover,
+    @inject(TesServiceOptions) private readonly options: TesServiceOptions,
+  ) {}
+
+  /** Listens to state changes, transfers and reconciliations; returns the function that stops listening. */
+  subscribe(listener: (event: TesServiceEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  serviceInfo(): TesServiceInfo {
+    const info = this.options.serviceInfo;
+    return {
+      id: info.id,
+      name: info.name,
+      type: { group: TES_SERVICE_GROUP, artifact: TES_ARTIFACT, version: TES_SPEC_VERSION },
+      description: 'A GA4GH TES v1.1 server on the Capstan task-execution engine',
+      organization: info.organization,
+      version: this.options.version,
+      storage: this.options.storage,
+      tesResources_backend_parameters: [...SUPPORTED_BACKEND_PARAMETERS],
+      ...(info.environment === undefined ? {} : { environment: info.environment }),
+      ...(info.contactUrl === undefined ? {} : { contactUrl: info.contactUrl }),
+      ...(info.documentationUrl === undefined ? {} : { documentationUrl: info.documentationUrl }),
+    };
+  }
+
+  createTask(body: unknown): Promise<{ id: string }> {
+    if (this.closed) return Promise.reject(new CapstanError(ErrorCode.BackendUnavailable, 'the server is shutting down; send the task again once it is back'));
+    const { task, warnings } = acceptCreateTask(body, { supportedBackendParameters: SUPPORTED_BACKEND_PARAMETERS });
+    this.checkBackend(task);
+    this.checkRunnable(task);
+    const stored = createStoredTask(task);
+    const withWarnings: StoredTesTask = warnings.length === 0 ? stored : { ...stored, logs: [{ logs: [], outputs: [], system_logs: warnings }] };
+    this.store.insert(withWarnings);
+    this.enqueue(stored.id);
+    return Promise.resolve({ id: stored.id });
+  }
+
+  getTask(id: string, view: TesView): TesTaskInView {
+    const task = this.store.getView(id, view);
+    if (task === undefined) throw notFound(id);
+    return task;
+  }
+
+  listTasks(query: ListQuery): TesListResult {
+    const page = this.store.list(query);
+    return page.nextPageToken === undefined ? { tasks: page.tasks } : { tasks: page.tasks, next_page_token: page.nextPageToken };
+  }
+
+  cancelTask(id: string): Promise<void> {
+    const task = this.store.get(id);
+    if (task === undefined) return Promise.reject(notFound(id));
+    if (stateOnCancel(task.state) === undefined) return Promise.resolve();
+    this.setState(id, 'CANCELING');
+    const controller = this.inFlight.get(id);
+    if (controller !== undefined) controller.abort();
+    else if (this.queued.delete(id)) this.setState(id, 'CANCELED');
+    else this.setState(id, 'CANCELED');
+    return Promise.resolve();
+  }
+
+  metrics(): TesMetricsSnapshot {
+    const counts = this.store.countByState();
+    return {
+      tasksByState: Object.fromEntries(TES_STATES.map((state) => [state, counts[state] ?? 0])),
+      queueWaitSeconds: this.queueWait.snapshot(),
+      runSeconds: this.runTimes.snapshot(),
+    };
+  }
+
+  /**
+   * Picks up what an earlier server process left: QUEUED and INITIALIZING tasks run (again, from their inputs),
+   * RUNNING tasks are reconciled with the backend by their labels, CANCELING tasks end CANCELED.
+   */
+  async start(): Promise<void> {
+    for (const task of this.store.listInStates(['CANCELING'])) {
+      await this.removeLeftovers(task.id);
+      this.setState(task.id, 'CANCELED');
+    }
+    for (const task of this.store.listInStates(['RUNNING'])) await this.reconcile(task);
+    for (const task of this.store.listInStates(['QUEUED', 'INITIALIZING'])) this.enqueue(task.id);
+  }
+
+  /**
+   * Stops taking work and waits for nothing: what runs keeps running in its containers, and the next start
+   * reconciles it from the store. Writes no further state.
+   */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.queued.clear();
+  }
+
+  /** Resolves when every task this process started has ended (for tests and a draining shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.queue.length > 0) await Promise.race(this.running);
+  }
+
+  private emit(event: TesServiceEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private checkBackend(task: ValidatedTask): void {
+    const chosen = task.resources?.backend_parameters?.['backend'];
+    if (chosen === undefined || chosen === this.options.defaultBackend) return;
+    if (!this.options.selectableBackends.includes(chosen)) {
+      const allowed = [this.options.defaultBackend, ...this.options.selectableBackends];
+      throw new CapstanError(
+        ErrorCode.TesInvalidTask,
+        `resources.backend_parameters.backend is ${JSON.stringify(chosen)}, which this server does not offer; use one of ${allowed.map((name) => JSON.stringify(name)).join(', ')}, or leave it out`,
+        { path: 'resources.backend_parameters.backend', details: { value: chosen } },
+      );
+    }
+  }
+
+  /** Refuses at creation what could never run: paths that cannot be bound, env names or images Capstan cannot use, addresses it will not fetch. */
+  private checkRunnable(task: ValidatedTask): void {
+    const layout = planTaskLayout(task, '/');
+    task.executors.forEach((_executor, index) => {
+      try {
+        executorTask('check', task, index, layout);
+      } catch (error) {
+        if (!(error instanceof CapstanError)) throw error;
+        const field = tesField(index, error.path);
+        throw new CapstanError(ErrorCode.TesInvalidTask, `${field}: ${error.message}`, { path: field, cause: error });
+      }
+    });
+    task.inputs.forEach((input, index) => {
+      const source = inputSource(input);
+      if (source.kind === 'url') this.mover.checkAddress(source.url, 'in', `inputs.${index}.url`);
+    });
+    task.outputs.forEach((output, index) => this.mover.checkAddress(output.url, 'out', `outputs.${index}.url`));
+  }
+
+  private enqueue(id: string): void {
+    if (this.closed || this.queued.has(id) || this.inFlight.has(id)) return;
+    this.queue.push(id);
+    this.queued.add(id);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (!this.closed && this.inFlight.size < this.options.maxRunningTasks && this.queue.length > 0) {
+      const id = this.queue.shift() as string;
+      if (!this.queued.delete(id)) continue;
+      const controller = new AbortController();
+      this.inFlight.set(id, controller);
+      const run = this.runTask(id, controller.signal)
+        .catch((error: unknown) => this.endUnexpectedly(id, error))
+        .finally(() => {
+          this.inFlight.delete(id);
+          this.running.delete(run);
+          this.dispatch();
+        });
+      this.running.add(run);
+    }
+  }
+
+  private setState(id: string, state: TesState, change: (task: StoredTesTask) => StoredTesTask = (task) => task): StoredTesTask | undefined {
+    if (this.closed) return undefined;
+    const updated = this.store.update(id, (task) => ({ ...change(task), state }));
+    this.emit({ type: 'state', taskId: id, state });
+    return updated;
+  }
+
+  /** Changes the current task log (the last one) without changing the state. */
+  private updateLog(id: string, change: (log: TesTaskLog) => TesTaskLog): void {
+    if (this.closed) return;
+    this.store.update(id, (task) => {
+      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
+      return { ...task, logs: [...logs.slice(0, -1), change(logs[logs.length - 1] as TesTaskLog)] };
+    });
+  }
+
+  private systemLog(id: string, message: string): void {
+    this.updateLog(id, (log) => ({ ...log, system_logs: [...(log.system_logs ?? []), message] }));
+  }
+
+  private layoutOf(id: string, task: ValidatedTask): TesTaskLayout {
+    return planTaskLayout(task, join(this.options.dataDir, 'tasks', id, 'files'));
+  }
+
+  private async runTask(id: string, signal: AbortSignal): Promise<void> {
+    const stored = this.store.get(id);
+    if (stored === undefined || stored.state !== 'QUEUED' && stored.state !== 'INITIALIZING') return;
+    const startedAt = new Date();
+    this.setState(id, 'INITIALIZING', (task) => {
+      // A task picked up again after a restart keeps its earlier log and gets a new one for this try.
+      const current = task.logs[task.logs.length - 1];
+      const fresh = current === undefined || current.start_time !== undefined;
+      const log: TesTaskLog = fresh ? { logs: [], outputs: [], start_time: formatRfc3339(startedAt) } : { ...current, start_time: formatRfc3339(startedAt) };
+      return { ...task, logs: fresh ? [...task.logs, log] : [...task.logs.slice(0, -1), log] };
+    });
+    const layout = this.layoutOf(id, stored);
+    try {
+      await this.prepare(id, stored, layout, signal);
+      if (signal.aborted) return this.finish(id, 'CANCELED', layout);
+      this.setState(id, 'RUNNING');
+      this.queueWait.observe((Date.now() - Date.parse(stored.creation_time)) / 1000);
+      await this.runExecutors(id, stored, layout, 0, signal);
+    } catch (error) {
+      if (signal.aborted) return this.finish(id, 'CANCELED', layout);
+      if (error instanceof SystemFailure || error instanceof CapstanError) {
+        this.systemLog(id, error.message);
+        return this.finish(id, 'SYSTEM_ERROR', layout);
+      }
+      throw error;
+    } finally {
+      this.runTimes.observe((Date.now() - startedAt.getTime()) / 1000);
+    }
+  }
+
+  /** Makes the task's folders and fetches its inputs into them. */
+  private async prepare(id: string, task: ValidatedTask, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
+    await rm(join(this.options.dataDir, 'tasks', id), { recursive: true, force: true });
+    await Promise.all(layout.folders.map((folder) => mkdir(folder, { recursive: true })));
+    for (const placement of layout.inputs) {
+      const input = task.inputs[placement.index];
+      if (input === undefined) continue;
+      await mkdir(posix.dirname(placement.hostPath), { recursive: true });
+      const source = inputSource(input);
+      const fieldPath = `inputs.${placement.index}.${source.kind === 'content' ? 'content' : 'url'}`;
+      await this.mover.fetchInput(
+        { ...(source.kind === 'content' ? { content: source.content } : { url: source.url }), type: placement.type, hostPath: placement.hostPath, fieldPath },
+        signal,
+        (progress) => this.emit({ type: 'transfer', taskId: id, progress }),
+      );
+    }
+    // A read-only bind needs its host side to exist even when nothing was fetched there (an input inside another).
+    for (const mount of layout.mounts) if (mount.type === 'directory') await mkdir(mount.hostPath, { recursive: true });
+  }
+
+  /** Runs executors `from`.. in order; ends the task. */
+  private async runExecutors(id: string, task: ValidatedTask, layout: TesTaskLayout, from: number, signal: AbortSignal): Promise<void> {
+    const backend = task.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
+    for (let index = from; index < task.executors.length; index += 1) {
+      const executor = task.executors[index];
+      if (executor === undefined) break;
+      const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal });
+      const outcome = await this.recordExecutor(id, task, layout, index, result);
+      if (outcome === 'CANCELED' || signal.aborted) return this.finish(id, 'CANCELED', layout);
+      if (outcome === 'SYSTEM_ERROR') return this.finish(id, 'SYSTEM_ERROR', layout);
+      if (outcome === 'EXECUTOR_ERROR' && executor.ignore_error !== true) return this.finish(id, 'EXECUTOR_ERROR', layout);
+    }
+    await this.uploadOutputs(id, task, layout, signal);
+    return this.finish(id, 'COMPLETE', layout);
+  }
+
+  /** Writes the executor's log (times, exit code, tails of its streams) and says how it went. */
+  private async recordExecutor(id: string, task: ValidatedTask, layout: TesTaskLayout, index: number, result: TaskResult): Promise<Outcome | 'OK'> {
+    const executor = task.executors[index];
+    const attempt = result.attempts[result.attempts.length - 1];
+    for (const warning of result.warnings) this.systemLog(id, `executor ${index}: ${warning}`);
+    if (attempt !== undefined) {
+      const streamFile = (stream: 'stdout' | 'stderr'): string => {
+        const redirected = executor?.[stream];
+        return redirected === undefined ? join(attempt.folder, stream) : hostPathOf(layout.root, redirected);
+      };
+      const [stdout, stderr] = await Promise.all([readTail(streamFile('stdout'), this.options.logTailBytes), readTail(streamFile('stderr'), this.options.logTailBytes)]);
+      const log: TesExecutorLog = {
+        start_time: formatRfc3339(new Date(attempt.startedAt)),
+        end_time: formatRfc3339(new Date(attempt.endedAt)),
+        stdout,
+        stderr,
+        exit_code: attempt.exitCode ?? -1,
+      };
+      this.updateLog(id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
+      if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
+        this.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
+      }
+    }
+    if (!this.options.keepTaskFiles) await rm(result.folder, { recursive: true, force: true }).catch(() => undefined);
+    if (result.state === 'succeeded') return 'OK';
+    if (result.state === 'canceled') return 'CANCELED';
+    if (result.state === 'error') {
+      this.systemLog(id, `executor ${index} could not run: ${result.error?.message ?? 'unknown error'}`);
+      return 'SYSTEM_ERROR';
+    }
+    const reason = result.endReason;
+    // The program ran and failed (a non-zero exit, out of memory, out of time): the executor's error. A backend or
+    // node that failed under it is the system's.
+    return reason === 'exited' || reason === 'oom' || reason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR';
+  }
+
+  private async uploadOutputs(id: string, task: ValidatedTask, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
+    const logs: TesOutputFileLog[] = [];
+    for (const [index, output] of task.outputs.entries()) {
+      const pattern = readPathPattern(output.path);
+      const fieldPath = `outputs.${index}.url`;
+      const onProgress = (progress: TransferProgress): void => this.emit({ type: 'transfer', taskId: id, progress });
+      if (!pattern.hasWildcards) {
+        const type = output.type === 'DIRECTORY' ? 'directory' : 'file';
+        const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, output.path), url: output.url, type, fieldPath }, signal, onProgress);
+        for (const file of files) logs.push({ url: file.url, path: file.relativePath === '' ? output.path : posix.join(output.path, file.relativePath), size_bytes: String(file.sizeBytes) });
+        continue;
+      }
+      const prefix = output.path_prefix ?? '';
+      for (const guestPath of await matchGuestPaths(layout.root, output.path)) {
+        const url = `${output.url.replace(/\/+$/, '')}/${guestPath.slice(prefix.length).replace(/^\/+/, '')}`;
+        const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, guestPath), url, type: 'file', fieldPath }, signal, onProgress);
+        for (const file of files) logs.push({ url: file.url, path: guestPath, size_bytes: String(file.sizeBytes) });
+      }
+    }
+    this.updateLog(id, (log) => ({ ...log, outputs: logs }));
+  }
+
+  private async finish(id: string, outcome: Outcome, layout: TesTaskLayout | undefined): Promise<void> {
+    const current = this.store.get(id);
+    if (current === undefined || this.closed) return;
+    if (outcome === 'CANCELED' && current.state !== 'CANCELING' && !isFinal(current.state)) this.setState(id, 'CANCELING');
+    const final = outcome === 'CANCELED' ? 'CANCELED' : this.store.get(id)?.state === 'CANCELING' ? 'CANCELED' : outcome;
+    this.setState(id, final, (task) => {
+      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
+      const last = logs[logs.length - 1] as TesTaskLog;
+      return { ...task, logs: [...logs.slice(0, -1), { ...last, end_time: formatRfc3339(new Date()) }] };
+    });
+    if (layout !== undefined && !this.options.keepTaskFiles) await rm(join(this.options.dataDir, 'tasks', id), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private endUnexpectedly(id: string, error: unknown): void {
+    if (this.closed) return;
+    const task = this.store.get(id);
+    if (task === undefined || isFinal(task.state)) return;
+    this.systemLog(id, `Capstan failed while running the task: ${error instanceof Error ? error.message : String(error)}`);
+    this.setState(id, task.state === 'CANCELING' ? 'CANCELED' : 'SYSTEM_ERROR');
+  }
+
+  /** The containers (or jobs) of a task's executors still known to its backend. */
+  private async leftovers(id: string): Promise<Array<{ backend: string; resource: ManagedResource; index: number }>> {
+    const task = this.store.get(id);
+    const backendName = task?.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
+    const backend = this.registry.get(backendName);
+    if (backend.listManaged === undefined) return [];
+    const resources = await backend.listManaged({ 'io.capstan.managed': 'true' });
+    return resources.flatMap((resource) => {
+      const index = executorIndexOf(id, resource.labels['io.capstan.task'] ?? '');
+      return index === undefined ? [] : [{ backend: backendName, resource, index }];
+    });
+  }
+
+  private async removeLeftovers(id: string): Promise<void> {
+    for (const { backend, resource } of await this.leftovers(id)) {
+      await this.registry.get(backend).removeManaged?.(resource);
+    }
+  }
+
+  /**
+   * A task that was RUNNING when the server stopped: if its executor's container still runs, the server waits for it
+   * through the backend and goes on with the next executors; otherwise the task ends SYSTEM_ERROR, saying why.
+   */
+  private async reconcile(task: StoredTesTask): Promise<void> {
+    const found = await this.leftovers(task.id);
+    const live = found.find((item) => item.resource.state === 'running');
+    const backend = live === undefined ? undefined : this.registry.get(live.backend);
+    if (live === undefined || backend?.reattach === undefined) {
+      for (const item of found) await this.registry.get(item.backend).removeManaged?.(item.resource);
+      const why =
+        live === undefined
+          ? 'the server restarted while the task ran, and its container was gone by then; send the task again'
+          : `the server restarted while the task ran, and the ${live.backend} backend cannot re-attach to a running container; it was removed; send the task again`;
+      this.systemLog(task.id, why);
+      this.emit({ type: 'reconciled', taskId: task.id, outcome: 'SYSTEM_ERROR' });
+      await this.finish(task.id, 'SYSTEM_ERROR', this.layoutOf(task.id, task));
+      return;
+    }
+    this.emit({ type: 'reconciled', taskId: task.id, outcome: `re-attached to executor ${live.index}` });
+    const controller = new AbortController();
+    this.inFlight.set(task.id, controller);
+    const run = this.resume(task, live.index, live.resource, live.backend, controller.signal)
+      .catch((error: unknown) => this.endUnexpectedly(task.id, error))
+      .finally(() => {
+        this.inFlight.delete(task.id);
+        this.running.delete(run);
+        this.dispatch();
+      });
+    this.running.add(run);
+  }
+
+  private async resume(task: StoredTesTask, index: number, resource: ManagedResource, backendName: string, signal: AbortSignal): Promise<void> {
+    const layout = this.layoutOf(task.id, task);
+    const backend = this.registry.get(backendName);
+    const folder = join(this.options.dataDir, 'tasks', task.id, 'reattached', String(index));
+    await mkdir(folder, { recursive: true });
+    const paths = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+    await Promise.all([writeFile(paths.stdoutFile, ''), writeFile(paths.stderrFile, '')]);
+    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(resource, paths, signal);
+    const executor = task.executors[index];
+    const streamFile = (stream: 'stdout' | 'stderr'): string => (executor?.[stream] === undefined ? paths[`${stream}File`] : hostPathOf(layout.root, executor[stream] as string));
+    const log: TesExecutorLog = {
+      start_time: formatRfc3339(outcome.startedAt),
+      end_time: formatRfc3339(outcome.endedAt),
+      stdout: await readTail(streamFile('stdout'), this.options.logTailBytes),
+      stderr: await readTail(streamFile('stderr'), this.options.logTailBytes),
+      exit_code: outcome.exitCode ?? -1,
+    };
+    this.updateLog(task.id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
+    this.systemLog(task.id, `executor ${index} was re-attached after a server restart; its output before the restart is only in the files it wrote`);
+    if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
+    if (outcome.endReason !== 'exited') {
+      this.systemLog(task.id, `executor ${index} ended: ${outcome.endReason}${outcome.message === undefined ? '' : ` (${outcome.message})`}`);
+      return this.finish(task.id, outcome.endReason === 'oom' || outcome.endReason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR', layout);
+    }
+    if (outcome.exitCode !== 0 && executor?.ignore_error !== true) return this.finish(task.id, 'EXECUTOR_ERROR', layout);
+    try {
+      await this.runExecutors(task.id, task, layout, index + 1, signal);
+    } catch (error) {
+      if (signal.aborted) return this.finish(task.id, 'CANCELED', layout);
+      if (error instanceof CapstanError) {
+        this.systemLog(task.id, error.message);
+        return this.finish(task.id, 'SYSTEM_ERROR', layout);
+      }
+      throw error;
+    }
+  }
+}
+
+function notFound(id: string): CapstanError {
+  return new CapstanError(ErrorCode.TesTaskNotFound, `no task has the id ${JSON.stringify(id)}; list tasks with GET /tasks to find its id`, { path: 'id', details: { value: id } });
+}
+
+/** The TES field of a problem found in the Capstan task built from executor `index`. */
+function tesField(index: number, capstanPath: string | null): string {
+  if (capstanPath === null) return `executors.${index}`;
+  if (capstanPath.startsWith('env.')) return `executors.${index}.${capstanPath}`;
+  if (capstanPath.startsWith('requirements.container')) return `executors.${index}.image`;
+  if (capstanPath.startsWith('requirements.cpu')) return 'resources.cpu_cores';
+  if (capstanPath.startsWith('requirements.memory')) return 'resources.ram_gb';
+  if (capstanPath.startsWith('inputs')) return 'inputs';
+  return `executors.${index}`;
+}
+
+/** Container paths under the task's root that match a TES wildcard path. */
+async function matchGuestPaths(root: string, pattern: string): Promise<string[]> {
+  const matches = await glob(pattern.replace(/^\/+/, ''), { cwd: root, onlyFiles: true, dot: true, expandDirectories: false });
+  return matches.map((match) => `/${match}`).sort();
+}

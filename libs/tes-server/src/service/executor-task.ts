@@ -1,0 +1,65 @@
+import { parseTask, type Task } from '@capstan/core-constraints';
+import { type TesExecutor, type ValidatedTask } from '@capstan/tes-model';
+import { type TesTaskLayout } from './task-layout';
+
+/** Quotes one word for a POSIX shell. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell text that runs one executor: into its `workdir` (made if missing, as `docker run -w` does), then its
+ * argv with `exec`, so that the program itself gets the signals, with stdin/stdout/stderr redirected to the paths the
+ * executor names. The argv is never re-split: each element stays one word.
+ */
+export function executorScript(executor: Pick<TesExecutor, 'command' | 'workdir' | 'stdin' | 'stdout' | 'stderr'>): string {
+  const lines: string[] = [];
+  if (executor.workdir !== undefined) {
+    lines.push(`mkdir -p -- ${shellQuote(executor.workdir)} && cd -- ${shellQuote(executor.workdir)} || exit 125`);
+  }
+  const redirects = [
+    executor.stdin === undefined ? '' : ` < ${shellQuote(executor.stdin)}`,
+    executor.stdout === undefined ? '' : ` > ${shellQuote(executor.stdout)}`,
+    executor.stderr === undefined ? '' : ` 2> ${shellQuote(executor.stderr)}`,
+  ].join('');
+  lines.push(`exec ${executor.command.map(shellQuote).join(' ')}${redirects}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** GB as TES means it (10^9 bytes), written the way Capstan's size parser reads it. */
+function gigabytes(amount: number): string {
+  return `${Math.round(amount * 1e9)} B`;
+}
+
+/** The name of the Capstan task that runs executor `index` of TES task `id`: how its containers are found again. */
+export function executorTaskName(id: string, index: number): string {
+  return `tes-${id}-e${index}`;
+}
+
+/** Reads the executor index back from a task name made by {@link executorTaskName}, for the task `id`. */
+export function executorIndexOf(id: string, taskName: string): number | undefined {
+  const match = new RegExp(`^tes-${id.replace(/[^A-Za-z0-9]/g, '\\$&')}-e([0-9]+)$`).exec(taskName);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/**
+ * One executor as a Capstan task: its image, its env, the task's resources, the task's shared folders and inputs
+ * bound at their container paths, run by `sh` (TES images need not have bash).
+ */
+export function executorTask(id: string, task: ValidatedTask, index: number, layout: TesTaskLayout): Task {
+  const executor = task.executors[index];
+  if (executor === undefined) throw new RangeError(`the task has no executor ${index}`);
+  const resources = task.resources;
+  return parseTask({
+    name: executorTaskName(id, index),
+    command: executorScript(executor),
+    requirements: {
+      container: executor.image,
+      ...(resources?.cpu_cores === undefined ? {} : { cpu: resources.cpu_cores }),
+      ...(resources?.ram_gb === undefined ? {} : { memory: gigabytes(resources.ram_gb) }),
+    },
+    hints: { shell: 'sh' },
+    inputs: layout.mounts.map((mount) => ({ source: mount.hostPath, path: mount.guestPath, type: mount.type, ...(mount.writable ? { writable: true } : {}) })),
+    env: executor.env ?? {},
+  });
+}

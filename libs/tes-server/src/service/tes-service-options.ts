@@ -1,0 +1,37 @@
+import { isAbsolute } from 'node:path';
+import type { InjectionToken } from 'tsyringe';
+import { z } from 'zod';
+
+export const tesServiceOptionsSchema = z.strictObject({
+  /** Holds `tasks/<id>/files` (each task's container paths on the host) and the engine's work folders. */
+  dataDir: z.string().refine(isAbsolute, 'is a relative path; give an absolute folder, e.g. /var/lib/capstan/tes'),
+  /** Tasks past QUEUED at once (downloading, running executors or uploading); the engine's resource ledger admits executors. */
+  maxRunningTasks: z.int().min(1).max(100_000).default(64),
+  /** The backend executors run on when a task's `backend_parameters` names none. */
+  defaultBackend: z.string().min(1),
+  /** Backends a task may choose with the `backend` backend parameter; the default backend is always allowed. */
+  selectableBackends: z.array(z.string().min(1)).default([]),
+  /** How much of the end of each executor's stdout and stderr goes into its executor log (the FULL view). */
+  logTailBytes: z.int().min(0).max(1_048_576).default(16_384),
+  /** Keep each task's files (`tasks/<id>`) after it ends, for debugging. */
+  keepTaskFiles: z.boolean().default(false),
+  serviceInfo: z
+    .strictObject({
+      id: z.string().min(1).default('org.capstan.tes'),
+      name: z.string().min(1).default('Capstan TES'),
+      organization: z.strictObject({ name: z.string().min(1), url: z.url() }).default({ name: 'Capstan', url: 'https://capstan.invalid' }),
+      environment: z.string().optional(),
+      contactUrl: z.string().optional(),
+      documentationUrl: z.string().optional(),
+    })
+    .default({ id: 'org.capstan.tes', name: 'Capstan TES', organization: { name: 'Capstan', url: 'https://capstan.invalid' } }),
+  /** Shown in service-info `storage`: the places inputs and outputs may be (e.g. file:///data/shared). */
+  storage: z.array(z.string()).default([]),
+  version: z.string().default('0.1.0'),
+});
+
+export type TesServiceOptions = z.output<typeof tesServiceOptionsSchema>;
+export const TesServiceOptions: InjectionToken<TesServiceOptions> = Symbol.for('capstan.tes.TesServiceOptions');
+
+/** The `backend_parameters` keys this service reads. */
+export const SUPPORTED_BACKEND_PARAMETERS = ['backend'] as const;

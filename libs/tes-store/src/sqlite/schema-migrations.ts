@@ -1,0 +1,74 @@
+import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { TES_STATES } from '@capstan/tes-model';
+import type Database from 'better-sqlite3';
+
+/** One step of the file's schema: `sql` takes a file at version `version - 1` to `version`. */
+interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+const stateList = TES_STATES.map((state) => `'${state}'`).join(', ');
+
+/**
+ * The schema's history, oldest first; a new version appends a step and never edits an old one. The version a file is
+ * at is SQLite's `PRAGMA user_version` (0 for a new file).
+ *
+ * Version 1:
+ * - `tasks`, one small row per task, clustered by id (WITHOUT ROWID): everything a list filters on or returns in
+ *   MINIMAL, so those lists read no document. `seq` numbers the task in this file and keys its document and tags.
+ * - `task_documents`: the task as JSON, split into its BASIC view and what BASIC leaves out (task-documents.ts).
+ * - `task_tags`: one row per tag, for tag filters.
+ * Ids, names and tags are UTF-16BE BLOBs, so SQL compares them as JavaScript does (utf16-key.ts).
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE tasks (
+        id_key BLOB PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN (${stateList})),
+        name_key BLOB,
+        creation_time TEXT NOT NULL,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX tasks_by_state ON tasks (state);
+      CREATE TABLE task_documents (
+        seq INTEGER PRIMARY KEY,
+        basic_json TEXT NOT NULL,
+        extra_json TEXT
+      );
+      CREATE TABLE task_tags (
+        task INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (task, key)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file to {@link SCHEMA_VERSION} in one transaction (all steps or none). Refuses a file from a newer
+ * Capstan, whose schema this code cannot know.
+ */
+export function migrateSchema(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new CapstanError(
+        ErrorCode.InvalidConfig,
+        `the TES task store ${file} has schema version ${current}, but this Capstan knows versions up to ${SCHEMA_VERSION}; run the Capstan version that wrote it (or a newer one), or give this server another file`,
+        { path: 'file', details: { file, version: current, supported: SCHEMA_VERSION } },
+      );
+    }
+    for (const step of MIGRATIONS) {
+      if (step.version <= current) continue;
+      db.exec(step.sql);
+      db.pragma(`user_version = ${step.version}`);
+    }
+  }).immediate();
+}

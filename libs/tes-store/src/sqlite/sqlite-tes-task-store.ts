@@ -1,0 +1,174 @@
+import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import {
+  assertTransition,
+  encodePageToken,
+  type ListQuery,
+  MAX_PAGE_SIZE,
+  type StoredTesTask,
+  storedTesTaskSchema,
+  type TesState,
+  type TesTaskInView,
+  type TesView,
+} from '@capstan/tes-model';
+import type Database from 'better-sqlite3';
+import { type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
+import { listTasksSql, type SqlParameter, tasksInStatesSql } from './list-sql';
+import { openTaskDatabase } from './open-task-database';
+import { StatementCache } from './statement-cache';
+import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
+import { sameTags, toTagRows, toTaskRow } from './task-row';
+import { documentView, joinTask } from './task-documents';
+import { fromUtf16Key, utf16Key } from './utf16-key';
+
+interface ListRow {
+  readonly id_key: Buffer;
+  readonly state: TesState;
+  readonly basic_json?: string;
+  readonly extra_json?: string | null;
+}
+
+interface DocumentRow {
+  readonly seq: number;
+  readonly basic_json: string;
+  readonly extra_json: string | null;
+}
+
+const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task_documents USING (seq) WHERE id_key = ?';
+
+/**
+ * The TES task store in one SQLite file (better-sqlite3, synchronous). See the package README for the layout; in
+ * short: MINIMAL lists read only the small `tasks` rows, BASIC one stored document per task, FULL two.
+ * Every write is validated against `storedTesTaskSchema` first, so the file only ever holds tasks tes-model accepts;
+ * reads trust the file (it is this store's own, versioned by its schema) and do not validate again.
+ */
+export class SqliteTesTaskStore implements TesTaskStore {
+  private readonly db: Database.Database;
+  private readonly statements: StatementCache;
+  private readonly insertInTransaction: (task: StoredTesTask) => void;
+  private readonly updateInTransaction: (id: string, change: (task: StoredTesTask) => StoredTesTask) => StoredTesTask | undefined;
+
+  /** Opens (or creates) the store; throws a CapstanError (`config.invalid`, path `file`) when it cannot. */
+  constructor(options: SqliteTesTaskStoreOptions) {
+    const { file } = parseSqliteTesTaskStoreOptions(options);
+    this.db = openTaskDatabase(file);
+    this.statements = new StatementCache(this.db);
+    this.insertInTransaction = this.db.transaction((task: StoredTesTask) => this.insertRows(task));
+    this.updateInTransaction = this.db.transaction((id: string, change: (task: StoredTesTask) => StoredTesTask) => this.updateRows(id, change));
+  }
+
+  insert(task: StoredTesTask): void {
+    this.insertInTransaction(validTask(task));
+  }
+
+  get(id: string): StoredTesTask | undefined {
+    const row = this.getRow<DocumentRow>(SELECT_DOCUMENT, utf16Key(id));
+    return row === undefined ? undefined : joinTask(row.basic_json, row.extra_json);
+  }
+
+  getView(id: string, view: TesView): TesTaskInView | undefined {
+    if (view === 'MINIMAL') {
+      const row = this.getRow<{ state: TesState }>('SELECT state FROM tasks WHERE id_key = ?', utf16Key(id));
+      return row === undefined ? undefined : { id, state: row.state };
+    }
+    const row = this.getRow<DocumentRow>(SELECT_DOCUMENT, utf16Key(id));
+    return row === undefined ? undefined : documentView(row.basic_json, row.extra_json, view);
+  }
+
+  update(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined {
+    return this.updateInTransaction(id, change);
+  }
+
+  list(query: ListQuery): TesTaskListPage {
+    checkPageSize(query.pageSize);
+    const { sql, parameters } = listTasksSql(query, query.pageSize + 1);
+    const rows = this.allRows<ListRow>(sql, ...parameters);
+    const page = rows.slice(0, query.pageSize);
+    const tasks = page.map((row): TesTaskInView => {
+      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: fromUtf16Key(row.id_key), state: row.state };
+      return documentView(row.basic_json, row.extra_json ?? null, query.view);
+    });
+    const last = page[page.length - 1];
+    const nextPageToken = rows.length > page.length && last !== undefined ? encodePageToken({ after: fromUtf16Key(last.id_key) }) : undefined;
+    return { tasks, nextPageToken };
+  }
+
+  listInStates(states: readonly TesState[]): StoredTesTask[] {
+    if (states.length === 0) return [];
+    const { sql, parameters } = tasksInStatesSql(states);
+    return this.allRows<DocumentRow>(sql, ...parameters).map((row) => joinTask(row.basic_json, row.extra_json));
+  }
+
+  countByState(): Partial<Record<TesState, number>> {
+    const rows = this.allRows<{ state: TesState; count: number }>('SELECT state, count(*) AS count FROM tasks GROUP BY state');
+    return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private insertRows(task: StoredTesTask): void {
+    const row = toTaskRow(task);
+    if (this.getRow('SELECT 1 FROM tasks WHERE id_key = ?', row.id_key) !== undefined) {
+      throw new CapstanError(ErrorCode.InvalidValue, `task id ${JSON.stringify(task.id)} is already stored; give each new task its own id (createStoredTask makes one with newTaskId)`, {
+        path: 'id',
+        details: { value: task.id },
+      });
+    }
+    const seq = Number(this.statements.get('INSERT INTO task_documents (basic_json, extra_json) VALUES (?, ?)').run(row.basic_json, row.extra_json).lastInsertRowid);
+    this.statements
+      .get('INSERT INTO tasks (id_key, state, name_key, creation_time, seq) VALUES (?, ?, ?, ?, ?)')
+      .run(row.id_key, row.state, row.name_key, row.creation_time, seq);
+    this.insertTags(seq, task.tags);
+  }
+
+  private updateRows(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined {
+    const stored = this.getRow<DocumentRow>(SELECT_DOCUMENT, utf16Key(id));
+    if (stored === undefined) return undefined;
+    const before = joinTask(stored.basic_json, stored.extra_json);
+    // `change` gets its own copy: it may edit it in place and return it, and `before` must stay as stored.
+    const after = validTask(change(joinTask(stored.basic_json, stored.extra_json)));
+    if (after.id !== before.id) {
+      throw new CapstanError(ErrorCode.InvalidValue, `an update may not change a task's id (${JSON.stringify(before.id)} -> ${JSON.stringify(after.id)}); keep the id, and insert a new task for a new id`, {
+        path: 'id',
+        details: { from: before.id, to: after.id },
+      });
+    }
+    if (after.state !== before.state) assertTransition(before.state, after.state);
+    const row = toTaskRow(after);
+    this.statements.get('UPDATE tasks SET state = ?, name_key = ?, creation_time = ? WHERE id_key = ?').run(row.state, row.name_key, row.creation_time, row.id_key);
+    this.statements.get('UPDATE task_documents SET basic_json = ?, extra_json = ? WHERE seq = ?').run(row.basic_json, row.extra_json, stored.seq);
+    if (!sameTags(before.tags, after.tags)) {
+      this.statements.get('DELETE FROM task_tags WHERE task = ?').run(stored.seq);
+      this.insertTags(stored.seq, after.tags);
+    }
+    return after;
+  }
+
+  private insertTags(seq: number, tags: Readonly<Record<string, string>>): void {
+    const insertTag = this.statements.get('INSERT INTO task_tags (task, key, value) VALUES (?, ?, ?)');
+    for (const tag of toTagRows(tags)) insertTag.run(seq, tag.key, tag.value);
+  }
+
+  private getRow<Row>(sql: string, ...parameters: SqlParameter[]): Row | undefined {
+    return this.statements.get(sql).get(...parameters) as Row | undefined;
+  }
+
+  private allRows<Row>(sql: string, ...parameters: SqlParameter[]): Row[] {
+    return this.statements.get(sql).all(...parameters) as Row[];
+  }
+}
+
+/** The task as the schema reads it (defaults filled, unknown fields dropped); a CapstanError names the bad field. */
+function validTask(task: StoredTesTask): StoredTesTask {
+  return parseWithSchema(storedTesTaskSchema, task, null);
+}
+
+/** `parseListQuery` guarantees this; a query built by hand might not, and SQLite would take a bad LIMIT quietly. */
+function checkPageSize(pageSize: number): void {
+  if (Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE_SIZE) return;
+  throw new CapstanError(ErrorCode.TesInvalidQuery, `page_size is ${String(pageSize)}; ask for 1 to ${MAX_PAGE_SIZE} tasks (parseListQuery reads it from the query)`, {
+    path: 'page_size',
+    details: { value: pageSize },
+  });
+}

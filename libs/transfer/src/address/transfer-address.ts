@@ -1,0 +1,95 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transferRefused, type TransferSubject } from '../errors/transfer-errors';
+
+/** A host path, from `file:///...` or a plain absolute path (the TES spec lists `/path/to/my/file` as a url). */
+export interface FileAddress {
+  readonly kind: 'file';
+  readonly path: string;
+}
+
+/** An http(s) URL with its user info moved out into a basic-auth header (fetch refuses URLs holding credentials). */
+export interface HttpAddress {
+  readonly kind: 'http';
+  readonly url: URL;
+  readonly authorization: string | null;
+}
+
+export type TransferAddress = FileAddress | HttpAddress;
+
+export const SUPPORTED_SCHEMES = 'file:// (under the allowed roots), http:// and https://';
+
+/** Reads a url into an address, or refuses it (a scheme Capstan does not speak, a file URL naming another host). */
+export function parseAddress(value: string, subject: TransferSubject): TransferAddress {
+  if (value.trim() === '') {
+    throw transferRefused(subject, 'the url is empty', `give a ${SUPPORTED_SCHEMES} URL`);
+  }
+  if (value.startsWith('/')) return { kind: 'file', path: resolve(value) };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw transferRefused(subject, `${subject.shownUrl} is neither an absolute path nor a URL`, `give a ${SUPPORTED_SCHEMES} URL`);
+  }
+  switch (url.protocol) {
+    case 'file:':
+      return { kind: 'file', path: filePath(url, subject) };
+    case 'http:':
+    case 'https:':
+      return httpAddress(url);
+    default: {
+      const scheme = url.protocol.slice(0, -1);
+      throw transferRefused(
+        subject,
+        `the scheme "${scheme}" of ${subject.shownUrl} is not supported; Capstan transfers ${SUPPORTED_SCHEMES}`,
+        `copy the data to a place served over one of those, or stage it on the host under an allowed root`,
+        { scheme },
+      );
+    }
+  }
+}
+
+function filePath(url: URL, subject: TransferSubject): string {
+  try {
+    return resolve(fileURLToPath(url));
+  } catch {
+    const problem =
+      url.hostname !== '' && url.hostname !== 'localhost'
+        ? `${subject.shownUrl} names the host "${url.hostname}", but a file:// URL can only name this machine`
+        : `${subject.shownUrl} is not a usable file:// URL (an escaped "/" or a bad character in the path)`;
+    throw transferRefused(subject, problem, 'write it as file:///absolute/path (three slashes), or serve the file over http(s)');
+  }
+}
+
+function httpAddress(url: URL): HttpAddress {
+  const authorization =
+    url.username === '' && url.password === ''
+      ? null
+      : `Basic ${Buffer.from(`${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`, 'utf8').toString('base64')}`;
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  bare.hash = '';
+  return { kind: 'http', url: bare, authorization };
+}
+
+function decodeUserInfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The address of one file of a directory transfer: the base URL (or path) with `/` and the relative path appended,
+ * each segment escaped, before any query string (which a pre-signed URL needs kept at the end).
+ */
+export function childUrl(base: string, relativePath: string): string {
+  if (relativePath === '') return base;
+  if (base.startsWith('/')) return `${base.replace(/\/+$/, '')}/${relativePath}`;
+  const url = new URL(base);
+  const segments = relativePath.split('/').map((segment) => encodeURIComponent(segment));
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${segments.join('/')}`;
+  return url.href;
+}

@@ -1,0 +1,72 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type SourceFile } from '../local/source-tree';
+import { checkStatus, interrupted, withAuthorization, withHttpRetries, type HttpContext } from './http-exchange';
+import { StallWatchdog } from './stall-watchdog';
+
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * PUTs one file to `url` as a streamed body with its Content-Length (object stores refuse chunked uploads), retried
+ * from the start like a download. `onBytes` gets the bytes sent so far in the current attempt.
+ *
+ * Uploads use node:http rather than fetch: Node 20's fetch keeps a streamed request body in memory until the request
+ * ends (nodejs/undici#4058; measured here: a 512 MiB PUT held 512 MiB of buffers), while a pipeline into
+ * http.request is paced by the socket.
+ */
+export function uploadFile(context: HttpContext, url: URL, file: SourceFile, onBytes: (bytesSent: number) => void): Promise<void> {
+  return withHttpRetries(context, 'PUT', () => putOnce(context, url, file, onBytes));
+}
+
+async function putOnce(context: HttpContext, url: URL, file: SourceFile, onBytes: (bytesSent: number) => void): Promise<void> {
+  const watchdog = new StallWatchdog(context.settings.timeoutMs);
+  const signals = context.signal === undefined ? [watchdog.signal] : [context.signal, watchdog.signal];
+  const headers = withAuthorization(context, { 'content-length': String(file.size), 'content-type': 'application/octet-stream' });
+  const input = await open(file.realPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const source = input.createReadStream({ highWaterMark: CHUNK_BYTES }); // closes the file when done or destroyed
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const request = send(url, { method: 'PUT', headers, signal: AbortSignal.any(signals) });
+  const answered = responseTo(request);
+  answered.catch(() => undefined); // awaited below; a failure before that is seen through the pipeline
+  try {
+    const sending = pipeline(source, countBytes(watchdog, onBytes), request);
+    sending.catch(() => undefined); // awaited below after a 2xx; after an early error answer, the answer counts
+    const response = await answered;
+    response.resume();
+    watchdog.touch();
+    const retryAfter = response.headers['retry-after'];
+    checkStatus(context, 'PUT', response.statusCode ?? 0, response.statusMessage ?? '', typeof retryAfter === 'string' ? retryAfter : null);
+    await sending;
+  } catch (error) {
+    throw interrupted(context, watchdog, error);
+  } finally {
+    watchdog.dispose();
+    request.destroy();
+    source.destroy();
+  }
+}
+
+function responseTo(request: ClientRequest): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+    request.once('close', () => reject(new Error('the connection closed before an answer')));
+  });
+}
+
+/** Passes chunks through, restarting the stall timer and reporting the running total. */
+function countBytes(watchdog: StallWatchdog, onBytes: (bytesSent: number) => void): Transform {
+  let sent = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      watchdog.touch();
+      sent += chunk.length;
+      onBytes(sent);
+      callback(null, chunk);
+    },
+  });
+}

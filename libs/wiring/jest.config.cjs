@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'wiring',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

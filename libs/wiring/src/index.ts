@@ -1,0 +1,4 @@
+export * from './backends';
+export * from './wire';
+export * from './tes-server';
+export * from './serve-command';
