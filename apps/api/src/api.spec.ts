@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, containersWithLabel, type RunningApi, startApi, stopApi, until } from './testing/api-harness';
@@ -111,6 +113,56 @@ describe('tasks run to the end', () => {
     const task = await finished(await create({ executors: [{ image: 'capstan-test/no-such-image:1', command: ['true'] }] }));
     expect(task.state).toBe('SYSTEM_ERROR');
     expect(task.logs?.[0]?.system_logs?.join('\n')).toContain('capstan-test/no-such-image:1');
+  });
+});
+
+describe('transfer over http', () => {
+  it('fetches an http input and PUTs an http output (a real server on 127.0.0.1), and never ships a link out of the task', async () => {
+    const received = new Map<string, string>();
+    const server = createServer((request, response) => {
+      if (request.method === 'GET' && request.url === '/in/genome.fa') {
+        response.end('>chr1\nACGT\n');
+        return;
+      }
+      if (request.method === 'PUT') {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          received.set(request.url ?? '', body);
+          response.statusCode = 201;
+          response.end();
+        });
+        return;
+      }
+      response.statusCode = 404;
+      response.end();
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const task = await finished(
+        await create({
+          inputs: [{ url: `http://127.0.0.1:${port}/in/genome.fa`, path: '/ref/genome.fa' }],
+          outputs: [{ url: `http://127.0.0.1:${port}/out/lines.txt`, path: '/out/lines.txt' }],
+          executors: [{ image: IMAGE, command: ['sh', '-c', 'grep -c . /ref/genome.fa > /out/lines.txt'] }],
+        }),
+      );
+      expect(task.state).toBe('COMPLETE');
+      expect(received.get('/out/lines.txt')).toBe('2\n');
+      expect(task.logs?.[0]?.outputs).toEqual([{ url: `http://127.0.0.1:${port}/out/lines.txt`, path: '/out/lines.txt', size_bytes: '2' }]);
+
+      await writeFile(join(folder, 'host-secret.txt'), 'not for the task');
+      const escape = await finished(
+        await create({
+          outputs: [{ url: `http://127.0.0.1:${port}/out/escape`, path: '/out/escape', type: 'DIRECTORY' }],
+          executors: [{ image: IMAGE, command: ['sh', '-c', `mkdir -p /out/escape && ln -s ${folder} /out/escape/host`] }],
+        }),
+      );
+      expect(escape.state).toBe('SYSTEM_ERROR');
+      expect([...received.values()].join('')).not.toContain('not for the task');
+    } finally {
+      server.close();
+    }
   });
 });
 

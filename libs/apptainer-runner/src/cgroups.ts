@@ -106,8 +106,11 @@ export class AttemptCgroup {
     return cgroup;
   }
 
-  /** Makes the cgroup with the kernel's defaults (no limit); `applyLimits` sets them. */
-  static async make(support: CgroupSupport, name: string): Promise<AttemptCgroup> {
+  /**
+   * Makes the cgroup with the kernel's defaults (no limit); `applyLimits` sets them. `exclusive`: fail (EEXIST) if
+   * a cgroup of that name exists, rather than share it (v2 always does).
+   */
+  static async make(support: CgroupSupport, name: string, exclusive = false): Promise<AttemptCgroup> {
     if (!support.usable || support.version === null) throw new Error(`cgroups are not usable: ${support.description}`);
     if (support.version === 2) {
       const parent = join(support.root, support.parent);
@@ -121,7 +124,10 @@ export class AttemptCgroup {
     const folders = [join(support.root, 'memory', support.parent, name), join(support.root, 'cpu', support.parent, name)];
     for (const [index, folder] of folders.entries()) {
       try {
-        await mkdir(folder, { recursive: true });
+        if (exclusive) {
+          await mkdir(dirname(folder), { recursive: true });
+          await mkdir(folder);
+        } else await mkdir(folder, { recursive: true });
       } catch (error) {
         for (const made of folders.slice(0, index)) await rmdir(made).catch(() => undefined);
         throw error;

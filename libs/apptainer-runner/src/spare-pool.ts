@@ -6,6 +6,11 @@ import { killGroup, Spare, SPARE_MARKER } from './spare';
 /** After this many spares in a row failed to start, the pool stops trying (attempts then join cgroups themselves). */
 export const MAX_SPARE_FAILURES = 3;
 
+const livePools = new Set<SparePool>();
+/** One count for the whole process: several pools (backends) may share a cgroup parent, and names must not meet. */
+let spareSerial = 0;
+let exitHookInstalled = false;
+
 interface Entry {
   cgroup?: AttemptCgroup;
   child?: ChildProcess;
@@ -26,7 +31,6 @@ export class SparePool {
   private readonly pending = new Set<Promise<void>>();
   private readonly prefix: string;
   private target = 1;
-  private serial = 0;
   private closed = false;
   private failures = 0;
   /** Why the last spare failed to start (kept once the pool gave up). */
@@ -97,7 +101,7 @@ export class SparePool {
   private startOne(): void {
     const entry: Entry = {};
     this.owned.add(entry);
-    const name = `${this.prefix}.${(this.serial += 1)}`;
+    const name = `${this.prefix}.${(spareSerial += 1)}`;
     const started = Spare.start(this.support, name, this.env, (part) => {
       if (part instanceof AttemptCgroup) entry.cgroup = part;
       else entry.child = part;
@@ -142,8 +146,6 @@ export class SparePool {
   }
 }
 
-const livePools = new Set<SparePool>();
-let exitHookInstalled = false;
 
 /** One listener for every pool: on exit, no spare may stay (nor its cgroup). */
 function installExitHook(): void {

@@ -174,6 +174,15 @@ describeWithCgroups('spares: a cgroup with a waiting shell inside, made ahead of
     expect(pool.spares).toEqual([]);
   });
 
+  it('never puts two spares in one cgroup, also when several pools (backends) of this process share the parent', async () => {
+    const [first, second] = await Promise.all([readyPool(2), readyPool(2)]);
+    const spares = [...(first?.spares ?? []), ...(second?.spares ?? [])];
+    expect(spares).toHaveLength(4);
+    expect(new Set(spares.map((spare) => spare.folders[0])).size).toBe(4);
+    for (const spare of spares) for (const folder of spare.folders) expect(await members(folder)).toEqual([spare.pid]);
+    await Promise.all([first?.close(), second?.close()]);
+  });
+
   it('drops a spare that dies while waiting, and removes its cgroup', async () => {
     const pool = await readyPool();
     const [ready] = pool.spares;

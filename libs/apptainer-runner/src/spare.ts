@@ -66,7 +66,7 @@ export class Spare {
 
   /** Makes the cgroup, starts the shell in it, and resolves once it is inside; `track` learns of both as they come. */
   static async start(support: CgroupSupport, name: string, env: Readonly<Record<string, string>>, track: (part: AttemptCgroup | ChildProcess) => void): Promise<Spare> {
-    const cgroup = await AttemptCgroup.make(support, name);
+    const cgroup = await AttemptCgroup.make(support, name, true);
     track(cgroup);
     let child: ChildProcess;
     try {

@@ -47,9 +47,9 @@ export class HostPathMap {
     return this.origin.kind !== 'same';
   }
 
-  /** The folders mapped, longest first, as `inside -> outside`. */
+  /** The folders mapped, in path order. */
   get entries(): readonly PathMapping[] {
-    return this.mappings;
+    return [...this.mappings].sort((a, b) => a.inside.localeCompare(b.inside));
   }
 
   /** The host's path for `path` (absolute, symlinks already resolved by the caller); throws when the host cannot see it. */
@@ -66,7 +66,7 @@ export class HostPathMap {
 
   /** One line for probes and logs: "container 3f2a1b9c0d4e (capstan): /data -> /srv/data, ...". */
   describe(): string {
-    const list = this.mappings.map((mapping) => `${mapping.inside} -> ${mapping.outside}`).join(', ') || 'nothing mounted';
+    const list = this.entries.map((mapping) => `${mapping.inside} -> ${mapping.outside}`).join(', ') || 'nothing mounted';
     switch (this.origin.kind) {
       case 'same':
         return 'the same paths as the daemon';
@@ -79,8 +79,8 @@ export class HostPathMap {
 
   private invisible(role: string, path: string): CapstanError {
     const top = `/${path.split('/').filter((part) => part !== '')[0] ?? ''}`;
-    const mounted = this.mappings.map((mapping) => mapping.inside).join(', ') || 'none';
-    const details = { value: path, role, mapped: this.mappings.map((mapping) => mapping.inside) };
+    const mounted = this.entries.map((mapping) => mapping.inside).join(', ') || 'none';
+    const details = { value: path, role, mapped: this.entries.map((mapping) => mapping.inside) };
     if (this.origin.kind === 'configured') {
       return new CapstanError(
         ErrorCode.InvalidConfig,

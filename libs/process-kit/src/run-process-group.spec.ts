@@ -1,9 +1,9 @@
 import { type BackendEvent } from '@capstan/core-constraints';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runProcessGroup } from './run-process-group';
+import { runProcessGroup, superviseProcessGroup } from './run-process-group';
 
 describe('runProcessGroup (real processes)', () => {
   let dir: string;
@@ -113,6 +113,77 @@ describe('runProcessGroup (real processes)', () => {
     const outcome = await runProcessGroup(spec(`touch ${join(dir, 'ran')}`), controller.signal, () => undefined);
     expect(outcome.endReason).toBe('canceled');
     await expect(stat(join(dir, 'ran'))).rejects.toThrow();
+  });
+});
+
+describe('superviseProcessGroup (a process started by the caller)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'capstan-supervise-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const files = (): { stdoutFile: string; stderrFile: string; graceMs: number } => ({ stdoutFile: join(dir, 'stdout'), stderrFile: join(dir, 'stderr'), graceMs: 500 });
+
+  it('takes over a child whose output its starter read and paused: only what comes after goes to the files', async () => {
+    const child = spawn('sh', ['-c', 'echo before; read line; echo "after $line"; echo err >&2; exit 4'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) =>
+      child.stdout.once('data', () => {
+        child.stdout.pause();
+        resolve();
+      }),
+    );
+    const events: BackendEvent[] = [];
+    const outcome = await superviseProcessGroup(
+      () => {
+        child.stdin.end('go\n');
+        return child;
+      },
+      'sh',
+      files(),
+      new AbortController().signal,
+      (event) => events.push(event),
+    );
+    expect(outcome).toMatchObject({ exitCode: 4, endReason: 'exited' });
+    expect(await readFile(join(dir, 'stdout'), 'utf8')).toBe('after go\n');
+    expect(await readFile(join(dir, 'stderr'), 'utf8')).toBe('err\n');
+    expect(events).toContainEqual({ type: 'log', stream: 'stdout', text: 'after go\n' });
+  });
+
+  it('stops the group of a handed-over child on cancel', async () => {
+    const child = spawn('sh', ['-c', 'sleep 30 & wait'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const outcome = await superviseProcessGroup(() => child, 'sh', files(), controller.signal, () => undefined);
+    expect(outcome.endReason).toBe('canceled');
+    expect(execFileSync('ps', ['-eo', 'pgid=,stat='], { encoding: 'utf8' }).split('\n').filter((line) => line.trim().split(/\s+/)[0] === String(child.pid) && !line.includes('Z'))).toEqual([]);
+  });
+
+  it('reports a child that had already ended when handed over', async () => {
+    const child = spawn('sh', ['-c', 'exit 7'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const outcome = await superviseProcessGroup(() => child, 'sh', files(), new AbortController().signal, () => undefined);
+    expect(outcome).toMatchObject({ exitCode: 7, endReason: 'exited' });
+  });
+
+  it('rejects when the starter fails, and never calls it when already aborted', async () => {
+    await expect(superviseProcessGroup(() => { throw new Error('no process'); }, 'x', files(), new AbortController().signal, () => undefined)).rejects.toThrow('no process');
+    const controller = new AbortController();
+    controller.abort();
+    let called = false;
+    const outcome = await superviseProcessGroup(
+      () => {
+        called = true;
+        throw new Error('called');
+      },
+      'x',
+      files(),
+      controller.signal,
+      () => undefined,
+    );
+    expect(outcome.endReason).toBe('canceled');
+    expect(called).toBe(false);
   });
 });
 

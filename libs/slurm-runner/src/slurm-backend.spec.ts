@@ -1,10 +1,11 @@
 import { BackendTestRun } from '@capstan/backend-test-kit';
 import { type BackendEvent } from '@capstan/core-constraints';
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SlurmBackend } from './slurm-backend';
-import { DOCKER_IMAGE, jobState, randomMarker, REGISTRY_IMAGE, sleeping, testBackend, until, containersLabelled } from './testing/slurm-test-kit';
+import { containersLabelled, DOCKER_IMAGE, jobState, randomMarker, REGISTRY_IMAGE, registryRequests, sleeping, tagInRegistry, testBackend, until } from './testing/slurm-test-kit';
 
 // Real Slurm (tools/engines/slurm.sh: one node, partitions debug and short) running real containers: Apptainer with
 // the local registry's image converted to SIF, and Docker with the local test image. No mocks.
@@ -171,6 +172,28 @@ describe('SlurmBackend (real Slurm, Apptainer in the job)', () => {
     expect(sleeping(marker)).toBe(false);
   });
 
+  it('converts an image once for jobs that need it at the same time, into a cache left whole', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'capstan-slurm-sif-once-'));
+    const fresh = testBackend({ sifCacheDir: cache });
+    try {
+      // A tag no other test uses, so that the registry's log counts only these jobs' requests.
+      const tag = `slurm-${run.runId}`;
+      const image = `docker://${await tagInRegistry(tag)}`;
+      const jobs = 3;
+      const requests = await Promise.all(Array.from({ length: jobs }, () => run.request(fresh, { command: 'cat /etc/passwd | head -n 1', requirements: { container: image } })));
+      const outcomes = await Promise.all(requests.map((request) => run.execute(fresh, request)));
+      expect(outcomes.map((outcome) => outcome.result.exitCode)).toEqual([0, 0, 0]);
+      for (const request of requests) expect(await readFile(request.paths.stdoutFile, 'utf8')).toMatch(/^root:/);
+      expect(registryRequests(`GET /v2/capstan/busybox/manifests/${tag}`)).toBe(1);
+      const entries = (await readdir(cache)).filter((name) => name.endsWith('.sif'));
+      expect(entries).toHaveLength(1);
+      expect(await readdir(join(cache, '.tmp'))).toEqual([]);
+    } finally {
+      fresh.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
   it('fails a task whose image cannot be pulled, naming the image and the reason', async () => {
     const missing = `docker://${REGISTRY_IMAGE.slice('docker://'.length).replace(/busybox:1$/, 'missing:1')}`;
     const request = await run.request(backend, { command: 'true', requirements: { container: missing } });
@@ -193,16 +216,20 @@ describe('SlurmBackend (real Slurm, Docker in the job)', () => {
     await run.tearDown();
   });
 
-  it('runs the container with the request labels and removes it afterwards', async () => {
-    const marker = randomMarker();
-    const request = await run.request(backend, { command: `echo hi; sleep ${marker % 3 === 0 ? 1 : 2}; echo $GREETING`, env: { GREETING: 'hello world' } });
-    const seen: string[][] = [];
-    const { result } = await run.execute(backend, request, undefined, (event) => {
-      if (event.type === 'started') seen.push(containersLabelled(`io.capstan.unique-name=${request.attemptName}`));
-    });
+  it('runs the container with the request labels and the task variables, and removes it afterwards', async () => {
+    // The task waits for a file the test writes once it has looked at the running container: no timing involved.
+    const request = await run.request(backend, { command: 'echo hi; while [ ! -e go ]; do sleep 0.1; done; echo "$GREETING"', env: { GREETING: 'hello world' } });
+    const running = run.execute(backend, request);
+    const label = `io.capstan.unique-name=${request.attemptName}`;
+    await until(() => containersLabelled(label).length === 1, 60_000, 'the container to run');
+    const [id = ''] = containersLabelled(label);
+    const labels = JSON.parse(execFileSync('docker', ['inspect', '--format', '{{json .Config.Labels}}', id], { encoding: 'utf8' })) as Record<string, string>;
+    expect(labels).toMatchObject(request.labels);
+    await writeFile(join(request.paths.workDir, 'go'), '');
+    const { result } = await running;
     expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
     expect(await readFile(request.paths.stdoutFile, 'utf8')).toBe('hi\nhello world\n');
-    expect(containersLabelled(`io.capstan.unique-name=${request.attemptName}`)).toEqual([]);
+    expect(containersLabelled(label)).toEqual([]);
   });
 
   it('cancel stops and removes the container, which is no process of the job', async () => {

@@ -18,6 +18,11 @@ export interface TesTaskStore {
    * a task `storedTesTaskSchema` does not accept (CapstanError `value.invalid`, path `id` or the bad field).
    */
   insert(task: StoredTesTask): void;
+  /**
+   * Stores several newly accepted tasks in one transaction (all or none): a server that batches the creates arriving
+   * together pays for one commit instead of one per task.
+   */
+  insertMany(tasks: readonly StoredTesTask[]): void;
   get(id: string): StoredTesTask | undefined;
   /** `get` projected to a view, without reading more than the view needs. */
   getView(id: string, view: TesView): TesTaskInView | undefined;

@@ -1,5 +1,5 @@
 import { CapstanError, parseWithSchema } from '@capstan/core-constraints';
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import { redactUrl } from './address/redact-url';
 import { childUrl, parseAddress, type FileAddress, type HttpAddress } from './address/transfer-address';
 import {
@@ -113,7 +113,9 @@ export class FileAndHttpTransfer implements FileTransfer {
     subject: TransferSubject,
     signal: AbortSignal | undefined,
   ): Promise<SourceTree> {
-    const realWithin = await realpath(within);
+    // A link cannot be the confinement itself: with `within` a link (or the output itself, when a caller passes
+    // hostPath), its lexical path is used, and an output reached through it is refused below.
+    const realWithin = (await lstat(within)).isSymbolicLink() ? within : await realpath(within);
     let real: string;
     try {
       real = await realpath(hostPath);

@@ -60,6 +60,33 @@ describe('putOutput over http', () => {
     expect(waits).toEqual([1000]);
   });
 
+  it('takes an error answered before the body was read, and retries', async () => {
+    const web = await serve(
+      (request, response, index) => {
+        if (index === 0) response.writeHead(503, { connection: 'close' }).end();
+        else created(request, response, index);
+      },
+      (index) => index === 0,
+    );
+    const task = await taskFolder();
+    const { transfer, waits } = testTransfer();
+    const written = await transfer.putOutput({ hostPath: join(task, 'result.bin'), url: web.url('/early'), within: task, fieldPath: 'outputs.0.url' });
+    expect(written).toEqual([{ url: web.url('/early'), sizeBytes: payload.length, relativePath: '' }]);
+    expect(web.requests).toHaveLength(2);
+    expect(fingerprintOf(web.requests[1]?.body ?? Buffer.alloc(0))).toBe(fingerprintOf(payload));
+    expect(waits).toEqual([100]);
+  });
+
+  it('does not follow a redirect with an upload', async () => {
+    const web = await serve((_request, response) => void response.writeHead(307, { location: '/elsewhere' }).end());
+    const task = await taskFolder();
+    const { transfer } = testTransfer();
+    const error = await rejection(transfer.putOutput({ hostPath: join(task, 'result.bin'), url: web.url('/moved'), within: task, fieldPath: 'outputs.0.url' }));
+    expect(error.code).toBe(ErrorCode.TransferFailed);
+    expect(error.message).toContain('was answered with HTTP 307 Temporary Redirect; redirects are not followed for uploads');
+    expect(web.requests).toHaveLength(1);
+  });
+
   it('PUTs a DIRECTORY file by file at url/relative path, keeping the query at the end', async () => {
     const web = await serve(created);
     const task = await taskFolder();
@@ -119,6 +146,15 @@ describe('putOutput over http', () => {
     expect(error.path).toBe('outputs.0.url');
   });
 
+  it('gives up an upload the server does not answer within timeoutMs', async () => {
+    const web = await serve(() => undefined); // reads the body, never answers
+    const task = await taskFolder();
+    const { transfer } = testTransfer({ timeoutMs: 200, retries: 0 });
+    const error = await rejection(transfer.putOutput({ hostPath: join(task, 'result.bin'), url: web.url('/mute'), within: task, fieldPath: 'outputs.0.url' }));
+    expect(error.code).toBe(ErrorCode.TransferFailed);
+    expect(error.message).toContain(`PUT ${web.url('/mute')} failed after 1 attempt: no data moved for 200 ms`);
+  });
+
   it('refuses to upload a link that leads out of the task folder', async () => {
     const web = await serve(created);
     const task = await taskFolder();
@@ -135,6 +171,10 @@ describe('putOutput over http', () => {
     const top = await rejection(transfer.putOutput({ hostPath: join(task, 'linked-result'), url: web.url('/o'), within: task, fieldPath: 'outputs.1.url' }));
     expect(top.code).toBe(ErrorCode.TransferRefused);
     expect(top.path).toBe('outputs.1.url');
+    const self = join(task, 'linked-result');
+    const selfConfined = await rejection(transfer.putOutput({ hostPath: self, url: web.url('/o'), within: self, fieldPath: 'outputs.2.url' }));
+    expect(selfConfined.code).toBe(ErrorCode.TransferRefused);
+    expect(selfConfined.message).toContain(`${self} leads through a symbolic link to ${join(secrets, 'shadow')}, outside the task's folder ${self}`);
     expect(web.requests).toHaveLength(0);
   });
 

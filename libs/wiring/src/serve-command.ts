@@ -1,5 +1,6 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { parseArgs } from 'node:util';
+import { BufferedLines } from './buffered-lines';
 import { startTesServer } from './tes-server';
 
 export const SERVE_USAGE = `Usage: capstan serve [options]     (the same as: capstan-api [options])
@@ -62,9 +63,11 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
     'api.transfer.allowedRoots': values['allow-root'],
   };
   let server;
+  const log = new BufferedLines(io.stdout);
   try {
-    server = await startTesServer({ flags, ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}), logStream: { write: (line: string) => io.stdout(line) } });
+    server = await startTesServer({ flags, ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}), logStream: log });
   } catch (error) {
+    log.flush();
     if (error instanceof CapstanError) {
       io.stderr(`capstan serve: ${error.path ? `${error.path}: ` : ''}${error.message}\n`);
       return error.code === ErrorCode.InvalidConfig || error.code === ErrorCode.InvalidValue ? 78 : error.code === ErrorCode.BackendUnavailable ? 69 : 70;
@@ -85,5 +88,6 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
   });
   io.stderr('stopping: no new tasks; running tasks stay in their containers and are taken up by the next start\n');
   await running.close();
+  log.flush();
   return 0;
 }

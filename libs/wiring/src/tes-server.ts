@@ -32,6 +32,7 @@ export const apiConfigSchema = z.strictObject({
   auth: z.strictObject({ tokens: z.array(z.string()).optional(), disabled: z.boolean().optional() }).default({}),
   bodyLimitBytes: capstanParser((value) => Number(parseSize(value))).default(4 * 1024 * 1024),
   maxRunningTasks: tesServiceOptionsSchema.shape.maxRunningTasks,
+  paused: tesServiceOptionsSchema.shape.paused,
   selectableBackends: tesServiceOptionsSchema.shape.selectableBackends,
   logTailBytes: tesServiceOptionsSchema.shape.logTailBytes,
   keepTaskFiles: tesServiceOptionsSchema.shape.keepTaskFiles,
@@ -80,12 +81,12 @@ class TransferFileMover implements FileMover {
   }
 
   async putOutput(
-    output: Parameters<FileMover['putOutput']>[0] & { readonly within?: string },
+    output: Parameters<FileMover['putOutput']>[0],
     signal: AbortSignal,
     onProgress: (progress: TransferProgress) => void,
   ): Promise<UploadedFile[]> {
     const files = await this.transfer.putOutput(
-      { hostPath: output.hostPath, url: output.url, type: output.type === 'directory' ? 'DIRECTORY' : 'FILE', within: output.within ?? output.hostPath, fieldPath: output.fieldPath },
+      { hostPath: output.hostPath, url: output.url, type: output.type === 'directory' ? 'DIRECTORY' : 'FILE', within: output.within, fieldPath: output.fieldPath },
       signal,
       (progress) => onProgress({ direction: 'out', url: progress.url, bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal ?? null }),
     );
@@ -155,6 +156,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
       dataDir,
       defaultBackend: wiring.backend.name,
       maxRunningTasks: api.maxRunningTasks,
+      paused: api.paused,
       selectableBackends: api.selectableBackends,
       logTailBytes: api.logTailBytes,
       keepTaskFiles: api.keepTaskFiles,

@@ -44,6 +44,19 @@ const accelerator: z.ZodType<AcceleratorHint> = z.union(
   { error: (issue) => `${describeValue(issue.input)} is neither a count of accelerators (e.g. 2) nor a specification (e.g. "nvidia-tesla-t4")` },
 );
 
+// Built once: zod schemas are costly to construct, and a server parses hints for every task it accepts.
+const SCHEMAS = {
+  maxCpu: z.number().positive().finite(),
+  maxMemory: capstanParser((v) => parseSize(v)),
+  disks: z.union([z.string().min(1), z.record(z.string(), z.string())], {
+    error: (issue) => `${describeValue(issue.input)} is neither a disk class for every mount (e.g. "SSD") nor a mapping of mount point to class (e.g. {"/mnt/scratch": "HDD"})`,
+  }),
+  flag: z.boolean(),
+  preemptible: z.union([z.number().int().nonnegative(), z.boolean().transform(Number)], {
+    error: (issue) => `${describeValue(issue.input)} is not a number of retries on preemption (e.g. 2) or true/false`,
+  }),
+};
+
 export function parseHints(value: unknown, path: string | null = 'hints'): Hints {
   const section = value ?? {};
   if (typeof section !== 'object' || Array.isArray(section)) {
@@ -56,25 +69,14 @@ export function parseHints(value: unknown, path: string | null = 'hints'): Hints
   };
   const other = Object.fromEntries(Object.entries(entries).filter(([key]) => !RESERVED_KEYS.has(key)));
   const hints: Hints = {
-    maxCpu: read('maxCpu', z.number().positive().finite()),
-    maxMemory: read('maxMemory', capstanParser((v) => parseSize(v))),
+    maxCpu: read('maxCpu', SCHEMAS.maxCpu),
+    maxMemory: read('maxMemory', SCHEMAS.maxMemory),
     gpu: read('gpu', accelerator),
     fpga: read('fpga', accelerator),
-    disks: read(
-      'disks',
-      z.union([z.string().min(1), z.record(z.string(), z.string())], {
-        error: (issue) => `${describeValue(issue.input)} is neither a disk class for every mount (e.g. "SSD") nor a mapping of mount point to class (e.g. {"/mnt/scratch": "HDD"})`,
-      }),
-    ),
-    shortTask: read('shortTask', z.boolean()) ?? false,
-    preemptible:
-      read(
-        'preemptible',
-        z.union([z.number().int().nonnegative(), z.boolean().transform(Number)], {
-          error: (issue) => `${describeValue(issue.input)} is not a number of retries on preemption (e.g. 2) or true/false`,
-        }),
-      ) ?? 0,
-    localizationOptional: read('localizationOptional', z.boolean()) ?? false,
+    disks: read('disks', SCHEMAS.disks),
+    shortTask: read('shortTask', SCHEMAS.flag) ?? false,
+    preemptible: read('preemptible', SCHEMAS.preemptible) ?? 0,
+    localizationOptional: read('localizationOptional', SCHEMAS.flag) ?? false,
     other,
   };
   return Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)) as unknown as Hints;

@@ -39,6 +39,11 @@ export const DEFAULT_MEMORY = 2 * GIB;
 
 const cpuSchema = z.number().positive().finite();
 const retriesSchema = z.number().int().nonnegative();
+// Built once: zod schemas are costly to construct, and a server parses requirements for every task it accepts.
+const containerSchema = capstanParser((v) => parseContainerList(v, null));
+const memorySchema = capstanParser((v) => parseSize(v));
+const flagSchema = z.boolean();
+const disksSchema = capstanParser((v) => parseDisks(v));
 const exitCode = z.number().int();
 const returnCodesSchema = z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)], {
   error: (issue) => `${describeValue(issue.input)} is not an exit code, a non-empty list of exit codes, or "*" (any code); write e.g. 0, [0, 3] or "*"`,
@@ -62,12 +67,12 @@ export function parseRequirements(value: unknown, path: string | null = 'require
   };
 
   return {
-    container: read('container', capstanParser((v) => parseContainerList(v, null)), parseContainerList('*', null)),
+    container: read('container', containerSchema, parseContainerList('*', null)),
     cpu: read('cpu', cpuSchema, 1),
-    memory: read('memory', capstanParser((v) => parseSize(v)), DEFAULT_MEMORY),
-    gpu: read('gpu', z.boolean(), false),
-    fpga: read('fpga', z.boolean(), false),
-    disks: read('disks', capstanParser((v) => parseDisks(v)), DEFAULT_DISKS),
+    memory: read('memory', memorySchema, DEFAULT_MEMORY),
+    gpu: read('gpu', flagSchema, false),
+    fpga: read('fpga', flagSchema, false),
+    disks: read('disks', disksSchema, DEFAULT_DISKS),
     maxRetries: read('maxRetries', retriesSchema, 0),
     returnCodes: read('returnCodes', returnCodesSchema, [0]),
   };

@@ -53,7 +53,9 @@ const inputSchema = z.strictObject({
   type: z.enum(['file', 'directory']).default('file'),
   writable: z.boolean().optional(),
 });
-const outputsSchema = z.array(z.string().trim().min(1));
+const outputsSchema = z.array(z.string().trim().min(1)).default([]);
+const inputsSchema = z.array(inputSchema).default([]);
+const envOrEmptySchema = envSchema.default({});
 
 /** Validates a task document (already read from YAML or JSON). Throws only CapstanError, naming the path of the first problem. */
 export function parseTask(document: unknown): Task {
@@ -62,17 +64,17 @@ export function parseTask(document: unknown): Task {
   }
   const raw = document as Record<string, unknown>;
   assertKnownKeys(raw, TASK_KEYS, null, 'put custom attributes under hints');
-  const inputs = parseWithSchema(z.array(inputSchema).default([]), raw['inputs'], 'inputs');
+  const inputs = parseWithSchema(inputsSchema, raw['inputs'], 'inputs');
   return {
     name: parseWithSchema(nameSchema, raw['name'], 'name'),
     command: parseWithSchema(commandSchema, raw['command'], 'command'),
     requirements: parseRequirements(raw['requirements'], 'requirements'),
     hints: parseHints(raw['hints'], 'hints'),
     inputs: resolveGuestPaths(inputs),
-    outputs: parseWithSchema(outputsSchema.default([]), raw['outputs'], 'outputs').map((pattern, index) =>
+    outputs: parseWithSchema(outputsSchema, raw['outputs'], 'outputs').map((pattern, index) =>
       checkOutputPattern(pattern, joinPath('outputs', index)),
     ),
-    env: parseWithSchema(envSchema.default({}), raw['env'], 'env'),
+    env: parseWithSchema(envOrEmptySchema, raw['env'], 'env'),
   };
 }
 

@@ -71,6 +71,31 @@ describe('DockerBackend in swarm mode (real swarm)', () => {
     });
   });
 
+  it('names an image by its registry digest (nodes run exactly it), and a local-only image by id, pinned to this node', async () => {
+    const seen: Array<[string, string[]]> = [];
+    const runUntilInspected = async (container?: string): Promise<number | null> => {
+      const request = await run.request(backend, { command: 'while [ ! -f go ]; do sleep 0.05; done', ...(container ? { requirements: { container } } : {}) });
+      const outcome = await run.execute(backend, request, undefined, (event) => {
+        if (event.type !== 'started') return;
+        void backend.swarm.api
+          .inspectService(event.id)
+          .then((service) => {
+            const template = service?.Spec.TaskTemplate as { ContainerSpec: { Image: string }; Placement: { Constraints?: string[] } } | undefined;
+            if (template !== undefined) seen.push([template.ContainerSpec.Image, template.Placement.Constraints ?? []]);
+          })
+          .finally(() => writeFile(join(request.paths.workDir, 'go'), ''));
+      });
+      return outcome.result.exitCode;
+    };
+    expect(await runUntilInspected('127.0.0.1:5000/capstan/busybox:1')).toBe(0);
+    expect(await runUntilInspected()).toBe(0);
+    const info = (await backend.client.info()) as { Swarm?: { NodeID?: string } };
+    expect(seen).toEqual([
+      [expect.stringMatching(/^127\.0\.0\.1:5000\/capstan\/busybox@sha256:[0-9a-f]{64}$/), []],
+      [expect.stringMatching(/^sha256:[0-9a-f]{64}$/), [`node.id==${info.Swarm?.NodeID}`]],
+    ]);
+  });
+
   it('reports the exit code and keeps nothing of a failed attempt', async () => {
     const { result } = await run.execute(backend, await run.request(backend, { command: 'echo failing; exit 3' }));
     expect(result).toMatchObject({ exitCode: 3, endReason: 'exited' });
@@ -119,7 +144,9 @@ describe('DockerBackend in swarm mode (real swarm)', () => {
 
   it('reads the state of all in-flight services in one call per poll', async () => {
     const batching = new DockerBackend({ swarm: 'on', swarmPollMs: 100 });
-    const requests = await Promise.all([1, 2, 3].map(() => run.request(batching, { command: 'while [ ! -f go ]; do sleep 0.05; done; echo went' })));
+    // Small reservations, so that the swarm places all three at once on a 2-cpu machine.
+    const task = { command: 'while [ ! -f go ]; do sleep 0.05; done; echo went', requirements: { cpu: 0.1, memory: '32 MiB' } };
+    const requests = await Promise.all([1, 2, 3].map(() => run.request(batching, task)));
     let started = 0;
     const outcomes = await Promise.all(
       requests.map((request) =>
@@ -134,6 +161,26 @@ describe('DockerBackend in swarm mode (real swarm)', () => {
     const { polls, widestPoll } = batching.swarm.watcher.stats;
     expect(widestPoll).toBe(3);
     expect(batching.swarm.api.calls.listTasks).toBe(polls);
+  });
+
+  it('leaves admission to the swarm: a task that does not fit beside another waits, pending, until it ends', async () => {
+    const cpu = Math.round((await backend.capacity()).perTaskMax.cpu * 0.6 * 100) / 100;
+    const first = await run.request(backend, { command: 'while [ ! -f go ]; do sleep 0.05; done', requirements: { cpu, memory: '32 MiB' } });
+    const second = await run.request(backend, { command: 'echo second ran', requirements: { cpu, memory: '32 MiB' } });
+    const warnings: string[] = [];
+    let secondRun: Promise<unknown> | undefined;
+    const firstRun = run.execute(backend, first, undefined, (event) => {
+      if (event.type !== 'started') return;
+      secondRun = run.execute(backend, second, undefined, (later) => {
+        if (later.type !== 'warning') return;
+        warnings.push(later.message);
+        void writeFile(join(first.paths.workDir, 'go'), ''); // the second is refused a node: now let the first end
+      });
+    });
+    expect((await firstRun).result.exitCode).toBe(0);
+    await secondRun;
+    expect(await readFile(second.paths.stdoutFile, 'utf8')).toBe('second ran\n');
+    expect(warnings[0]).toMatch(/has not started service .* yet \(task pending\): no suitable node \(insufficient resources/);
   });
 
   it('gives the nodes’ resources as capacity and lets the swarm admit (schedulesItself)', async () => {

@@ -2,6 +2,7 @@
 // registry of tools/engines/registry.sh, and looks at what is left on the machine (jobs, containers, processes).
 import { localRegistry } from '@capstan/backend-test-kit';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlurmBackend } from '../slurm-backend';
@@ -64,4 +65,28 @@ export async function until(condition: () => boolean, timeoutMs: number, what: s
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+const REGISTRY_LOG = '/var/log/capstan/registry.log';
+const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+
+/** Gives the test image a new tag in the local registry (the same manifest under another name); returns the reference. */
+export async function tagInRegistry(tag: string): Promise<string> {
+  const auth = `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`;
+  const source = await fetch(`http://${registry.registry}/v2/capstan/busybox/manifests/1`, { headers: { authorization: auth, accept: MANIFEST_TYPES } });
+  if (!source.ok) throw new Error(`GET manifest capstan/busybox:1: HTTP ${source.status}`);
+  const put = await fetch(`http://${registry.registry}/v2/capstan/busybox/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { authorization: auth, 'content-type': source.headers.get('content-type') ?? 'application/vnd.docker.distribution.manifest.v2+json' },
+    body: Buffer.from(await source.arrayBuffer()),
+  });
+  if (!put.ok) throw new Error(`PUT manifest capstan/busybox:${tag}: HTTP ${put.status} ${await put.text()}`);
+  return `${registry.registry}/capstan/busybox:${tag}`;
+}
+
+/** Successful requests in the registry's access log whose request line matches, e.g. `GET /v2/capstan/busybox/manifests/x`. */
+export function registryRequests(requestLine: string): number {
+  return readFileSync(REGISTRY_LOG, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"${requestLine} HTTP/1.1" 200`)).length;
 }

@@ -61,6 +61,7 @@ export class EngineTesService implements TesService {
   private readonly queueWait = new Histogram(QUEUE_WAIT_BUCKETS);
   private readonly runTimes = new Histogram(RUN_DURATION_BUCKETS);
   private readonly listeners = new Set<(event: TesServiceEvent) => void>();
+  private readonly pendingInserts: Array<{ readonly task: StoredTesTask; readonly resolve: () => void; readonly reject: (error: unknown) => void }> = [];
   private closed = false;
 
   constructor(
@@ -101,9 +102,36 @@ export class EngineTesService implements TesService {
     this.checkRunnable(task);
     const stored = createStoredTask(task);
     const withWarnings: StoredTesTask = warnings.length === 0 ? stored : { ...stored, logs: [{ logs: [], outputs: [], system_logs: warnings }] };
-    this.store.insert(withWarnings);
-    this.enqueue(stored.id);
-    return Promise.resolve({ id: stored.id });
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ task: withWarnings, resolve: () => resolve({ id: stored.id }), reject });
+      if (this.pendingInserts.length === 1) setImmediate(() => this.flushInserts());
+    });
+  }
+
+  /**
+   * Group commit: the creates that arrived in one turn of the event loop are stored in one transaction, and each is
+   * answered only once it is stored. If the batch fails, each task is tried alone, so one bad task fails only itself.
+   */
+  private flushInserts(): void {
+    const batch = this.pendingInserts.splice(0);
+    let stored = batch;
+    try {
+      this.store.insertMany(batch.map((pending) => pending.task));
+    } catch {
+      stored = batch.filter((pending) => {
+        try {
+          this.store.insert(pending.task);
+          return true;
+        } catch (error) {
+          pending.reject(error);
+          return false;
+        }
+      });
+    }
+    for (const pending of stored) {
+      pending.resolve();
+      this.enqueue(pending.task.id);
+    }
   }
 
   getTask(id: string, view: TesView): TesTaskInView {
@@ -210,7 +238,7 @@ export class EngineTesService implements TesService {
   }
 
   private dispatch(): void {
-    while (!this.closed && this.inFlight.size < this.options.maxRunningTasks && this.queue.length > 0) {
+    while (!this.closed && !this.options.paused && this.inFlight.size < this.options.maxRunningTasks && this.queue.length > 0) {
       const id = this.queue.shift() as string;
       if (!this.queued.delete(id)) continue;
       const controller = new AbortController();
@@ -360,14 +388,14 @@ export class EngineTesService implements TesService {
       const onProgress = (progress: TransferProgress): void => this.emit({ type: 'transfer', taskId: id, progress });
       if (!pattern.hasWildcards) {
         const type = output.type === 'DIRECTORY' ? 'directory' : 'file';
-        const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, output.path), url: output.url, type, fieldPath }, signal, onProgress);
+        const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, output.path), url: output.url, type, fieldPath, within: layout.root }, signal, onProgress);
         for (const file of files) logs.push({ url: file.url, path: file.relativePath === '' ? output.path : posix.join(output.path, file.relativePath), size_bytes: String(file.sizeBytes) });
         continue;
       }
       const prefix = output.path_prefix ?? '';
       for (const guestPath of await matchGuestPaths(layout.root, output.path)) {
         const url = `${output.url.replace(/\/+$/, '')}/${guestPath.slice(prefix.length).replace(/^\/+/, '')}`;
-        const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, guestPath), url, type: 'file', fieldPath }, signal, onProgress);
+        const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, guestPath), url, type: 'file', fieldPath, within: layout.root }, signal, onProgress);
         for (const file of files) logs.push({ url: file.url, path: guestPath, size_bytes: String(file.sizeBytes) });
       }
     }

@@ -29,7 +29,14 @@ export interface FileMover {
     onProgress: (progress: TransferProgress) => void,
   ): Promise<void>;
   putOutput(
-    output: { readonly hostPath: string; readonly url: string; readonly type: 'file' | 'directory'; readonly fieldPath: string },
+    output: {
+      readonly hostPath: string;
+      readonly url: string;
+      readonly type: 'file' | 'directory';
+      readonly fieldPath: string;
+      /** The host folder holding everything the task's containers could write: links are followed only inside it. */
+      readonly within: string;
+    },
     signal: AbortSignal,
     onProgress: (progress: TransferProgress) => void,
   ): Promise<UploadedFile[]>;

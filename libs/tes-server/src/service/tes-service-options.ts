@@ -7,6 +7,11 @@ export const tesServiceOptionsSchema = z.strictObject({
   dataDir: z.string().refine(isAbsolute, 'is a relative path; give an absolute folder, e.g. /var/lib/capstan/tes'),
   /** Tasks past QUEUED at once (downloading, running executors or uploading); the engine's resource ledger admits executors. */
   maxRunningTasks: z.int().min(1).max(100_000).default(64),
+  /**
+   * Accept and store tasks but start none: for maintenance of the backend (tasks wait QUEUED and run after a start
+   * without it), and for measuring the create path alone.
+   */
+  paused: z.boolean().default(false),
   /** The backend executors run on when a task's `backend_parameters` names none. */
   defaultBackend: z.string().min(1),
   /** Backends a task may choose with the `backend` backend parameter; the default backend is always allowed. */

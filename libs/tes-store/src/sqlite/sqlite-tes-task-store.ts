@@ -45,6 +45,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
   private readonly insertInTransaction: (task: StoredTesTask) => void;
+  private readonly insertManyInTransaction: (tasks: readonly StoredTesTask[]) => void;
   private readonly updateInTransaction: (id: string, change: (task: StoredTesTask) => StoredTesTask) => StoredTesTask | undefined;
 
   /** Opens (or creates) the store; throws a CapstanError (`config.invalid`, path `file`) when it cannot. */
@@ -53,11 +54,16 @@ export class SqliteTesTaskStore implements TesTaskStore {
     this.db = openTaskDatabase(file);
     this.statements = new StatementCache(this.db);
     this.insertInTransaction = this.db.transaction((task: StoredTesTask) => this.insertRows(task));
+    this.insertManyInTransaction = this.db.transaction((tasks: readonly StoredTesTask[]) => tasks.forEach((task) => this.insertRows(task)));
     this.updateInTransaction = this.db.transaction((id: string, change: (task: StoredTesTask) => StoredTesTask) => this.updateRows(id, change));
   }
 
   insert(task: StoredTesTask): void {
     this.insertInTransaction(validTask(task));
+  }
+
+  insertMany(tasks: readonly StoredTesTask[]): void {
+    this.insertManyInTransaction(tasks.map(validTask));
   }
 
   get(id: string): StoredTesTask | undefined {

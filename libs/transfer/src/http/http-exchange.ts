@@ -52,11 +52,14 @@ export function checkStatus(context: HttpContext, method: Method, status: number
   });
 }
 
-/** An error while a request or its body was under way: the caller's abort as it is, anything else retryable. */
+/**
+ * An error while a request or its body was under way: the caller's abort, a decided failure and an error of the local
+ * disk as they are; a stall or a network error as a RetryableFailure.
+ */
 export function interrupted(context: HttpContext, watchdog: StallWatchdog, error: unknown): unknown {
   if (context.signal?.aborted) return error;
-  if (watchdog.fired) return new RetryableFailure(`no data moved for ${context.settings.timeoutMs} ms`);
   if (error instanceof RetryableFailure || error instanceof CapstanError || isLocalFileError(error)) return error;
+  if (watchdog.fired) return new RetryableFailure(`no data moved for ${context.settings.timeoutMs} ms`);
   return new RetryableFailure(`a network error (${describeSystemError(error)})`);
 }
 

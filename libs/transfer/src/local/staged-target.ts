@@ -28,7 +28,7 @@ export class StagedTarget {
   static async create(target: string, kind: 'file' | 'folder'): Promise<StagedTarget> {
     const parent = dirname(target);
     await mkdir(parent, { recursive: true });
-    const tempPath = join(parent, `.${basename(target)}.capstan-part-${randomBytes(6).toString('hex')}`);
+    const tempPath = join(parent, `.${basename(target).slice(0, 200)}.capstan-part-${randomBytes(6).toString('hex')}`); // within NAME_MAX
     if (kind === 'folder') await mkdir(tempPath);
     return new StagedTarget(target, tempPath, kind);
   }

@@ -22,9 +22,16 @@ export class TestHttpServer {
     readonly requests: RecordedRequest[],
   ) {}
 
-  static async start(handler: TestHandler): Promise<TestHttpServer> {
+  /** `early(index)`: answer that request as soon as its headers are in, before its body (the body is recorded empty). */
+  static async start(handler: TestHandler, early: (index: number) => boolean = () => false): Promise<TestHttpServer> {
     const requests: RecordedRequest[] = [];
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      if (early(requests.length)) {
+        const recorded = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.alloc(0) };
+        requests.push(recorded);
+        handler(recorded, response, requests.length - 1);
+        return;
+      }
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -65,8 +72,8 @@ export async function closedPort(): Promise<number> {
 export class TestServers {
   private readonly started: TestHttpServer[] = [];
 
-  async start(handler: TestHandler): Promise<TestHttpServer> {
-    const server = await TestHttpServer.start(handler);
+  async start(handler: TestHandler, early?: (index: number) => boolean): Promise<TestHttpServer> {
+    const server = await TestHttpServer.start(handler, early);
     this.started.push(server);
     return server;
   }
@@ -77,12 +84,15 @@ export class TestServers {
 }
 
 /** A test file's http servers and temporary folders, both cleaned up after each test (even a failed one). */
-export function httpTestBench(): { folders: TempFolders; serve: (handler: TestHandler) => Promise<TestHttpServer> } {
+export function httpTestBench(): {
+  folders: TempFolders;
+  serve: (handler: TestHandler, early?: (index: number) => boolean) => Promise<TestHttpServer>;
+} {
   const folders = new TempFolders();
   const servers = new TestServers();
   afterEach(async () => {
     await servers.closeAll();
     await folders.removeAll();
   });
-  return { folders, serve: (handler) => servers.start(handler) };
+  return { folders, serve: (handler, early) => servers.start(handler, early) };
 }
