@@ -127,8 +127,9 @@ export function runProgram(program: string, args: readonly string[], cwd: string
  * before any timing; making it per attempt is part of what the engine's time includes.
  *
  * `run()` is the bare CLI. `runInCgroup()` first makes a cgroup as the backend does (same folders below the same
- * parent, the same limit files), starts apptainer through the same `sh -c JOIN_SCRIPT` wrapper, then reads the OOM
- * count and the members and removes the cgroup, so the cgroup's cost can be told from the rest of Capstan's.
+ * parent, the same limit files), starts apptainer through the same `sh -c JOIN_SCRIPT` wrapper the backend uses when
+ * no spare is ready (and with `spares: 0`), then reads the OOM count and the members and removes the cgroup, so the
+ * cost of joining a cgroup on the task's path can be told from the rest of Capstan's.
  */
 export class RawApptainerRunner {
   private cgroupSerial = 0;

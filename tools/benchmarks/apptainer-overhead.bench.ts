@@ -1,7 +1,8 @@
 // Per-task overhead of Capstan on Apptainer: `true` run through a TaskEngine wired on the real ApptainerBackend,
 // against the backend's own `apptainer exec` command line run straight from this process, interleaved after a
-// warm-up. Two more arms split Capstan's extra time: the engine with `cgroups: off`, and the raw command line inside a
-// cgroup made and joined the way the backend does it. Not a test: prints numbers for docs/benchmarks.md.
+// warm-up. More arms split Capstan's extra time: the engine with `spares: 0` (each attempt joins a fresh cgroup on
+// its own path, as before spares existed), the engine with `cgroups: off`, and the raw command line inside a cgroup
+// made and joined the way the join script does it. Not a test: prints numbers for docs/benchmarks.md.
 //   node tools/run-ts.mjs tools/benchmarks/apptainer-overhead.bench.ts [tasks=30] [warm-up rounds=3] [image=sif|docker]
 import 'reflect-metadata';
 import { type EngineEvent, type PhaseTimes, type TaskResult } from '@capstan/engine';
@@ -24,9 +25,9 @@ import { machineLine, median, percentile } from './bench-common';
 
 const TARGET_RATIO = 1.1;
 
-type ArmName = 'capstan' | 'raw' | 'capstan, cgroups off' | 'raw in a cgroup';
+type ArmName = 'capstan' | 'raw' | 'capstan, spares: 0' | 'capstan, cgroups off' | 'raw in a cgroup';
 /** The arms that run through an engine. */
-type TaskEngineKey = 'capstan' | 'capstan, cgroups off';
+type TaskEngineKey = 'capstan' | 'capstan, spares: 0' | 'capstan, cgroups off';
 
 /** When (performance.now) the engine's events for one task arrived. */
 interface Timeline {
@@ -91,11 +92,13 @@ async function main(): Promise<void> {
   const capstan = await wireApptainerEngine(backendOptions);
   const cgroupsUsable = capstan.backend.cgroups.usable;
   const noCgroups = cgroupsUsable ? await wireApptainerEngine({ ...backendOptions, cgroups: 'off' }) : undefined;
+  const noSpares = cgroupsUsable ? await wireApptainerEngine({ ...backendOptions, spares: 0 }) : undefined;
   const task = apptainerTask('overhead', 'true', image);
 
   const timelines = new Map<TaskEngineKey, Map<string, Timeline>>([
     ['capstan', watch(capstan)],
     ...(noCgroups === undefined ? [] : [['capstan, cgroups off', watch(noCgroups)] as const]),
+    ...(noSpares === undefined ? [] : [['capstan, spares: 0', watch(noSpares)] as const]),
   ]);
 
   const probe = await capstan.backend.probe();
@@ -138,9 +141,10 @@ async function main(): Promise<void> {
   const arms: Array<{ readonly name: ArmName; readonly run: () => Promise<Sample> }> = [
     { name: 'capstan', run: () => runEngine(capstan, 'capstan') },
     { name: 'raw', run: () => runRaw(false) },
-    ...(noCgroups === undefined
+    ...(noCgroups === undefined || noSpares === undefined
       ? []
       : [
+          { name: 'capstan, spares: 0' as const, run: () => runEngine(noSpares, 'capstan, spares: 0') },
           { name: 'capstan, cgroups off' as const, run: () => runEngine(noCgroups, 'capstan, cgroups off') },
           { name: 'raw in a cgroup' as const, run: () => runRaw(true) },
         ]),
@@ -148,6 +152,8 @@ async function main(): Promise<void> {
   console.log(`${tasks} tasks per arm (${arms.map((arm) => arm.name).join(' / ')}), interleaved in rounds whose order rotates, after ${warmUp} warm-up rounds`);
 
   for (let round = 0; round < warmUp; round++) for (const arm of arms) await arm.run();
+  const pool = capstan.backend.sparePool;
+  const [takenBefore, missedBefore] = [pool?.taken ?? 0, pool?.missed ?? 0];
   const samples = new Map<ArmName, Sample[]>(arms.map((arm) => [arm.name, []]));
   for (let round = 0; round < tasks; round++) {
     for (let index = 0; index < arms.length; index++) {
@@ -157,6 +163,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`load average at the end: ${machineLine().split('load average ')[1] ?? '?'}`);
+  if (pool !== undefined) console.log(`capstan arm: ${pool.taken - takenBefore} measured attempts took a ready spare, ${pool.missed - missedBefore} found none and joined a fresh cgroup themselves`);
 
   const of = (name: ArmName): Sample[] => samples.get(name) ?? [];
   const wallMedian = (name: ArmName): number => median(of(name).map((sample) => sample.wallMs));
@@ -171,6 +178,7 @@ async function main(): Promise<void> {
   );
   console.log(`  median extra per task: ${(wallMedian('capstan') - wallMedian('raw')).toFixed(1)} ms`);
   if (noCgroups !== undefined) {
+    console.log(`  capstan, spares: 0 / raw:      ${(wallMedian('capstan, spares: 0') / wallMedian('raw')).toFixed(3)} (${(wallMedian('capstan, spares: 0') - wallMedian('raw')).toFixed(1)} ms)  (each attempt joins its own cgroup: the backend before spares)`);
     console.log(`  capstan, cgroups off / raw:    ${(wallMedian('capstan, cgroups off') / wallMedian('raw')).toFixed(3)} (${(wallMedian('capstan, cgroups off') - wallMedian('raw')).toFixed(1)} ms)`);
     console.log(`  raw in a cgroup / raw:         ${(wallMedian('raw in a cgroup') / wallMedian('raw')).toFixed(3)} (${(wallMedian('raw in a cgroup') - wallMedian('raw')).toFixed(1)} ms)`);
     console.log(`  capstan / raw in a cgroup:     ${(wallMedian('capstan') / wallMedian('raw in a cgroup')).toFixed(3)} (${(wallMedian('capstan') - wallMedian('raw in a cgroup')).toFixed(1)} ms)`);
@@ -180,7 +188,7 @@ async function main(): Promise<void> {
 
   console.log('\nWhere the time goes (medians over the measured tasks; timeline from the engine\'s events as they arrive)');
   const keys: ReadonlyArray<keyof PhaseTimes> = ['resolveMs', 'queueMs', 'stageMs', 'runMs', 'collectMs', 'cleanupMs', 'totalMs'];
-  for (const name of ['capstan', 'capstan, cgroups off'] as const) {
+  for (const name of ['capstan', 'capstan, spares: 0', 'capstan, cgroups off'] as const) {
     const list = of(name);
     if (list.length === 0) continue;
     const phase = (key: keyof PhaseTimes): number => median(num(list.map((sample) => sample.phases?.[key])));
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
     console.log(`  ${name}:`);
     console.log(`    engine phases (TaskResult.phases): ${keys.map((key) => `${key.replace(/Ms$/, '')} ${phase(key).toFixed(2)}`).join(', ')} ms; in no phase ${median(unphased).toFixed(2)} ms`);
     console.log(`    engine.run -> attempt folder made:         ${stat((sample) => sample.beforeAttemptMs)} ms`);
-    console.log(`    attempt folder -> apptainer spawned:       ${stat((sample) => sample.beforeSpawnMs)} ms  (image check, cgroup made, command line)`);
+    console.log(`    attempt folder -> apptainer spawned:       ${stat((sample) => sample.beforeSpawnMs)} ms  (image check, cgroup made or spare prepared, command line)`);
     console.log(`    spawned -> attempt ended:                  ${stat((sample) => sample.spawnToEndMs)} ms  (raw wall: ${median(of('raw').map((sample) => sample.wallMs)).toFixed(2)})`);
     console.log(`    attempt ended -> engine.run resolved:      ${stat((sample) => sample.afterAttemptMs)} ms  (outputs, retention, result)`);
   }
@@ -227,8 +235,12 @@ async function main(): Promise<void> {
 
   capstan.engine.close();
   noCgroups?.engine.close();
+  noSpares?.engine.close();
+  await capstan.backend.close();
+  await noSpares?.backend.close();
   await capstan.dispose();
   await noCgroups?.dispose();
+  await noSpares?.dispose();
   await rm(cacheDir, { recursive: true, force: true });
 }
 

@@ -99,8 +99,11 @@ build() {
   docker import "${args[@]}" "$work/rootfs.tar" "$IMAGE" >/dev/null
   [ -z "$old_id" ] || docker rmi "$old_id" >/dev/null 2>&1 || true # only if now untagged and unused
   local out
-  out=$(docker run --rm --network none "$IMAGE" capstan --version 2>&1) || die "$IMAGE does not run capstan --version: $out"
-  log "imported $IMAGE ($(du -k "$work/rootfs.tar" | cut -f1) KiB rootfs, hash ${hash:0:12}); capstan --version: $out"
+  if ! out=$(docker run --rm --network none "$IMAGE" capstan --help 2>&1) || [[ "$out" != *"Usage: capstan"* ]]; then
+    docker rmi "$IMAGE" >/dev/null 2>&1 || true # so that the next run builds it again
+    die "$IMAGE does not run 'capstan --help': $out"
+  fi
+  log "imported $IMAGE ($(du -k "$work/rootfs.tar" | cut -f1) KiB rootfs, hash ${hash:0:12}); capstan --help runs in it"
 }
 mkdir -p "$CAPSTAN_STATE_DIR"
 with_lock "$CAPSTAN_ENGINES_LOCK.cli-image" build

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,8 +266,22 @@ describe('invalid tasks are refused with 400, naming the field', () => {
 
   it('refuses malformed JSON with 400 and a body over the limit with 413', async () => {
     expect(await api.call('/tasks', { body: '{"executors": [' })).toMatchObject({ status: 400 });
-    const big = { executors: [{ image: IMAGE, command: ['true'] }], inputs: [{ content: 'x'.repeat(5 * 1024 * 1024), path: '/in/big' }] };
-    expect(await api.call('/tasks', { body: big })).toMatchObject({ status: 413 });
+    const big = JSON.stringify({ executors: [{ image: IMAGE, command: ['true'] }], inputs: [{ content: 'x'.repeat(5 * 1024 * 1024), path: '/in/big' }] });
+    // The server may answer 413 before the client has sent the whole body and then close: read the answer, and take
+    // the client's broken pipe that may follow as expected.
+    const answer = await new Promise<{ status: number; body: string }>((done, fail) => {
+      const request = httpRequest(`${api.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': Buffer.byteLength(big) } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => done({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') fail(error);
+      });
+      request.end(big);
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.body).toContain('api.bodyLimitBytes');
   });
 });
 

@@ -5,5 +5,6 @@ export { type CliFlavour, type CliVersion, parseVersion, probeVersion, escapeEnv
 export { type CgroupSupport, detectCgroups } from './cgroups';
 export { buildExecPlan, type ExecPlan, type Privileges } from './exec-plan';
 export { FileLock } from './file-lock';
+export { type SparePool } from './spare-pool';
 export { cacheKey, isLoopbackRegistry, type RemoteImage, toRemoteImage } from './image-reference';
 export { type CachedImage, type EnsureOptions, SifCache, type SifCacheSettings } from './sif-cache';

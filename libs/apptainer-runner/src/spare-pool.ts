@@ -35,6 +35,9 @@ export class SparePool {
   private failures = 0;
   /** Why the last spare failed to start (kept once the pool gave up). */
   lastError: Error | undefined;
+  /** How often `take` handed out a spare, and how often it found none ready (diagnostics, the benchmark). */
+  taken = 0;
+  missed = 0;
 
   constructor(
     private readonly support: CgroupSupport,
@@ -72,9 +75,13 @@ export class SparePool {
     for (let entry = this.ready.shift(); entry !== undefined; entry = this.ready.shift()) {
       this.owned.delete(entry);
       const spare = entry.spare;
-      if (spare?.alive === true) return spare;
+      if (spare?.alive === true) {
+        this.taken += 1;
+        return spare;
+      }
       void spare?.discard().catch(() => undefined);
     }
+    this.missed += 1;
     return undefined;
   }
 

@@ -13,6 +13,10 @@ describe('dockerBackendOptionsSchema', () => {
       keepFailedContainers: false,
       user: 'auto',
       init: true,
+      swarm: 'off',
+      swarmPollMs: 500,
+      swarmGpuResource: 'NVIDIA-GPU',
+      swarmLogDriver: 'json-file',
     });
     expect(parseDockerBackendOptions(undefined).pullPolicy).toBe('if-not-present');
   });
@@ -30,6 +34,12 @@ describe('dockerBackendOptionsSchema', () => {
       user: '1000:1000',
       repairImage: 'alpine:3',
       init: false,
+      swarm: 'auto',
+      swarmPollMs: 250,
+      swarmGpuResource: 'gpu',
+      swarmLogDriver: 'local',
+      sharedRoot: '/shared/capstan',
+      hostPathMap: { '/data': '/srv/capstan-data', '/': '/' },
     } as const;
     expect(parseDockerBackendOptions(options)).toEqual(options);
     expect(dockerBackendOptionsSchema.safeParse({ host: 'tcp://127.0.0.1:2375' }).success).toBe(true);
@@ -51,6 +61,13 @@ describe('dockerBackendOptionsSchema', () => {
     [{ registries: { 'r.example': { username: '', password: 'p' } } }, 'docker.registries.r.example.username', '"" is not a user name: it is empty'],
     [{ keepFailedContainers: 'yes' }, 'docker.keepFailedContainers', '"yes" is not true or false'],
     [{ socketPath: '/a.sock', host: 'unix:///b.sock' }, 'docker.socketPath', 'give either host or socketPath, not both (socketPath would win)'],
+    [{ swarm: 'yes' }, 'docker.swarm', '"yes" is not one of "off", "auto", "on"'],
+    [{ swarmPollMs: 10 }, 'docker.swarmPollMs', '10 is below the minimum of 50'],
+    [{ swarmLogDriver: 'none' }, 'docker.swarmLogDriver', '"none" is not one of "json-file", "local", "journald"'],
+    [{ swarmGpuResource: 'NVIDIA GPU' }, 'docker.swarmGpuResource', '"NVIDIA GPU" is not a generic resource name'],
+    [{ sharedRoot: 'shared' }, 'docker.sharedRoot', '"shared" is not an absolute path; give the folder every swarm node mounts at the same path'],
+    [{ hostPathMap: { '/data': '../srv' } }, 'docker.hostPathMap./data', '"../srv" is not an absolute path; give the folder as the daemon\'s host sees it'],
+    [{ hostPathMap: { data: '/srv' } }, 'docker.hostPathMap.data', 'is not an absolute path; give the folder as Capstan sees it'],
   ])('refuses %j at %s', (value, path, message) => {
     expect(() => parseDockerBackendOptions(value)).toThrow(expect.objectContaining({ code: 'config.invalid', path, message: expect.stringContaining(message) }));
   });

@@ -20,7 +20,7 @@ import {
   countNvidiaDevices,
   createDiskFolders,
   type DaemonFacts,
-  DockerClient,
+  type DockerClient,
   type GpuCounter,
   grantFolderAccess,
   type HostIdentity,

@@ -118,7 +118,9 @@ export function jobResult(
   }
   const startedAt = record?.startTime ?? runningSince ?? job.submittedAt;
   const endedAt = new Date(Math.max(startedAt.getTime(), (record?.endTime ?? new Date()).getTime()));
-  const exitCode = status.exitCode ?? decodeExitStatus(record?.exitStatus ?? null);
+  // A job canceled while it waited in the queue never ran: Slurm's 0 would read as a success.
+  const ran = record?.startTime != null || runningSince !== undefined;
+  const exitCode = status.exitCode ?? (ran ? decodeExitStatus(record?.exitStatus ?? null) : null);
   const base = { exitCode, startedAt, endedAt };
   const state = record?.state;
   if (requested === 'timeout') {

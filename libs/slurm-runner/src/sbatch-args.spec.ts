@@ -18,7 +18,6 @@ describe('buildSbatchArgs', () => {
       partition: 'gpu',
       memoryBytes: 100 * 1024 * 1024 + 1,
       comment: 'capstan:io.capstan.managed=true',
-      exportNames: ['PATH', 'HOME'],
       extraArgs: ['--account=lab', '--partition=ignored'],
     });
     expect(args).toEqual([
@@ -38,17 +37,16 @@ describe('buildSbatchArgs', () => {
       '--error=/w/a/1/stderr',
       '--open-mode=append',
       '--chdir=/w/a/1/work',
-      '--export=PATH,HOME',
+      '--export=ALL',
       '--no-requeue',
       '/w/a/1/slurm/job.sh',
     ]);
   });
 
   it('leaves out the partition, generic resources and time limit when there are none', () => {
-    const args = buildSbatchArgs({ request: request(), scriptPath: '/s', partition: undefined, memoryBytes: 0, comment: 'capstan:', exportNames: [], extraArgs: [] });
+    const args = buildSbatchArgs({ request: request(), scriptPath: '/s', partition: undefined, memoryBytes: 0, comment: 'capstan:', extraArgs: [] });
     expect(args.filter((arg) => /^--(partition|gres|time)=/.test(arg))).toEqual([]);
     expect(args).toContain('--mem=1M');
-    expect(args).toContain('--export=NONE');
   });
 
   it('gives the time limit one whole minute above the timeout', () => {

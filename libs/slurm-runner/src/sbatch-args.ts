@@ -12,8 +12,6 @@ export interface SbatchPlan {
   readonly memoryBytes: number;
   /** The job's comment: Capstan's labels (see comment-labels.ts). */
   readonly comment: string;
-  /** Names of Capstan's variables the job gets (--export); SLURM_* always come along. */
-  readonly exportNames: readonly string[];
   /** From configuration; placed first, so Capstan's own flags below win where they overlap. */
   readonly extraArgs: readonly string[];
 }
@@ -22,7 +20,7 @@ export interface SbatchPlan {
  * The `sbatch` command line of one attempt: one node, one task, the task's CPUs (rounded up: Slurm allocates whole
  * CPUs), memory in MiB (rounded up), GPUs and FPGAs as generic resources, a time limit one minute above the task's
  * timeout (Capstan stops the job itself at the timeout; the limit is the backstop if Capstan is gone), the attempt's
- * stdout/stderr files, appended to, and no requeue: a failed node or a preemption ends the attempt and Capstan decides
+ * stdout/stderr files, appended to, the environment sbatch was given, and no requeue: a failed node or a preemption ends the attempt and Capstan decides
  * about another (retries, `preemptible`), so a task never runs twice behind Capstan's back.
  */
 export function buildSbatchArgs(plan: SbatchPlan): string[] {
@@ -45,7 +43,10 @@ export function buildSbatchArgs(plan: SbatchPlan): string[] {
     `--error=${slurmFileName(request.paths.stderrFile)}`,
     '--open-mode=append',
     `--chdir=${request.paths.workDir}`,
-    `--export=${plan.exportNames.length === 0 ? 'NONE' : plan.exportNames.join(',')}`,
+    // The job gets sbatch's own environment, which the backend gives only the variables meant for the job. A list of
+    // names (--export=PATH,...) would be the same on paper, but makes slurmd build the user's login environment for
+    // every job (40 trivial jobs: 3.2 s with ALL, 9.2 s with a list, on the test cluster).
+    '--export=ALL',
     '--no-requeue',
     plan.scriptPath,
   ];

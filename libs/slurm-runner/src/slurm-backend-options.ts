@@ -87,7 +87,10 @@ export const slurmBackendOptionsSchema = z.strictObject({
   insecureRegistries: z.array(registryHost).default([]),
   /** Apptainer as root: `--no-privs` (root in the container without capabilities); ignored for other users. */
   noPrivs: z.boolean().default(true),
-  /** Variables of Capstan's environment the job gets (sbatch --export); never the task: its runtime starts it clean. */
+  /**
+   * Variables of Capstan's environment the job gets: sbatch runs with only these (and SLURM_CONF), with --export=ALL.
+   * Never the task's: its runtime starts the container with the task's own variables only.
+   */
   passEnv: z
     .array(z.string().refine(...check((value: string) => ENV_NAME.test(value), 'is not a variable name')))
     .default(['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'XDG_RUNTIME_DIR']),

@@ -40,6 +40,18 @@ describe('SlurmBackend (real Slurm, Apptainer in the job)', () => {
     expect(String(probe.details['controller'])).toMatch(/is UP/);
   });
 
+  it('names what is missing, with the fix: Slurm commands, a partition the cluster lacks', async () => {
+    const noCommands = await testBackend({ binDir: '/nonexistent/slurm/bin' }).probe();
+    expect(noCommands.available).toBe(false);
+    expect(noCommands.problems.join('\n')).toMatch(/sbatch, squeue, scontrol, scancel are not in \/nonexistent\/slurm\/bin; .*set slurm\.binDir/);
+    const wrongPartition = testBackend({ partitions: { gpu: 'gpu-nodes', default: 'debug' } });
+    const probe = await wrongPartition.probe();
+    expect(probe.problems).toEqual([expect.stringMatching(/partition "gpu-nodes" \(slurm\.partitions\.gpu\) does not exist; the cluster has debug, short/)]);
+    await expect(wrongPartition.capacity()).rejects.toMatchObject({ code: 'config.invalid', path: 'slurm.partitions.gpu' });
+    const noRuntime = await testBackend({ runtimeBinary: 'no-such-runtime' }).probe();
+    expect(noRuntime.problems).toEqual([expect.stringMatching(/no-such-runtime is not installed on this host.*slurm\.probeRuntime: false/)]);
+  });
+
   it('reports the largest node of its partitions as the per-task maximum, as sinfo shows it', async () => {
     const [cpus = '', memoryMiB = ''] = execFileSync('sinfo', ['--noheader', '--partition=debug', '--Node', '--format=%c %m'], { encoding: 'utf8' }).trim().split('\n')[0]?.split(/\s+/) ?? [];
     const capacity = await backend.capacity();

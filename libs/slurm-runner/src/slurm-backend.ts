@@ -207,19 +207,23 @@ export class SlurmBackend implements Backend {
       fpga: request.constraints.fpga,
       shortTask: isShortTask(request, this.options.shortTaskMaxMinutes),
     });
-    const exportNames = [...this.options.passEnv.filter((name) => this.baseEnv[name] !== undefined), ...Object.keys(loginEnv)];
+    // sbatch runs with only what the job may see (--export=ALL hands it on): passEnv, the logins, and SLURM_CONF.
+    const jobEnv: Record<string, string> = { ...loginEnv };
+    for (const name of [...this.options.passEnv, 'SLURM_CONF']) {
+      const value = this.baseEnv[name];
+      if (value !== undefined) jobEnv[name] = value;
+    }
     const args = buildSbatchArgs({
       request,
       scriptPath,
       partition: partition.partition,
       memoryBytes,
       comment: encodeCommentLabels(request.labels),
-      exportNames,
       extraArgs: this.options.sbatchArgs,
     });
     const jobId = await this.submits.use(async () => {
       if (signal.aborted) return undefined;
-      const result = await this.cli.run('sbatch', args, { env: loginEnv });
+      const result = await this.cli.run('sbatch', args, { env: jobEnv, cleanEnv: true });
       const id = result.code === 0 ? parseSbatchOutput(result.stdout) : undefined;
       if (id === undefined) {
         throw new CapstanError(

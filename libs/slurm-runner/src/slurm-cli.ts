@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export type SlurmCommand = 'sbatch' | 'squeue' | 'scontrol' | 'scancel';
 
@@ -19,7 +20,9 @@ export interface IssuedCommand {
 }
 
 export interface RunOptions {
+  /** Added to this process's environment, or (with `cleanEnv`) the whole environment of the command. */
   readonly env?: Readonly<Record<string, string>>;
+  readonly cleanEnv?: boolean;
   readonly signal?: AbortSignal;
   /** Default 60 s: a controller that does not answer must not hang a task for ever. */
   readonly timeoutMs?: number;
@@ -32,6 +35,7 @@ export interface RunOptions {
 export class SlurmCli {
   private readonly counts = new Map<SlurmCommand, number>();
   private readonly log: IssuedCommand[] = [];
+  private readonly resolved = new Map<SlurmCommand, string>();
 
   constructor(
     private readonly binDir: string | undefined,
@@ -40,8 +44,16 @@ export class SlurmCli {
     private readonly logLimit = 100_000,
   ) {}
 
+  /** The command's path: in binDir, else found on PATH once (so a command run with a clean environment is found too). */
   program(command: SlurmCommand): string {
-    return this.binDir === undefined ? command : join(this.binDir, command);
+    if (this.binDir !== undefined) return join(this.binDir, command);
+    let path = this.resolved.get(command);
+    if (path === undefined) {
+      const folder = (this.baseEnv['PATH'] ?? '').split(delimiter).find((candidate) => candidate !== '' && existsSync(join(candidate, command)));
+      path = folder === undefined ? command : join(folder, command);
+      this.resolved.set(command, path);
+    }
+    return path;
   }
 
   run(command: SlurmCommand, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -53,7 +65,7 @@ export class SlurmCli {
         this.program(command),
         [...args],
         {
-          env: { ...this.baseEnv, ...options.env },
+          env: options.cleanEnv === true ? { ...options.env } : { ...this.baseEnv, ...options.env },
           encoding: 'utf8',
           maxBuffer: 256 * 1024 * 1024,
           timeout: options.timeoutMs ?? 60_000,

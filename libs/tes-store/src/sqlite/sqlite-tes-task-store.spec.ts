@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '@capstan/core-constraints';
+import Database from 'better-sqlite3';
 import { parseListQuery, type StoredTesTask, storedTesTaskSchema, TaskIdGenerator, taskView } from '@capstan/tes-model';
 import { captureCapstanError } from '../testing/capture-capstan-error';
 import { makeTempFolder, type TempFolder } from '../testing/temp-folder';
@@ -206,6 +207,25 @@ describe('SqliteTesTaskStore in a file', () => {
       expect(reopened.countByState()).toEqual({ QUEUED: 1, INITIALIZING: 1 });
       expect(reopened.list(parseListQuery({ tag_key: 'project', tag_value: 'p2' })).tasks).toEqual([{ id: second.id, state: 'QUEUED' }]);
       expect(reopened.list(parseListQuery({})).tasks.map((task) => task.id)).toEqual([second.id, first.id]);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('answers MINIMAL without reading the documents', () => {
+    const file = join(folder.path, 'tasks.sqlite');
+    const task = storedTask({ id: ids.next(), name: 'align', tags: { project: 'p1' }, state: 'RUNNING' });
+    const store = new SqliteTesTaskStore({ file });
+    store.insert(task);
+    store.close();
+    const db = new Database(file);
+    db.prepare("UPDATE task_documents SET basic_json = 'not JSON', extra_json = 'not JSON'").run();
+    db.close();
+    const reopened = new SqliteTesTaskStore({ file });
+    try {
+      expect(reopened.list(parseListQuery({ name_prefix: 'al', tag_key: 'project', state: 'RUNNING' })).tasks).toEqual([{ id: task.id, state: 'RUNNING' }]);
+      expect(reopened.getView(task.id, 'MINIMAL')).toEqual({ id: task.id, state: 'RUNNING' });
+      expect(() => reopened.list(parseListQuery({ view: 'BASIC' }))).toThrow(SyntaxError);
     } finally {
       reopened.close();
     }
