@@ -3,8 +3,10 @@
 # rootfs assembled here), for the sibling-container tests (Capstan in a container, the host's Docker socket mounted):
 #   - the busybox test rootfs ($CAPSTAN_STATE_DIR/test-images/busybox.tar, made by test-images.sh): sh and friends;
 #   - this machine's node binary and every shared library `ldd` lists for it, at the same paths;
-#   - the CLI bundle /opt/capstan/capstan.cjs, rebuilt first from the working tree (tools/bundle-app.mjs), and the
-#     npm packages it requires: the bundle keeps npm packages external, and node resolves them from the folder
+#   - the CLI bundle /opt/capstan/capstan.cjs, built from the working tree as dist/apps/cli/capstan.cjs is
+#     (tools/bundle-app.mjs apps/cli/src/bin.ts), but into a private folder, so that a concurrent user of dist/
+#     never reads a half-written file;
+#   - the npm packages the bundle requires: it keeps npm packages external, and node resolves them from the folder
 #     next to it, so /opt/capstan/node_modules holds each required package and its dependencies (type-only
 #     @types/* left out), copied from the workspace's node_modules with their own nested node_modules;
 #   - /usr/local/bin/capstan running the bundle with node.
@@ -22,7 +24,6 @@ IMAGE=${CAPSTAN_TEST_CLI_IMAGE:-capstan-test/cli:1}
 ROOT=$(cd "$ENGINES_DIR/../.." && pwd)
 BUSYBOX_TAR=$CAPSTAN_STATE_DIR/test-images/busybox.tar
 HASH_LABEL=io.capstan.test-image-hash
-BUNDLE=$ROOT/dist/apps/cli/capstan.cjs
 
 run_dep test-images.sh
 [ -f "$BUSYBOX_TAR" ] || die "$BUSYBOX_TAR is missing; run tools/engines/test-images.sh"
@@ -70,7 +71,8 @@ build() {
   # shellcheck disable=SC2064 # expand now: the folder is local
   trap "rm -rf '$work'" EXIT
   rootfs=$work/rootfs
-  (cd "$ROOT" && node tools/bundle-app.mjs apps/cli/src/bin.ts dist/apps/cli/capstan.cjs) || die "bundling the CLI failed"
+  BUNDLE=$work/capstan.cjs
+  (cd "$ROOT" && node tools/bundle-app.mjs apps/cli/src/bin.ts "$BUNDLE") || die "bundling the CLI failed"
   mkdir -p "$rootfs"
   tar -C "$rootfs" -xf "$BUSYBOX_TAR"
   mkdir -p "$rootfs/usr/local/bin" "$rootfs/opt/capstan"

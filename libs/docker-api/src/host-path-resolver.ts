@@ -55,10 +55,7 @@ export class HostPathResolver {
  */
 export async function toHostPaths<T extends BindSource>(map: HostPathMap, sources: readonly T[]): Promise<T[]> {
   if (!map.translates) return [...sources];
-  return Promise.all(
-    sources.map(async (source) => {
-      const real = await realpath(source.path).catch(() => source.path);
-      return { ...source, path: map.toHost(real, source.role) };
-    }),
-  );
+  const real = await Promise.all(sources.map((source) => realpath(source.path).catch(() => source.path)));
+  // In order, so the error names the first source the host cannot see (the work dir before the command file).
+  return sources.map((source, index) => ({ ...source, path: map.toHost(real[index] ?? source.path, source.role) }));
 }

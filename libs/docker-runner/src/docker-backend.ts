@@ -42,6 +42,7 @@ import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
 import { assertUnderSharedRoot } from './shared-root';
+import { assertSwarmNetwork } from './swarm/service-spec';
 import { chooseExecutionMode, type ExecutionMode, readSwarmMembership, type SwarmMembership } from './swarm/swarm-mode';
 import { isContainerId, SwarmRunner } from './swarm/swarm-runner';
 
@@ -143,6 +144,7 @@ export class DockerBackend implements Backend {
     const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
     if (signal.aborted) return canceled();
     const { mode, membership } = await this.executionMode(signal);
+    if (mode === 'services') assertSwarmNetwork(this.options.network);
     const disks = planDiskFolders(request.paths.root, request.constraints.disks);
     // Every bind as the daemon's host sees it, checked before anything is created (sibling containers, sharedRoot).
     const binds = await toHostPaths(await this.hostPaths.resolve(signal), attemptBinds(request.paths, request.inputs, disks));

@@ -1,5 +1,5 @@
 import { type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +141,36 @@ describe('buildJobScript', () => {
     const log = await readFile(join(dir, 'log'), 'utf8');
     expect(log).toContain('pull -q 127.0.0.1:5000/missing:1');
     expect(log.trim().split('\n').slice(-2)).toEqual(['inspect --format {{.State.OOMKilled}} task-1', 'rm -f task-1']);
+  });
+
+  it('docker: a cancel that comes before the container exists stops it once it does, and removes it', async () => {
+    // The fake `docker stop` fails twice (no such container yet), then ends the fake `docker run`.
+    const fake = `#!/bin/sh
+echo "$*" >>"$FAKE_LOG"
+case "$1" in
+  image) exit 0 ;;
+  run) echo $$ >"$FAKE_DIR/run.pid"; exec sleep 30 ;;
+  stop) n=$(cat "$FAKE_DIR/stops" 2>/dev/null || echo 0); echo $((n + 1)) >"$FAKE_DIR/stops"
+        [ "$n" -ge 2 ] || { echo "No such container" >&2; exit 1; }
+        kill -TERM "$(cat "$FAKE_DIR/run.pid")"; exit 0 ;;
+  inspect) echo false; exit 0 ;;
+esac
+exit 0
+`;
+    await writeFile(join(dir, 'bin', 'docker'), fake);
+    await writeFile(join(dir, 'job.sh'), buildJobScript(plan('docker', ['capstan-test/busybox:1'])));
+    const child = spawn('/bin/sh', [join(dir, 'job.sh')], { env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, FAKE_LOG: join(dir, 'log'), FAKE_DIR: dir }, stdio: 'ignore' });
+    const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (let tries = 0; !(await readFile(join(dir, 'run.pid'), 'utf8').catch(() => '')); tries += 1) {
+      if (tries > 200) throw new Error('the fake docker run did not start');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    child.kill('SIGTERM');
+    expect(await ended).toBe(143);
+    const calls = (await readFile(join(dir, 'log'), 'utf8')).trim().split('\n').map((line) => line.split(' ')[0]);
+    expect(calls.filter((call) => call === 'stop')).toHaveLength(3);
+    expect(calls.slice(-2)).toEqual(['inspect', 'rm']);
+    expect(parseStatusFile(await readFile(join(dir, 'status'), 'utf8'))).toEqual({ exitCode: 143, oomKilled: false });
   });
 
   it('docker: refuses task variables that would steer the docker CLI', () => {

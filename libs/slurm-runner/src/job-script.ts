@@ -275,9 +275,22 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     `capstan_name=${shQuote(request.attemptName)}`,
     'capstan_user="$(id -u):$(id -g)"',
     'capstan_remove() { "$capstan_rt" rm -f "$capstan_name" >/dev/null 2>&1; }',
-    // A cancel (SIGTERM from scancel) stops the container, which is no process of the job: the daemon runs it.
-    `trap 'capstan_trapped=1; "$capstan_rt" stop -t ${plan.graceSeconds} "$capstan_name" >/dev/null 2>&1' TERM INT HUP`,
-    "trap 'capstan_trapped=1; \"$capstan_rt\" kill \"$capstan_name\" >/dev/null 2>&1' USR1",
+    // A cancel (SIGTERM from scancel) stops the container, which is no process of the job: the daemon runs it. The
+    // signal may come before the container exists, or between its creation and its start (when a stop is a no-op and
+    // the start still follows), so the stop is repeated for as long as `docker run` runs.
+    'capstan_stop() {',
+    '  capstan_trapped=1',
+    '  [ -z "$capstan_stopping" ] || return 0',
+    '  capstan_stopping=1',
+    '  while kill -0 "$capstan_child" 2>/dev/null; do',
+    `    "$capstan_rt" \${1:-stop} \${2:-} "$capstan_name" >/dev/null 2>&1`,
+    '    sleep 0.1',
+    '  done',
+    '  capstan_stopping=',
+    '}',
+    'capstan_stopping=',
+    `trap 'capstan_stop stop "-t ${plan.graceSeconds}"' TERM INT HUP`,
+    "trap 'capstan_stopping=; capstan_stop kill' USR1",
     "trap 'capstan_remove' EXIT",
     '(',
     ...exports,

@@ -92,13 +92,18 @@ export function buildServiceSpec(plan: ServicePlan): ServiceSpec {
   };
 }
 
+/** The networks of a service's task: none listed for `bridge` (the default), else the one named. */
+function serviceNetworks(network: string): { Networks?: ReadonlyArray<{ Target: string }> } {
+  assertSwarmNetwork(network);
+  return network === 'bridge' ? {} : { Networks: [{ Target: network }] };
+}
+
 /**
  * Swarm services join the predefined `bridge` and `host` networks or swarm-scoped ones (overlay); the predefined
  * `none` of plain containers does not exist for them (API 1.41: "could not find the corresponding predefined swarm
  * network"), so it is refused rather than silently given a network.
  */
-function serviceNetworks(network: string): { Networks?: ReadonlyArray<{ Target: string }> } {
-  if (network === 'bridge') return {};
+export function assertSwarmNetwork(network: string): void {
   if (network === 'none') {
     throw new CapstanError(
       ErrorCode.InvalidConfig,
@@ -107,6 +112,5 @@ function serviceNetworks(network: string): { Networks?: ReadonlyArray<{ Target: 
       { path: 'docker.network', details: { value: network } },
     );
   }
-  return { Networks: [{ Target: network }] };
 }
 

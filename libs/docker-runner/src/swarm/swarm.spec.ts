@@ -198,7 +198,7 @@ describe('DockerBackend in swarm mode (real swarm)', () => {
     expect(new DockerBackend().capabilities.schedulesItself).toBe(false); // off: a manager runs plain containers too
   });
 
-  it('refuses a work dir outside sharedRoot before creating anything', async () => {
+  it('refuses a work dir outside sharedRoot, and the network none, before creating anything', async () => {
     const shared = join(run.root, 'shared');
     await mkdir(shared);
     const strict = new DockerBackend({ swarm: 'on', sharedRoot: shared });
@@ -206,5 +206,9 @@ describe('DockerBackend in swarm mode (real swarm)', () => {
     const error = await strict.execute(request, new AbortController().signal, () => undefined).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'config.invalid', path: 'docker.sharedRoot', message: expect.stringContaining(`the work dir ${request.paths.workDir} is not under docker.sharedRoot ${shared}`) });
     expect(await run.leftovers(strict)).toEqual([]);
+    const isolated = new DockerBackend({ swarm: 'on', network: 'none' });
+    const refused = await isolated.execute(await run.request(isolated, { command: 'true' }), new AbortController().signal, () => undefined).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: 'config.invalid', path: 'docker.network' });
+    expect(await run.leftovers(isolated)).toEqual([]);
   });
 });
