@@ -163,6 +163,11 @@ function main(): void {
       }
       scenarios.push({ label: 'MINIMAL first page, state=QUEUED', query: { view: 'MINIMAL', state: 'QUEUED' } });
       scenarios.push({ label: 'MINIMAL first page, name_prefix=wgs.align', query: { view: 'MINIMAL', name_prefix: 'wgs.align' } });
+      // Selective filters: one sample's task, a name prefix matching a handful of tasks.
+      const sample = `S${String(Math.floor(taskCount / 2)).padStart(6, '0')}`;
+      scenarios.push({ label: `BASIC first page, tag sample=${sample}`, query: { view: 'BASIC', tag_key: 'sample', tag_value: sample } });
+      scenarios.push({ label: 'BASIC first page, tag_key=sample (any value)', query: { view: 'BASIC', tag_key: 'sample' } });
+      scenarios.push({ label: `BASIC first page, name_prefix=${sample.slice(0, 5)} (none)`, query: { view: 'BASIC', name_prefix: sample.slice(0, 5) } });
 
       console.log(`\n  ${'page'.padEnd(44)} ${'tasks'.padStart(5)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}`);
       for (const scenario of scenarios) {

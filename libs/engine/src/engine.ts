@@ -187,6 +187,7 @@ export class TaskEngine {
         constraints: resolution.constraints,
         labels: capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }),
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(task.hints.shortTask ? { shortTask: true } : {}),
         stopNow: this.killNowController.signal,
       };
       const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));

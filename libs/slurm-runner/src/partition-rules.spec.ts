@@ -26,8 +26,8 @@ describe('isShortTask', () => {
   const request = (extra: Record<string, unknown>): ExecutionRequest => ({ timeoutMs: undefined, ...extra }) as unknown as ExecutionRequest;
 
   it('is short with the short_task hint', () => {
-    expect(isShortTask({ ...request({}), hints: { shortTask: true } }, undefined)).toBe(true);
-    expect(isShortTask({ ...request({}), hints: { shortTask: false } }, undefined)).toBe(false);
+    expect(isShortTask({ ...request({}), shortTask: true }, undefined)).toBe(true);
+    expect(isShortTask({ ...request({}), shortTask: false }, undefined)).toBe(false);
   });
 
   it('is short with a timeout within shortTaskMaxMinutes, when that is set', () => {

@@ -28,12 +28,11 @@ export function choosePartition(rules: PartitionRules, needs: PartitionNeeds): P
 }
 
 /**
- * Whether a task counts as short: the WDL `short_task` hint when the request carries the task's hints (the contract's
- * ExecutionRequest does not yet; a caller that has them may pass `hints`), or a timeout of at most
+ * Whether a task counts as short: the WDL `short_task` hint (the request's `shortTask`), or a timeout of at most
  * `shortTaskMaxMinutes` when that is configured.
  */
-export function isShortTask(request: ExecutionRequest & { readonly hints?: { readonly shortTask?: boolean } }, shortTaskMaxMinutes: number | undefined): boolean {
-  if (request.hints?.shortTask === true) return true;
+export function isShortTask(request: ExecutionRequest, shortTaskMaxMinutes: number | undefined): boolean {
+  if (request.shortTask === true) return true;
   return shortTaskMaxMinutes !== undefined && request.timeoutMs !== undefined && request.timeoutMs <= shortTaskMaxMinutes * 60_000;
 }
 

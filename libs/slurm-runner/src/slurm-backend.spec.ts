@@ -281,3 +281,41 @@ describe('SlurmBackend (real Slurm, Docker in the job)', () => {
     expect(result.message).toMatch(/OOMKilled/);
   });
 });
+
+describe('SlurmBackend (real Slurm, Podman in the job)', () => {
+  let backend: SlurmBackend;
+  const run = new BackendTestRun('capstan-slurm-podman-', 'localhost/capstan-test/busybox:1');
+  const podmanContainers = (label: string): string[] =>
+    execFileSync('podman', ['ps', '--all', '--quiet', '--filter', `label=${label}`], { encoding: 'utf8' }).split('\n').filter((line) => line !== '');
+
+  beforeAll(async () => {
+    backend = testBackend({ runtime: 'podman' });
+    await run.setUp();
+  });
+  afterAll(async () => {
+    for (const job of (await backend.listManaged({ 'io.capstan.run-id': run.runId })) ?? []) await backend.removeManaged(job);
+    for (const id of podmanContainers(`io.capstan.run-id=${run.runId}`)) execFileSync('podman', ['rm', '-f', id]);
+    backend.close();
+    await run.tearDown();
+  });
+
+  it('runs the task with its variables and exit code, and removes the container', async () => {
+    const request = await run.request(backend, { command: 'echo "$GREETING"; cat /mnt/task/command >/dev/null; exit 4', env: { GREETING: 'hello podman' } });
+    const { result } = await run.execute(backend, request);
+    expect(result).toMatchObject({ exitCode: 4, endReason: 'exited' });
+    expect(await readFile(request.paths.stdoutFile, 'utf8')).toBe('hello podman\n');
+    expect(podmanContainers(`io.capstan.unique-name=${request.attemptName}`)).toEqual([]);
+  });
+
+  it('cancel stops and removes the container', async () => {
+    const marker = randomMarker();
+    const request = await run.request(backend, { command: `sleep ${marker}` });
+    const controller = new AbortController();
+    const running = run.execute(backend, request, controller.signal);
+    await until(() => sleeping(marker), 60_000, 'the container to start');
+    controller.abort();
+    expect((await running).result.endReason).toBe('canceled');
+    expect(sleeping(marker)).toBe(false);
+    expect(podmanContainers(`io.capstan.unique-name=${request.attemptName}`)).toEqual([]);
+  });
+});

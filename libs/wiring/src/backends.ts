@@ -2,6 +2,7 @@ import { apptainerBackendOptionsSchema, registerApptainerBackend } from '@capsta
 import { dockerBackendOptionsSchema, registerDockerBackend } from '@capstan/docker-runner';
 import { localBackendOptionsSchema, registerLocalBackend } from '@capstan/local-runner';
 import { podmanBackendOptionsSchema, registerPodmanBackend } from '@capstan/podman-runner';
+import { registerSlurmBackend, slurmBackendOptionsSchema } from '@capstan/slurm-runner';
 import { registerTesBackend, tesBackendOptionsSchema } from '@capstan/tes-runner';
 import type { DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
@@ -17,6 +18,8 @@ export const BACKEND_PLUGINS: Readonly<Record<string, BackendPlugin>> = {
   podman: { schema: podmanBackendOptionsSchema, register: registerPodmanBackend as BackendPlugin['register'] },
   apptainer: { schema: apptainerBackendOptionsSchema, register: registerApptainerBackend as BackendPlugin['register'] },
   local: { schema: localBackendOptionsSchema, register: registerLocalBackend as BackendPlugin['register'] },
+  // Chosen by name only (never by `auto`): it needs a cluster.
+  slurm: { schema: slurmBackendOptionsSchema, register: registerSlurmBackend as BackendPlugin['register'] },
   // Chosen by name only (never by `auto`): it needs a configured server.
   tes: { schema: tesBackendOptionsSchema, register: registerTesBackend as BackendPlugin['register'] },
 };

@@ -64,6 +64,8 @@ export interface ExecutionRequest {
   readonly constraints: Constraints;
   /** Labels every resource the backend creates for this attempt carries. */
   readonly labels: Readonly<Record<string, string>>;
+  /** The task's WDL `short_task` hint: a scheduler may send it to a queue for short jobs. */
+  readonly shortTask?: boolean;
   /** Ends the attempt with reason `timeout` after this many milliseconds; undefined for none. */
   readonly timeoutMs?: number;
   /**

@@ -1,19 +1,36 @@
 import { type ListQuery, type TesState, type TesView } from '@capstan/tes-model';
 import { utf16Key } from './utf16-key';
 
+export type SqlParameter = Buffer | string | number;
+
 /** A statement's text and its positional parameters, built together so they cannot drift apart. */
 export interface SqlWithParameters {
   readonly sql: string;
   readonly parameters: readonly SqlParameter[];
 }
 
-export type SqlParameter = Buffer | string | number;
+/**
+ * Which index a list page is read through:
+ * - `id`: `tasks` in id order (or `tasks_by_state` when a state is asked), the other filters tested on each row;
+ * - `tag`: the first tag filter's rows in `task_tags`, which come in id order too, so a rare tag costs no more than
+ *   its matches (a value filter drives rather than a key-only one, since it is the more selective);
+ * - `name`: the `tasks_by_name` range of the prefix, sorted by id; only for a prefix that few tasks match, since the
+ *   sort costs in proportion to the matches (the caller counts them first with {@link namePrefixCountSql}).
+ */
+export type ListAccess = 'id' | 'tag' | 'name';
 
 /** What BASIC and FULL read besides the `tasks` row: one document, or both. */
 const DOCUMENT_COLUMNS: Readonly<Record<Exclude<TesView, 'MINIMAL'>, string>> = {
   BASIC: 'basic_json',
   FULL: 'basic_json, extra_json',
 };
+
+type ListFilters = Pick<ListQuery, 'cursor' | 'state' | 'namePrefix' | 'tags'>;
+
+/** The access a query would use without a name count: `tag` when it has a tag filter, else `id`. */
+export function defaultAccess(query: ListFilters): ListAccess {
+  return Object.keys(query.tags).length > 0 ? 'tag' : 'id';
+}
 
 /**
  * One ListTasks page as SQL: tes-model's `selectTaskPage` (`WHERE id < :after ORDER BY id DESC LIMIT :size + 1`) with
@@ -23,35 +40,79 @@ const DOCUMENT_COLUMNS: Readonly<Record<Exclude<TesView, 'MINIMAL'>, string>> = 
  * - tags: per filter key, a tag row with that key, and with that value unless the filter value is empty (matchesTags).
  * Parameters are bound, never spliced; the text depends only on which filters are present, so statements are reused.
  */
-export function listTasksSql(query: Pick<ListQuery, 'cursor' | 'state' | 'namePrefix' | 'tags' | 'view'>, limit: number): SqlWithParameters {
-  const conditions: string[] = [];
-  const parameters: SqlParameter[] = [];
-  if (query.cursor !== undefined) {
-    conditions.push('id_key < ?');
-    parameters.push(utf16Key(query.cursor.after));
+export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit: number, access: ListAccess): SqlWithParameters {
+  const where = new Conjunction();
+  const tags = Object.entries(query.tags).sort(([, a], [, b]) => Number(a === '') - Number(b === ''));
+  const driver = access === 'tag' ? tags.shift() : undefined;
+  let source = 'tasks';
+  let order = 'tasks.id_key';
+  if (driver !== undefined) {
+    // CROSS JOIN keeps task_tags the outer loop: its rows for one key (and value) are in id order.
+    source = 'task_tags AS driver CROSS JOIN tasks ON tasks.id_key = driver.task_key';
+    order = 'tasks.seq';
+    where.add('driver.key = ?', utf16Key(driver[0]));
+    if (driver[1] !== '') where.add('driver.value = ?', utf16Key(driver[1]));
   }
-  if (query.state !== undefined) {
-    conditions.push('state = ?');
-    parameters.push(query.state);
+  if (query.cursor !== undefined) where.add(`${order} < ?`, utf16Key(query.cursor.after));
+  if (query.state !== undefined) where.add('tasks.state = ?', query.state);
+  const prefix = namePrefixKey(query);
+  if (prefix !== undefined) {
+    if (access === 'name') {
+      source = 'tasks INDEXED BY tasks_by_name';
+      where.add(...nameRange(prefix));
+    }
+    where.add('substr(tasks.name_key, 1, ?) = ?', prefix.length, prefix);
   }
-  if (query.namePrefix !== undefined && query.namePrefix !== '') {
-    const prefix = utf16Key(query.namePrefix);
-    conditions.push('substr(name_key, 1, ?) = ?');
-    parameters.push(prefix.length, prefix);
+  for (const [key, value] of tags) {
+    if (value === '') where.add('EXISTS (SELECT 1 FROM task_tags WHERE key = ? AND task_key = tasks.id_key)', utf16Key(key));
+    else where.add('EXISTS (SELECT 1 FROM task_tags WHERE key = ? AND value = ? AND task_key = tasks.id_key)', utf16Key(key), utf16Key(value));
   }
-  for (const [key, value] of Object.entries(query.tags)) {
-    const valueCondition = value === '' ? '' : ' AND value = ?';
-    conditions.push(`EXISTS (SELECT 1 FROM task_tags WHERE task = tasks.seq AND key = ?${valueCondition})`);
-    parameters.push(utf16Key(key));
-    if (value !== '') parameters.push(utf16Key(value));
-  }
-  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
-  parameters.push(limit);
-  const page = `SELECT id_key, state, seq FROM tasks${where} ORDER BY id_key DESC LIMIT ?`;
+  const page = `SELECT tasks.id_key AS id_key, tasks.state AS state, tasks.seq AS seq FROM ${source}${where.sql()} ORDER BY ${order} DESC LIMIT ?`;
+  const parameters = [...where.parameters, limit];
   if (query.view === 'MINIMAL') return { sql: page, parameters };
   // The page is chosen first and its documents read after: in a plain join SQLite reads each candidate's document
-  // before testing the tag filter, which costs a document read for every task the filter skips.
+  // before testing the filters, which costs a document read for every task a filter skips.
   return { sql: `SELECT id_key, state, ${DOCUMENT_COLUMNS[query.view]} FROM (${page}) JOIN task_documents USING (seq) ORDER BY id_key DESC`, parameters };
+}
+
+/** How many tasks have a name starting with the query's prefix, counting no further than `limit`. */
+export function namePrefixCountSql(prefix: Buffer, limit: number): SqlWithParameters {
+  const [condition, ...parameters] = nameRange(prefix);
+  return { sql: `SELECT count(*) AS count FROM (SELECT 1 FROM tasks INDEXED BY tasks_by_name WHERE ${condition} LIMIT ?)`, parameters: [...parameters, limit] };
+}
+
+/** The query's name prefix as a key; undefined when it filters nothing (missing or empty). */
+export function namePrefixKey(query: Pick<ListQuery, 'namePrefix'>): Buffer | undefined {
+  return query.namePrefix === undefined || query.namePrefix === '' ? undefined : utf16Key(query.namePrefix);
+}
+
+/**
+ * The range of `tasks_by_name` holding every name key that starts with `prefix`: from the prefix up to (not
+ * including) the prefix with its last byte below 0xFF incremented and the 0xFF bytes after it dropped. Exact for
+ * byte strings; the `substr` test stays in the query all the same.
+ */
+function nameRange(prefix: Buffer): [string, ...SqlParameter[]] {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end -= 1;
+  if (end === 0) return ['tasks.name_key >= ?', prefix];
+  const upper = Buffer.from(prefix.subarray(0, end));
+  upper[end - 1] = (upper[end - 1] ?? 0) + 1;
+  return ['tasks.name_key >= ? AND tasks.name_key < ?', prefix, upper];
+}
+
+/** Conditions joined by AND, with their parameters in the same order. */
+class Conjunction {
+  private readonly conditions: string[] = [];
+  readonly parameters: SqlParameter[] = [];
+
+  add(condition: string, ...parameters: SqlParameter[]): void {
+    this.conditions.push(condition);
+    this.parameters.push(...parameters);
+  }
+
+  sql(): string {
+    return this.conditions.length === 0 ? '' : ` WHERE ${this.conditions.join(' AND ')}`;
+  }
 }
 
 /** Every task in one of `states`, oldest first. */

@@ -16,9 +16,11 @@ const stateList = TES_STATES.map((state) => `'${state}'`).join(', ');
  *
  * Version 1:
  * - `tasks`, one small row per task, clustered by id (WITHOUT ROWID): everything a list filters on or returns in
- *   MINIMAL, so those lists read no document. `seq` numbers the task in this file and keys its document and tags.
+ *   MINIMAL, so those lists read no document. `seq` numbers the task in this file and keys its document. Indexed by
+ *   state and by name (for `state=` lists and counts, and for selective name prefixes).
  * - `task_documents`: the task as JSON, split into its BASIC view and what BASIC leaves out (task-documents.ts).
- * - `task_tags`: one row per tag, for tag filters.
+ * - `task_tags`: one row per tag, clustered by (key, value, task) and indexed by (key, task): the tasks with a tag,
+ *   with or without a given value, come out in id order, so a tag filter can drive a list page.
  * Ids, names and tags are UTF-16BE BLOBs, so SQL compares them as JavaScript does (utf16-key.ts).
  */
 const MIGRATIONS: readonly Migration[] = [
@@ -33,17 +35,19 @@ const MIGRATIONS: readonly Migration[] = [
         seq INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX tasks_by_state ON tasks (state);
+      CREATE INDEX tasks_by_name ON tasks (name_key);
       CREATE TABLE task_documents (
         seq INTEGER PRIMARY KEY,
         basic_json TEXT NOT NULL,
         extra_json TEXT
       );
       CREATE TABLE task_tags (
-        task INTEGER NOT NULL,
         key BLOB NOT NULL,
         value BLOB NOT NULL,
-        PRIMARY KEY (task, key)
+        task_key BLOB NOT NULL,
+        PRIMARY KEY (key, value, task_key)
       ) WITHOUT ROWID;
+      CREATE INDEX task_tags_by_key ON task_tags (key, task_key);
     `,
   },
 ];

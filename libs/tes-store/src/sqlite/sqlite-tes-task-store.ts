@@ -12,7 +12,7 @@ import {
 } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
 import { type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
-import { listTasksSql, type SqlParameter, tasksInStatesSql } from './list-sql';
+import { defaultAccess, type ListAccess, listTasksSql, namePrefixCountSql, namePrefixKey, type SqlParameter, tasksInStatesSql } from './list-sql';
 import { openTaskDatabase } from './open-task-database';
 import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
@@ -33,6 +33,17 @@ interface DocumentRow {
   readonly extra_json: string | null;
 }
 
+/** How list pages are read; the defaults suit any size. Tests set them to drive every path. */
+export interface ListTuning {
+  /**
+   * A name prefix matched by fewer tasks than this is listed through the name index (its matches sorted by id); a
+   * more common one by scanning in id order, which then finds a page's worth of matches soon. Default 4096.
+   */
+  readonly nameIndexLimit: number;
+}
+
+const DEFAULT_TUNING: ListTuning = { nameIndexLimit: 4096 };
+
 const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task_documents USING (seq) WHERE id_key = ?';
 
 /**
@@ -47,9 +58,11 @@ export class SqliteTesTaskStore implements TesTaskStore {
   private readonly insertInTransaction: (task: StoredTesTask) => void;
   private readonly insertManyInTransaction: (tasks: readonly StoredTesTask[]) => void;
   private readonly updateInTransaction: (id: string, change: (task: StoredTesTask) => StoredTesTask) => StoredTesTask | undefined;
+  private readonly tuning: ListTuning;
 
   /** Opens (or creates) the store; throws a CapstanError (`config.invalid`, path `file`) when it cannot. */
-  constructor(options: SqliteTesTaskStoreOptions) {
+  constructor(options: SqliteTesTaskStoreOptions, tuning: Partial<ListTuning> = {}) {
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
     const { file } = parseSqliteTesTaskStoreOptions(options);
     this.db = openTaskDatabase(file);
     this.statements = new StatementCache(this.db);
@@ -86,7 +99,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
 
   list(query: ListQuery): TesTaskListPage {
     checkPageSize(query.pageSize);
-    const { sql, parameters } = listTasksSql(query, query.pageSize + 1);
+    const { sql, parameters } = listTasksSql(query, query.pageSize + 1, this.listAccess(query));
     const rows = this.allRows<ListRow>(sql, ...parameters);
     const page = rows.slice(0, query.pageSize);
     const tasks = page.map((row): TesTaskInView => {
@@ -125,7 +138,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
     this.statements
       .get('INSERT INTO tasks (id_key, state, name_key, creation_time, seq) VALUES (?, ?, ?, ?, ?)')
       .run(row.id_key, row.state, row.name_key, row.creation_time, seq);
-    this.insertTags(seq, task.tags);
+    this.insertTags(row.id_key, task.tags);
   }
 
   private updateRows(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined {
@@ -145,15 +158,27 @@ export class SqliteTesTaskStore implements TesTaskStore {
     this.statements.get('UPDATE tasks SET state = ?, name_key = ?, creation_time = ? WHERE id_key = ?').run(row.state, row.name_key, row.creation_time, row.id_key);
     this.statements.get('UPDATE task_documents SET basic_json = ?, extra_json = ? WHERE seq = ?').run(row.basic_json, row.extra_json, stored.seq);
     if (!sameTags(before.tags, after.tags)) {
-      this.statements.get('DELETE FROM task_tags WHERE task = ?').run(stored.seq);
-      this.insertTags(stored.seq, after.tags);
+      const deleteTag = this.statements.get('DELETE FROM task_tags WHERE key = ? AND value = ? AND task_key = ?');
+      for (const tag of toTagRows(before.tags)) deleteTag.run(tag.key, tag.value, row.id_key);
+      this.insertTags(row.id_key, after.tags);
     }
     return after;
   }
 
-  private insertTags(seq: number, tags: Readonly<Record<string, string>>): void {
-    const insertTag = this.statements.get('INSERT INTO task_tags (task, key, value) VALUES (?, ?, ?)');
-    for (const tag of toTagRows(tags)) insertTag.run(seq, tag.key, tag.value);
+  private insertTags(idKey: Buffer, tags: Readonly<Record<string, string>>): void {
+    const insertTag = this.statements.get('INSERT INTO task_tags (key, value, task_key) VALUES (?, ?, ?)');
+    for (const tag of toTagRows(tags)) insertTag.run(tag.key, tag.value, idKey);
+  }
+
+  private listAccess(query: ListQuery): ListAccess {
+    const prefix = namePrefixKey(query);
+    if (prefix !== undefined) {
+      const limit = this.tuning.nameIndexLimit;
+      const { sql, parameters } = namePrefixCountSql(prefix, limit);
+      const matches = this.getRow<{ count: number }>(sql, ...parameters)?.count ?? limit;
+      if (matches < limit) return 'name';
+    }
+    return defaultAccess(query);
   }
 
   private getRow<Row>(sql: string, ...parameters: SqlParameter[]): Row | undefined {
