@@ -107,9 +107,15 @@ describe('DockerBackend images (real daemon, local registry with auth)', () => {
     const requests = await Promise.all([1, 2, 3].map(() => run.request(backend, { command: 'echo ok', requirements: { container: image } })));
     const outcomes = await Promise.all(requests.map((request) => run.execute(backend, request)));
     expect(pull).toHaveBeenCalledTimes(1);
+    // Each task that waited for the pull says so once; one that looked after the pull had finished (a loaded machine
+    // can stagger the three) found the image and pulled nothing.
+    let waited = 0;
     for (const { result, events } of outcomes) {
       expect(result.exitCode).toBe(0);
-      expect(events.filter((event) => event.type === 'pulled')).toHaveLength(1);
+      const pulled = events.filter((event) => event.type === 'pulled').length;
+      expect(pulled).toBeLessThanOrEqual(1);
+      waited += pulled;
     }
+    expect(waited).toBeGreaterThanOrEqual(1);
   });
 });
