@@ -23,6 +23,7 @@ const taskCount = Number(process.argv[2] ?? 100_000);
 const repetitions = Number(process.argv[3] ?? 400);
 const pageSize = 256;
 const targetP50Ms = 5;
+const batchSize = 64;
 
 const PROJECTS = Array.from({ length: 20 }, (_, index) => `p${String(index).padStart(2, '0')}`);
 const WORKFLOWS = ['rnaseq', 'wgs', 'chipseq', 'methylseq', 'nanopore'] as const;
@@ -142,10 +143,17 @@ function main(): void {
 
     const store = new SqliteTesTaskStore({ file });
     try {
-      const insertMs = measureMs(() => {
-        for (const task of tasks) store.insert(task);
+      // The first half one transaction per task (insert), the second in batches (insertMany, the api's group commit).
+      const half = Math.floor(taskCount / 2);
+      const singleMs = measureMs(() => {
+        for (const task of tasks.slice(0, half)) store.insert(task);
       });
-      console.log(`insert: ${Math.round(taskCount / (insertMs / 1000)).toLocaleString('en-US')} inserts/s (one transaction each, validated), ${(insertMs / 1000).toFixed(1)} s in all`);
+      const batchMs = measureMs(() => {
+        for (let start = half; start < taskCount; start += batchSize) store.insertMany(tasks.slice(start, start + batchSize));
+      });
+      const rate = (count: number, ms: number): string => Math.round(count / (ms / 1000)).toLocaleString('en-US');
+      console.log(`insert: ${rate(half, singleMs)} tasks/s one transaction each (${half.toLocaleString('en-US')} tasks, ${(singleMs / 1000).toFixed(1)} s)`);
+      console.log(`insertMany: ${rate(taskCount - half, batchMs)} tasks/s in batches of ${batchSize} (${(taskCount - half).toLocaleString('en-US')} tasks, ${(batchMs / 1000).toFixed(1)} s); both validate every task`);
       console.log(`file: ${(statSync(file).size / 1024 ** 2).toFixed(0)} MiB (+ WAL ${(statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) / 1024 ** 2} MiB)`);
 
       const newestFirst = tasks.map((task) => task.id).sort((a, b) => (a < b ? 1 : -1));
@@ -163,13 +171,15 @@ function main(): void {
       }
       scenarios.push({ label: 'MINIMAL first page, state=QUEUED', query: { view: 'MINIMAL', state: 'QUEUED' } });
       scenarios.push({ label: 'MINIMAL first page, name_prefix=wgs.align', query: { view: 'MINIMAL', name_prefix: 'wgs.align' } });
-      // Selective filters: one sample's task, a name prefix matching a handful of tasks.
-      const sample = `S${String(Math.floor(taskCount / 2)).padStart(6, '0')}`;
-      scenarios.push({ label: `BASIC first page, tag sample=${sample}`, query: { view: 'BASIC', tag_key: 'sample', tag_value: sample } });
+      // Selective filters: one sample's task (a tag on one task), a name prefix matching a handful of tasks.
+      const middle = tasks[Math.floor(taskCount / 2)];
+      const sample = middle?.tags['sample'] ?? '';
+      const rarePrefix = (middle?.name ?? '').slice(0, -2);
+      scenarios.push({ label: `BASIC, tag sample=${sample} (1 task)`, query: { view: 'BASIC', tag_key: 'sample', tag_value: sample } });
       scenarios.push({ label: 'BASIC first page, tag_key=sample (any value)', query: { view: 'BASIC', tag_key: 'sample' } });
-      scenarios.push({ label: `BASIC first page, name_prefix=${sample.slice(0, 5)} (none)`, query: { view: 'BASIC', name_prefix: sample.slice(0, 5) } });
+      scenarios.push({ label: `BASIC, name_prefix=${rarePrefix} (rare)`, query: { view: 'BASIC', name_prefix: rarePrefix } });
 
-      console.log(`\n  ${'page'.padEnd(44)} ${'tasks'.padStart(5)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}`);
+      console.log(`\n  ${'page'.padEnd(48)} ${'tasks'.padStart(5)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}`);
       for (const scenario of scenarios) {
         const query = parseListQuery({ ...scenario.query, page_size: String(pageSize) });
         let returned = 0;
@@ -177,7 +187,7 @@ function main(): void {
         const times = Array.from({ length: repetitions }, () => measureMs(() => store.list(query)));
         const p50 = percentile(times, 0.5);
         const mark = scenario.label.startsWith('FULL') || p50 < targetP50Ms ? '' : '  (over the 5 ms target)';
-        console.log(`  ${scenario.label.padEnd(44)} ${String(returned).padStart(5)}  ${p50.toFixed(3).padStart(8)}  ${percentile(times, 0.99).toFixed(3).padStart(8)}${mark}`);
+        console.log(`  ${scenario.label.padEnd(48)} ${String(returned).padStart(5)}  ${p50.toFixed(3).padStart(8)}  ${percentile(times, 0.99).toFixed(3).padStart(8)}${mark}`);
       }
       const counts = measureMs(() => store.countByState());
       console.log(`\ncountByState: ${counts.toFixed(2)} ms ${JSON.stringify(store.countByState())}`);

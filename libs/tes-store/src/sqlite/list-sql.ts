@@ -49,7 +49,7 @@ export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit
   if (driver !== undefined) {
     // CROSS JOIN keeps task_tags the outer loop: its rows for one key (and value) are in id order.
     source = 'task_tags AS driver CROSS JOIN tasks ON tasks.id_key = driver.task_key';
-    order = 'tasks.seq';
+    order = 'driver.task_key';
     where.add('driver.key = ?', utf16Key(driver[0]));
     if (driver[1] !== '') where.add('driver.value = ?', utf16Key(driver[1]));
   }
@@ -67,12 +67,15 @@ export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit
     if (value === '') where.add('EXISTS (SELECT 1 FROM task_tags WHERE key = ? AND task_key = tasks.id_key)', utf16Key(key));
     else where.add('EXISTS (SELECT 1 FROM task_tags WHERE key = ? AND value = ? AND task_key = tasks.id_key)', utf16Key(key), utf16Key(value));
   }
-  const page = `SELECT tasks.id_key AS id_key, tasks.state AS state, tasks.seq AS seq FROM ${source}${where.sql()} ORDER BY ${order} DESC LIMIT ?`;
+  // The page reads only what the indexes hold (id, state, name, tags), so the by-state and by-name accesses never
+  // visit a `tasks` row of a task they skip.
+  const page = `SELECT tasks.id_key AS id_key, tasks.state AS state FROM ${source}${where.sql()} ORDER BY ${order} DESC LIMIT ?`;
   const parameters = [...where.parameters, limit];
   if (query.view === 'MINIMAL') return { sql: page, parameters };
-  // The page is chosen first and its documents read after: in a plain join SQLite reads each candidate's document
-  // before testing the filters, which costs a document read for every task a filter skips.
-  return { sql: `SELECT id_key, state, ${DOCUMENT_COLUMNS[query.view]} FROM (${page}) JOIN task_documents USING (seq) ORDER BY id_key DESC`, parameters };
+  // The documents are read once the page is chosen: in a plain join SQLite reads each candidate's document before
+  // testing the filters, which costs a document read for every task a filter skips.
+  const documents = `SELECT page.id_key AS id_key, page.state AS state, ${DOCUMENT_COLUMNS[query.view]} FROM (${page}) AS page`;
+  return { sql: `${documents} JOIN tasks USING (id_key) JOIN task_documents USING (seq) ORDER BY page.id_key DESC`, parameters };
 }
 
 /** How many tasks have a name starting with the query's prefix, counting no further than `limit`. */

@@ -17,7 +17,8 @@ const stateList = TES_STATES.map((state) => `'${state}'`).join(', ');
  * Version 1:
  * - `tasks`, one small row per task, clustered by id (WITHOUT ROWID): everything a list filters on or returns in
  *   MINIMAL, so those lists read no document. `seq` numbers the task in this file and keys its document. Indexed by
- *   state and by name (for `state=` lists and counts, and for selective name prefixes).
+ *   state and by name (for `state=` lists and counts, and for selective name prefixes); both indexes hold the id
+ *   and the state, so a page is chosen from them alone.
  * - `task_documents`: the task as JSON, split into its BASIC view and what BASIC leaves out (task-documents.ts).
  * - `task_tags`: one row per tag, clustered by (key, value, task) and indexed by (key, task): the tasks with a tag,
  *   with or without a given value, come out in id order, so a tag filter can drive a list page.
@@ -35,7 +36,7 @@ const MIGRATIONS: readonly Migration[] = [
         seq INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX tasks_by_state ON tasks (state);
-      CREATE INDEX tasks_by_name ON tasks (name_key);
+      CREATE INDEX tasks_by_name ON tasks (name_key, state);
       CREATE TABLE task_documents (
         seq INTEGER PRIMARY KEY,
         basic_json TEXT NOT NULL,

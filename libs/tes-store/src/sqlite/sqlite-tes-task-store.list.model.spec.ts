@@ -10,7 +10,7 @@ import {
 } from '@capstan/tes-model';
 import fc from 'fast-check';
 import { storedTask } from '../testing/task-fixtures';
-import { SqliteTesTaskStore } from './sqlite-tes-task-store';
+import { type ListTuning, SqliteTesTaskStore } from './sqlite-tes-task-store';
 
 // The model test: on random task sets and queries, every page the store lists (walking all pages, with tasks added
 // between pages) equals tes-model's reference semantics, `selectTaskPage` + `taskView`, token included.
@@ -50,8 +50,8 @@ const queryArbitrary: fc.Arbitrary<ListQuery> = fc.record({
   view: fc.constantFrom(...TES_VIEWS),
 });
 
-/** Small limits send name prefixes through the id scan, large ones through the name index: both paths are tested. */
-const nameIndexLimit = fc.constantFrom(0, 1, 3, 4096).map((limit) => ({ nameIndexLimit: limit }));
+/** Small limits send name prefixes through the id scan, large ones through the name index, {} computes it. */
+const nameIndexLimit = fc.constantFrom<ListTuning>({}, { nameIndexLimit: 0 }, { nameIndexLimit: 1 }, { nameIndexLimit: 3 }, { nameIndexLimit: 4096 });
 
 describe('SqliteTesTaskStore.list against tes-model', () => {
   it('gives every page exactly as selectTaskPage and taskView do, while tasks are added', () => {
@@ -98,6 +98,7 @@ describe('SqliteTesTaskStore.list against tes-model', () => {
           seen.push(...page.tasks.map((task) => task.id ?? ''));
           while (page.nextPageToken !== undefined) {
             expect(page.tasks).toHaveLength(query.pageSize);
+            expect(seen.length).toBeLessThanOrEqual(tasks.length);
             page = store.list({ ...query, pageToken: page.nextPageToken, cursor: decodePageToken(page.nextPageToken) });
             seen.push(...page.tasks.map((task) => task.id ?? ''));
           }

@@ -61,6 +61,31 @@ describe('SqliteTesTaskStore', () => {
     });
   });
 
+  describe('insertMany', () => {
+    it('stores every task of the batch', () => {
+      const tasks = [storedTask({ id: ids.next(), name: 'a' }), storedTask({ id: ids.next(), name: 'b', tags: { t: '1' } })];
+      store.insertMany(tasks);
+      expect(tasks.map((task) => store.get(task.id))).toEqual(tasks);
+      expect(store.list(parseListQuery({ tag_key: 't' })).tasks).toEqual([{ id: tasks[1]?.id, state: 'QUEUED' }]);
+      store.insertMany([]);
+      expect(store.countByState()).toEqual({ QUEUED: 2 });
+    });
+
+    it('stores none of the batch when one task is refused', () => {
+      const stored = storedTask({ id: ids.next() });
+      store.insert(stored);
+      const fresh = storedTask({ id: ids.next(), tags: { t: '1' } });
+      expect(captureCapstanError(() => store.insertMany([fresh, storedTask({ id: stored.id })])).path).toBe('id');
+      const twice = storedTask({ id: ids.next() });
+      expect(captureCapstanError(() => store.insertMany([twice, twice])).path).toBe('id');
+      expect(captureCapstanError(() => store.insertMany([fresh, { ...storedTask({ id: ids.next() }), executors: [] }])).path).toBe('executors');
+      expect(store.get(fresh.id)).toBeUndefined();
+      expect(store.get(twice.id)).toBeUndefined();
+      expect(store.countByState()).toEqual({ QUEUED: 1 });
+      expect(store.list(parseListQuery({ tag_key: 't' })).tasks).toEqual([]);
+    });
+  });
+
   describe('update', () => {
     it('writes the changed task and returns it', () => {
       const task = storedTask({ id: ids.next(), name: 'align' });
@@ -166,6 +191,22 @@ describe('SqliteTesTaskStore', () => {
       expect(named('%')).toEqual(['%']);
       expect(named('_')).toEqual(['_']);
       expect(named('a')).toEqual(['ab', 'a_b', 'axb', 'a%b']);
+    });
+
+    it('finds names under a prefix of U+FFFF characters, whose index range has no upper end', () => {
+      for (const name of ['\uffff', '\uffff\uffffz', 'z', '\ufffe', '\uffff\ud800']) store.insert(storedTask({ id: ids.next(), name }));
+      for (const nameIndexLimit of [0, 4096]) {
+        const tuned = new SqliteTesTaskStore({ file: ':memory:' }, { nameIndexLimit });
+        try {
+          for (const task of store.listInStates(['QUEUED'])) tuned.insert(task);
+          const named = (prefix: string) => tuned.list(parseListQuery({ name_prefix: prefix, view: 'BASIC' })).tasks.map((task) => task.name);
+          expect(named('\uffff')).toEqual(['\uffff\ud800', '\uffff\uffffz', '\uffff']);
+          expect(named('\uffff\uffff')).toEqual(['\uffff\uffffz']);
+          expect(named('\ufffe')).toEqual(['\ufffe']);
+        } finally {
+          tuned.close();
+        }
+      }
     });
 
     it('refuses a page size parseListQuery would not give', () => {
