@@ -1,12 +1,12 @@
 import { superviseProcessGroup } from '@capstan/process-kit';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApptainerBackend } from './apptainer-backend';
 import { detectCgroups, parentFolders } from './cgroups';
 import { launchLine, LAUNCH_FAILED_MARKER, type Spare } from './spare';
-import { SparePool } from './spare-pool';
+import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
 import { bundleWorker } from './testing/bundle-worker';
 import { makeRequest, makeTempDir, removeDir, TEST_CACHE_DIR, uniqueId } from './testing/test-kit';
 
@@ -43,6 +43,26 @@ async function until(condition: () => boolean | Promise<boolean>, ms = 10_000): 
 async function members(folder: string): Promise<number[]> {
   return (await readFile(join(folder, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter((line) => line !== '').map(Number);
 }
+
+describe('a spare pool whose spares cannot start', () => {
+  it(`gives up after ${MAX_SPARE_FAILURES} failures in a row, keeping the last reason, and hands out none`, async () => {
+    // A "hierarchy" whose memory controller is a plain file: every spare fails at making its cgroup.
+    const root = await makeTempDir('no-cgroups');
+    await writeFile(join(root, 'memory'), '');
+    const pool = new SparePool({ usable: true, version: 1, description: 'test', root, parent: 'capstan-nowhere' }, ENV, 4);
+    for (let round = 0; round < MAX_SPARE_FAILURES + 2; round += 1) {
+      expect(pool.take(1)).toBeUndefined();
+      pool.replenish();
+      await pool.settled();
+    }
+    expect(pool.gaveUp).toBe(true);
+    expect(pool.lastError?.message).toMatch(/capstan-nowhere/);
+    expect(pool.missed).toBe(MAX_SPARE_FAILURES + 2);
+    expect(pool.taken).toBe(0);
+    await pool.close();
+    await removeDir(root);
+  });
+});
 
 describeWithCgroups('spares: a cgroup with a waiting shell inside, made ahead of the attempt', () => {
   // A parent of their own, so that "nothing left" means exactly this file's spares.
