@@ -80,6 +80,37 @@ describe('tasks run to the end', () => {
     expect(await containersWithLabel(`io.capstan.task=tes-${id}-e0`)).toEqual([]);
   });
 
+  it('brings in a DIRECTORY input, feeds stdin, sets env, and uploads a DIRECTORY output file by file', async () => {
+    await mkdir(join(shared, 'refdir', 'sub'), { recursive: true });
+    await writeFile(join(shared, 'refdir', 'a.txt'), 'alpha\n');
+    await writeFile(join(shared, 'refdir', 'sub', 'b.txt'), 'beta\n');
+    const id = await create({
+      inputs: [
+        { url: `file://${shared}/refdir`, path: '/ref', type: 'DIRECTORY' },
+        { content: 'from stdin\n', path: '/in/stdin.txt' },
+      ],
+      outputs: [{ url: `file://${shared}/dirout`, path: '/results', type: 'DIRECTORY' }],
+      executors: [
+        {
+          image: IMAGE,
+          command: ['sh', '-c', 'mkdir -p /results/deep; cat /ref/a.txt /ref/sub/b.txt > /results/both.txt; cat > /results/deep/stdin.txt; echo "$SAMPLE" > /results/env.txt'],
+          stdin: '/in/stdin.txt',
+          env: { SAMPLE: 'S42' },
+        },
+      ],
+    });
+    const task = await finished(id);
+    expect(task.state).toBe('COMPLETE');
+    expect(await readFile(join(shared, 'dirout', 'both.txt'), 'utf8')).toBe('alpha\nbeta\n');
+    expect(await readFile(join(shared, 'dirout', 'deep', 'stdin.txt'), 'utf8')).toBe('from stdin\n');
+    expect(await readFile(join(shared, 'dirout', 'env.txt'), 'utf8')).toBe('S42\n');
+    expect([...(task.logs?.[0]?.outputs ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual([
+      { url: `file://${shared}/dirout/both.txt`, path: '/results/both.txt', size_bytes: '11' },
+      { url: `file://${shared}/dirout/deep/stdin.txt`, path: '/results/deep/stdin.txt', size_bytes: '11' },
+      { url: `file://${shared}/dirout/env.txt`, path: '/results/env.txt', size_bytes: '4' },
+    ]);
+  });
+
   it('stops at a failing executor (EXECUTOR_ERROR) unless it says ignore_error', async () => {
     const failing = { image: IMAGE, command: ['sh', '-c', 'echo broken >&2; exit 3'] };
     const after = { image: IMAGE, command: ['echo', 'after'] };
