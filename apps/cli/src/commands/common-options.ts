@@ -27,7 +27,8 @@ export const ENGINE_FLAGS = {
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const ENGINE_FLAGS_HELP = `Engine options (each also settable in capstan.yaml or as CAPSTAN_... variables):
-  --backend NAME                  docker | local | auto (default: auto: docker if its daemon answers, else local)
+  --backend NAME                  docker | podman | apptainer | local | slurm | tes | auto (default: auto: docker,
+                                  podman, apptainer, the first that answers, else local)
   --config FILE                   configuration file (default: ./capstan.yaml, then ~/.config/capstan/config.yaml)
   --work-root DIR                 where run folders go (default: ./capstan-runs)
   --default-container URI         what "*" (any container) means
