@@ -5,11 +5,13 @@ import {
   type BackendEvent,
   type BackendProbe,
   CapstanError,
+  createDiskFolders,
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
   formatBytes,
   type ManagedResource,
+  planDiskFolders,
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOI
 import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
 import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
 import { sweepOrphanSpares } from './spare-sweep';
-import { buildExecPlan, createDiskFolders, planDiskFolders, type Privileges } from './exec-plan';
+import { buildExecPlan, type Privileges } from './exec-plan';
 import { toRemoteImage } from './image-reference';
 import { currentPrivileges } from './privileges';
 import { processStartTicks, RunningAttempts } from './running-attempts';

@@ -1,5 +1,5 @@
-import { type ExecutionRequest, parseTask, resolveConstraints } from '@capstan/core-constraints';
-import { buildExecPlan, mount, planDiskFolders } from './exec-plan';
+import { type ExecutionRequest, parseTask, planDiskFolders, resolveConstraints } from '@capstan/core-constraints';
+import { buildExecPlan, mount } from './exec-plan';
 import { missingCapabilities } from './privileges';
 
 const capacity = { total: { cpu: 4, memory: 8 * 1024 ** 3, gpu: 2 }, perTaskMax: { cpu: 4, memory: 8 * 1024 ** 3, gpu: 2 }, fpga: 0, containerKinds: ['docker', 'library', 'oras', 'sif'] as const };

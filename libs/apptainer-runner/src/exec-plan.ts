@@ -1,15 +1,8 @@
-import { CapstanError, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR, TASK_ROOT_MOUNT } from '@capstan/core-constraints';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { CapstanError, type DiskFolder, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
 import { type ApptainerBackendOptions } from './apptainer-backend-options';
 import { type CliFlavour, escapeEnvValue, variablePrefixes } from './apptainer-cli';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export interface DiskFolder {
-  readonly mountPoint: string;
-  readonly hostPath: string;
-}
 
 /** How this process may run containers: as root (with --no-privs or --drop-caps), or as an ordinary user. */
 export interface Privileges {
@@ -103,29 +96,3 @@ function csvField(field: string): string {
   return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 
-/** `/mnt/scratch data` -> `mnt_scratch_data`: one folder name, safe on any filesystem. */
-export function sanitiseMountPoint(mountPoint: string): string {
-  const name = mountPoint.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9._-]+/g, '_');
-  return name === '' || name === '.' || name === '..' ? 'disk' : name;
-}
-
-/**
- * Host folders for the task's extra disks (every mount point but `/`, which is the work dir), as the docker backend
- * makes them: one per mount under `<attempt>/disks/`, named after the mount point. Sizes are not enforced.
- */
-export function planDiskFolders(attemptRoot: string, disks: Readonly<Record<string, number>>): DiskFolder[] {
-  const used = new Set<string>();
-  return Object.keys(disks)
-    .filter((mountPoint) => mountPoint !== TASK_ROOT_MOUNT)
-    .map((mountPoint) => {
-      const base = sanitiseMountPoint(mountPoint);
-      let name = base;
-      for (let n = 2; used.has(name); n += 1) name = `${base}-${n}`;
-      used.add(name);
-      return { mountPoint, hostPath: join(attemptRoot, 'disks', name) };
-    });
-}
-
-export async function createDiskFolders(folders: readonly DiskFolder[]): Promise<void> {
-  await Promise.all(folders.map((folder) => mkdir(folder.hostPath, { recursive: true })));
-}

@@ -13,3 +13,4 @@ export * from './constraints/constraints';
 export * from './constraints/resolve-constraints';
 export * from './backend/backend';
 export * from './backend/backend-registry';
+export * from './backend/attempt-disks';

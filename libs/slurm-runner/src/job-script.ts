@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
+import { CapstanError, type DiskFolder, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
 import { type ImageCandidate } from './image-candidates';
 import { assertMountablePath, csvField, shQuote } from './shell-quote';
 import { type SlurmRuntime } from './slurm-backend-options';
@@ -11,11 +11,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RUNTIME_STEERING = /^(DOCKER_|CONTAINERS?_|PODMAN_|BUILDAH_|XDG_|REGISTRY_AUTH_FILE$|HOME$|TMPDIR$)/;
 /** The exit code of a job whose task never started because no image could be used (Docker's own code for that). */
 export const NO_IMAGE_EXIT = 125;
-
-export interface DiskFolder {
-  readonly mountPoint: string;
-  readonly hostPath: string;
-}
 
 export interface JobScriptPlan {
   readonly request: ExecutionRequest;

@@ -5,17 +5,19 @@ import {
   type BackendEvent,
   type BackendProbe,
   CapstanError,
+  createDiskFolders,
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
   type ManagedResource,
+  planDiskFolders,
 } from '@capstan/core-constraints';
 import { existsSync } from 'node:fs';
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { type NodeMaximum, largestNode, parseNodes, parsePartitions, type SlurmNode, type SlurmPartition } from './cluster-nodes';
 import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
-import { createDiskFolders, planDiskFolders } from './disk-folders';
+
 import { followJob } from './follow-job';
 import { imageCandidates } from './image-candidates';
 import { JobMonitor, type MonitorStats } from './job-monitor';

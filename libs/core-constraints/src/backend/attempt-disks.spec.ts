@@ -1,4 +1,4 @@
-import { planDiskFolders, sanitiseMountPoint } from './extra-disks';
+import { planDiskFolders, sanitiseMountPoint } from './attempt-disks';
 
 describe('extra disks', () => {
   it('names a folder after each mount point', () => {
