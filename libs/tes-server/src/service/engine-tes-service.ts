@@ -14,6 +14,7 @@ import {
   TES_SERVICE_GROUP,
   TES_SPEC_VERSION,
   TES_STATES,
+  type TesExecutor,
   type TesExecutorLog,
   type TesOutputFileLog,
   type TesServiceInfo,
@@ -41,6 +42,13 @@ export type TesServiceEvent =
   | { readonly type: 'state'; readonly taskId: string; readonly state: TesState }
   | { readonly type: 'transfer'; readonly taskId: string; readonly progress: TransferProgress }
   | { readonly type: 'reconciled'; readonly taskId: string; readonly outcome: string };
+
+/** A container (or job) of one executor, left by an earlier server process. */
+interface Leftover {
+  readonly backend: string;
+  readonly resource: ManagedResource;
+  readonly index: number;
+}
 
 type Outcome = 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED';
 
@@ -151,9 +159,12 @@ export class EngineTesService implements TesService {
     if (stateOnCancel(task.state) === undefined) return Promise.resolve();
     this.setState(id, 'CANCELING');
     const controller = this.inFlight.get(id);
-    if (controller !== undefined) controller.abort();
-    else if (this.queued.delete(id)) this.setState(id, 'CANCELED');
-    else this.setState(id, 'CANCELED');
+    if (controller !== undefined) {
+      controller.abort(); // the run ends the task CANCELED
+    } else {
+      this.queued.delete(id);
+      this.setState(id, 'CANCELED');
+    }
     return Promise.resolve();
   }
 
@@ -171,11 +182,14 @@ export class EngineTesService implements TesService {
    * RUNNING tasks are reconciled with the backend by their labels, CANCELING tasks end CANCELED.
    */
   async start(): Promise<void> {
-    for (const task of this.store.listInStates(['CANCELING'])) {
-      await this.removeLeftovers(task.id);
+    const canceling = this.store.listInStates(['CANCELING']);
+    const running = this.store.listInStates(['RUNNING']);
+    const leftovers = await this.leftovers([...canceling, ...running]);
+    for (const task of canceling) {
+      for (const item of leftovers.get(task.id) ?? []) await this.registry.get(item.backend).removeManaged?.(item.resource);
       this.setState(task.id, 'CANCELED');
     }
-    for (const task of this.store.listInStates(['RUNNING'])) await this.reconcile(task);
+    for (const task of running) await this.reconcile(task, leftovers.get(task.id) ?? []);
     for (const task of this.store.listInStates(['QUEUED', 'INITIALIZING'])) this.enqueue(task.id);
   }
 
@@ -350,18 +364,8 @@ export class EngineTesService implements TesService {
     const attempt = result.attempts[result.attempts.length - 1];
     for (const warning of result.warnings) this.systemLog(id, `executor ${index}: ${warning}`);
     if (attempt !== undefined) {
-      const streamFile = (stream: 'stdout' | 'stderr'): string => {
-        const redirected = executor?.[stream];
-        return redirected === undefined ? join(attempt.folder, stream) : hostPathOf(layout.root, redirected);
-      };
-      const [stdout, stderr] = await Promise.all([readTail(streamFile('stdout'), this.options.logTailBytes), readTail(streamFile('stderr'), this.options.logTailBytes)]);
-      const log: TesExecutorLog = {
-        start_time: formatRfc3339(new Date(attempt.startedAt)),
-        end_time: formatRfc3339(new Date(attempt.endedAt)),
-        stdout,
-        stderr,
-        exit_code: attempt.exitCode ?? -1,
-      };
+      const captured = { stdoutFile: join(attempt.folder, 'stdout'), stderrFile: join(attempt.folder, 'stderr') };
+      const log = await this.executorLog(executor, layout, captured, { ...attempt, startedAt: new Date(attempt.startedAt), endedAt: new Date(attempt.endedAt) });
       this.updateLog(id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
       if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
         this.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
@@ -378,6 +382,24 @@ export class EngineTesService implements TesService {
     // The program ran and failed (a non-zero exit, out of memory, out of time): the executor's error. A backend or
     // node that failed under it is the system's.
     return reason === 'exited' || reason === 'oom' || reason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR';
+  }
+
+  /**
+   * One executor's log: its times, exit code, and the tails of its streams, read from the file it redirected each to
+   * (in the task's folder), else from what the backend captured.
+   */
+  private async executorLog(
+    executor: TesExecutor | undefined,
+    layout: TesTaskLayout,
+    captured: { readonly stdoutFile: string; readonly stderrFile: string },
+    run: { readonly startedAt: Date; readonly endedAt: Date; readonly exitCode: number | null },
+  ): Promise<TesExecutorLog> {
+    const tail = (stream: 'stdout' | 'stderr'): Promise<string> => {
+      const redirected = executor?.[stream];
+      return readTail(redirected === undefined ? captured[`${stream}File`] : hostPathOf(layout.root, redirected), this.options.logTailBytes);
+    };
+    const [stdout, stderr] = await Promise.all([tail('stdout'), tail('stderr')]);
+    return { start_time: formatRfc3339(run.startedAt), end_time: formatRfc3339(run.endedAt), stdout, stderr, exit_code: run.exitCode ?? -1 };
   }
 
   private async uploadOutputs(id: string, task: ValidatedTask, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
@@ -423,31 +445,33 @@ export class EngineTesService implements TesService {
     this.setState(id, task.state === 'CANCELING' ? 'CANCELED' : 'SYSTEM_ERROR');
   }
 
-  /** The containers (or jobs) of a task's executors still known to its backend. */
-  private async leftovers(id: string): Promise<Array<{ backend: string; resource: ManagedResource; index: number }>> {
-    const task = this.store.get(id);
-    const backendName = task?.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
-    const backend = this.registry.get(backendName);
-    if (backend.listManaged === undefined) return [];
-    const resources = await backend.listManaged({ 'io.capstan.managed': 'true' });
-    return resources.flatMap((resource) => {
-      const index = executorIndexOf(id, resource.labels['io.capstan.task'] ?? '');
-      return index === undefined ? [] : [{ backend: backendName, resource, index }];
-    });
-  }
-
-  private async removeLeftovers(id: string): Promise<void> {
-    for (const { backend, resource } of await this.leftovers(id)) {
-      await this.registry.get(backend).removeManaged?.(resource);
+  /**
+   * The containers (or jobs) of these tasks' executors that their backends still know, by task id: one listing per
+   * backend, however many tasks.
+   */
+  private async leftovers(tasks: readonly StoredTesTask[]): Promise<Map<string, Leftover[]>> {
+    const found = new Map<string, Leftover[]>();
+    const backendOf = (task: StoredTesTask): string => task.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
+    for (const backendName of new Set(tasks.map(backendOf))) {
+      const backend = this.registry.get(backendName);
+      if (backend.listManaged === undefined) continue;
+      const resources = await backend.listManaged({ 'io.capstan.managed': 'true' });
+      for (const task of tasks.filter((candidate) => backendOf(candidate) === backendName)) {
+        const mine = resources.flatMap((resource) => {
+          const index = executorIndexOf(task.id, resource.labels['io.capstan.task'] ?? '');
+          return index === undefined ? [] : [{ backend: backendName, resource, index }];
+        });
+        if (mine.length > 0) found.set(task.id, mine);
+      }
     }
+    return found;
   }
 
   /**
    * A task that was RUNNING when the server stopped: if its executor's container still runs, the server waits for it
    * through the backend and goes on with the next executors; otherwise the task ends SYSTEM_ERROR, saying why.
    */
-  private async reconcile(task: StoredTesTask): Promise<void> {
-    const found = await this.leftovers(task.id);
+  private async reconcile(task: StoredTesTask, found: readonly Leftover[]): Promise<void> {
     const live = found.find((item) => item.resource.state === 'running');
     const backend = live === undefined ? undefined : this.registry.get(live.backend);
     if (live === undefined || backend?.reattach === undefined) {
@@ -483,14 +507,7 @@ export class EngineTesService implements TesService {
     await Promise.all([writeFile(paths.stdoutFile, ''), writeFile(paths.stderrFile, '')]);
     const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(resource, paths, signal);
     const executor = task.executors[index];
-    const streamFile = (stream: 'stdout' | 'stderr'): string => (executor?.[stream] === undefined ? paths[`${stream}File`] : hostPathOf(layout.root, executor[stream] as string));
-    const log: TesExecutorLog = {
-      start_time: formatRfc3339(outcome.startedAt),
-      end_time: formatRfc3339(outcome.endedAt),
-      stdout: await readTail(streamFile('stdout'), this.options.logTailBytes),
-      stderr: await readTail(streamFile('stderr'), this.options.logTailBytes),
-      exit_code: outcome.exitCode ?? -1,
-    };
+    const log = await this.executorLog(executor, layout, paths, outcome);
     this.updateLog(task.id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
     this.systemLog(task.id, `executor ${index} was re-attached after a server restart; its output before the restart is only in the files it wrote`);
     if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
