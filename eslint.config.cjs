@@ -1,5 +1,6 @@
 // Module boundaries: the project graph is a star around the contracts in core-constraints.
 //   kind:contract      core-constraints: depends on nothing of ours
+//   kind:support       small helpers every layer may import (confined task-folder file access, ...): the contracts only
 //   kind:service       naming, resource-manager, cleanup: the contracts only
 //   kind:backend-kit   code several backends share (the Docker-API client): the contracts only
 //   kind:backend       one library per runtime: the contracts and backend kits, never another backend
@@ -27,27 +28,29 @@ module.exports = [
           checkDynamicDependenciesExceptions: [],
           depConstraints: [
             { sourceTag: 'kind:contract', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'kind:service', onlyDependOnLibsWithTags: ['kind:contract'] },
-            { sourceTag: 'kind:backend-kit', onlyDependOnLibsWithTags: ['kind:contract'] },
-            { sourceTag: 'kind:backend', onlyDependOnLibsWithTags: ['kind:contract', 'kind:backend-kit'] },
-            { sourceTag: 'kind:composition', onlyDependOnLibsWithTags: ['kind:contract', 'kind:service'] },
+            { sourceTag: 'kind:support', onlyDependOnLibsWithTags: ['kind:contract'] },
+            { sourceTag: 'kind:service', onlyDependOnLibsWithTags: ['kind:contract', 'kind:support'] },
+            { sourceTag: 'kind:backend-kit', onlyDependOnLibsWithTags: ['kind:contract', 'kind:support'] },
+            { sourceTag: 'kind:backend', onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:backend-kit'] },
+            { sourceTag: 'kind:composition', onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service'] },
             // A durable store of one protocol's records (the TES task store): the contracts and that protocol's model kit.
-            { sourceTag: 'kind:store', onlyDependOnLibsWithTags: ['kind:contract', 'kind:backend-kit'] },
+            { sourceTag: 'kind:store', onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:backend-kit'] },
             // A protocol server over the engine (the TES server): composes the engine, a store, transfer and a model kit.
             {
               sourceTag: 'kind:server',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend-kit', 'kind:composition', 'kind:store'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend-kit', 'kind:composition', 'kind:store'],
             },
             // The one place that knows every shipped backend: their config sections and registrations, shared by the apps.
             {
               sourceTag: 'kind:assembly',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server'],
             },
             {
               sourceTag: 'kind:app',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server', 'kind:assembly'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:store', 'kind:server', 'kind:assembly'],
             },
             { sourceTag: 'kind:contract', bannedExternalImports: containerClients },
+            { sourceTag: 'kind:support', bannedExternalImports: containerClients },
             { sourceTag: 'kind:service', bannedExternalImports: containerClients },
             { sourceTag: 'kind:composition', bannedExternalImports: containerClients },
             { sourceTag: 'kind:store', bannedExternalImports: containerClients },
@@ -58,11 +61,11 @@ module.exports = [
             // An out-of-tree backend as a third party writes one: our contracts and kits, composed with the engine.
             {
               sourceTag: 'kind:example',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:testing'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:testing'],
             },
             {
               sourceTag: 'kind:testing',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition'],
             },
             { sourceTag: 'kind:app', bannedExternalImports: containerClients },
             { sourceTag: 'runtime:none', bannedExternalImports: containerClients },
