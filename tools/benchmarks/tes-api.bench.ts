@@ -55,7 +55,7 @@ async function load(url: string, options: { method: 'GET' | 'POST'; body?: strin
 }
 
 function startApi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, 'tmp', 'bench-api', 'capstan-api.cjs'), '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--backend', 'local', '--token', token], {
+  const child = spawn(process.execPath, [join(root, 'tmp', 'bench-api', 'capstan-api.cjs'), '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--backend', 'local', '--run-client-commands-on-host', '--token', token], {
     env: { ...process.env, CAPSTAN_API__PAUSED: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -32,6 +32,8 @@ export interface AttemptContainerPlan {
   readonly userns?: string | undefined;
   /** Whether GPUs are given through `DeviceRequests` (Docker's NVIDIA path). */
   readonly gpuDeviceRequests: boolean;
+  /** Capabilities taken from the container (see `DEFAULT_CAP_DROP`). */
+  readonly capDrop: readonly string[];
 }
 
 /**
@@ -40,7 +42,8 @@ export interface AttemptContainerPlan {
  * besides the extra disks; inputs and the command file are read-only. Memory: the request is reserved and (see
  * {@link memoryLimitBytes}) limited, swap is not given beyond the limit, so an out-of-memory kill is real and
  * reported. CPU: the request as shares (1024 per CPU), `max_cpu` as a hard quota. Output is read by attaching, so
- * the engine keeps no log copy (`LogConfig: none`). Never privileged; `no-new-privileges`.
+ * the engine keeps no log copy (`LogConfig: none`). Never privileged; `no-new-privileges`; the capabilities in
+ * `capDrop` taken away. Only the attempt's own folders and its declared inputs are bound: never the engine's socket.
  */
 export function buildAttemptContainerSpec(plan: AttemptContainerPlan): ContainerCreateSpec {
   const { request } = plan;
@@ -79,6 +82,7 @@ export function buildAttemptContainerSpec(plan: AttemptContainerPlan): Container
       ...(plan.userns === undefined ? {} : { UsernsMode: plan.userns }),
       Privileged: false,
       SecurityOpt: ['no-new-privileges'],
+      ...(plan.capDrop.length === 0 ? {} : { CapDrop: [...plan.capDrop] }),
       Init: plan.init,
       LogConfig: { Type: 'none', Config: {} },
       AutoRemove: false,

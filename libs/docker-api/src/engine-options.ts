@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { z } from 'zod';
 import { PULL_POLICIES } from './image-resolver';
 
@@ -72,6 +72,10 @@ export function engineApiOptionsShape(naming: EngineNaming) {
     repairImage: z.string().refine(...configCheck((value: string) => value.trim() !== '', 'is not an image reference: it is empty')).optional(),
     /** Run a tiny init as PID 1, so SIGTERM reaches the task's shell and zombies are reaped. */
     init: z.boolean().default(true),
+    /** Capabilities taken from every task container (`ALL` for every one); [] keeps the engine's default set. */
+    capDrop: z
+      .array(z.string().refine(...configCheck((value: string) => CAPABILITY_NAME.test(value), 'is not a capability; give a name such as "NET_RAW" (or "CAP_NET_RAW"), or "ALL"')))
+      .default([...DEFAULT_CAP_DROP]),
   };
 }
 

@@ -29,7 +29,7 @@ const request = (overrides: Partial<Constraints> = {}): ExecutionRequest => ({
   constraints: { ...constraints, ...overrides },
   labels: { 'io.capstan.run-id': 'r' },
 });
-const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true } as const;
+const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[] } as const;
 
 describe('buildContainerSpec', () => {
   it('lays out the container as the task contract says', () => {
@@ -50,12 +50,18 @@ describe('buildContainerSpec', () => {
       NetworkMode: 'bridge',
       Privileged: false,
       SecurityOpt: ['no-new-privileges'],
+      CapDrop: ['MKNOD', 'NET_RAW'],
       PidsLimit: 4096,
       Init: true,
       LogConfig: { Type: 'none', Config: {} },
     });
     expect(spec.HostConfig?.DeviceRequests).toBeUndefined();
     expect(spec.HostConfig?.NanoCpus).toBeUndefined();
+  });
+
+  it('keeps the engine default capabilities when capDrop is empty', () => {
+    const host = buildContainerSpec({ request: request(), image: 'i', options: { ...options, capDrop: [] }, user: undefined, disks: [] }).HostConfig;
+    expect(host?.CapDrop).toBeUndefined();
   });
 
   it('makes the memory request the hard limit by default, with no swap beyond it, and shares for the cpu request', () => {

@@ -8,7 +8,7 @@ export const MIN_DOCKER_MEMORY_BYTES = MIN_MEMORY_LIMIT_BYTES;
 export interface ContainerPlan {
   readonly request: ExecutionRequest;
   readonly image: string;
-  readonly options: Pick<DockerBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init'>;
+  readonly options: Pick<DockerBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init' | 'capDrop'>;
   /** `uid:gid`, a user name, or undefined for the image's own user. */
   readonly user: string | undefined;
   readonly disks: readonly DiskFolder[];
@@ -27,5 +27,6 @@ export function buildContainerSpec(plan: ContainerPlan): ContainerCreateSpec {
     pidsLimit: options.pidsLimit ?? undefined,
     user: plan.user,
     gpuDeviceRequests: true,
+    capDrop: options.capDrop,
   });
 }

@@ -18,7 +18,7 @@ function request(constraints: Partial<ExecutionRequest['constraints']> = {}): Ex
   };
 }
 
-const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true } as const;
+const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[] } as const;
 
 describe('buildPodmanContainerSpec', () => {
   it('lays the attempt out as the docker backend does, with Podman’s own keys said explicitly', () => {

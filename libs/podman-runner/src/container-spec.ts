@@ -8,7 +8,7 @@ export const MIN_PODMAN_MEMORY_BYTES = MIN_MEMORY_LIMIT_BYTES;
 export interface PodmanContainerPlan {
   readonly request: ExecutionRequest;
   readonly image: string;
-  readonly options: Pick<PodmanBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init'>;
+  readonly options: Pick<PodmanBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init' | 'capDrop'>;
   /** `uid:gid`, or undefined for the image's own user (or keep-id's). */
   readonly user: string | undefined;
   /** `keep-id`, or undefined for the service's default. */
@@ -43,5 +43,6 @@ export function buildPodmanContainerSpec(plan: PodmanContainerPlan): ContainerCr
     user: plan.user,
     userns: plan.userns,
     gpuDeviceRequests: false,
+    capDrop: options.capDrop,
   });
 }

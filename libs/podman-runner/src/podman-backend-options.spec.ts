@@ -15,6 +15,7 @@ describe('podmanBackendOptionsSchema', () => {
       userns: 'auto',
       shortNames: 'refuse',
       init: true,
+      capDrop: ['MKNOD', 'NET_RAW', 'SETFCAP', 'AUDIT_WRITE', 'SYS_CHROOT'],
     });
     expect(parsePodmanBackendOptions(undefined).shortNames).toBe('refuse');
   });
@@ -34,6 +35,7 @@ describe('podmanBackendOptionsSchema', () => {
       shortNames: 'docker.io',
       repairImage: 'localhost/capstan-test/busybox:1',
       init: false,
+      capDrop: ['ALL'],
     } as const;
     expect(parsePodmanBackendOptions(options)).toEqual(options);
     expect(podmanBackendOptionsSchema.safeParse({ host: 'tcp://127.0.0.1:8080' }).success).toBe(true);

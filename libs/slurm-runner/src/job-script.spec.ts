@@ -67,6 +67,7 @@ describe('buildJobScript', () => {
     runtime,
     runtimeBinary: runtime,
     runtimeArgs: ['--writable-tmpfs'],
+    capDrop: ['MKNOD', 'NET_RAW'],
     candidates: imageCandidates(uris.map(parseContainerSource), { runtime, insecureRegistries: [] }).candidates,
     logins: { '127.0.0.1:5000': 1 },
     sifCacheDir: join(dir, 'cache'),
@@ -131,7 +132,8 @@ describe('buildJobScript', () => {
     expect(result.code).toBe(137);
     const args = result.stdout.split('\n').filter((line) => line.startsWith('[')).map((line) => line.slice(1, -1));
     expect(args.slice(0, 3)).toEqual(['run', '--name', 'task-1']);
-    expect(args).toEqual(expect.arrayContaining(['--label', "io.capstan.task=it's", '--entrypoint', '', '--workdir', '/mnt/task/work', '--network', 'none', '--cpus', '2', '--memory', `${64 * 1024 * 1024}b`, '--env', 'GREETING']));
+    expect(args).toEqual(expect.arrayContaining(['--label', "io.capstan.task=it's", '--entrypoint', '', '--workdir', '/mnt/task/work', '--network', 'none', '--cpus', '2', '--memory', `${64 * 1024 * 1024}b`, '--env', 'GREETING', '--security-opt', 'no-new-privileges']));
+    expect(args.join(' ')).toContain('--cap-drop MKNOD --cap-drop NET_RAW');
     expect(args).toContain(`type=bind,"source=${join(dir, "in put's,1.txt")}",target=/mnt/task/inputs/a.txt,readonly`);
     expect(args[args.indexOf('--user') + 1]).toBe(`${process.getuid?.()}:${process.getgid?.()}`);
     expect(args.slice(-3)).toEqual(['capstan-test/busybox:1', 'sh', '/mnt/task/command']);

@@ -18,6 +18,8 @@ export interface JobScriptPlan {
   /** A name found on the job's PATH, or an absolute path. */
   readonly runtimeBinary: string;
   readonly runtimeArgs: readonly string[];
+  /** Docker and Podman: capabilities dropped from the container. */
+  readonly capDrop: readonly string[];
   readonly candidates: readonly ImageCandidate[];
   /** For each registry with a login: the number n of the job variables CAPSTAN_LOGIN_<n>_USER / _PASSWORD. */
   readonly logins: Readonly<Record<string, number>>;
@@ -253,6 +255,7 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     'none',
     '--security-opt',
     'no-new-privileges',
+    ...plan.capDrop.flatMap((capability) => ['--cap-drop', capability]),
     '--cpu-shares',
     String(cpuShares),
     ...(constraints.cpuLimit === null ? [] : ['--cpus', String(constraints.cpuLimit)]),

@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -50,6 +50,10 @@ export const slurmBackendOptionsSchema = z.strictObject({
   runtimeBinary: program.optional(),
   /** Extra arguments of `apptainer exec` / `docker run` / `podman run`, placed before the image. */
   runtimeArgs: z.array(argument).default([]),
+  /** Docker and Podman: capabilities taken from the task's container (`--cap-drop`); [] keeps the engine's default set. */
+  capDrop: z
+    .array(z.string().refine(...check((value: string) => CAPABILITY_NAME.test(value), 'is not a capability; give a name such as "NET_RAW" (or "CAP_NET_RAW"), or "ALL"')))
+    .default([...DEFAULT_CAP_DROP]),
   partitions: partitionRulesSchema.default({}),
   /**
    * A task whose timeout is at most this many minutes counts as short (goes to `partitions.short`) even without the

@@ -191,6 +191,7 @@ export class SlurmBackend implements Backend {
       runtime: this.options.runtime,
       runtimeBinary: this.runtimeBinary,
       runtimeArgs: this.options.runtimeArgs,
+      capDrop: this.options.capDrop,
       candidates,
       logins,
       sifCacheDir: this.sifCacheDir,

@@ -16,6 +16,9 @@ Options (each also settable in capstan.yaml under "api:", or as CAPSTAN_API__...
   --backend NAME        backend executors run on (docker | podman | apptainer | local | slurm | tes | auto)
   --config FILE         configuration file (default ./capstan.yaml)
   --allow-root DIR      a host folder file:// inputs and outputs may use (repeatable)
+  --run-client-commands-on-host
+                        allow a backend without containers (local): every client's command then runs on this
+                        host as the server's user. Refused without this flag, and auto never picks local here.
 
 Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM; running tasks are
 taken up again (re-attached) by the next start with the same data folder.`;
@@ -40,6 +43,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
         backend: { type: 'string' },
         config: { type: 'string' },
         'allow-root': { type: 'string', multiple: true },
+        'run-client-commands-on-host': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,6 +65,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
     'api.auth.tokens': values['token'],
     'api.auth.disabled': values['no-auth'] === true ? true : undefined,
     'api.transfer.allowedRoots': values['allow-root'],
+    'api.runClientCommandsOnHost': values['run-client-commands-on-host'] === true ? true : undefined,
   };
   let server;
   const log = new BufferedLines(io.stdout);

@@ -38,6 +38,11 @@ export const apiConfigSchema = z.strictObject({
   keepTaskFiles: tesServiceOptionsSchema.shape.keepTaskFiles,
   serviceInfo: tesServiceOptionsSchema.shape.serviceInfo,
   transfer: transferOptionsSchema.default(transferOptionsSchema.parse({})),
+  /**
+   * Allows a backend that runs commands on this host without a container (`local`): every client's command then runs
+   * as the server's own user. Off unless the operator says so (`--run-client-commands-on-host`).
+   */
+  runClientCommandsOnHost: z.boolean().default(false),
 });
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 
@@ -126,6 +131,23 @@ class TransferFileMover implements FileMover {
 }
 
 /**
+ * Refuses to serve on a backend that runs commands on the host (no container) unless the operator allowed it in so
+ * many words: TES clients are untrusted, and such a backend gives each of them a shell as the server's user.
+ */
+export function assertNoHostExecution(registry: BackendRegistry, backendNames: readonly string[], allowed: boolean): void {
+  if (allowed) return;
+  const onHost = [...new Set(backendNames)].filter((name) => !registry.get(name).capabilities.runsContainers);
+  if (onHost.length === 0) return;
+  const user = `uid ${process.getuid?.() ?? '?'}`;
+  throw new CapstanError(
+    ErrorCode.InvalidConfig,
+    `the ${onHost.join(', ')} backend runs every client's command on this host as the server's own user (${user}), without a container; ` +
+      'serve on docker, podman or apptainer instead, or pass --run-client-commands-on-host (api.runClientCommandsOnHost: true) if that is what you want',
+    { path: onHost.includes(backendNames[0] as string) ? 'backend' : 'api.selectableBackends', details: { value: onHost } },
+  );
+}
+
+/**
  * Starts Capstan's TES server: reads the configuration (the `api` section and the engine's), wires the engine on the
  * chosen backend, opens the task store in the data folder, reconciles what an earlier process left, and listens.
  */
@@ -138,8 +160,10 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     workRoot: (config) => join(dataDirOf(config.backends['api'] as ApiConfig), 'work'),
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
+    hostFallback: false,
   });
   const api = wiring.config.backends['api'] as ApiConfig;
+  assertNoHostExecution(wiring.registry, [wiring.backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
   const dataDir = dataDirOf(api);
   await mkdir(dataDir, { recursive: true });
 

@@ -1,4 +1,4 @@
-import { type Backend, BackendRegistry } from '@capstan/core-constraints';
+import { type Backend, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { EngineOptions, type LoadedConfig, loadConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
 import { registerResourceManager } from '@capstan/resource-manager';
@@ -14,6 +14,11 @@ export interface WireOptions {
   readonly extraSections?: Readonly<Record<string, z.ZodType>>;
   /** Overrides the configured work root (the TES server keeps its work under its data folder). */
   readonly workRoot?: string | ((config: LoadedConfig) => string);
+  /**
+   * Whether `auto` may fall back to running tasks on the host (`local`) when no container engine answers. Default
+   * true, for `capstan run`; the TES server says false: a client's command must never reach the host by accident.
+   */
+  readonly hostFallback?: boolean;
 }
 
 export interface Wiring {
@@ -38,7 +43,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
 /** Reads the configuration and wires one engine on the chosen backend. */
 export async function wire(options: WireOptions = {}): Promise<Wiring & { container: DependencyContainer }> {
   const { config, registry, container } = await wireBackends(options);
-  const { backend, selection } = await chooseBackend(registry, config.engine.backend);
+  const { backend, selection } = await chooseBackend(registry, config.engine.backend, { hostFallback: options.hostFallback ?? true });
   const capacity = await backend.capacity();
   registerResourceManager(container, {
     capacity: capacity.total,
@@ -62,7 +67,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
   return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
 }
 
-export async function chooseBackend(registry: BackendRegistry, name: string): Promise<{ backend: Backend; selection: string[] }> {
+export async function chooseBackend(registry: BackendRegistry, name: string, options: { readonly hostFallback: boolean } = { hostFallback: true }): Promise<{ backend: Backend; selection: string[] }> {
   if (name !== 'auto') return { backend: registry.get(name), selection: [] };
   const selection: string[] = [];
   for (const candidate of AUTO_ORDER) {
@@ -75,6 +80,13 @@ export async function chooseBackend(registry: BackendRegistry, name: string): Pr
       return { backend, selection };
     }
     selection.push(`${candidate}: passed over (${probe.problems[0] ?? 'not available'})`);
+  }
+  if (!options.hostFallback) {
+    throw new CapstanError(
+      ErrorCode.BackendUnavailable,
+      `backend "auto" found no container engine (${selection.join('; ')}); start one (Docker, Podman or Apptainer; \`capstan doctor\` says what is missing) or name a backend; auto never falls back to running tasks on the host here`,
+      { path: 'backend', details: { value: name } },
+    );
   }
   selection.push('local: no container engine answered, so tasks run on the host without a container');
   return { backend: registry.get('local'), selection };

@@ -32,7 +32,7 @@ const request = (overrides: Partial<Constraints> = {}): ExecutionRequest => ({
   constraints: { ...constraints, ...overrides },
   labels: { 'io.capstan.run-id': 'r' },
 });
-const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, graceSeconds: 10, swarmGpuResource: 'NVIDIA-GPU', swarmLogDriver: 'json-file' } as const;
+const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, graceSeconds: 10, swarmGpuResource: 'NVIDIA-GPU', swarmLogDriver: 'json-file', capDrop: ['MKNOD', 'CAP_NET_RAW'] as string[] } as const;
 const plan = (overrides: Partial<ServicePlan> = {}): ServicePlan => {
   const base = request();
   return {
@@ -69,6 +69,7 @@ describe('buildServiceSpec', () => {
       { Type: 'bind', Source: '/w/a/1/disks/scratch', Target: '/scratch', ReadOnly: false },
     ]);
     expect(spec.TaskTemplate.Networks).toBeUndefined();
+    expect(spec.TaskTemplate.ContainerSpec.CapabilityDrop).toEqual(['CAP_MKNOD', 'CAP_NET_RAW']);
   });
 
   it('reserves the requests and limits as a plain container would (the request is the memory limit by default)', () => {

@@ -16,6 +16,8 @@ export interface ServiceSpec {
       readonly Init: boolean;
       readonly StopGracePeriod: number;
       readonly Mounts: ReadonlyArray<{ readonly Type: 'bind'; readonly Source: string; readonly Target: string; readonly ReadOnly: boolean }>;
+      /** API 1.41 on; services have no `no-new-privileges` before API 1.46, so dropping capabilities matters more. */
+      readonly CapabilityDrop?: readonly string[];
     };
     readonly Resources: {
       readonly Limits: { readonly NanoCPUs?: number; readonly MemoryBytes?: number; readonly Pids?: number };
@@ -44,7 +46,7 @@ export interface ServicePlan {
   readonly user: string | undefined;
   /** Labels of this backend's session, besides the request's, by which its services' tasks are polled. */
   readonly sessionLabels: Readonly<Record<string, string>>;
-  readonly options: Pick<DockerBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init' | 'graceSeconds' | 'swarmGpuResource' | 'swarmLogDriver'>;
+  readonly options: Pick<DockerBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init' | 'graceSeconds' | 'swarmGpuResource' | 'swarmLogDriver' | 'capDrop'>;
 }
 
 /**
@@ -70,6 +72,7 @@ export function buildServiceSpec(plan: ServicePlan): ServiceSpec {
         Init: options.init,
         StopGracePeriod: options.graceSeconds * 1e9,
         Mounts: plan.mounts.map((mount) => ({ Type: 'bind', Source: mount.path, Target: mount.target, ReadOnly: mount.readOnly })),
+        ...(options.capDrop.length === 0 ? {} : { CapabilityDrop: options.capDrop.map(capabilityName) }),
       },
       Resources: {
         Limits: {
@@ -114,3 +117,7 @@ export function assertSwarmNetwork(network: string): void {
   }
 }
 
+/** Services take capability names with the `CAP_` prefix (`CAP_NET_RAW`); containers take either form. */
+function capabilityName(name: string): string {
+  return name === 'ALL' || name.startsWith('CAP_') ? name : `CAP_${name}`;
+}
