@@ -6,3 +6,4 @@ export { redactUrl } from './address/redact-url';
 export { SUPPORTED_SCHEMES } from './address/transfer-address';
 export { type ProgressListener, type TransferProgress } from './progress/progress-reporter';
 export { systemClock, type RetryClock } from './http/retry-policy';
+export { type Resolve } from './http/guarded-connect';

@@ -16,6 +16,8 @@ Options (each also settable in capstan.yaml under "api:", or as CAPSTAN_API__...
   --backend NAME        backend executors run on (docker | podman | apptainer | local | slurm | tes | auto)
   --config FILE         configuration file (default ./capstan.yaml)
   --allow-root DIR      a host folder file:// inputs and outputs may use (repeatable)
+  --allow-address CIDR  an internal address http(s) transfers may reach, e.g. 10.1.0.0/16 (repeatable; loopback,
+                        link-local, private and unique-local addresses are refused by default)
 
 Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM; running tasks are
 taken up again (re-attached) by the next start with the same data folder.`;
@@ -40,6 +42,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
         backend: { type: 'string' },
         config: { type: 'string' },
         'allow-root': { type: 'string', multiple: true },
+        'allow-address': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,6 +64,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
     'api.auth.tokens': values['token'],
     'api.auth.disabled': values['no-auth'] === true ? true : undefined,
     'api.transfer.allowedRoots': values['allow-root'],
+    'api.transfer.allowAddresses': values['allow-address'],
   };
   let server;
   const log = new BufferedLines(io.stdout);
