@@ -14,3 +14,4 @@ export * from './constraints/resolve-constraints';
 export * from './backend/backend';
 export * from './backend/backend-registry';
 export * from './backend/attempt-disks';
+export * from './urls/redact-url';

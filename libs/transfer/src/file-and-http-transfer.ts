@@ -1,7 +1,8 @@
-import { CapstanError, parseWithSchema } from '@capstan/core-constraints';
+import { CapstanError, parseWithSchema, redactUrl } from '@capstan/core-constraints';
 import { lstat, realpath } from 'node:fs/promises';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { AddressPolicy } from './address/address-policy';
-import { redactUrl } from './address/redact-url';
 import { childUrl, parseAddress, type FileAddress, type HttpAddress } from './address/transfer-address';
 import {
   describeSystemError,
@@ -30,6 +31,7 @@ import { ProgressReporter, type ProgressListener } from './progress/progress-rep
 export class FileAndHttpTransfer implements FileTransfer {
   private readonly roots: AllowedRoots;
   private readonly policy: AddressPolicy;
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   /** `clock` paces retries and `resolve` looks names up; tests pass a clock that records waits and a hosts table. */
   constructor(
@@ -181,7 +183,7 @@ export class FileAndHttpTransfer implements FileTransfer {
   }
 
   private httpContext(address: HttpAddress, subject: TransferSubject, signal: AbortSignal | undefined): HttpContext {
-    return { address, subject, settings: this.settings, clock: this.clock, signal, policy: this.policy, resolve: this.resolve };
+    return { address, subject, settings: this.settings, clock: this.clock, signal, policy: this.policy, resolve: this.resolve, agents: this.agents };
   }
 
   private reporter(direction: 'in' | 'out', subject: TransferSubject, listener: ProgressListener | undefined): ProgressReporter {

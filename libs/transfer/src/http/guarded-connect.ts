@@ -1,6 +1,6 @@
+import { redactUrl } from '@capstan/core-constraints';
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { type LookupFunction } from 'node:net';
-import { redactUrl } from '../address/redact-url';
 import { type AddressPolicy, ipLiteral } from '../address/address-policy';
 import { transferRefused, type TransferSubject } from '../errors/transfer-errors';
 

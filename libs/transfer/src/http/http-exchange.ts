@@ -1,6 +1,6 @@
 import { CapstanError } from '@capstan/core-constraints';
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { type Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type AddressPolicy } from '../address/address-policy';
 import { type TransferAddress } from '../address/transfer-address';
 import { describeSystemError, transferFailed, transferRefused, type TransferSubject } from '../errors/transfer-errors';
@@ -19,6 +19,8 @@ export interface HttpContext {
   /** Which resolved addresses may be connected to, and how names are resolved. */
   readonly policy: AddressPolicy;
   readonly resolve: Resolve;
+  /** The transfer's own connection pools: a pooled socket was checked when it connected, under this same policy. */
+  readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent };
 }
 
 export type Method = 'GET' | 'PUT';
@@ -29,14 +31,15 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Opens a request whose connection goes only where the address policy allows: a literal host is checked here, a name
- * in the lookup the socket connects through. A fresh connection per request (`agent: false`): a pooled socket would
- * skip the check, and it may have been opened under another transfer's allow-list.
+ * in the lookup a new socket connects through. Sockets are pooled per transfer (not in Node's global agent), so a
+ * reused one was checked under the same allow-list when it connected.
  */
 export function openRequest(context: HttpContext, url: URL, options: { method: Method; headers: Record<string, string>; signal: AbortSignal }): ClientRequest {
   const hop = url.href === context.address.url.href ? null : url;
   checkLiteralHost(context.policy, context.subject, url, hop);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return send(url, { ...options, agent: false, lookup: guardedLookup(context.policy, context.subject, hop, context.resolve) });
+  const agent = url.protocol === 'https:' ? context.agents.https : context.agents.http;
+  return send(url, { ...options, agent, lookup: guardedLookup(context.policy, context.subject, hop, context.resolve) });
 }
 
 /**
