@@ -145,6 +145,13 @@ describe('redirects are checked hop by hop', () => {
     expect(await listAll(folder)).toEqual([]);
   });
 
+  it('fails a redirect without a Location, saying so', async () => {
+    const web = await serve((_request, response) => response.writeHead(302).end());
+    const error = await rejection((await fetchTo(transferWith({ allowAddresses: LOOPBACK }), web.url('/a'))).result);
+    expect(error.code).toBe(ErrorCode.TransferFailed);
+    expect(error.message).toContain('HTTP 302 Found; the redirect names no Location to follow');
+  });
+
   it('refuses a redirect to another scheme and gives up an endless redirect loop', async () => {
     const toFile = await serve((_request, response) => response.writeHead(301, { location: 'file:///etc/passwd' }).end());
     const loop = await serve((request, response) => response.writeHead(302, { location: `${request.url}x` }).end());

@@ -157,6 +157,8 @@ function fixForStatus(status: number, method: Method): string {
   if (status === 404 && method === 'GET') return 'check the URL: nothing is there';
   if (status === 405 || status === 501) return `the server does not take ${method} at this URL; use a URL that does`;
   if (status === 413) return 'the server refused the size; raise its upload limit';
-  if (status >= 300 && status < 400) return 'redirects are not followed for uploads; give the final URL';
+  if (status >= 300 && status < 400) {
+    return method === 'PUT' ? 'redirects are not followed for uploads; give the final URL' : 'the redirect names no Location to follow; give the final URL';
+  }
   return 'check the URL and the server';
 }
