@@ -88,9 +88,9 @@ describe('http transfers reach only allowed addresses', () => {
     expect(web.requests).toHaveLength(0);
   });
 
-  it('refuses a name when any of its addresses is refused, after one lookup', async () => {
+  it.each(['http', 'https'])('refuses a %s name when any of its addresses is refused, after one lookup', async (scheme) => {
     const { resolve, lookups } = hostsTable({ 'mixed.example': ['93.184.216.34', '169.254.169.254'] });
-    const { result } = await fetchTo(transferWith({}, resolve), 'http://mixed.example/x');
+    const { result } = await fetchTo(transferWith({}, resolve), `${scheme}://mixed.example/x`);
     const error = await rejection(result);
     expect(error.code).toBe(ErrorCode.TransferRefused);
     expect(error.details).toMatchObject({ address: '169.254.169.254' });
