@@ -19,6 +19,8 @@ Options (each also settable in capstan.yaml under "api:", or as CAPSTAN_API__...
   --run-client-commands-on-host
                         allow a backend without containers (local): every client's command then runs on this
                         host as the server's user. Refused without this flag, and auto never picks local here.
+  --allow-address CIDR  an internal address http(s) transfers may reach, e.g. 10.1.0.0/16 (repeatable; loopback,
+                        link-local, private and unique-local addresses are refused by default)
 
 Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM; running tasks are
 taken up again (re-attached) by the next start with the same data folder.`;
@@ -44,6 +46,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
         config: { type: 'string' },
         'allow-root': { type: 'string', multiple: true },
         'run-client-commands-on-host': { type: 'boolean' },
+        'allow-address': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -66,6 +69,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
     'api.auth.disabled': values['no-auth'] === true ? true : undefined,
     'api.transfer.allowedRoots': values['allow-root'],
     'api.runClientCommandsOnHost': values['run-client-commands-on-host'] === true ? true : undefined,
+    'api.transfer.allowAddresses': values['allow-address'],
   };
   let server;
   const log = new BufferedLines(io.stdout);

@@ -101,7 +101,10 @@ class TransferFileMover implements FileMover {
   /** The same rules the transfer applies, checked when a task is created so that it is refused with a 400 at once. */
   checkAddress(url: string, _direction: 'in' | 'out', fieldPath: string): void {
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
-    if (scheme === 'http' || scheme === 'https') return;
+    if (scheme === 'http' || scheme === 'https') {
+      this.transfer.checkHttpHost(url, fieldPath);
+      return;
+    }
     const shown = redactUrl(url);
     if (scheme !== 'file') {
       throw new CapstanError(
