@@ -25,3 +25,4 @@ export { MIN_TOKEN_BITS, MIN_TOKEN_DISTINCT, MIN_TOKEN_LENGTH, tokenProblem } fr
 export { type PrincipalToken } from './http/bearer-tokens';
 export { METRICS_PATH, TES_BASE_PATH } from './http/tes-routes';
 export * from './service/histogram';
+export * from './service/task-retention';
