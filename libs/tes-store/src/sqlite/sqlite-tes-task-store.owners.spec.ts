@@ -21,7 +21,7 @@ function listAll(store: SqliteTesTaskStore, owner: string | undefined, pageSize:
   throw new Error('paging did not end');
 }
 
-describe('SqliteTesTaskStore: owners', () => {
+describe('SqliteTesTaskStore: owners and retention', () => {
   let store: SqliteTesTaskStore;
 
   beforeEach(() => {
@@ -57,16 +57,6 @@ describe('SqliteTesTaskStore: owners', () => {
     expect(listAll(store, 'carol', 5)).toEqual([]);
     expect(listAll(store, undefined, 50)).toHaveLength(37);
   });
-});
-
-describe('SqliteTesTaskStore: retention queries', () => {
-  let store: SqliteTesTaskStore;
-
-  beforeEach(() => {
-    store = new SqliteTesTaskStore({ file: ':memory:' });
-  });
-
-  afterEach(() => store.close());
 
   it('finds tasks that reached a final state before the cutoff, and deletes them with their documents and tags', () => {
     const [done, running, queued] = [ids.next(), ids.next(), ids.next()];
