@@ -55,6 +55,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   app.addHook('onResponse', (request, reply, done) => {
     const route = templateOf(request);
     const note = noteOf(request);
+    const principal = findPrincipal(request)?.name;
     requestLog.write({
       method: request.method,
       route,
@@ -62,6 +63,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
       requestId: request.id,
+      ...(principal === undefined ? {} : { principal }),
       ...(note.taskId === undefined ? {} : { taskId: note.taskId }),
       ...(note.error === undefined ? {} : { error: note.error }),
     });

@@ -60,6 +60,18 @@ describe('TaskRetention', () => {
     }
   });
 
+  it('sweeps once at start, before the first interval', async () => {
+    const id = taskIn('COMPLETE');
+    const sweeper = retention(2 * HOUR);
+    sweeper.start();
+    try {
+      for (let tries = 0; tries < 100 && store.get(id) !== undefined; tries += 1) await new Promise((wait) => setTimeout(wait, 10));
+      expect(store.get(id)).toBeUndefined();
+    } finally {
+      sweeper.stop();
+    }
+  });
+
   it('keeps finished tasks younger than the age', async () => {
     const id = taskIn('COMPLETE');
     expect(await retention(HOUR / 2).sweep()).toBe(0);
