@@ -2,7 +2,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { ANONYMOUS, type Principal } from '../service/principal';
 import { bearerTokenOf, type PrincipalToken, PrincipalTokens } from './bearer-tokens';
 import { HttpErrorCode, TesHttpError } from './http-error-body';
-import { isLoopbackHost } from './loopback-host';
+import { hostOfHeader, isLoopbackHost } from './loopback-host';
 
 const REALM = 'capstan-tes';
 
@@ -21,14 +21,6 @@ export function principalOf(request: FastifyRequest): Principal {
   // A route that asks is protected, so the hook ran; reaching here without one is a wiring mistake, not a client's.
   if (principal === undefined) throw new Error(`no principal for ${request.method} ${request.url}: the route is not protected by the auth hook`);
   return principal;
-}
-
-/** The host part of a Host header: `[::1]:8000` -> `::1`, `localhost:8000` -> `localhost`. */
-export function hostOfHeader(header: string): string {
-  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(header);
-  if (bracketed?.[1] !== undefined) return bracketed[1];
-  const colons = header.split(':').length - 1;
-  return colons === 1 ? (header.split(':')[0] ?? '') : header;
 }
 
 /**
