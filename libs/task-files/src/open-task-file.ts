@@ -1,3 +1,4 @@
+import { CapstanError } from '@capstan/core-constraints';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { normaliseRelative, pinPath, realRoot, refusalForType, taskFileRefused } from './confined-path';
@@ -44,5 +45,23 @@ export async function readTaskFileTail(root: string, path: string, maxBytes: num
     return newline === -1 || newline === text.length - 1 ? text : text.slice(newline + 1);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Why `path` would be refused by `openTaskFile`, or undefined for a regular file (or a missing one): a listing's
+ * filter, without opening anything. The real read still goes through `openTaskFile`.
+ */
+export async function checkTaskFile(root: string, path: string): Promise<CapstanError | undefined> {
+  try {
+    const relative = normaliseRelative(path, root);
+    const pinned = await pinPath(await realRoot(root), relative, root);
+    await pinned.handle.close();
+    const refusal = refusalForType(pinned.stats) ?? (pinned.stats.isDirectory() ? 'not-a-file' : undefined);
+    return refusal === undefined ? undefined : taskFileRefused(relative, refusal, root);
+  } catch (error) {
+    if (error instanceof CapstanError) return error;
+    if ((error as { code?: unknown } | null)?.code === 'ENOENT') return undefined;
+    throw error;
   }
 }

@@ -4,7 +4,7 @@ import { link, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } 
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTaskFile, readTaskFileTail, removeTaskTree, walkTaskFolder } from './index';
+import { checkTaskFile, openTaskFile, readTaskFileTail, removeTaskTree, walkTaskFolder } from './index';
 
 const SECRET = 'host-secret-do-not-leak\n';
 
@@ -155,6 +155,18 @@ describe('openTaskFile', () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('checkTaskFile', () => {
+  it('passes a regular or missing file and names every refusal, opening nothing', async () => {
+    execFileSync('mkfifo', [join(root, 'out', 'fifo')]);
+    await symlink(secretFile, join(root, 'out', 'link'));
+    expect(await checkTaskFile(root, 'out/a.txt')).toBeUndefined();
+    expect(await checkTaskFile(root, 'out/missing')).toBeUndefined();
+    expect((await checkTaskFile(root, 'out/fifo'))?.details).toMatchObject({ value: 'out/fifo', reason: 'fifo' });
+    expect((await checkTaskFile(root, 'out/link'))?.details).toMatchObject({ value: 'out/link', reason: 'symlink' });
+    expect((await checkTaskFile(root, '../x'))?.details).toMatchObject({ reason: 'parent' });
   });
 });
 
