@@ -1,10 +1,11 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { execFileSync } from 'node:child_process';
+import { renameSync, symlinkSync } from 'node:fs';
 import { link, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTaskFile, openTaskFile, readTaskFileTail, removeTaskTree, walkTaskFolder } from './index';
+import { checkTaskFile, openTaskFile, readTaskFileTail, removeTaskTree, visitTaskFolder, walkTaskFolder } from './index';
 
 const SECRET = 'host-secret-do-not-leak\n';
 
@@ -197,6 +198,21 @@ describe('walkTaskFolder', () => {
     expect((await refusal(walkTaskFolder(root, 'away'))).details['reason']).toBe('symlink');
     expect((await refusal(walkTaskFolder(root, 'away/secret'))).details['reason']).toBe('outside');
     expect((await refusal(walkTaskFolder(root, '../host'))).details['reason']).toBe('parent');
+  });
+
+  it('never enters a folder the task swaps for a link to the host between its listing and the descent', async () => {
+    await writeFile(join(secretFolder, 'host-only'), 'x');
+    const seen: string[] = [];
+    await visitTaskFolder(root, '', (relative) => {
+      seen.push(relative);
+      if (relative === 'out/deep') {
+        // The swap happens exactly in the window a path-based walk (lstat, then readdir by path) would race.
+        renameSync(join(root, 'out', 'deep'), join(root, 'out', 'deep-moved'));
+        symlinkSync(secretFolder, join(root, 'out', 'deep'));
+      }
+    });
+    expect(seen.filter((path) => path.includes('host-only') || path.includes('secret'))).toEqual([]);
+    await secretUntouched();
   });
 
   it('reports the link count of hard links', async () => {

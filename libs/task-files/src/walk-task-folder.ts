@@ -1,4 +1,5 @@
 import { type CapstanError } from '@capstan/core-constraints';
+import { type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { normaliseRelative, pinPath, realRoot, refusalForType, taskFileRefused } from './confined-path';
@@ -20,36 +21,68 @@ export interface TaskTree {
   readonly refused: readonly CapstanError[];
 }
 
+export interface VisitOptions {
+  readonly signal?: AbortSignal;
+  /** Skip a folder that cannot be listed (EACCES, EPERM) instead of failing: a scan that reports what it can see. */
+  readonly skipUnreadable?: boolean;
+}
+
+function unreadable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 /**
- * Lists the regular files and folders under `path` in a task's folder (sorted). Each folder is listed through its
- * pinned inode, so a folder swapped for a link while the walk runs is caught, never entered.
+ * Calls `visit` with the lstat of every entry under `path` in a task's folder (sorted, parents first), going down
+ * into real folders only. Each folder is listed through its pinned inode, so a folder swapped for a link while the
+ * walk runs is caught, never entered.
  */
-export async function walkTaskFolder(root: string, path = '', signal?: AbortSignal): Promise<TaskTree> {
+export async function visitTaskFolder(root: string, path: string, visit: (relative: string, stats: Stats) => void, options: VisitOptions = {}): Promise<void> {
   const rootReal = await realRoot(root);
   const start = normaliseRelative(path, root);
-  const tree = { files: [] as TaskFileEntry[], folders: [] as string[], refused: [] as CapstanError[] };
-  const visit = async (folder: string): Promise<void> => {
-    signal?.throwIfAborted();
+  const descend = async (folder: string): Promise<void> => {
+    options.signal?.throwIfAborted();
     const pinned = await pinPath(rootReal, folder, root);
     try {
-      if (!pinned.stats.isDirectory()) throw taskFileRefused(folder, refusalForType(pinned.stats) ?? 'not-a-folder', root);
-      const names = (await readdir(pinned.procPath)).sort();
+      if (!pinned.stats.isDirectory()) {
+        // A folder below the start that is no longer one was swapped since it was listed: it is not entered.
+        if (folder !== start) return;
+        throw taskFileRefused(folder, refusalForType(pinned.stats) ?? 'not-a-folder', root);
+      }
+      let names: string[];
+      try {
+        names = (await readdir(pinned.procPath)).sort();
+      } catch (error) {
+        if (options.skipUnreadable === true && unreadable(error)) return;
+        throw error;
+      }
       for (const name of names) {
         const relative = folder === '' ? name : posix.join(folder, name);
         const stats = await lstat(`${pinned.procPath}/${name}`).catch(() => undefined);
         if (stats === undefined) continue; // removed since the listing
-        const refusal = refusalForType(stats);
-        if (refusal !== undefined) tree.refused.push(taskFileRefused(relative, refusal, root));
-        else if (stats.isFile()) tree.files.push({ path: relative, size: stats.size, mode: stats.mode & 0o777, nlink: stats.nlink });
-        else {
-          tree.folders.push(relative);
-          await visit(relative);
-        }
+        visit(relative, stats);
+        if (stats.isDirectory()) await descend(relative);
       }
     } finally {
       await pinned.handle.close();
     }
   };
-  await visit(start);
+  await descend(start);
+}
+
+/** The regular files and folders under `path` in a task's folder, and everything else met, refused. */
+export async function walkTaskFolder(root: string, path = '', signal?: AbortSignal): Promise<TaskTree> {
+  const tree = { files: [] as TaskFileEntry[], folders: [] as string[], refused: [] as CapstanError[] };
+  await visitTaskFolder(
+    root,
+    path,
+    (relative, stats) => {
+      const refusal = refusalForType(stats);
+      if (refusal !== undefined) tree.refused.push(taskFileRefused(relative, refusal, root));
+      else if (stats.isFile()) tree.files.push({ path: relative, size: stats.size, mode: stats.mode & 0o777, nlink: stats.nlink });
+      else tree.folders.push(relative);
+    },
+    signal === undefined ? {} : { signal },
+  );
   return tree;
 }
