@@ -55,7 +55,9 @@ export function repairContainerSpec(image: string, folder: string, owner: FileOw
       MemorySwap: REPAIR_MEMORY_BYTES,
       PidsLimit: 64,
       CapDrop: ['ALL'],
-      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER'],
+      // No DAC_READ_SEARCH: with it, open_by_handle_at reaches any host file past the bind (the image may be the
+      // task's own, so hostile); DAC_OVERRIDE already lets chown walk folders it cannot read.
+      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'],
       SecurityOpt: ['no-new-privileges'],
       LogConfig: { Type: 'none', Config: {} },
     },
