@@ -49,6 +49,11 @@ export function refusalForType(stats: Stats): RefusalReason | undefined {
   return 'device';
 }
 
+/** Why `stats` is not a regular file the host may read, or undefined when it is one. */
+export function fileRefusal(stats: Stats): RefusalReason | undefined {
+  return refusalForType(stats) ?? (stats.isDirectory() ? 'not-a-file' : undefined);
+}
+
 /** The task's folder as the host sees it: its real path, resolved once (the operator made it; the task did not). */
 export async function realRoot(root: string): Promise<string> {
   return realpath(root);

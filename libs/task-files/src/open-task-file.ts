@@ -1,7 +1,7 @@
 import { CapstanError } from '@capstan/core-constraints';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { normaliseRelative, pinPath, realRoot, refusalForType, taskFileRefused } from './confined-path';
+import { fileRefusal, normaliseRelative, pinPath, realRoot, taskFileRefused } from './confined-path';
 
 /**
  * Opens a regular file of a task's folder for reading: never through a link that leaves the folder, never the link
@@ -12,7 +12,7 @@ export async function openTaskFile(root: string, path: string): Promise<FileHand
   const relative = normaliseRelative(path, root);
   const pinned = await pinPath(await realRoot(root), relative, root);
   try {
-    const refusal = refusalForType(pinned.stats) ?? (pinned.stats.isDirectory() ? 'not-a-file' : undefined);
+    const refusal = fileRefusal(pinned.stats);
     if (refusal !== undefined) throw taskFileRefused(relative, refusal, root);
     // The /proc entry is itself a (magic) link to the pinned inode: following it is the point, so no O_NOFOLLOW.
     const handle = await open(pinned.procPath, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -57,7 +57,7 @@ export async function checkTaskFile(root: string, path: string): Promise<Capstan
     const relative = normaliseRelative(path, root);
     const pinned = await pinPath(await realRoot(root), relative, root);
     await pinned.handle.close();
-    const refusal = refusalForType(pinned.stats) ?? (pinned.stats.isDirectory() ? 'not-a-file' : undefined);
+    const refusal = fileRefusal(pinned.stats);
     return refusal === undefined ? undefined : taskFileRefused(relative, refusal, root);
   } catch (error) {
     if (error instanceof CapstanError) return error;
