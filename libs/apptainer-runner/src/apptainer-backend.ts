@@ -14,10 +14,11 @@ import {
   planDiskFolders,
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
+import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
 import { type CliVersion, probeVersion } from './apptainer-cli';
 import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER, JOIN_SCRIPT } from './cgroups';
@@ -32,6 +33,8 @@ import { SifCache } from './sif-cache';
 
 /** Apptainer's own runtime (starter, appinit: about 15 MB here) lives in the attempt's cgroup too; a smaller limit would kill it. */
 export const MIN_APPTAINER_MEMORY_BYTES = 32 * 1024 * 1024;
+/** A start marker means the task never ran, so stderr is short then; the bound keeps a task printing without end from growing this read. */
+const MAX_STDERR_SCAN_BYTES = 1024 * 1024;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface HostResources {
@@ -382,7 +385,7 @@ export class ApptainerBackend implements Backend {
 
   /** Exit JOIN_FAILED_EXIT is the task's own unless the join script or the spare said it could not place or start it. */
   private async assertStarted(request: ExecutionRequest, cgroup: AttemptCgroup): Promise<void> {
-    const stderr = await readFile(request.paths.stderrFile, 'utf8').catch(() => '');
+    const stderr = await readTaskFileTail(dirname(request.paths.stderrFile), basename(request.paths.stderrFile), MAX_STDERR_SCAN_BYTES).catch(() => '');
     if (stderr.includes(JOIN_FAILED_MARKER)) {
       throw new CapstanError(ErrorCode.BackendFailure, `the task could not be placed in its cgroup (${cgroup.procsFiles.join(', ')}); set apptainer.cgroups: off to run without limits`);
     }

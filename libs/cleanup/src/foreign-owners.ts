@@ -1,5 +1,6 @@
 import { type FileOwner } from '@capstan/core-constraints';
-import { lstat, readdir } from 'node:fs/promises';
+import { visitTaskFolder } from '@capstan/task-files';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ForeignOwnerScan {
@@ -10,28 +11,20 @@ export interface ForeignOwnerScan {
 }
 
 /**
- * Lists the entries under `folder` (itself included) that do not belong to `owner`'s uid. Symlinks are examined,
- * never followed, so the scan stays inside the folder.
+ * Lists the entries under `folder` (itself included) that do not belong to `owner`'s uid. The task wrote the
+ * folder: links are examined, never followed, and a folder it swaps for a link mid-scan is not entered, so the scan
+ * stays inside. A folder we cannot list is a foreign owner by definition, already counted when it is not ours.
  */
 export async function findForeignOwners(folder: string, owner: Pick<FileOwner, 'uid'>, limit = 20): Promise<ForeignOwnerScan> {
   const paths: string[] = [];
   let count = 0;
-  const visit = async (path: string): Promise<void> => {
-    const info = await lstat(path);
-    if (info.uid !== owner.uid) {
-      count += 1;
-      if (paths.length < limit) paths.push(path);
-    }
-    if (!info.isDirectory()) return;
-    let entries: string[];
-    try {
-      entries = await readdir(path);
-    } catch {
-      // Unreadable to us: a foreign owner by definition, already counted when it is not ours.
-      return;
-    }
-    for (const entry of entries) await visit(join(path, entry));
+  const check = (path: string, uid: number): void => {
+    if (uid === owner.uid) return;
+    count += 1;
+    if (paths.length < limit) paths.push(path);
   };
-  await visit(folder);
+  const top = await lstat(folder);
+  check(folder, top.uid);
+  if (top.isDirectory()) await visitTaskFolder(folder, '', (relative, stats) => check(join(folder, relative), stats.uid), { skipUnreadable: true });
   return { paths, count };
 }

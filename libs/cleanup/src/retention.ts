@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { removeTaskTree } from '@capstan/task-files';
 
 /** What happens to a task's folder when it ends. */
 export const RETENTION_POLICIES = ['keep', 'delete-on-success', 'delete-always'] as const;
@@ -8,6 +8,7 @@ export type RetentionPolicy = (typeof RETENTION_POLICIES)[number];
 export async function applyRetention(folder: string, policy: RetentionPolicy, succeeded: boolean): Promise<boolean> {
   const remove = policy === 'delete-always' || (policy === 'delete-on-success' && succeeded);
   if (!remove) return false;
-  await rm(folder, { recursive: true, force: true, maxRetries: 2 });
+  // The task wrote in this folder: its links are removed as links, and nothing outside the folder is ever reached.
+  await removeTaskTree(folder);
   return true;
 }

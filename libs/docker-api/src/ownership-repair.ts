@@ -32,13 +32,17 @@ async function realpathOrThrow(path: string, what: string): Promise<string> {
   }
 }
 
-/** The short root container that runs `chown -R -h UID:GID` on one folder: no network, few capabilities, no pull. */
+/**
+ * The short root container that runs `chown -R -h -P UID:GID` on one folder: links are changed as links and never
+ * traversed (-P, stated although it is the default), so the task's links cannot point the chown at host files. No
+ * network, few capabilities, no pull.
+ */
 export function repairContainerSpec(image: string, folder: string, owner: FileOwner, request: ExecutionRequest): ContainerCreateSpec {
   return {
     name: `${request.attemptName}-chown-${Date.now().toString(36)}`,
     Image: image,
     Entrypoint: [],
-    Cmd: ['chown', '-R', '-h', `${owner.uid}:${owner.gid}`, GUEST_REPAIR_DIR],
+    Cmd: ['chown', '-R', '-h', '-P', `${owner.uid}:${owner.gid}`, GUEST_REPAIR_DIR],
     User: '0:0',
     Labels: { ...request.labels },
     AttachStdout: true,
@@ -51,7 +55,9 @@ export function repairContainerSpec(image: string, folder: string, owner: FileOw
       MemorySwap: REPAIR_MEMORY_BYTES,
       PidsLimit: 64,
       CapDrop: ['ALL'],
-      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER'],
+      // No DAC_READ_SEARCH: with it, open_by_handle_at reaches any host file past the bind (the image may be the
+      // task's own, so hostile); DAC_OVERRIDE already lets chown walk folders it cannot read.
+      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'],
       SecurityOpt: ['no-new-privileges'],
       LogConfig: { Type: 'none', Config: {} },
     },

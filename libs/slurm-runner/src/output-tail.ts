@@ -1,5 +1,6 @@
 import { type BackendEvent } from '@capstan/core-constraints';
-import { open } from 'node:fs/promises';
+import { openTaskFile } from '@capstan/task-files';
+import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK = 1024 * 1024;
@@ -36,9 +37,10 @@ export class OutputTail {
   private async readNew(): Promise<void> {
     let handle;
     try {
-      handle = await open(this.file, 'r');
+      // The job (hostile code) can write its folder: no link out, no FIFO that would block this reader.
+      handle = await openTaskFile(dirname(this.file), basename(this.file));
     } catch {
-      return; // not there yet (the job has not started), or removed
+      return; // not there yet (the job has not started), removed, or refused
     }
     try {
       const size = (await handle.stat()).size;

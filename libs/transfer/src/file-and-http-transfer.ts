@@ -1,4 +1,4 @@
-import { CapstanError, parseWithSchema, redactUrl } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, parseWithSchema, redactUrl } from '@capstan/core-constraints';
 import { lstat, realpath } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -174,7 +174,7 @@ export class FileAndHttpTransfer implements FileTransfer {
     for (const file of tree.files) {
       const fileSubject = { ...subject, shownUrl: redactUrl(childUrl(url, file.relativePath)) };
       const fileUrl = new URL(childUrl(address.url.href, file.relativePath));
-      await uploadFile({ ...context, subject: fileSubject }, fileUrl, file, (sent) => progress.update(before + sent));
+      await uploadFile({ ...context, subject: fileSubject }, fileUrl, file, tree.realRoots, (sent) => progress.update(before + sent));
       before += file.size;
       written.push({ url: fileSubject.shownUrl, sizeBytes: file.size, relativePath: file.relativePath });
     }
@@ -197,6 +197,7 @@ export class FileAndHttpTransfer implements FileTransfer {
       return await run();
     } catch (error) {
       if (signal?.aborted) throw transferCanceled(subject);
+      if (error instanceof CapstanError && error.code === ErrorCode.TaskFileRefused) throw transferRefused(subject, error.message, 'nothing was read from it', { path: error.details['value'] });
       if (error instanceof CapstanError) throw error;
       if (error instanceof TargetConflict) {
         throw transferFailed(subject, `${subject.shownUrl} cannot be written: ${error.message}`, 'remove what is in the way, or choose another destination');

@@ -59,6 +59,8 @@ export const ErrorCode = {
   TransferRefused: 'transfer.refused',
   /** A transfer that was tried and failed (after its retries): a refused connection, an HTTP error, a size limit. */
   TransferFailed: 'transfer.failed',
+  /** A path in a task's folder the host will not open, walk or delete: a link out, a FIFO, socket or device, a `..`. */
+  TaskFileRefused: 'task_file.refused',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,5 +1,6 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { checkTaskFile } from '@capstan/task-files';
+import { stat } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { glob } from 'tinyglobby';
 
 export interface OutputFile {
@@ -13,30 +14,32 @@ export interface OutputFile {
 
 export interface CollectedOutputs {
   readonly files: readonly OutputFile[];
-  /** Patterns that matched nothing, and matches refused for leaving the work dir. */
+  /** Patterns that matched nothing, and matches refused (links, FIFOs, sockets, devices). */
   readonly warnings: readonly string[];
 }
 
-/** Lists the files in the work dir that the task's output globs match, with their sizes. */
+/**
+ * Lists the files in the work dir that the task's output globs match, with their sizes. The task wrote that folder:
+ * a match that is a link (in or out), a FIFO, socket or device is named in a warning and left out, never followed.
+ */
 export async function collectOutputs(workDir: string, patterns: readonly string[]): Promise<CollectedOutputs> {
   const files: OutputFile[] = [];
   const warnings: string[] = [];
   const seen = new Set<string>();
-  const realWorkDir = await realpath(workDir);
   for (const pattern of patterns) {
     const matches = await glob(pattern, { cwd: workDir, onlyFiles: true, dot: true, followSymbolicLinks: false, expandDirectories: false });
     if (matches.length === 0) warnings.push(`outputs: "${pattern}" matched no file in the work dir`);
     for (const match of matches.sort()) {
       if (seen.has(match)) continue;
       seen.add(match);
-      const hostPath = `${workDir}${sep}${match}`;
-      const real = await realpath(hostPath).catch(() => undefined);
-      if (real === undefined || relative(realWorkDir, real).startsWith('..')) {
-        warnings.push(`outputs: "${match}" points outside the work dir and is not collected`);
+      const refusal = await checkTaskFile(workDir, match);
+      if (refusal !== undefined) {
+        warnings.push(`outputs: ${refusal.message}; not collected`);
         continue;
       }
-      const info = await lstat(real);
-      files.push({ pattern, path: match, hostPath, sizeBytes: info.size });
+      const hostPath = `${workDir}${sep}${match}`;
+      const info = await stat(hostPath).catch(() => undefined);
+      if (info?.isFile() === true) files.push({ pattern, path: match, hostPath, sizeBytes: info.size });
     }
   }
   return { files, warnings };

@@ -24,15 +24,16 @@ import {
   type TesView,
   type ValidatedTask,
 } from '@capstan/tes-model';
+import { removeTaskTree } from '@capstan/task-files';
 import { TesTaskStore } from '@capstan/tes-store';
 import { maySee, type Principal } from './principal';
 import { checkTaskSize } from './task-size';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import { glob } from 'tinyglobby';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import { executorIndexOf, executorTask } from './executor-task';
 import { FileMover, type TransferProgress } from './file-mover';
+import { matchGuestPaths } from './match-guest-paths';
 import { readTail } from './read-tail';
 import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
 import { hostPathOf, planTaskLayout, type TesTaskLayout } from './task-layout';
@@ -339,7 +340,7 @@ export class EngineTesService implements TesService {
 
   /** Makes the task's folders and fetches its inputs into them. */
   private async prepare(id: string, task: ValidatedTask, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
-    await rm(join(this.options.dataDir, 'tasks', id), { recursive: true, force: true });
+    await removeTaskTree(join(this.options.dataDir, 'tasks', id));
     await Promise.all(layout.folders.map((folder) => mkdir(folder, { recursive: true })));
     for (const placement of layout.inputs) {
       const input = task.inputs[placement.index];
@@ -380,13 +381,13 @@ export class EngineTesService implements TesService {
     for (const warning of result.warnings) this.systemLog(id, `executor ${index}: ${warning}`);
     if (attempt !== undefined) {
       const captured = { stdoutFile: join(attempt.folder, 'stdout'), stderrFile: join(attempt.folder, 'stderr') };
-      const log = await this.executorLog(executor, layout, captured, { ...attempt, startedAt: new Date(attempt.startedAt), endedAt: new Date(attempt.endedAt) });
+      const log = await this.executorLog(id, executor, layout, captured, { ...attempt, startedAt: new Date(attempt.startedAt), endedAt: new Date(attempt.endedAt) });
       this.updateLog(id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
       if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
         this.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
       }
     }
-    if (!this.options.keepTaskFiles) await rm(result.folder, { recursive: true, force: true }).catch(() => undefined);
+    if (!this.options.keepTaskFiles) await removeTaskTree(result.folder).catch(() => undefined);
     if (result.state === 'succeeded') return 'OK';
     if (result.state === 'canceled') return 'CANCELED';
     if (result.state === 'error') {
@@ -404,6 +405,7 @@ export class EngineTesService implements TesService {
    * (in the task's folder), else from what the backend captured.
    */
   private async executorLog(
+    id: string,
     executor: TesExecutor | undefined,
     layout: TesTaskLayout,
     captured: { readonly stdoutFile: string; readonly stderrFile: string },
@@ -411,7 +413,10 @@ export class EngineTesService implements TesService {
   ): Promise<TesExecutorLog> {
     const tail = (stream: 'stdout' | 'stderr'): Promise<string> => {
       const redirected = executor?.[stream];
-      return readTail(redirected === undefined ? captured[`${stream}File`] : hostPathOf(layout.root, redirected), this.options.logTailBytes);
+      const file = captured[`${stream}File`];
+      const warn = (message: string): void => this.systemLog(id, `executor ${stream}: ${message}`);
+      if (redirected !== undefined) return readTail(layout.root, redirected, this.options.logTailBytes, warn);
+      return readTail(dirname(file), basename(file), this.options.logTailBytes, warn);
     };
     const [stdout, stderr] = await Promise.all([tail('stdout'), tail('stderr')]);
     return { start_time: formatRfc3339(run.startedAt), end_time: formatRfc3339(run.endedAt), stdout, stderr, exit_code: run.exitCode ?? -1 };
@@ -430,7 +435,7 @@ export class EngineTesService implements TesService {
         continue;
       }
       const prefix = output.path_prefix ?? '';
-      for (const guestPath of await matchGuestPaths(layout.root, output.path)) {
+      for (const guestPath of await matchGuestPaths(layout.root, output.path, (message) => this.systemLog(id, `outputs.${index}: ${message}`))) {
         const url = `${output.url.replace(/\/+$/, '')}/${guestPath.slice(prefix.length).replace(/^\/+/, '')}`;
         const files = await this.mover.putOutput({ hostPath: hostPathOf(layout.root, guestPath), url, type: 'file', fieldPath, within: layout.root }, signal, onProgress);
         for (const file of files) logs.push({ url: file.url, path: guestPath, size_bytes: String(file.sizeBytes) });
@@ -449,7 +454,7 @@ export class EngineTesService implements TesService {
       const last = logs[logs.length - 1] as TesTaskLog;
       return { ...task, logs: [...logs.slice(0, -1), { ...last, end_time: formatRfc3339(new Date()) }] };
     });
-    if (layout !== undefined && !this.options.keepTaskFiles) await rm(join(this.options.dataDir, 'tasks', id), { recursive: true, force: true }).catch(() => undefined);
+    if (layout !== undefined && !this.options.keepTaskFiles) await removeTaskTree(join(this.options.dataDir, 'tasks', id)).catch(() => undefined);
   }
 
   private endUnexpectedly(id: string, error: unknown): void {
@@ -522,7 +527,7 @@ export class EngineTesService implements TesService {
     await Promise.all([writeFile(paths.stdoutFile, ''), writeFile(paths.stderrFile, '')]);
     const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(resource, paths, signal);
     const executor = task.executors[index];
-    const log = await this.executorLog(executor, layout, paths, outcome);
+    const log = await this.executorLog(task.id, executor, layout, paths, outcome);
     this.updateLog(task.id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
     this.systemLog(task.id, `executor ${index} was re-attached after a server restart; its output before the restart is only in the files it wrote`);
     if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
@@ -557,10 +562,4 @@ function tesField(index: number, capstanPath: string | null): string {
   if (capstanPath.startsWith('requirements.memory')) return 'resources.ram_gb';
   if (capstanPath.startsWith('inputs')) return 'inputs';
   return `executors.${index}`;
-}
-
-/** Container paths under the task's root that match a TES wildcard path. */
-async function matchGuestPaths(root: string, pattern: string): Promise<string[]> {
-  const matches = await glob(pattern.replace(/^\/+/, ''), { cwd: root, onlyFiles: true, dot: true, expandDirectories: false });
-  return matches.map((match) => `/${match}`).sort();
 }

@@ -1,23 +1,18 @@
-import { open } from 'node:fs/promises';
+import { ErrorCode, isCapstanError } from '@capstan/core-constraints';
+import { readTaskFileTail } from '@capstan/task-files';
 
 /**
- * The last `maxBytes` of a file as text (from the first whole line, when cut), or '' when the file is missing: the
- * convenience tail TES puts in an executor log. Invalid UTF-8 at the cut is replaced, never thrown on.
+ * The last `maxBytes` of an executor's stream file as text, or '' when it is missing: the convenience tail TES puts
+ * in an executor log. The file lives in a folder the task could write (its redirect target, or the attempt's capture),
+ * so it is read only through the confined reader: a link out, a FIFO, socket or device gives '' and a warning naming
+ * the path, never host content and never a hang.
  */
-export async function readTail(file: string, maxBytes: number): Promise<string> {
-  if (maxBytes <= 0) return '';
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (handle === undefined) return '';
+export async function readTail(root: string, path: string, maxBytes: number, warn: (message: string) => void): Promise<string> {
   try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    const text = buffer.toString('utf8');
-    if (length === size) return text;
-    const newline = text.indexOf('\n');
-    return newline === -1 || newline === text.length - 1 ? text : text.slice(newline + 1);
-  } finally {
-    await handle.close();
+    return await readTaskFileTail(root, path, maxBytes);
+  } catch (error) {
+    if (isCapstanError(error) && error.code === ErrorCode.TaskFileRefused) warn(error.message);
+    else if ((error as { code?: unknown } | null)?.code !== 'ENOENT') warn(`${path} could not be read: ${(error as Error).message}`);
+    return '';
   }
 }

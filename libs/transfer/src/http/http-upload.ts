@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { type ClientRequest } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { openSourceFile } from '../local/open-source';
 import { type SourceFile } from '../local/source-tree';
 import { checkStatus, interrupted, openRequest, responseTo, withAuthorization, withHttpRetries, type HttpContext } from './http-exchange';
 import { StallWatchdog } from './stall-watchdog';
@@ -17,15 +16,15 @@ const CHUNK_BYTES = 256 * 1024;
  * ends (nodejs/undici#4058; measured here: a 512 MiB PUT held 512 MiB of buffers), while a pipeline into
  * http.request is paced by the socket.
  */
-export function uploadFile(context: HttpContext, url: URL, file: SourceFile, onBytes: (bytesSent: number) => void): Promise<void> {
-  return withHttpRetries(context, 'PUT', () => putOnce(context, url, file, onBytes));
+export function uploadFile(context: HttpContext, url: URL, file: SourceFile, realRoots: readonly string[], onBytes: (bytesSent: number) => void): Promise<void> {
+  return withHttpRetries(context, 'PUT', () => putOnce(context, url, file, realRoots, onBytes));
 }
 
-async function putOnce(context: HttpContext, url: URL, file: SourceFile, onBytes: (bytesSent: number) => void): Promise<void> {
+async function putOnce(context: HttpContext, url: URL, file: SourceFile, realRoots: readonly string[], onBytes: (bytesSent: number) => void): Promise<void> {
   const watchdog = new StallWatchdog(context.settings.timeoutMs);
   const signals = context.signal === undefined ? [watchdog.signal] : [context.signal, watchdog.signal];
   const headers = withAuthorization(context, { 'content-length': String(file.size), 'content-type': 'application/octet-stream' });
-  const input = await open(file.realPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const input = await openSourceFile(file.realPath, realRoots);
   const source = input.createReadStream({ highWaterMark: CHUNK_BYTES }); // closes the file when done or destroyed
   let request: ClientRequest;
   try {

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { openSourceFile } from './open-source';
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -12,10 +12,11 @@ export async function copyFileContents(
   source: string,
   destination: string,
   mode: number,
+  realRoots: readonly string[],
   signal: AbortSignal | undefined,
   onBytes: (bytesDone: number) => void,
 ): Promise<number> {
-  const input = await open(source, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const input = await openSourceFile(source, realRoots);
   try {
     const output = await open(destination, 'wx', mode);
     try {

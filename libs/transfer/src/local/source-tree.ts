@@ -21,6 +21,8 @@ export interface SourceTree {
   /** Every folder below the top, parents first (empty ones too). */
   readonly folders: readonly string[];
   readonly totalBytes: number;
+  /** The confinement's real roots: files under one of them are opened through the confined opener. */
+  readonly realRoots: readonly string[];
 }
 
 /** Where symbolic links met in a source may lead, and how to name the source and that place in errors. */
@@ -46,12 +48,12 @@ export async function readSourceTree(
   const top = await stat(realPath);
   if (type === 'FILE') {
     if (!top.isFile()) throw wrongType(top, confinement.sourceName, subject);
-    return { files: [{ relativePath: '', realPath, size: top.size, mode: top.mode & 0o777 }], folders: [], totalBytes: top.size };
+    return { files: [{ relativePath: '', realPath, size: top.size, mode: top.mode & 0o777 }], folders: [], totalBytes: top.size, realRoots: confinement.realRoots };
   }
   if (!top.isDirectory()) throw wrongType(top, confinement.sourceName, subject);
   const walker = new TreeWalker(confinement, subject, signal);
   await walker.walk(realPath, '', new Set([realPath]));
-  return { files: walker.files, folders: walker.folders, totalBytes: walker.files.reduce((sum, file) => sum + file.size, 0) };
+  return { files: walker.files, folders: walker.folders, totalBytes: walker.files.reduce((sum, file) => sum + file.size, 0), realRoots: confinement.realRoots };
 }
 
 function wrongType(found: Stats, name: string, subject: TransferSubject): Error {

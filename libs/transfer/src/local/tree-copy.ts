@@ -32,7 +32,7 @@ export async function copyTree(copy: TreeCopy): Promise<TransferredFile[]> {
     copy.progress.update(0);
     for (const file of copy.tree.files) {
       const destination = file.relativePath === '' ? staged.tempPath : join(staged.tempPath, file.relativePath);
-      const bytes = await copyFileContents(file.realPath, destination, file.mode, copy.signal, (done) => {
+      const bytes = await copyFileContents(file.realPath, destination, file.mode, copy.tree.realRoots, copy.signal, (done) => {
         copy.checkBytes?.(before + done);
         copy.progress.update(before + done);
       });

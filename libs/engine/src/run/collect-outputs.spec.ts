@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectOutputs } from './collect-outputs';
+
+let base: string;
+let work: string;
+
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'capstan-collect-'));
+  work = join(base, 'work');
+  await mkdir(join(base, 'host'), { recursive: true });
+  await mkdir(work);
+  await writeFile(join(base, 'host', 'secret.txt'), 'host secret');
+  await writeFile(join(work, 'real.txt'), 'mine');
+});
+
+afterEach(() => rm(base, { recursive: true, force: true }));
+
+describe('collectOutputs (hostile work dir)', () => {
+  it('collects regular files only: links in and out and FIFOs are never followed or opened', async () => {
+    await symlink(join(base, 'host', 'secret.txt'), join(work, 'shadow.txt'));
+    await symlink('real.txt', join(work, 'alias.txt'));
+    execFileSync('mkfifo', [join(work, 'pipe.txt')]);
+    const collected = await collectOutputs(work, ['*.txt']);
+    expect(collected.files.map((file) => [file.path, file.sizeBytes])).toEqual([['real.txt', 4]]);
+    expect(await readFile(join(base, 'host', 'secret.txt'), 'utf8')).toBe('host secret');
+  });
+
+  it('refuses, with a warning naming it, a match reached through a folder link out of the work dir', async () => {
+    await symlink(join(base, 'host'), join(work, 'hostdir'));
+    const collected = await collectOutputs(work, ['hostdir/*.txt']);
+    expect(collected.files).toEqual([]);
+    expect(collected.warnings).toEqual([expect.stringContaining('"hostdir/secret.txt"')]);
+    expect(collected.warnings[0]).toContain('leads through a symbolic link out of the folder');
+  });
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'task-files',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
