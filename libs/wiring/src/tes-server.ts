@@ -13,10 +13,12 @@ import {
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
 import { FileAndHttpTransfer, parseTransferOptions, redactUrl, transferOptionsSchema, type TransferSettings } from '@capstan/transfer';
 import { TaskEngine } from '@capstan/engine';
+import { holderLabels } from '@capstan/naming';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { dataFolderHolder } from './data-folder-holder';
 import { wire } from './wire';
 
 /** The `api` section of Capstan's configuration: the TES server. */
@@ -136,6 +138,9 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
   const wiring = await wire({
     extraSections: { api: apiConfigSchema },
     workRoot: (config) => join(dataDirOf(config.backends['api'] as ApiConfig), 'work'),
+    // Containers name the data folder, not this pid: the next start on the folder takes them over, and pid-based
+    // reapers (capstan cleanup, capstan run) leave them alone.
+    holderLabels: (config) => holderLabels(dataFolderHolder(dataDirOf(config.backends['api'] as ApiConfig))),
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
   });

@@ -14,6 +14,8 @@ export interface WireOptions {
   readonly extraSections?: Readonly<Record<string, z.ZodType>>;
   /** Overrides the configured work root (the TES server keeps its work under its data folder). */
   readonly workRoot?: string | ((config: LoadedConfig) => string);
+  /** Labels on everything the engine's backends create (a TES server's holder: its data folder). */
+  readonly holderLabels?: (config: LoadedConfig) => Readonly<Record<string, string>>;
 }
 
 export interface Wiring {
@@ -55,6 +57,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
     memoryLimitBehavior: config.engine.limits.memory,
     gpuLimitBehavior: config.engine.limits.gpu,
     retention: config.engine.retention,
+    ...(options.holderLabels === undefined ? {} : { holderLabels: options.holderLabels(config) }),
     ...(config.engine.defaultContainer === undefined ? {} : { defaultContainer: config.engine.defaultContainer }),
     ...(config.engine.timeoutSeconds === undefined ? {} : { timeoutMs: config.engine.timeoutSeconds * 1000 }),
   };
