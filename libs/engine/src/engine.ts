@@ -194,7 +194,8 @@ export class TaskEngine {
         inputs,
         env: task.env,
         constraints: resolution.constraints,
-        labels: { ...capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }), ...this.options.holderLabels },
+        // Capstan's own labels last: a holder label cannot unmark or re-own a container.
+        labels: { ...this.options.holderLabels, ...capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }) },
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(task.hints.shortTask ? { shortTask: true } : {}),
         stopNow: this.killNowController.signal,
