@@ -135,12 +135,13 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
   const cwd = options.cwd ?? process.cwd();
   const logStream = options.logStream ?? process.stdout;
   const dataDirOf = (api: ApiConfig): string => (isAbsolute(api.dataDir) ? api.dataDir : resolve(cwd, api.dataDir));
+  let holder: Record<string, string> = {};
   const wiring = await wire({
     extraSections: { api: apiConfigSchema },
     workRoot: (config) => join(dataDirOf(config.backends['api'] as ApiConfig), 'work'),
     // Containers name the data folder, not this pid: the next start on the folder takes them over, and pid-based
     // reapers (capstan cleanup, capstan run) leave them alone.
-    holderLabels: (config) => holderLabels(dataFolderHolder(dataDirOf(config.backends['api'] as ApiConfig))),
+    holderLabels: (config) => (holder = holderLabels(dataFolderHolder(dataDirOf(config.backends['api'] as ApiConfig)))),
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
   });
@@ -165,6 +166,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
       selectableBackends: api.selectableBackends,
       logTailBytes: api.logTailBytes,
       keepTaskFiles: api.keepTaskFiles,
+      holderLabels: holder,
       serviceInfo: api.serviceInfo,
       storage: settings.allowedRoots.map((root) => `file://${root}`),
     }),

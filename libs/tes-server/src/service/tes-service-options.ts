@@ -18,6 +18,11 @@ export const tesServiceOptionsSchema = z.strictObject({
   selectableBackends: z.array(z.string().min(1)).default([]),
   /** How much of the end of each executor's stdout and stderr goes into its executor log (the FULL view). */
   logTailBytes: z.int().min(0).max(1_048_576).default(16_384),
+  /**
+   * The labels naming this server's data folder on every container it makes (naming's holderLabels): at a restart
+   * only containers carrying them are taken over, and the ones no unfinished task claims are removed.
+   */
+  holderLabels: z.record(z.string(), z.string()).default({}),
   /** Keep each task's files (`tasks/<id>`) after it ends, for debugging. */
   keepTaskFiles: z.boolean().default(false),
   serviceInfo: z
