@@ -140,7 +140,8 @@ describe('a kill -9 of the TES server loses nothing and runs nothing twice', () 
         return all.every((task) => FINAL.includes(task.state)) ? all : undefined;
       }, 180_000, 'every task to end');
       const [endedView, longView, ...waitingViews] = views as [TaskView, TaskView, ...TaskView[]];
-      for (const task of views) expect(task.state).toBe('COMPLETE');
+      // The state with the task's logs, so that a failure shows why.
+      for (const task of views) expect([task.state, task.logs]).toEqual(['COMPLETE', expect.anything()]);
       for (const name of ['ended', 'long', 'w1', 'w2', 'w3', 'w4']) expect(await readFile(join(shared, name, 'runs'), 'utf8')).toBe('e0\ne1\n');
 
       // Harvested: the exit code and the output of a container that ended while the server was down.

@@ -35,7 +35,7 @@ import { ExecutorWatch } from './executor-watch';
 import { FileMover, type TransferProgress } from './file-mover';
 import { readTail } from './read-tail';
 import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
-import { type Leftover, neverStarted, type RestartAction, restartAction } from './restart-plan';
+import { type Leftover, type RestartAction, restartAction } from './restart-plan';
 import { hostPathOf, planTaskLayout, type TesTaskLayout } from './task-layout';
 import { SUPPORTED_BACKEND_PARAMETERS, TesServiceOptions } from './tes-service-options';
 import { type TesListResult, type TesMetricsSnapshot, type TesService } from './tes-service';
@@ -185,7 +185,8 @@ export class EngineTesService implements TesService {
     for (const task of unfinished) {
       const found = leftovers.get(task.id) ?? [];
       const action = restartAction(task, found);
-      for (const item of found) if (action.kind === 'cancel' || (neverStarted(item) && action.kind !== 'take-over') || (action.kind === 'take-over' && item !== action.leftover)) await this.removeLeftover(item);
+      // Besides a container taken over, what is left was never started, or belongs to a task being canceled.
+      for (const item of found) if (action.kind !== 'take-over' || item !== action.leftover) await this.removeLeftover(item);
       if (action.kind === 'cancel') this.setState(task.id, 'CANCELED');
       else if (action.kind === 'rerun') this.enqueue(task.id);
       else await this.reconcile(task, action);
@@ -277,10 +278,7 @@ export class EngineTesService implements TesService {
   /** Changes the current task log (the last one) without changing the state. */
   private updateLog(id: string, change: (log: TesTaskLog) => TesTaskLog): void {
     if (this.closed) return;
-    this.store.update(id, (task) => {
-      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
-      return { ...task, logs: [...logs.slice(0, -1), change(logs[logs.length - 1] as TesTaskLog)] };
-    });
+    this.store.update(id, (task) => withCurrentLog(task, change));
   }
 
   private systemLog(id: string, message: string): void {
@@ -389,12 +387,7 @@ export class EngineTesService implements TesService {
 
   /** Puts executor `index`'s log at its place in the current task log (log i is executor i), optionally with a new state. */
   private setExecutorLog(id: string, index: number, log: TesExecutorLog, state?: TesState): void {
-    const change = (task: StoredTesTask): StoredTesTask => {
-      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
-      const last = logs[logs.length - 1] as TesTaskLog;
-      const executors = [...last.logs.slice(0, index), log, ...last.logs.slice(index + 1)];
-      return { ...task, logs: [...logs.slice(0, -1), { ...last, logs: executors }] };
-    };
+    const change = (task: StoredTesTask): StoredTesTask => withCurrentLog(task, (last) => ({ ...last, logs: [...last.logs.slice(0, index), log, ...last.logs.slice(index + 1)] }));
     if (state !== undefined) {
       this.setState(id, state, change);
     } else if (!this.closed) {
@@ -475,11 +468,7 @@ export class EngineTesService implements TesService {
     if (current === undefined || this.closed) return;
     if (outcome === 'CANCELED' && current.state !== 'CANCELING' && !isFinal(current.state)) this.setState(id, 'CANCELING');
     const final = outcome === 'CANCELED' ? 'CANCELED' : this.store.get(id)?.state === 'CANCELING' ? 'CANCELED' : outcome;
-    this.setState(id, final, (task) => {
-      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
-      const last = logs[logs.length - 1] as TesTaskLog;
-      return { ...task, logs: [...logs.slice(0, -1), { ...last, end_time: formatRfc3339(new Date()) }] };
-    });
+    this.setState(id, final, (task) => withCurrentLog(task, (last) => ({ ...last, end_time: formatRfc3339(new Date()) })));
     if (layout !== undefined && !this.options.keepTaskFiles) await rm(join(this.options.dataDir, 'tasks', id), { recursive: true, force: true }).catch(() => undefined);
   }
 
@@ -503,7 +492,12 @@ export class EngineTesService implements TesService {
     for (const backendName of new Set([this.options.defaultBackend, ...tasks.map(backendOf)])) {
       const backend = this.registry.get(backendName);
       if (backend.listManaged === undefined) continue;
-      const resources = await backend.listManaged({ 'io.capstan.managed': 'true', ...this.options.holderLabels });
+      const needed = tasks.some((task) => backendOf(task) === backendName);
+      // Strays alone are not worth refusing to start over: a backend that does not answer is then looked at next time.
+      const resources = await backend.listManaged({ 'io.capstan.managed': 'true', ...this.options.holderLabels }).catch((error: unknown) => {
+        if (needed) throw error;
+        return [];
+      });
       const claimed = new Set<ManagedResource>();
       for (const task of tasks.filter((candidate) => backendOf(candidate) === backendName)) {
         const mine = resources.flatMap((resource) => {
@@ -584,6 +578,12 @@ export class EngineTesService implements TesService {
     if (outcome.exitCode !== 0 && executor?.ignore_error !== true) return this.finish(task.id, 'EXECUTOR_ERROR', layout);
     return this.runExecutors(task.id, task, layout, index + 1, signal);
   }
+}
+
+/** The task with its current task log (the last one, made if there is none) changed. */
+function withCurrentLog(task: StoredTesTask, change: (log: TesTaskLog) => TesTaskLog): StoredTesTask {
+  const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
+  return { ...task, logs: [...logs.slice(0, -1), change(logs[logs.length - 1] as TesTaskLog)] };
 }
 
 function notFound(id: string): CapstanError {
