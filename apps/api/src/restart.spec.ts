@@ -87,9 +87,11 @@ describe('a kill -9 of the TES server loses nothing and runs nothing twice', () 
     const first = await startApi(args);
     servers.push(first);
 
-    // Two CPUs, one per executor: `ended` and `long` run, the others wait (one in the engine's ledger, the rest in the
-    // service's queue), all QUEUED.
-    const ended = await create(first, countingTask('ended', { script: 'echo out0; sleep 2; exit 4', ignoreError: true }));
+    // Two CPUs. `between` (two CPUs) runs its first executor at once while `ended` and `long` (one each) queue in the
+    // engine's ledger; then these two hold the CPUs, so `between`'s second executor waits there (the task RUNNING,
+    // between executors), and the four created next wait QUEUED in the service's queue (three tasks past it at most).
+    const between = await create(first, countingTask('between', { script: 'true' }, 2));
+    const ended = await create(first, countingTask('ended', { script: 'echo out0; sleep 4; exit 4', ignoreError: true }));
     const long = await create(first, countingTask('long', { script: 'echo hello0; sleep 25; echo done0' }));
     await until(async () => ((await view(first, long)).state === 'RUNNING' && (await view(first, ended)).state === 'RUNNING') || undefined, 60_000, 'two RUNNING');
     const waiting: string[] = [];
@@ -99,6 +101,9 @@ describe('a kill -9 of the TES server loses nothing and runs nothing twice', () 
       expect((await view(first, id)).state).toBe('QUEUED');
       expect(await containersWithLabel(`io.capstan.task=tes-${id}-e0`)).toEqual([]);
     }
+    const waitingExecutor = await view(first, between);
+    expect([waitingExecutor.state, waitingExecutor.logs?.[0]?.logs.length]).toEqual(['RUNNING', 1]);
+    expect(await containersWithLabel(`io.capstan.task=tes-${between}-e1`)).toEqual([]);
     // The executor log is there from the container's start, and its stdout tail follows while it runs.
     const live = await until(async () => {
       const log = (await view(first, long)).logs?.[0]?.logs[0];
@@ -136,13 +141,13 @@ describe('a kill -9 of the TES server loses nothing and runs nothing twice', () 
       await expect(startApi(args)).rejects.toThrow(/exited with [1-9]/);
 
       const views = await until(async () => {
-        const all = await Promise.all([ended, long, ...waiting].map((id) => view(second, id)));
+        const all = await Promise.all([ended, long, ...waiting, between].map((id) => view(second, id)));
         return all.every((task) => FINAL.includes(task.state)) ? all : undefined;
       }, 180_000, 'every task to end');
       const [endedView, longView, ...waitingViews] = views as [TaskView, TaskView, ...TaskView[]];
       // The state with the task's logs, so that a failure shows why.
       for (const task of views) expect([task.state, task.logs]).toEqual(['COMPLETE', expect.anything()]);
-      for (const name of ['ended', 'long', 'w1', 'w2', 'w3', 'w4']) expect(await readFile(join(shared, name, 'runs'), 'utf8')).toBe('e0\ne1\n');
+      for (const name of ['ended', 'long', 'w1', 'w2', 'w3', 'w4', 'between']) expect(await readFile(join(shared, name, 'runs'), 'utf8')).toBe('e0\ne1\n');
 
       // Harvested: the exit code and the output of a container that ended while the server was down.
       const endedLogs = endedView.logs?.[endedView.logs.length - 1];
