@@ -1,4 +1,4 @@
-import { BackendRegistry, CapstanError, ErrorCode, type ManagedResource } from '@capstan/core-constraints';
+import { BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { type RunOptions, TaskEngine, type TaskResult } from '@capstan/engine';
 import {
   acceptCreateTask,
@@ -30,11 +30,12 @@ import { join, posix } from 'node:path';
 import { glob } from 'tinyglobby';
 import { inject, injectable } from 'tsyringe';
 import { earlierCapture } from './earlier-capture';
-import { executorIndexOf, executorTask } from './executor-task';
+import { executorTask } from './executor-task';
 import { ExecutorWatch } from './executor-watch';
 import { FileMover, type TransferProgress } from './file-mover';
 import { readTail } from './read-tail';
 import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
+import { findLeftovers } from './leftovers';
 import { type Leftover, type RestartAction, restartAction } from './restart-plan';
 import { hostPathOf, planTaskLayout, type TesTaskLayout } from './task-layout';
 import { SUPPORTED_BACKEND_PARAMETERS, TesServiceOptions } from './tes-service-options';
@@ -181,7 +182,8 @@ export class EngineTesService implements TesService {
    */
   async start(): Promise<void> {
     const unfinished = this.store.listInStates(['QUEUED', 'INITIALIZING', 'RUNNING', 'CANCELING']);
-    const leftovers = await this.leftovers(unfinished);
+    const { found: leftovers, strays } = await findLeftovers(this.registry, unfinished, this.options);
+    for (const stray of strays) await this.removeLeftover(stray);
     for (const task of unfinished) {
       const found = leftovers.get(task.id) ?? [];
       const action = restartAction(task, found);
@@ -478,39 +480,6 @@ export class EngineTesService implements TesService {
     if (task === undefined || isFinal(task.state)) return;
     this.systemLog(id, `Capstan failed while running the task: ${error instanceof Error ? error.message : String(error)}`);
     this.setState(id, task.state === 'CANCELING' ? 'CANCELED' : 'SYSTEM_ERROR');
-  }
-
-  /**
-   * The containers (or jobs) of these tasks' executors that their backends still know, by task id: one listing per
-   * backend, however many tasks. Only this data folder's (its holder labels): another server's containers, or ones
-   * made to look like this server's tasks without its holder id, are never adopted. This folder's containers that
-   * belong to no unfinished task are strays of an earlier process, and removed: this process holds the folder's lock.
-   */
-  private async leftovers(tasks: readonly StoredTesTask[]): Promise<Map<string, Leftover[]>> {
-    const found = new Map<string, Leftover[]>();
-    const backendOf = (task: StoredTesTask): string => task.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
-    for (const backendName of new Set([this.options.defaultBackend, ...tasks.map(backendOf)])) {
-      const backend = this.registry.get(backendName);
-      if (backend.listManaged === undefined) continue;
-      const needed = tasks.some((task) => backendOf(task) === backendName);
-      // Strays alone are not worth refusing to start over: a backend that does not answer is then looked at next time.
-      const resources = await backend.listManaged({ 'io.capstan.managed': 'true', ...this.options.holderLabels }).catch((error: unknown) => {
-        if (needed) throw error;
-        return [];
-      });
-      const claimed = new Set<ManagedResource>();
-      for (const task of tasks.filter((candidate) => backendOf(candidate) === backendName)) {
-        const mine = resources.flatMap((resource) => {
-          const index = executorIndexOf(task.id, resource.labels['io.capstan.task'] ?? '');
-          return index === undefined ? [] : [{ backend: backendName, resource, index }];
-        });
-        mine.forEach((item) => claimed.add(item.resource));
-        if (mine.length > 0) found.set(task.id, mine);
-      }
-      const strays = Object.keys(this.options.holderLabels).length === 0 ? [] : resources.filter((resource) => !claimed.has(resource));
-      for (const resource of strays) await this.removeLeftover({ backend: backendName, resource, index: -1 });
-    }
-    return found;
   }
 
   private async removeLeftover(item: Leftover): Promise<void> {
