@@ -427,6 +427,8 @@ describe('a restart loses nothing', () => {
     const first = await startApi(args);
     const blocker = await create({ executors: [{ image: IMAGE, command: ['sleep', '30'] }] }, first);
     const queued = [await create({ executors: [{ image: IMAGE, command: ['echo', 'q1'] }] }, first), await create({ executors: [{ image: IMAGE, command: ['echo', 'q2'] }] }, first)];
+    // RUNNING: its container started and the store says so (a task whose start was not recorded would run again).
+    await until(async () => ((await first.call(`/tasks/${blocker}`)).body as TaskView).state === 'RUNNING' || undefined, 60_000, 'RUNNING');
     await until(async () => ((await containersWithLabel(`io.capstan.task=tes-${blocker}-e0`)).length > 0 ? true : undefined), 30_000, 'the container');
     for (const id of queued) expect(((await first.call(`/tasks/${id}`)).body as TaskView).state).toBe('QUEUED');
     await stopApi(first, 'SIGKILL');

@@ -2,3 +2,4 @@ export * from './foreign-owners';
 export * from './owner-process';
 export * from './reap-orphans';
 export * from './retention';
+export * from './old-runs';

@@ -21,14 +21,14 @@ describe('reattachAttemptContainer (real daemon)', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  async function startDetached(script: string): Promise<{ id: string; labels: Record<string, string> }> {
+  async function startDetached(script: string, logDriver = 'none'): Promise<{ id: string; labels: Record<string, string> }> {
     const labels = { 'io.capstan.managed': 'true', 'io.capstan.created': new Date(Date.now() - 5_000).toISOString() };
     const id = await client.createContainer({
       name: `capstan-reattach-test-${process.pid}-${created.length}-${Date.now()}`,
       Image: 'capstan-test/busybox:1',
       Cmd: ['sh', '-c', script],
       Labels: labels,
-      HostConfig: { LogConfig: { Type: 'none', Config: {} } },
+      HostConfig: { LogConfig: { Type: logDriver, Config: {} } },
     });
     created.push(id);
     await client.startContainer(id);
@@ -40,7 +40,8 @@ describe('reattachAttemptContainer (real daemon)', () => {
     const streams = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
     const result = await reattachAttemptContainer(client, { id, name: 'x', labels, state: 'running' }, streams, 5, new AbortController().signal);
     expect(result).toMatchObject({ exitCode: 7, endReason: 'exited' });
-    expect(result.startedAt.toISOString()).toBe(labels['io.capstan.created']);
+    // The daemon's start time, not the creation label's (5 s earlier).
+    expect(Math.abs(result.startedAt.getTime() - Date.now())).toBeLessThan(4_000);
     expect(await readFile(streams.stdoutFile, 'utf8')).toBe('after\n');
     expect(await readFile(streams.stderrFile, 'utf8')).toBe('oops\n');
     await expect(client.inspectContainer(id)).rejects.toThrow();
@@ -61,5 +62,35 @@ describe('reattachAttemptContainer (real daemon)', () => {
     const result = await reattachAttemptContainer(client, { id, name: 'x', labels, state: 'exited' }, { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') }, 5, new AbortController().signal);
     expect(result).toMatchObject({ exitCode: 3, endReason: 'exited' });
     await expect(client.inspectContainer(id)).rejects.toThrow();
+  });
+
+  it('harvests a container that ended while nobody watched: its exit code, all its output, its real times', async () => {
+    const { id, labels } = await startDetached('echo one; echo two; echo bad >&2; exit 5', 'json-file');
+    await client.waitContainer(id);
+    await new Promise((wait) => setTimeout(wait, 1_100));
+    const streams = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+    const result = await reattachAttemptContainer(client, { id, name: 'x', labels, state: 'exited' }, streams, 5, new AbortController().signal);
+    expect(result).toMatchObject({ exitCode: 5, endReason: 'exited' });
+    expect(await readFile(streams.stdoutFile, 'utf8')).toBe('one\ntwo\n');
+    expect(await readFile(streams.stderrFile, 'utf8')).toBe('bad\n');
+    // Ended more than a second before the harvest: the end time is the container's, not the harvest's.
+    expect(Date.now() - result.endedAt.getTime()).toBeGreaterThan(1_000);
+    expect(result.endedAt.getTime() - result.startedAt.getTime()).toBeLessThan(1_000);
+    await expect(client.inspectContainer(id)).rejects.toThrow();
+  });
+
+  it('replays what a running container printed before the take-over (a log driver that keeps it)', async () => {
+    const { id, labels } = await startDetached('echo early; sleep 1.5; echo late', 'json-file');
+    await new Promise((wait) => setTimeout(wait, 500));
+    const streams = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+    const result = await reattachAttemptContainer(client, { id, name: 'x', labels, state: 'running' }, streams, 5, new AbortController().signal);
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
+    expect(await readFile(streams.stdoutFile, 'utf8')).toBe('early\nlate\n');
+  });
+
+  it('fails, and leaves no container, when the container vanished before the take-over (fault)', async () => {
+    const { id, labels } = await startDetached('exit 0');
+    await client.removeContainer(id, true);
+    await expect(reattachAttemptContainer(client, { id, name: 'x', labels, state: 'exited' }, { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') }, 5, new AbortController().signal)).rejects.toThrow();
   });
 });

@@ -6,18 +6,17 @@ import { type DockerClient } from './docker-client';
 const OUTPUT_DRAIN_MS = 5_000;
 
 /**
- * Takes over a container that an earlier Capstan process started (found by its labels): what it prints from now on
- * goes to the given files, its end is waited for, it is removed. The signal stops it (SIGTERM, the grace period,
- * SIGKILL) and the result is then `canceled`. A container that has already ended is read and removed at once.
+ * Takes over a container that an earlier Capstan process started (found by its labels): all it printed (see
+ * {@link ContainerTimes.keepsLog}) goes to the given
+ * files, its end is waited for, it is removed. The signal stops it (SIGTERM, the grace period, SIGKILL) and the
+ * result is then `canceled`. A container that ended while nobody watched is harvested: its exit code, its output
+ * and its start and end times are read from the daemon, then it is removed.
  */
 export async function reattachAttemptContainer(client: DockerClient, resource: ManagedResource, streams: ReattachStreams, graceSeconds: number, signal: AbortSignal): Promise<ExecutionResult> {
-  const created = Date.parse(resource.labels['io.capstan.created'] ?? '');
-  const startedAt = Number.isNaN(created) ? new Date() : new Date(created);
   let canceled = false;
   try {
-    // Attaching to a container that has ended gives a stream that never ends: only a running one is attached to.
-    const running = (await client.inspectContainer(resource.id)).running;
-    const source = running ? await client.attachOutput(resource.id) : undefined;
+    const before = await inspectTimes(client, resource);
+    const source = before.keepsLog ? await client.call('container logs', (api) => api.getContainer(resource.id).logs({ follow: true, stdout: true, stderr: true })) : before.running ? await client.attachOutput(resource.id) : undefined;
     const output = source === undefined ? Promise.resolve() : captureContainerOutput(source, streams, () => undefined);
     output.catch(() => undefined);
     const onAbort = (): void => {
@@ -42,7 +41,8 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
       }),
     ]).finally(() => clearTimeout(timer));
     const state = await client.inspectContainer(resource.id);
-    const base = { exitCode: state.exitCode, startedAt, endedAt: new Date() };
+    const after = await inspectTimes(client, resource);
+    const base = { exitCode: state.exitCode, startedAt: before.startedAt, endedAt: after.endedAt ?? new Date() };
     if (canceled) return { ...base, endReason: 'canceled', message: 'canceled' };
     if (state.oomKilled) return { ...base, endReason: 'oom', message: 'killed for running out of memory; raise requirements.memory or hints.max_memory' };
     return { ...base, endReason: 'exited' };
@@ -51,3 +51,28 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
   }
 }
 
+
+interface ContainerTimes {
+  readonly running: boolean;
+  readonly startedAt: Date;
+  readonly endedAt: Date | undefined;
+  /**
+   * Whether the daemon keeps the container's output (any log driver but `none`): it is then read from the log,
+   * followed until the container ends, from its start. Else a running container is attached to (output from now on)
+   * and an ended one has none to give; attaching to an ended container would give a stream that never ends.
+   */
+  readonly keepsLog: boolean;
+}
+
+/** When the container really started and ended, by the daemon's clock; the creation label when the daemon has none. */
+async function inspectTimes(client: DockerClient, resource: ManagedResource): Promise<ContainerTimes> {
+  const info = await client.call('container inspect', (api) => api.getContainer(resource.id).inspect());
+  const time = (text: string | undefined): Date | undefined => {
+    const parsed = Date.parse(text ?? '');
+    // The daemon writes 0001-01-01T00:00:00Z for "never".
+    return Number.isNaN(parsed) || parsed <= 0 ? undefined : new Date(parsed);
+  };
+  const created = time(resource.labels['io.capstan.created']) ?? new Date();
+  const running = info.State.Running;
+  return { running, startedAt: time(info.State.StartedAt) ?? created, endedAt: running ? undefined : time(info.State.FinishedAt), keepsLog: info.HostConfig.LogConfig?.Type !== 'none' };
+}

@@ -17,6 +17,11 @@ export interface EngineOptions {
   readonly timeoutMs?: number;
   /** What happens to a task's folder when it ends. */
   readonly retention: RetentionPolicy;
+  /**
+   * Labels added to everything the backends create: a long-lived holder (a TES server's data folder) names itself
+   * here, so that its containers are told apart from a CLI run's and outlive its process id (naming's holderLabels).
+   */
+  readonly holderLabels?: Readonly<Record<string, string>>;
 }
 
 export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');

@@ -68,6 +68,43 @@ describe('TaskEngine', () => {
     expect(result.uniqueName).toMatch(/^align-reads-[a-z0-9]{12}$/);
   });
 
+  it("gives one task's events to its onEvent alone, in order, and runs afterAdmission between admission and the attempt", async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend);
+    const seen: string[] = [];
+    const other = engine.run(task({ name: 'other' }));
+    const result = await engine.run(task(), {
+      onEvent: (event) => seen.push(`${event.taskName}:${event.type}`),
+      afterAdmission: () => {
+        seen.push(`hook:${backend.requests.length}`);
+        return Promise.resolve();
+      },
+    });
+    await other;
+    expect(result.state).toBe('succeeded');
+    expect(seen.every((entry) => !entry.startsWith('other'))).toBe(true);
+    expect(seen.indexOf('align reads:admitted')).toBeLessThan(seen.indexOf('hook:0'));
+    expect(seen.indexOf('hook:0')).toBeLessThan(seen.indexOf('align reads:attempt-started'));
+    expect(seen[seen.length - 1]).toBe('align reads:finished');
+  });
+
+  it('fails the task without an attempt when afterAdmission rejects, and frees its resources (fault)', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine, ledger } = engineWith(backend);
+    const result = await engine.run(task(), { afterAdmission: () => Promise.reject(new Error('input download failed')) });
+    expect(result.state).toBe('error');
+    expect(result.error?.message).toContain('input download failed');
+    expect(backend.requests).toHaveLength(0);
+    expect(ledger.snapshot().inUse.cpu).toBe(0);
+  });
+
+  it('puts the holder labels on every attempt, and a holder cannot overwrite the managed mark', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend, undefined, { holderLabels: { 'io.capstan.holder-id': 'A1b2C3d4E5f6G7h8', 'io.capstan.managed': 'false' } });
+    await engine.run(task());
+    expect(backend.requests[0]?.labels).toMatchObject({ 'io.capstan.holder-id': 'A1b2C3d4E5f6G7h8', 'io.capstan.managed': 'true' });
+  });
+
   it('retries with a new attempt name and folder when the exit code is not a return code, up to max_retries', async () => {
     const codes = [3, 4, 0];
     const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: codes.shift() ?? 99 }));

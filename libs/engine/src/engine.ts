@@ -41,6 +41,14 @@ export interface RunOptions {
   readonly backend?: string;
   /** Cancels this task alone. */
   readonly signal?: AbortSignal;
+  /** This task's events alone, as they happen: a caller tracking one task need not filter the whole stream. */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /**
+   * Runs once resources are granted, before inputs are checked and the first attempt starts: work that should
+   * neither happen before the task may run nor hold the queue (a TES task fetching its inputs). A rejection fails
+   * the task like a failed staging.
+   */
+  readonly afterAdmission?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** Who should own what tasks leave in their folders: the user running Capstan. */
@@ -125,7 +133,7 @@ export class TaskEngine {
 
   async run(task: Task, runOptions: RunOptions = {}): Promise<TaskResult> {
     const uniqueName = this.names.next(task.name);
-    const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.options.workRoot, this.runId, uniqueName), runOptions.backend ?? this.options.backend);
+    const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.options.workRoot, this.runId, uniqueName), runOptions.backend ?? this.options.backend, runOptions.onEvent);
     // A shared signal when the caller gives none: the ledger watches each distinct signal once.
     const signal = runOptions.signal ? AbortSignal.any([this.kill.signal, runOptions.signal]) : this.kill.signal;
     let lease: Lease | undefined;
@@ -139,6 +147,7 @@ export class TaskEngine {
       this.inFlight.set(uniqueName, run);
       const { cpu, memory, gpu } = resolution.constraints;
       lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
+      if (runOptions.afterAdmission) await run.timed('stageMs', () => (runOptions.afterAdmission as NonNullable<RunOptions['afterAdmission']>)(signal));
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
@@ -185,7 +194,8 @@ export class TaskEngine {
         inputs,
         env: task.env,
         constraints: resolution.constraints,
-        labels: capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }),
+        // Capstan's own labels last: a holder label cannot unmark or re-own a container.
+        labels: { ...this.options.holderLabels, ...capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }) },
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(task.hints.shortTask ? { shortTask: true } : {}),
         stopNow: this.killNowController.signal,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { type Holder, parseHolderLabels } from './holder-labels';
 
 /** The reverse-DNS namespace of every label Capstan puts on the resources it creates. */
 export const LABEL_PREFIX = 'io.capstan';
@@ -64,6 +65,8 @@ export interface CapstanOwner {
   readonly ownerHost: string;
   readonly ownerPid: number;
   readonly created: Date;
+  /** Set when a long-lived holder (a TES server's data folder) owns the resource beyond its pid. */
+  readonly holder?: Holder;
 }
 
 /** Where the defaults of {@link capstanLabels} come from; tests hand in a fake. */
@@ -164,7 +167,8 @@ export function parseCapstanLabels(labels: Readonly<Record<string, string>>): Ca
   const createdDate = new Date(created);
   if (!Number.isSafeInteger(attemptNumber) || !Number.isSafeInteger(pid) || pid === 0) return undefined;
   if (Number.isNaN(createdDate.getTime())) return undefined;
-  return { runId, taskName, uniqueName, attempt: attemptNumber, ownerHost, ownerPid: pid, created: createdDate };
+  const holder = parseHolderLabels(labels);
+  return { runId, taskName, uniqueName, attempt: attemptNumber, ownerHost, ownerPid: pid, created: createdDate, ...(holder === undefined ? {} : { holder }) };
 }
 
 /** Docker API list filters (the `filters` query parameter, JSON-encoded) selecting what Capstan created. */

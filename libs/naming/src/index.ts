@@ -26,3 +26,4 @@ export {
   parseCapstanLabels,
   systemLabelEnvironment,
 } from './capstan-labels';
+export { type Holder, HolderLabel, holderLabels, parseHolderLabels } from './holder-labels';

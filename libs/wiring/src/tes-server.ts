@@ -23,6 +23,8 @@ import { z } from 'zod';
 import { prepareDataDir } from './data-dir';
 import { durationSchema } from './duration';
 import { readTokenFile } from './token-file';
+import { holderLabels } from '@capstan/naming';
+import { dataFolderHolder } from './data-folder-holder';
 import { wire } from './wire';
 
 /** The principal of `api.auth.token` (`CAPSTAN_API__AUTH__TOKEN`), the one-client setup. */
@@ -192,9 +194,13 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
   const cwd = options.cwd ?? process.cwd();
   const logStream = options.logStream ?? process.stdout;
   const dataDirOf = (api: ApiConfig): string => (isAbsolute(api.dataDir) ? api.dataDir : resolve(cwd, api.dataDir));
+  let holder: Record<string, string> = {};
   const wiring = await wire({
     extraSections: { api: apiConfigSchema },
     workRoot: (config) => join(dataDirOf(config.backends['api'] as ApiConfig), 'work'),
+    // Containers name the data folder, not this pid: the next start on the folder takes them over, and pid-based
+    // reapers (capstan cleanup, capstan run) leave them alone.
+    holderLabels: (config) => (holder = holderLabels(dataFolderHolder(dataDirOf(config.backends['api'] as ApiConfig)))),
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
     hostFallback: false,
@@ -209,7 +215,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     const principals = await principalsOf(api, cwd);
     const dataDirState = await prepareDataDir(dataDir);
     if (dataDirState === 'tightened') logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'data-dir-tightened', dataDir, mode: '700' })}\n`);
-    return await startOn(wiring, api, dataDir, principals, logStream);
+    return await startOn(wiring, api, dataDir, principals, logStream, holder);
   } catch (error) {
     wiring.engine.close();
     throw error;
@@ -228,6 +234,7 @@ async function startOn(
   dataDir: string,
   principals: PrincipalToken[],
   logStream: { write(line: string): unknown },
+  holder: Readonly<Record<string, string>>,
 ): Promise<RunningTesServer> {
 
   const settings = parseTransferOptions(api.transfer, 'api.transfer');
@@ -248,6 +255,7 @@ async function startOn(
       logTailBytes: api.logTailBytes,
       keepTaskFiles: api.keepTaskFiles,
       maxTaskBytes: api.maxTaskBytes,
+      holderLabels: holder,
       serviceInfo: api.serviceInfo,
       storage: settings.allowedRoots.map((root) => `file://${root}`),
     }),

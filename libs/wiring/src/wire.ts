@@ -19,6 +19,8 @@ export interface WireOptions {
    * true, for `capstan run`; the TES server says false: a client's command must never reach the host by accident.
    */
   readonly hostFallback?: boolean;
+  /** Labels on everything the engine's backends create (a TES server's holder: its data folder). */
+  readonly holderLabels?: (config: LoadedConfig) => Readonly<Record<string, string>>;
 }
 
 export interface Wiring {
@@ -60,6 +62,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
     memoryLimitBehavior: config.engine.limits.memory,
     gpuLimitBehavior: config.engine.limits.gpu,
     retention: config.engine.retention,
+    ...(options.holderLabels === undefined ? {} : { holderLabels: options.holderLabels(config) }),
     ...(config.engine.defaultContainer === undefined ? {} : { defaultContainer: config.engine.defaultContainer }),
     ...(config.engine.timeoutSeconds === undefined ? {} : { timeoutMs: config.engine.timeoutSeconds * 1000 }),
   };

@@ -27,12 +27,15 @@ export class TaskRun {
     readonly uniqueName: string,
     readonly folder: string,
     backend: string,
+    private readonly listener?: (event: EngineEvent) => void,
   ) {
     this.backend = backend;
   }
 
   emit(body: EventBody): void {
-    this.hub.publish({ runId: this.runId, taskName: this.taskName, uniqueName: this.uniqueName, time: new Date().toISOString(), ...body } as EngineEvent);
+    const event = { runId: this.runId, taskName: this.taskName, uniqueName: this.uniqueName, time: new Date().toISOString(), ...body } as EngineEvent;
+    this.hub.publish(event);
+    this.listener?.(event);
   }
 
   warn(message: string): void {

@@ -1,5 +1,5 @@
-import { BackendRegistry, CapstanError, ErrorCode, type ManagedResource } from '@capstan/core-constraints';
-import { TaskEngine, type TaskResult } from '@capstan/engine';
+import { BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { type RunOptions, TaskEngine, type TaskResult } from '@capstan/engine';
 import {
   acceptCreateTask,
   createStoredTask,
@@ -31,11 +31,15 @@ import { checkTaskSize } from './task-size';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { inject, injectable } from 'tsyringe';
-import { executorIndexOf, executorTask } from './executor-task';
+import { earlierCapture } from './earlier-capture';
+import { executorTask } from './executor-task';
+import { ExecutorWatch } from './executor-watch';
 import { FileMover, type TransferProgress } from './file-mover';
 import { matchGuestPaths } from './match-guest-paths';
 import { readTail } from './read-tail';
 import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
+import { findLeftovers } from './leftovers';
+import { type Leftover, type RestartAction, restartAction } from './restart-plan';
 import { hostPathOf, planTaskLayout, type TesTaskLayout } from './task-layout';
 import { SUPPORTED_BACKEND_PARAMETERS, TesServiceOptions } from './tes-service-options';
 import { type TesListResult, type TesMetricsSnapshot, type TesService } from './tes-service';
@@ -45,13 +49,6 @@ export type TesServiceEvent =
   | { readonly type: 'state'; readonly taskId: string; readonly state: TesState }
   | { readonly type: 'transfer'; readonly taskId: string; readonly progress: TransferProgress }
   | { readonly type: 'reconciled'; readonly taskId: string; readonly outcome: string };
-
-/** A container (or job) of one executor, left by an earlier server process. */
-interface Leftover {
-  readonly backend: string;
-  readonly resource: ManagedResource;
-  readonly index: number;
-}
 
 type Outcome = 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED';
 
@@ -194,19 +191,24 @@ export class EngineTesService implements TesService {
   }
 
   /**
-   * Picks up what an earlier server process left: QUEUED and INITIALIZING tasks run (again, from their inputs),
-   * RUNNING tasks are reconciled with the backend by their labels, CANCELING tasks end CANCELED.
+   * Picks up what an earlier server process left, so that a restart loses nothing and runs nothing twice: an
+   * executor whose container exists is taken over (running) or harvested (ended while the server was down), never
+   * started again; tasks no executor of which started run again from their inputs; RUNNING tasks between executors
+   * go on with the next one; CANCELING tasks end CANCELED.
    */
   async start(): Promise<void> {
-    const canceling = this.store.listInStates(['CANCELING']);
-    const running = this.store.listInStates(['RUNNING']);
-    const leftovers = await this.leftovers([...canceling, ...running]);
-    for (const task of canceling) {
-      for (const item of leftovers.get(task.id) ?? []) await this.registry.get(item.backend).removeManaged?.(item.resource);
-      this.setState(task.id, 'CANCELED');
+    const unfinished = this.store.listInStates(['QUEUED', 'INITIALIZING', 'RUNNING', 'CANCELING']);
+    const { found: leftovers, strays } = await findLeftovers(this.registry, unfinished, this.options);
+    for (const stray of strays) await this.removeLeftover(stray);
+    for (const task of unfinished) {
+      const found = leftovers.get(task.id) ?? [];
+      const action = restartAction(task, found);
+      // Besides a container taken over, what is left was never started, or belongs to a task being canceled.
+      for (const item of found) if (action.kind !== 'take-over' || item !== action.leftover) await this.removeLeftover(item);
+      if (action.kind === 'cancel') this.setState(task.id, 'CANCELED');
+      else if (action.kind === 'rerun') this.enqueue(task.id);
+      else await this.reconcile(task, action);
     }
-    for (const task of running) await this.reconcile(task, leftovers.get(task.id) ?? []);
-    for (const task of this.store.listInStates(['QUEUED', 'INITIALIZING'])) this.enqueue(task.id);
   }
 
   /**
@@ -294,10 +296,7 @@ export class EngineTesService implements TesService {
   /** Changes the current task log (the last one) without changing the state. */
   private updateLog(id: string, change: (log: TesTaskLog) => TesTaskLog): void {
     if (this.closed) return;
-    this.store.update(id, (task) => {
-      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
-      return { ...task, logs: [...logs.slice(0, -1), change(logs[logs.length - 1] as TesTaskLog)] };
-    });
+    this.store.update(id, (task) => withCurrentLog(task, change));
   }
 
   private systemLog(id: string, message: string): void {
@@ -312,27 +311,21 @@ export class EngineTesService implements TesService {
     const stored = this.store.get(id);
     if (stored === undefined || stored.state !== 'QUEUED' && stored.state !== 'INITIALIZING') return;
     const startedAt = new Date();
-    this.setState(id, 'INITIALIZING', (task) => {
-      // A task picked up again after a restart keeps its earlier log and gets a new one for this try.
-      const current = task.logs[task.logs.length - 1];
-      const fresh = current === undefined || current.start_time !== undefined;
-      const log: TesTaskLog = fresh ? { logs: [], outputs: [], start_time: formatRfc3339(startedAt) } : { ...current, start_time: formatRfc3339(startedAt) };
-      return { ...task, logs: fresh ? [...task.logs, log] : [...task.logs.slice(0, -1), log] };
-    });
     const layout = this.layoutOf(id, stored);
+    // INITIALIZING once the engine has granted the first executor its resources: inputs are fetched then, and the
+    // image pulled; until then the task waits QUEUED (in this service's queue or the engine's ledger).
+    const initialize = async (admitted: AbortSignal): Promise<void> => {
+      this.setState(id, 'INITIALIZING', (task) => {
+        // A task picked up again after a restart keeps its earlier log and gets a new one for this try.
+        const current = task.logs[task.logs.length - 1];
+        const fresh = current === undefined || current.start_time !== undefined;
+        const log: TesTaskLog = fresh ? { logs: [], outputs: [], start_time: formatRfc3339(new Date()) } : { ...current, start_time: formatRfc3339(new Date()) };
+        return { ...task, logs: fresh ? [...task.logs, log] : [...task.logs.slice(0, -1), log] };
+      });
+      await this.prepare(id, stored, layout, admitted);
+    };
     try {
-      await this.prepare(id, stored, layout, signal);
-      if (signal.aborted) return this.finish(id, 'CANCELED', layout);
-      this.setState(id, 'RUNNING');
-      this.queueWait.observe((Date.now() - Date.parse(stored.creation_time)) / 1000);
-      await this.runExecutors(id, stored, layout, 0, signal);
-    } catch (error) {
-      if (signal.aborted) return this.finish(id, 'CANCELED', layout);
-      if (error instanceof SystemFailure || error instanceof CapstanError) {
-        this.systemLog(id, error.message);
-        return this.finish(id, 'SYSTEM_ERROR', layout);
-      }
-      throw error;
+      await this.runExecutors(id, stored, layout, 0, signal, initialize);
     } finally {
       this.runTimes.observe((Date.now() - startedAt.getTime()) / 1000);
     }
@@ -358,20 +351,66 @@ export class EngineTesService implements TesService {
     for (const mount of layout.mounts) if (mount.type === 'directory') await mkdir(mount.hostPath, { recursive: true });
   }
 
-  /** Runs executors `from`.. in order; ends the task. */
-  private async runExecutors(id: string, task: ValidatedTask, layout: TesTaskLayout, from: number, signal: AbortSignal): Promise<void> {
+  /** Runs executors `from`.. in order (`initialize` before the first one's attempt), uploads the outputs; ends the task. */
+  private async runExecutors(id: string, task: ValidatedTask, layout: TesTaskLayout, from: number, signal: AbortSignal, initialize?: RunOptions['afterAdmission']): Promise<void> {
     const backend = task.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
-    for (let index = from; index < task.executors.length; index += 1) {
-      const executor = task.executors[index];
-      if (executor === undefined) break;
-      const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal });
-      const outcome = await this.recordExecutor(id, task, layout, index, result);
-      if (outcome === 'CANCELED' || signal.aborted) return this.finish(id, 'CANCELED', layout);
-      if (outcome === 'SYSTEM_ERROR') return this.finish(id, 'SYSTEM_ERROR', layout);
-      if (outcome === 'EXECUTOR_ERROR' && executor.ignore_error !== true) return this.finish(id, 'EXECUTOR_ERROR', layout);
+    try {
+      for (let index = from; index < task.executors.length; index += 1) {
+        const executor = task.executors[index];
+        if (executor === undefined) break;
+        const watch = this.watchExecutor(id, task, layout, index);
+        const prepare = index === from && initialize !== undefined ? { afterAdmission: initialize } : {};
+        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal, onEvent: watch.onEvent, ...prepare }).finally(() => watch.stop());
+        const outcome = await this.recordExecutor(id, task, layout, index, result);
+        if (outcome === 'CANCELED' || signal.aborted) return await this.finish(id, 'CANCELED', layout);
+        if (outcome === 'SYSTEM_ERROR') return await this.finish(id, 'SYSTEM_ERROR', layout);
+        if (outcome === 'EXECUTOR_ERROR' && executor.ignore_error !== true) return await this.finish(id, 'EXECUTOR_ERROR', layout);
+      }
+      await this.uploadOutputs(id, task, layout, signal);
+      return await this.finish(id, 'COMPLETE', layout);
+    } catch (error) {
+      if (signal.aborted) return this.finish(id, 'CANCELED', layout);
+      if (error instanceof SystemFailure || error instanceof CapstanError) {
+        this.systemLog(id, error.message);
+        return this.finish(id, 'SYSTEM_ERROR', layout);
+      }
+      throw error;
     }
-    await this.uploadOutputs(id, task, layout, signal);
-    return this.finish(id, 'COMPLETE', layout);
+  }
+
+  /**
+   * Follows executor `index` while it runs: RUNNING and its log (start time) from the moment its container starts,
+   * then its output tails at a bounded rate.
+   */
+  private watchExecutor(id: string, task: ValidatedTask, layout: TesTaskLayout, index: number): ExecutorWatch {
+    return new ExecutorWatch({
+      started: (at) => {
+        const stored = this.store.get(id);
+        const first = stored?.state === 'QUEUED' || stored?.state === 'INITIALIZING';
+        this.setExecutorLog(id, index, { start_time: formatRfc3339(at), exit_code: -1 }, first ? 'RUNNING' : undefined);
+        if (first) this.queueWait.observe((at.getTime() - Date.parse(stored.creation_time)) / 1000);
+      },
+      refresh: async (folder) => {
+        const captured = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+        const now = new Date();
+        const { stdout, stderr } = await this.executorLog(id, task.executors[index], layout, captured, { startedAt: now, endedAt: now, exitCode: null }, false);
+        this.updateLog(id, (log) => {
+          const current = log.logs[index];
+          if (current === undefined || current.end_time !== undefined) return log;
+          return { ...log, logs: log.logs.map((item, at) => (at === index ? { ...item, stdout: stdout ?? '', stderr: stderr ?? '' } : item)) };
+        });
+      },
+    });
+  }
+
+  /** Puts executor `index`'s log at its place in the current task log (log i is executor i), optionally with a new state. */
+  private setExecutorLog(id: string, index: number, log: TesExecutorLog, state?: TesState): void {
+    const change = (task: StoredTesTask): StoredTesTask => withCurrentLog(task, (last) => ({ ...last, logs: [...last.logs.slice(0, index), log, ...last.logs.slice(index + 1)] }));
+    if (state !== undefined) {
+      this.setState(id, state, change);
+    } else if (!this.closed) {
+      this.store.update(id, change);
+    }
   }
 
   /** Writes the executor's log (times, exit code, tails of its streams) and says how it went. */
@@ -382,7 +421,9 @@ export class EngineTesService implements TesService {
     if (attempt !== undefined) {
       const captured = { stdoutFile: join(attempt.folder, 'stdout'), stderrFile: join(attempt.folder, 'stderr') };
       const log = await this.executorLog(id, executor, layout, captured, { ...attempt, startedAt: new Date(attempt.startedAt), endedAt: new Date(attempt.endedAt) });
-      this.updateLog(id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
+      // A backend that reports no start (local) makes the task RUNNING only now.
+      const state = this.store.get(id)?.state;
+      this.setExecutorLog(id, index, log, state === 'QUEUED' || state === 'INITIALIZING' ? 'RUNNING' : undefined);
       if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
         this.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
       }
@@ -410,11 +451,15 @@ export class EngineTesService implements TesService {
     layout: TesTaskLayout,
     captured: { readonly stdoutFile: string; readonly stderrFile: string },
     run: { readonly startedAt: Date; readonly endedAt: Date; readonly exitCode: number | null },
+    /** False for the live refreshes while the executor runs: a refusal is logged once, by the final log. */
+    warnOfRefusals = true,
   ): Promise<TesExecutorLog> {
     const tail = (stream: 'stdout' | 'stderr'): Promise<string> => {
       const redirected = executor?.[stream];
       const file = captured[`${stream}File`];
-      const warn = (message: string): void => this.systemLog(id, `executor ${stream}: ${message}`);
+      const warn = (message: string): void => {
+        if (warnOfRefusals) this.systemLog(id, `executor ${stream}: ${message}`);
+      };
       if (redirected !== undefined) return readTail(layout.root, redirected, this.options.logTailBytes, warn);
       return readTail(dirname(file), basename(file), this.options.logTailBytes, warn);
     };
@@ -449,11 +494,7 @@ export class EngineTesService implements TesService {
     if (current === undefined || this.closed) return;
     if (outcome === 'CANCELED' && current.state !== 'CANCELING' && !isFinal(current.state)) this.setState(id, 'CANCELING');
     const final = outcome === 'CANCELED' ? 'CANCELED' : this.store.get(id)?.state === 'CANCELING' ? 'CANCELED' : outcome;
-    this.setState(id, final, (task) => {
-      const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
-      const last = logs[logs.length - 1] as TesTaskLog;
-      return { ...task, logs: [...logs.slice(0, -1), { ...last, end_time: formatRfc3339(new Date()) }] };
-    });
+    this.setState(id, final, (task) => withCurrentLog(task, (last) => ({ ...last, end_time: formatRfc3339(new Date()) })));
     if (layout !== undefined && !this.options.keepTaskFiles) await removeTaskTree(join(this.options.dataDir, 'tasks', id)).catch(() => undefined);
   }
 
@@ -465,50 +506,30 @@ export class EngineTesService implements TesService {
     this.setState(id, task.state === 'CANCELING' ? 'CANCELED' : 'SYSTEM_ERROR');
   }
 
-  /**
-   * The containers (or jobs) of these tasks' executors that their backends still know, by task id: one listing per
-   * backend, however many tasks.
-   */
-  private async leftovers(tasks: readonly StoredTesTask[]): Promise<Map<string, Leftover[]>> {
-    const found = new Map<string, Leftover[]>();
-    const backendOf = (task: StoredTesTask): string => task.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
-    for (const backendName of new Set(tasks.map(backendOf))) {
-      const backend = this.registry.get(backendName);
-      if (backend.listManaged === undefined) continue;
-      const resources = await backend.listManaged({ 'io.capstan.managed': 'true' });
-      for (const task of tasks.filter((candidate) => backendOf(candidate) === backendName)) {
-        const mine = resources.flatMap((resource) => {
-          const index = executorIndexOf(task.id, resource.labels['io.capstan.task'] ?? '');
-          return index === undefined ? [] : [{ backend: backendName, resource, index }];
-        });
-        if (mine.length > 0) found.set(task.id, mine);
-      }
-    }
-    return found;
+  private async removeLeftover(item: Leftover): Promise<void> {
+    await this.registry.get(item.backend).removeManaged?.(item.resource);
   }
 
-  /**
-   * A task that was RUNNING when the server stopped: if its executor's container still runs, the server waits for it
-   * through the backend and goes on with the next executors; otherwise the task ends SYSTEM_ERROR, saying why.
-   */
-  private async reconcile(task: StoredTesTask, found: readonly Leftover[]): Promise<void> {
-    const live = found.find((item) => item.resource.state === 'running');
-    const backend = live === undefined ? undefined : this.registry.get(live.backend);
-    if (live === undefined || backend?.reattach === undefined) {
-      for (const item of found) await this.registry.get(item.backend).removeManaged?.(item.resource);
-      const why =
-        live === undefined
-          ? 'the server restarted while the task ran, and its container was gone by then; send the task again'
-          : `the server restarted while the task ran, and the ${live.backend} backend cannot re-attach to a running container; it was removed; send the task again`;
-      this.systemLog(task.id, why);
-      this.emit({ type: 'reconciled', taskId: task.id, outcome: 'SYSTEM_ERROR' });
-      await this.finish(task.id, 'SYSTEM_ERROR', this.layoutOf(task.id, task));
-      return;
+  /** Goes on with a task an earlier process left past its start (see {@link restartAction}), outside the queue. */
+  private async reconcile(task: StoredTesTask, action: Exclude<RestartAction, { kind: 'cancel' | 'rerun' }>): Promise<void> {
+    const layout = this.layoutOf(task.id, task);
+    if (action.kind === 'lost' || action.kind === 'executor-error') {
+      if (action.kind === 'lost') this.systemLog(task.id, `the server restarted while executor ${action.index} ran, and its container was gone by then, so its result is lost; send the task again`);
+      this.emit({ type: 'reconciled', taskId: task.id, outcome: action.kind === 'lost' ? 'SYSTEM_ERROR' : 'EXECUTOR_ERROR' });
+      return this.finish(task.id, action.kind === 'lost' ? 'SYSTEM_ERROR' : 'EXECUTOR_ERROR', layout);
     }
-    this.emit({ type: 'reconciled', taskId: task.id, outcome: `re-attached to executor ${live.index}` });
+    if (action.kind === 'take-over' && this.registry.get(action.leftover.backend).reattach === undefined) {
+      await this.removeLeftover(action.leftover);
+      this.systemLog(task.id, `the server restarted while the task ran, and the ${action.leftover.backend} backend cannot take over a container; it was removed; send the task again`);
+      this.emit({ type: 'reconciled', taskId: task.id, outcome: 'SYSTEM_ERROR' });
+      return this.finish(task.id, 'SYSTEM_ERROR', layout);
+    }
+    const from = action.kind === 'take-over' ? action.leftover.index : action.from;
+    this.emit({ type: 'reconciled', taskId: task.id, outcome: action.kind === 'take-over' ? `took over executor ${from} (${action.leftover.resource.state})` : `goes on with executor ${from}` });
     const controller = new AbortController();
     this.inFlight.set(task.id, controller);
-    const run = this.resume(task, live.index, live.resource, live.backend, controller.signal)
+    const work = action.kind === 'take-over' ? this.resume(task, action.leftover, layout, controller.signal) : this.runExecutors(task.id, task, layout, from, controller.signal);
+    const run = work
       .catch((error: unknown) => this.endUnexpectedly(task.id, error))
       .finally(() => {
         this.inFlight.delete(task.id);
@@ -518,35 +539,46 @@ export class EngineTesService implements TesService {
     this.running.add(run);
   }
 
-  private async resume(task: StoredTesTask, index: number, resource: ManagedResource, backendName: string, signal: AbortSignal): Promise<void> {
-    const layout = this.layoutOf(task.id, task);
-    const backend = this.registry.get(backendName);
+  /**
+   * Takes over an executor's container: waits for it if it still runs, reads its exit code and all its output (also
+   * what it printed before the restart) if it ended while the server was down; then the next executors run.
+   */
+  private async resume(task: StoredTesTask, leftover: Leftover, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
+    const { index } = leftover;
+    const backend = this.registry.get(leftover.backend);
     const folder = join(this.options.dataDir, 'tasks', task.id, 'reattached', String(index));
     await mkdir(folder, { recursive: true });
     const paths = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
-    await Promise.all([writeFile(paths.stdoutFile, ''), writeFile(paths.stderrFile, '')]);
-    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(resource, paths, signal);
+    // What the earlier process captured comes first; the take-over appends what the container prints from now on.
+    const earlier = await earlierCapture(join(this.options.dataDir, 'work'), leftover.resource.labels);
+    const warn = (message: string): void => this.systemLog(task.id, `executor ${index}: ${message}`);
+    const before = (stream: 'stdoutFile' | 'stderrFile'): Promise<string> =>
+      earlier === undefined ? Promise.resolve('') : readTail(dirname(earlier[stream]), basename(earlier[stream]), this.options.logTailBytes, warn);
+    await Promise.all([writeFile(paths.stdoutFile, await before('stdoutFile')), writeFile(paths.stderrFile, await before('stderrFile'))]);
+    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(leftover.resource, paths, signal);
     const executor = task.executors[index];
     const log = await this.executorLog(task.id, executor, layout, paths, outcome);
-    this.updateLog(task.id, (taskLog) => ({ ...taskLog, logs: [...taskLog.logs, log] }));
-    this.systemLog(task.id, `executor ${index} was re-attached after a server restart; its output before the restart is only in the files it wrote`);
+    const state = this.store.get(task.id)?.state;
+    this.setExecutorLog(task.id, index, log, state === 'QUEUED' || state === 'INITIALIZING' ? 'RUNNING' : undefined);
+    const how =
+      leftover.resource.state === 'running'
+        ? 'it still ran; what it printed while the server was down is not in its log'
+        : `it had ended (${leftover.resource.state}) while the server was down; its exit code was read from its container, its log holds what it printed before the server stopped`;
+    this.systemLog(task.id, `executor ${index} was re-attached after a server restart: ${how}`);
     if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
     if (outcome.endReason !== 'exited') {
       this.systemLog(task.id, `executor ${index} ended: ${outcome.endReason}${outcome.message === undefined ? '' : ` (${outcome.message})`}`);
       return this.finish(task.id, outcome.endReason === 'oom' || outcome.endReason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR', layout);
     }
     if (outcome.exitCode !== 0 && executor?.ignore_error !== true) return this.finish(task.id, 'EXECUTOR_ERROR', layout);
-    try {
-      await this.runExecutors(task.id, task, layout, index + 1, signal);
-    } catch (error) {
-      if (signal.aborted) return this.finish(task.id, 'CANCELED', layout);
-      if (error instanceof CapstanError) {
-        this.systemLog(task.id, error.message);
-        return this.finish(task.id, 'SYSTEM_ERROR', layout);
-      }
-      throw error;
-    }
+    return this.runExecutors(task.id, task, layout, index + 1, signal);
   }
+}
+
+/** The task with its current task log (the last one, made if there is none) changed. */
+function withCurrentLog(task: StoredTesTask, change: (log: TesTaskLog) => TesTaskLog): StoredTesTask {
+  const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
+  return { ...task, logs: [...logs.slice(0, -1), change(logs[logs.length - 1] as TesTaskLog)] };
 }
 
 function notFound(id: string): CapstanError {

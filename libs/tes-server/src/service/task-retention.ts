@@ -1,5 +1,5 @@
+import { removeTaskTree } from '@capstan/task-files';
 import { type TesTaskStore } from '@capstan/tes-store';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface RetentionSettings {
@@ -61,7 +61,7 @@ export class TaskRetention {
       const ids = this.store.finishedBefore(cutoff, this.settings.batchSize);
       let removed = 0;
       for (const id of ids) {
-        if (SAFE_ID.test(id)) await rm(join(this.dataDir, 'tasks', id), { recursive: true, force: true });
+        if (SAFE_ID.test(id)) await removeTaskTree(join(this.dataDir, 'tasks', id));
         if (this.store.removeFinished(id)) removed += 1;
       }
       deleted += removed;

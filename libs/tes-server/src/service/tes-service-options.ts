@@ -20,6 +20,11 @@ export const tesServiceOptionsSchema = z.strictObject({
   logTailBytes: z.int().min(0).max(1_048_576).default(16_384),
   /** The largest task, as stored (JSON bytes): larger ones are refused with a 413 naming api.maxTaskBytes. */
   maxTaskBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  /**
+   * The labels naming this server's data folder on every container it makes (naming's holderLabels): at a restart
+   * only containers carrying them are taken over, and the ones no unfinished task claims are removed.
+   */
+  holderLabels: z.record(z.string(), z.string()).default({}),
   /** Keep each task's files (`tasks/<id>`) after it ends, for debugging. */
   keepTaskFiles: z.boolean().default(false),
   serviceInfo: z

@@ -1,0 +1,76 @@
+import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A run folder's name: a run id (12 of [0-9a-z], naming's RUN_ID_LENGTH). */
+const RUN_ID = /^[0-9a-z]{12}$/;
+/** A task folder's name inside it: a unique name from NameGenerator (`<prefix>-<12 of [0-9a-z]>`). */
+const TASK_FOLDER = /^[a-z0-9]+(?:-[a-z0-9]+)*-[a-z0-9]{12}$/;
+
+export interface OldRunsOptions {
+  /** Run folders whose newest change (the folder or one of its task folders) is older than this are removed. */
+  readonly olderThanMs: number;
+  readonly now?: Date;
+  /** Decide and report, delete nothing. */
+  readonly dryRun?: boolean;
+}
+
+export interface OldRunsReport {
+  /** Removed (or, in a dry run, that would be), as paths. */
+  readonly removed: readonly string[];
+  /** Entries of the work root left alone on purpose, with why. */
+  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** Run folders younger than the limit. */
+  readonly kept: number;
+}
+
+/**
+ * Removes old run folders under `workRoot`, confined: only real folders named like run ids whose every entry is a
+ * real folder named like a task's unique name holding `attempts/` (what Capstan makes), never a link, never anything
+ * else. A folder is renamed aside before it is deleted, so that what is deleted is the folder that was checked.
+ */
+export async function removeOldRuns(workRoot: string, options: OldRunsOptions): Promise<OldRunsReport> {
+  const now = (options.now ?? new Date()).getTime();
+  const removed: string[] = [];
+  const skipped: Array<{ path: string; reason: string }> = [];
+  let kept = 0;
+  const entries = await readdir(workRoot, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  for (const entry of entries) {
+    const path = join(workRoot, entry.name);
+    const look = await runFolderAge(path, entry.name);
+    if (typeof look === 'string') {
+      skipped.push({ path, reason: look });
+      continue;
+    }
+    if (now - look.newestMs < options.olderThanMs) {
+      kept += 1;
+      continue;
+    }
+    if (options.dryRun !== true) {
+      const aside = join(workRoot, `.capstan-deleting-${entry.name}`);
+      await rename(path, aside);
+      await rm(aside, { recursive: true, force: true, maxRetries: 2 });
+    }
+    removed.push(path);
+  }
+  return { removed, skipped, kept };
+}
+
+/** The newest change in a run folder, or why it does not look like one of Capstan's. */
+async function runFolderAge(path: string, name: string): Promise<{ newestMs: number } | string> {
+  if (!RUN_ID.test(name)) return 'not named like a Capstan run id (12 of [0-9a-z])';
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return 'a symbolic link: never followed';
+  if (!info.isDirectory()) return 'not a folder';
+  let newestMs = info.mtimeMs;
+  for (const task of await readdir(path, { withFileTypes: true })) {
+    const taskPath = join(path, task.name);
+    if (!task.isDirectory() || !TASK_FOLDER.test(task.name)) return `holds ${JSON.stringify(task.name)}, which Capstan does not make in a run folder`;
+    const attempts = await lstat(join(taskPath, 'attempts')).catch(() => undefined);
+    if (attempts !== undefined && !attempts.isDirectory()) return `${task.name}/attempts is not a folder`;
+    newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs, attempts?.mtimeMs ?? 0);
+  }
+  return { newestMs };
+}

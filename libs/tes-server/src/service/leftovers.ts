@@ -1,0 +1,44 @@
+import { type BackendRegistry, type ManagedResource } from '@capstan/core-constraints';
+import { type StoredTesTask } from '@capstan/tes-model';
+import { executorIndexOf } from './executor-task';
+import { type Leftover } from './restart-plan';
+import { type TesServiceOptions } from './tes-service-options';
+
+/**
+ * The containers (or jobs) of these tasks' executors that their backends still know, by task id: one listing per
+ * backend, however many tasks. Only this data folder's (its holder labels): another server's containers, or ones
+ * made to look like this server's tasks without its holder id, are never adopted. This folder's containers that
+ * belong to no unfinished task are `strays` of an earlier process, for the process holding the folder's lock to
+ * remove (none without holder labels: then nothing tells this server's containers from others').
+ */
+export async function findLeftovers(
+  registry: BackendRegistry,
+  tasks: readonly StoredTesTask[],
+  options: Pick<TesServiceOptions, 'defaultBackend' | 'holderLabels'>,
+): Promise<{ found: Map<string, Leftover[]>; strays: Leftover[] }> {
+  const found = new Map<string, Leftover[]>();
+  const strays: Leftover[] = [];
+  const backendOf = (task: StoredTesTask): string => task.resources?.backend_parameters?.['backend'] ?? options.defaultBackend;
+  for (const backendName of new Set([options.defaultBackend, ...tasks.map(backendOf)])) {
+    const backend = registry.get(backendName);
+    if (backend.listManaged === undefined) continue;
+    const mineToRun = tasks.filter((task) => backendOf(task) === backendName);
+    // Strays alone are not worth refusing to start over: a backend that does not answer is looked at next time.
+    const resources = await backend.listManaged({ 'io.capstan.managed': 'true', ...options.holderLabels }).catch((error: unknown) => {
+      if (mineToRun.length > 0) throw error;
+      return [];
+    });
+    const claimed = new Set<ManagedResource>();
+    for (const task of mineToRun) {
+      const mine = resources.flatMap((resource) => {
+        const index = executorIndexOf(task.id, resource.labels['io.capstan.task'] ?? '');
+        return index === undefined ? [] : [{ backend: backendName, resource, index }];
+      });
+      mine.forEach((item) => claimed.add(item.resource));
+      if (mine.length > 0) found.set(task.id, mine);
+    }
+    if (Object.keys(options.holderLabels).length === 0) continue;
+    for (const resource of resources) if (!claimed.has(resource)) strays.push({ backend: backendName, resource, index: -1 });
+  }
+  return { found, strays };
+}
