@@ -204,12 +204,15 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
     hostFallback: false,
+    accept: (backend, registry, config) => {
+      const api = config.backends['api'] as ApiConfig;
+      assertNoHostExecution(registry, [backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
+    },
   });
   // Read once, by the configuration above; no task (on the local backend) or other child may inherit a token.
   delete process.env['CAPSTAN_API__AUTH__TOKEN'];
   delete process.env['CAPSTAN_API__AUTH__TOKENS'];
   const api = wiring.config.backends['api'] as ApiConfig;
-  assertNoHostExecution(wiring.registry, [wiring.backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
   const dataDir = dataDirOf(api);
   try {
     const principals = await principalsOf(api, cwd);

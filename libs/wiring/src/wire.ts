@@ -21,6 +21,8 @@ export interface WireOptions {
   readonly hostFallback?: boolean;
   /** Labels on everything the engine's backends create (a TES server's holder: its data folder). */
   readonly holderLabels?: (config: LoadedConfig) => Readonly<Record<string, string>>;
+  /** Refuses the chosen backend (by throwing) before anything is made on disk or started: a server's own rules. */
+  readonly accept?: (backend: Backend, registry: BackendRegistry, config: LoadedConfig) => void;
 }
 
 export interface Wiring {
@@ -46,6 +48,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
 export async function wire(options: WireOptions = {}): Promise<Wiring & { container: DependencyContainer }> {
   const { config, registry, container } = await wireBackends(options);
   const { backend, selection } = await chooseBackend(registry, config.engine.backend, { hostFallback: options.hostFallback ?? true });
+  options.accept?.(backend, registry, config);
   const capacity = await backend.capacity();
   registerResourceManager(container, {
     capacity: capacity.total,
