@@ -1,2 +1,3 @@
 export * from './backend-test-run';
 export * from './local-registry';
+export * from './socket-proxy';

@@ -1,0 +1,123 @@
+import { SocketProxy } from '@capstan/backend-test-kit';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { DockerBackend } from './docker-backend';
+import { DockerTestRun } from './testing/docker-test-kit';
+
+jest.setTimeout(90_000);
+const run$ = promisify(execFile);
+
+/** Resolves once the attempt's container runs (its first output), handing back its id. */
+function startedContainer(): { onEvent: (event: { type: string; id?: string; text?: string }) => void; started: Promise<string> } {
+  let id = '';
+  let printed = false;
+  let resolveStarted: (value: string) => void = () => undefined;
+  const started = new Promise<string>((resolve) => (resolveStarted = resolve));
+  return {
+    started,
+    // Output can arrive before the start call's answer: both are awaited.
+    onEvent: (event) => {
+      if (event.type === 'started' && event.id !== undefined) id = event.id;
+      if (event.type === 'log' && event.text?.includes('running')) printed = true;
+      if (id !== '' && printed) resolveStarted(id);
+    },
+  };
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('DockerBackend when the connection to the daemon is lost (real daemon behind a cuttable socket)', () => {
+  const run = new DockerTestRun();
+  const direct = new DockerBackend();
+  let proxy: SocketProxy;
+  let backend: DockerBackend;
+  beforeEach(async () => {
+    await run.setUp();
+    proxy = await SocketProxy.start('/var/run/docker.sock');
+    backend = new DockerBackend({ socketPath: proxy.path, graceSeconds: 1 });
+  });
+  afterEach(async () => {
+    await proxy.close();
+    await run.tearDown();
+  });
+  afterAll(async () => expect(await run.leftovers(direct)).toEqual([]));
+
+  it('ends an attempt whose daemon stops answering mid-task as lost, and removes its container once the daemon is back', async () => {
+    const watch = startedContainer();
+    const request = await run.request(backend, { command: 'echo running; sleep 60' });
+    const outcome = run.execute(backend, request, undefined, watch.onEvent);
+    await watch.started;
+    await proxy.cut();
+    const { result, events } = await outcome;
+    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('lost the connection to the daemon') });
+    expect(result.message).toContain(request.attemptName);
+    expect(events).toContainEqual({ type: 'warning', message: expect.stringContaining(`could not remove container ${request.attemptName}`) });
+    // The daemon still runs it: nothing can reach it until the socket is back.
+    expect(await run.leftovers(direct)).toEqual([request.attemptName]);
+    await proxy.restore();
+    await until(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the lost container removed');
+    expect(backend.client.lost.size).toBe(0);
+  });
+
+  it('re-issues a wait whose connection broke while the daemon still answers, and reports the true exit status', async () => {
+    const watch = startedContainer();
+    const request = await run.request(backend, { command: 'echo running; sleep 1; exit 3' });
+    const outcome = run.execute(backend, request, undefined, watch.onEvent);
+    await watch.started;
+    proxy.drop();
+    const { result } = await outcome;
+    expect(result).toMatchObject({ endReason: 'exited', exitCode: 3 });
+    expect(proxy.connections).toBeGreaterThan(5); // it did go through the proxy, and reconnected
+    expect(await run.leftovers(direct)).toEqual([]);
+  });
+
+  it('completes a cancel asked for while the daemon is unreachable, and removes the container once it is back', async () => {
+    const watch = startedContainer();
+    const controller = new AbortController();
+    const request = await run.request(backend, { command: 'echo running; sleep 60' });
+    const outcome = run.execute(backend, request, controller.signal, watch.onEvent);
+    await watch.started;
+    await proxy.cut();
+    controller.abort();
+    const { result } = await outcome;
+    expect(result).toMatchObject({ endReason: 'canceled', exitCode: null, message: expect.stringContaining('daemon was unreachable') });
+    await proxy.restore();
+    await until(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the canceled container removed');
+  });
+
+  it('ends a container killed from outside (docker kill) as lost, not as the task exiting 137', async () => {
+    const watch = startedContainer();
+    const request = await run.request(backend, { command: 'echo running; sleep 60' });
+    const outcome = run.execute(backend, request, undefined, watch.onEvent);
+    const id = await watch.started;
+    await run$('docker', ['kill', id]);
+    const { result } = await outcome;
+    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('killed from outside Capstan (signal') });
+    expect(result.message).toContain('137');
+    expect(await run.leftovers(direct)).toEqual([]);
+  });
+
+  it('ends a container removed from outside (docker rm -f) as lost', async () => {
+    const watch = startedContainer();
+    const request = await run.request(backend, { command: 'echo running; sleep 60' });
+    const outcome = run.execute(backend, request, undefined, watch.onEvent);
+    const id = await watch.started;
+    await run$('docker', ['rm', '-f', id]);
+    const { result } = await outcome;
+    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringMatching(/(killed|removed) from outside Capstan/) });
+  });
+
+  it('keeps a task that kills itself with SIGKILL as its own exit 137 (no kill was asked of the daemon)', async () => {
+    const request = await run.request(backend, { command: 'echo running; kill -9 $$' });
+    const { result } = await run.execute(backend, request);
+    expect(result).toMatchObject({ endReason: 'exited', exitCode: 137 });
+    expect(await readFile(request.paths.stdoutFile, 'utf8')).toBe('running\n');
+  });
+});
