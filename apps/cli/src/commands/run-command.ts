@@ -14,7 +14,9 @@ Runs tasks to their end and prints their progress, then a summary. Several task 
 queue and run as capacity allows. Ctrl-C once: no new task starts and running ones stop gracefully; twice: kill now.
 
 Exit code: 0 when every task succeeded; else the exit code of the first task (in the order given) that failed,
-1 if it had none (e.g. it was lost), 130 if canceled, or Capstan's own code (see the README) if it could not run.
+1 if it had none (e.g. out of memory), 69 if it was lost (the runtime stopped answering, or another tool killed its
+container), 130 if canceled, or Capstan's own code (see the README) if it could not run. SIGTERM and SIGHUP (a
+closed terminal) stop the tasks like Ctrl-C.
 
 Options:
   --json                          print the event stream as NDJSON on stdout, then a summary object
@@ -86,18 +88,26 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
       engine.killNow();
     }
   };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  signals.forEach((signal) => process.on(signal, onInterrupt));
+  const unfinished = new Set(tasks.map((task, index) => `${task.name}#${index + 1}`));
+  // The last line of defence: an event loop that empties while tasks are unfinished (a promise nothing will settle)
+  // must not read as success.
+  const onBeforeExit = (): void => {
+    io.stderr(`capstan: internal error: stopped waiting with ${unfinished.size} task(s) unfinished (${[...unfinished].join(', ')}); their state is unknown\n`);
+    process.exitCode = ExitCode.Internal;
+  };
+  process.once('beforeExit', onBeforeExit);
   try {
-    const results = await Promise.all(tasks.map((task) => engine.run(task)));
+    const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => unfinished.delete(`${task.name}#${index + 1}`))));
     engine.close();
     await printing;
     if (renderer) renderer.finish(results);
     else io.stdout(`${JSON.stringify({ type: 'summary', results })}\n`);
     return results;
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
+    signals.forEach((signal) => process.off(signal, onInterrupt));
+    process.off('beforeExit', onBeforeExit);
   }
 }
 
@@ -116,6 +126,7 @@ function exitCodeOf(results: readonly TaskResult[]): number {
   const failed = results.find((result) => result.state !== 'succeeded');
   if (failed === undefined) return ExitCode.Ok;
   if (failed.state === 'canceled') return ExitCode.Canceled;
+  if (failed.endReason === 'lost') return ExitCode.Unavailable;
   if (failed.state === 'error') {
     return exitCodeFor(new CapstanError((failed.error?.code ?? ErrorCode.BackendFailure) as ErrorCode, failed.error?.message ?? ''));
   }
