@@ -95,3 +95,12 @@ describe('the TES server when the connection to its runtime is lost', () => {
     expect(systemLogs(ended)).toContain('killed from outside Capstan');
   });
 });
+
+describe('the TES server and signals', () => {
+  it('stops like SIGTERM on SIGHUP (the terminal that started it closed): a clean exit, not death by the signal', async () => {
+    const other = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'hup'), '--token', TOKEN], { token: TOKEN });
+    other.child.kill('SIGHUP');
+    expect(await other.exited).toEqual({ code: 0, signal: null });
+    expect(other.output().stderr).toContain('stopping: no new tasks');
+  });
+});

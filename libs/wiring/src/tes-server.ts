@@ -17,7 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { wire } from './wire';
+import { wire, type WireOptions } from './wire';
 
 /** The `api` section of Capstan's configuration: the TES server. */
 export const apiConfigSchema = z.strictObject({
@@ -48,6 +48,8 @@ export interface StartTesServerOptions {
   /** Where the JSON log lines go (requests and task events). Default: process.stdout. */
   readonly logStream?: { write(line: string): unknown };
   readonly cwd?: string;
+  /** Backends besides the built-in ones (see `WireOptions.registerBackends`). */
+  readonly registerBackends?: WireOptions['registerBackends'];
 }
 
 export interface RunningTesServer {
@@ -138,6 +140,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     workRoot: (config) => join(dataDirOf(config.backends['api'] as ApiConfig), 'work'),
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
+    ...(options.registerBackends === undefined ? {} : { registerBackends: options.registerBackends }),
   });
   const api = wiring.config.backends['api'] as ApiConfig;
   const dataDir = dataDirOf(api);

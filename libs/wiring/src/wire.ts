@@ -14,6 +14,8 @@ export interface WireOptions {
   readonly extraSections?: Readonly<Record<string, z.ZodType>>;
   /** Overrides the configured work root (the TES server keeps its work under its data folder). */
   readonly workRoot?: string | ((config: LoadedConfig) => string);
+  /** Registers backends besides the built-in ones (a host application's own, or a benchmark's in-memory one). */
+  readonly registerBackends?: (container: DependencyContainer) => void;
 }
 
 export interface Wiring {
@@ -30,6 +32,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
   const config = await loadConfig({ sections: { ...configSections, ...options.extraSections }, ...(options.configFile ? { file: options.configFile } : {}), ...(options.flags ? { flags: options.flags } : {}) });
   const container = rootContainer.createChildContainer();
   registerBackends(container, config.backends);
+  options.registerBackends?.(container);
   const registry = BackendRegistry.fromContainer(container);
   container.registerInstance(BackendRegistry, registry);
   return { config, registry, container };
