@@ -13,6 +13,7 @@ import {
   type ExecutionResult,
   registerBackend,
 } from '@capstan/core-constraints';
+import { DockerBackend } from '@capstan/docker-runner';
 import { startTesServer } from '@capstan/wiring';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,18 +29,8 @@ const collectGarbage = (globalThis as { gc?: () => void }).gc;
 /** Ends every attempt at once with exit 0: the fastest backend there can be. */
 class InstantBackend implements Backend {
   readonly name = 'soak';
-  readonly capabilities: BackendCapabilities = {
-    containerKinds: ['docker', 'any'],
-    runsContainers: true,
-    enforcesMemoryLimit: true,
-    enforcesCpuLimit: true,
-    gpus: false,
-    readOnlyInputs: true,
-    networkIsolation: true,
-    runsAsInvokingUser: true,
-    enforcesDiskSize: false,
-    schedulesItself: false,
-  };
+  // It claims what Docker's backend claims, so that tasks resolve as they would there.
+  readonly capabilities: BackendCapabilities = new DockerBackend({ swarm: 'off' }).capabilities;
   private readonly amounts = { cpu: 1024, memory: 1024 * 1024 * MB, gpu: 0 };
 
   probe(): Promise<BackendProbe> {

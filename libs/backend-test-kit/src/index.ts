@@ -1,4 +1,4 @@
 export * from './backend-test-run';
 export * from './local-registry';
 export * from './socket-proxy';
-export * from './attempt-watch';
+export * from './fault-run';

@@ -1,4 +1,4 @@
-import { eventually, SocketProxy, watchAttempt } from '@capstan/backend-test-kit';
+import { restoreAndExpectRemoved, SocketProxy, watchAttempt, startLongTask } from '@capstan/backend-test-kit';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -25,19 +25,15 @@ describe('DockerBackend when the connection to the daemon is lost (real daemon b
   afterAll(async () => expect(await run.leftovers(direct)).toEqual([]));
 
   it('ends an attempt whose daemon stops answering mid-task as lost, and removes its container once the daemon is back', async () => {
-    const watch = watchAttempt();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, undefined, watch.onEvent);
-    await watch.started;
+    const task = await startLongTask(run, backend);
     await proxy.cut();
-    const { result, events } = await outcome;
-    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('lost the connection to the daemon') });
-    expect(result.message).toContain(request.attemptName);
-    expect(events).toContainEqual({ type: 'warning', message: expect.stringContaining(`could not remove container ${request.attemptName}`) });
+    const { result, events } = await task.outcome;
+    const name = task.request.attemptName;
+    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining(`lost the connection to the daemon: the wait of container ${name} failed`) });
+    expect(events).toContainEqual({ type: 'warning', message: expect.stringContaining(`could not remove container ${name}`) });
     // The daemon still runs it: nothing can reach it until the socket is back.
-    expect(await run.leftovers(direct)).toEqual([request.attemptName]);
-    await proxy.restore();
-    await eventually(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the lost container removed');
+    expect(await run.leftovers(direct)).toEqual([name]);
+    await restoreAndExpectRemoved(run, direct, proxy);
     expect(backend.client.lost.size).toBe(0);
   });
 
@@ -56,39 +52,28 @@ describe('DockerBackend when the connection to the daemon is lost (real daemon b
   });
 
   it('completes a cancel asked for while the daemon is unreachable, and removes the container once it is back', async () => {
-    const watch = watchAttempt();
     const controller = new AbortController();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, controller.signal, watch.onEvent);
-    await watch.started;
+    const task = await startLongTask(run, backend, controller.signal);
     await proxy.cut();
     controller.abort();
-    const { result } = await outcome;
+    const { result } = await task.outcome;
     expect(result).toMatchObject({ endReason: 'canceled', exitCode: null, message: expect.stringContaining('daemon was unreachable') });
-    await proxy.restore();
-    await eventually(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the canceled container removed');
+    await restoreAndExpectRemoved(run, direct, proxy);
   });
 
   it('ends a container killed from outside (docker kill) as lost, not as the task exiting 137', async () => {
-    const watch = watchAttempt();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, undefined, watch.onEvent);
-    const id = await watch.started;
-    await run$('docker', ['kill', id]);
-    const { result } = await outcome;
+    const task = await startLongTask(run, backend);
+    await run$('docker', ['kill', task.id]);
+    const { result } = await task.outcome;
     expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('killed from outside Capstan (signal') });
     expect(result.message).toContain('137');
     expect(await run.leftovers(direct)).toEqual([]);
   });
 
   it('ends a container removed from outside (docker rm -f) as lost', async () => {
-    const watch = watchAttempt();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, undefined, watch.onEvent);
-    const id = await watch.started;
-    await run$('docker', ['rm', '-f', id]);
-    const { result } = await outcome;
-    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringMatching(/(killed|removed) from outside Capstan/) });
+    const task = await startLongTask(run, backend);
+    await run$('docker', ['rm', '-f', task.id]);
+    expect((await task.outcome).result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringMatching(/(killed|removed) from outside Capstan/) });
   });
 
   it('keeps a task that kills itself with SIGKILL as its own exit 137 (no kill was asked of the daemon)', async () => {

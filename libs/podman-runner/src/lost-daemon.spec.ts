@@ -1,4 +1,4 @@
-import { eventually, SocketProxy, watchAttempt } from '@capstan/backend-test-kit';
+import { restoreAndExpectRemoved, SocketProxy, startLongTask } from '@capstan/backend-test-kit';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PodmanBackend } from './podman-backend';
@@ -24,37 +24,26 @@ describe('PodmanBackend when the connection to the service is lost (real rootful
   afterAll(async () => expect(await run.leftovers(direct)).toEqual([]));
 
   it('ends an attempt whose service stops answering mid-task as lost, and removes its container once it is back', async () => {
-    const watch = watchAttempt();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, undefined, watch.onEvent);
-    await watch.started;
+    const task = await startLongTask(run, backend);
     await proxy.cut();
-    const { result } = await outcome;
-    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining(`the wait of container ${request.attemptName} failed`) });
-    expect(await run.leftovers(direct)).toEqual([request.attemptName]);
-    await proxy.restore();
-    await eventually(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the lost container removed');
+    const { result } = await task.outcome;
+    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining(`the wait of container ${task.request.attemptName} failed`) });
+    expect(await run.leftovers(direct)).toEqual([task.request.attemptName]);
+    await restoreAndExpectRemoved(run, direct, proxy);
   });
 
   it('completes a cancel asked for while the service is unreachable', async () => {
-    const watch = watchAttempt();
     const controller = new AbortController();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, controller.signal, watch.onEvent);
-    await watch.started;
+    const task = await startLongTask(run, backend, controller.signal);
     await proxy.cut();
     controller.abort();
-    expect((await outcome).result).toMatchObject({ endReason: 'canceled', exitCode: null });
-    await proxy.restore();
-    await eventually(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the canceled container removed');
+    expect((await task.outcome).result).toMatchObject({ endReason: 'canceled', exitCode: null });
+    await restoreAndExpectRemoved(run, direct, proxy);
   });
 
   it('ends a container killed from outside (podman kill) as lost, not as the task exiting 137', async () => {
-    const watch = watchAttempt();
-    const request = await run.request(backend, { command: 'echo running; sleep 60' });
-    const outcome = run.execute(backend, request, undefined, watch.onEvent);
-    await run$('podman', ['kill', await watch.started]);
-    const { result } = await outcome;
-    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('killed from outside Capstan') });
+    const task = await startLongTask(run, backend);
+    await run$('podman', ['kill', task.id]);
+    expect((await task.outcome).result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('killed from outside Capstan') });
   });
 });

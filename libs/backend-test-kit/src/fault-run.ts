@@ -1,4 +1,6 @@
-import { type BackendEvent } from '@capstan/core-constraints';
+import { type Backend, type BackendEvent, type ExecutionRequest } from '@capstan/core-constraints';
+import { type BackendTestRun, type RunOutcome } from './backend-test-run';
+import { type SocketProxy } from './socket-proxy';
 
 export interface AttemptWatch {
   /** Pass it as the event listener of `execute`. */
@@ -31,4 +33,25 @@ export async function eventually(condition: () => Promise<boolean>, timeoutMs: n
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+export interface LongTask {
+  readonly request: ExecutionRequest;
+  /** The container's id, once it runs. */
+  readonly id: string;
+  readonly outcome: Promise<RunOutcome>;
+}
+
+/** Starts a task that prints `running` and sleeps a minute, and resolves once its container runs: a fault strikes next. */
+export async function startLongTask(run: BackendTestRun, backend: Backend, signal?: AbortSignal): Promise<LongTask> {
+  const watch = watchAttempt();
+  const request = await run.request(backend, { command: 'echo running; sleep 60' });
+  const outcome = run.execute(backend, request, signal, watch.onEvent);
+  return { request, id: await watch.started, outcome };
+}
+
+/** Restores the socket and waits until nothing of the run is left, as seen by `direct` (a backend on the engine's own socket). */
+export async function restoreAndExpectRemoved(run: BackendTestRun, direct: Backend, proxy: SocketProxy): Promise<void> {
+  await proxy.restore();
+  await eventually(async () => (await run.leftovers(direct)).length === 0, 45_000, 'the containers of the lost attempts removed');
 }
