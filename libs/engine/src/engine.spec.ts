@@ -235,13 +235,16 @@ describe('TaskEngine', () => {
     expect((await second).state).toBe('canceled');
   });
 
-  it('leaves no listener on its own kill signal once tasks with their own signals end, and still kills them', async () => {
+  it('keeps nothing per ended task (no listener or dependant on its kill signal, no issued name), and still kills them', async () => {
     const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
     const { engine } = engineWith(backend);
     const kill = (engine as unknown as { kill: AbortController }).kill.signal;
+    const names = (engine as unknown as { names: NameGenerator }).names;
+    const namesBefore = names.issuedCount;
     const results = await Promise.all(Array.from({ length: 50 }, (_, index) => engine.run(task({ name: `t${index}` }), { signal: new AbortController().signal })));
     expect(results.every((result) => result.state === 'succeeded')).toBe(true);
     expect(getEventListeners(kill, 'abort')).toHaveLength(0);
+    expect(names.issuedCount).toBe(namesBefore); // the ended tasks' names were given back
     // What AbortSignal.any leaves behind (Node keeps each combined signal in a set on its sources): nothing.
     const dependants = Object.getOwnPropertySymbols(kill).find((symbol) => symbol.description === 'kDependantSignals');
     expect(dependants === undefined ? 0 : ((kill as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]?.size ?? 0)).toBe(0);

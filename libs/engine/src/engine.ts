@@ -165,6 +165,7 @@ export class TaskEngine {
     } finally {
       lease?.release();
       linked?.dispose();
+      this.names.release(uniqueName);
       this.inFlight.delete(uniqueName);
     }
   }
