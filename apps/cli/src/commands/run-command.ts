@@ -6,6 +6,7 @@ import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
 import { quickTask } from './quick-task';
+import { UnfinishedGuard } from './unfinished-guard';
 
 export const RUN_USAGE = `Usage: capstan run <task-file>... [options]
        capstan run --image IMAGE [--cpu N] [--memory SIZE] [--name NAME] [--env K=V]... [options] -- COMMAND [ARGS...]
@@ -90,16 +91,12 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   signals.forEach((signal) => process.on(signal, onInterrupt));
-  const unfinished = new Set(tasks.map((task, index) => `${task.name}#${index + 1}`));
-  // The last line of defence: an event loop that empties while tasks are unfinished (a promise nothing will settle)
-  // must not read as success.
-  const onBeforeExit = (): void => {
-    io.stderr(`capstan: internal error: stopped waiting with ${unfinished.size} task(s) unfinished (${[...unfinished].join(', ')}); their state is unknown\n`);
-    process.exitCode = ExitCode.Internal;
-  };
-  process.once('beforeExit', onBeforeExit);
+  const guard = new UnfinishedGuard(
+    tasks.map((task) => task.name),
+    io.stderr,
+  );
   try {
-    const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => unfinished.delete(`${task.name}#${index + 1}`))));
+    const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => guard.ended(task.name, index))));
     engine.close();
     await printing;
     if (renderer) renderer.finish(results);
@@ -107,7 +104,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     return results;
   } finally {
     signals.forEach((signal) => process.off(signal, onInterrupt));
-    process.off('beforeExit', onBeforeExit);
+    guard.dispose();
   }
 }
 
