@@ -26,6 +26,8 @@ export class LostContainers {
 
   /** Removes the containers carrying every label in `labels` once the daemon answers; `key` names the attempt. */
   removeWhenBack(key: string, labels: Readonly<Record<string, string>>): void {
+    // No labels would select every container on the daemon: never.
+    if (Object.keys(labels).length === 0) return;
     this.pending.set(key, labels);
     this.delay = FIRST_DELAY_MS;
     this.schedule();
