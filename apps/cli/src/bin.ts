@@ -6,9 +6,12 @@ import { ExitCode } from './output/exit-codes';
 // A reader that goes away (`capstan run ... | head`) must not crash the run: the tasks still end and clean up.
 let stdoutOpen = true;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
   stdoutOpen = false;
 });
+
+// Nor must a terminal that closed (SIGHUP, then EIO on every write): the run goes on to stop its tasks.
+process.stderr.on('error', () => undefined);
 
 const io: CommandIo = {
   stdout: (text) => {

@@ -1,6 +1,8 @@
-import { type AttemptPaths, type BackendEvent, CapstanError, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
+import { type AttemptPaths, type BackendEvent, CapstanError, ErrorCode, type ExecutionRequest, type ExecutionResult } from '@capstan/core-constraints';
 import { access } from 'node:fs/promises';
+import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
+import { ContainerStopper } from './container-stopper';
 import { type ContainerCreateSpec, type DockerClient } from './docker-client';
 
 export interface AttemptContainer {
@@ -28,11 +30,21 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   const { client, signal, emit } = run;
   const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
   if (signal.aborted) return canceledBeforeStart();
-  const id = await client.createContainer(run.spec);
+  const name = run.spec.name ?? 'of this attempt';
+  let id: string;
+  try {
+    id = await client.createContainer(run.spec);
+  } catch (error) {
+    // The daemon may have created it and lost only the answer: find it by its labels once the daemon is back.
+    if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
+    throw error;
+  }
   let result: ExecutionResult | undefined;
   let output: Promise<void> | undefined;
   let outputSource: NodeJS.ReadableStream | undefined;
   let started = false;
+  const startedAt = new Date();
+  const stopper = new ContainerStopper(client, id, run.graceSeconds);
   try {
     if (signal.aborted) return (result = canceledBeforeStart());
     outputSource = await client.attachOutput(id);
@@ -40,13 +52,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
     if (signal.aborted) return (result = canceledBeforeStart());
 
-    const stopper = new ContainerStopper(client, id, run.graceSeconds);
     const onAbort = (): void => stopper.stop('canceled');
     const onStopNow = (): void => stopper.stopNow();
     signal.addEventListener('abort', onAbort, { once: true });
     run.stopNow?.addEventListener('abort', onStopNow, { once: true });
     const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stopper.stop('timeout'), run.timeoutMs);
-    const startedAt = new Date();
     try {
       await client.startContainer(id);
       started = true;
@@ -59,18 +69,22 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
       clearTimeout(timer);
     }
     await stopper.settled();
-    await drain(output, outputSource);
-    const state = await client.inspectContainer(id);
-    result = describeEnd(state.exitCode, state.oomKilled, stopper.reason, run, startedAt);
+    result = await readEnd(run, id, stopper.reason, startedAt, output, outputSource);
     return result;
+  } catch (error) {
+    if (error instanceof CapstanError && error.details['statusCode'] === 404) return (result = removedFromOutside(name, startedAt));
+    if (!isConnectionLost(error)) throw error;
+    return (result = lostEnd(started ? 'wait' : 'start', error, name, stopper.reason, startedAt));
   } finally {
+    const lost = result === undefined || result.exitCode === null;
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));
-    if (run.keepFailedContainers && failed) {
+    if (run.keepFailedContainers && failed && !lost) {
       emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with ${client.daemon.cli ?? 'docker'} rm` });
     } else {
-      await client.removeContainer(id).catch((error: unknown) =>
-        emit({ type: 'warning', message: `could not remove container ${id.slice(0, 12)}: ${(error as Error).message}` }),
-      );
+      await client.removeContainer(id).catch((error: unknown) => {
+        if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
+        emit({ type: 'warning', message: `could not remove container ${name} (${id.slice(0, 12)}): ${(error as Error).message}; it is removed when the daemon answers again` });
+      });
     }
     if (output !== undefined && outputSource !== undefined) {
       // The attach stream of a container that never ran does not end by itself when the container is removed.
@@ -80,21 +94,23 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   }
 }
 
-function describeEnd(exitCode: number, oomKilled: boolean, stopReason: 'canceled' | 'timeout' | undefined, run: AttemptContainer, startedAt: Date): ExecutionResult {
-  const endedAt = new Date();
-  const base = { exitCode, startedAt, endedAt };
-  if (stopReason === 'canceled') return { ...base, endReason: 'canceled', message: 'canceled' };
-  if (stopReason === 'timeout') return { ...base, endReason: 'timeout', message: `stopped after the timeout of ${run.timeoutMs} ms` };
-  if (oomKilled) {
-    const limit = run.spec.HostConfig?.Memory ?? 0;
-    const reason: EndReason = 'oom';
-    return {
-      ...base,
-      endReason: reason,
-      message: `killed for running out of memory${limit > 0 ? ` (limit ${formatBytes(limit)}, ${limit} bytes)` : ''}; raise requirements.memory or hints.max_memory`,
-    };
+/**
+ * The end as the daemon reported it, once the output is written out. A broken output stream is a lost attempt (its
+ * captured output is incomplete); a non-zero exit is checked against the daemon's event log for a kill from outside.
+ */
+async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason, startedAt: Date, output: Promise<void>, source: NodeJS.ReadableStream): Promise<ExecutionResult> {
+  const name = run.spec.name ?? id.slice(0, 12);
+  try {
+    await drain(output, source);
+  } catch (error) {
+    return lostEnd('output stream', error, name, stopReason, startedAt);
   }
-  return { ...base, endReason: 'exited' };
+  const state = await run.client.inspectContainer(id);
+  if (stopReason === undefined && !state.oomKilled && state.exitCode !== 0) {
+    const signal = await run.client.killSignalSince(id, startedAt).catch(() => null);
+    if (signal !== null) return killedFromOutside(name, signal, state.exitCode, startedAt);
+  }
+  return describeEnd(state.exitCode, state.oomKilled, stopReason, { startedAt, timeoutMs: run.timeoutMs, memoryLimit: run.spec.HostConfig?.Memory ?? 0 });
 }
 
 /** Waits for the output to be written out, cutting the stream if it does not end in time. */
@@ -115,49 +131,6 @@ async function drain(output: Promise<void>, source: NodeJS.ReadableStream): Prom
 
 function destroy(source: NodeJS.ReadableStream): void {
   (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-}
-
-/** Stops a container once, for the first reason given; a stop asked before the start completes is sent after it. */
-class ContainerStopper {
-  reason: 'canceled' | 'timeout' | undefined;
-  private running = false;
-  private urgent = false;
-  private stopping: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly client: DockerClient,
-    private readonly id: string,
-    private readonly graceSeconds: number,
-  ) {}
-
-  stop(reason: 'canceled' | 'timeout'): void {
-    if (this.reason !== undefined) return;
-    this.reason = reason;
-    if (this.running) this.send();
-  }
-
-  /** Ends the container without waiting out the grace period (a stop with no grace: SIGTERM, then SIGKILL at once). */
-  stopNow(): void {
-    this.reason ??= 'canceled';
-    this.urgent = true;
-    if (this.running) this.send();
-  }
-
-  started(): void {
-    this.running = true;
-    if (this.reason !== undefined) this.send();
-  }
-
-  /** Resolves when a stop that was sent has finished (its failure is left to the removal that follows). */
-  settled(): Promise<void> {
-    return this.stopping;
-  }
-
-  private send(): void {
-    const previous = this.stopping;
-    const stopping = this.client.stopContainer(this.id, this.urgent ? 0 : this.graceSeconds).catch(() => undefined);
-    this.stopping = Promise.all([previous, stopping]).then(() => undefined);
-  }
 }
 
 /** Fails before anything is created when an input's host path does not exist, naming it. */

@@ -2,9 +2,11 @@ import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import Dockerode from 'dockerode';
 import { daemonUnavailableError, type DaemonDescription, DOCKER_DAEMON, isDaemonUnreachable } from './daemon-unavailable';
 import { type DockerConnectionOptions, type DockerEndpoint, type EndpointDefaults, resolveDockerEndpoint } from './docker-endpoint';
+import { dialContainerWait } from './container-wait';
 import { dockerErrorInfo, isNotFound } from './docker-error';
 import { parseImageReference } from './image-reference';
 import { readJsonLines } from './json-lines';
+import { LostContainers } from './lost-containers';
 import { type PullMessage, pullStreamError } from './pull-progress';
 import { type RegistryAuth } from './registry-credentials';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry';
@@ -87,6 +89,8 @@ export class DockerClient {
   readonly api: Dockerode;
   /** How the daemon is named in messages, and its command-line tool. */
   readonly daemon: DaemonDescription;
+  /** Containers to remove once the daemon answers again (their attempts were lost with it). */
+  readonly lost: LostContainers;
   private readonly retry: RetryPolicy;
   private daemonSeen = false;
 
@@ -104,6 +108,7 @@ export class DockerClient {
             protocol: endpoint.tls === null ? 'http' : 'https',
             ...(endpoint.tls === null ? {} : { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key }),
           });
+    this.lost = new LostContainers(this.api);
   }
 
   /**
@@ -203,15 +208,38 @@ export class DockerClient {
     return this.call('attach', (api) => api.getContainer(id).attach({ stream: true, stdout: true, stderr: true, logs: false }));
   }
 
+  /** Starts a created container; a start re-issued after its answer was lost finds it started (304), which is done. */
   async startContainer(id: string): Promise<void> {
-    await this.call('container start', (api) => api.getContainer(id).start());
+    try {
+      await this.call('container start', (api) => api.getContainer(id).start());
+    } catch (error) {
+      if (!(error instanceof CapstanError && error.details['statusCode'] === 304)) throw error;
+    }
   }
 
-  /** Waits until the container is not running; resolves with its status code. */
-  async waitContainer(id: string): Promise<number> {
-    if (this.daemon.libpod) return this.call('container wait', (api) => libpodWait(api, id));
-    const result = (await this.call('container wait', (api) => api.getContainer(id).wait({ condition: 'not-running' }))) as { StatusCode?: number };
-    return result.StatusCode ?? -1;
+  /**
+   * Waits until the container is not running; resolves with its status code. A wait whose connection closes before
+   * the answer rejects (re-issued by the retry policy first), so a lost daemon never leaves it pending.
+   */
+  waitContainer(id: string): Promise<number> {
+    return this.call('container wait', (api) => dialContainerWait(api, id, this.daemon.libpod === true));
+  }
+
+  /**
+   * The signal of a kill the daemon was asked for (`docker kill`, `stop`, `rm -f`) between `since` and now, from its
+   * event log; null when there was none. Capstan's own stops are known to the caller, so one seen here came from
+   * another tool.
+   */
+  async killSignalSince(id: string, since: Date): Promise<string | null> {
+    const filters = { container: [id], type: ['container' as const], event: ['kill'] };
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const stream = await this.call('event query', (api) => api.getEvents({ since: Math.floor(since.getTime() / 1000) - 1, until, filters }));
+    let signal: string | null = null;
+    await readJsonLines(stream, (value) => {
+      const event = value as { Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } };
+      if ((event.Action ?? event.status) === 'kill') signal ??= event.Actor?.Attributes?.['signal'] ?? 'unknown';
+    });
+    return signal;
   }
 
   async inspectContainer(id: string): Promise<ContainerState> {
@@ -264,25 +292,4 @@ export class DockerClient {
 
 function abortable(api: Dockerode): AbortableCalls {
   return api as unknown as AbortableCalls;
-}
-
-/** How often Podman's own wait checks the container: 50 ms answered in 55-58 ms here; 100 ms took 104 ms. */
-const LIBPOD_WAIT_INTERVAL = '50ms';
-
-/** Podman's own wait endpoint: the exit code, as a bare JSON number, once the container has stopped or exited. */
-function libpodWait(api: Dockerode, id: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    api.modem.dial(
-      {
-        path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/wait?`,
-        method: 'POST',
-        options: { condition: ['stopped', 'exited'], interval: LIBPOD_WAIT_INTERVAL },
-        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-      },
-      (error: unknown, result: unknown) => {
-        if (error) reject(error instanceof Error ? error : new Error(String(error)));
-        else resolve(typeof result === 'number' ? result : Number(result));
-      },
-    );
-  });
 }

@@ -24,3 +24,7 @@ export * from './host-path-client';
 export * from './host-path-resolver';
 export * from './host-paths';
 export * from './own-container';
+export * from './attempt-end';
+export * from './container-stopper';
+export * from './container-wait';
+export * from './lost-containers';

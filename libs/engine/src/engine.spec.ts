@@ -1,6 +1,7 @@
-import { BackendRegistry, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
+import { BackendRegistry, CapstanError, ErrorCode, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
+import { getEventListeners } from 'node:events';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +143,25 @@ describe('TaskEngine', () => {
     expect(result.endReason).toBe('oom');
   });
 
+  it('ends an attempt whose runtime stopped answering as lost, releases its resources and retries it', async () => {
+    let calls = 0;
+    const backend = new FakeBackend('fake', () => {
+      calls += 1;
+      if (calls === 1) return Promise.reject(new CapstanError(ErrorCode.BackendUnavailable, 'no Docker daemon answers at unix:///x.sock'));
+      return Promise.resolve({ exitCode: 0 });
+    });
+    const { engine, ledger } = engineWith(backend);
+    const result = await engine.run(task({ requirements: { container: 'ubuntu:22.04', max_retries: 1 } }));
+    expect(result.state).toBe('succeeded');
+    expect(result.attempts.map((attempt) => attempt.endReason)).toEqual(['lost', 'exited']);
+    expect(result.attempts[0]?.message).toContain('no Docker daemon answers');
+    expect(ledger.snapshot().running).toBe(0);
+
+    const always = new FakeBackend('fake', () => Promise.reject(new CapstanError(ErrorCode.BackendUnavailable, 'no Docker daemon answers')));
+    const failed = await engineWith(always).engine.run(task());
+    expect(failed).toMatchObject({ state: 'failed', endReason: 'lost', exitCode: null });
+  });
+
   it('retries a preempted attempt from the preemptible budget before max_retries', async () => {
     const outcomes = [{ endReason: 'preempted' as const, exitCode: null }, { exitCode: 0 }];
     const backend = new FakeBackend('fake', () => Promise.resolve(outcomes.shift() ?? { exitCode: 1 }));
@@ -250,6 +270,29 @@ describe('TaskEngine', () => {
     engine.cancel();
     engine.cancel();
     expect((await second).state).toBe('canceled');
+  });
+
+  it('keeps nothing per ended task (no listener or dependant on its kill signal, no issued name), and still kills them', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend);
+    const kill = (engine as unknown as { kill: AbortController }).kill.signal;
+    const names = (engine as unknown as { names: NameGenerator }).names;
+    const namesBefore = names.issuedCount;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, index) => engine.run(task({ name: `t${index}` }), { signal: new AbortController().signal })));
+    expect(results.every((result) => result.state === 'succeeded')).toBe(true);
+    expect(getEventListeners(kill, 'abort')).toHaveLength(0);
+    expect(names.issuedCount).toBe(namesBefore); // the ended tasks' names were given back
+    // What AbortSignal.any leaves behind (Node keeps each combined signal in a set on its sources): nothing.
+    const dependants = Object.getOwnPropertySymbols(kill).find((symbol) => symbol.description === 'kDependantSignals');
+    expect(dependants === undefined ? 0 : ((kill as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]?.size ?? 0)).toBe(0);
+
+    const hanging = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
+    const second = engineWith(hanging).engine;
+    const running = second.run(task(), { signal: new AbortController().signal });
+    await until(() => hanging.requests.length === 1);
+    second.cancel();
+    second.cancel();
+    expect((await running).state).toBe('canceled');
   });
 
   it('plans without running: the constraints and warnings on the chosen backend', async () => {

@@ -23,6 +23,7 @@ import { EngineOptions } from './engine-options';
 import { type EngineEvent } from './events/engine-event';
 import { EventHub } from './events/event-hub';
 import { createAttemptFolder } from './run/attempt-folder';
+import { linkSignals } from './run/linked-signal';
 import { capabilityWarnings } from './run/capability-warnings';
 import { collectOutputs } from './run/collect-outputs';
 import { stageInputs } from './run/stage-inputs';
@@ -134,8 +135,10 @@ export class TaskEngine {
   async run(task: Task, runOptions: RunOptions = {}): Promise<TaskResult> {
     const uniqueName = this.names.next(task.name);
     const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.options.workRoot, this.runId, uniqueName), runOptions.backend ?? this.options.backend, runOptions.onEvent);
-    // A shared signal when the caller gives none: the ledger watches each distinct signal once.
-    const signal = runOptions.signal ? AbortSignal.any([this.kill.signal, runOptions.signal]) : this.kill.signal;
+    // A shared signal when the caller gives none: the ledger watches each distinct signal once. A task's own is
+    // unhooked from the engine's when it ends, so a long-running server does not grow by one per task.
+    const linked = runOptions.signal ? linkSignals(this.kill.signal, runOptions.signal) : undefined;
+    const signal = linked?.signal ?? this.kill.signal;
     let lease: Lease | undefined;
     try {
       if (this.draining) throw new CapstanError(ErrorCode.Canceled, 'the run was canceled before this task started');
@@ -170,6 +173,8 @@ export class TaskEngine {
       return run.finish(canceled ? 'canceled' : 'error', failure);
     } finally {
       lease?.release();
+      linked?.dispose();
+      this.names.release(uniqueName);
       this.inFlight.delete(uniqueName);
     }
   }
@@ -279,14 +284,18 @@ function managedSelector(): Record<string, string> {
   return Object.fromEntries(labelFilter().label.map((pair) => pair.split('=', 2) as [string, string]));
 }
 
-/** A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. */
+/**
+ * A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. A runtime
+ * that stopped answering mid-attempt is `lost` (retried like any failed attempt), never a result of the task's own.
+ */
 async function execute(backend: Backend, request: ExecutionRequest, signal: AbortSignal, emit: Parameters<Backend['execute']>[2]): Promise<ExecutionResult> {
   const startedAt = new Date();
   try {
     return await backend.execute(request, signal, emit);
   } catch (error) {
-    if (error instanceof CapstanError && error.code !== ErrorCode.BackendFailure) throw error;
-    const endReason: EndReason = signal.aborted ? 'canceled' : 'error';
+    const unavailable = error instanceof CapstanError && error.code === ErrorCode.BackendUnavailable;
+    if (error instanceof CapstanError && error.code !== ErrorCode.BackendFailure && !unavailable) throw error;
+    const endReason: EndReason = signal.aborted ? 'canceled' : unavailable ? 'lost' : 'error';
     return { exitCode: null, endReason, message: error instanceof Error ? error.message : String(error), startedAt, endedAt: new Date() };
   }
 }

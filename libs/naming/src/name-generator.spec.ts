@@ -112,6 +112,18 @@ describe('NameGenerator.next', () => {
     expect(names.issuedCount).toBe(100_000);
   });
 
+  it('forgets the suffix of a released name, and only that one: the set does not grow with ended tasks', () => {
+    const source = scriptedSuffixes(['aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'aaaaaaaaaaaa']);
+    const names = new NameGenerator(source, new Set());
+    const first = names.next('t');
+    names.next('t');
+    names.release(first);
+    names.release('not-a-generated-name');
+    expect(names.issuedCount).toBe(1);
+    // Released, its suffix may be drawn again; the one still in use may not.
+    expect(names.next('t')).toBe('t-aaaaaaaaaaaa');
+  });
+
   it('redraws a suffix that was already issued (forced collision)', () => {
     const source = scriptedSuffixes(['aaaaaaaaaaaa', 'aaaaaaaaaaaa', 'aaaaaaaaaaaa', 'bbbbbbbbbbbb']);
     const names = new NameGenerator(source, new Set());

@@ -26,13 +26,15 @@ Options (each also settable in capstan.yaml under "api:", or as CAPSTAN_API__...
   --allow-address CIDR  an internal address http(s) transfers may reach, e.g. 10.1.0.0/16 (repeatable; loopback,
                         link-local, private and unique-local addresses are refused by default)
 
-Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM; running tasks are
+Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM/SIGHUP; running tasks are
 taken up again (re-attached) by the next start with the same data folder.`;
 
 export interface ServeIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** `capstan serve` / `capstan-api`: parses the flags, starts the server, stops on SIGINT or SIGTERM. Returns an exit code. */
 export async function serveCommand(argv: readonly string[], io: ServeIo, signals: NodeJS.EventEmitter = process): Promise<number> {
@@ -94,12 +96,11 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
   const running = server;
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
+      STOP_SIGNALS.forEach((signal) => signals.off(signal, stop));
       resolve();
     };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
+    // SIGHUP (the terminal that started it closed) stops it like SIGTERM, rather than killing it on the spot.
+    STOP_SIGNALS.forEach((signal) => signals.on(signal, stop));
   });
   io.stderr('stopping: no new tasks; running tasks stay in their containers and are taken up by the next start\n');
   await running.close();

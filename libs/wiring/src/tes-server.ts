@@ -25,7 +25,7 @@ import { durationSchema } from './duration';
 import { readTokenFile } from './token-file';
 import { holderLabels } from '@capstan/naming';
 import { dataFolderHolder } from './data-folder-holder';
-import { wire } from './wire';
+import { wire, type WireOptions } from './wire';
 
 /** The principal of `api.auth.token` (`CAPSTAN_API__AUTH__TOKEN`), the one-client setup. */
 export const DEFAULT_PRINCIPAL = 'default';
@@ -89,6 +89,8 @@ export interface StartTesServerOptions {
   /** Where the JSON log lines go (requests and task events). Default: process.stdout. */
   readonly logStream?: { write(line: string): unknown };
   readonly cwd?: string;
+  /** Backends besides the built-in ones (see `WireOptions.registerBackends`). */
+  readonly registerBackends?: WireOptions['registerBackends'];
 }
 
 export interface RunningTesServer {
@@ -208,6 +210,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
       const api = config.backends['api'] as ApiConfig;
       assertNoHostExecution(registry, [backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
     },
+    ...(options.registerBackends === undefined ? {} : { registerBackends: options.registerBackends }),
   });
   // Read once, by the configuration above; no task (on the local backend) or other child may inherit a token.
   delete process.env['CAPSTAN_API__AUTH__TOKEN'];

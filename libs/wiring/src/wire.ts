@@ -23,6 +23,8 @@ export interface WireOptions {
   readonly holderLabels?: (config: LoadedConfig) => Readonly<Record<string, string>>;
   /** Refuses the chosen backend (by throwing) before anything is made on disk or started: a server's own rules. */
   readonly accept?: (backend: Backend, registry: BackendRegistry, config: LoadedConfig) => void;
+  /** Registers backends besides the built-in ones (a host application's own, or a benchmark's in-memory one). */
+  readonly registerBackends?: (container: DependencyContainer) => void;
 }
 
 export interface Wiring {
@@ -39,6 +41,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
   const config = await loadConfig({ sections: { ...configSections, ...options.extraSections }, ...(options.configFile ? { file: options.configFile } : {}), ...(options.flags ? { flags: options.flags } : {}) });
   const container = rootContainer.createChildContainer();
   registerBackends(container, config.backends);
+  options.registerBackends?.(container);
   const registry = BackendRegistry.fromContainer(container);
   container.registerInstance(BackendRegistry, registry);
   return { config, registry, container };

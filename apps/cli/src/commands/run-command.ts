@@ -6,6 +6,7 @@ import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
 import { quickTask } from './quick-task';
+import { UnfinishedGuard } from './unfinished-guard';
 
 export const RUN_USAGE = `Usage: capstan run <task-file>... [options]
        capstan run --image IMAGE [--cpu N] [--memory SIZE] [--name NAME] [--env K=V]... [options] -- COMMAND [ARGS...]
@@ -14,7 +15,9 @@ Runs tasks to their end and prints their progress, then a summary. Several task 
 queue and run as capacity allows. Ctrl-C once: no new task starts and running ones stop gracefully; twice: kill now.
 
 Exit code: 0 when every task succeeded; else the exit code of the first task (in the order given) that failed,
-1 if it had none (e.g. it was lost), 130 if canceled, or Capstan's own code (see the README) if it could not run.
+1 if it had none (e.g. out of memory), 69 if it was lost (the runtime stopped answering, or another tool killed its
+container), 130 if canceled, or Capstan's own code (see the README) if it could not run. SIGTERM and SIGHUP (a
+closed terminal) stop the tasks like Ctrl-C.
 
 Options:
   --json                          print the event stream as NDJSON on stdout, then a summary object
@@ -86,18 +89,22 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
       engine.killNow();
     }
   };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  signals.forEach((signal) => process.on(signal, onInterrupt));
+  const guard = new UnfinishedGuard(
+    tasks.map((task) => task.name),
+    io.stderr,
+  );
   try {
-    const results = await Promise.all(tasks.map((task) => engine.run(task)));
+    const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => guard.ended(task.name, index))));
     engine.close();
     await printing;
     if (renderer) renderer.finish(results);
     else io.stdout(`${JSON.stringify({ type: 'summary', results })}\n`);
     return results;
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
+    signals.forEach((signal) => process.off(signal, onInterrupt));
+    guard.dispose();
   }
 }
 
@@ -116,6 +123,7 @@ function exitCodeOf(results: readonly TaskResult[]): number {
   const failed = results.find((result) => result.state !== 'succeeded');
   if (failed === undefined) return ExitCode.Ok;
   if (failed.state === 'canceled') return ExitCode.Canceled;
+  if (failed.endReason === 'lost') return ExitCode.Unavailable;
   if (failed.state === 'error') {
     return exitCodeFor(new CapstanError((failed.error?.code ?? ErrorCode.BackendFailure) as ErrorCode, failed.error?.message ?? ''));
   }

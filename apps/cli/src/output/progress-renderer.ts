@@ -181,5 +181,7 @@ function summary(results: readonly TaskResult[]): string {
       .trimEnd(),
   );
   const errors = results.filter((result) => result.error).map((result) => `  ${result.taskName}: ${result.error?.path ? `${result.error.path}: ` : ''}${result.error?.message}`);
+  // A lost task has no exit status of its own: say what was lost, or the row reads like any failure.
+  errors.push(...results.filter((result) => !result.error && result.endReason === 'lost').map((result) => `  ${result.taskName}: lost: ${result.attempts[result.attempts.length - 1]?.message ?? 'the runtime stopped answering'}`));
   return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}`;
 }

@@ -1,0 +1,68 @@
+import { SocketProxy } from '@capstan/backend-test-kit';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCli, containersWithLabel, execFileAsync, startCapstan, until } from './testing/cli-harness';
+
+const IMAGE = 'capstan-test/busybox:1';
+
+/** `capstan run` when the runtime fails under it: never exit 0, name what happened, print the summary. */
+describe('capstan run under faults (the built CLI, the real Docker daemon behind a cuttable socket)', () => {
+  jest.setTimeout(120_000);
+  let dir: string;
+  let proxy: SocketProxy;
+  let marker: string;
+  beforeAll(buildCli, 60_000);
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'capstan-faults-'));
+    await chmod(dir, 0o755);
+    proxy = await SocketProxy.start('/var/run/docker.sock');
+    marker = `fault-${Date.now()}`;
+  });
+  afterEach(async () => {
+    await proxy.close();
+    const left = await containersWithLabel(`io.capstan.task=${marker}`);
+    if (left.length > 0) await execFileAsync('docker', ['rm', '-f', ...left]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function startTask(command: string): Promise<ReturnType<typeof startCapstan>> {
+    const file = join(dir, `${marker}.json`);
+    await writeFile(file, JSON.stringify({ name: marker, command, requirements: { container: IMAGE }, hints: { shell: 'sh' } }));
+    const run = startCapstan(['run', file, '--backend', 'docker', '--work-root', dir], { env: { ...process.env, DOCKER_HOST: proxy.address } });
+    await until(() => run.output().stdout.includes('running attempt 1'), 60_000, 'the task to start');
+    await until(async () => (await containersWithLabel(`io.capstan.task=${marker}`)).length === 1, 30_000, 'the container to exist');
+    await until(() => run.output().stdout.includes('started'), 30_000, 'the task\'s output');
+    return run;
+  }
+
+  it('exits 69 naming the lost connection, with its summary, when the daemon stops answering mid-task', async () => {
+    const run = await startTask('echo started; sleep 300');
+    await proxy.cut();
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code).toBe(69);
+    expect(stdout).toMatch(new RegExp(`Summary:\\n\\s+${marker}\\s+failed\\s+exit -\\s+lost`));
+    expect(stdout).toContain(`${marker}: lost: lost the connection to the daemon: the wait of container ${marker}`);
+    expect(stderr).not.toContain('internal error');
+  });
+
+  it('ends a task whose container another tool killed as lost (exit 69), not as the task\'s own exit 137', async () => {
+    const run = await startTask('echo started; sleep 300');
+    const [id] = await containersWithLabel(`io.capstan.task=${marker}`);
+    await execFileAsync('docker', ['kill', id ?? '']);
+    const { code } = await run.exited;
+    expect(code).toBe(69);
+    expect(run.output().stdout).toContain('was killed from outside Capstan (signal');
+    expect(await containersWithLabel(`io.capstan.task=${marker}`)).toEqual([]);
+  });
+
+  it('stops like SIGTERM on SIGHUP (a closed terminal) and leaves no container behind', async () => {
+    const run = await startTask('echo started; sleep 300');
+    run.child.kill('SIGHUP');
+    const { code, signal } = await run.exited;
+    expect(signal).toBeNull();
+    expect(code).toBe(130);
+    expect(await containersWithLabel(`io.capstan.task=${marker}`)).toEqual([]);
+  });
+});
