@@ -56,7 +56,8 @@ async function load(url: string, options: { method: 'GET' | 'POST'; body?: strin
 
 function startApi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(root, 'tmp', 'bench-api', 'capstan-api.cjs'), '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--backend', 'local', '--run-client-commands-on-host', '--token', token], {
-    env: { ...process.env, CAPSTAN_API__PAUSED: 'true' },
+    // No per-principal rate limit: the benchmark is one client measuring the server's own throughput.
+    env: { ...process.env, CAPSTAN_API__PAUSED: 'true', CAPSTAN_API__RATE_LIMIT__MAX: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((done, fail) => {

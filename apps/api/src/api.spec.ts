@@ -44,7 +44,8 @@ beforeAll(async () => {
   shared = join(folder, 'shared');
   await mkdir(shared, { recursive: true });
   await buildApps();
-  api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', TOKEN, '--allow-root', shared], { token: TOKEN });
+  // 127.0.0.1 is allow-listed for the http transfer test's server; hostile-create.spec.ts proves it is refused without.
+  api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', TOKEN, '--allow-root', shared, '--allow-address', '127.0.0.1/32'], { token: TOKEN });
 });
 
 afterAll(async () => {

@@ -9,6 +9,8 @@ describe('the public surface of core-constraints', () => {
     'parseDisks',
     'parseContainerSource',
     'parseContainerList',
+    'isDockerReference',
+    'redactUrl',
     'editDistance',
     'suggestKey',
     'parseRequirements',

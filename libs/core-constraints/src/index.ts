@@ -15,3 +15,4 @@ export * from './backend/backend';
 export * from './backend/backend-registry';
 export * from './backend/attempt-disks';
 export * from './backend/container-hardening';
+export * from './urls/redact-url';

@@ -20,6 +20,7 @@ export * from './model/tes-cancel-task-response';
 // POST /tasks: validation, backend parameters, the stored task.
 export * from './create/create-task-schema';
 export * from './create/validate-create-task';
+export { TES_CREATE_LIMITS } from './create/create-task-limits';
 export * from './create/accept-create-task';
 export * from './create/backend-parameters';
 export * from './create/ignored-fields';

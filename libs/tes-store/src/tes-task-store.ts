@@ -15,14 +15,17 @@ export interface TesTaskListPage {
 export interface TesTaskStore {
   /**
    * Stores a newly accepted task (normally in state QUEUED, from `createStoredTask`). Refuses an id already stored and
-   * a task `storedTesTaskSchema` does not accept (CapstanError `value.invalid`, path `id` or the bad field).
+   * a task `storedTesTaskSchema` does not accept (CapstanError `value.invalid`, path `id` or the bad field). `owner`
+   * names the principal that created it (default: none, which only admins see).
    */
-  insert(task: StoredTesTask): void;
+  insert(task: StoredTesTask, owner?: string): void;
   /**
    * Stores several newly accepted tasks in one transaction (all or none): a server that batches the creates arriving
-   * together pays for one commit instead of one per task.
+   * together pays for one commit instead of one per task. `owners[i]` is the owner of `tasks[i]`.
    */
-  insertMany(tasks: readonly StoredTesTask[]): void;
+  insertMany(tasks: readonly StoredTesTask[], owners?: readonly string[]): void;
+  /** The principal that created the task; undefined when no task has the id. */
+  ownerOf(id: string): string | undefined;
   get(id: string): StoredTesTask | undefined;
   /** `get` projected to a view, without reading more than the view needs. */
   getView(id: string, view: TesView): TesTaskInView | undefined;
@@ -36,9 +39,13 @@ export interface TesTaskStore {
   update(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined;
   /**
    * One page of ListTasks: filters, newest first, paging by the query's cursor, projected to `query.view`; exactly
-   * tes-model's `selectTaskPage` + `taskView`, page token included.
+   * tes-model's `selectTaskPage` + `taskView`, page token included. With `owner`, only that principal's tasks.
    */
-  list(query: ListQuery): TesTaskListPage;
+  list(query: ListQuery, owner?: string): TesTaskListPage;
+  /** Up to `limit` ids of tasks that reached a final state before `cutoff`, the longest finished first (retention). */
+  finishedBefore(cutoff: Date, limit: number): string[];
+  /** Deletes a task in a final state (a task in any other state is kept); whether it deleted one. */
+  removeFinished(id: string): boolean;
   /** Every task in one of `states`, oldest first (the restart path: QUEUED to run, RUNNING to reconcile). */
   listInStates(states: readonly TesState[]): StoredTesTask[];
   /** How many tasks are in each state (for /metrics). States with none may be absent. */

@@ -1,6 +1,8 @@
-import { CapstanError, parseWithSchema } from '@capstan/core-constraints';
+import { CapstanError, parseWithSchema, redactUrl } from '@capstan/core-constraints';
 import { lstat, realpath } from 'node:fs/promises';
-import { redactUrl } from './address/redact-url';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { AddressPolicy } from './address/address-policy';
 import { childUrl, parseAddress, type FileAddress, type HttpAddress } from './address/transfer-address';
 import {
   describeSystemError,
@@ -12,6 +14,7 @@ import {
 } from './errors/transfer-errors';
 import { inputRequestSchema, outputRequestSchema, type FileTransfer, type InputRequest, type OutputRequest, type TransferredFile } from './file-transfer';
 import { downloadFile } from './http/http-download';
+import { checkLiteralHost, systemResolve, type Resolve } from './http/guarded-connect';
 import { type HttpContext } from './http/http-exchange';
 import { uploadFile } from './http/http-upload';
 import { systemClock, type RetryClock } from './http/retry-policy';
@@ -27,13 +30,31 @@ import { ProgressReporter, type ProgressListener } from './progress/progress-rep
 /** The FileTransfer for file:// (under allowed roots) and http(s)://, with inline `content` for inputs. */
 export class FileAndHttpTransfer implements FileTransfer {
   private readonly roots: AllowedRoots;
+  private readonly policy: AddressPolicy;
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-  /** `clock` paces retries; tests pass one that records the waits. */
+  /** `clock` paces retries and `resolve` looks names up; tests pass a clock that records waits and a hosts table. */
   constructor(
     readonly settings: TransferSettings,
     private readonly clock: RetryClock = systemClock,
+    private readonly resolve: Resolve = systemResolve,
   ) {
     this.roots = new AllowedRoots(settings.allowedRoots);
+    this.policy = new AddressPolicy(settings.allowAddresses);
+  }
+
+  /**
+   * Refuses (transfer.refused, naming the field) an http(s) URL whose host is a literal address this transfer would
+   * never connect to, so that it is refused when a task is created. A name is judged when it is resolved, at transfer.
+   */
+  checkHttpHost(url: string, fieldPath: string): void {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return; // not a URL: parseAddress refuses it with its own reason
+    }
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') checkLiteralHost(this.policy, { fieldPath, shownUrl: redactUrl(url) }, parsed, null);
   }
 
   async fetchInput(request: InputRequest, signal?: AbortSignal, onProgress?: ProgressListener): Promise<TransferredFile[]> {
@@ -162,7 +183,7 @@ export class FileAndHttpTransfer implements FileTransfer {
   }
 
   private httpContext(address: HttpAddress, subject: TransferSubject, signal: AbortSignal | undefined): HttpContext {
-    return { address, subject, settings: this.settings, clock: this.clock, signal };
+    return { address, subject, settings: this.settings, clock: this.clock, signal, policy: this.policy, resolve: this.resolve, agents: this.agents };
   }
 
   private reporter(direction: 'in' | 'out', subject: TransferSubject, listener: ProgressListener | undefined): ProgressReporter {

@@ -195,7 +195,7 @@ describe('fetchInput over http', () => {
     const web = await serve((_request, response) => {
       response.writeHead(503, { 'retry-after': '3600' }).end(() => controller.abort());
     });
-    const transfer = new FileAndHttpTransfer(parseTransferOptions({ retries: 5, maxRetryAfterMs: 3_600_000 }));
+    const transfer = new FileAndHttpTransfer(parseTransferOptions({ retries: 5, maxRetryAfterMs: 3_600_000, allowAddresses: ['127.0.0.1/32'] }));
     const folder = await folders.make('in');
     const error = await rejection(transfer.fetchInput({ url: web.url('/busy'), hostPath: join(folder, 'x'), fieldPath: 'inputs.0.url' }, controller.signal));
     expect(error.code).toBe(ErrorCode.Canceled);

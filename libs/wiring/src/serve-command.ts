@@ -11,14 +11,20 @@ Options (each also settable in capstan.yaml under "api:", or as CAPSTAN_API__...
   --host ADDRESS        address to listen on (default 127.0.0.1)
   --port N              port (default 8000; 0 picks a free one)
   --data-dir DIR        task database and task files (default ./capstan-tes)
-  --token TOKEN         a bearer token clients must send (repeatable; at least 16 characters)
-  --no-auth             serve without authentication (only allowed on a loopback host)
+  --token-file FILE     principals and their tokens: a YAML list of {name, token, admin?}, mode 0600; each
+                        principal sees and cancels only its own tasks, an admin all (the safest way)
+  --token TOKEN         a bearer token clients must send (repeatable; principals token-1, token-2, ...); visible
+                        in ps: prefer --token-file, or CAPSTAN_API__AUTH__TOKEN=<token> (principal "default")
+  --no-auth             serve without authentication (only allowed on a loopback host; the Host header must
+                        name loopback too)
   --backend NAME        backend executors run on (docker | podman | apptainer | local | slurm | tes | auto)
   --config FILE         configuration file (default ./capstan.yaml)
   --allow-root DIR      a host folder file:// inputs and outputs may use (repeatable)
   --run-client-commands-on-host
                         allow a backend without containers (local): every client's command then runs on this
                         host as the server's user. Refused without this flag, and auto never picks local here.
+  --allow-address CIDR  an internal address http(s) transfers may reach, e.g. 10.1.0.0/16 (repeatable; loopback,
+                        link-local, private and unique-local addresses are refused by default)
 
 Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM; running tasks are
 taken up again (re-attached) by the next start with the same data folder.`;
@@ -39,11 +45,13 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         token: { type: 'string', multiple: true },
+        'token-file': { type: 'string' },
         'no-auth': { type: 'boolean' },
         backend: { type: 'string' },
         config: { type: 'string' },
         'allow-root': { type: 'string', multiple: true },
         'run-client-commands-on-host': { type: 'boolean' },
+        'allow-address': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -63,9 +71,11 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
     'api.port': values['port'] === undefined ? undefined : Number(values['port']),
     'api.dataDir': values['data-dir'],
     'api.auth.tokens': values['token'],
+    'api.auth.tokenFile': values['token-file'],
     'api.auth.disabled': values['no-auth'] === true ? true : undefined,
     'api.transfer.allowedRoots': values['allow-root'],
     'api.runClientCommandsOnHost': values['run-client-commands-on-host'] === true ? true : undefined,
+    'api.transfer.allowAddresses': values['allow-address'],
   };
   let server;
   const log = new BufferedLines(io.stdout);

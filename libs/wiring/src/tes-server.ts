@@ -1,9 +1,13 @@
 import { BackendRegistry, CapstanError, capstanParser, ErrorCode, parseSize } from '@capstan/core-constraints';
 import {
   createTesHttpServer,
+  DEFAULT_LIST_BUDGET_BYTES,
+  DEFAULT_RATE_LIMIT,
   EngineTesService,
   FileMover,
   type TesHttpServer,
+  type PrincipalToken,
+  TaskRetention,
   type TesServiceEvent,
   TesServiceOptions,
   tesServiceOptionsSchema,
@@ -13,11 +17,16 @@ import {
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
 import { FileAndHttpTransfer, parseTransferOptions, redactUrl, transferOptionsSchema, type TransferSettings } from '@capstan/transfer';
 import { TaskEngine } from '@capstan/engine';
-import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { prepareDataDir } from './data-dir';
+import { durationSchema } from './duration';
+import { readTokenFile } from './token-file';
 import { wire } from './wire';
+
+/** The principal of `api.auth.token` (`CAPSTAN_API__AUTH__TOKEN`), the one-client setup. */
+export const DEFAULT_PRINCIPAL = 'default';
 
 /** The `api` section of Capstan's configuration: the TES server. */
 export const apiConfigSchema = z.strictObject({
@@ -26,11 +35,36 @@ export const apiConfigSchema = z.strictObject({
   /** The task database, each task's files and the engine's work folders; relative to the working folder. */
   dataDir: z.string().min(1).default('capstan-tes'),
   /**
-   * Bearer tokens clients must send. Authentication is on unless `disabled: true`, which is allowed only when `host`
-   * is a loopback address. Tokens may also come from `CAPSTAN_API__AUTH__TOKENS='["..."]'`.
+   * Who may call, and as which principal. Authentication is on unless `disabled: true`, which is allowed only when
+   * `host` is a loopback address (then everyone is one anonymous admin). `tokenFile` (`--token-file`): a YAML list of
+   * `{name, token, admin?}`, mode 0600. `token`: one token, principal "default", best given as the variable
+   * `CAPSTAN_API__AUTH__TOKEN` (not visible in `ps`). `tokens` (`--token`): principals token-1, token-2, ... by place.
    */
-  auth: z.strictObject({ tokens: z.array(z.string()).optional(), disabled: z.boolean().optional() }).default({}),
+  auth: z
+    .strictObject({
+      tokens: z.array(z.string()).optional(),
+      token: z.string().optional(),
+      tokenFile: z.string().min(1).optional(),
+      disabled: z.boolean().optional(),
+    })
+    .default({}),
   bodyLimitBytes: capstanParser((value) => Number(parseSize(value))).default(4 * 1024 * 1024),
+  /** The largest task as stored (JSON), e.g. `4 MiB`; larger ones get a 413 naming this key. */
+  maxTaskBytes: capstanParser((value) => Number(parseSize(value))).default(4 * 1024 * 1024),
+  /** A list page's JSON stays under this (the page ends early, with a next_page_token). */
+  listBudgetBytes: capstanParser((value) => Number(parseSize(value))).default(DEFAULT_LIST_BUDGET_BYTES),
+  /** Requests per principal per window on the task routes (429 with Retry-After beyond); max 0 turns it off. */
+  rateLimit: z
+    .strictObject({ max: z.int().min(0).default(DEFAULT_RATE_LIMIT.max), windowSeconds: z.int().min(1).max(86_400).default(DEFAULT_RATE_LIMIT.windowSeconds) })
+    .default({ ...DEFAULT_RATE_LIMIT }),
+  /** Finished tasks and their folders are deleted this long after they finished (`30d`); off by default. */
+  retention: z
+    .strictObject({
+      finishedTaskAge: durationSchema.prefault('off'),
+      sweepInterval: durationSchema.prefault('1h'),
+      batchSize: z.int().min(1).max(10_000).default(500),
+    })
+    .prefault({}),
   maxRunningTasks: tesServiceOptionsSchema.shape.maxRunningTasks,
   paused: tesServiceOptionsSchema.shape.paused,
   selectableBackends: tesServiceOptionsSchema.shape.selectableBackends,
@@ -101,7 +135,10 @@ class TransferFileMover implements FileMover {
   /** The same rules the transfer applies, checked when a task is created so that it is refused with a 400 at once. */
   checkAddress(url: string, _direction: 'in' | 'out', fieldPath: string): void {
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
-    if (scheme === 'http' || scheme === 'https') return;
+    if (scheme === 'http' || scheme === 'https') {
+      this.transfer.checkHttpHost(url, fieldPath);
+      return;
+    }
     const shown = redactUrl(url);
     if (scheme !== 'file') {
       throw new CapstanError(
@@ -162,10 +199,36 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     ...(options.flags === undefined ? {} : { flags: options.flags }),
     hostFallback: false,
   });
+  // Read once, by the configuration above; no task (on the local backend) or other child may inherit a token.
+  delete process.env['CAPSTAN_API__AUTH__TOKEN'];
+  delete process.env['CAPSTAN_API__AUTH__TOKENS'];
   const api = wiring.config.backends['api'] as ApiConfig;
   assertNoHostExecution(wiring.registry, [wiring.backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
   const dataDir = dataDirOf(api);
-  await mkdir(dataDir, { recursive: true });
+  try {
+    const principals = await principalsOf(api, cwd);
+    const dataDirState = await prepareDataDir(dataDir);
+    if (dataDirState === 'tightened') logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'data-dir-tightened', dataDir, mode: '700' })}\n`);
+    return await startOn(wiring, api, dataDir, principals, logStream);
+  } catch (error) {
+    wiring.engine.close();
+    throw error;
+  }
+}
+
+/** The named principals of the configuration: the tokens file's, then `api.auth.token`'s. */
+async function principalsOf(api: ApiConfig, cwd: string): Promise<PrincipalToken[]> {
+  const fromFile = api.auth.tokenFile === undefined ? [] : await readTokenFile(resolve(cwd, api.auth.tokenFile));
+  return [...fromFile, ...(api.auth.token === undefined ? [] : [{ name: DEFAULT_PRINCIPAL, token: api.auth.token, admin: false }])];
+}
+
+async function startOn(
+  wiring: Awaited<ReturnType<typeof wire>>,
+  api: ApiConfig,
+  dataDir: string,
+  principals: PrincipalToken[],
+  logStream: { write(line: string): unknown },
+): Promise<RunningTesServer> {
 
   const settings = parseTransferOptions(api.transfer, 'api.transfer');
   const store = new SqliteTesTaskStore({ file: join(dataDir, 'tasks.sqlite') });
@@ -184,6 +247,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
       selectableBackends: api.selectableBackends,
       logTailBytes: api.logTailBytes,
       keepTaskFiles: api.keepTaskFiles,
+      maxTaskBytes: api.maxTaskBytes,
       serviceInfo: api.serviceInfo,
       storage: settings.allowedRoots.map((root) => `file://${root}`),
     }),
@@ -193,22 +257,30 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: event.type, ...eventFields(event) })}\n`);
   };
   service.subscribe(logEvent);
+  const retention = retentionOf(api, store, dataDir, logStream);
   let app: TesHttpServer | undefined;
   try {
     app = createTesHttpServer(service, {
       host: api.host,
-      auth: api.auth,
+      auth: {
+        ...(api.auth.tokens === undefined ? {} : { tokens: api.auth.tokens }),
+        ...(principals.length === 0 ? {} : { principals }),
+        ...(api.auth.disabled === undefined ? {} : { disabled: api.auth.disabled }),
+      },
       bodyLimitBytes: api.bodyLimitBytes,
       bodyLimitSetting: 'api.bodyLimitBytes',
+      listBudgetBytes: api.listBudgetBytes,
+      rateLimit: api.rateLimit,
       logStream,
     });
     await service.start();
+    retention?.start();
     await app.listen({ host: api.host, port: api.port });
   } catch (error) {
+    retention?.stop();
     service.close();
     await app?.close();
     store.close();
-    wiring.engine.close();
     throw error;
   }
   const address = app.server.address();
@@ -224,12 +296,25 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     service,
     backend: wiring.backend.name,
     async close() {
+      retention?.stop();
       service.close();
       await server.close();
       store.close();
       wiring.engine.close();
     },
   };
+}
+
+/** The retention sweeper, when `api.retention.finishedTaskAge` is set; its deletions and failures go to the log. */
+function retentionOf(api: ApiConfig, store: TesTaskStore, dataDir: string, logStream: { write(line: string): unknown }): TaskRetention | undefined {
+  const { finishedTaskAge, sweepInterval, batchSize } = api.retention;
+  if (finishedTaskAge === null) return undefined;
+  const log = (fields: Record<string, unknown>): void => {
+    logStream.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
+  };
+  return new TaskRetention(store, dataDir, { maxAgeMs: finishedTaskAge, intervalMs: sweepInterval ?? 3_600_000, batchSize }, (error) =>
+    log({ event: 'retention-failed', message: error instanceof Error ? error.message : String(error) }),
+  );
 }
 
 function eventFields(event: TesServiceEvent): Record<string, unknown> {

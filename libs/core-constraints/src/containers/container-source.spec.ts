@@ -66,6 +66,9 @@ describe('parseContainerSource', () => {
     it.each<[string, ContainerKind, RegExp]>([
       ['Ubuntu:latest', 'docker', /not a valid Docker image reference/],
       ['UBUNTU', 'docker', /not a valid Docker image reference/],
+      ['UPPER/x', 'docker', /not a valid Docker image reference/],
+      ['--privileged', 'docker', /not a valid Docker image reference/],
+      ['busy box', 'docker', /not a valid Docker image reference/],
       ['docker://Ubuntu', 'docker', /not a valid Docker image reference/],
       ['a b', 'docker', /not a valid Docker image reference/],
       ['ubuntu:', 'docker', /not a valid Docker image reference/],

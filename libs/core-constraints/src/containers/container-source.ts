@@ -22,13 +22,20 @@ export const ANY_CONTAINER = '*';
 
 // Docker's reference grammar (distribution/reference): [domain[:port]/]path-component(/path-component)*[:tag][@digest]
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
+// As the daemon splits a reference, a first component is a registry only when it holds a "." or a ":" or is
+// "localhost"; anything else is a path component and must be lower-case (so "UPPER/x" is refused, not a registry).
+const DOMAIN = `(?:localhost(?::[0-9]+)?|${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})+(?::[0-9]+)?|${DOMAIN_COMPONENT}:[0-9]+|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
 const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const DOCKER_REFERENCE = new RegExp(
   `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`,
 );
+
+/** Whether `reference` is a Docker image reference by the daemon's grammar (no `docker://`, no surrounding spaces). */
+export function isDockerReference(reference: string): boolean {
+  return DOCKER_REFERENCE.test(reference);
+}
 
 /**
  * Parses one container URI. No protocol means `docker://`; `file://...` or a path ending in `.sif` is a SIF image;

@@ -156,6 +156,8 @@ describe('parseRequirements', () => {
       ['container as a number', { container: 3 }, 'container.invalid', 'requirements.container', /^3 is not a container URI/],
       ['a bad item of docker', { docker: ['ubuntu', 3] }, 'container.invalid', 'requirements.docker.1', /^3 is not a container URI/],
       ['max_retries negative', { max_retries: -1 }, 'value.invalid', 'requirements.max_retries', /^-1 is below the minimum of 0/],
+      ['max_retries beyond the bound', { max_retries: 21 }, 'value.invalid', 'requirements.max_retries', /^21 is above the limit of 20 retries/],
+      ['maxRetries huge', { maxRetries: 1e9 }, 'value.invalid', 'requirements.maxRetries', /above the limit of 20 retries.*write at most 20/],
       ['max_retries fractional', { max_retries: 1.5 }, 'value.invalid', 'requirements.max_retries', /^1\.5 is not a whole number/],
       ['maxRetries as a string', { maxRetries: '3' }, 'value.invalid', 'requirements.maxRetries', /^"3" is not a number/],
       ['return_codes as a word', { return_codes: 'any' }, 'value.invalid', 'requirements.return_codes', /^"any" is not an exit code/],

@@ -38,7 +38,24 @@ export const REQUIREMENT_KEYS: readonly string[] = Object.values(ATTRIBUTES).fla
 export const DEFAULT_MEMORY = 2 * GIB;
 
 const cpuSchema = z.number().positive().finite();
-const retriesSchema = z.number().int().nonnegative();
+/**
+ * The most retries a task may ask for: each one runs the whole task again on the shared resources, and a task that
+ * fails 20 times has a problem more retries will not fix.
+ */
+export const MAX_RETRIES = 20;
+
+const retriesSchema = z
+  .number()
+  .int()
+  .nonnegative()
+  .superRefine((retries, context) => {
+    if (retries <= MAX_RETRIES) return;
+    context.addIssue({
+      code: 'custom',
+      message: `${retries} is above the limit of ${MAX_RETRIES} retries (each retry runs the whole task again); write at most ${MAX_RETRIES}, and fix what makes the task fail`,
+      params: { capstanCode: ErrorCode.InvalidValue },
+    });
+  });
 // Built once: zod schemas are costly to construct, and a server parses requirements for every task it accepts.
 const containerSchema = capstanParser((v) => parseContainerList(v, null));
 const memorySchema = capstanParser((v) => parseSize(v));

@@ -1,13 +1,15 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { showValue } from '../support/show-value';
 import { parseTes } from '../support/tes-parse';
+import { checkCreateTaskLimits } from './create-task-limits';
 import { createTaskSchema, type ValidatedTask } from './create-task-schema';
+import { checkSafeFields } from './safe-fields';
 
 const EXAMPLE_TASK = '{"executors": [{"image": "ubuntu:20.04", "command": ["echo", "hello"]}]}';
 
 /**
  * Validates the body of POST /tasks (already parsed from JSON) against TES v1.1 and the server's rules, and fills in
- * the defaults. Throws only CapstanError (`tes.invalid_task`), whose path names the first bad field
+ * the defaults, within TES_CREATE_LIMITS and the rules of `checkSafeFields`. Throws only CapstanError (`tes.invalid_task`), whose path names the first bad field
  * (`executors.0.image`, `inputs.1.path`, `outputs.0.path_prefix`) and whose message states the value and the fix.
  *
  * Ignored, not refused: the read-only fields `id`, `state`, `logs` and `creation_time` (the server sets them), fields
@@ -21,5 +23,8 @@ export function validateCreateTask(body: unknown): ValidatedTask {
       details: { value: body },
     });
   }
-  return parseTes(createTaskSchema, body, ErrorCode.TesInvalidTask);
+  const task = parseTes(createTaskSchema, body, ErrorCode.TesInvalidTask);
+  checkCreateTaskLimits(task);
+  checkSafeFields(task);
+  return task;
 }

@@ -110,6 +110,27 @@ describe('taskView', () => {
     );
   });
 
+  it('BASIC and FULL hide the credentials of input, output and output-log URLs; the stored task keeps them', () => {
+    const signed = 'https://bucket.s3.amazonaws.com/in?X-Amz-Credential=AKIA123&X-Amz-Signature=5EC12E7&X-Amz-Security-Token=T0K&v=2';
+    const task = storedTask();
+    const inputs = [{ url: 'https://reader:pa55w0rd@data.example/in', path: '/data/in', type: 'FILE' as const }, { url: signed, path: '/data/signed', type: 'FILE' as const }];
+    const outputs = [{ url: 'https://up.example/out?sig=S1G&access_token=AT0K&name=sum', path: '/data/sum', type: 'FILE' as const }];
+    const log = { ...(task.logs[0] as StoredTesTask['logs'][number]), outputs: [{ url: 'https://up.example/out?sig=S1G', path: '/data/sum', size_bytes: '17' }] };
+    const secretive: StoredTesTask = { ...task, inputs, outputs, logs: [log] };
+    for (const view of ['BASIC', 'FULL'] as const) {
+      const shown = taskView(secretive, view);
+      expect(JSON.stringify(shown)).not.toMatch(/pa55w0rd|reader|AKIA123|5EC12E7|T0K|S1G|AT0K/);
+      expect(shown.inputs?.map((input) => input.url)).toEqual([
+        'https://***@data.example/in',
+        'https://bucket.s3.amazonaws.com/in?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Security-Token=***&v=2',
+      ]);
+      expect(shown.outputs?.[0]?.url).toBe('https://up.example/out?sig=***&access_token=***&name=sum');
+      expect(shown.logs?.[0]?.outputs[0]?.url).toBe('https://up.example/out?sig=***');
+    }
+    expect(secretive.inputs[0]?.url).toBe('https://reader:pa55w0rd@data.example/in');
+    expect(taskView(storedTask(), 'FULL').inputs?.[1]?.url).toBe('s3://bucket/file1'); // a URL without secrets is shown as written
+  });
+
   it('refuses a view that is not one', () => {
     expect(() => taskView(storedTask(), 'PARTIAL' as TesView)).toThrow(CapstanError);
   });

@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, redactUrl } from '@capstan/core-constraints';
 import { z } from 'zod';
 import { type StoredTesTask } from '../create/stored-task';
 import { type TesTaskInView } from '../model/tes-task';
@@ -36,27 +36,54 @@ export function parseView(value: unknown): TesView {
  *   `system_logs`;
  * - FULL: everything.
  * In BASIC and FULL, `logs` and each task log's `logs` and `outputs` are always present (empty lists when there is
- * nothing). The result is a copy: changing it does not change the stored task.
+ * nothing), and every input and output URL is shown by {@link redactTaskUrls}. The result is a copy: changing it does
+ * not change the stored task.
  */
 export function taskView(task: StoredTesTask, view: TesView): TesTaskInView {
   switch (view) {
     case 'MINIMAL':
       return { id: task.id, state: task.state };
     case 'FULL':
-      return structuredClone(task);
-    case 'BASIC': {
-      const copy = structuredClone(task);
-      for (const input of copy.inputs) delete input.content;
-      for (const log of copy.logs) {
-        delete log.system_logs;
-        for (const executorLog of log.logs) {
-          delete executorLog.stdout;
-          delete executorLog.stderr;
-        }
-      }
-      return copy;
-    }
+      return redactTaskUrls(structuredClone(task));
+    case 'BASIC':
+      return redactTaskUrls(basicFields(task));
     default:
       throw new CapstanError(ErrorCode.TesInvalidQuery, `view is ${showValue(view)}, not one of ${listNames(TES_VIEWS, 'or')}`, { path: 'view' });
   }
+}
+
+/**
+ * A copy of the task without what BASIC leaves out, its URLs as stored (with their credentials): what a store keeps
+ * to answer BASIC reads quickly. Never hand it to a client as it is: {@link redactTaskUrls} first.
+ */
+export function basicFields(task: StoredTesTask): StoredTesTask {
+  const copy = structuredClone(task);
+  for (const input of copy.inputs) delete input.content;
+  for (const log of copy.logs) {
+    delete log.system_logs;
+    for (const executorLog of log.logs) {
+      delete executorLog.stdout;
+      delete executorLog.stderr;
+    }
+  }
+  return copy;
+}
+
+/** A URL that may hold a credential: user info, a query or a fragment (others are shown exactly as written). */
+const MAY_HOLD_SECRET = /[@?#]/;
+
+/**
+ * Replaces, in place, the credentials of every input, output and output-log URL of a task view (user info and query
+ * parameters such as X-Amz-Signature or token, see `redactUrl`), and returns the view. Clients are untrusted: one that
+ * can read a task (its own, or any as an admin) must not learn the signed URLs and passwords it carries. The stored
+ * task keeps them: the transfers need them.
+ */
+export function redactTaskUrls<T extends TesTaskInView>(view: T): T {
+  const redact = <U extends { url?: string | undefined }>(item: U): void => {
+    if (item.url !== undefined && MAY_HOLD_SECRET.test(item.url)) item.url = redactUrl(item.url);
+  };
+  view.inputs?.forEach(redact);
+  view.outputs?.forEach(redact);
+  for (const log of view.logs ?? []) log.outputs.forEach(redact);
+  return view;
 }

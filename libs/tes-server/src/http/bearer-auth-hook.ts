@@ -1,36 +1,73 @@
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { BearerTokens, bearerTokenOf } from './bearer-tokens';
+import { ANONYMOUS, type Principal } from '../service/principal';
+import { bearerTokenOf, type PrincipalToken, PrincipalTokens } from './bearer-tokens';
 import { HttpErrorCode, TesHttpError } from './http-error-body';
-import { isLoopbackHost } from './loopback-host';
+import { hostOfHeader, isLoopbackHost } from './loopback-host';
 
 const REALM = 'capstan-tes';
 
-export type AuthSettings = { readonly tokens: readonly string[] } | { readonly disabled: true };
+export type AuthSettings = { readonly principals: readonly PrincipalToken[] } | { readonly disabled: true };
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+/** The principal the auth hook found for the request; undefined on routes without the hook. */
+export function findPrincipal(request: FastifyRequest): Principal | undefined {
+  return principals.get(request);
+}
+
+/** The principal the auth hook found for a request of a protected route. */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = principals.get(request);
+  // A route that asks is protected, so the hook ran; reaching here without one is a wiring mistake, not a client's.
+  if (principal === undefined) throw new Error(`no principal for ${request.method} ${request.url}: the route is not protected by the auth hook`);
+  return principal;
+}
+
+/**
+ * The onRequest hook of every request, routes and not (docs, 404s), when authentication is disabled: the request must
+ * have arrived on a loopback address, in case the server was made to listen elsewhere than its options named, and its
+ * Host header must name loopback, so that a web page on another site whose name an attacker re-pointed at 127.0.0.1
+ * (DNS rebinding) cannot drive the server from a browser on this machine. Sockets without an address (a Unix socket,
+ * fastify's `inject`) are local by nature and pass the first check.
+ */
+export function loopbackOnlyHook(): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const local = request.socket.localAddress;
+    if (local !== undefined && !isLoopbackHost(local)) {
+      throw new TesHttpError(
+        HttpErrorCode.Forbidden,
+        `authentication is disabled, which is allowed only on loopback, but this request arrived on ${JSON.stringify(local)}; listen on the host given in the server's options (a loopback address), or configure auth.tokens`,
+      );
+    }
+    const header = request.headers.host;
+    if (header === undefined || !isLoopbackHost(hostOfHeader(header))) {
+      throw new TesHttpError(
+        HttpErrorCode.Forbidden,
+        `authentication is disabled, so requests must name a loopback host, but the Host header is ${header === undefined ? 'missing' : JSON.stringify(header)}; call the server as localhost, 127.0.0.1 or [::1] (a page of another site that reaches it through DNS rebinding is refused this way), or configure auth.tokens`,
+      );
+    }
+    principals.set(request, ANONYMOUS);
+  };
+}
 
 /**
  * The onRequest hook of every protected route. With tokens: a request without `Authorization: Bearer <token>`, or
- * with a token the server does not know, gets a 401 with `WWW-Authenticate: Bearer` (RFC 6750). With authentication
- * disabled (allowed only for a loopback host): a request that arrived on another local address gets a 403, in case
- * the server was made to listen somewhere else than the host its options named. Sockets without an address (a Unix
- * socket, fastify's `inject`) are local by nature and pass.
+ * with a token the server does not know, gets a 401 with `WWW-Authenticate: Bearer` (RFC 6750); a known token names
+ * the request's principal. With authentication disabled, {@link loopbackOnlyHook} already named the anonymous
+ * principal, so there is nothing left to check.
  */
 export function bearerAuthHook(auth: AuthSettings): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  if ('disabled' in auth) {
-    return async (request) => {
-      const local = request.socket.localAddress;
-      if (local !== undefined && !isLoopbackHost(local)) {
-        throw new TesHttpError(
-          HttpErrorCode.Forbidden,
-          `authentication is disabled, which is allowed only on loopback, but this request arrived on ${JSON.stringify(local)}; listen on the host given in the server's options (a loopback address), or configure auth.tokens`,
-        );
-      }
-    };
-  }
-  const tokens = new BearerTokens(auth.tokens);
+  // Checked again here, so a protected route is never open even where the global hook was not installed.
+  if ('disabled' in auth) return loopbackOnlyHook();
+  const tokens = new PrincipalTokens(auth.principals);
   return async (request, reply) => {
     const header = request.headers.authorization;
     const token = bearerTokenOf(header);
-    if (token !== undefined && tokens.accepts(token)) return;
+    const principal = token === undefined ? undefined : tokens.find(token);
+    if (principal !== undefined) {
+      principals.set(request, principal);
+      return;
+    }
     if (header === undefined) {
       void reply.header('www-authenticate', `Bearer realm="${REALM}"`);
       throw new TesHttpError(HttpErrorCode.Unauthorized, 'the request has no Authorization header; send "Authorization: Bearer <token>" with a token the server is configured with (auth.tokens)');

@@ -105,7 +105,7 @@ describe('authentication disabled', () => {
     ['::ffff:10.0.0.5', false],
   ])('guards each request by the address it arrived on: %s passes: %s', async (localAddress, passes) => {
     const hook = bearerAuthHook({ disabled: true });
-    const outcome = hook({ socket: { localAddress } } as unknown as FastifyRequest, {} as FastifyReply);
+    const outcome = hook({ socket: { localAddress }, headers: { host: 'localhost:8000' } } as unknown as FastifyRequest, {} as FastifyReply);
     if (passes) {
       await expect(outcome).resolves.toBeUndefined();
     } else {
@@ -128,7 +128,7 @@ describe('authentication options', () => {
     ['no tokens', { host: '127.0.0.1', auth: { tokens: [] } }, 'auth.tokens', /^auth\.tokens is empty; give at least one bearer token/],
     ['disabled: false without tokens', { host: '127.0.0.1', auth: { disabled: false } }, 'auth.tokens', /^auth\.tokens is missing;/],
     ['both tokens and disabled', { host: '127.0.0.1', auth: { tokens: [TEST_TOKEN], disabled: true } }, 'auth', /^auth has both tokens and disabled: true/],
-    ['an unknown key', { host: '127.0.0.1', auth: { token: TEST_TOKEN } }, 'auth', /^auth has the unknown key "token"; the known keys are tokens, disabled$/],
+    ['an unknown key', { host: '127.0.0.1', auth: { token: TEST_TOKEN } }, 'auth', /^auth has the unknown key "token"; the known keys are tokens, principals, disabled$/],
   ])('refuses %s', (_label, options, path, message) => {
     const error = creationError(options);
     expect(error.path).toBe(path);
@@ -136,8 +136,8 @@ describe('authentication options', () => {
   });
 
   it.each([
-    ['a short token', 'short-secret', /^auth\.tokens\.0 is 12 characters long, below the minimum of 16; generate one with `openssl rand -hex 32`$/],
-    ['a token with a space', 'has a space in it 1234567', /^auth\.tokens\.0 holds characters a bearer token cannot carry/],
+    ['a short token', 'short-secret', /^auth\.tokens\.0 \(the token of principal "token-1"\) is 12 characters long, below the minimum of 16; generate one with `openssl rand -hex 32`$/],
+    ['a token with a space', 'has a space in it 1234567', /^auth\.tokens\.0 \(the token of principal "token-1"\) holds characters a bearer token cannot carry/],
   ])('refuses %s without showing it', (_label, token, message) => {
     const error = creationError({ host: '127.0.0.1', auth: { tokens: [token] } });
     expect(error.path).toBe('auth.tokens.0');

@@ -1,21 +1,24 @@
-import { BearerTokens, bearerTokenOf } from './bearer-tokens';
+import { bearerTokenOf, PrincipalTokens } from './bearer-tokens';
 
-describe('BearerTokens', () => {
-  const tokens = new BearerTokens(['first-token-0123456789', 'second-token-0123456789']);
+describe('PrincipalTokens', () => {
+  const tokens = new PrincipalTokens([
+    { name: 'alice', token: 'first-token-0123456789', admin: false },
+    { name: 'root', token: 'second-token-0123456789', admin: true },
+  ]);
 
   it.each([
-    ['the first token', 'first-token-0123456789', true],
-    ['the second token', 'second-token-0123456789', true],
-    ['a prefix', 'first-token-012345678', false],
-    ['a longer string', 'first-token-01234567890', false],
-    ['another case', 'FIRST-TOKEN-0123456789', false],
-    ['the empty string', '', false],
-  ])('%s: %s', (_label, candidate, accepted) => {
-    expect(tokens.accepts(candidate)).toBe(accepted);
+    ['the first token', 'first-token-0123456789', { name: 'alice', admin: false }],
+    ['the second token', 'second-token-0123456789', { name: 'root', admin: true }],
+    ['a prefix', 'first-token-012345678', undefined],
+    ['a longer string', 'first-token-01234567890', undefined],
+    ['another case', 'FIRST-TOKEN-0123456789', undefined],
+    ['the empty string', '', undefined],
+  ])('%s: %s', (_label, candidate, principal) => {
+    expect(tokens.find(candidate)).toEqual(principal);
   });
 
-  it('accepts nothing when it knows no token', () => {
-    expect(new BearerTokens([]).accepts('')).toBe(false);
+  it('finds nothing when it knows no token', () => {
+    expect(new PrincipalTokens([]).find('')).toBeUndefined();
   });
 });
 

@@ -1,15 +1,17 @@
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { fastify, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type TesService } from '../service/tes-service';
-import { type AuthSettings, bearerAuthHook } from './bearer-auth-hook';
+import { type AuthSettings, bearerAuthHook, findPrincipal, loopbackOnlyHook } from './bearer-auth-hook';
+import { HttpErrorCode, TesHttpError } from './http-error-body';
 import { installErrorAnswers } from './error-answers';
 import { installJsonBodyParser } from './json-body';
 import { LogRedactor } from './log-redactor';
 import { buildOpenApiDocument } from './openapi-document';
 import { RequestLog } from './request-log';
 import { noteOf } from './request-notes';
-import { parseTesHttpOptions, type TesHttpOptionsInput } from './tes-http-options';
+import { parseTesHttpOptions, plainTokenName, type TesHttpOptions, type TesHttpOptionsInput } from './tes-http-options';
 import { HttpRequestCounter, renderTesMetrics } from './tes-metrics';
 import { TES_BASE_PATH, tesRoutes } from './tes-routes';
 
@@ -26,7 +28,7 @@ export type TesHttpServer = FastifyInstance;
  */
 export function createTesHttpServer(service: TesService, input: TesHttpOptionsInput): TesHttpServer {
   const options = parseTesHttpOptions(input);
-  const auth: AuthSettings = options.auth.disabled === true ? { disabled: true } : { tokens: options.auth.tokens ?? [] };
+  const auth = authSettings(options);
   const app = fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
@@ -34,7 +36,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   });
 
   const requests = new HttpRequestCounter();
-  const routes = tesRoutes(service, () => renderTesMetrics(service.metrics(), requests));
+  const routes = tesRoutes(service, () => renderTesMetrics(service.metrics(), requests), options);
   const document = buildOpenApiDocument(routes, { authEnabled: !('disabled' in auth) });
 
   // The route template each fastify pattern is reported as, in logs and metrics.
@@ -47,10 +49,13 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   installJsonBodyParser(app);
   installErrorAnswers(app, options);
 
-  const requestLog = new RequestLog(options.logStream, new LogRedactor('tokens' in auth ? auth.tokens : []));
+  const requestLog = new RequestLog(options.logStream, new LogRedactor('principals' in auth ? auth.principals.map((principal) => principal.token) : []));
+  // Every request, not only the routes': the docs, the OpenAPI document and unknown paths answer too.
+  if ('disabled' in auth) app.addHook('onRequest', loopbackOnlyHook());
   app.addHook('onResponse', (request, reply, done) => {
     const route = templateOf(request);
     const note = noteOf(request);
+    const principal = findPrincipal(request)?.name;
     requestLog.write({
       method: request.method,
       route,
@@ -58,6 +63,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
       requestId: request.id,
+      ...(principal === undefined ? {} : { principal }),
       ...(note.taskId === undefined ? {} : { taskId: note.taskId }),
       ...(note.error === undefined ? {} : { error: note.error }),
     });
@@ -66,18 +72,55 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   });
 
   const authenticate = bearerAuthHook(auth);
-  for (const route of routes) {
-    app.route({
-      method: route.method,
-      url: route.url,
-      ...(route.protected ? { onRequest: authenticate } : {}),
-      handler: async (request, reply) => route.handle(request, reply),
+  const { max, windowSeconds } = options.rateLimit;
+  if (max > 0) {
+    const limited = new Set(routes.filter((route) => route.rateLimited).map((route) => route.url));
+    // One allowance per principal across the task routes (a per-route limit would multiply it by four). After the
+    // auth hook (preHandler), so the key is the principal: one client cannot use up another's allowance.
+    app.register(fastifyRateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max,
+      timeWindow: windowSeconds * 1000,
+      allowList: (request) => !limited.has(request.routeOptions.url ?? ''),
+      // Asked before allowList, so also for the routes it lets through, which may have no principal.
+      keyGenerator: (request) => {
+        const principal = findPrincipal(request);
+        return principal === undefined ? `address ${request.ip}` : `principal ${principal.name}`;
+      },
+      errorResponseBuilder: (_request, context) =>
+        new TesHttpError(
+          HttpErrorCode.TooManyRequests,
+          `this principal sent more than ${context.max} requests in ${windowSeconds} s; wait ${Math.ceil(context.ttl / 1000)} s (Retry-After) and send fewer, or ask the operator to raise api.rateLimit.max`,
+        ),
     });
   }
+  // In a plugin registered after the rate limit's, whose onRoute hook must see the routes.
+  app.register(async (scope) => {
+    for (const route of routes) {
+      scope.route({
+        method: route.method,
+        url: route.url,
+        ...(route.protected ? { onRequest: authenticate } : {}),
+        handler: async (request, reply) => route.handle(request, reply),
+      });
+    }
+  });
 
   app.get(OPENAPI_PATH, async () => document);
   // The plugin's types know OpenAPI 2 and 3.0 documents; in static mode it serves the 3.1 object as it is.
   app.register(fastifySwagger, { mode: 'static', specification: { document: document as unknown as StaticDocumentSpec['document'] } });
   app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
   return app;
+}
+
+/** The principals of the options: plain tokens by their place (token-1, ...), then the named ones. */
+function authSettings(options: TesHttpOptions): AuthSettings {
+  if (options.auth.disabled === true) return { disabled: true };
+  return {
+    principals: [
+      ...(options.auth.tokens ?? []).map((token, index) => ({ name: plainTokenName(index), token, admin: false })),
+      ...(options.auth.principals ?? []).map((principal) => ({ name: principal.name, token: principal.token, admin: principal.admin })),
+    ],
+  };
 }

@@ -16,6 +16,8 @@ export const HttpErrorCode = {
   Unauthorized: 'http.unauthorized',
   /** Authentication is disabled, yet the request came in on an address other than loopback (403). */
   Forbidden: 'http.forbidden',
+  /** The caller passed its rate limit (429, with Retry-After). */
+  TooManyRequests: 'http.too_many_requests',
   /** Any other malformed request fastify refuses (a 4xx from the HTTP stack). */
   BadRequest: 'http.bad_request',
   /** A failure that is not the client's fault and has no code of its own (500); details only in the log. */
@@ -63,6 +65,8 @@ export function statusForErrorCode(code: string): number {
       return 413;
     case HttpErrorCode.UnsupportedMediaType:
       return 415;
+    case HttpErrorCode.TooManyRequests:
+      return 429;
     default:
       return 500;
   }

@@ -14,3 +14,14 @@ export function isLoopbackHost(host: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
   return mapped?.[1] !== undefined && isIPv4(mapped[1]) && mapped[1].startsWith('127.');
 }
+
+/**
+ * The host part of a Host header: `[::1]:8000` -> `::1`, `localhost:8000` -> `localhost`. Anything that is not a
+ * host with an optional numeric port comes back whole, so that it fails the loopback test.
+ */
+export function hostOfHeader(header: string): string {
+  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(header);
+  if (bracketed?.[1] !== undefined) return bracketed[1];
+  const withPort = /^([^:]*):\d*$/.exec(header);
+  return withPort?.[1] ?? header;
+}

@@ -23,6 +23,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: 'No task with this id.',
   413: 'The body is larger than the server accepts; the message names the limit and the setting that raises it.',
   415: 'The body is not JSON.',
+  429: 'This principal sent more requests than the rate limit allows; `Retry-After` says how many seconds to wait.',
   500: 'A failure that is not the client\'s fault.',
 };
 

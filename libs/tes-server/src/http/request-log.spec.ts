@@ -24,10 +24,10 @@ describe('the request log', () => {
 
     const lines = server.log.lines();
     expect(lines).toHaveLength(3);
-    expect(lines.map(({ method, route, status, taskId }) => ({ method, route, status, taskId }))).toEqual([
-      { method: 'POST', route: '/ga4gh/tes/v1/tasks', status: 200, taskId: id },
-      { method: 'GET', route: '/ga4gh/tes/v1/tasks/{id}', status: 200, taskId: id },
-      { method: 'POST', route: '/ga4gh/tes/v1/tasks/{id}:cancel', status: 200, taskId: id },
+    expect(lines.map(({ method, route, status, taskId, principal }) => ({ method, route, status, taskId, principal }))).toEqual([
+      { method: 'POST', route: '/ga4gh/tes/v1/tasks', status: 200, taskId: id, principal: 'token-1' },
+      { method: 'GET', route: '/ga4gh/tes/v1/tasks/{id}', status: 200, taskId: id, principal: 'token-1' },
+      { method: 'POST', route: '/ga4gh/tes/v1/tasks/{id}:cancel', status: 200, taskId: id, principal: 'token-1' },
     ]);
     for (const line of lines) {
       expect(line).toMatchObject({ level: 'info', msg: 'request', requestId: expect.any(String), durationMs: expect.any(Number) });
@@ -62,7 +62,7 @@ describe('the request log', () => {
       expect(server.log.text).not.toContain(secret);
     }
     const fields = new Set(server.log.lines().flatMap((line) => Object.keys(line)));
-    expect([...fields].sort()).toEqual(['durationMs', 'error', 'level', 'method', 'msg', 'path', 'requestId', 'route', 'status', 'time']);
+    expect([...fields].sort()).toEqual(['durationMs', 'error', 'level', 'method', 'msg', 'path', 'principal', 'requestId', 'route', 'status', 'time']);
     expect(failed).toMatchObject({ level: 'error', error: { code: 'http.internal', message: 'fetch https://[REDACTED]@data.example.org/x.bam?X-Amz-Signature=[REDACTED] failed with Bearer [REDACTED]' } });
     expect((failed['error'] as { stack: string }).stack).toContain('[REDACTED]@data.example.org');
   });

@@ -10,6 +10,8 @@ export interface RequestLogLine {
   readonly status: number;
   readonly durationMs: number;
   readonly requestId: string;
+  /** Who sent it (the token's principal), on routes that authenticate: the audit trail of several clients. */
+  readonly principal?: string;
   readonly taskId?: string;
   readonly error?: { readonly code: string; readonly message: string; readonly stack?: string };
 }

@@ -1,13 +1,16 @@
 import { CapstanError, describeValue, ErrorCode, formatBytes, joinPath } from '@capstan/core-constraints';
 import { z } from 'zod';
 import { isLoopbackHost } from './loopback-host';
+import { TOKEN_FIX, tokenProblem } from './token-strength';
 
 /** 4 MiB: gRPC's default message limit, which Funnel (the reference TES server) inherits; far above a usual task. */
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 const MAX_BODY_LIMIT_BYTES = 1024 * 1024 * 1024;
-/** Bearer tokens shorter than this are refused: 16 characters of a random hex string are 64 bits. */
-export const MIN_TOKEN_LENGTH = 16;
-const TOKEN_FIX = 'generate one with `openssl rand -hex 32`';
+/** A list page's JSON stays under this many bytes unless its first task alone is larger (FULL views of big tasks). */
+export const DEFAULT_LIST_BUDGET_BYTES = 4 * 1024 * 1024;
+/** Requests per principal per window on the task routes; service-info, /metrics and the docs are not counted. */
+export const DEFAULT_RATE_LIMIT = { max: 1200, windowSeconds: 60 } as const;
+const PRINCIPAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** Where the request log goes: anything with a `write(line)`, such as a file stream or process.stdout. */
 export interface LogSink {
@@ -15,13 +18,25 @@ export interface LogSink {
 }
 
 // Token values never appear in these messages: an error message may end up in a log or a terminal scroll-back.
-const tokenSchema = z.string({ error: (issue) => `is ${describeValue(issue.input)}, not a string; ${TOKEN_FIX}` }).superRefine((token, context) => {
-  if (token.length < MIN_TOKEN_LENGTH) {
-    context.addIssue({ code: 'custom', message: `is ${token.length} characters long, below the minimum of ${MIN_TOKEN_LENGTH}; ${TOKEN_FIX}` });
-  } else if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token)) {
-    context.addIssue({ code: 'custom', message: `holds characters a bearer token cannot carry (RFC 6750 allows letters, digits and -._~+/ then =); ${TOKEN_FIX}` });
-  }
-});
+const tokenSchema = z.string({ error: (issue) => `is ${describeValue(issue.input)}, not a string; ${TOKEN_FIX}` });
+
+const principalSchema = z
+  .object(
+    {
+      name: z
+        .string({ error: (issue) => `is ${describeValue(issue.input)}, not a name; give each principal a name such as "alice" or "pipeline-1"` })
+        .regex(PRINCIPAL_NAME, { error: (issue) => `is ${describeValue(issue.input)}; a principal's name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit` }),
+      token: tokenSchema,
+      admin: z.boolean({ error: (issue) => `is ${describeValue(issue.input)}, not true or false` }).default(false),
+    },
+    { error: (issue) => `is ${describeValue(issue.input)}, not a principal; write { name: "alice", token: "<token>", admin: false }` },
+  )
+  .strict();
+
+/** The principal a plain token (`auth.tokens`, `--token`) names: by its place in the list. */
+export function plainTokenName(index: number): string {
+  return `token-${index + 1}`;
+}
 
 const authSchema = z
   .object(
@@ -31,6 +46,8 @@ const authSchema = z
           error: (issue) => `is ${typeof issue.input === 'string' ? 'one string' : describeValue(issue.input)}, not a list of tokens; write tokens: ["<token>"]`,
         })
         .optional(),
+      /** Named principals, each with its own token; admins see every task. */
+      principals: z.array(principalSchema, { error: (issue) => `is ${describeValue(issue.input)}, not a list of principals; write principals: [{ name: "alice", token: "<token>" }]` }).optional(),
       disabled: z.boolean({ error: (issue) => `is ${describeValue(issue.input)}, not true or false` }).optional(),
     },
     {
@@ -42,17 +59,51 @@ const authSchema = z
   )
   .strict()
   .superRefine((auth, context) => {
-    const tokens = auth.tokens ?? [];
+    const tokens = [...(auth.tokens ?? []), ...(auth.principals ?? []).map((principal) => principal.token)];
+    checkPrincipals(auth, context);
     if (auth.disabled === true && tokens.length > 0) {
       context.addIssue({ code: 'custom', message: 'has both tokens and disabled: true; keep the tokens to require them, or remove them to serve without authentication' });
     } else if (auth.disabled !== true && tokens.length === 0) {
       context.addIssue({
         code: 'custom',
         path: ['tokens'],
-        message: `is ${auth.tokens === undefined ? 'missing' : 'empty'}; give at least one bearer token (${TOKEN_FIX}), or set auth.disabled: true to serve without authentication on a loopback host`,
+        message: `is ${auth.tokens === undefined ? 'missing' : 'empty'}; give at least one bearer token (${TOKEN_FIX}) or principal (auth.principals, a tokens file), or set auth.disabled: true to serve without authentication on a loopback host`,
       });
     }
   });
+
+/** Each token strong enough, each name and token used once; messages name the principal, never the token. */
+function checkPrincipals(auth: { tokens?: string[] | undefined; principals?: Array<{ name: string; token: string }> | undefined }, context: z.core.$RefinementCtx): void {
+  const entries = [
+    ...(auth.tokens ?? []).map((token, index) => ({ name: plainTokenName(index), token, path: ['tokens', index], what: `(the token of principal "${plainTokenName(index)}")` })),
+    ...(auth.principals ?? []).map((principal, index) => ({ ...principal, path: ['principals', index, 'token'], what: `(the token of principal "${principal.name}")` })),
+  ];
+  const names = new Set<string>();
+  const tokens = new Set<string>();
+  for (const entry of entries) {
+    const problem = tokenProblem(entry.token);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: entry.path, message: `${entry.what} ${problem}` });
+    else if (tokens.has(entry.token)) context.addIssue({ code: 'custom', path: entry.path, message: `${entry.what} is the token of an earlier principal too; give each principal its own token (${TOKEN_FIX})` });
+    if (names.has(entry.name)) context.addIssue({ code: 'custom', path: [...entry.path.slice(0, -1), 'name'], message: `is "${entry.name}", the name of an earlier principal; give each principal its own name` });
+    names.add(entry.name);
+    tokens.add(entry.token);
+  }
+}
+
+const byteCount = (what: string, minimum: number, fallback: number) =>
+  z
+    .int({ error: (issue) => `is ${describeValue(issue.input)}, not a whole number of bytes; e.g. ${fallback}` })
+    .min(minimum, { error: (issue) => `is ${describeValue(issue.input)}, below the minimum of ${minimum} bytes for ${what}` })
+    .default(fallback);
+
+const rateLimitSchema = z
+  .object({
+    /** Requests a principal may make per window on the task routes; 0 turns the limit off. */
+    max: z.int({ error: (issue) => `is ${describeValue(issue.input)}, not a whole number; e.g. ${DEFAULT_RATE_LIMIT.max}, or 0 for no limit` }).min(0).default(DEFAULT_RATE_LIMIT.max),
+    windowSeconds: z.int({ error: (issue) => `is ${describeValue(issue.input)}, not a whole number of seconds; e.g. ${DEFAULT_RATE_LIMIT.windowSeconds}` }).min(1).max(86_400).default(DEFAULT_RATE_LIMIT.windowSeconds),
+  })
+  .strict()
+  .default({ ...DEFAULT_RATE_LIMIT });
 
 export const tesHttpOptionsSchema = z
   .object(
@@ -80,6 +131,10 @@ export const tesHttpOptionsSchema = z
         .string({ error: (issue) => `is ${describeValue(issue.input)}, not a string; give the config key that sets the body limit` })
         .min(1, { error: 'is empty; give the config key that sets the body limit, e.g. "server.bodyLimitBytes"' })
         .default('bodyLimitBytes'),
+      /** A list page's JSON is kept under this; the page ends early with a next_page_token instead. */
+      listBudgetBytes: byteCount('a list page', 16 * 1024, DEFAULT_LIST_BUDGET_BYTES),
+      /** Per-principal request rate on the task routes (429 with Retry-After beyond it). */
+      rateLimit: rateLimitSchema,
       /** One JSON line per request goes here. Default: process.stdout. */
       logStream: z
         .custom<LogSink>((value) => typeof (value as Partial<LogSink> | null)?.write === 'function', {
@@ -105,7 +160,13 @@ export type TesHttpOptions = z.output<typeof tesHttpOptionsSchema> & { readonly 
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    const known = issue.path.length === 0 ? 'host, auth, bodyLimitBytes, bodyLimitSetting, logStream' : 'tokens, disabled';
+    const known = issue.path.length === 0
+      ? 'host, auth, bodyLimitBytes, bodyLimitSetting, listBudgetBytes, rateLimit, logStream'
+      : issue.path[0] === 'rateLimit'
+        ? 'max, windowSeconds'
+        : issue.path[1] === 'principals'
+          ? 'name, token, admin'
+          : 'tokens, principals, disabled';
     return `has the unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; the known keys are ${known}`;
   }
   return issue.message;

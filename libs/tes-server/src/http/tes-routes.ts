@@ -11,6 +11,8 @@ import {
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type TesService } from '../service/tes-service';
+import { principalOf } from './bearer-auth-hook';
+import { fitToBudget } from './list-budget';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text';
 import { noteOf } from './request-notes';
 
@@ -48,6 +50,8 @@ export interface TesRoute {
   /** fastify's pattern for the same path. */
   readonly url: string;
   readonly protected: boolean;
+  /** Counted against the caller's rate limit: the task routes, not service-info or /metrics, which must not starve. */
+  readonly rateLimited: boolean;
   readonly doc: OperationDoc;
   handle(request: FastifyRequest, reply: FastifyReply): unknown;
 }
@@ -94,13 +98,14 @@ function taskIdParameter(request: FastifyRequest): string {
 }
 
 /** The routes this server answers besides the docs, in the order the document lists them. */
-export function tesRoutes(service: TesService, renderMetrics: () => string): TesRoute[] {
+export function tesRoutes(service: TesService, renderMetrics: () => string, settings: { readonly listBudgetBytes: number }): TesRoute[] {
   return [
     {
       method: 'GET',
       path: `${TES_BASE_PATH}/service-info`,
       url: `${TES_BASE_PATH}/service-info`,
       protected: false,
+      rateLimited: false,
       doc: {
         operationId: 'GetServiceInfo',
         summary: 'GetServiceInfo',
@@ -117,22 +122,25 @@ export function tesRoutes(service: TesService, renderMetrics: () => string): Tes
       path: `${TES_BASE_PATH}/tasks`,
       url: `${TES_BASE_PATH}/tasks`,
       protected: true,
+      rateLimited: true,
       doc: {
         operationId: 'ListTasks',
         summary: 'ListTasks',
-        description: 'One page of tasks, newest first, filtered by name prefix, state and tags, in the requested view.',
+        description:
+          "One page of the caller's tasks (an admin's: everyone's), newest first, filtered by name prefix, state and tags, in the requested view. A page whose JSON would pass the server's byte budget ends early, with a next_page_token.",
         tag: 'TaskService',
         parameters: listParameters,
         answer: 'tesListTasksResponse',
-        errors: [400],
+        errors: [400, 429],
       },
-      handle: (request) => service.listTasks(parseListQuery(request.query as QueryParameters)),
+      handle: (request) => fitToBudget(service.listTasks(parseListQuery(request.query as QueryParameters), principalOf(request)), settings.listBudgetBytes),
     },
     {
       method: 'POST',
       path: `${TES_BASE_PATH}/tasks`,
       url: `${TES_BASE_PATH}/tasks`,
       protected: true,
+      rateLimited: true,
       doc: {
         operationId: 'CreateTask',
         summary: 'CreateTask',
@@ -141,10 +149,10 @@ export function tesRoutes(service: TesService, renderMetrics: () => string): Tes
         parameters: [],
         requestBody: 'tesTask',
         answer: 'tesCreateTaskResponse',
-        errors: [400, 413, 415],
+        errors: [400, 413, 415, 429],
       },
       handle: async (request) => {
-        const { id } = await service.createTask(request.body);
+        const { id } = await service.createTask(request.body, principalOf(request));
         noteOf(request).taskId = id;
         return { id };
       },
@@ -154,18 +162,19 @@ export function tesRoutes(service: TesService, renderMetrics: () => string): Tes
       path: `${TES_BASE_PATH}/tasks/{id}`,
       url: `${TES_BASE_PATH}/tasks/:id`,
       protected: true,
+      rateLimited: true,
       doc: {
         operationId: 'GetTask',
         summary: 'GetTask',
-        description: 'One task, in the requested view.',
+        description: "One task, in the requested view. Another principal's task answers 404, as an unknown id does.",
         tag: 'TaskService',
         parameters: [idParameter('return'), viewParameter],
         answer: 'tesTaskInView',
-        errors: [400, 404],
+        errors: [400, 404, 429],
       },
       handle: (request) => {
         const id = taskIdParameter(request);
-        return service.getTask(id, parseView((request.query as QueryParameters)['view']));
+        return service.getTask(id, parseView((request.query as QueryParameters)['view']), principalOf(request));
       },
     },
     {
@@ -175,6 +184,7 @@ export function tesRoutes(service: TesService, renderMetrics: () => string): Tes
       // colon. Task ids hold no colon (ULIDs). A client's `%3A` for the colon is decoded before matching.
       url: `${TES_BASE_PATH}/tasks/:id(^[^:]+)::cancel`,
       protected: true,
+      rateLimited: true,
       doc: {
         operationId: 'CancelTask',
         summary: 'CancelTask',
@@ -182,10 +192,10 @@ export function tesRoutes(service: TesService, renderMetrics: () => string): Tes
         tag: 'TaskService',
         parameters: [idParameter('cancel')],
         answer: 'tesCancelTaskResponse',
-        errors: [400, 404],
+        errors: [400, 404, 429],
       },
       handle: async (request) => {
-        await service.cancelTask(taskIdParameter(request));
+        await service.cancelTask(taskIdParameter(request), principalOf(request));
         return {};
       },
     },
@@ -194,6 +204,7 @@ export function tesRoutes(service: TesService, renderMetrics: () => string): Tes
       path: METRICS_PATH,
       url: METRICS_PATH,
       protected: true,
+      rateLimited: false,
       doc: {
         operationId: 'GetMetrics',
         summary: 'Prometheus metrics',

@@ -25,6 +25,8 @@ import {
   type ValidatedTask,
 } from '@capstan/tes-model';
 import { TesTaskStore } from '@capstan/tes-store';
+import { maySee, type Principal } from './principal';
+import { checkTaskSize } from './task-size';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -69,7 +71,7 @@ export class EngineTesService implements TesService {
   private readonly queueWait = new Histogram(QUEUE_WAIT_BUCKETS);
   private readonly runTimes = new Histogram(RUN_DURATION_BUCKETS);
   private readonly listeners = new Set<(event: TesServiceEvent) => void>();
-  private readonly pendingInserts: Array<{ readonly task: StoredTesTask; readonly resolve: () => void; readonly reject: (error: unknown) => void }> = [];
+  private readonly pendingInserts: Array<{ readonly task: StoredTesTask; readonly owner: string; readonly resolve: () => void; readonly reject: (error: unknown) => void }> = [];
   private closed = false;
 
   constructor(
@@ -103,15 +105,16 @@ export class EngineTesService implements TesService {
     };
   }
 
-  createTask(body: unknown): Promise<{ id: string }> {
+  createTask(body: unknown, caller: Principal): Promise<{ id: string }> {
     if (this.closed) return Promise.reject(new CapstanError(ErrorCode.BackendUnavailable, 'the server is shutting down; send the task again once it is back'));
     const { task, warnings } = acceptCreateTask(body, { supportedBackendParameters: SUPPORTED_BACKEND_PARAMETERS });
     this.checkBackend(task);
     this.checkRunnable(task);
     const stored = createStoredTask(task);
     const withWarnings: StoredTesTask = warnings.length === 0 ? stored : { ...stored, logs: [{ logs: [], outputs: [], system_logs: warnings }] };
+    checkTaskSize(withWarnings, this.options.maxTaskBytes);
     return new Promise((resolve, reject) => {
-      this.pendingInserts.push({ task: withWarnings, resolve: () => resolve({ id: stored.id }), reject });
+      this.pendingInserts.push({ task: withWarnings, owner: caller.name, resolve: () => resolve({ id: stored.id }), reject });
       if (this.pendingInserts.length === 1) setImmediate(() => this.flushInserts());
     });
   }
@@ -124,11 +127,14 @@ export class EngineTesService implements TesService {
     const batch = this.pendingInserts.splice(0);
     let stored = batch;
     try {
-      this.store.insertMany(batch.map((pending) => pending.task));
+      this.store.insertMany(
+        batch.map((pending) => pending.task),
+        batch.map((pending) => pending.owner),
+      );
     } catch {
       stored = batch.filter((pending) => {
         try {
-          this.store.insert(pending.task);
+          this.store.insert(pending.task, pending.owner);
           return true;
         } catch (error) {
           pending.reject(error);
@@ -142,18 +148,21 @@ export class EngineTesService implements TesService {
     }
   }
 
-  getTask(id: string, view: TesView): TesTaskInView {
+  getTask(id: string, view: TesView, caller: Principal): TesTaskInView {
+    this.checkVisible(id, caller);
     const task = this.store.getView(id, view);
     if (task === undefined) throw notFound(id);
     return task;
   }
 
-  listTasks(query: ListQuery): TesListResult {
-    const page = this.store.list(query);
+  listTasks(query: ListQuery, caller: Principal): TesListResult {
+    const page = this.store.list(query, caller.admin ? undefined : caller.name);
     return page.nextPageToken === undefined ? { tasks: page.tasks } : { tasks: page.tasks, next_page_token: page.nextPageToken };
   }
 
-  cancelTask(id: string): Promise<void> {
+  cancelTask(id: string, caller: Principal): Promise<void> {
+    const owner = this.store.ownerOf(id);
+    if (owner === undefined || !maySee(caller, owner)) return Promise.reject(notFound(id));
     const task = this.store.get(id);
     if (task === undefined) return Promise.reject(notFound(id));
     if (stateOnCancel(task.state) === undefined) return Promise.resolve();
@@ -166,6 +175,12 @@ export class EngineTesService implements TesService {
       this.setState(id, 'CANCELED');
     }
     return Promise.resolve();
+  }
+
+  /** Another principal's task is not found, in the same words as an unknown id: no oracle of which ids exist. */
+  private checkVisible(id: string, caller: Principal): void {
+    const owner = this.store.ownerOf(id);
+    if (owner !== undefined && !maySee(caller, owner)) throw notFound(id);
   }
 
   metrics(): TesMetricsSnapshot {

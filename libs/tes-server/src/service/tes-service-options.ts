@@ -18,6 +18,8 @@ export const tesServiceOptionsSchema = z.strictObject({
   selectableBackends: z.array(z.string().min(1)).default([]),
   /** How much of the end of each executor's stdout and stderr goes into its executor log (the FULL view). */
   logTailBytes: z.int().min(0).max(1_048_576).default(16_384),
+  /** The largest task, as stored (JSON bytes): larger ones are refused with a 413 naming api.maxTaskBytes. */
+  maxTaskBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Keep each task's files (`tasks/<id>`) after it ends, for debugging. */
   keepTaskFiles: z.boolean().default(false),
   serviceInfo: z

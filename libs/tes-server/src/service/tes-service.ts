@@ -1,6 +1,7 @@
 import { type ListQuery, type TesServiceInfo, type TesTaskInView, type TesView } from '@capstan/tes-model';
 import type { InjectionToken } from 'tsyringe';
 import { type HistogramSnapshot } from './histogram';
+import { type Principal } from './principal';
 
 /** One ListTasks answer, the spec's shape. */
 export interface TesListResult {
@@ -22,15 +23,18 @@ export interface TesMetricsSnapshot {
  * The TES operations, independent of HTTP. Every failure is a CapstanError whose code the HTTP layer maps to a status:
  * tes.invalid_task / tes.unsupported_backend_parameters / tes.invalid_query -> 400, tes.task_not_found -> 404,
  * tes.body_too_large -> 413, transfer.refused -> 400, anything else -> 500.
+ *
+ * `caller` is the principal of the request: a task belongs to the principal that created it, and a principal that is
+ * not an admin sees, lists and cancels only its own; another's task is tes.task_not_found, exactly as an unknown id.
  */
 export interface TesService {
   serviceInfo(): TesServiceInfo;
-  /** Validates, stores (QUEUED) and schedules the task; resolves once it is stored. */
-  createTask(body: unknown): Promise<{ id: string }>;
-  getTask(id: string, view: TesView): TesTaskInView;
-  listTasks(query: ListQuery): TesListResult;
+  /** Validates, stores (QUEUED, owned by `caller`) and schedules the task; resolves once it is stored. */
+  createTask(body: unknown, caller: Principal): Promise<{ id: string }>;
+  getTask(id: string, view: TesView, caller: Principal): TesTaskInView;
+  listTasks(query: ListQuery, caller: Principal): TesListResult;
   /** Cancels a task; a task already in a final state is left as it is (a no-op, not an error). */
-  cancelTask(id: string): Promise<void>;
+  cancelTask(id: string, caller: Principal): Promise<void>;
   metrics(): TesMetricsSnapshot;
 }
 

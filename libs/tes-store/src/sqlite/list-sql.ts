@@ -1,4 +1,4 @@
-import { type ListQuery, type TesState, type TesView } from '@capstan/tes-model';
+import { FINAL_STATES, type ListQuery, type TesState, type TesView } from '@capstan/tes-model';
 import { utf16Key } from './utf16-key';
 
 export type SqlParameter = Buffer | string | number;
@@ -37,11 +37,14 @@ export function defaultAccess(query: ListFilters): ListAccess {
  * the filters of `matchesListQuery`, one row more than the page to know whether another page follows.
  * - name_prefix: the first bytes of the name key equal the prefix key; a true prefix with no wildcard characters
  *   (LIKE is not used), and a task without a name (NULL) matches no prefix. The empty prefix filters nothing.
+ * - owner: only the tasks of that principal (absent: everyone's, for admins).
  * - tags: per filter key, a tag row with that key, and with that value unless the filter value is empty (matchesTags).
  * Parameters are bound, never spliced; the text depends only on which filters are present, so statements are reused.
  */
-export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit: number, access: ListAccess): SqlWithParameters {
+export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit: number, access: ListAccess, owner?: string): SqlWithParameters {
   const where = new Conjunction();
+  // In SQL, not after it, so that a page of one principal's tasks is full and its cursor exact.
+  if (owner !== undefined) where.add('tasks.owner = ?', owner);
   const tags = Object.entries(query.tags).sort(([, a], [, b]) => Number(a === '') - Number(b === ''));
   const driver = access === 'tag' ? tags.shift() : undefined;
   let source = 'tasks';
@@ -125,4 +128,23 @@ export function tasksInStatesSql(states: readonly TesState[]): SqlWithParameters
     sql: `SELECT basic_json, extra_json FROM tasks JOIN task_documents USING (seq) WHERE state IN (${distinct.map(() => '?').join(', ')}) ORDER BY id_key`,
     parameters: distinct,
   };
+}
+
+/** Up to `limit` tasks that reached a final state before `cutoff` (an ISO time), the longest finished first. */
+export function finishedBeforeSql(cutoff: string, limit: number): SqlWithParameters {
+  return {
+    sql: `SELECT id_key FROM tasks INDEXED BY tasks_by_finish WHERE finished_time IS NOT NULL AND finished_time < ? AND state IN (${FINAL_STATES.map(() => '?').join(', ')}) ORDER BY finished_time LIMIT ?`,
+    parameters: [cutoff, ...FINAL_STATES, limit],
+  };
+}
+
+/** Deletes one task's rows, only while it is in a final state: retention can never take a task that runs. */
+export function deleteFinishedSql(idKey: Buffer): SqlWithParameters[] {
+  const finals = FINAL_STATES.map(() => '?').join(', ');
+  const condition = `task_key = ? AND EXISTS (SELECT 1 FROM tasks WHERE id_key = ? AND state IN (${finals}))`;
+  return [
+    { sql: `DELETE FROM task_tags WHERE ${condition}`, parameters: [idKey, idKey, ...FINAL_STATES] },
+    { sql: `DELETE FROM task_documents WHERE seq = (SELECT seq FROM tasks WHERE id_key = ? AND state IN (${finals}))`, parameters: [idKey, ...FINAL_STATES] },
+    { sql: `DELETE FROM tasks WHERE id_key = ? AND state IN (${finals})`, parameters: [idKey, ...FINAL_STATES] },
+  ];
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import Database from 'better-sqlite3';
@@ -14,11 +14,18 @@ import { IN_MEMORY } from './store-options';
  * connection keeps until it closes; the kernel drops it when the process dies, so no stale lock survives a crash. A second server (another process, or a
  * second store in this one) opening the same file gets SQLITE_BUSY at once (busy timeout 0), reported as a
  * CapstanError naming the file. In this mode the WAL index lives in the process's memory: no `-shm` file.
+ *
+ * The file holds every client's tasks (commands, environment values, URLs), so it is made readable by this user only
+ * (0600) before SQLite opens it: created so when new, tightened when an earlier version left it looser. SQLite gives
+ * its WAL and journal files the database's permissions.
  */
 export function openTaskDatabase(file: string): Database.Database {
   const inMemory = file === IN_MEMORY;
   const path = inMemory ? file : resolve(file);
-  if (!inMemory) createFolder(dirname(path));
+  if (!inMemory) {
+    createFolder(dirname(path));
+    makePrivate(path);
+  }
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { timeout: 0 });
@@ -36,9 +43,39 @@ export function openTaskDatabase(file: string): Database.Database {
   }
 }
 
+/** Creates the file with mode 0600 if missing, and sets 0600 on it and its WAL if they are regular files already. */
+function makePrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    // An existing file (EEXIST) is tightened below; anything else (a folder, no permission) SQLite reports in its words.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return;
+  }
+  for (const candidate of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    let mode: number;
+    try {
+      const stats = lstatSync(candidate);
+      if (!stats.isFile()) continue;
+      mode = stats.mode & 0o777;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    try {
+      chmodSync(candidate, 0o600);
+    } catch (error) {
+      throw new CapstanError(
+        ErrorCode.InvalidConfig,
+        `the TES task store file ${candidate} is readable by other users (mode ${mode.toString(8)}) and cannot be made private (${(error as Error).message}); run the server as the file's owner, or chmod 600 it`,
+        { path: 'file', cause: error, details: { file: candidate, mode: mode.toString(8) } },
+      );
+    }
+  }
+}
+
 function createFolder(folder: string): void {
   try {
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
   } catch (error) {
     const reason = (error as { message?: unknown }).message;
     throw new CapstanError(ErrorCode.InvalidConfig, `the folder ${folder} of the TES task store cannot be created (${reason}); create it, or choose a file in a folder this user can write`, {

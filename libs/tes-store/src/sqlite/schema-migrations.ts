@@ -1,5 +1,5 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { TES_STATES } from '@capstan/tes-model';
+import { FINAL_STATES, TES_STATES } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
 
 /** One step of the file's schema: `sql` takes a file at version `version - 1` to `version`. */
@@ -9,6 +9,7 @@ interface Migration {
 }
 
 const stateList = TES_STATES.map((state) => `'${state}'`).join(', ');
+const finalStateList = FINAL_STATES.map((state) => `'${state}'`).join(', ');
 
 /**
  * The schema's history, oldest first; a new version appends a step and never edits an old one. The version a file is
@@ -23,6 +24,14 @@ const stateList = TES_STATES.map((state) => `'${state}'`).join(', ');
  * - `task_tags`: one row per tag, clustered by (key, value, task) and indexed by (key, task): the tasks with a tag,
  *   with or without a given value, come out in id order, so a tag filter can drive a list page.
  * Ids, names and tags are UTF-16BE BLOBs, so SQL compares them as JavaScript does (utf16-key.ts).
+ *
+ * Version 2 (issue 10, several clients):
+ * - `tasks.owner`: the principal that created the task. Tasks stored before have the empty owner, which no named
+ *   principal has: only admins see them, since who created them is not known.
+ * - `tasks.finished_time`: when the task reached a final state (for retention). Tasks already final at the upgrade
+ *   get the upgrade's time, so retention counts their age from then and deletes nothing earlier than configured.
+ * - `tasks_by_owner` keeps a principal's list pages an index range in id order; `tasks_by_finish` finds what
+ *   retention deletes, oldest first, without scanning running tasks.
  */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -49,6 +58,16 @@ const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (key, value, task_key)
       ) WITHOUT ROWID;
       CREATE INDEX task_tags_by_key ON task_tags (key, task_key);
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+      ALTER TABLE tasks ADD COLUMN finished_time TEXT;
+      UPDATE tasks SET finished_time = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE state IN (${finalStateList});
+      CREATE INDEX tasks_by_owner ON tasks (owner);
+      CREATE INDEX tasks_by_finish ON tasks (finished_time) WHERE finished_time IS NOT NULL;
     `,
   },
 ];

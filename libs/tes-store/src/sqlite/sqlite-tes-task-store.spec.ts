@@ -36,6 +36,20 @@ describe('SqliteTesTaskStore', () => {
       expect(store.getView(task.id, 'FULL')?.logs?.[0]?.logs[0]?.stdout).toBe('aligned 100 reads\n');
     });
 
+    it('keeps URL credentials for the transfers (get) and hides them in every view and listing', () => {
+      const task = storedTask({ id: ids.next(), ran: true, state: 'COMPLETE' });
+      const secret = 'https://reader:pa55w0rd@data.example/reads?X-Amz-Signature=5EC12E7';
+      const withSecret: StoredTesTask = { ...task, inputs: [{ ...(task.inputs[0] as StoredTesTask['inputs'][number]), url: secret }] };
+      store.insert(withSecret);
+      expect(store.get(task.id)?.inputs[0]?.url).toBe(secret);
+      for (const view of ['BASIC', 'FULL'] as const) {
+        expect(store.getView(task.id, view)?.inputs?.[0]?.url).toBe('https://***@data.example/reads?X-Amz-Signature=***');
+        const listed = JSON.stringify(store.list(parseListQuery({ view })).tasks);
+        expect(listed).toContain('https://***@data.example/reads');
+        expect(listed).not.toMatch(/pa55w0rd|5EC12E7/);
+      }
+    });
+
     it('answers undefined for an unknown id', () => {
       expect(store.get('01NOSUCHTASK0000000000000')).toBeUndefined();
       expect(store.getView('01NOSUCHTASK0000000000000', 'MINIMAL')).toBeUndefined();

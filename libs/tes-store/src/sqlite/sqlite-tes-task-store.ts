@@ -2,6 +2,7 @@ import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constrai
 import {
   assertTransition,
   encodePageToken,
+  isFinal,
   type ListQuery,
   MAX_PAGE_SIZE,
   type StoredTesTask,
@@ -12,7 +13,17 @@ import {
 } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
 import { type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
-import { defaultAccess, type ListAccess, listTasksSql, namePrefixCountSql, namePrefixKey, type SqlParameter, tasksInStatesSql } from './list-sql';
+import {
+  defaultAccess,
+  deleteFinishedSql,
+  finishedBeforeSql,
+  type ListAccess,
+  listTasksSql,
+  namePrefixCountSql,
+  namePrefixKey,
+  type SqlParameter,
+  tasksInStatesSql,
+} from './list-sql';
 import { openTaskDatabase } from './open-task-database';
 import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
@@ -50,6 +61,9 @@ export function nameIndexLimit(pageSize: number, taskCount: number): number {
   return Math.max(pageSize, Math.ceil(Math.sqrt((pageSize * taskCount) / 6)));
 }
 
+/** The owner of tasks stored without one (before owners were kept): no principal has it, so only admins see them. */
+export const NO_OWNER = '';
+
 const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task_documents USING (seq) WHERE id_key = ?';
 
 /**
@@ -61,8 +75,9 @@ const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task
 export class SqliteTesTaskStore implements TesTaskStore {
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
-  private readonly insertInTransaction: (task: StoredTesTask) => void;
-  private readonly insertManyInTransaction: (tasks: readonly StoredTesTask[]) => void;
+  private readonly insertInTransaction: (task: StoredTesTask, owner: string) => void;
+  private readonly insertManyInTransaction: (tasks: readonly StoredTesTask[], owners: readonly string[]) => void;
+  private readonly removeInTransaction: (id: string) => boolean;
   private readonly updateInTransaction: (id: string, change: (task: StoredTesTask) => StoredTesTask) => StoredTesTask | undefined;
   private readonly tuning: ListTuning;
   /** Tasks in the file, for {@link nameIndexLimit}: counted at open, then kept up to date by the inserts. */
@@ -74,20 +89,38 @@ export class SqliteTesTaskStore implements TesTaskStore {
     const { file } = parseSqliteTesTaskStoreOptions(options);
     this.db = openTaskDatabase(file);
     this.statements = new StatementCache(this.db);
-    this.insertInTransaction = this.db.transaction((task: StoredTesTask) => this.insertRows(task));
-    this.insertManyInTransaction = this.db.transaction((tasks: readonly StoredTesTask[]) => tasks.forEach((task) => this.insertRows(task)));
+    this.insertInTransaction = this.db.transaction((task: StoredTesTask, owner: string) => this.insertRows(task, owner));
+    this.insertManyInTransaction = this.db.transaction((tasks: readonly StoredTesTask[], owners: readonly string[]) =>
+      tasks.forEach((task, index) => this.insertRows(task, owners[index] ?? NO_OWNER)),
+    );
+    this.removeInTransaction = this.db.transaction((id: string) => this.removeRows(id));
     this.updateInTransaction = this.db.transaction((id: string, change: (task: StoredTesTask) => StoredTesTask) => this.updateRows(id, change));
     this.taskCount = this.getRow<{ count: number }>('SELECT count(*) AS count FROM tasks')?.count ?? 0;
   }
 
-  insert(task: StoredTesTask): void {
-    this.insertInTransaction(validTask(task));
+  insert(task: StoredTesTask, owner: string = NO_OWNER): void {
+    this.insertInTransaction(validTask(task), owner);
     this.taskCount += 1;
   }
 
-  insertMany(tasks: readonly StoredTesTask[]): void {
-    this.insertManyInTransaction(tasks.map(validTask));
+  insertMany(tasks: readonly StoredTesTask[], owners: readonly string[] = []): void {
+    this.insertManyInTransaction(tasks.map(validTask), owners);
     this.taskCount += tasks.length;
+  }
+
+  ownerOf(id: string): string | undefined {
+    return this.getRow<{ owner: string }>('SELECT owner FROM tasks WHERE id_key = ?', utf16Key(id))?.owner;
+  }
+
+  finishedBefore(cutoff: Date, limit: number): string[] {
+    const { sql, parameters } = finishedBeforeSql(cutoff.toISOString(), limit);
+    return this.allRows<{ id_key: Buffer }>(sql, ...parameters).map((row) => fromUtf16Key(row.id_key));
+  }
+
+  removeFinished(id: string): boolean {
+    const removed = this.removeInTransaction(id);
+    if (removed) this.taskCount -= 1;
+    return removed;
   }
 
   get(id: string): StoredTesTask | undefined {
@@ -108,9 +141,9 @@ export class SqliteTesTaskStore implements TesTaskStore {
     return this.updateInTransaction(id, change);
   }
 
-  list(query: ListQuery): TesTaskListPage {
+  list(query: ListQuery, owner?: string): TesTaskListPage {
     checkPageSize(query.pageSize);
-    const { sql, parameters } = listTasksSql(query, query.pageSize + 1, this.listAccess(query));
+    const { sql, parameters } = listTasksSql(query, query.pageSize + 1, this.listAccess(query), owner);
     const rows = this.allRows<ListRow>(sql, ...parameters);
     const page = rows.slice(0, query.pageSize);
     const tasks = page.map((row): TesTaskInView => {
@@ -137,7 +170,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
     if (this.db.open) this.db.close();
   }
 
-  private insertRows(task: StoredTesTask): void {
+  private insertRows(task: StoredTesTask, owner: string): void {
     const row = toTaskRow(task);
     if (this.getRow('SELECT 1 FROM tasks WHERE id_key = ?', row.id_key) !== undefined) {
       throw new CapstanError(ErrorCode.InvalidValue, `task id ${JSON.stringify(task.id)} is already stored; give each new task its own id (createStoredTask makes one with newTaskId)`, {
@@ -147,8 +180,8 @@ export class SqliteTesTaskStore implements TesTaskStore {
     }
     const seq = Number(this.statements.get('INSERT INTO task_documents (basic_json, extra_json) VALUES (?, ?)').run(row.basic_json, row.extra_json).lastInsertRowid);
     this.statements
-      .get('INSERT INTO tasks (id_key, state, name_key, creation_time, seq) VALUES (?, ?, ?, ?, ?)')
-      .run(row.id_key, row.state, row.name_key, row.creation_time, seq);
+      .get('INSERT INTO tasks (id_key, state, name_key, creation_time, seq, owner, finished_time) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(row.id_key, row.state, row.name_key, row.creation_time, seq, owner, isFinal(task.state) ? new Date().toISOString() : null);
     this.insertTags(row.id_key, task.tags);
   }
 
@@ -167,6 +200,9 @@ export class SqliteTesTaskStore implements TesTaskStore {
     if (after.state !== before.state) assertTransition(before.state, after.state);
     const row = toTaskRow(after);
     this.statements.get('UPDATE tasks SET state = ?, name_key = ?, creation_time = ? WHERE id_key = ?').run(row.state, row.name_key, row.creation_time, row.id_key);
+    if (after.state !== before.state && isFinal(after.state)) {
+      this.statements.get('UPDATE tasks SET finished_time = ? WHERE id_key = ?').run(new Date().toISOString(), row.id_key);
+    }
     this.statements.get('UPDATE task_documents SET basic_json = ?, extra_json = ? WHERE seq = ?').run(row.basic_json, row.extra_json, stored.seq);
     if (!sameTags(before.tags, after.tags)) {
       const deleteTag = this.statements.get('DELETE FROM task_tags WHERE key = ? AND value = ? AND task_key = ?');
@@ -174,6 +210,13 @@ export class SqliteTesTaskStore implements TesTaskStore {
       this.insertTags(row.id_key, after.tags);
     }
     return after;
+  }
+
+  private removeRows(id: string): boolean {
+    let changes = 0;
+    for (const { sql, parameters } of deleteFinishedSql(utf16Key(id))) changes = this.statements.get(sql).run(...parameters).changes;
+    // The last statement deletes the `tasks` row: it says whether the task was there and final.
+    return changes > 0;
   }
 
   private insertTags(idKey: Buffer, tags: Readonly<Record<string, string>>): void {

@@ -1,8 +1,8 @@
-import { type StoredTesTask, taskView, tesExecutorLogSchema, tesInputSchema, tesTaskLogSchema, type TesTaskInView } from '@capstan/tes-model';
+import { basicFields, redactTaskUrls, type StoredTesTask, tesExecutorLogSchema, tesInputSchema, tesTaskLogSchema, type TesTaskInView } from '@capstan/tes-model';
 
 /**
- * A task stored as two JSON documents: `basic`, tes-model's BASIC view of it (what BASIC lists and gets return as they
- * are), and `extra`, what BASIC leaves out (inputs' `content`, executor logs' `stdout`/`stderr`, task logs'
+ * A task stored as two JSON documents: `basic`, tes-model's `basicFields` of it (what BASIC lists and gets return,
+ * once their URLs are redacted), and `extra`, what BASIC leaves out (inputs' `content`, executor logs' `stdout`/`stderr`, task logs'
  * `system_logs`) by position, or null when there is none. FULL puts `extra` back into `basic`. The large parts of a
  * task are exactly those BASIC drops, so BASIC reads never touch them, and nothing is stored twice.
  */
@@ -32,7 +32,7 @@ export function splitTask(task: StoredTesTask): TaskDocuments {
     if (logExtra.system_logs !== undefined || logExtra.logs !== undefined) (extra.logs ??= {})[index] = logExtra;
   });
   const hasExtra = extra.inputs !== undefined || extra.logs !== undefined;
-  return { basic: JSON.stringify(taskView(task, 'BASIC')), extra: hasExtra ? JSON.stringify(extra) : null };
+  return { basic: JSON.stringify(basicFields(task)), extra: hasExtra ? JSON.stringify(extra) : null };
 }
 
 // Stored tasks are zod outputs, whose keys follow the schemas' order; FULL puts each field back in its place, so a
@@ -62,9 +62,9 @@ export function joinTask(basic: string, extra: string | null): StoredTesTask {
   return task;
 }
 
-/** The FULL or BASIC view from the documents (the MINIMAL view needs none). */
+/** The FULL or BASIC view from the documents (the MINIMAL view needs none), its URLs' credentials hidden. */
 export function documentView(basic: string, extra: string | null, view: 'BASIC' | 'FULL'): TesTaskInView {
-  return view === 'BASIC' ? (JSON.parse(basic) as TesTaskInView) : joinTask(basic, extra);
+  return redactTaskUrls(view === 'BASIC' ? (JSON.parse(basic) as TesTaskInView) : joinTask(basic, extra));
 }
 
 /** `value` with the fields of `added`, keys in schema order (keys the schema does not name after them). */

@@ -1,6 +1,5 @@
-import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, redactUrl } from '@capstan/core-constraints';
 import { childUrl, parseAddress } from './transfer-address';
-import { redactUrl } from './redact-url';
 
 function parse(url: string): ReturnType<typeof parseAddress> {
   return parseAddress(url, { fieldPath: 'inputs.0.url', shownUrl: redactUrl(url) });

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { type IncomingMessage } from 'node:http';
 import { inputTooLarge } from '../errors/transfer-errors';
 import { StagedTarget } from '../local/staged-target';
 import { type ProgressReporter } from '../progress/progress-reporter';
@@ -30,7 +31,7 @@ async function downloadOnce(context: HttpContext, tempPath: string, progress: Pr
     const response = await fetchForDownload(context, { 'accept-encoding': 'identity' }, watchdog);
     const announced = contentLength(response);
     if (announced !== null && announced > maxBytes) {
-      await response.body?.cancel().catch(() => undefined);
+      response.destroy();
       throw inputTooLarge(context.subject, maxBytes, announced);
     }
     progress.setTotal(announced);
@@ -38,7 +39,7 @@ async function downloadOnce(context: HttpContext, tempPath: string, progress: Pr
     const output = await open(tempPath, 'wx');
     try {
       let bytes = 0;
-      for await (const chunk of response.body ?? []) {
+      for await (const chunk of response as AsyncIterable<Buffer>) {
         watchdog.touch();
         bytes += chunk.byteLength;
         if (bytes > maxBytes) throw inputTooLarge(context.subject, maxBytes, null);
@@ -60,7 +61,7 @@ async function downloadOnce(context: HttpContext, tempPath: string, progress: Pr
   }
 }
 
-function contentLength(response: Response): number | null {
-  const header = response.headers.get('content-length');
-  return header !== null && /^\d+$/.test(header.trim()) ? Number(header) : null;
+function contentLength(response: IncomingMessage): number | null {
+  const header = response.headers['content-length'];
+  return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : null;
 }

@@ -1,8 +1,12 @@
 import { CapstanError } from '@capstan/core-constraints';
+import { type Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { type AddressPolicy } from '../address/address-policy';
 import { type TransferAddress } from '../address/transfer-address';
-import { describeSystemError, transferFailed, type TransferSubject } from '../errors/transfer-errors';
+import { describeSystemError, transferFailed, transferRefused, type TransferSubject } from '../errors/transfer-errors';
 import { type TransferSettings } from '../options/transfer-options';
 import { isRetryableStatus, parseRetryAfter, RetryableFailure, withRetries, type RetryClock } from './retry-policy';
+import { checkLiteralHost, guardedLookup, type Resolve } from './guarded-connect';
 import { type StallWatchdog } from './stall-watchdog';
 
 /** What every request of one transfer shares. */
@@ -12,26 +16,91 @@ export interface HttpContext {
   readonly settings: TransferSettings;
   readonly clock: RetryClock;
   readonly signal: AbortSignal | undefined;
+  /** Which resolved addresses may be connected to, and how names are resolved. */
+  readonly policy: AddressPolicy;
+  readonly resolve: Resolve;
+  /** The transfer's own connection pools: a pooled socket was checked when it connected, under this same policy. */
+  readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent };
 }
 
 export type Method = 'GET' | 'PUT';
 
+/** Redirects a GET follows (fetch follows 20; a data source needs far fewer). */
+const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
 /**
- * GETs a URL with fetch and returns a 2xx response. A network error or a stall becomes a RetryableFailure, a status
- * is judged by `checkStatus`.
+ * Opens a request whose connection goes only where the address policy allows: a literal host is checked here, a name
+ * in the lookup a new socket connects through. Sockets are pooled per transfer (not in Node's global agent), so a
+ * reused one was checked under the same allow-list when it connected.
  */
-export async function fetchForDownload(context: HttpContext, headers: Record<string, string>, watchdog: StallWatchdog): Promise<Response> {
-  const signals = context.signal === undefined ? [watchdog.signal] : [context.signal, watchdog.signal];
-  let response: Response;
-  try {
-    response = await fetch(context.address.url, { method: 'GET', headers: withAuthorization(context, headers), signal: AbortSignal.any(signals) });
-  } catch (error) {
-    throw interrupted(context, watchdog, error);
+export function openRequest(context: HttpContext, url: URL, options: { method: Method; headers: Record<string, string>; signal: AbortSignal }): ClientRequest {
+  const hop = url.href === context.address.url.href ? null : url;
+  checkLiteralHost(context.policy, context.subject, url, hop);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const agent = url.protocol === 'https:' ? context.agents.https : context.agents.http;
+  return send(url, { ...options, agent, lookup: guardedLookup(context.policy, context.subject, hop, context.resolve) });
+}
+
+/**
+ * GETs a URL and returns a 2xx response, following redirects by hand so that every hop is checked against the
+ * address policy like the first. A network error or a stall becomes a RetryableFailure, a status is judged by
+ * `checkStatus`. Basic auth is not sent on to another origin (as fetch does).
+ */
+export async function fetchForDownload(context: HttpContext, headers: Record<string, string>, watchdog: StallWatchdog): Promise<IncomingMessage> {
+  const signal = AbortSignal.any(context.signal === undefined ? [watchdog.signal] : [context.signal, watchdog.signal]);
+  let url = context.address.url;
+  let withAuth = true;
+  for (let redirects = 0; ; redirects += 1) {
+    let response: IncomingMessage;
+    try {
+      const request = openRequest(context, url, { method: 'GET', headers: withAuth ? withAuthorization(context, headers) : headers, signal });
+      request.end();
+      response = await responseTo(request);
+    } catch (error) {
+      throw interrupted(context, watchdog, error);
+    }
+    watchdog.touch();
+    const status = response.statusCode ?? 0;
+    const location = response.headers.location;
+    if (!REDIRECT_STATUSES.has(status) || location === undefined) {
+      if (status < 200 || status >= 300) response.destroy();
+      const retryAfter = response.headers['retry-after'];
+      checkStatus(context, 'GET', status, response.statusMessage ?? '', typeof retryAfter === 'string' ? retryAfter : null);
+      return response;
+    }
+    response.destroy();
+    const next = redirectTarget(context, url, location, redirects);
+    if (next.origin !== url.origin) withAuth = false;
+    url = next;
   }
-  watchdog.touch();
-  if (!response.ok) await response.body?.cancel().catch(() => undefined);
-  checkStatus(context, 'GET', response.status, response.statusText, response.headers.get('retry-after'));
-  return response;
+}
+
+function redirectTarget(context: HttpContext, from: URL, location: string, redirects: number): URL {
+  if (redirects >= MAX_REDIRECTS) {
+    throw transferFailed(context.subject, `${context.subject.shownUrl} redirected more than ${MAX_REDIRECTS} times`, 'give the final URL');
+  }
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw transferFailed(context.subject, `${context.subject.shownUrl} redirected to a Location that is not a URL`, 'give the final URL');
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    throw transferRefused(context.subject, `${context.subject.shownUrl} redirected to a ${next.protocol}// URL; only http(s) redirects are followed`, 'give the final URL');
+  }
+  next.username = '';
+  next.password = '';
+  return next;
+}
+
+/** The answer to a request, or the error that ended it first. */
+export function responseTo(request: ClientRequest): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+    request.once('close', () => reject(new Error('the connection closed before an answer')));
+  });
 }
 
 export function withAuthorization(context: HttpContext, headers: Record<string, string>): Record<string, string> {
@@ -88,6 +157,8 @@ function fixForStatus(status: number, method: Method): string {
   if (status === 404 && method === 'GET') return 'check the URL: nothing is there';
   if (status === 405 || status === 501) return `the server does not take ${method} at this URL; use a URL that does`;
   if (status === 413) return 'the server refused the size; raise its upload limit';
-  if (status >= 300 && status < 400) return 'redirects are not followed for uploads; give the final URL';
+  if (status >= 300 && status < 400) {
+    return method === 'PUT' ? 'redirects are not followed for uploads; give the final URL' : 'the redirect names no Location to follow; give the final URL';
+  }
   return 'check the URL and the server';
 }

@@ -1,11 +1,10 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { type ClientRequest } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type SourceFile } from '../local/source-tree';
-import { checkStatus, interrupted, withAuthorization, withHttpRetries, type HttpContext } from './http-exchange';
+import { checkStatus, interrupted, openRequest, responseTo, withAuthorization, withHttpRetries, type HttpContext } from './http-exchange';
 import { StallWatchdog } from './stall-watchdog';
 
 const CHUNK_BYTES = 256 * 1024;
@@ -28,8 +27,14 @@ async function putOnce(context: HttpContext, url: URL, file: SourceFile, onBytes
   const headers = withAuthorization(context, { 'content-length': String(file.size), 'content-type': 'application/octet-stream' });
   const input = await open(file.realPath, constants.O_RDONLY | constants.O_NOFOLLOW);
   const source = input.createReadStream({ highWaterMark: CHUNK_BYTES }); // closes the file when done or destroyed
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const request = send(url, { method: 'PUT', headers, signal: AbortSignal.any(signals) });
+  let request: ClientRequest;
+  try {
+    request = openRequest(context, url, { method: 'PUT', headers, signal: AbortSignal.any(signals) });
+  } catch (error) {
+    source.destroy();
+    watchdog.dispose();
+    throw error;
+  }
   const answered = responseTo(request);
   answered.catch(() => undefined); // awaited below; a failure before that is seen through the pipeline
   try {
@@ -48,14 +53,6 @@ async function putOnce(context: HttpContext, url: URL, file: SourceFile, onBytes
     request.destroy();
     source.destroy();
   }
-}
-
-function responseTo(request: ClientRequest): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    request.once('response', resolve);
-    request.once('error', reject);
-    request.once('close', () => reject(new Error('the connection closed before an answer')));
-  });
 }
 
 /** Passes chunks through, restarting the stall timer and reporting the running total. */

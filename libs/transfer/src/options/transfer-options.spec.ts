@@ -14,6 +14,7 @@ function failure(value: unknown): CapstanError {
 describe('parseTransferOptions', () => {
   it('fills defaults: no roots (file:// off), 64 GiB, 3 retries', () => {
     expect(parseTransferOptions(undefined)).toEqual({
+      allowAddresses: [],
       allowedRoots: [],
       maxInputBytes: 64 * GIB,
       retries: 3,
@@ -39,6 +40,8 @@ describe('parseTransferOptions', () => {
     ['negative retries', { retries: -1 }, 'transfer.retries', ErrorCode.InvalidValue],
     ['a zero timeout', { timeoutMs: 0 }, 'transfer.timeoutMs', ErrorCode.InvalidValue],
     ['an unknown key', { allowedRoot: ['/data'] }, 'transfer', ErrorCode.InvalidValue],
+    ['a name in allowAddresses', { allowAddresses: ['localhost'] }, 'transfer.allowAddresses.0', ErrorCode.InvalidValue],
+    ['a prefix too long', { allowAddresses: ['10.0.0.0/33'] }, 'transfer.allowAddresses.0', ErrorCode.InvalidValue],
   ])('refuses %s at its path', (_label, value, path, code) => {
     const error = failure(value);
     expect(error.path).toBe(path);

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { capstanParser, GIB, parseSize, parseWithSchema } from '@capstan/core-constraints';
 import { z } from 'zod';
+import { isAddressBlock } from '../address/address-policy';
 
 const wholeMilliseconds = z.number().int().min(0);
 
@@ -9,10 +10,19 @@ const absoluteFolder = z
   .refine((value) => isAbsolute(value), { message: 'an allowed root must be an absolute host folder, such as "/data"' })
   .transform((value) => resolve(value));
 
+const addressBlock = z.string().refine((value) => isAddressBlock(value), {
+  message: 'must be an IP address or a CIDR block, such as "10.1.0.0/16", "127.0.0.1/32" or "fd00::/8"',
+});
+
 /** Transfer settings as they are written in a config file (sizes may be strings such as "10 GiB"). */
 export const transferOptionsSchema = z.strictObject({
   /** Host folders file:// URLs may read from (inputs) and write to (outputs). Empty: file:// is refused. */
   allowedRoots: z.array(absoluteFolder).default([]),
+  /**
+   * Addresses http(s) transfers may reach although they are loopback, link-local, private or otherwise internal
+   * (refused by default: a task's URLs come from untrusted clients). Empty: only public addresses.
+   */
+  allowAddresses: z.array(addressBlock).default([]),
   /** The most one input may bring in (a file, or all files of a directory), in bytes or as a size string. */
   maxInputBytes: capstanParser((value) => parseSize(value)).default(64 * GIB),
   /** How many times a failed http(s) request is tried again (so `retries + 1` attempts in all). */

@@ -13,6 +13,7 @@ import {
   taskView,
 } from '@capstan/tes-model';
 import { histogramOf, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from '../../service/histogram';
+import { maySee, type Principal } from '../../service/principal';
 import { type TesListResult, type TesMetricsSnapshot, type TesService } from '../../service/tes-service';
 
 /**
@@ -21,6 +22,9 @@ import { type TesListResult, type TesMetricsSnapshot, type TesService } from '..
  */
 export class FakeTesService implements TesService {
   readonly tasks = new Map<string, StoredTesTask>();
+  readonly owners = new Map<string, string>();
+  /** The principal of each call, in order, so specs can see who the HTTP layer said was calling. */
+  readonly callers: Principal[] = [];
   failure: Error | undefined;
   queueWaitSeconds: number[] = [];
   runSeconds: number[] = [];
@@ -38,29 +42,35 @@ export class FakeTesService implements TesService {
     };
   }
 
-  async createTask(body: unknown): Promise<{ id: string }> {
+  async createTask(body: unknown, caller: Principal): Promise<{ id: string }> {
     this.failIfAsked();
+    this.callers.push(caller);
     const { task } = acceptCreateTask(body, { supportedBackendParameters: ['VmSize'] });
     const stored = createStoredTask(task);
     this.tasks.set(stored.id, stored);
+    this.owners.set(stored.id, caller.name);
     return { id: stored.id };
   }
 
-  getTask(id: string, view: TesView): TesTaskInView {
+  getTask(id: string, view: TesView, caller: Principal): TesTaskInView {
     this.failIfAsked();
-    return taskView(this.find(id), view);
+    this.callers.push(caller);
+    return taskView(this.find(id, caller), view);
   }
 
-  listTasks(query: ListQuery): TesListResult {
+  listTasks(query: ListQuery, caller: Principal): TesListResult {
     this.failIfAsked();
-    const page = selectTaskPage(this.tasks.values(), query);
+    this.callers.push(caller);
+    const visible = [...this.tasks.values()].filter((task) => maySee(caller, this.owners.get(task.id) ?? ''));
+    const page = selectTaskPage(visible, query);
     const tasks = page.tasks.map((task) => taskView(task, query.view));
     return page.nextPageToken === undefined ? { tasks } : { tasks, next_page_token: page.nextPageToken };
   }
 
-  async cancelTask(id: string): Promise<void> {
+  async cancelTask(id: string, caller: Principal): Promise<void> {
     this.failIfAsked();
-    const task = this.find(id);
+    this.callers.push(caller);
+    const task = this.find(id, caller);
     task.state = stateOnCancel(task.state) ?? task.state;
   }
 
@@ -71,10 +81,10 @@ export class FakeTesService implements TesService {
     return { tasksByState, queueWaitSeconds: histogramOf(QUEUE_WAIT_BUCKETS, this.queueWaitSeconds), runSeconds: histogramOf(RUN_DURATION_BUCKETS, this.runSeconds) };
   }
 
-  /** The stored task, to change its state or logs in a spec. */
-  find(id: string): StoredTesTask {
+  /** The stored task, to change its state or logs in a spec; as `caller` would find it, when given. */
+  find(id: string, caller?: Principal): StoredTesTask {
     const task = this.tasks.get(id);
-    if (task === undefined) throw new CapstanError(ErrorCode.TesTaskNotFound, `id ${JSON.stringify(id)} names no task; list the tasks with GET /tasks`, { path: 'id' });
+    if (task === undefined || (caller !== undefined && !maySee(caller, this.owners.get(id) ?? ''))) throw new CapstanError(ErrorCode.TesTaskNotFound, `id ${JSON.stringify(id)} names no task; list the tasks with GET /tasks`, { path: 'id' });
     return task;
   }
 

@@ -1,4 +1,9 @@
-/** Query parameter names that carry secrets: signatures, tokens, keys, passwords, credentials, sessions. */
+/**
+ * Query parameter names that carry secrets, matched anywhere in the name, case-insensitively: signatures (sig,
+ * signature, X-Amz-Signature, X-Goog-Signature, Azure SAS's sig), tokens (token, access_token, X-Amz-Security-Token),
+ * keys (api_key, key), secrets, passwords (password, passwd, pwd), credentials (X-Amz-Credential), auth, session and
+ * cookie. docs/security.md lists them for operators.
+ */
 const SECRET_PARAMETER = /sig|token|secret|passw|pwd|key|credential|auth|session|cookie/i;
 
 const HIDDEN = '***';

@@ -1,0 +1,25 @@
+import { encodePageToken } from '@capstan/tes-model';
+import { type TesListResult } from '../service/tes-service';
+
+/** Room for the envelope (`{"tasks":[...],"next_page_token":"..."}`) besides the tasks; a token is under 100 bytes. */
+const ENVELOPE_BYTES = 256;
+
+/**
+ * Keeps a list page's JSON under `budgetBytes`: the page ends before the first task that would go over it, and its
+ * `next_page_token` then points right after the last task kept, so a client paging on still gets every task once. The
+ * first task is always kept (one task over the budget alone is bounded by the maximum task size), so paging always
+ * moves on.
+ */
+export function fitToBudget(result: TesListResult, budgetBytes: number): TesListResult {
+  let used = ENVELOPE_BYTES;
+  let kept = 0;
+  for (const task of result.tasks) {
+    const size = Buffer.byteLength(JSON.stringify(task), 'utf8') + 1;
+    if (kept > 0 && used + size > budgetBytes) break;
+    used += size;
+    kept += 1;
+  }
+  const last = result.tasks[kept - 1];
+  if (kept === result.tasks.length || last?.id === undefined) return result;
+  return { tasks: result.tasks.slice(0, kept), next_page_token: encodePageToken({ after: last.id }) };
+}

@@ -1,0 +1,82 @@
+import { AddressPolicy, ipLiteral, isAddressBlock } from './address-policy';
+
+const closed = new AddressPolicy([]);
+
+describe('AddressPolicy', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['::1', 'loopback'],
+    ['169.254.169.254', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.1.1', 'private'],
+    ['100.64.0.1', 'carrier-grade NAT'],
+    ['fc00::1', 'unique-local'],
+    ['fd12:3456::1', 'unique-local'],
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'unspecified'],
+    ['224.0.0.1', 'multicast'],
+    ['ff02::1', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    // IPv4 inside IPv6: mapped, compatible (deprecated, still routed by some stacks), NAT64.
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['::127.0.0.1', 'loopback'],
+    ['::a9fe:a9fe', 'link-local'],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['0:0:0:0:0:ffff:c0a8:0101', 'private'],
+  ])('refuses %s as %s', (address, rule) => {
+    expect(closed.refusal(address)).toContain(rule);
+  });
+
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '169.253.255.255', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8'])(
+    'leaves the public address %s open',
+    (address) => {
+      expect(closed.refusal(address)).toBeNull();
+    },
+  );
+
+  it('opens exactly the allowed blocks, in either IPv4 spelling', () => {
+    const policy = new AddressPolicy(['127.0.0.1/32', '10.1.0.0/16', 'fd00::/8']);
+    expect(policy.refusal('127.0.0.1')).toBeNull();
+    expect(policy.refusal('::ffff:127.0.0.1')).toBeNull();
+    expect(policy.refusal('127.0.0.2')).toContain('loopback');
+    expect(policy.refusal('10.1.200.3')).toBeNull();
+    expect(policy.refusal('10.2.0.1')).toContain('private');
+    expect(policy.refusal('fd00::5')).toBeNull();
+    expect(policy.refusal('::1')).toContain('loopback');
+    expect(policy.refusal('169.254.169.254')).toContain('link-local');
+  });
+
+  it('calls a non-address refused rather than open', () => {
+    expect(closed.refusal('localhost')).toBe('not an IP address');
+  });
+});
+
+describe('isAddressBlock and ipLiteral', () => {
+  it.each([
+    ['127.0.0.1/32', true],
+    ['10.0.0.0/8', true],
+    ['::1', true],
+    ['fd00::/8', true],
+    ['10.0.0.0/33', false],
+    ['::/129', false],
+    ['10.0.0.0/8/1', false],
+    ['10.0.0.0/-1', false],
+    ['localhost', false],
+    ['', false],
+  ])('%s is a block: %s', (text, expected) => {
+    expect(isAddressBlock(text)).toBe(expected);
+  });
+
+  it('reads a URL host as an address only when it is one', () => {
+    expect(ipLiteral('[::1]')).toBe('::1');
+    expect(ipLiteral('127.0.0.1')).toBe('127.0.0.1');
+    expect(ipLiteral('example.org')).toBeNull();
+  });
+});
