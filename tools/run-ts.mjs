@@ -18,7 +18,7 @@ await build({
   entryPoints: [resolve(entry)],
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22.12',
   format: 'cjs',
   outfile,
   sourcemap: 'inline',

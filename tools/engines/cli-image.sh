@@ -32,7 +32,7 @@ NODE=$(readlink -f "${CAPSTAN_NODE:-$(command -v node)}") || die "no node on PAT
 # The npm packages the bundle requires, and theirs, as folders relative to $ROOT (resolved as node would, from the
 # requiring package's folder upwards).
 package_folders() {
-  node - "$BUNDLE" "$ROOT" <<'EOF'
+  node - "${BUNDLE%.cjs}.main.cjs" "$ROOT" <<'EOF'
 const { readFileSync, existsSync } = require('node:fs');
 const { builtinModules } = require('node:module');
 const { dirname, join, relative } = require('node:path');
@@ -82,6 +82,7 @@ build() {
     cp -L "$lib" "$rootfs$lib"
   done
   cp "$BUNDLE" "$rootfs/opt/capstan/capstan.cjs"
+  cp "${BUNDLE%.cjs}.main.cjs" "$rootfs/opt/capstan/capstan.main.cjs"
   # shellcheck disable=SC2046 # one folder per line, no spaces in package paths
   (cd "$ROOT" && cp -a --parents $(package_folders) "$rootfs/opt/capstan/") || die "copying the CLI's npm packages failed"
   printf '#!/bin/sh\nexec /usr/local/bin/node /opt/capstan/capstan.cjs "$@"\n' >"$rootfs/usr/local/bin/capstan"

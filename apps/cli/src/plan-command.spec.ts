@@ -6,6 +6,8 @@ import { buildCli, capstan as runCli, type CliResult } from './testing/cli-harne
 const capstan = (...args: string[]): Promise<CliResult> => runCli(args);
 
 describe('capstan plan (the built CLI, as a user runs it)', () => {
+  // Each test starts the CLI several times; a loaded 2-core machine takes seconds per start.
+  jest.setTimeout(60_000);
   let dir: string;
   beforeAll(buildCli, 60_000);
   beforeEach(async () => {

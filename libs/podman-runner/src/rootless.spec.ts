@@ -89,7 +89,7 @@ describeRootless(`PodmanBackend with a rootless service (real, as ${TEST_USER.na
         entryPoints: [join(__dirname, 'testing', 'run-as-user.ts')],
         bundle: true,
         platform: 'node',
-        target: 'node20',
+        target: 'node22.12',
         format: 'cjs',
         outfile: bundle,
         tsconfig: resolve(__dirname, '../../../tsconfig.base.json'),

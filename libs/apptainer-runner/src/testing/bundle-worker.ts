@@ -16,7 +16,7 @@ export async function bundleWorker(): Promise<{ readonly file: string; readonly 
   const file = join(dir, 'worker.cjs');
   await promisify(execFile)(
     join(WORKSPACE, 'node_modules', '.bin', 'esbuild'),
-    [join(__dirname, 'worker.ts'), '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--log-level=warning', `--tsconfig=${join(WORKSPACE, 'tsconfig.base.json')}`, `--outfile=${file}`],
+    [join(__dirname, 'worker.ts'), '--bundle', '--platform=node', '--target=node22.12', '--format=cjs', '--log-level=warning', `--tsconfig=${join(WORKSPACE, 'tsconfig.base.json')}`, `--outfile=${file}`],
     { cwd: WORKSPACE },
   );
   await chmod(file, 0o644);

@@ -16,7 +16,7 @@ export async function bundleStoreProcess(folder: string): Promise<string> {
     entryPoints: [join(__dirname, 'open-store-process.ts')],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node22.12',
     format: 'cjs',
     outfile,
     tsconfig: join(workspaceRoot, 'tsconfig.base.json'),
