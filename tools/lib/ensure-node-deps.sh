@@ -20,20 +20,22 @@ cached_addon() {
   echo "$cache/better-sqlite3-$(node -p 'require("./node_modules/better-sqlite3/package.json").version')-abi$abi.node"
 }
 
+loads() { node -e 'new (require("better-sqlite3"))(":memory:").close()' 2>/dev/null; }
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
   echo "capstan: installing npm dependencies with $(node --version)..."
   npm install --no-audit --no-fund --loglevel=error
-elif [ "$(cat "$stamp" 2>/dev/null)" != "$abi" ]; then
-  if [ -f "$(cached_addon)" ]; then
-    cp "$(cached_addon)" "$addon"
-  else
+fi
+# npm install builds an addon only when it installs the package: one built for another Node may still be there.
+if [ "$(cat "$stamp" 2>/dev/null)" != "$abi" ] || ! loads; then
+  if [ -f "$(cached_addon)" ]; then cp "$(cached_addon)" "$addon"; fi
+  if ! loads; then
     echo "capstan: building the native addon better-sqlite3 for $(node --version) (ABI ${abi%%-*})..."
     npm rebuild --loglevel=error better-sqlite3
+    loads || { echo "capstan: better-sqlite3 does not load on $(node --version) after a rebuild" >&2; exit 1; }
   fi
-else
-  exit 0
+  echo "$abi" >"$stamp"
 fi
-echo "$abi" >"$stamp"
 if [ ! -f "$(cached_addon)" ]; then
   mkdir -p "$cache"
   cp "$addon" "$(cached_addon).$$.tmp"
