@@ -12,9 +12,9 @@ const CHUNK_BYTES = 256 * 1024;
  * PUTs one file to `url` as a streamed body with its Content-Length (object stores refuse chunked uploads), retried
  * from the start like a download. `onBytes` gets the bytes sent so far in the current attempt.
  *
- * Uploads use node:http rather than fetch: Node 20's fetch keeps a streamed request body in memory until the request
- * ends (nodejs/undici#4058; measured here: a 512 MiB PUT held 512 MiB of buffers), while a pipeline into
- * http.request is paced by the socket.
+ * Uploads, like downloads, use node:http rather than fetch: the connection must go to the address the address guard
+ * checked (a lookup of our own, on every request), which fetch cannot be told. A pipeline into http.request is also
+ * paced by the socket (Node 20's fetch held a streamed request body in memory, nodejs/undici#4058).
  */
 export function uploadFile(context: HttpContext, url: URL, file: SourceFile, realRoots: readonly string[], onBytes: (bytesSent: number) => void): Promise<void> {
   return withHttpRetries(context, 'PUT', () => putOnce(context, url, file, realRoots, onBytes));
