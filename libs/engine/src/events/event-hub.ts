@@ -64,9 +64,9 @@ class Subscriber<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ value, done: false });
     }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-    });
+    const { promise, resolve } = Promise.withResolvers<IteratorResult<T>>();
+    this.waiting = resolve;
+    return promise;
   }
 
   return(): Promise<IteratorResult<T>> {

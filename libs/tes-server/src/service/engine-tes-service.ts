@@ -111,10 +111,10 @@ export class EngineTesService implements TesService {
     const stored = createStoredTask(task);
     const withWarnings: StoredTesTask = warnings.length === 0 ? stored : { ...stored, logs: [{ logs: [], outputs: [], system_logs: warnings }] };
     checkTaskSize(withWarnings, this.options.maxTaskBytes);
-    return new Promise((resolve, reject) => {
-      this.pendingInserts.push({ task: withWarnings, owner: caller.name, resolve: () => resolve({ id: stored.id }), reject });
-      if (this.pendingInserts.length === 1) setImmediate(() => this.flushInserts());
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<{ id: string }>();
+    this.pendingInserts.push({ task: withWarnings, owner: caller.name, resolve: () => resolve({ id: stored.id }), reject });
+    if (this.pendingInserts.length === 1) setImmediate(() => this.flushInserts());
+    return promise;
   }
 
   /**
