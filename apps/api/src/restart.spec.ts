@@ -169,3 +169,55 @@ describe('a kill -9 of the TES server loses nothing and runs nothing twice', () 
     }
   });
 });
+
+describe('a kill -9 during a burst of creates', () => {
+  it('keeps every task it answered, and runs each stored task exactly once', async () => {
+    const data = join(folder, 'burst-data');
+    const outputs = join(shared, 'burst');
+    const args = ['--backend', 'docker', '--data-dir', data, '--no-auth', '--allow-root', shared];
+    const first = await startApi(args);
+    servers.push(first);
+    const names = Array.from({ length: 24 }, (_, index) => `burst-${index}`);
+    const body = (name: string): unknown => ({
+      name,
+      volumes: ['/v'],
+      executors: [{ image: IMAGE, command: ['sh', '-c', 'echo ran >> /v/runs'] }],
+      outputs: [{ path: '/v/runs', url: `file://${join(outputs, name, 'runs')}`, type: 'FILE' }],
+    });
+    // The creates go out together; the server dies when half of them are answered: the first tasks are then being
+    // staged or running, some creates are in flight (stored or not), some never received.
+    let answers = 0;
+    const creates = names.map((name) =>
+      first.call('/tasks', { body: body(name) }).then((answer) => {
+        answers += 1;
+        if (answers === names.length / 2) first.child.kill('SIGKILL');
+        return answer;
+      }),
+    );
+    const settled = await Promise.allSettled(creates);
+    await first.exited;
+    const answeredIds = settled.flatMap((result) => (result.status === 'fulfilled' && result.value.status === 200 ? [(result.value.body as { id: string }).id] : []));
+    expect(answeredIds.length).toBeGreaterThan(0);
+
+    const second = await startApi(args);
+    servers.push(second);
+    try {
+      const listed = ((await second.call('/tasks?name_prefix=burst-&page_size=100')).body as { tasks: Array<{ id: string }> }).tasks.map((task) => task.id);
+      // Nothing answered is lost.
+      expect(listed).toEqual(expect.arrayContaining(answeredIds));
+      const views = await until(async () => {
+        const all = await Promise.all(listed.map((id) => view(second, id)));
+        return all.every((task) => FINAL.includes(task.state)) ? all : undefined;
+      }, 180_000, 'every stored task to end');
+      for (const task of views) expect([task.state, task.logs]).toEqual(['COMPLETE', expect.anything()]);
+      // Each stored task ran once: its output holds one line.
+      for (const task of views) {
+        const name = ((await second.call(`/tasks/${task.id}?view=BASIC`)).body as { name: string }).name;
+        expect(await readFile(join(outputs, name, 'runs'), 'utf8')).toBe('ran\n');
+      }
+      expect(await containersWithLabel(`io.capstan.holder-folder=${data}`)).toEqual([]);
+    } finally {
+      await stopApi(second);
+    }
+  });
+});
