@@ -2,6 +2,7 @@ import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constrai
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LOCAL_SOURCES } from './local-sources';
 
 /** `if-not-present`: use a cached SIF, convert a missing one; `always`: convert again for every attempt; `never`: cache only. */
 export const SIF_PULL_POLICIES = ['if-not-present', 'always', 'never'] as const;
@@ -78,6 +79,21 @@ export const apptainerBackendOptionsSchema = z.strictObject({
   extraArgs: z.array(argument).default([]),
   /** Extra arguments of `apptainer pull`, placed before the destination. */
   extraPullArgs: z.array(argument).default([]),
+  /**
+   * Engines whose local image stores a missing docker:// image is converted from, in this order, before its registry
+   * is asked (after the SIF cache): `docker` (Apptainer's docker-daemon: source) and `podman` (`podman save`). A store
+   * that lacks the image is passed over silently, one that cannot be asked with a warning. `[]`: registries only.
+   */
+  localSources: z
+    .array(z.enum(LOCAL_SOURCES))
+    .refine(...check((value: readonly string[]) => new Set(value).size === value.length, 'names a source twice; list each of docker and podman at most once'))
+    .default([...LOCAL_SOURCES]),
+  /** The Docker daemon the docker source asks (`DOCKER_HOST`, e.g. "unix:///run/user/1000/docker.sock"). Default: DOCKER_HOST, else /var/run/docker.sock. */
+  dockerHost: z.string().refine(...check((value: string) => /^(unix|tcp):\/\/\S+$/.test(value), 'is not a Docker address; write "unix:///path/to/docker.sock" or "tcp://127.0.0.1:2375"')).optional(),
+  /** The Podman service the podman source saves from (`podman --url`); default: the invoking user's own Podman store. */
+  podmanUrl: z.string().refine(...check((value: string) => /^(unix|tcp|ssh):\/\/\S+$/.test(value), 'is not a Podman address; write "unix:///run/podman/podman.sock"')).optional(),
+  /** The podman CLI of the podman source. */
+  podmanBinary: z.string().refine(...check((value: string) => value.trim() !== '' && !value.includes('\0') && !value.startsWith('-'), 'is not a program name or path')).default('podman'),
   /** Variables passed from Capstan's environment to the apptainer process (never into the container: --cleanenv). */
   passEnv: z
     .array(z.string().refine(...check((value: string) => ENV_NAME.test(value), 'is not a variable name')))

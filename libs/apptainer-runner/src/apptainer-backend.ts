@@ -27,6 +27,7 @@ import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
 import { sweepOrphanSpares } from './spare-sweep';
 import { buildExecPlan, type Privileges } from './exec-plan';
 import { toRemoteImage } from './image-reference';
+import { type LocalSourceSettings } from './local-sources';
 import { currentPrivileges } from './privileges';
 import { processStartTicks, RunningAttempts } from './running-attempts';
 import { SifCache } from './sif-cache';
@@ -76,6 +77,7 @@ export class ApptainerBackend implements Backend {
   private readonly host: HostResources;
   private readonly countGpus: () => number;
   private readonly baseEnv: Record<string, string>;
+  private readonly localSources: LocalSourceSettings;
   private readonly running: RunningAttempts;
   private version: Promise<CliVersion> | undefined;
   private cache: SifCache | undefined;
@@ -101,6 +103,13 @@ export class ApptainerBackend implements Backend {
     this.countGpus = dependencies.countGpus ?? countNvidiaDevices;
     this.baseEnv = Object.fromEntries(this.options.passEnv.flatMap((name) => (environment[name] === undefined ? [] : [[name, environment[name]]])));
     this.baseEnv['PATH'] ??= DEFAULT_PATH;
+    const dockerHost = this.options.dockerHost ?? environment['DOCKER_HOST'];
+    this.localSources = {
+      sources: this.options.localSources,
+      podmanBinary: this.options.podmanBinary,
+      ...(dockerHost === undefined || dockerHost === '' ? {} : { dockerHost }),
+      ...(this.options.podmanUrl === undefined ? {} : { podmanUrl: this.options.podmanUrl }),
+    };
     this.capabilities = {
       containerKinds: ['docker', 'library', 'oras', 'sif'],
       runsContainers: true,
@@ -296,6 +305,7 @@ export class ApptainerBackend implements Backend {
       insecureRegistries: this.options.insecureRegistries,
       extraPullArgs: this.options.extraPullArgs,
       pullTimeoutMs: this.options.pullTimeoutSeconds * 1000,
+      localSources: this.localSources,
     });
     return this.cache;
   }
@@ -315,12 +325,15 @@ export class ApptainerBackend implements Backend {
         continue;
       }
       const remote = toRemoteImage(source);
+      let from: string | undefined;
       try {
         const cached = await this.sifCache(version).ensure(remote, {
           policy: this.options.pullPolicy,
           signal,
           onPulling: () => emit({ type: 'pulling', image: source.uri, bytesDone: 0, bytesTotal: null }),
-          onPulled: (ms) => emit({ type: 'pulled', image: source.uri, ms }),
+          onPulled: (ms) => emit({ type: 'pulled', image: source.uri, ms, ...(from === undefined ? {} : { source: from }) }),
+          onSource: (description) => (from = description),
+          onNote: (message) => emit({ type: 'warning', message }),
         });
         return cached.path;
       } catch (error) {

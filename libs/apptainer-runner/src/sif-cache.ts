@@ -1,12 +1,13 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { runProcessGroup } from '@capstan/process-kit';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SifPullPolicy } from './apptainer-backend-options';
 import { type CliFlavour, variablePrefixes } from './apptainer-cli';
+import { runConversionStep } from './conversion-step';
 import { FileLock } from './file-lock';
 import { isLoopbackRegistry, type RemoteImage } from './image-reference';
+import { convertFromLocalStore, type LocalSourceSettings, localStoreName } from './local-sources';
 
 export interface SifCacheSettings {
   readonly cacheDir: string;
@@ -18,6 +19,8 @@ export interface SifCacheSettings {
   readonly insecureRegistries: readonly string[];
   readonly extraPullArgs: readonly string[];
   readonly pullTimeoutMs: number;
+  /** Engines' local stores tried before the registry (docker:// images only); absent: the registry only. */
+  readonly localSources?: LocalSourceSettings;
 }
 
 export interface EnsureOptions {
@@ -28,6 +31,10 @@ export interface EnsureOptions {
   readonly onPulled?: (ms: number) => void;
   /** Called just before this process runs `apptainer pull` itself (tests count real pulls with it). */
   readonly onPullStart?: (image: RemoteImage) => void;
+  /** Where this process's conversion took the image from: a local store, or the registry (`docker://...`). */
+  readonly onSource?: (source: string) => void;
+  /** A local store that could not be asked (a daemon down, no permission): the conversion went on to the next source. */
+  readonly onNote?: (message: string) => void;
 }
 
 export interface CachedImage {
@@ -134,11 +141,14 @@ export class SifCache {
       if (made !== null && (options.policy !== 'always' || made >= askedAt)) return { path, pulled: false };
       await removeLeftovers(temp, image.key);
       const work = join(temp, `${image.key}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      await mkdir(work, { mode: 0o700 });
       await mkdir(join(work, 'tmp'), { recursive: true });
       try {
         options.onPullStart?.(image);
-        await this.pull(image, work, signal);
+        const source = await this.convert(image, work, options, signal);
+        await syncFile(join(work, 'image.sif'));
         await rename(join(work, 'image.sif'), path);
+        options.onSource?.(source);
       } finally {
         await rm(work, { recursive: true, force: true });
       }
@@ -148,33 +158,54 @@ export class SifCache {
     }
   }
 
+  /**
+   * Makes `<work>/image.sif`: from the first local store that has the image (in the configured order), else from the
+   * image's registry. Says which. A store that has not got it is passed silently; one that cannot be asked, with a note.
+   */
+  private async convert(image: RemoteImage, work: string, options: EnsureOptions, signal: AbortSignal): Promise<string> {
+    const output = join(work, 'image.sif');
+    const local = this.settings.localSources;
+    const name = localStoreName(image);
+    if (local !== undefined && name !== null) {
+      for (const source of local.sources) {
+        const conversion = { binary: this.settings.binary, env: { ...this.settings.baseEnv, ...this.tmpEnv(work) }, work, output, timeoutMs: this.settings.pullTimeoutMs };
+        const outcome = await convertFromLocalStore(source, name, local, conversion, signal);
+        if (outcome.made && (await isCompleteFile(output))) return outcome.from;
+        if (!outcome.made && !outcome.absent) options.onNote?.(`the local ${source} store could not be asked for ${name} (${outcome.reason}); trying the next source`);
+        await rm(output, { force: true });
+      }
+    }
+    await this.pull(image, work, signal);
+    return `${image.kind === 'library' ? 'the container library' : 'its registry'} (${image.uri})`;
+  }
+
+  private tmpEnv(work: string): Record<string, string> {
+    return { [`${this.settings.flavour.toUpperCase()}_TMPDIR`]: join(work, 'tmp') };
+  }
+
   private async pull(image: RemoteImage, work: string, signal: AbortSignal): Promise<void> {
     const output = join(work, 'image.sif');
     const prefixes = variablePrefixes(this.settings.flavour);
     const login = image.registry === null ? undefined : this.settings.registries[image.registry];
     const insecure = image.registry !== null && (isLoopbackRegistry(image.registry) || this.settings.insecureRegistries.includes(image.registry));
-    const outcome = await runProcessGroup(
+    const failure = await runConversionStep(
       {
         program: this.settings.binary,
         args: ['pull', ...(insecure ? ['--no-https'] : []), '--disable-cache', ...this.settings.extraPullArgs, output, image.uri],
-        cwd: work,
+        work,
         env: {
           ...this.settings.baseEnv,
-          [`${this.settings.flavour.toUpperCase()}_TMPDIR`]: join(work, 'tmp'),
+          ...this.tmpEnv(work),
           ...(login === undefined ? {} : { [`${prefixes.dockerLogin}USERNAME`]: login.username, [`${prefixes.dockerLogin}PASSWORD`]: login.password }),
         },
-        stdoutFile: join(work, 'pull.out'),
-        stderrFile: join(work, 'pull.err'),
+        log: 'pull',
         timeoutMs: this.settings.pullTimeoutMs,
-        graceMs: 2_000,
+        what: image.uri,
       },
       signal,
-      () => undefined,
     );
-    if (outcome.endReason === 'canceled') throw new CapstanError(ErrorCode.Canceled, `canceled while converting ${image.uri}`);
-    if (outcome.endReason === 'timeout') throw new Error(`the conversion took longer than ${this.settings.pullTimeoutMs / 1000} s (pullTimeoutSeconds) and was stopped`);
-    if (outcome.exitCode !== 0 || !(await isCompleteFile(output))) {
-      const detail = (await readTail(join(work, 'pull.err'))) || outcome.message || `exit code ${outcome.exitCode}`;
+    if (failure !== null || !(await isCompleteFile(output))) {
+      const detail = failure ?? 'it made no image file';
       const authProblem = /unauthorized|authentication required|denied|401/i.test(detail);
       const hint = !authProblem
         ? ''
@@ -183,13 +214,16 @@ export class SifCache {
           : ` (the credentials configured for ${image.registry} were refused, or the image does not exist)`;
       throw new Error(`${this.settings.binary} pull failed: ${detail}${hint}`);
     }
-    // Durable before it becomes visible: a crash after the rename must not leave a truncated image under the final name.
-    const handle = await open(output, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+  }
+}
+
+/** Durable before it becomes visible: a crash after the rename must not leave a truncated image under the final name. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
@@ -211,17 +245,4 @@ async function completeFileTime(path: string): Promise<number | null> {
 async function removeLeftovers(temp: string, key: string): Promise<void> {
   const names = await readdir(temp).catch(() => [] as string[]);
   await Promise.all(names.filter((name) => name.startsWith(`${key}.`)).map((name) => rm(join(temp, name), { recursive: true, force: true })));
-}
-
-/** The FATAL/ERROR lines of apptainer's stderr (else its last lines), on one line. */
-async function readTail(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const lines = text.split('\n').map((line) => stripColours(line).trim()).filter((line) => line !== '');
-  const fatal = lines.filter((line) => /^(FATAL|ERROR)\b/.test(line));
-  return (fatal.length > 0 ? fatal : lines.slice(-3)).join(' ').slice(0, 2000);
-}
-
-/** Apptainer colours its FATAL/ERROR prefixes (ESC [ ... m). */
-function stripColours(line: string): string {
-  return line.split(String.fromCharCode(27)).map((part, index) => (index === 0 ? part : part.replace(/^\[[0-9;]*m/, ''))).join('');
 }

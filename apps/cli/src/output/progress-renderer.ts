@@ -97,7 +97,7 @@ export class ProgressRenderer {
       }
       case 'pulled':
         task.status = `running attempt ${task.attempt}`;
-        this.say(task, `pulled ${event.image} in ${formatDuration(event.ms)}`);
+        this.say(task, `pulled ${event.image}${event.source === undefined ? '' : ` from ${event.source}`} in ${formatDuration(event.ms)}`);
         break;
       case 'started':
         task.status = `running attempt ${task.attempt}`;

@@ -91,7 +91,8 @@ export interface ExecutionResult {
 /** What a backend reports while it works; the engine adds the task name and forwards them. */
 export type BackendEvent =
   | { readonly type: 'pulling'; readonly image: string; readonly bytesDone: number; readonly bytesTotal: number | null }
-  | { readonly type: 'pulled'; readonly image: string; readonly ms: number }
+  /** `source`: where the image came from when it is not the image's own registry (e.g. an engine's local store). */
+  | { readonly type: 'pulled'; readonly image: string; readonly ms: number; readonly source?: string }
   | { readonly type: 'started'; readonly id: string }
   | { readonly type: 'log'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
   | { readonly type: 'warning'; readonly message: string };
