@@ -13,11 +13,11 @@ describe('podmanBackendOptionsSchema', () => {
       keepFailedContainers: false,
       user: 'auto',
       userns: 'auto',
-      shortNames: 'refuse',
       init: true,
       capDrop: ['MKNOD', 'NET_RAW', 'SETFCAP', 'AUDIT_WRITE', 'SYS_CHROOT'],
     });
-    expect(parsePodmanBackendOptions(undefined).shortNames).toBe('refuse');
+    // Unset is `refuse`, unless auto stands Podman in for Docker (podman-backend.ts).
+    expect(parsePodmanBackendOptions(undefined).shortNames).toBeUndefined();
   });
 
   it('accepts a full configuration', () => {

@@ -27,11 +27,13 @@ export const podmanBackendOptionsSchema = z
      */
     userns: z.enum(USERNS_MODES).default('auto'),
     /**
-     * What a short image name (`busybox:1`, `org/tool:2`) means. `refuse` (default): the candidate is not used, and the
-     * error names its fully qualified forms (`docker.io/library/busybox:1`, `localhost/busybox:1`) and which of them
-     * this service has. `docker.io`: qualified as Docker would (`docker.io/library/busybox:1`), with a warning.
+     * What a short image name (`busybox:1`, `org/tool:2`) means. `refuse`: the candidate is not used, and the error
+     * names its fully qualified forms (`docker.io/library/busybox:1`, `localhost/busybox:1`) and which of them this
+     * service has. `docker.io`: qualified as Docker would (`docker.io/library/busybox:1`), with a warning. Unset: `refuse`,
+     * except when `backend: auto` chose Podman because Docker did not answer; then `docker.io`, so that task files
+     * written for Docker mean what they meant there (see `PodmanBackend.standInForDocker`).
      */
-    shortNames: z.enum(SHORT_NAME_POLICIES).default('refuse'),
+    shortNames: z.enum(SHORT_NAME_POLICIES).optional(),
   })
   .superRefine(oneEngineAddress);
 

@@ -34,7 +34,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildPodmanContainerSpec } from './container-spec';
 import { dockerHubForm, isFullyQualified, localForm, qualifyCandidates, shortNameReason } from './image-names';
-import { type PodmanBackendOptions, type PodmanBackendOptionsInput, parsePodmanBackendOptions } from './podman-backend-options';
+import { type PodmanBackendOptions, type PodmanBackendOptionsInput, parsePodmanBackendOptions, type ShortNamePolicy } from './podman-backend-options';
 import { podmanCapabilities } from './podman-capabilities';
 import { PODMAN_SERVICE, podmanEndpointDefaults } from './podman-endpoint';
 import { type PodmanFacts, probePodman } from './podman-service';
@@ -66,6 +66,8 @@ export class PodmanBackend implements Backend {
   private facts: { readonly at: number; readonly value: Promise<PodmanFacts> } | undefined;
   private known: PodmanFacts | undefined;
   private readonly guessedRootless: boolean;
+  /** The short-name policy in force, and why (for the warning that names it). */
+  private shortNames: { readonly policy: ShortNamePolicy; readonly because: string };
 
   constructor(
     options: PodmanBackendOptionsInput = {},
@@ -73,6 +75,7 @@ export class PodmanBackend implements Backend {
     dependencies: PodmanBackendDependencies = {},
   ) {
     this.options = parsePodmanBackendOptions(options);
+    this.shortNames = { policy: this.options.shortNames ?? 'refuse', because: `the podman backend's shortNames is ${this.options.shortNames ?? 'refuse'}` };
     this.invoking = dependencies.invoking ?? invokingIdentity();
     this.client =
       dependencies.client ??
@@ -89,6 +92,17 @@ export class PodmanBackend implements Backend {
     const runtimeDir = environment['XDG_RUNTIME_DIR'];
     this.guessedRootless =
       endpoint.kind === 'unix' && (endpoint.socketPath.startsWith('/run/user/') || (runtimeDir !== undefined && runtimeDir !== '' && endpoint.socketPath.startsWith(`${runtimeDir}/`)));
+  }
+
+  /**
+   * Called by `backend: auto` when Docker did not answer and Podman runs the tasks instead: unless `shortNames` is
+   * configured, short names are qualified as Docker would have read them (with a warning per task) rather than
+   * refused, so that a task file written for Docker keeps its meaning. Returns whether the policy changed.
+   */
+  standInForDocker(): boolean {
+    if (this.options.shortNames !== undefined) return false;
+    this.shortNames = { policy: 'docker.io', because: 'auto chose Podman because Docker did not answer; set podman.shortNames to refuse or docker.io to decide' };
+    return true;
   }
 
   /** From the service's own answer once it has been asked (probe, capacity, execute); until then from its address. */
@@ -123,7 +137,7 @@ export class PodmanBackend implements Backend {
             ? {}
             : { oomNote: `Podman ${facts.podmanVersion} does not report OOM kills (podman#13102): an OOM kill ends as a plain exit 137; use Podman 5, or start conmon in the bundle folder (tools/engines/podman.sh)` }),
           userns: this.usernsFor(facts) ?? 'default',
-          shortNames: this.options.shortNames,
+          shortNames: this.shortNames.policy,
         },
       };
     } catch (error) {
@@ -145,7 +159,7 @@ export class PodmanBackend implements Backend {
     const userns = this.usernsFor(facts);
 
     const images = request.constraints.containers.filter((source) => source.kind === 'docker').map((source) => source.reference);
-    const { usable, refused } = qualifyCandidates(images, this.options.shortNames);
+    const { usable, refused } = qualifyCandidates(images, this.shortNames.policy);
     let image;
     try {
       const refusedReasons = await Promise.all(refused.map(async (reference) => ({ reference, reason: shortNameReason(reference, await this.presentForms(reference, signal)) })));
@@ -169,7 +183,7 @@ export class PodmanBackend implements Backend {
     }
     const chosen = usable.find((candidate) => candidate.reference === image.reference);
     if (chosen !== undefined && chosen.written !== chosen.reference) {
-      emit({ type: 'warning', message: `the short image name ${chosen.written} was taken as ${chosen.reference} (the podman backend's shortNames is docker.io)` });
+      emit({ type: 'warning', message: `the short image name ${chosen.written} was taken as ${chosen.reference} (${this.shortNames.because})` });
     }
 
     const disks = planDiskFolders(request.paths.root, request.constraints.disks);
@@ -226,7 +240,7 @@ export class PodmanBackend implements Backend {
         ? [this.options.repairImage]
         : qualifyCandidates(
             request.constraints.containers.filter((source) => source.kind === 'docker').map((source) => source.reference),
-            this.options.shortNames,
+            this.shortNames.policy,
           ).usable.map((candidate) => candidate.reference);
     if (!facts.rootless) return repairOwnership(this.client, images, folder, owner, request, signal);
     if (owner.uid !== facts.serviceUid || owner.gid !== facts.serviceGid) {

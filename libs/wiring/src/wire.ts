@@ -1,6 +1,7 @@
 import { type Backend, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { EngineOptions, type LoadedConfig, loadConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
+import { PodmanBackend } from '@capstan/podman-runner';
 import { registerResourceManager } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
@@ -76,6 +77,9 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
   return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
 }
 
+export const SHORT_NAMES_NOTE =
+  'podman: short image names are read as Docker reads them (busybox:1 as docker.io/library/busybox:1), with a warning, since Docker did not answer; podman.shortNames decides when set';
+
 export async function chooseBackend(registry: BackendRegistry, name: string, options: { readonly hostFallback: boolean } = { hostFallback: true }): Promise<{ backend: Backend; selection: string[] }> {
   if (name !== 'auto') return { backend: registry.get(name), selection: [] };
   const selection: string[] = [];
@@ -84,6 +88,8 @@ export async function chooseBackend(registry: BackendRegistry, name: string, opt
     const probe = await backend.probe().catch((error: unknown) => ({ available: false, problems: [error instanceof Error ? error.message : String(error)] }));
     if (probe.available) {
       selection.push(`${candidate}: available, chosen`);
+      // Docker, first in the order, did not answer: task files written for it keep their meaning on Podman.
+      if (backend instanceof PodmanBackend && backend.standInForDocker()) selection.push(SHORT_NAMES_NOTE);
       const later = AUTO_ORDER.slice(AUTO_ORDER.indexOf(candidate) + 1);
       later.forEach((other) => selection.push(`${other}: not probed (${candidate} comes first in the auto order)`));
       return { backend, selection };
