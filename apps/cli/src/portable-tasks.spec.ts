@@ -62,10 +62,14 @@ describe('portable task files: one task file on docker, podman and apptainer (th
     const image = `cli-portable/docker-only:${unique()}`;
     await tag('docker', DOCKER_BUSYBOX, image);
     const file = await taskFile(image);
+    const plan = await capstan(['plan', file, '--backend', 'apptainer'], { env: env() });
+    expect(plan.stdout).toContain(`  image      ${image}: would be converted from the local Docker store (docker-daemon:docker.io/${image})`);
     const result = await capstan(['run', file, '--backend', 'apptainer', '--work-root', dir, '--json'], { env: env() });
     expect(result.code).toBe(0);
     expect(backendEvents(result, 'pulled')).toEqual([expect.objectContaining({ image, source: `the local Docker store (docker-daemon:docker.io/${image})` })]);
     expect(await taskStdout(result)).toBe('portable: root:x:0:\n');
+    const planned = JSON.parse((await capstan(['plan', file, '--backend', 'apptainer', '--json'], { env: env() })).stdout) as { images: string[] };
+    expect(planned.images).toEqual([expect.stringMatching(new RegExp(`^${image}: in the SIF cache \\(${join(dir, 'sif-cache')}/docker_docker\\.io_cli-portable_docker-only_.*\\.sif\\)$`))]);
     // The human progress line says it too.
     const human = await capstan(['run', file, '--backend', 'apptainer', '--work-root', dir], { env: env({ CAPSTAN_APPTAINER__PULL_POLICY: 'always' }) });
     expect(human.code).toBe(0);

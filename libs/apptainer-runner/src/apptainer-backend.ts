@@ -5,6 +5,7 @@ import {
   type BackendEvent,
   type BackendProbe,
   CapstanError,
+  type Constraints,
   createDiskFolders,
   ErrorCode,
   type ExecutionRequest,
@@ -16,7 +17,7 @@ import {
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
 import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
@@ -26,6 +27,7 @@ import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
 import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
 import { sweepOrphanSpares } from './spare-sweep';
 import { buildExecPlan, type Privileges } from './exec-plan';
+import { isFile, planImageSources } from './image-plan';
 import { toRemoteImage } from './image-reference';
 import { type LocalSourceSettings } from './local-sources';
 import { currentPrivileges } from './privileges';
@@ -238,6 +240,15 @@ export class ApptainerBackend implements Backend {
     }
   }
 
+  /** Where each image would come from (the SIF cache, a local engine store, its registry), converting nothing: for `plan`. */
+  describeImages(constraints: Constraints): Promise<string[]> {
+    return planImageSources(constraints.containers, {
+      policy: this.options.pullPolicy,
+      local: this.localSources,
+      cachePath: (source) => join(this.cacheDir, `${toRemoteImage(source).key}.sif`),
+    });
+  }
+
   /**
    * Kills the spares this backend keeps ready and removes their cgroups (see spare-pool.ts). The backend stays
    * usable: a later attempt starts new ones. Exiting the process does the same by itself.
@@ -422,14 +433,6 @@ async function assertInputsExist(request: ExecutionRequest): Promise<void> {
         details: { value: input.hostPath, guestPath: input.guestPath },
       });
     }
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
   }
 }
 

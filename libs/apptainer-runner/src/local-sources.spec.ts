@@ -7,6 +7,7 @@ import { ApptainerBackend } from './apptainer-backend';
 import { parseApptainerBackendOptions } from './apptainer-backend-options';
 import { toRemoteImage } from './image-reference';
 import { localStoreName } from './local-sources';
+import { resolveConstraints, parseTask } from '@capstan/core-constraints';
 import { makeRequest, makeTempDir, removeDir, run, uniqueId } from './testing/test-kit';
 
 const exec = promisify(execFile);
@@ -163,5 +164,29 @@ describe('local stores before the registry (real docker, podman and apptainer)',
     // The next attempt converts afresh and runs.
     const again = await run(backend, await makeRequest(backend, dir, { command: 'echo whole', requirements: { container: image } }));
     expect(again.stdout).toBe('whole\n');
+  });
+
+  it('says in the plan where each image would come from, converting nothing', async () => {
+    const dockerOnly = `cli-portable/plan-docker:${uniqueId('pd')}`;
+    const podmanOnly = `localhost/cli-portable/plan-podman:${uniqueId('pp')}`;
+    await tag('docker', DOCKER_BUSYBOX, dockerOnly);
+    await tag('podman', PODMAN_BUSYBOX, podmanOnly);
+    const cacheDir = join(dir, uniqueId('c'));
+    const plan = async (backend: ApptainerBackend, ...containers: string[]): Promise<readonly string[]> => {
+      const task = parseTask({ name: 'p', command: 'true', requirements: { container: containers } });
+      return backend.describeImages(resolveConstraints(task.requirements, task.hints, await backend.capacity(), { backendName: 'apptainer' }).constraints);
+    };
+    const backend = new ApptainerBackend({ cacheDir });
+    expect(await plan(backend, dockerOnly)).toEqual([`${dockerOnly}: would be converted from the local Docker store (docker-daemon:docker.io/${dockerOnly})`]);
+    expect(await plan(backend, podmanOnly)).toEqual([`${podmanOnly}: would be converted from the local Podman store (podman save ${podmanOnly})`]);
+    // A missing .sif is passed over; the first usable candidate ends the list.
+    expect(await plan(backend, join(dir, 'none.sif'), podmanOnly, dockerOnly)).toEqual([`${join(dir, 'none.sif')}: no SIF file at ${join(dir, 'none.sif')}, passed over`, `${podmanOnly}: would be converted from the local Podman store (podman save ${podmanOnly})`]);
+    expect(await readdir(cacheDir).catch(() => [])).toEqual([]);
+    await run(backend, await makeRequest(backend, dir, { command: 'true', requirements: { container: dockerOnly } }));
+    expect(await plan(backend, dockerOnly)).toEqual([`${dockerOnly}: in the SIF cache (${join(cacheDir, `${remote(dockerOnly).key}.sif`)})`]);
+    // Docker down: the registry it is, and the plan says why the Docker store was not asked.
+    const down = new ApptainerBackend({ cacheDir: join(dir, uniqueId('c')), dockerHost: `unix://${join(dir, 'cli-portable-no-daemon.sock')}`, localSources: ['docker'] });
+    expect(await plan(down, dockerOnly)).toEqual([expect.stringMatching(/: would be converted from its registry \(the local docker store could not be asked: the Docker daemon at unix:\/\/.*cli-portable-no-daemon\.sock: connect ENOENT/)]);
+    expect(await plan(new ApptainerBackend({ cacheDir, localSources: [] }), `cli-portable/not-cached:${uniqueId('n')}`)).toEqual([expect.stringMatching(/: would be converted from its registry$/)]);
   });
 });

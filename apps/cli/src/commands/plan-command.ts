@@ -30,6 +30,8 @@ export interface PlanJson {
     readonly disks: Readonly<Record<string, number>>;
   };
   readonly warnings: readonly string[];
+  /** Where each image would come from, for backends that can say (apptainer: the SIF cache, a local store, its registry). */
+  readonly images?: readonly string[];
 }
 
 export async function planCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -48,9 +50,10 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     if (positionals.length !== 1) throw usageError(`plan takes exactly one task file, got ${positionals.length}`, PLAN_USAGE);
     file = positionals[0] as string;
     const task = await loadTaskFile(file);
-    const { engine } = await wire(engineFlags(values));
+    const { engine, backend } = await wire(engineFlags(values));
     const plan = await engine.plan(task);
-    const report = planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings);
+    const images = await backend.describeImages?.(plan.resolution.constraints);
+    const report = { ...planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings), ...(images === undefined ? {} : { images }) };
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
     return ExitCode.Ok;
   } catch (error) {
@@ -88,6 +91,7 @@ function formatPlan(plan: PlanJson): string {
     `  fpga       ${c.fpga}`,
     `  disks      ${Object.entries(c.disks).map(([mount, bytes]) => `${mount === '/' ? 'task root' : mount} ${formatBytes(bytes)}`).join(', ')}`,
   ];
+  for (const image of plan.images ?? []) lines.push(`  image      ${image}`);
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

@@ -140,6 +140,11 @@ export interface Backend {
    * The signal cancels it like `execute`'s. For backends whose work outlives the process that started it.
    */
   reattach?(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult>;
+  /**
+   * Where each of the task's images would come from (a cache, a local store, a registry), one line per candidate up to
+   * the one that would be used, without pulling or converting anything: what `capstan plan` shows.
+   */
+  describeImages?(constraints: Constraints, signal?: AbortSignal): Promise<readonly string[]>;
 }
 
 /** Where a re-attached attempt's output goes (host files, appended to). */
