@@ -21,6 +21,8 @@ describe('apptainerBackendOptionsSchema', () => {
       dropCaps: [],
       extraArgs: [],
       extraPullArgs: [],
+      localSources: ['docker', 'podman'],
+      podmanBinary: 'podman',
       passEnv: ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'XDG_RUNTIME_DIR'],
       graceSeconds: 10,
     });
@@ -44,6 +46,10 @@ describe('apptainerBackendOptionsSchema', () => {
       dropCaps: ['CAP_SYS_RESOURCE'],
       extraArgs: ['--writable-tmpfs'],
       extraPullArgs: ['--arch', 'amd64'],
+      localSources: ['podman'],
+      dockerHost: 'tcp://127.0.0.1:2375',
+      podmanUrl: 'unix:///run/podman/podman.sock',
+      podmanBinary: '/usr/bin/podman',
       passEnv: ['PATH'],
       graceSeconds: 0.5,
     } as const;
@@ -58,6 +64,8 @@ describe('apptainerBackendOptionsSchema', () => {
     [{ dropCaps: ['SYS_RESOURCE'] }, 'apptainer.dropCaps.0', 'is not a capability name'],
     [{ registries: { 'bad host/x': { username: 'u', password: 'p' } } }, 'apptainer.registries.bad host/x', 'is not a registry host'],
     [{ extraArgs: [''] }, 'apptainer.extraArgs.0', 'is not a command-line argument'],
+    [{ podmanUrl: '/run/podman/podman.sock' }, 'apptainer.podmanUrl', 'is not a Podman address'],
+    [{ podmanBinary: '--url=tcp://127.0.0.1:1' }, 'apptainer.podmanBinary', 'is not a program name or path'],
     [{ network: 'bridge' }, 'apptainer.network', 'is not one of "host", "none"'],
     [{ spares: 1.5 }, 'apptainer.spares', 'is not a whole number'],
     [{ binary: '' }, 'apptainer.binary', 'is not a program name or path'],
