@@ -128,6 +128,17 @@ describe('portable task files: one task file on docker, podman and apptainer (th
     expect(refused.stdout).toContain(`docker.io/${short} (Docker Hub) or localhost/${short}`);
   });
 
+  it('never takes a localhost/ lookalike for a short name on the fallback (only the Docker form, which Podman has not got)', async () => {
+    const short = `cli-portable/lookalike:${unique()}`;
+    await tag('podman', PODMAN_BUSYBOX, `localhost/${short}`);
+    const noDocker = env({ CAPSTAN_DOCKER__SOCKET_PATH: join(dir, 'cli-portable-no-docker.sock'), CAPSTAN_PODMAN__PULL_POLICY: 'never' });
+    const result = await capstan(['run', await taskFile(short), '--work-root', dir, '--json'], { env: noDocker });
+    expect(result.code).toBe(69);
+    // The attempt ends before any container: the image named is the Docker form, which this Podman has not got.
+    expect(result.stdout).toMatch(new RegExp(`docker\\.io/${short.replace(/[.]/g, '\\.')}.*(not present|pull policy)`));
+    expect(lines(result).some((line) => line.type === 'backend' && line.event?.type === 'started')).toBe(false);
+  });
+
   it('keeps refusing short names under an explicit --backend podman (the user chose Podman\'s rules), naming the fix', async () => {
     const short = `cli-portable/explicit:${unique()}`;
     await tag('podman', PODMAN_BUSYBOX, `docker.io/${short}`);
