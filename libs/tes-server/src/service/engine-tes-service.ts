@@ -436,9 +436,9 @@ export class EngineTesService implements TesService {
       return 'SYSTEM_ERROR';
     }
     const reason = result.endReason;
-    // The program ran and failed (a non-zero exit, out of memory, out of time): the executor's error. A backend or
-    // node that failed under it is the system's.
-    return reason === 'exited' || reason === 'oom' || reason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR';
+    // The program ran and failed (a non-zero exit, out of memory, out of time, or it did not write a required output):
+    // the executor's error. A backend or node that failed under it is the system's.
+    return reason === 'exited' || reason === 'oom' || reason === 'timeout' || reason === 'missing_output' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR';
   }
 
   /**
