@@ -23,9 +23,10 @@ export interface OldRunsReport {
 }
 
 /**
- * Removes old run folders under `workRoot`, confined: only real folders named like run ids whose every entry is a
- * real folder named like a task's unique name holding `attempts/` (what Capstan makes), never a link, never anything
- * else. A folder is renamed aside before it is deleted, so that what is deleted is the folder that was checked.
+ * Removes old run folders under `workRoot`, confined: only real folders named like runs (`<start time>-<run id>`, or
+ * a bare run id as earlier versions named them) whose every entry is a real folder named like a task's unique name
+ * holding `attempts/`, or the real folder `outputs/` its published outputs are in (what Capstan makes), never a
+ * link, never anything else. A folder is renamed aside before it is deleted, so that what is deleted is the folder that was checked.
  */
 export async function removeOldRuns(workRoot: string, options: OldRunsOptions): Promise<OldRunsReport> {
   const now = (options.now ?? new Date()).getTime();

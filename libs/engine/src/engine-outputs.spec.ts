@@ -83,6 +83,25 @@ describe('TaskEngine: published outputs', () => {
     expect(manifest.outputs.map((entry: { path: string }) => entry.path)).toEqual([join(outputDir, second.uniqueName, 'a.txt')]);
   });
 
+  it('fails a task whose output dir cannot be written, naming it and the fix, and keeps its folder (fault)', async () => {
+    const outputDir = join(workRoot, 'a-file');
+    await writeFile(outputDir, 'not a folder');
+    const result = await engineFor(writing({ 'a.txt': 'one' }), { outputDir, retention: 'delete-always' }).run(task(['a.txt']));
+    expect(result).toMatchObject({ state: 'error', folderDeleted: false, error: { code: 'config.invalid', path: 'outputDir' } });
+    expect(result.error?.message).toContain(`cannot publish outputs in ${outputDir}`);
+    expect(result.error?.message).toContain('give --output-dir (config key outputDir) a folder you can write');
+    expect(await readFile(join(result.folder, 'attempts', '1', 'work', 'a.txt'), 'utf8')).toBe('one');
+  });
+
+  it('publishes but warns when outputs.json cannot be written, leaving no temporary file (fault)', async () => {
+    const outputDir = join(workRoot, 'results');
+    await mkdir(join(outputDir, 'outputs.json'), { recursive: true });
+    const result = await engineFor(writing({ 'a.txt': 'one' }), { outputDir }).run(task(['a.txt']));
+    expect(result.state).toBe('succeeded');
+    expect(result.warnings).toEqual([expect.stringContaining(`outputs: could not write ${join(outputDir, 'outputs.json')}`)]);
+    expect((await readdir(outputDir)).sort()).toEqual(['align-reads', 'outputs.json']);
+  });
+
   it('refuses a task\'s link and FIFO named like outputs (hostile): not published, the host file untouched', async () => {
     const secret = join(workRoot, 'secret');
     await writeFile(secret, 'host only');

@@ -1,3 +1,4 @@
+import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { publishTaskFile } from '@capstan/task-files';
 import { sanitizeTaskName } from '@capstan/naming';
 import { mkdir } from 'node:fs/promises';
@@ -32,8 +33,7 @@ export interface PublishedTask {
  */
 export async function publishOutputs(outputRoot: string, task: string, uniqueName: string, workDir: string, files: readonly OutputFile[]): Promise<PublishedTask> {
   if (files.length === 0) return { folder: undefined, files: [], warnings: [] };
-  await mkdir(outputRoot, { recursive: true });
-  const folder = await freshFolder(outputRoot, [sanitizeTaskName(task), uniqueName]);
+  const folder = await taskOutputFolder(outputRoot, [sanitizeTaskName(task), uniqueName]);
   const published: PublishedOutput[] = [];
   const warnings: string[] = [];
   for (const file of files) {
@@ -47,6 +47,20 @@ export async function publishOutputs(outputRoot: string, task: string, uniqueNam
     }
   }
   return { folder, files: published, warnings };
+}
+
+/** An output root that cannot be written fails the task (its folder stays, whatever the retention): never lost. */
+async function taskOutputFolder(root: string, names: readonly string[]): Promise<string> {
+  try {
+    await mkdir(root, { recursive: true });
+    return await freshFolder(root, names);
+  } catch (error) {
+    throw new CapstanError(
+      ErrorCode.InvalidConfig,
+      `cannot publish outputs in ${root} (${error instanceof Error ? error.message : String(error)}); give --output-dir (config key outputDir) a folder you can write, or leave it unset to publish in the run folder; the task's files are kept in its folder`,
+      { path: 'outputDir', details: { value: root } },
+    );
+  }
 }
 
 async function freshFolder(root: string, names: readonly string[]): Promise<string> {
