@@ -132,6 +132,17 @@ describe('TaskEngine: published outputs', () => {
     expect((await lstat(join(workRoot, 'latest'))).isFile()).toBe(true);
   });
 
+  it('replaces a latest link the operator\'s root had pointing elsewhere as a link, never writing through it (hostile)', async () => {
+    const elsewhere = join(workRoot, 'elsewhere');
+    await mkdir(elsewhere);
+    await writeFile(join(elsewhere, 'keep.txt'), 'mine');
+    await symlink(elsewhere, join(workRoot, 'latest'));
+    const engine = engineFor(writing({}), { latestLink: true });
+    await engine.run(task([]));
+    expect(await readlink(join(workRoot, 'latest'))).toBe(basename(engine.runFolder));
+    expect(await readdir(elsewhere)).toEqual(['keep.txt']);
+  });
+
   it('makes no run folder and no latest link for a task refused before it ran', async () => {
     const engine = engineFor(writing({}), { latestLink: true });
     const result = await engine.run(parseTask({ name: 'big', command: 'true', requirements: { cpu: 64 } }));
