@@ -46,7 +46,7 @@ describe('capstan run with a hostile task (real Docker daemon)', () => {
   it('lists only regular outputs: links in and out and FIFOs never opened, a match through a folder link named in a warning', async () => {
     const { code, stdout, summary } = await run(
       `echo ok > ok.txt; ln -s ${join(host, 'secret.txt')} secret.txt; ln -s ok.txt alias.txt; mkfifo pipe.txt; ln -s ${host} hostdir`,
-      { outputs: ['*.txt', 'hostdir/*.txt'] },
+      { outputs: ['*.txt', 'hostdir/*.txt?'] },
     );
     expect(code).toBe(0);
     expect(summary.results[0]?.outputs.map((output) => output.path)).toEqual(['ok.txt']);

@@ -39,6 +39,39 @@ describe('removeOldRuns', () => {
     expect(await readdir(root)).toEqual(['bbbbbbbbbbbb']);
   });
 
+  it('finds old run folders in both namings, with their published outputs, and drops a latest link left dangling', async () => {
+    const bare = await runFolder('aaaaaaaaaaaa', old);
+    const stamped = await runFolder('20261120T101500Z-eeeeeeeeeeee', old);
+    await mkdir(join(stamped, 'outputs', 'align-reads'), { recursive: true });
+    await writeFile(join(stamped, 'outputs', 'outputs.json'), '{}');
+    await utimes(join(stamped, 'outputs'), old, old);
+    await utimes(stamped, old, old);
+    const young = await runFolder('20261206T101500Z-ffffffffffff', now);
+    await symlink('20261120T101500Z-eeeeeeeeeeee', join(root, 'latest'));
+    const report = await removeOldRuns(root, { olderThanMs: 7 * DAY, now });
+    expect([...report.removed].sort()).toEqual([stamped, bare]);
+    expect(report.kept).toBe(1);
+    expect(await readdir(root)).toEqual([young.split('/').pop()]);
+  });
+
+  it('keeps a latest link that points at a run it kept, and a run whose outputs folder is a link (hostile)', async () => {
+    const kept = await runFolder('20261206T101500Z-ffffffffffff', now);
+    await symlink(kept.split('/').pop() as string, join(root, 'latest'));
+    const linked = await runFolder('20261120T101500Z-eeeeeeeeeeee', old);
+    await symlink(outside, join(linked, 'outputs'));
+    await utimes(linked, old, old);
+    const report = await removeOldRuns(root, { olderThanMs: 7 * DAY, now });
+    expect(report.removed).toEqual([]);
+    expect(report.skipped.map((item) => [item.path.split('/').pop(), item.reason])).toEqual(
+      expect.arrayContaining([
+        ['latest', 'the link to the latest run: left alone'],
+        ['20261120T101500Z-eeeeeeeeeeee', expect.stringContaining('"outputs"')],
+      ]),
+    );
+    expect((await readdir(root)).sort()).toEqual(['20261120T101500Z-eeeeeeeeeeee', '20261206T101500Z-ffffffffffff', 'latest']);
+    expect(await readdir(outside)).toEqual(['precious']);
+  });
+
   it('deletes nothing in a dry run', async () => {
     const stale = await runFolder('aaaaaaaaaaaa', old);
     expect((await removeOldRuns(root, { olderThanMs: 7 * DAY, now, dryRun: true })).removed).toEqual([stale]);
@@ -56,7 +89,7 @@ describe('removeOldRuns', () => {
       expect.arrayContaining([
         ['cccccccccccc', expect.stringContaining('symbolic link')],
         ['dddddddddddd', expect.stringContaining('notes.txt')],
-        ['my-data', expect.stringContaining('not named like a Capstan run id')],
+        ['my-data', expect.stringContaining('not named like a Capstan run folder')],
       ]),
     );
     expect(await readdir(outside)).toEqual(['precious']);

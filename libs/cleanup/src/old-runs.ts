@@ -1,8 +1,7 @@
-import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { LATEST_RUN_LINK, RUN_OUTPUTS_FOLDER, runIdOfFolder } from '@capstan/core-constraints';
+import { lstat, readdir, readlink, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A run folder's name: a run id (12 of [0-9a-z], naming's RUN_ID_LENGTH). */
-const RUN_ID = /^[0-9a-z]{12}$/;
 /** A task folder's name inside it: a unique name from NameGenerator (`<prefix>-<12 of [0-9a-z]>`). */
 const TASK_FOLDER = /^[a-z0-9]+(?:-[a-z0-9]+)*-[a-z0-9]{12}$/;
 
@@ -24,9 +23,10 @@ export interface OldRunsReport {
 }
 
 /**
- * Removes old run folders under `workRoot`, confined: only real folders named like run ids whose every entry is a
- * real folder named like a task's unique name holding `attempts/` (what Capstan makes), never a link, never anything
- * else. A folder is renamed aside before it is deleted, so that what is deleted is the folder that was checked.
+ * Removes old run folders under `workRoot`, confined: only real folders named like runs (`<start time>-<run id>`, or
+ * a bare run id as earlier versions named them) whose every entry is a real folder named like a task's unique name
+ * holding `attempts/`, or the real folder `outputs/` its published outputs are in (what Capstan makes), never a
+ * link, never anything else. A folder is renamed aside before it is deleted, so that what is deleted is the folder that was checked.
  */
 export async function removeOldRuns(workRoot: string, options: OldRunsOptions): Promise<OldRunsReport> {
   const now = (options.now ?? new Date()).getTime();
@@ -55,22 +55,35 @@ export async function removeOldRuns(workRoot: string, options: OldRunsOptions): 
     }
     removed.push(path);
   }
+  if (options.dryRun !== true) await dropDanglingLatest(workRoot, removed);
   return { removed, skipped, kept };
 }
 
 /** The newest change in a run folder, or why it does not look like one of Capstan's. */
 async function runFolderAge(path: string, name: string): Promise<{ newestMs: number } | string> {
-  if (!RUN_ID.test(name)) return 'not named like a Capstan run id (12 of [0-9a-z])';
+  if (name === LATEST_RUN_LINK) return 'the link to the latest run: left alone';
+  if (runIdOfFolder(name) === undefined) return 'not named like a Capstan run folder (<start time>-<run id>, or a bare run id of 12 of [0-9a-z])';
   const info = await lstat(path);
   if (info.isSymbolicLink()) return 'a symbolic link: never followed';
   if (!info.isDirectory()) return 'not a folder';
   let newestMs = info.mtimeMs;
   for (const task of await readdir(path, { withFileTypes: true })) {
     const taskPath = join(path, task.name);
+    if (task.name === RUN_OUTPUTS_FOLDER && task.isDirectory()) {
+      newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs);
+      continue;
+    }
     if (!task.isDirectory() || !TASK_FOLDER.test(task.name)) return `holds ${JSON.stringify(task.name)}, which Capstan does not make in a run folder`;
     const attempts = await lstat(join(taskPath, 'attempts')).catch(() => undefined);
     if (attempts !== undefined && !attempts.isDirectory()) return `${task.name}/attempts is not a folder`;
     newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs, attempts?.mtimeMs ?? 0);
   }
   return { newestMs };
+}
+
+/** `latest` pointing at a run folder just removed would lead nowhere: the link (never its target) goes too. */
+async function dropDanglingLatest(workRoot: string, removed: readonly string[]): Promise<void> {
+  const latest = join(workRoot, LATEST_RUN_LINK);
+  const target = await readlink(latest).catch(() => undefined);
+  if (target !== undefined && removed.includes(join(workRoot, target))) await unlink(latest).catch(() => undefined);
 }

@@ -8,6 +8,8 @@ export * from './schema/zod-bridge';
 export * from './task/requirements';
 export * from './task/hints';
 export * from './task/task';
+export * from './task/task-outputs';
+export * from './task/run-folder';
 export * from './task/task-file';
 export * from './constraints/constraints';
 export * from './constraints/resolve-constraints';

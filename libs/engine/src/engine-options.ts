@@ -5,7 +5,7 @@ import type { InjectionToken } from 'tsyringe';
 export interface EngineOptions {
   /** The backend tasks run on unless a run names another. */
   readonly backend: string;
-  /** Folder under which each run gets `<run-id>/<task>/attempts/<n>/`. */
+  /** Folder under which each run gets `<start time>-<run id>/<task>/attempts/<n>/`. */
   readonly workRoot: string;
   /** Shell that runs the command file; a task may choose its own with the `shell` hint. */
   readonly shell: string;
@@ -15,6 +15,10 @@ export interface EngineOptions {
   readonly gpuLimitBehavior: LimitBehavior;
   /** Ends every attempt after this long (the `timeout` hint overrides it per task). */
   readonly timeoutMs?: number;
+  /** Where declared outputs are published (default: `<run folder>/outputs`); retention never deletes them. */
+  readonly outputDir?: string;
+  /** Keep `<work root>/latest` pointing at this run's folder (the CLI; a server's runs are not one a user looks for). */
+  readonly latestLink?: boolean;
   /** What happens to a task's folder when it ends. */
   readonly retention: RetentionPolicy;
   /**

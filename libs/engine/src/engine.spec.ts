@@ -56,7 +56,8 @@ describe('TaskEngine', () => {
     expect(result.endReason).toBe('exited');
     expect(result.attempts).toHaveLength(1);
     const folder = result.attempts[0]?.folder ?? '';
-    expect(folder).toBe(join(workRoot, engine.runId, result.uniqueName, 'attempts', '1'));
+    expect(folder).toBe(join(engine.runFolder, result.uniqueName, 'attempts', '1'));
+    expect(engine.runFolder).toMatch(new RegExp(`^${workRoot}/[0-9]{8}T[0-9]{6}Z-${engine.runId}$`));
     expect((await readdir(folder)).sort()).toEqual(['command', 'stderr', 'stdout', 'work']);
     expect(await readFile(join(folder, 'command'), 'utf8')).toBe('echo hi\n');
     expect((await stat(join(folder, 'work'))).isDirectory()).toBe(true);
@@ -356,7 +357,7 @@ describe('TaskEngine inputs, outputs and folders', () => {
     expect(backend.requests).toHaveLength(1);
   });
 
-  it('lists the outputs matched by the globs, with sizes, and warns about a pattern that matched nothing', async () => {
+  it('lists the outputs matched by the globs, with sizes, and warns about an optional pattern that matched nothing', async () => {
     const backend = new FakeBackend('fake', async (request) => {
       await writeFile(join(request.paths.workDir, 'a.bam'), 'x'.repeat(10));
       await mkdir(join(request.paths.workDir, 'sub'));
@@ -364,12 +365,12 @@ describe('TaskEngine inputs, outputs and folders', () => {
       await writeFile(join(request.paths.workDir, 'notes.txt'), 'z');
       return {};
     });
-    const result = await engineFor(backend).run(task({ outputs: ['*.bam', 'sub/*.bam', '*.vcf'] }));
+    const result = await engineFor(backend).run(task({ outputs: ['*.bam', 'sub/*.bam', '*.vcf?'] }));
     expect(result.outputs.map(({ pattern, path, sizeBytes }) => ({ pattern, path, sizeBytes }))).toEqual([
       { pattern: '*.bam', path: 'a.bam', sizeBytes: 10 },
       { pattern: 'sub/*.bam', path: 'sub/b.bam', sizeBytes: 3 },
     ]);
-    expect(result.warnings).toContain('outputs: "*.vcf" matched no file in the work dir');
+    expect(result.warnings).toContain('outputs: optional output "*.vcf" matched no file in the work dir');
   });
 
   it.each([

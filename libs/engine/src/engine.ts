@@ -3,16 +3,16 @@ import {
   type Backend,
   BackendRegistry,
   CapstanError,
-  type EndReason,
   ErrorCode,
   type ExecutionInput,
   type ExecutionRequest,
-  type ExecutionResult,
   isSuccessCode,
   type Lease,
   type Resolution,
   resolveConstraints,
   ResourceManager,
+  RUN_OUTPUTS_FOLDER,
+  runFolderName,
   type Task,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
@@ -25,7 +25,10 @@ import { EventHub } from './events/event-hub';
 import { createAttemptFolder } from './run/attempt-folder';
 import { linkSignals } from './run/linked-signal';
 import { capabilityWarnings } from './run/capability-warnings';
-import { collectOutputs } from './run/collect-outputs';
+import { deliverOutputs } from './run/deliver-outputs';
+import { execute } from './run/execute-attempt';
+import { LatestRunLink } from './run/latest-link';
+import { OutputsManifest } from './run/outputs-manifest';
 import { stageInputs } from './run/stage-inputs';
 import { type TaskResult } from './run/task-result';
 import { taskShell, taskTimeoutMs } from './run/task-options';
@@ -63,6 +66,12 @@ const invokingUser = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 
 @injectable()
 export class TaskEngine {
   readonly runId: string;
+  /** `<work root>/<start time>-<run id>`: holds a folder per task, and `outputs/` unless an output dir is set. */
+  readonly runFolder: string;
+  /** Where declared outputs are published, each task in its own folder, with `outputs.json`. */
+  readonly outputRoot: string;
+  private readonly manifest: OutputsManifest;
+  private readonly latest: LatestRunLink;
   private readonly hub = new EventHub<EngineEvent>();
   /** Aborted by the second cancel: stops running attempts (gracefully: each backend's grace period applies). */
   private readonly kill = new AbortController();
@@ -80,6 +89,10 @@ export class TaskEngine {
     @inject(EngineOptions) private readonly options: EngineOptions,
   ) {
     this.runId = names.runId();
+    this.runFolder = join(options.workRoot, runFolderName(this.runId, new Date()));
+    this.outputRoot = options.outputDir ?? join(this.runFolder, RUN_OUTPUTS_FOLDER);
+    this.manifest = new OutputsManifest(this.outputRoot, this.runId);
+    this.latest = new LatestRunLink(options.workRoot, this.runFolder);
     // Every running attempt listens on these two; thousands of concurrent tasks are normal, not a leak.
     setMaxListeners(0, this.kill.signal, this.killNowController.signal);
     // One subscription for every task: a listener per task would make each event cost O(tasks in flight).
@@ -134,7 +147,7 @@ export class TaskEngine {
 
   async run(task: Task, runOptions: RunOptions = {}): Promise<TaskResult> {
     const uniqueName = this.names.next(task.name);
-    const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.options.workRoot, this.runId, uniqueName), runOptions.backend ?? this.options.backend, runOptions.onEvent);
+    const run = new TaskRun(this.hub, this.runId, task.name, uniqueName, join(this.runFolder, uniqueName), runOptions.backend ?? this.options.backend, runOptions.onEvent);
     // A shared signal when the caller gives none: the ledger watches each distinct signal once. A task's own is
     // unhooked from the engine's when it ends, so a long-running server does not grow by one per task.
     const linked = runOptions.signal ? linkSignals(this.kill.signal, runOptions.signal) : undefined;
@@ -154,15 +167,10 @@ export class TaskEngine {
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
-      const success = await this.runAttempts(run, task, backend, resolution, inputs, signal);
+      const ran = await this.runAttempts(run, task, backend, resolution, inputs, signal);
       lease.release();
-      if (success) {
-        const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
-        const collected = await run.timed('collectMs', () => collectOutputs(workDir, task.outputs));
-        run.outputs = collected.files;
-        collected.warnings.forEach((warning) => run.warn(warning));
-        run.emit({ type: 'outputs', files: collected.files });
-      }
+      const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
+      const success = ran && (await deliverOutputs(run, task, workDir, this.outputRoot, this.manifest));
       await this.retain(run, success);
       const { endReason } = run.lastEnd;
       return run.finish(success ? 'succeeded' : endReason === 'canceled' ? 'canceled' : 'failed');
@@ -188,6 +196,7 @@ export class TaskEngine {
     for (let attempt = 1; ; attempt += 1) {
       const attemptName = attempt === 1 ? run.uniqueName : this.names.attempt(run.uniqueName, attempt);
       const paths = await createAttemptFolder(run.folder, attempt, task.command);
+      if (this.options.latestLink === true) await this.latest.point((message) => run.warn(message));
       run.emit({ type: 'attempt-started', attempt, attemptName, folder: paths.root });
       const request: ExecutionRequest = {
         runId: this.runId,
@@ -282,20 +291,4 @@ export class TaskEngine {
 /** The labels every resource Capstan creates carries, as a selector. */
 function managedSelector(): Record<string, string> {
   return Object.fromEntries(labelFilter().label.map((pair) => pair.split('=', 2) as [string, string]));
-}
-
-/**
- * A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. A runtime
- * that stopped answering mid-attempt is `lost` (retried like any failed attempt), never a result of the task's own.
- */
-async function execute(backend: Backend, request: ExecutionRequest, signal: AbortSignal, emit: Parameters<Backend['execute']>[2]): Promise<ExecutionResult> {
-  const startedAt = new Date();
-  try {
-    return await backend.execute(request, signal, emit);
-  } catch (error) {
-    const unavailable = error instanceof CapstanError && error.code === ErrorCode.BackendUnavailable;
-    if (error instanceof CapstanError && error.code !== ErrorCode.BackendFailure && !unavailable) throw error;
-    const endReason: EndReason = signal.aborted ? 'canceled' : unavailable ? 'lost' : 'error';
-    return { exitCode: null, endReason, message: error instanceof Error ? error.message : String(error), startedAt, endedAt: new Date() };
-  }
 }

@@ -20,6 +20,8 @@ export interface WireOptions {
    * true, for `capstan run`; the TES server says false: a client's command must never reach the host by accident.
    */
   readonly hostFallback?: boolean;
+  /** Keep `<work root>/latest` pointing at this run's folder: for `capstan run`, not a server. Default false. */
+  readonly latestLink?: boolean;
   /** Labels on everything the engine's backends create (a TES server's holder: its data folder). */
   readonly holderLabels?: (config: LoadedConfig) => Readonly<Record<string, string>>;
   /** Refuses the chosen backend (by throwing) before anything is made on disk or started: a server's own rules. */
@@ -69,6 +71,8 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
     memoryLimitBehavior: config.engine.limits.memory,
     gpuLimitBehavior: config.engine.limits.gpu,
     retention: config.engine.retention,
+    ...(options.latestLink === true ? { latestLink: true } : {}),
+    ...(config.engine.outputDir === undefined ? {} : { outputDir: config.engine.outputDir }),
     ...(options.holderLabels === undefined ? {} : { holderLabels: options.holderLabels(config) }),
     ...(config.engine.defaultContainer === undefined ? {} : { defaultContainer: config.engine.defaultContainer }),
     ...(config.engine.timeoutSeconds === undefined ? {} : { timeoutMs: config.engine.timeoutSeconds * 1000 }),

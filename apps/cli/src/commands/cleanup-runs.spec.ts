@@ -26,7 +26,7 @@ describe('capstan cleanup --runs', () => {
       expect(await readdir(root)).toHaveLength(2);
       lines.length = 0;
       await cleanupRuns(root, 86_400_000, { dryRun: false, json: false }, io);
-      expect(lines.join('')).toMatch(new RegExp(`removed ${run}\\n[^]*skipped ${join(root, 'not-a-run')}: not named like a Capstan run id`));
+      expect(lines.join('')).toMatch(new RegExp(`removed ${run}\\n[^]*skipped ${join(root, 'not-a-run')}: not named like a Capstan run folder`));
       expect(await readdir(root)).toEqual(['not-a-run']);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -16,6 +16,7 @@ export const ENGINE_FLAGS = {
   backend: { type: 'string' },
   config: { type: 'string' },
   'work-root': { type: 'string' },
+  'output-dir': { type: 'string' },
   'default-container': { type: 'string' },
   'cpu-limit-behavior': { type: 'string' },
   'memory-limit-behavior': { type: 'string' },
@@ -30,7 +31,9 @@ export const ENGINE_FLAGS_HELP = `Engine options (each also settable in capstan.
   --backend NAME                  docker | podman | apptainer | local | slurm | tes | auto (default: auto: docker,
                                   podman, apptainer, the first that answers, else local)
   --config FILE                   configuration file (default: ./capstan.yaml, then ~/.config/capstan/config.yaml)
-  --work-root DIR                 where run folders go (default: ./capstan-runs)
+  --work-root DIR                 where run folders go (default: ./capstan-runs; latest links to the newest)
+  --output-dir DIR                where declared outputs are published, with outputs.json (default: outputs/ in
+                                  the run folder); retention never deletes them
   --default-container URI         what "*" (any container) means
   --cpu-limit-behavior B          deny | try_with_max (default: deny)
   --memory-limit-behavior B       deny | try_with_max (default: deny)
@@ -47,6 +50,7 @@ export function engineFlags(values: EngineFlagValues): { configFile?: string; fl
   const flags: Record<string, unknown> = {
     backend: values.backend,
     workRoot: values['work-root'],
+    outputDir: values['output-dir'],
     defaultContainer: values['default-container'],
     'limits.cpu': values['cpu-limit-behavior'],
     'limits.memory': values['memory-limit-behavior'],

@@ -58,7 +58,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       }
       file = undefined;
     }
-    const wiring = await wire(engineFlags(values));
+    const wiring = await wire({ ...engineFlags(values), latestLink: true });
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     if (wiring.config.engine.reapOnStart) await reapAtStart(wiring.engine, io, json);
     const results = await runAll(wiring.engine, tasks, io, json);

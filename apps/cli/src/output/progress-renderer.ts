@@ -1,4 +1,5 @@
-import { formatBytes } from '@capstan/core-constraints';
+import { formatBytes, OUTPUTS_MANIFEST } from '@capstan/core-constraints';
+import { dirname, join } from 'node:path';
 import { type EngineEvent, type TaskResult } from '@capstan/engine';
 import { type CommandIo } from '../commands/common-options';
 import { formatDuration } from './duration';
@@ -170,8 +171,9 @@ function summary(results: readonly TaskResult[]): string {
   const rows = results.map((result) => {
     const exit = result.exitCode === null ? '-' : String(result.exitCode);
     const reason = result.endReason ?? (result.error ? result.error.code : '-');
-    const outputs = result.outputs.map((file) => `${file.path} (${formatBytes(file.sizeBytes)})`).join(', ');
-    return [result.taskName, result.state, `exit ${exit}`, reason, formatDuration(result.phases.totalMs), result.folderDeleted ? '(folder deleted)' : result.folder, outputs];
+    // A task refused before its first attempt made no folder: naming one would send the reader nowhere.
+    const folder = result.attempts.length === 0 ? '(no folder)' : result.folderDeleted ? '(folder deleted)' : result.folder;
+    return [result.taskName, result.state, `exit ${exit}`, reason, formatDuration(result.phases.totalMs), folder];
   });
   const widths = [0, 1, 2, 3, 4].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const lines = rows.map((row) =>
@@ -183,5 +185,16 @@ function summary(results: readonly TaskResult[]): string {
   const errors = results.filter((result) => result.error).map((result) => `  ${result.taskName}: ${result.error?.path ? `${result.error.path}: ` : ''}${result.error?.message}`);
   // A lost task has no exit status of its own: say what was lost, or the row reads like any failure.
   errors.push(...results.filter((result) => !result.error && result.endReason === 'lost').map((result) => `  ${result.taskName}: lost: ${result.attempts[result.attempts.length - 1]?.message ?? 'the runtime stopped answering'}`));
-  return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}`;
+  errors.push(...results.flatMap((result) => result.missingOutputs.map((line) => `  ${result.taskName}: missing_output: ${line}`)));
+  return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}${publishedOutputs(results)}`;
+}
+
+/** Where each published output is, one line each, then the manifests: what a reader copies next. */
+function publishedOutputs(results: readonly TaskResult[]): string {
+  const files = results.flatMap((result) => result.published);
+  if (files.length === 0) return '';
+  const nameWidth = Math.max(...files.map((file) => `${file.task} ${file.name}`.length));
+  const lines = files.map((file) => `  ${`${file.task} ${file.name}`.padEnd(nameWidth)}  ${file.path} (${formatBytes(file.size)})`);
+  const manifests = [...new Set(results.flatMap((result) => (result.outputsFolder === null ? [] : [join(dirname(result.outputsFolder), OUTPUTS_MANIFEST)])))];
+  return `\nOutputs:\n${lines.join('\n')}\n${manifests.map((path) => `  manifest: ${path}\n`).join('')}`;
 }

@@ -75,8 +75,11 @@ export interface ExecutionRequest {
   readonly stopNow?: AbortSignal;
 }
 
-/** Why an attempt ended. `exited` covers every normal exit, successful or not; the others are typed causes. */
-export type EndReason = 'exited' | 'oom' | 'timeout' | 'canceled' | 'preempted' | 'lost' | 'error';
+/**
+ * Why an attempt ended. `exited` covers every normal exit, successful or not; the others are typed causes.
+ * `missing_output` is the engine's, never a backend's: the command succeeded but a required output matched no file.
+ */
+export type EndReason = 'exited' | 'oom' | 'timeout' | 'canceled' | 'preempted' | 'lost' | 'error' | 'missing_output';
 
 export interface ExecutionResult {
   /** Null when the process never produced one (killed before start, lost). */

@@ -52,7 +52,7 @@ describe('parseTaskText', () => {
     expect(task.name).toBe('align');
     expect(task.command).toBe('bwa mem ref.fa reads.fq > out.sam\n');
     expect(task.requirements).toMatchObject({ cpu: 2, memory: 4 * GIB });
-    expect(task.outputs).toEqual(['out.sam']);
+    expect(task.outputs).toEqual([{ name: 'out.sam', pattern: 'out.sam', optional: false }]);
     expect(task.inputs).toEqual([
       { source: '/work/tasks/data/reads.fq', path: '/mnt/task/inputs/reads.fq', type: 'file' },
       { source: '/work/ref/ref.fa', path: '/ref/ref.fa', type: 'file' },

@@ -6,6 +6,7 @@ import { joinPath, parseWithSchema } from '../schema/zod-bridge';
 import { describeValue } from '../units/size';
 import { type Hints, parseHints } from './hints';
 import { parseRequirements, type Requirements } from './requirements';
+import { parseTaskOutputs, type TaskOutput } from './task-outputs';
 
 /** Where inputs go in the container when the task does not say. */
 export const DEFAULT_INPUT_ROOT = '/mnt/task/inputs';
@@ -32,8 +33,8 @@ export interface Task {
   readonly requirements: Requirements;
   readonly hints: Hints;
   readonly inputs: readonly TaskInput[];
-  /** Glob patterns relative to the work dir. */
-  readonly outputs: readonly string[];
+  /** Declared outputs: globs relative to the work dir, named, required unless optional. */
+  readonly outputs: readonly TaskOutput[];
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -53,7 +54,6 @@ const inputSchema = z.strictObject({
   type: z.enum(['file', 'directory']).default('file'),
   writable: z.boolean().optional(),
 });
-const outputsSchema = z.array(z.string().trim().min(1)).default([]);
 const inputsSchema = z.array(inputSchema).default([]);
 const envOrEmptySchema = envSchema.default({});
 
@@ -71,9 +71,7 @@ export function parseTask(document: unknown): Task {
     requirements: parseRequirements(raw['requirements'], 'requirements'),
     hints: parseHints(raw['hints'], 'hints'),
     inputs: resolveGuestPaths(inputs),
-    outputs: parseWithSchema(outputsSchema, raw['outputs'], 'outputs').map((pattern, index) =>
-      checkOutputPattern(pattern, joinPath('outputs', index)),
-    ),
+    outputs: parseTaskOutputs(raw['outputs']),
     env: parseWithSchema(envOrEmptySchema, raw['env'], 'env'),
   };
 }
@@ -104,14 +102,4 @@ function baseName(source: string): string {
   const withoutQuery = source.replace(/[?#].*$/, '').replace(/\/+$/, '');
   const name = withoutQuery.slice(withoutQuery.lastIndexOf('/') + 1);
   return name === '' || name === '.' || name === '..' ? 'input' : name;
-}
-
-function checkOutputPattern(pattern: string, path: string | null): string {
-  if (pattern.startsWith('/')) {
-    throw new CapstanError(ErrorCode.InvalidValue, `output pattern "${pattern}" is absolute; outputs are globs relative to the work dir, e.g. "${pattern.replace(/^\/+/, '')}"`, { path });
-  }
-  if (pattern.split('/').includes('..')) {
-    throw new CapstanError(ErrorCode.InvalidValue, `output pattern "${pattern}" leaves the work dir with ".."; outputs must stay inside the work dir`, { path });
-  }
-  return pattern;
 }

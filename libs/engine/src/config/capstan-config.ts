@@ -10,6 +10,8 @@ export const engineConfigSchema = z.strictObject({
   backend: z.string().min(1).default('auto'),
   /** Where runs' folders go; relative paths are from the working folder. */
   workRoot: z.string().min(1).default('capstan-runs'),
+  /** Where tasks' declared outputs are published (default: `outputs/` in each run folder); relative as workRoot. */
+  outputDir: z.string().min(1).optional(),
   shell: z.string().regex(/^[A-Za-z0-9_./-]+$/, 'a shell is a program name or path, e.g. "bash" or "/bin/sh"').default('bash'),
   defaultContainer: z.string().min(1).optional(),
   limits: z

@@ -50,7 +50,15 @@ describe('loadConfig', () => {
     expect(config.backends['docker']).toEqual({ pullPolicy: 'always', graceSeconds: 5 });
   });
 
+  it('reads outputDir from the file, CAPSTAN_OUTPUT_DIR or a flag, relative to the working folder', async () => {
+    await writeFile(join(dir, 'capstan.yaml'), 'outputDir: results\n');
+    expect((await loadConfig({ sections, cwd: dir, env: { HOME: dir } })).engine.outputDir).toBe(join(dir, 'results'));
+    expect((await loadConfig({ sections, cwd: dir, env: { HOME: dir, CAPSTAN_OUTPUT_DIR: '/srv/out' } })).engine.outputDir).toBe('/srv/out');
+    expect((await loadConfig({ sections, cwd: dir, env: { HOME: dir }, flags: { outputDir: 'elsewhere' } })).engine.outputDir).toBe(join(dir, 'elsewhere'));
+  });
+
   it.each([
+    ['outputDir: ""\n', 'outputDir', '""'],
     ['retention: sometimes\n', 'retention', '"sometimes"'],
     ['limits: { cpu: clamp }\n', 'limits.cpu', '"clamp"'],
     ['docker: { pullPolicy: maybe }\n', 'docker.pullPolicy', '"maybe"'],

@@ -60,7 +60,8 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const backends = Object.fromEntries(
     Object.entries(sources.sections).map(([name, schema]) => [name, withSource(where, () => parseWithSchema(schema, merged[name] ?? {}, name))]),
   );
-  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot) }, backends, file };
+  const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
+  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file };
 }
 
 async function readConfigFile(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ document: Record<string, unknown>; file: string | undefined }> {

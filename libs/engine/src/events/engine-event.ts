@@ -1,5 +1,6 @@
 import { type AdmissionEvent, type BackendEvent, type Constraints, type EndReason } from '@capstan/core-constraints';
 import { type OutputFile } from '../run/collect-outputs';
+import { type PublishedOutput } from '../run/publish-outputs';
 
 /** Fields every engine event carries: which run, which task (its name as written and its unique name), when. */
 export interface EventContext {
@@ -31,7 +32,14 @@ export type EngineEvent = EventContext &
         readonly willRetry: boolean;
         readonly message?: string;
       }
-    | { readonly type: 'outputs'; readonly files: readonly OutputFile[] }
+    | {
+        readonly type: 'outputs';
+        readonly files: readonly OutputFile[];
+        /** Where they were published (empty when the task failed on a missing output). */
+        readonly published: readonly PublishedOutput[];
+        /** Why the task fails, one line per required output that matched nothing. */
+        readonly missing: readonly string[];
+      }
     | { readonly type: 'warning'; readonly message: string }
     | { readonly type: 'cleaned'; readonly folderDeleted: boolean }
     | { readonly type: 'finished'; readonly state: TaskState; readonly exitCode: number | null; readonly endReason: EndReason | null }

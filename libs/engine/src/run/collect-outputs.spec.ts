@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectOutputs } from './collect-outputs';
 
+const required = (pattern: string, name = pattern) => ({ name, pattern, optional: false });
+
 let base: string;
 let work: string;
 
@@ -23,16 +25,47 @@ describe('collectOutputs (hostile work dir)', () => {
     await symlink(join(base, 'host', 'secret.txt'), join(work, 'shadow.txt'));
     await symlink('real.txt', join(work, 'alias.txt'));
     execFileSync('mkfifo', [join(work, 'pipe.txt')]);
-    const collected = await collectOutputs(work, ['*.txt']);
+    const collected = await collectOutputs(work, [required('*.txt')]);
     expect(collected.files.map((file) => [file.path, file.sizeBytes])).toEqual([['real.txt', 4]]);
     expect(await readFile(join(base, 'host', 'secret.txt'), 'utf8')).toBe('host secret');
   });
 
   it('refuses, with a warning naming it, a match reached through a folder link out of the work dir', async () => {
     await symlink(join(base, 'host'), join(work, 'hostdir'));
-    const collected = await collectOutputs(work, ['hostdir/*.txt']);
+    const collected = await collectOutputs(work, [required('hostdir/*.txt', 'x')]);
     expect(collected.files).toEqual([]);
     expect(collected.warnings).toEqual([expect.stringContaining('"hostdir/secret.txt"')]);
     expect(collected.warnings[0]).toContain('leads through a symbolic link out of the folder');
+    expect(collected.missing).toEqual([required('hostdir/*.txt', 'x')]);
+  });
+
+  it('does not count a refused match: a required output that only a link or FIFO matched is missing', async () => {
+    await symlink(join(base, 'host', 'secret.txt'), join(work, 'result.bam'));
+    execFileSync('mkfifo', [join(work, 'pipe.log')]);
+    const collected = await collectOutputs(work, [required('*.bam', 'bam'), { name: 'log', pattern: 'pipe.log', optional: true }]);
+    expect(collected.files).toEqual([]);
+    expect(collected.missing.map((output) => output.name)).toEqual(['bam']);
+    expect(collected.warnings).toEqual([
+      expect.stringContaining('"pipe.log" (in'),
+      'outputs: optional output log ("pipe.log") matched no file in the work dir',
+    ]);
+  });
+});
+
+describe('collectOutputs (named and optional outputs)', () => {
+  it('names each file by the output that matched it first, and lists a file once', async () => {
+    await writeFile(join(work, 'b.txt'), 'bb');
+    const collected = await collectOutputs(work, [required('real.txt', 'main'), required('*.txt', 'all')]);
+    expect(collected.files.map((file) => [file.name, file.path])).toEqual([
+      ['main', 'real.txt'],
+      ['all', 'b.txt'],
+    ]);
+    expect(collected.missing).toEqual([]);
+  });
+
+  it('reports a required output that matched nothing as missing and an optional one as a warning', async () => {
+    const collected = await collectOutputs(work, [required('*.bam', 'bam'), { name: 'log', pattern: 'run.log', optional: true }]);
+    expect(collected.missing.map((output) => output.name)).toEqual(['bam']);
+    expect(collected.warnings).toEqual(['outputs: optional output log ("run.log") matched no file in the work dir']);
   });
 });

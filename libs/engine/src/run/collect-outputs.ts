@@ -1,9 +1,12 @@
+import { type TaskOutput } from '@capstan/core-constraints';
 import { checkTaskFile } from '@capstan/task-files';
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { glob } from 'tinyglobby';
+import { glob, isDynamicPattern } from 'tinyglobby';
 
 export interface OutputFile {
+  /** The name of the output that matched it (its pattern in the list form). */
+  readonly name: string;
   /** The pattern that matched it. */
   readonly pattern: string;
   /** Relative to the work dir. */
@@ -14,33 +17,52 @@ export interface OutputFile {
 
 export interface CollectedOutputs {
   readonly files: readonly OutputFile[];
-  /** Patterns that matched nothing, and matches refused (links, FIFOs, sockets, devices). */
+  /** Required outputs that matched no file: the task fails with `missing_output`. */
+  readonly missing: readonly TaskOutput[];
+  /** Optional outputs that matched nothing, and matches refused (links, FIFOs, sockets, devices). */
   readonly warnings: readonly string[];
 }
 
 /**
- * Lists the files in the work dir that the task's output globs match, with their sizes. The task wrote that folder:
- * a match that is a link (in or out), a FIFO, socket or device is named in a warning and left out, never followed.
+ * Lists the files in the work dir that the task's outputs match, with their sizes. The task wrote that folder: a
+ * match that is a link (in or out), a FIFO, socket or device is left out, never followed, and does not count as a
+ * match; it is named in a warning when the glob lists it or the output names it literally.
  */
-export async function collectOutputs(workDir: string, patterns: readonly string[]): Promise<CollectedOutputs> {
+export async function collectOutputs(workDir: string, outputs: readonly TaskOutput[]): Promise<CollectedOutputs> {
   const files: OutputFile[] = [];
+  const missing: TaskOutput[] = [];
   const warnings: string[] = [];
   const seen = new Set<string>();
-  for (const pattern of patterns) {
+  for (const output of outputs) {
+    const { name, pattern } = output;
     const matches = await glob(pattern, { cwd: workDir, onlyFiles: true, dot: true, followSymbolicLinks: false, expandDirectories: false });
-    if (matches.length === 0) warnings.push(`outputs: "${pattern}" matched no file in the work dir`);
+    let found = 0;
     for (const match of matches.sort()) {
-      if (seen.has(match)) continue;
-      seen.add(match);
       const refusal = await checkTaskFile(workDir, match);
       if (refusal !== undefined) {
-        warnings.push(`outputs: ${refusal.message}; not collected`);
+        if (!seen.has(match)) warnings.push(`outputs: ${refusal.message}; not collected`);
+        seen.add(match);
         continue;
       }
       const hostPath = `${workDir}${sep}${match}`;
       const info = await stat(hostPath).catch(() => undefined);
-      if (info?.isFile() === true) files.push({ pattern, path: match, hostPath, sizeBytes: info.size });
+      if (info?.isFile() !== true) continue;
+      found += 1;
+      if (seen.has(match)) continue;
+      seen.add(match);
+      files.push({ name, pattern, path: match, hostPath, sizeBytes: info.size });
     }
+    if (found > 0) continue;
+    // The glob never lists links and FIFOs: a literal name the task filled with one is said, not silently missing.
+    const literal = isDynamicPattern(pattern) ? undefined : await checkTaskFile(workDir, pattern);
+    if (literal !== undefined && !seen.has(pattern)) warnings.push(`outputs: ${literal.message}; not collected`);
+    if (output.optional) warnings.push(`outputs: optional output ${describeOutput(output)} matched no file in the work dir`);
+    else missing.push(output);
   }
-  return { files, warnings };
+  return { files, missing, warnings };
+}
+
+/** `"*.vcf"`, or `bam ("*.bam")` for a named output. */
+export function describeOutput(output: TaskOutput): string {
+  return output.name === output.pattern ? `"${output.pattern}"` : `${output.name} ("${output.pattern}")`;
 }

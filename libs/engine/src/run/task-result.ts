@@ -1,6 +1,7 @@
 import { type EndReason } from '@capstan/core-constraints';
 import { type TaskState } from '../events/engine-event';
 import { type OutputFile } from './collect-outputs';
+import { type PublishedOutput } from './publish-outputs';
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -36,6 +37,12 @@ export interface TaskResult {
   readonly attempts: readonly AttemptRecord[];
   /** Files of the last attempt's work dir matched by the task's output globs. */
   readonly outputs: readonly OutputFile[];
+  /** Where the outputs were published (hard links or copies that retention never deletes), with sizes and sha256. */
+  readonly published: readonly PublishedOutput[];
+  /** The folder they were published in (`<output root>/<task>/`), null when nothing was. */
+  readonly outputsFolder: string | null;
+  /** With end reason `missing_output`: one line per required output that matched no file. */
+  readonly missingOutputs: readonly string[];
   /** The task's folder (`<work root>/<run id>/<unique name>`), and whether retention deleted it. */
   readonly folder: string;
   readonly folderDeleted: boolean;

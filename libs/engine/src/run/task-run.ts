@@ -2,6 +2,7 @@ import { type CapstanError, type EndReason } from '@capstan/core-constraints';
 import { type EngineEvent, type TaskState } from '../events/engine-event';
 import { type EventHub } from '../events/event-hub';
 import { type OutputFile } from './collect-outputs';
+import { type PublishedOutput } from './publish-outputs';
 import { type AttemptRecord, type PhaseTimes, type TaskResult } from './task-result';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -14,6 +15,11 @@ export class TaskRun {
   readonly attempts: AttemptRecord[] = [];
   readonly warnings: string[] = [];
   outputs: readonly OutputFile[] = [];
+  published: readonly PublishedOutput[] = [];
+  outputsFolder: string | null = null;
+  missingOutputs: readonly string[] = [];
+  /** The task's end when it is not its last attempt's: a successful command whose required output is missing. */
+  endReasonOverride: EndReason | undefined;
   backend: string;
   folderDeleted = false;
   private readonly started = performance.now();
@@ -55,7 +61,7 @@ export class TaskRun {
 
   get lastEnd(): { exitCode: number | null; endReason: EndReason | null } {
     const last = this.attempts[this.attempts.length - 1];
-    return { exitCode: last?.exitCode ?? null, endReason: last?.endReason ?? null };
+    return { exitCode: last?.exitCode ?? null, endReason: this.endReasonOverride ?? last?.endReason ?? null };
   }
 
   finish(state: TaskState, error?: CapstanError): TaskResult {
@@ -71,6 +77,9 @@ export class TaskRun {
       endReason,
       attempts: this.attempts,
       outputs: this.outputs,
+      published: this.published,
+      outputsFolder: this.outputsFolder,
+      missingOutputs: this.missingOutputs,
       folder: this.folder,
       folderDeleted: this.folderDeleted,
       phases: { ...this.phases, totalMs: performance.now() - this.started },

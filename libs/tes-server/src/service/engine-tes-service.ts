@@ -43,6 +43,7 @@ import { type Leftover, type RestartAction, restartAction } from './restart-plan
 import { hostPathOf, planTaskLayout, type TesTaskLayout } from './task-layout';
 import { SUPPORTED_BACKEND_PARAMETERS, TesServiceOptions } from './tes-service-options';
 import { type TesListResult, type TesMetricsSnapshot, type TesService } from './tes-service';
+import { failedExecutorState } from './executor-outcome';
 
 /** What the service reports while it works (the api logs them). */
 export type TesServiceEvent =
@@ -435,10 +436,7 @@ export class EngineTesService implements TesService {
       this.systemLog(id, `executor ${index} could not run: ${result.error?.message ?? 'unknown error'}`);
       return 'SYSTEM_ERROR';
     }
-    const reason = result.endReason;
-    // The program ran and failed (a non-zero exit, out of memory, out of time): the executor's error. A backend or
-    // node that failed under it is the system's.
-    return reason === 'exited' || reason === 'oom' || reason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR';
+    return failedExecutorState(result.endReason);
   }
 
   /**
@@ -568,7 +566,7 @@ export class EngineTesService implements TesService {
     if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
     if (outcome.endReason !== 'exited') {
       this.systemLog(task.id, `executor ${index} ended: ${outcome.endReason}${outcome.message === undefined ? '' : ` (${outcome.message})`}`);
-      return this.finish(task.id, outcome.endReason === 'oom' || outcome.endReason === 'timeout' ? 'EXECUTOR_ERROR' : 'SYSTEM_ERROR', layout);
+      return this.finish(task.id, failedExecutorState(outcome.endReason), layout);
     }
     if (outcome.exitCode !== 0 && executor?.ignore_error !== true) return this.finish(task.id, 'EXECUTOR_ERROR', layout);
     return this.runExecutors(task.id, task, layout, index + 1, signal);
