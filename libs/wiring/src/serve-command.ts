@@ -74,7 +74,7 @@ export function startupAdvice(error: unknown, flags: Readonly<Record<string, unk
   }
   if (code === 'EACCES') return { message: `${where} needs privileges this user lacks; choose a port above 1023 with --port N`, exitCode: 69 };
   if (code === 'EADDRNOTAVAIL') return { message: `${where}: no interface of this machine has that address; give one of its addresses with --host, e.g. --host 127.0.0.1`, exitCode: 69 };
-  if (error instanceof CapstanError && error.path === 'auth.tokens' && /^is (missing|empty);/.test(error.message)) {
+  if (error instanceof CapstanError && error.path === 'auth.tokens' && /\bis (missing|empty); give at least one bearer token/.test(error.message)) {
     return {
       message:
         'no token: clients must authenticate; give --token-file FILE (a YAML list of {name, token}, mode 0600; the safest), --token TOKEN or the variable CAPSTAN_API__AUTH__TOKEN (make one with: openssl rand -hex 32), or --no-auth to serve without authentication on a loopback host',
