@@ -1,7 +1,6 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCli, capstan } from './testing/cli-harness';
+import { buildCli, capstan, folderPerTest } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
 
@@ -12,6 +11,7 @@ interface Result {
   folder: string;
   outputs: Array<{ path: string; sizeBytes: number }>;
   attempts: unknown[];
+  error?: { code: string; message: string };
 }
 
 function resultOf(ndjson: string): Result {
@@ -27,22 +27,15 @@ const outputText = (result: Result, index = 0): Promise<string> => readFile(join
 
 describe('capstan run -- CMD: the quick form (the built CLI, the real Docker daemon)', () => {
   jest.setTimeout(120_000);
-  let dir: string;
   beforeAll(buildCli, 60_000);
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cli-conventions-quick-'));
-    await chmod(dir, 0o755);
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const folder = folderPerTest('cli-conventions-quick-');
 
-  const run = (args: readonly string[]) => capstan(['run', '--work-root', join(dir, 'runs'), '--shell', 'sh', '--json', ...args], { cwd: dir });
+  const run = (args: readonly string[]) => capstan(['run', '--work-root', join(folder(), 'runs'), '--shell', 'sh', '--json', ...args], { cwd: folder() });
 
   it('with an image: --input SRC:DEST is read at DEST in the container, --output GLOB is kept', async () => {
-    await writeFile(join(dir, 'reads.txt'), 'a\nb\nc\n');
-    await mkdir(join(dir, 'ref'));
-    await writeFile(join(dir, 'ref', 'genome.fa'), '>x\n');
+    await writeFile(join(folder(), 'reads.txt'), 'a\nb\nc\n');
+    await mkdir(join(folder(), 'ref'));
+    await writeFile(join(folder(), 'ref', 'genome.fa'), '>x\n');
     const result = await run(['--backend', 'docker', '--image', IMAGE, '--input', 'reads.txt:/data/reads.txt', '--input', 'ref', '--output', '*.count', '--',
       'sh', '-c', 'wc -l < /data/reads.txt > lines.count; cat /mnt/task/inputs/ref/genome.fa; echo not kept > other.txt']);
     expect(result.stderr).toBe('');
@@ -66,11 +59,13 @@ describe('capstan run -- CMD: the quick form (the built CLI, the real Docker dae
   it('without an image and without a default container, a container backend refuses "*" naming the fix', async () => {
     const result = await run(['--backend', 'docker', '--', 'true']);
     expect(result.code).toBe(69);
-    expect(result.stdout).toContain('"*" means any environment, and no default container is configured for the docker backend');
+    const { error } = resultOf(result.stdout);
+    expect(error?.code).toBe('container.none_usable');
+    expect(error?.message).toContain('"*" means any environment, and no default container is configured for the docker backend');
   });
 
   it('without an image on the local backend: runs on the host, inputs and outputs included', async () => {
-    await writeFile(join(dir, 'in.txt'), 'host input\n');
+    await writeFile(join(folder(), 'in.txt'), 'host input\n');
     const result = await run(['--backend', 'local', '--input', 'in.txt', '--output', 'copy.txt', '--', 'sh', '-c', 'cat ../inputs/in.txt > copy.txt; echo "$CAPSTAN_TASK_ROOT" | grep -q attempts && echo on-host']);
     expect(result.code).toBe(0);
     const task = resultOf(result.stdout);
@@ -94,7 +89,7 @@ describe('capstan run -- CMD: the quick form (the built CLI, the real Docker dae
     ['an --env without =', ['--env', 'NOVALUE'], /^--env NOVALUE: give NAME=VALUE/],
     ['an --input DEST inside Capstan\'s own work dir (hostile)', ['--input', 'in.txt:/mnt/task/work/x'], /^--input: guest path "\/mnt\/task\/work\/x" is inside Capstan's own work dir/],
   ])('refuses %s as a typed usage error naming the flag, the value and the fix (exit 64, nothing run)', async (_what, flags, message) => {
-    await writeFile(join(dir, 'in.txt'), 'x');
+    await writeFile(join(folder(), 'in.txt'), 'x');
     const result = await run(['--backend', 'docker', '--image', IMAGE, ...flags, '--', 'true']);
     expect(result.code).toBe(64);
     const { error } = JSON.parse(result.stdout.trim()) as { error: { code: string; message: string } };
