@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,9 @@ describe('the CLI behaves like its peers (the built CLI)', () => {
       expect(viaHelp.code).toBe(0);
       expect(viaHelp.stdout).toBe(viaFlag.stdout);
       expect(viaHelp.stdout).toMatch(new RegExp(`^Usage: capstan ${command}`));
+    }
+    for (const command of ['run', 'plan', 'doctor', 'cleanup', 'serve']) {
+      for (const line of (await capstan(['help', command])).stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(118);
     }
     const list = await capstan(['--help']);
     for (const command of ['run', 'plan', 'doctor', 'cleanup', 'serve']) expect(list.stdout).toMatch(new RegExp(`\\n  ${command} +\\S`));
@@ -79,6 +83,10 @@ describe('the CLI behaves like its peers (the built CLI)', () => {
     expect(zsh.stdout).toMatch(/'\*--input\[[^\]]*\]:SRC DEST: '/);
     const fish = await capstan(['completion', 'fish']);
     expect(fish.stdout).toMatch(/-n '__fish_seen_subcommand_from serve' -l token-file -r -F/);
+    if (existsSync('/usr/bin/fish')) {
+      const fishSays = (await execFileAsync('fish', ['--no-config', '-c', `${fish.stdout}\ncomplete -C 'capstan serve --tok'`])).stdout;
+      expect(fishSays.split('\n').map((line) => line.split('\t')[0]).filter(Boolean).sort()).toEqual(['--token', '--token-file']);
+    }
     const bad = await capstan(['completion', 'tcsh']);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toBe('capstan: no completion for the shell "tcsh"; give one of bash, zsh, fish (e.g. capstan completion bash)\n');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completionScript } from './completion';
@@ -40,6 +40,32 @@ describe('bash completion, sourced in bash', () => {
   });
 });
 
+/**
+ * Types `line` and a TAB into an interactive zsh (compinit, the script sourced) through zpty, then a key bound to a
+ * widget that writes the edited line to a file: what a person at a zsh prompt would see completed.
+ */
+function zshCompletes(line: string): string {
+  const script = join(folder, 'capstan.zsh');
+  const result = join(folder, 'zsh-line.txt');
+  writeFileSync(script, completionScript('zsh', SAMPLES));
+  writeFileSync(result, '');
+  const driver = `zmodload zsh/zpty
+zpty z 'cd ${folder} && zsh -f -i'
+sleep 0.5
+zpty -w z "autoload -U compinit; compinit -u -D; source ${script}"
+sleep 0.5
+zpty -w z "show-line() { print -rn -- \\"\\$BUFFER\\" > ${result} }; zle -N show-line; bindkey '^X' show-line"
+sleep 0.5
+zpty -w -n z "$1"$'\\t'
+sleep 1
+zpty -w -n z $'\\C-x'
+sleep 0.5
+zpty -d z
+`;
+  execFileSync('zsh', ['-f', '-c', driver, 'driver', line], { timeout: 20_000 });
+  return readFileSync(result, 'utf8');
+}
+
 const hasShell = (shell: string): boolean => ['/usr/bin', '/bin', '/usr/local/bin'].some((dir) => existsSync(join(dir, shell)));
 
 describe('zsh completion', () => {
@@ -55,9 +81,12 @@ describe('zsh completion', () => {
     expect(script).toContain('compdef _capstan capstan');
   });
 
-  (hasShell('zsh') ? it : it.skip)('parses in zsh', () => {
-    execFileSync('zsh', ['-n', '-c', script]);
-  });
+  (hasShell('zsh') ? it : it.skip)('completes in a real interactive zsh (driven through zpty)', () => {
+    expect(zshCompletes('capstan st')).toBe('capstan status ');
+    expect(zshCompletes('capstan run --ba')).toBe('capstan run --backend ');
+    expect(zshCompletes('capstan run --backend po')).toBe('capstan run --backend podman ');
+    expect(zshCompletes('capstan run --config ta')).toBe('capstan run --config task.yaml ');
+  }, 60_000);
 });
 
 describe('fish completion', () => {
@@ -70,8 +99,15 @@ describe('fish completion', () => {
   });
 
   (hasShell('fish') ? it : it.skip)('completes in fish', () => {
-    const out = execFileSync('fish', ['--no-config', '-c', `${script}\ncomplete -C 'capstan run --ba'`], { encoding: 'utf8' });
-    expect(out).toContain('--backend');
+    const complete = (line: string): string[] =>
+      execFileSync('fish', ['--no-config', '-c', `${script}\ncomplete -C '${line}'`], { cwd: folder, encoding: 'utf8' })
+        .split('\n')
+        .filter((entry) => entry !== '')
+        .map((entry) => entry.split('\t')[0] ?? '');
+    expect(complete('capstan run --ba')).toEqual(['--backend']);
+    expect(complete('capstan run --backend po')).toEqual(['podman']);
+    expect(complete('capstan st')).toEqual(['status']);
+    expect(complete('capstan run --config ta')).toEqual(['task.yaml']);
   });
 });
 

@@ -34,7 +34,7 @@ export const RUN_COMMAND = {
   summary: 'run tasks in containers (or: run [--image IMAGE] -- COMMAND ARGS...)',
   usage: [
     'run <task-file>... [options]',
-    'run [--image IMAGE] [--cpu N] [--memory SIZE] [--input SRC[:DEST]]... [--output GLOB]... [--retries N] [options] -- COMMAND [ARGS...]',
+    'run [--image IMAGE] [--input SRC[:DEST]]... [--output GLOB]... [options] -- COMMAND [ARGS...]',
   ],
   description: `Runs tasks to their end and prints their progress, then a summary. Several task files share the machine: they
 queue and run as capacity allows. Ctrl-C once: no new task starts and running ones stop gracefully; twice: kill now.
