@@ -88,7 +88,7 @@ async function quickInput(spec: string, cwd: string): Promise<{ source: string; 
   // A host path may hold ":" itself: the whole word names the source when it exists.
   const whole = await kindOf(resolve(cwd, spec));
   const at = spec.lastIndexOf(':');
-  const split = whole === undefined && at > 0;
+  const split = whole === undefined && at >= 0;
   const source = split ? spec.slice(0, at) : spec;
   const dest = split ? spec.slice(at + 1) : undefined;
   if (source.trim() === '') throw usage('input', spec, 'give a host file or folder, e.g. --input data/reads.fq or --input data/reads.fq:/data/reads.fq');
