@@ -11,7 +11,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-${C
 mkdir -p tmp
 
 # Projects whose tests need no container engine or scheduler, and the CLI: what the Node 22 pass runs.
-NODE22_PROJECTS=(core-constraints naming resource-manager process-kit cleanup engine tes-model tes-store transfer tes-runner tes-server wiring)
+NODE22_PROJECTS=(core-constraints cli-spec naming resource-manager process-kit cleanup engine tes-model tes-store transfer tes-runner tes-server wiring)
 
 # Runs jest with the given arguments; writes one summary line "capstan: <label>: N passed, N failed, N skipped" and the
 # counts to tmp/jest-<name>.counts. Returns jest's status.

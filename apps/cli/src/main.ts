@@ -1,41 +1,76 @@
 import 'reflect-metadata';
+import { commandListText, completionScript, helpText, shown } from '@capstan/cli-spec';
+import { suggestKey } from '@capstan/core-constraints';
 import { type CommandIo } from './commands/common-options';
 import { planCommand } from './commands/plan-command';
 import { runCommand } from './commands/run-command';
 import { doctorCommand } from './commands/doctor-command';
 import { cleanupCommand } from './commands/cleanup-command';
+import { COMMANDS } from './commands/definitions';
 import { serveCommand } from '@capstan/wiring';
 import { ExitCode } from './output/exit-codes';
+import { CAPSTAN_VERSION } from './version';
 
-const USAGE = `Usage: capstan <command> [options]
+type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 
-Commands:
-  run <task-file>... run tasks in containers (or: run --image IMAGE -- COMMAND ARGS...)
-  plan <task-file>   resolve a task on a backend and print what would run
-  doctor             probe every backend: capacity, what it enforces, what is missing and how to fix it
-  cleanup            remove containers left behind by Capstan processes that are gone
-  serve              run the GA4GH TES v1.1 server (HTTP API) on the configured backend
-
-Run "capstan <command> --help" for a command's options.`;
-
-const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CommandIo) => Promise<number>>> = {
+const HANDLERS: Readonly<Record<string, Command>> = {
   plan: planCommand,
   run: runCommand,
   doctor: doctorCommand,
   cleanup: cleanupCommand,
   serve: serveCommand,
+  help: helpCommand,
+  completion: completionCommand,
 };
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(`${USAGE}\n`);
+  if (name === undefined || name === '--help' || name === '-h') {
+    io[name === undefined ? 'stderr' : 'stdout'](`${commandListText(COMMANDS)}\n`);
     return name === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    io.stderr(`capstan: unknown command "${name}"\n\n${USAGE}\n`);
+  if (name === '--version' || name === '-V') {
+    io.stdout(`capstan ${CAPSTAN_VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  const command = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
+  if (command === undefined) return unknownCommand(name, io);
+  return command(rest, io);
+}
+
+function unknownCommand(name: string, io: CommandIo): number {
+  const known = Object.keys(HANDLERS);
+  const suggestion = name.startsWith('-') ? suggestKey(name, ['--help', '--version']) : suggestKey(name, known);
+  const what = name.startsWith('-') ? 'option' : 'command';
+  io.stderr(`capstan: unknown ${what} ${shown(name)}${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} ("capstan --help" lists the commands)\n`);
+  return ExitCode.Usage;
+}
+
+/** `capstan help [command]`: the same text as `capstan <command> --help`. */
+async function helpCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name] = argv;
+  if (name === undefined) {
+    io.stdout(`${commandListText(COMMANDS)}\n`);
+    return ExitCode.Ok;
+  }
+  const spec = COMMANDS.find((candidate) => candidate.name === name);
+  if (spec === undefined) return unknownCommand(name, io);
+  io.stdout(`${helpText(spec)}\n`);
+  return ExitCode.Ok;
+}
+
+/** `capstan completion bash|zsh|fish`: a script to source, made from the command definitions. */
+async function completionCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [shell] = argv;
+  if (shell === undefined || argv.length > 1) {
+    io.stderr('capstan: give one shell: capstan completion bash|zsh|fish (e.g. source <(capstan completion bash))\n');
     return ExitCode.Usage;
   }
-  return command(rest, io);
+  try {
+    io.stdout(completionScript(shell, COMMANDS));
+    return ExitCode.Ok;
+  } catch (error) {
+    io.stderr(`capstan: ${(error as Error).message}\n`);
+    return ExitCode.Usage;
+  }
 }

@@ -1,33 +1,8 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { parseArgs } from 'node:util';
+import { configFlags, helpText, parseCommand } from '@capstan/cli-spec';
 import { BufferedLines } from './buffered-lines';
+import { SERVE_COMMAND } from './serve-definition';
 import { startTesServer } from './tes-server';
-
-export const SERVE_USAGE = `Usage: capstan serve [options]     (the same as: capstan-api [options])
-
-Runs Capstan's GA4GH TES v1.1 server: POST /ga4gh/tes/v1/tasks runs tasks on the configured backend.
-
-Options (each also settable in capstan.yaml under "api:", or as CAPSTAN_API__... variables):
-  --host ADDRESS        address to listen on (default 127.0.0.1)
-  --port N              port (default 8000; 0 picks a free one)
-  --data-dir DIR        task database and task files (default ./capstan-tes)
-  --token-file FILE     principals and their tokens: a YAML list of {name, token, admin?}, mode 0600; each
-                        principal sees and cancels only its own tasks, an admin all (the safest way)
-  --token TOKEN         a bearer token clients must send (repeatable; principals token-1, token-2, ...); visible
-                        in ps: prefer --token-file, or CAPSTAN_API__AUTH__TOKEN=<token> (principal "default")
-  --no-auth             serve without authentication (only allowed on a loopback host; the Host header must
-                        name loopback too)
-  --backend NAME        backend executors run on (docker | podman | apptainer | local | slurm | tes | auto)
-  --config FILE         configuration file (default ./capstan.yaml)
-  --allow-root DIR      a host folder file:// inputs and outputs may use (repeatable)
-  --run-client-commands-on-host
-                        allow a backend without containers (local): every client's command then runs on this
-                        host as the server's user. Refused without this flag, and auto never picks local here.
-  --allow-address CIDR  an internal address http(s) transfers may reach, e.g. 10.1.0.0/16 (repeatable; loopback,
-                        link-local, private and unique-local addresses are refused by default)
-
-Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM/SIGHUP; running tasks are
-taken up again (re-attached) by the next start with the same data folder.`;
 
 export interface ServeIo {
   readonly stdout: (text: string) => void;
@@ -38,53 +13,30 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** `capstan serve` / `capstan-api`: parses the flags, starts the server, stops on SIGINT or SIGTERM. Returns an exit code. */
 export async function serveCommand(argv: readonly string[], io: ServeIo, signals: NodeJS.EventEmitter = process): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
+  let parsed;
   try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        token: { type: 'string', multiple: true },
-        'token-file': { type: 'string' },
-        'no-auth': { type: 'boolean' },
-        backend: { type: 'string' },
-        config: { type: 'string' },
-        'allow-root': { type: 'string', multiple: true },
-        'run-client-commands-on-host': { type: 'boolean' },
-        'allow-address': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    const { values } = parseCommand(SERVE_COMMAND, argv);
+    parsed = { values, flags: configFlags(SERVE_COMMAND, values) };
   } catch (error) {
-    io.stderr(`capstan serve: ${(error as Error).message}\n\n${SERVE_USAGE}\n`);
+    io.stderr(`capstan serve: ${(error as Error).message}\n`);
     return 64;
   }
-  if (values['help'] === true) {
-    io.stdout(`${SERVE_USAGE}\n`);
+  const { values, flags } = parsed;
+  if (values.help === true) {
+    io.stdout(`${helpText(SERVE_COMMAND)}\n`);
     return 0;
   }
-  const flags: Record<string, unknown> = {
-    backend: values['backend'],
-    'api.host': values['host'],
-    'api.port': values['port'] === undefined ? undefined : Number(values['port']),
-    'api.dataDir': values['data-dir'],
-    'api.auth.tokens': values['token'],
-    'api.auth.tokenFile': values['token-file'],
-    'api.auth.disabled': values['no-auth'] === true ? true : undefined,
-    'api.transfer.allowedRoots': values['allow-root'],
-    'api.runClientCommandsOnHost': values['run-client-commands-on-host'] === true ? true : undefined,
-    'api.transfer.allowAddresses': values['allow-address'],
-  };
   let server;
   const log = new BufferedLines(io.stdout);
   try {
-    server = await startTesServer({ flags, ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}), logStream: log });
+    server = await startTesServer({ flags, ...(values.config === undefined ? {} : { configFile: values.config }), logStream: log });
   } catch (error) {
     log.flush();
+    const advice = startupAdvice(error, flags);
+    if (advice !== undefined) {
+      io.stderr(`capstan serve: ${advice.message}\n`);
+      return advice.exitCode;
+    }
     if (error instanceof CapstanError) {
       io.stderr(`capstan serve: ${error.path ? `${error.path}: ` : ''}${error.message}\n`);
       return error.code === ErrorCode.InvalidConfig || error.code === ErrorCode.InvalidValue ? 78 : error.code === ErrorCode.BackendUnavailable ? 69 : 70;
@@ -106,4 +58,28 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
   await running.close();
   log.flush();
   return 0;
+}
+
+/**
+ * The start-up failures a user fixes with a flag, told in the flags' words: a port in use, no token. The server's
+ * own messages name config keys (auth.tokens), which someone at a command line did not write.
+ */
+export function startupAdvice(error: unknown, flags: Readonly<Record<string, unknown>>): { message: string; exitCode: number } | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  // The listen error names the address it tried, whichever of flag, variable or file set it.
+  const tried = error as { address?: string; port?: number } | undefined;
+  const where = `${tried?.address ?? String(flags['api.host'] ?? 'the configured host')} port ${String(tried?.port ?? flags['api.port'] ?? 'the configured port')}`;
+  if (code === 'EADDRINUSE') {
+    return { message: `${where} is in use (another capstan serve?); choose another with --port N, or --port 0 to take a free one`, exitCode: 69 };
+  }
+  if (code === 'EACCES') return { message: `${where} needs privileges this user lacks; choose a port above 1023 with --port N`, exitCode: 69 };
+  if (code === 'EADDRNOTAVAIL') return { message: `${where}: no interface of this machine has that address; give one of its addresses with --host, e.g. --host 127.0.0.1`, exitCode: 69 };
+  if (error instanceof CapstanError && error.path === 'auth.tokens' && /\bis (missing|empty); give at least one bearer token/.test(error.message)) {
+    return {
+      message:
+        'no token: clients must authenticate; give --token-file FILE (a YAML list of {name, token}, mode 0600; the safest), --token TOKEN or the variable CAPSTAN_API__AUTH__TOKEN (make one with: openssl rand -hex 32), or --no-auth to serve without authentication on a loopback host',
+      exitCode: 78,
+    };
+  }
+  return undefined;
 }

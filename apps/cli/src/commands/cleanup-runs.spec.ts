@@ -5,10 +5,10 @@ import { cleanupRuns, parseAge } from './cleanup-runs';
 
 describe('capstan cleanup --runs', () => {
   it('reads ages in minutes, hours and days, and refuses anything else naming the flag', () => {
-    expect(parseAge('7d', 'usage')).toBe(7 * 86_400_000);
-    expect(parseAge('12h', 'usage')).toBe(12 * 3_600_000);
-    expect(parseAge('30m', 'usage')).toBe(30 * 60_000);
-    for (const bad of ['7', '0d', '-1d', '1.5d', '7 d', '1w', '9999999d']) expect(() => parseAge(bad, 'usage')).toThrow(/--older-than/);
+    expect(parseAge('7d')).toBe(7 * 86_400_000);
+    expect(parseAge('12h')).toBe(12 * 3_600_000);
+    expect(parseAge('30m')).toBe(30 * 60_000);
+    for (const bad of ['7', '0d', '-1d', '1.5d', '7 d', '1w', '9999999d']) expect(() => parseAge(bad)).toThrow(/--older-than/);
   });
 
   it('prints what it removed and skipped, and keeps a dry run harmless', async () => {

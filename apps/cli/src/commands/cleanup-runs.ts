@@ -1,13 +1,14 @@
 import { removeOldRuns } from '@capstan/cleanup';
 import { resolve } from 'node:path';
 import { type CommandIo, usageError } from './common-options';
+import { CLEANUP_COMMAND } from './definitions';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `7d`, `12h`, `30m`: how old a run folder must be to go. */
-export function parseAge(text: string, usage: string): number {
+export function parseAge(text: string): number {
   const match = /^([1-9][0-9]{0,5})([mhd])$/.exec(text);
-  if (match === null) throw usageError(`--older-than is ${JSON.stringify(text)}; give a whole number with m, h or d, e.g. 7d`, usage);
+  if (match === null) throw usageError(CLEANUP_COMMAND, `--older-than is ${JSON.stringify(text)}; give a whole number with m, h or d, e.g. 7d`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 

@@ -1,7 +1,8 @@
-import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { type ParseArgsConfig } from 'node:util';
+import { commandUsageError, configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
+import { type CapstanError } from '@capstan/core-constraints';
 import { exitCodeFor } from '../output/exit-codes';
 import { errorReport, formatErrorForHumans } from '../output/report-error';
+import { type ENGINE_FLAGS } from './definitions';
 
 /** Output sinks, handed in so tests can capture them. */
 export interface CommandIo {
@@ -11,73 +12,25 @@ export interface CommandIo {
   readonly isTty?: boolean;
 }
 
-/** Flags every command that wires an engine accepts, and the config keys they set. */
-export const ENGINE_FLAGS = {
-  backend: { type: 'string' },
-  config: { type: 'string' },
-  'work-root': { type: 'string' },
-  'output-dir': { type: 'string' },
-  'default-container': { type: 'string' },
-  'cpu-limit-behavior': { type: 'string' },
-  'memory-limit-behavior': { type: 'string' },
-  'gpu-limit-behavior': { type: 'string' },
-  retention: { type: 'string' },
-  'pull-policy': { type: 'string' },
-  shell: { type: 'string' },
-  timeout: { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+type EngineCommand = CommandSpec & { readonly flags: typeof ENGINE_FLAGS };
 
-export const ENGINE_FLAGS_HELP = `Engine options (each also settable in capstan.yaml or as CAPSTAN_... variables):
-  --backend NAME                  docker | podman | apptainer | local | slurm | tes | auto (default: auto: docker,
-                                  podman, apptainer, the first that answers, else local)
-  --config FILE                   configuration file (default: ./capstan.yaml, then ~/.config/capstan/config.yaml)
-  --work-root DIR                 where run folders go (default: ./capstan-runs; latest links to the newest)
-  --output-dir DIR                where declared outputs are published, with outputs.json (default: outputs/ in
-                                  the run folder); retention never deletes them
-  --default-container URI         what "*" (any container) means
-  --cpu-limit-behavior B          deny | try_with_max (default: deny)
-  --memory-limit-behavior B       deny | try_with_max (default: deny)
-  --gpu-limit-behavior B          deny | try_with_max (default: deny)
-  --retention P                   keep | delete-on-success | delete-always (default: keep)
-  --pull-policy P                 if-not-present | always | never (docker; default: if-not-present)
-  --shell PROGRAM                 shell that runs the command (default: bash; a task's "shell" hint wins)
-  --timeout SECONDS               end every attempt after this long (a task's "timeout" hint wins)`;
-
-type EngineFlagValues = { readonly [K in keyof typeof ENGINE_FLAGS]?: string | undefined };
-
-/** Maps parsed flags onto dotted config keys; the config loader validates the values. */
-export function engineFlags(values: EngineFlagValues): { configFile?: string; flags: Record<string, unknown> } {
-  const flags: Record<string, unknown> = {
-    backend: values.backend,
-    workRoot: values['work-root'],
-    outputDir: values['output-dir'],
-    defaultContainer: values['default-container'],
-    'limits.cpu': values['cpu-limit-behavior'],
-    'limits.memory': values['memory-limit-behavior'],
-    'limits.gpu': values['gpu-limit-behavior'],
-    retention: values.retention,
-    'docker.pullPolicy': values['pull-policy'],
-    shell: values.shell,
-    timeoutSeconds: values.timeout === undefined ? undefined : Number(values.timeout),
-  };
-  return { ...(values.config === undefined ? {} : { configFile: values.config }), flags };
+/** The config file and the dotted config keys a command's engine flags set; the config loader validates the values. */
+export function engineFlags<S extends EngineCommand>(spec: S, values: FlagValues<S>): { configFile?: string; flags: Record<string, unknown> } {
+  const config = (values as { config?: string }).config;
+  return { ...(config === undefined ? {} : { configFile: config }), flags: configFlags(spec, values) };
 }
 
-export function usageError(message: string, usage: string): CapstanError {
-  return new CapstanError(ErrorCode.Usage, `${message}\n\n${usage}`);
-}
-
-export function isParseArgsError(error: unknown): error is Error {
-  return error instanceof TypeError && String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
+/** A usage error: one line naming the fix and where the options are listed, never the whole usage. */
+export function usageError(spec: CommandSpec, message: string, details: Readonly<Record<string, unknown>> = {}): CapstanError {
+  return commandUsageError(spec, message, details);
 }
 
 /**
  * Reports a command's failure the one way every command does: a JSON error object on stdout with `--json`, a line
  * on stderr otherwise; returns the exit code. `file` is the task file being read, named in task errors.
  */
-export function reportFailure(error: unknown, io: CommandIo, usage: string, options: { json?: boolean; file?: string | undefined } = {}): number {
-  const failure = isParseArgsError(error) ? usageError(error.message, usage) : error;
-  if (options.json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
-  else io.stderr(`${formatErrorForHumans(failure, options.file)}\n`);
-  return exitCodeFor(failure);
+export function reportFailure(error: unknown, io: CommandIo, options: { json?: boolean; file?: string | undefined } = {}): number {
+  if (options.json) io.stdout(`${JSON.stringify(errorReport(error))}\n`);
+  else io.stderr(`${formatErrorForHumans(error, options.file)}\n`);
+  return exitCodeFor(error);
 }

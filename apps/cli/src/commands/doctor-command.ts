@@ -1,13 +1,9 @@
 import { type Backend, formatBytes } from '@capstan/core-constraints';
-import { parseArgs } from 'node:util';
+import { helpText, parseCommand } from '@capstan/cli-spec';
 import { chooseBackend, wireBackends } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
 import { type CommandIo, reportFailure } from './common-options';
-
-export const DOCTOR_USAGE = `Usage: capstan doctor [--config FILE] [--json]
-
-Probes every backend Capstan knows: whether it answers, its version and capacity, what it can enforce, and what is
-missing with how to fix it. Exits 0 when the configured backend (or the one "auto" picks) is available, 69 if not.`;
+import { DOCTOR_COMMAND } from './definitions';
 
 interface BackendReport {
   readonly name: string;
@@ -22,9 +18,9 @@ interface BackendReport {
 
 export async function doctorCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
-    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
-    if (values.help) {
-      io.stdout(`${DOCTOR_USAGE}\n`);
+    const { values } = parseCommand(DOCTOR_COMMAND, argv);
+    if (values.help === true) {
+      io.stdout(`${helpText(DOCTOR_COMMAND)}\n`);
       return ExitCode.Ok;
     }
     const { registry, config } = await wireBackends(values.config === undefined ? {} : { configFile: values.config });
@@ -40,7 +36,7 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
     }
     return ok ? ExitCode.Ok : ExitCode.Unavailable;
   } catch (error) {
-    return reportFailure(error, io, DOCTOR_USAGE);
+    return reportFailure(error, io, { json: argv.includes('--json') });
   }
 }
 

@@ -1,19 +1,9 @@
 import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-constraints';
-import { parseArgs } from 'node:util';
+import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
-import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
-
-export const PLAN_USAGE = `Usage: capstan plan <task-file> [options]
-
-Resolves a task on a backend without running it and prints what would run.
-
-Options:
-  --json                          print one JSON object on stdout (also on error)
-  -h, --help                      show this help
-
-${ENGINE_FLAGS_HELP}`;
-
+import { type CommandIo, engineFlags, reportFailure, usageError } from './common-options';
+import { PLAN_COMMAND } from './definitions';
 
 /** The `--json` shape of a plan: a stable contract for scripts. */
 export interface PlanJson {
@@ -38,26 +28,22 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
   const json = argv.includes('--json');
   let file: string | undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { ...ENGINE_FLAGS, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-    });
-    if (values.help) {
-      io.stdout(`${PLAN_USAGE}\n`);
+    const { values, positionals } = parseCommand(PLAN_COMMAND, argv);
+    if (values.help === true) {
+      io.stdout(`${helpText(PLAN_COMMAND)}\n`);
       return ExitCode.Ok;
     }
-    if (positionals.length !== 1) throw usageError(`plan takes exactly one task file, got ${positionals.length}`, PLAN_USAGE);
+    if (positionals.length !== 1) throw usageError(PLAN_COMMAND, `plan takes exactly one task file, got ${positionals.length}`);
     file = positionals[0] as string;
     const task = await loadTaskFile(file);
-    const { engine, backend } = await wire(engineFlags(values));
+    const { engine, backend } = await wire(engineFlags(PLAN_COMMAND, values));
     const plan = await engine.plan(task);
     const images = await backend.describeImages?.(plan.resolution.constraints);
     const report = { ...planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings), ...(images === undefined ? {} : { images }) };
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
     return ExitCode.Ok;
   } catch (error) {
-    return reportFailure(error, io, PLAN_USAGE, { json, file });
+    return reportFailure(error, io, { json, file });
   }
 }
 

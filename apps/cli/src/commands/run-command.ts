@@ -1,70 +1,48 @@
 import { CapstanError, ErrorCode, loadTaskFile, type Task } from '@capstan/core-constraints';
 import { type TaskEngine, type TaskResult } from '@capstan/engine';
-import { parseArgs } from 'node:util';
+import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { ProgressRenderer } from '../output/progress-renderer';
-import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
+import { type CommandIo, engineFlags, reportFailure, usageError } from './common-options';
+import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
 import { UnfinishedGuard } from './unfinished-guard';
 
-export const RUN_USAGE = `Usage: capstan run <task-file>... [options]
-       capstan run --image IMAGE [--cpu N] [--memory SIZE] [--name NAME] [--env K=V]... [options] -- COMMAND [ARGS...]
-
-Runs tasks to their end and prints their progress, then a summary. Several task files share the machine: they
-queue and run as capacity allows. Ctrl-C once: no new task starts and running ones stop gracefully; twice: kill now.
-
-Exit code: 0 when every task succeeded; else the exit code of the first task (in the order given) that failed,
-1 if it had none (e.g. out of memory), 69 if it was lost (the runtime stopped answering, or another tool killed its
-container), 130 if canceled, or Capstan's own code (see the README) if it could not run. SIGTERM and SIGHUP (a
-closed terminal) stop the tasks like Ctrl-C.
-
-Options:
-  --json                          print the event stream as NDJSON on stdout, then a summary object
-  -h, --help                      show this help
-
-${ENGINE_FLAGS_HELP}`;
+/** The flags only the quick form takes; with task files they would be silently ignored. */
+const QUICK_FLAGS = ['image', 'cpu', 'memory', 'name', 'env', 'input', 'output', 'retries'] as const;
 
 export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const json = argv.includes('--json');
   let file: string | undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        ...ENGINE_FLAGS,
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        image: { type: 'string' },
-        cpu: { type: 'string' },
-        memory: { type: 'string' },
-        name: { type: 'string' },
-        env: { type: 'string', multiple: true },
-      },
-    });
-    if (values.help) {
-      io.stdout(`${RUN_USAGE}\n`);
+    const { values, positionals, command } = parseCommand(RUN_COMMAND, argv);
+    if (values.help === true) {
+      io.stdout(`${helpText(RUN_COMMAND)}\n`);
       return ExitCode.Ok;
     }
-    if (positionals.length === 0) throw usageError(values.image ? 'give the command after --' : 'give at least one task file, or --image with a command', RUN_USAGE);
     const tasks: Task[] = [];
-    if (values.image !== undefined) {
-      tasks.push(quickTask({ image: values.image, command: positionals, name: values.name, cpu: values.cpu, memory: values.memory, env: values.env }));
+    if (command !== undefined) {
+      if (positionals.length > 0) throw usageError(RUN_COMMAND, `give task files or a command after --, not both (got ${positionals.length} task file(s) before --)`);
+      if (command.length === 0) throw usageError(RUN_COMMAND, 'give the command after --, e.g. capstan run -- echo hello');
+      tasks.push(await quickTask({ ...values, command }));
     } else {
+      const quickFlag = QUICK_FLAGS.find((flag) => values[flag] !== undefined);
+      if (quickFlag !== undefined) throw usageError(RUN_COMMAND, `--${quickFlag} belongs to the quick form: give the command after --, e.g. capstan run --${quickFlag} ... -- echo hello (a task file declares this itself)`, { flag: quickFlag });
+      if (positionals.length === 0) throw usageError(RUN_COMMAND, 'give at least one task file, or a command after --');
       for (const path of positionals) {
         file = path;
         tasks.push(await loadTaskFile(path));
       }
       file = undefined;
     }
-    const wiring = await wire({ ...engineFlags(values), latestLink: true });
+    const wiring = await wire({ ...engineFlags(RUN_COMMAND, values), latestLink: true });
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     if (wiring.config.engine.reapOnStart) await reapAtStart(wiring.engine, io, json);
     const results = await runAll(wiring.engine, tasks, io, json);
     return exitCodeOf(results);
   } catch (error) {
-    return reportFailure(error, io, RUN_USAGE, { json, file });
+    return reportFailure(error, io, { json, file });
   }
 }
 

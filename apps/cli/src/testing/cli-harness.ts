@@ -1,4 +1,6 @@
 import { type ChildProcess, execFile, spawn, type SpawnOptions } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -59,4 +61,15 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
+}
+
+/** A fresh folder (mode 0755, for tests that run as another user) for each test, removed after it; call inside a describe. */
+export function folderPerTest(prefix: string): () => string {
+  let folder = '';
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), prefix));
+    await chmod(folder, 0o755);
+  });
+  afterEach(() => rm(folder, { recursive: true, force: true }));
+  return () => folder;
 }

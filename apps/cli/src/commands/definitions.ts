@@ -1,0 +1,116 @@
+import { type CommandSpec, HELP_FLAG } from '@capstan/cli-spec';
+import { SERVE_COMMAND } from '@capstan/wiring';
+
+const ENGINE = 'Engine options (each also settable in capstan.yaml or as CAPSTAN_... variables)';
+const LIMIT_BEHAVIOURS = ['deny', 'try_with_max'] as const;
+
+/** Flags every command that wires an engine accepts, and the config keys they set. */
+export const ENGINE_FLAGS = {
+  backend: {
+    type: 'string',
+    value: 'NAME',
+    help: 'backend tasks run on; auto takes docker, podman, apptainer, the first that answers, else local',
+    choices: ['auto', 'docker', 'podman', 'apptainer', 'local', 'slurm', 'tes'],
+    shownDefault: 'auto',
+    configKey: 'backend',
+    group: ENGINE,
+  },
+  config: { type: 'string', value: 'FILE', help: 'configuration file', shownDefault: './capstan.yaml, then ~/.config/capstan/config.yaml', group: ENGINE },
+  'work-root': { type: 'string', value: 'DIR', help: 'where run folders go (latest links to the newest)', shownDefault: './capstan-runs', configKey: 'workRoot', group: ENGINE },
+  'output-dir': { type: 'string', value: 'DIR', help: 'where declared outputs are published, with outputs.json; retention never deletes them', shownDefault: 'outputs/ in the run folder', configKey: 'outputDir', group: ENGINE },
+  'default-container': { type: 'string', value: 'URI', help: 'what "*" (any container) means', configKey: 'defaultContainer', group: ENGINE },
+  'cpu-limit-behavior': { type: 'string', value: 'B', help: 'a cpu request above what the backend gives one task: refuse it, or run with the most it gives', choices: LIMIT_BEHAVIOURS, shownDefault: 'deny', configKey: 'limits.cpu', group: ENGINE },
+  'memory-limit-behavior': { type: 'string', value: 'B', help: 'the same for memory', choices: LIMIT_BEHAVIOURS, shownDefault: 'deny', configKey: 'limits.memory', group: ENGINE },
+  'gpu-limit-behavior': { type: 'string', value: 'B', help: 'the same for GPUs', choices: LIMIT_BEHAVIOURS, shownDefault: 'deny', configKey: 'limits.gpu', group: ENGINE },
+  retention: { type: 'string', value: 'P', help: 'what happens to attempt folders when a task ends', choices: ['keep', 'delete-on-success', 'delete-always'], shownDefault: 'keep', configKey: 'retention', group: ENGINE },
+  'pull-policy': { type: 'string', value: 'P', help: 'when the docker backend pulls images', choices: ['if-not-present', 'always', 'never'], shownDefault: 'if-not-present', configKey: 'docker.pullPolicy', group: ENGINE },
+  shell: { type: 'string', value: 'PROGRAM', help: 'shell that runs the command (a task\'s "shell" hint wins)', shownDefault: 'bash', configKey: 'shell', group: ENGINE },
+  timeout: { type: 'string', value: 'SECONDS', help: 'end every attempt after this long (a task\'s "timeout" hint wins)', configKey: 'timeoutSeconds', number: true, group: ENGINE },
+} as const;
+
+const QUICK = 'Quick form (capstan run [--image IMAGE] -- COMMAND ARGS...)';
+
+export const RUN_COMMAND = {
+  name: 'run',
+  summary: 'run tasks in containers (or: run [--image IMAGE] -- COMMAND ARGS...)',
+  usage: [
+    'run <task-file>... [options]',
+    'run [--image IMAGE] [--input SRC[:DEST]]... [--output GLOB]... [options] -- COMMAND [ARGS...]',
+  ],
+  description: `Runs tasks to their end and prints their progress, then a summary. Several task files share the machine: they
+queue and run as capacity allows. Ctrl-C once: no new task starts and running ones stop gracefully; twice: kill now.
+
+The quick form runs one command given after "--". Without --image it runs as container "*": on the local backend, or
+in the configured default container (--default-container).
+
+Exit code: 0 when every task succeeded; else the exit code of the first task (in the order given) that failed,
+1 if it had none (e.g. out of memory), 69 if it was lost (the runtime stopped answering, or another tool killed its
+container), 130 if canceled, or Capstan's own code (see the README) if it could not run. SIGTERM and SIGHUP (a
+closed terminal) stop the tasks like Ctrl-C.`,
+  positionals: 'file',
+  flags: {
+    json: { type: 'boolean', help: 'print the event stream as NDJSON on stdout, then a summary object' },
+    help: HELP_FLAG,
+    image: { type: 'string', value: 'IMAGE', help: 'the container image the command runs in', shownDefault: '"*", any container', group: QUICK },
+    cpu: { type: 'string', value: 'N', help: 'CPUs the task requests', group: QUICK },
+    memory: { type: 'string', value: 'SIZE', help: 'memory the task requests, e.g. 1GiB', group: QUICK },
+    name: { type: 'string', value: 'NAME', help: 'the task\'s name', shownDefault: 'the command\'s file name', group: QUICK },
+    env: { type: 'string', value: 'K=V', multiple: true, help: 'an environment variable of the task', group: QUICK },
+    input: { type: 'string', value: 'SRC[:DEST]', multiple: true, help: 'a host file or folder the task reads, at DEST (an absolute path) in the task; without DEST at /mnt/task/inputs/<its name>', group: QUICK },
+    output: { type: 'string', value: 'GLOB', multiple: true, help: 'files the task leaves in its work folder to keep as outputs', group: QUICK },
+    retries: { type: 'string', value: 'N', help: 'run a failed task again up to N times (0 to 20)', shownDefault: '0', group: QUICK },
+    ...ENGINE_FLAGS,
+  },
+} as const satisfies CommandSpec;
+
+export const PLAN_COMMAND = {
+  name: 'plan',
+  summary: 'resolve a task on a backend and print what would run',
+  usage: ['plan <task-file> [options]'],
+  description: 'Resolves a task on a backend without running it and prints what would run.',
+  positionals: 'file',
+  flags: {
+    json: { type: 'boolean', help: 'print one JSON object on stdout (also on error)' },
+    help: HELP_FLAG,
+    ...ENGINE_FLAGS,
+  },
+} as const satisfies CommandSpec;
+
+export const DOCTOR_COMMAND = {
+  name: 'doctor',
+  summary: 'probe every backend: capacity, what it enforces, what is missing and how to fix it',
+  usage: ['doctor [--config FILE] [--json]'],
+  description: `Probes every backend Capstan knows: whether it answers, its version and capacity, what it can enforce, and what is
+missing with how to fix it. Exits 0 when the configured backend (or the one "auto" picks) is available, 69 if not.`,
+  flags: {
+    config: ENGINE_FLAGS.config,
+    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
+export const CLEANUP_COMMAND = {
+  name: 'cleanup',
+  summary: 'remove containers (or old run folders) left behind by Capstan processes that are gone',
+  usage: ['cleanup [--backend NAME] [--config FILE] [--dry-run] [--json]', 'cleanup --runs [--older-than 7d] [--work-root DIR] [--config FILE] [--dry-run] [--json]'],
+  description: `Removes every Capstan-labelled container (on every backend that keeps them, or the one named) whose owner process
+on this host is gone, and prints what it removed. Containers of running Capstan processes and of other hosts are
+left alone, and so are a TES server's (they carry its data folder as holder): that server takes them over when it
+starts again; cleanup names each one it skipped and why. --dry-run removes nothing and prints what it would do.
+
+--runs removes run folders under the work root (default: the configured workRoot) older than --older-than
+(m, h or d; default 7d), and nothing else: links and folders Capstan does not make are skipped, named.`,
+  flags: {
+    backend: { ...ENGINE_FLAGS.backend, help: 'clean only this backend', shownDefault: 'every backend that keeps containers', group: 'Options' },
+    config: { ...ENGINE_FLAGS.config, group: 'Options' },
+    'dry-run': { type: 'boolean', help: 'remove nothing; print what would be removed' },
+    runs: { type: 'boolean', help: 'remove old run folders instead of containers' },
+    'older-than': { type: 'string', value: 'AGE', help: 'with --runs: the age (m, h or d) past which a run folder goes', default: '7d' },
+    'work-root': { ...ENGINE_FLAGS['work-root'], help: 'with --runs: the folder holding the run folders', shownDefault: 'the configured workRoot', group: 'Options' },
+    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
+/** Every command, in the order help and docs list them. */
+export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];
