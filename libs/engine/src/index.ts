@@ -6,3 +6,4 @@ export * from './run/collect-outputs';
 export * from './run/task-result';
 export * from './config/capstan-config';
 export * from './config/load-config';
+export * from './config/config-env';
