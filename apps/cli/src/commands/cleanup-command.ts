@@ -1,10 +1,9 @@
 import { reapOrphans } from '@capstan/cleanup';
 import { labelFilter, parseCapstanLabels } from '@capstan/naming';
 import { parseArgs } from 'node:util';
-import { wireBackends } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
 import { cleanupRuns, parseAge } from './cleanup-runs';
-import { type CommandIo, reportFailure } from './common-options';
+import { type CommandIo, reportFailure, wireBackendsFor } from './common-options';
 
 export const CLEANUP_USAGE = `Usage: capstan cleanup [--backend NAME] [--config FILE] [--dry-run] [--json]
        capstan cleanup --runs [--older-than 7d] [--work-root DIR] [--config FILE] [--dry-run] [--json]
@@ -36,7 +35,7 @@ export async function cleanupCommand(argv: readonly string[], io: CommandIo): Pr
       io.stdout(`${CLEANUP_USAGE}\n`);
       return ExitCode.Ok;
     }
-    const { registry, config } = await wireBackends(values.config === undefined ? {} : { configFile: values.config });
+    const { registry, config } = await wireBackendsFor(values.config, io);
     if (values.runs) {
       const olderThanMs = parseAge(values['older-than'], CLEANUP_USAGE);
       return await cleanupRuns(values['work-root'] ?? config.engine.workRoot, olderThanMs, { dryRun: values['dry-run'], json: values.json }, io);

@@ -1,5 +1,6 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { type ParseArgsConfig } from 'node:util';
+import { apiConfigSchema, wireBackends } from '@capstan/wiring';
 import { exitCodeFor } from '../output/exit-codes';
 import { errorReport, formatErrorForHumans } from '../output/report-error';
 
@@ -42,8 +43,14 @@ export const ENGINE_FLAGS_HELP = `Engine options (each also settable in capstan.
 
 type EngineFlagValues = { readonly [K in keyof typeof ENGINE_FLAGS]?: string | undefined };
 
+/**
+ * Config sections the CLI's commands do not read but share a file and an environment with: the TES server's `api`
+ * (`CAPSTAN_API__AUTH__TOKEN` exported for `capstan serve` must not trouble `capstan run`).
+ */
+export const OTHER_SECTIONS = { api: apiConfigSchema };
+
 /** Maps parsed flags onto dotted config keys; the config loader validates the values. */
-export function engineFlags(values: EngineFlagValues): { configFile?: string; flags: Record<string, unknown> } {
+export function engineFlags(values: EngineFlagValues): { configFile?: string; flags: Record<string, unknown>; otherSections: typeof OTHER_SECTIONS } {
   const flags: Record<string, unknown> = {
     backend: values.backend,
     workRoot: values['work-root'],
@@ -56,7 +63,15 @@ export function engineFlags(values: EngineFlagValues): { configFile?: string; fl
     shell: values.shell,
     timeoutSeconds: values.timeout === undefined ? undefined : Number(values.timeout),
   };
-  return { ...(values.config === undefined ? {} : { configFile: values.config }), flags };
+  return { ...(values.config === undefined ? {} : { configFile: values.config }), flags, otherSections: OTHER_SECTIONS };
+}
+
+/**
+ * What the configuration ignored (an unknown CAPSTAN_ variable), on stderr in every mode: stdout may be JSON, and
+ * these concern the environment, not a task. `--json` output carries them too (plan: `warnings`; run: the summary's).
+ */
+export function printConfigWarnings(warnings: readonly string[], io: CommandIo): void {
+  for (const warning of warnings) io.stderr(`capstan: warning: ${warning}\n`);
 }
 
 export function usageError(message: string, usage: string): CapstanError {
@@ -76,4 +91,11 @@ export function reportFailure(error: unknown, io: CommandIo, usage: string, opti
   if (options.json) io.stdout(`${JSON.stringify(errorReport(failure))}\n`);
   else io.stderr(`${formatErrorForHumans(failure, options.file)}\n`);
   return exitCodeFor(failure);
+}
+
+/** The backends and configuration for commands that run no task (doctor, cleanup), its warnings shown. */
+export async function wireBackendsFor(configFile: string | undefined, io: CommandIo): ReturnType<typeof wireBackends> {
+  const wired = await wireBackends({ otherSections: OTHER_SECTIONS, ...(configFile === undefined ? {} : { configFile }) });
+  printConfigWarnings(wired.config.warnings, io);
+  return wired;
 }

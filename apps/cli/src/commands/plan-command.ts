@@ -2,7 +2,7 @@ import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-const
 import { parseArgs } from 'node:util';
 import { wire } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
-import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
+import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 
 export const PLAN_USAGE = `Usage: capstan plan <task-file> [options]
 
@@ -29,7 +29,8 @@ export interface PlanJson {
     readonly fpga: number;
     readonly disks: Readonly<Record<string, number>>;
   };
-  readonly warnings: readonly string[];
+  /** The task's warnings (anything clamped, ignored or likely a typo), then the configuration's. */
+  warnings: readonly string[];
 }
 
 export async function planCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -48,9 +49,12 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     if (positionals.length !== 1) throw usageError(`plan takes exactly one task file, got ${positionals.length}`, PLAN_USAGE);
     file = positionals[0] as string;
     const task = await loadTaskFile(file);
-    const { engine } = await wire(engineFlags(values));
+    const { engine, config } = await wire(engineFlags(values));
+    printConfigWarnings(config.warnings, io);
     const plan = await engine.plan(task);
     const report = planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings);
+    // The human plan has them on stderr already; the JSON one is the whole answer, so it lists them too.
+    if (json) report.warnings = [...report.warnings, ...config.warnings];
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
     return ExitCode.Ok;
   } catch (error) {
