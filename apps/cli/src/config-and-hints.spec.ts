@@ -1,7 +1,6 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCli, capstan, cliBundle } from './testing/cli-harness';
+import { buildCli, capstan, cliBundle, taskFolder } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
 
@@ -20,30 +19,17 @@ function jsonLines(stdout: string): Array<Record<string, unknown>> {
 
 describe('configuration from the environment, and warnings a user can act on (the built CLI, real Docker)', () => {
   jest.setTimeout(120_000);
-  let dir: string;
   beforeAll(buildCli, 60_000);
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'capstan-cli-config-'));
-    await chmod(dir, 0o755);
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function taskFile(name: string, body: Record<string, unknown>): Promise<string> {
-    const file = join(dir, `${name}.json`);
-    await writeFile(file, JSON.stringify({ name, ...body }));
-    return file;
-  }
+  const { dir: folder, taskFile } = taskFolder('capstan-cli-config-');
 
   it('runs a task with an unrelated CAPSTAN_HOME set: one warning naming it on stderr, in the JSON summary too', async () => {
     const file = await taskFile('home', { command: 'echo hi', requirements: { container: IMAGE }, hints: { shell: 'sh' } });
     const env = envWith({ CAPSTAN_HOME: '/x' });
-    const human = await capstan(['run', file, '--backend', 'docker', '--work-root', dir], { env });
+    const human = await capstan(['run', file, '--backend', 'docker', '--work-root', folder()], { env });
     expect(human.code).toBe(0);
     expect(human.stderr).toBe('capstan: warning: environment variable CAPSTAN_HOME is not a Capstan setting and is ignored; Capstan reads only its documented settings (e.g. CAPSTAN_BACKEND)\n');
     expect(human.stdout).toContain('[home] succeeded: exit 0');
-    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', dir, '--json'], { env });
+    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', folder(), '--json'], { env });
     expect(json.code).toBe(0);
     const summary = jsonLines(json.stdout).pop();
     expect(summary).toMatchObject({ type: 'summary', warnings: [expect.stringContaining('CAPSTAN_HOME')] });
@@ -69,7 +55,7 @@ describe('configuration from the environment, and warnings a user can act on (th
   });
 
   it('suggests the nearest key for a typo in the config file', async () => {
-    const config = join(dir, 'capstan.yaml');
+    const config = join(folder(), 'capstan.yaml');
     await writeFile(config, 'bakend: docker\ndocker: { pulPolicy: never }\n');
     const result = await capstan(['plan', 'examples/hello.yaml', '--config', config], { env: envWith({}) });
     expect(result.code).toBe(78);
@@ -85,11 +71,11 @@ describe('configuration from the environment, and warnings a user can act on (th
       hints: { shell: 'sh' },
       outputs: ['nested-stderr.txt'],
     });
-    const result = await capstan(['run', outer, '--backend', 'local', '--work-root', dir, '--json'], { env: envWith({}) });
+    const result = await capstan(['run', outer, '--backend', 'local', '--work-root', folder(), '--json'], { env: envWith({}) });
     const summary = jsonLines(result.stdout).pop() as { results: Array<{ state: string; folder: string; exitCode: number }> };
-    const folder = join(summary.results[0]?.folder ?? '', 'attempts', '1');
-    const stdout = await readFile(join(folder, 'stdout'), 'utf8');
-    expect({ code: result.code, state: summary.results[0]?.state, nestedStderr: await readFile(join(folder, 'work', 'nested-stderr.txt'), 'utf8') }).toEqual({ code: 0, state: 'succeeded', nestedStderr: '' });
+    const attempt = join(summary.results[0]?.folder ?? '', 'attempts', '1');
+    const stdout = await readFile(join(attempt, 'stdout'), 'utf8');
+    expect({ code: result.code, state: summary.results[0]?.state, nestedStderr: await readFile(join(attempt, 'work', 'nested-stderr.txt'), 'utf8') }).toEqual({ code: 0, state: 'succeeded', nestedStderr: '' });
     expect(stdout).toContain('[inner] succeeded: exit 0');
     expect(stdout).toContain('inner ran');
   });
@@ -98,12 +84,12 @@ describe('configuration from the environment, and warnings a user can act on (th
     const file = await taskFile('hinted', { command: 'echo hi', requirements: { container: IMAGE }, hints: { shell: 'sh', timout: '5m', max_memroy: '1 GiB', lab_queue: 'long' } });
     const timeout = 'hint "timout" is not one Capstan knows, so it is kept as a custom hint and does nothing; did you mean "timeout"?';
     const memory = 'did you mean "max_memory"?';
-    const run = await capstan(['run', file, '--backend', 'docker', '--work-root', dir], { env: envWith({}) });
+    const run = await capstan(['run', file, '--backend', 'docker', '--work-root', folder()], { env: envWith({}) });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`[hinted] warning: ${timeout}`);
     expect(run.stdout).toContain(memory);
     expect(run.stdout).not.toContain('lab_queue');
-    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', dir, '--json'], { env: envWith({}) });
+    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', folder(), '--json'], { env: envWith({}) });
     const resolved = jsonLines(json.stdout).find((event) => event['type'] === 'resolved');
     expect(resolved?.['warnings']).toEqual(expect.arrayContaining([timeout, expect.stringContaining(memory)]));
     const plan = await capstan(['plan', file, '--backend', 'docker'], { env: envWith({}) });
@@ -119,11 +105,11 @@ describe('configuration from the environment, and warnings a user can act on (th
     const plan = await capstan(['plan', file, '--backend', 'docker', '--json'], { env: envWith({}) });
     expect((JSON.parse(plan.stdout) as { warnings: string[] }).warnings).toContain(hint);
     // Docker itself refuses a 4 KiB limit: the warning is what explains the failure.
-    const run = await capstan(['run', file, '--backend', 'docker', '--work-root', dir], { env: envWith({}) });
+    const run = await capstan(['run', file, '--backend', 'docker', '--work-root', folder()], { env: envWith({}) });
     expect(run.stdout).toContain(`[tiny] warning: ${hint}`);
-    const quick = await capstan(['run', '--image', IMAGE, '--memory', '64', '--shell', 'sh', '--backend', 'docker', '--work-root', dir, '--', 'true'], { env: envWith({}) });
+    const quick = await capstan(['run', '--image', IMAGE, '--memory', '64', '--shell', 'sh', '--backend', 'docker', '--work-root', folder(), '--', 'true'], { env: envWith({}) });
     expect(quick.stdout).toContain('did you mean "64 MiB"?');
-    const enough = await capstan(['run', '--image', IMAGE, '--memory', '64 MiB', '--shell', 'sh', '--backend', 'docker', '--work-root', dir, '--', 'true'], { env: envWith({}) });
+    const enough = await capstan(['run', '--image', IMAGE, '--memory', '64 MiB', '--shell', 'sh', '--backend', 'docker', '--work-root', folder(), '--', 'true'], { env: envWith({}) });
     expect(enough.code).toBe(0);
     expect(enough.stdout).not.toContain('did you mean');
   });

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCli, capstan } from './testing/cli-harness';
+import { buildCli, capstan, taskFolder } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
 
@@ -18,15 +17,9 @@ function refusalOf(result: { code: number; stdout: string }): Refusal {
 
 describe('plan refuses every task run refuses (the built CLI, real Docker)', () => {
   jest.setTimeout(180_000);
-  let dir: string;
   beforeAll(buildCli, 60_000);
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'capstan-cli-config-parity-'));
-    await mkdir(join(dir, 'a-folder'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { dir: folder, taskFile } = taskFolder('capstan-cli-config-parity-');
+  beforeEach(() => mkdir(join(folder(), 'a-folder')));
 
   const base = { command: 'echo hi', requirements: { container: IMAGE }, hints: { shell: 'sh' } };
   const cases: ReadonlyArray<[string, (dir: string) => Record<string, unknown>]> = [
@@ -43,9 +36,8 @@ describe('plan refuses every task run refuses (the built CLI, real Docker)', () 
   ];
 
   it.each(cases)('%s: the same exit code and error from both, and nothing run', async (_label, body) => {
-    const file = join(dir, 'task.json');
-    await writeFile(file, JSON.stringify({ name: 'parity', ...body(dir) }));
-    const workRoot = join(dir, 'runs');
+    const file = await taskFile('parity', body(folder()));
+    const workRoot = join(folder(), 'runs');
     const plan = refusalOf(await capstan(['plan', file, '--backend', 'docker', '--json']));
     const run = refusalOf(await capstan(['run', file, '--backend', 'docker', '--work-root', workRoot, '--json']));
     expect(plan.error).toBeDefined();
@@ -56,10 +48,9 @@ describe('plan refuses every task run refuses (the built CLI, real Docker)', () 
   });
 
   it('the same task made good plans and runs (the checks do not refuse too much)', async () => {
-    const file = join(dir, 'task.json');
-    await writeFile(join(dir, 'in.txt'), 'x');
-    await writeFile(file, JSON.stringify({ name: 'parity', ...base, inputs: [{ source: join(dir, 'in.txt') }, { source: join(dir, 'a-folder'), type: 'directory' }], hints: { shell: 'sh', timeout: '1m' } }));
+    await writeFile(join(folder(), 'in.txt'), 'x');
+    const file = await taskFile('parity', { ...base, inputs: [{ source: join(folder(), 'in.txt') }, { source: join(folder(), 'a-folder'), type: 'directory' }], hints: { shell: 'sh', timeout: '1m' } });
     expect((await capstan(['plan', file, '--backend', 'docker', '--json'])).code).toBe(0);
-    expect((await capstan(['run', file, '--backend', 'docker', '--work-root', join(dir, 'runs'), '--json'])).code).toBe(0);
+    expect((await capstan(['run', file, '--backend', 'docker', '--work-root', join(folder(), 'runs'), '--json'])).code).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
 import { type ChildProcess, execFile, spawn, type SpawnOptions } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -59,4 +61,27 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
+}
+
+/**
+ * A fresh folder for each test of the calling describe block (0755: a task's user may need to read it), removed after
+ * it, and a writer of JSON task files in it.
+ */
+export function taskFolder(prefix: string): { readonly dir: () => string; readonly taskFile: (name: string, body: Record<string, unknown>) => Promise<string> } {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    await chmod(dir, 0o755);
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => dir,
+    taskFile: async (name, body) => {
+      const file = join(dir, `${name}.json`);
+      await writeFile(file, JSON.stringify({ name, ...body }));
+      return file;
+    },
+  };
 }
