@@ -22,9 +22,12 @@ export function suggestKey(key: string, known: readonly string[], maxDistance = 
   const normalised = key.toLowerCase().replace(/[-_]/g, '');
   let best: { key: string; distance: number } | undefined;
   for (const candidate of known) {
-    const distance = editDistance(normalised, candidate.toLowerCase().replace(/[-_]/g, ''));
+    const other = candidate.toLowerCase().replace(/[-_]/g, '');
+    // The distance is at least the difference in length: skipping those keeps a hostile 1 MB key from costing
+    // seconds of edit-distance work (the key may come from an untrusted client's document).
+    if (Math.abs(other.length - normalised.length) > maxDistance) continue;
+    const distance = editDistance(normalised, other);
     if (best === undefined || distance < best.distance) best = { key: candidate, distance };
   }
-  if (best === undefined) return undefined;
-  return best.distance <= maxDistance ? best.key : undefined;
+  return best !== undefined && best.distance <= maxDistance ? best.key : undefined;
 }

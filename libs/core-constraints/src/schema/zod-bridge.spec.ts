@@ -64,6 +64,18 @@ describe('parseWithSchema', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('answers a hostile document with many long unknown keys quickly, showing a few of them shortened', () => {
+    const document = Object.fromEntries(Array.from({ length: 2000 }, (_, index) => [`${index}-${'k'.repeat(500)}`, 1]));
+    document['x'.repeat(1_000_000)] = 1;
+    const started = Date.now();
+    const error = capstanErrorOf(() => parseWithSchema(z.strictObject({ name: z.string().optional() }), document, null));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error.message).toMatch(/^unknown keys "0-k{62}\.\.\.", .* and 1996 more \(known keys: name\)$/);
+    expect(error.message.length).toBeLessThan(600);
+    const alone = capstanErrorOf(() => parseWithSchema(z.strictObject({ name: z.string().optional() }), { ['x'.repeat(1_000_000)]: 1 }, null));
+    expect(alone.message.length).toBeLessThan(200);
+  });
+
   it('keeps the input of a failing value in details', () => {
     expect(capstanErrorOf(() => parseWithSchema(z.boolean(), 'yes', 'gpu')).details).toEqual({ value: 'yes' });
   });

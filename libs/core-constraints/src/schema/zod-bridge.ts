@@ -42,10 +42,15 @@ function issueToError(issue: z.core.$ZodIssue | undefined, root: string | null, 
   return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue), { path, details: { value: issue.input } });
 }
 
+const MAX_KEYS_SHOWN = 5;
+
 /** An unknown key with "did you mean" (as in task files), or the keys that exist when none is close. */
 function describeUnknownKeys(issue: z.core.$ZodIssueUnrecognizedKeys, schema: z.ZodType): string {
   const known = objectKeysAt(schema, issue.path) ?? [];
-  const listed = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  // A few keys, each shortened: the document may be an untrusted client's, with thousands of long keys.
+  const shown = issue.keys.slice(0, MAX_KEYS_SHOWN).map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}...` : k));
+  const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : '';
+  const listed = `unknown key${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`;
   const suggestion = issue.keys.length === 1 ? suggestKey(issue.keys[0] as string, known) : undefined;
   if (suggestion !== undefined) return `${listed}; did you mean "${suggestion}"?`;
   return known.length === 0 ? listed : `${listed} (known keys: ${known.join(', ')})`;
