@@ -127,6 +127,12 @@ describe('loadConfig', () => {
       await expect(loadConfig({ sections, cwd: dir, env: { HOME: dir } })).rejects.toMatchObject({ code: 'config.invalid' });
     });
 
+    it('still refuses a file key that is only a name on Object.prototype', async () => {
+      await writeFile(join(dir, 'capstan.yaml'), 'toString: 1\n');
+      const error = await loadConfig({ sections, otherSections: { api: z.strictObject({}) }, cwd: dir, env: { HOME: dir } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'config.invalid', message: expect.stringContaining('unknown key "toString"') });
+    });
+
     it('escapes a hostile variable name in the warning', async () => {
       const config = await loadConfig({ sections, cwd: dir, env: { HOME: dir, 'CAPSTAN_X\u001b[2J': '1' } });
       expect(config.warnings).toEqual(['environment variable CAPSTAN_X\\u001b[2J is not a Capstan setting and is ignored; Capstan reads only its documented settings (e.g. CAPSTAN_BACKEND)']);

@@ -46,7 +46,7 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const cwd = sources.cwd ?? process.cwd();
   const { document, file } = await readConfigFile(sources.file, cwd, env);
   const otherSections = sources.otherSections ?? {};
-  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !(key in otherSections) || key in sources.sections));
+  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sources.sections, key)));
   // Where each overridden value came from, so an error names the variable or flag rather than the file.
   const provenance = new Map<string, string>();
   const read = readEnvSettings(env, envSettings(sources.sections, engineConfigSchema), envSettings(otherSections));
