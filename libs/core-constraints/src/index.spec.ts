@@ -13,6 +13,9 @@ describe('the public surface of core-constraints', () => {
     'redactUrl',
     'editDistance',
     'suggestKey',
+    'taskWarnings',
+    'schemaSettings',
+    'objectKeysAt',
     'parseRequirements',
     'isSuccessCode',
     'parseHints',
@@ -34,5 +37,7 @@ describe('the public surface of core-constraints', () => {
     expect(api.DEFAULT_MEMORY).toBe(2 * 1024 ** 3);
     expect(api.TASK_ROOT_MOUNT).toBe('/');
     expect(api.ANY_CONTAINER).toBe('*');
+    expect(api.TASK_VARIABLES).toEqual(['CAPSTAN_TASK_ROOT', 'CAPSTAN_ATTEMPT']);
+    expect(api.KNOWN_HINT_KEYS).toEqual(expect.arrayContaining(['max_memory', 'maxMemory', 'shell', 'timeout']));
   });
 });

@@ -18,3 +18,6 @@ export * from './backend/backend-registry';
 export * from './backend/attempt-disks';
 export * from './backend/container-hardening';
 export * from './urls/redact-url';
+export * from './task/task-warnings';
+export * from './task/task-variables';
+export * from './schema/schema-shape';

@@ -14,6 +14,7 @@ import {
   RUN_OUTPUTS_FOLDER,
   runFolderName,
   type Task,
+  taskWarnings,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { setMaxListeners } from 'node:events';
@@ -53,6 +54,13 @@ export interface RunOptions {
    * the task like a failed staging.
    */
   readonly afterAdmission?: (signal: AbortSignal) => Promise<void>;
+}
+
+/** A task checked and resolved on its backend, with the engine's settings it runs under. */
+interface Prepared {
+  readonly resolution: Resolution;
+  readonly shell: string;
+  readonly timeoutMs: number | undefined;
 }
 
 /** Who should own what tasks leave in their folders: the user running Capstan. */
@@ -134,10 +142,16 @@ export class TaskEngine {
     this.killNowController.abort(new CapstanError(ErrorCode.Canceled, 'the run was killed'));
   }
 
-  /** Resolves a task on a backend without running it. Throws CapstanError when it could not run there. */
+  /**
+   * Resolves a task on a backend without running it. Throws CapstanError when it could not run there: it makes the
+   * same checks `run` makes before the first attempt (and checks the inputs as staging would), so a task that plans
+   * is refused by `run` only for what changed in between.
+   */
   async plan(task: Task, backendName = this.options.backend): Promise<Plan> {
     const backend = this.registry.get(backendName);
-    return { task: task.name, backend: backend.name, resolution: await this.resolve(task, backend) };
+    const { resolution } = await this.prepare(task, backend);
+    await stageInputs(task);
+    return { task: task.name, backend: backend.name, resolution };
   }
 
   /** Removes the resources of earlier Capstan processes on this host that are gone (their owner pid is dead). */
@@ -156,7 +170,7 @@ export class TaskEngine {
     try {
       if (this.draining) throw new CapstanError(ErrorCode.Canceled, 'the run was canceled before this task started');
       const backend = this.registry.get(run.backend);
-      const resolution = await run.timed('resolveMs', () => this.resolve(task, backend));
+      const { resolution, shell, timeoutMs } = await run.timed('resolveMs', () => this.prepare(task, backend));
       run.warnings.push(...resolution.warnings);
       run.emit({ type: 'resolved', backend: backend.name, constraints: resolution.constraints, warnings: resolution.warnings });
 
@@ -167,7 +181,7 @@ export class TaskEngine {
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
-      const ran = await this.runAttempts(run, task, backend, resolution, inputs, signal);
+      const ran = await this.runAttempts(run, task, backend, { resolution, shell, timeoutMs }, inputs, signal);
       lease.release();
       const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
       const success = ran && (await deliverOutputs(run, task, workDir, this.outputRoot, this.manifest));
@@ -188,9 +202,8 @@ export class TaskEngine {
   }
 
   /** Attempts until one succeeds, retries run out, or the run is canceled. Returns whether the task succeeded. */
-  private async runAttempts(run: TaskRun, task: Task, backend: Backend, resolution: Resolution, inputs: ExecutionInput[], signal: AbortSignal): Promise<boolean> {
-    const shell = taskShell(task, this.options.shell);
-    const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
+  private async runAttempts(run: TaskRun, task: Task, backend: Backend, prepared: Prepared, inputs: ExecutionInput[], signal: AbortSignal): Promise<boolean> {
+    const { resolution, shell, timeoutMs } = prepared;
     let retriesLeft = task.requirements.maxRetries;
     let preemptionsLeft = task.hints.preemptible;
     for (let attempt = 1; ; attempt += 1) {
@@ -274,6 +287,13 @@ export class TaskEngine {
     });
   }
 
+  /** Every check `run` makes before it queues a task; `plan` makes the same ones. */
+  private async prepare(task: Task, backend: Backend): Promise<Prepared> {
+    const shell = taskShell(task, this.options.shell);
+    const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
+    return { resolution: await this.resolve(task, backend), shell, timeoutMs };
+  }
+
   private async resolve(task: Task, backend: Backend): Promise<Resolution> {
     const capacity = await backend.capacity();
     const resolution = resolveConstraints(task.requirements, task.hints, capacity, {
@@ -284,7 +304,7 @@ export class TaskEngine {
       defaultContainer: this.options.defaultContainer,
     });
     const behaviors = { cpu: this.options.cpuLimitBehavior, memory: this.options.memoryLimitBehavior };
-    return { ...resolution, warnings: [...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities, backend.name, behaviors)] };
+    return { ...resolution, warnings: [...taskWarnings(task), ...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities, backend.name, behaviors)] };
   }
 }
 

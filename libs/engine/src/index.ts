@@ -7,3 +7,4 @@ export * from './run/publish-outputs';
 export * from './run/task-result';
 export * from './config/capstan-config';
 export * from './config/load-config';
+export * from './config/config-env';

@@ -8,6 +8,7 @@ import {
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
+  TASK_ROOT_VARIABLE,
 } from '@capstan/core-constraints';
 import { runProcessGroup } from '@capstan/process-kit';
 import { access, mkdir, symlink } from 'node:fs/promises';
@@ -79,7 +80,7 @@ export class LocalBackend implements Backend {
         program: request.shell,
         args: [request.paths.commandFile],
         cwd: request.paths.workDir,
-        env: { ...this.passedEnvironment(), ...request.env, CAPSTAN_TASK_ROOT: request.paths.root },
+        env: { ...this.passedEnvironment(), ...request.env, [TASK_ROOT_VARIABLE]: request.paths.root },
         stdoutFile: request.paths.stdoutFile,
         stderrFile: request.paths.stderrFile,
         graceMs: this.options.graceSeconds * 1000,

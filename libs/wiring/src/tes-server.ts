@@ -220,6 +220,8 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
   try {
     const principals = await principalsOf(api, cwd);
     const dataDirState = await prepareDataDir(dataDir);
+    // What the configuration ignored (an unknown CAPSTAN_ variable) is logged once, like every server event.
+    for (const message of wiring.config.warnings) logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'config-warning', message })}\n`);
     if (dataDirState === 'tightened') logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'data-dir-tightened', dataDir, mode: '700' })}\n`);
     return await startOn(wiring, api, dataDir, principals, logStream, holder);
   } catch (error) {

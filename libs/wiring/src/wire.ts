@@ -13,6 +13,8 @@ export interface WireOptions {
   readonly flags?: Readonly<Record<string, unknown>>;
   /** Config sections besides the backends' (e.g. the TES server's `api`), validated by their schemas. */
   readonly extraSections?: Readonly<Record<string, z.ZodType>>;
+  /** Sections other commands read (the CLI's `run` is given the server's `api`): accepted in the file and environment, not read. */
+  readonly otherSections?: Readonly<Record<string, z.ZodType>>;
   /** Overrides the configured work root (the TES server keeps its work under its data folder). */
   readonly workRoot?: string | ((config: LoadedConfig) => string);
   /**
@@ -41,7 +43,12 @@ export interface Wiring {
 
 /** Reads the configuration and registers every backend, without choosing one. */
 export async function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  const config = await loadConfig({ sections: { ...configSections, ...options.extraSections }, ...(options.configFile ? { file: options.configFile } : {}), ...(options.flags ? { flags: options.flags } : {}) });
+  const config = await loadConfig({
+    sections: { ...configSections, ...options.extraSections },
+    ...(options.otherSections ? { otherSections: options.otherSections } : {}),
+    ...(options.configFile ? { file: options.configFile } : {}),
+    ...(options.flags ? { flags: options.flags } : {}),
+  });
   const container = rootContainer.createChildContainer();
   registerBackends(container, config.backends);
   options.registerBackends?.(container);

@@ -1,10 +1,9 @@
 import { reapOrphans } from '@capstan/cleanup';
 import { labelFilter, parseCapstanLabels } from '@capstan/naming';
 import { helpText, parseCommand } from '@capstan/cli-spec';
-import { wireBackends } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
 import { cleanupRuns, parseAge } from './cleanup-runs';
-import { type CommandIo, reportFailure } from './common-options';
+import { type CommandIo, reportFailure, wireBackendsFor } from './common-options';
 import { CLEANUP_COMMAND } from './definitions';
 
 export async function cleanupCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -14,7 +13,7 @@ export async function cleanupCommand(argv: readonly string[], io: CommandIo): Pr
       io.stdout(`${helpText(CLEANUP_COMMAND)}\n`);
       return ExitCode.Ok;
     }
-    const { registry, config } = await wireBackends(values.config === undefined ? {} : { configFile: values.config });
+    const { registry, config } = await wireBackendsFor(values.config, io);
     if (values.runs) {
       const olderThanMs = parseAge(values['older-than'] ?? '7d');
       return await cleanupRuns(values['work-root'] ?? config.engine.workRoot, olderThanMs, { dryRun: values['dry-run'] === true, json: values.json === true }, io);

@@ -1,5 +1,6 @@
 import { commandUsageError, configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
 import { type CapstanError } from '@capstan/core-constraints';
+import { apiConfigSchema, wireBackends } from '@capstan/wiring';
 import { exitCodeFor } from '../output/exit-codes';
 import { errorReport, formatErrorForHumans } from '../output/report-error';
 import { type ENGINE_FLAGS } from './definitions';
@@ -14,10 +15,24 @@ export interface CommandIo {
 
 type EngineCommand = CommandSpec & { readonly flags: typeof ENGINE_FLAGS };
 
+/**
+ * Config sections the CLI's commands do not read but share a file and an environment with: the TES server's `api`
+ * (`CAPSTAN_API__AUTH__TOKEN` exported for `capstan serve` must not trouble `capstan run`).
+ */
+export const OTHER_SECTIONS = { api: apiConfigSchema };
+
 /** The config file and the dotted config keys a command's engine flags set; the config loader validates the values. */
-export function engineFlags<S extends EngineCommand>(spec: S, values: FlagValues<S>): { configFile?: string; flags: Record<string, unknown> } {
+export function engineFlags<S extends EngineCommand>(spec: S, values: FlagValues<S>): { configFile?: string; flags: Record<string, unknown>; otherSections: typeof OTHER_SECTIONS } {
   const config = (values as { config?: string }).config;
-  return { ...(config === undefined ? {} : { configFile: config }), flags: configFlags(spec, values) };
+  return { ...(config === undefined ? {} : { configFile: config }), flags: configFlags(spec, values), otherSections: OTHER_SECTIONS };
+}
+
+/**
+ * What the configuration ignored (an unknown CAPSTAN_ variable), on stderr in every mode: stdout may be JSON, and
+ * these concern the environment, not a task. `--json` output carries them too (plan: `warnings`; run: the summary's).
+ */
+export function printConfigWarnings(warnings: readonly string[], io: CommandIo): void {
+  for (const warning of warnings) io.stderr(`capstan: warning: ${warning}\n`);
 }
 
 /** A usage error: one line naming the fix and where the options are listed, never the whole usage. */
@@ -33,4 +48,11 @@ export function reportFailure(error: unknown, io: CommandIo, options: { json?: b
   if (options.json) io.stdout(`${JSON.stringify(errorReport(error))}\n`);
   else io.stderr(`${formatErrorForHumans(error, options.file)}\n`);
   return exitCodeFor(error);
+}
+
+/** The backends and configuration for commands that run no task (doctor, cleanup), its warnings shown. */
+export async function wireBackendsFor(configFile: string | undefined, io: CommandIo): ReturnType<typeof wireBackends> {
+  const wired = await wireBackends({ otherSections: OTHER_SECTIONS, ...(configFile === undefined ? {} : { configFile }) });
+  printConfigWarnings(wired.config.warnings, io);
+  return wired;
 }

@@ -1,8 +1,8 @@
 import { type Backend, formatBytes } from '@capstan/core-constraints';
 import { helpText, parseCommand } from '@capstan/cli-spec';
-import { chooseBackend, wireBackends } from '@capstan/wiring';
+import { chooseBackend } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
-import { type CommandIo, reportFailure } from './common-options';
+import { type CommandIo, reportFailure, wireBackendsFor } from './common-options';
 import { DOCTOR_COMMAND } from './definitions';
 
 interface BackendReport {
@@ -23,7 +23,7 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
       io.stdout(`${helpText(DOCTOR_COMMAND)}\n`);
       return ExitCode.Ok;
     }
-    const { registry, config } = await wireBackends(values.config === undefined ? {} : { configFile: values.config });
+    const { registry, config } = await wireBackendsFor(values.config, io);
     const reports = await Promise.all(registry.names.map((name) => examine(registry.get(name))));
     const { backend: chosen, selection } = await chooseBackend(registry, config.engine.backend);
     const ok = reports.find((report) => report.name === chosen.name)?.available === true;

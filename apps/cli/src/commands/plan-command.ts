@@ -2,7 +2,7 @@ import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-const
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode } from '../output/exit-codes';
-import { type CommandIo, engineFlags, reportFailure, usageError } from './common-options';
+import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { PLAN_COMMAND } from './definitions';
 
 /** The `--json` shape of a plan: a stable contract for scripts. */
@@ -19,7 +19,8 @@ export interface PlanJson {
     readonly fpga: number;
     readonly disks: Readonly<Record<string, number>>;
   };
-  readonly warnings: readonly string[];
+  /** The task's warnings (anything clamped, ignored or likely a typo), then the configuration's. */
+  warnings: readonly string[];
   /** Where each image would come from, for backends that can say (apptainer: the SIF cache, a local store, its registry). */
   readonly images?: readonly string[];
 }
@@ -36,10 +37,13 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     if (positionals.length !== 1) throw usageError(PLAN_COMMAND, `plan takes exactly one task file, got ${positionals.length}`);
     file = positionals[0] as string;
     const task = await loadTaskFile(file);
-    const { engine, backend } = await wire(engineFlags(PLAN_COMMAND, values));
+    const { engine, backend, config } = await wire(engineFlags(PLAN_COMMAND, values));
+    printConfigWarnings(config.warnings, io);
     const plan = await engine.plan(task);
     const images = await backend.describeImages?.(plan.resolution.constraints);
-    const report = { ...planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings), ...(images === undefined ? {} : { images }) };
+    const report: PlanJson = { ...planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings), ...(images === undefined ? {} : { images }) };
+    // The human plan has them on stderr already; the JSON one is the whole answer, so it lists them too.
+    if (json) report.warnings = [...report.warnings, ...config.warnings];
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
     return ExitCode.Ok;
   } catch (error) {

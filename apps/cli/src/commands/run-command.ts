@@ -4,7 +4,7 @@ import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
 import { ProgressRenderer } from '../output/progress-renderer';
-import { type CommandIo, engineFlags, reportFailure, usageError } from './common-options';
+import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
 import { UnfinishedGuard } from './unfinished-guard';
@@ -37,16 +37,17 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       file = undefined;
     }
     const wiring = await wire({ ...engineFlags(RUN_COMMAND, values), latestLink: true });
+    printConfigWarnings(wiring.config.warnings, io);
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     if (wiring.config.engine.reapOnStart) await reapAtStart(wiring.engine, io, json);
-    const results = await runAll(wiring.engine, tasks, io, json);
+    const results = await runAll(wiring.engine, tasks, io, json, wiring.config.warnings);
     return exitCodeOf(results);
   } catch (error) {
     return reportFailure(error, io, { json, file });
   }
 }
 
-async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean): Promise<TaskResult[]> {
+async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean, configWarnings: readonly string[]): Promise<TaskResult[]> {
   const renderer = json ? undefined : new ProgressRenderer(io);
   const stream = engine.events();
   const printing = (async () => {
@@ -78,7 +79,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     engine.close();
     await printing;
     if (renderer) renderer.finish(results);
-    else io.stdout(`${JSON.stringify({ type: 'summary', results })}\n`);
+    else io.stdout(`${JSON.stringify({ type: 'summary', results, warnings: configWarnings })}\n`);
     return results;
   } finally {
     signals.forEach((signal) => process.off(signal, onInterrupt));

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn, type SpawnOptions } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,11 +65,28 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
 
 /** A fresh folder (mode 0755, for tests that run as another user) for each test, removed after it; call inside a describe. */
 export function folderPerTest(prefix: string): () => string {
-  let folder = '';
+  return taskFolder(prefix).dir;
+}
+
+/**
+ * A fresh folder for each test of the calling describe block (0755: a task's user may need to read it), removed after
+ * it, and a writer of JSON task files in it.
+ */
+export function taskFolder(prefix: string): { readonly dir: () => string; readonly taskFile: (name: string, body: Record<string, unknown>) => Promise<string> } {
+  let dir = '';
   beforeEach(async () => {
-    folder = await mkdtemp(join(tmpdir(), prefix));
-    await chmod(folder, 0o755);
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    await chmod(dir, 0o755);
   });
-  afterEach(() => rm(folder, { recursive: true, force: true }));
-  return () => folder;
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => dir,
+    taskFile: async (name, body) => {
+      const file = join(dir, `${name}.json`);
+      await writeFile(file, JSON.stringify({ name, ...body }));
+      return file;
+    },
+  };
 }

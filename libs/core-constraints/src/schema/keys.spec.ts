@@ -82,6 +82,12 @@ describe('suggestKey', () => {
     expect(suggestKey(key, known)).toBe(expected);
   });
 
+  it('skips the edit-distance work for a hostile 1 MB key', () => {
+    const started = Date.now();
+    expect(suggestKey('m'.repeat(1_000_000), [...REQUIREMENT_KEYS, ...TASK_KEYS])).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
   it('only ever suggests a known key', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 20 }), (key) => {

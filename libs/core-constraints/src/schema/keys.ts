@@ -1,33 +1,8 @@
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { suggestKey } from './suggest';
 import { joinPath } from './zod-bridge';
 
-/** Edit distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = previous[0] ?? 0;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = previous[j] ?? 0;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      previous[j] = Math.min(above + 1, (previous[j - 1] ?? 0) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** The known key closest to `key`, when it is close enough to be a likely typo. */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
-  const normalised = key.toLowerCase().replace(/[-_]/g, '');
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const distance = editDistance(normalised, candidate.toLowerCase().replace(/[-_]/g, ''));
-    if (best === undefined || distance < best.distance) best = { key: candidate, distance };
-  }
-  if (best === undefined) return undefined;
-  return best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
-}
+export { editDistance, suggestKey } from './suggest';
 
 /**
  * Rejects keys outside `known` with a "did you mean" suggestion. `hint` is the fix for keys that are simply not

@@ -43,7 +43,17 @@ describe('parseWithSchema', () => {
     ['a value not in an enum', z.enum(['file', 'directory']), 'link', 'type', 'type', /^"link" is not one of "file", "directory"$/],
     ['a bad format', z.email(), 'someone', 'x', 'x', /^"someone" is not a valid email$/],
     ['a nested value', z.object({ a: z.array(z.number()) }), { a: [1, 'x'] }, 'root', 'root.a.1', /^"x" is not a number$/],
-    ['an unknown key', z.strictObject({ a: z.number() }), { a: 1, b: 2 }, 'inputs.0', 'inputs.0', /^unknown key "b"$/],
+    ['an unknown key', z.strictObject({ a: z.number() }), { a: 1, zzz: 2 }, 'inputs.0', 'inputs.0', /^unknown key "zzz" \(known keys: a\)$/],
+    ['a misspelt key', z.strictObject({ pullPolicy: z.string().optional() }), { pulPolicy: 'x' }, 'docker', 'docker', /^unknown key "pulPolicy"; did you mean "pullPolicy"\?$/],
+    [
+      'a misspelt key in a nested section behind a default',
+      z.strictObject({ auth: z.strictObject({ tokenFile: z.string().optional() }).default({}) }),
+      { auth: { tokenFil: 'x' } },
+      'api',
+      'api.auth',
+      /^unknown key "tokenFil"; did you mean "tokenFile"\?$/,
+    ],
+    ['a hostile unknown key, quoted', z.strictObject({}), { 'a\u001b[2J': 1 }, null, null, /^unknown key "a\\u001b\[2J"$/],
     ['a bad record key', z.record(z.string().regex(/^[A-Z]+$/, 'upper-case letters only'), z.string()), { ab: 'x' }, 'env', 'env.ab', /^"ab" is not a valid key: upper-case letters only$/],
     ['a failed refinement', z.string().refine((s) => s !== 'x', 'must not be x'), 'x', 'c', 'c', /must not be x/],
     ['a failure with no root', z.number(), null, null, null, /^null is not a number$/],
@@ -52,6 +62,18 @@ describe('parseWithSchema', () => {
     expect(error.code).toBe('value.invalid');
     expect(error.path).toBe(path);
     expect(error.message).toMatch(message);
+  });
+
+  it('answers a hostile document with many long unknown keys quickly, showing a few of them shortened', () => {
+    const document = Object.fromEntries(Array.from({ length: 2000 }, (_, index) => [`${index}-${'k'.repeat(500)}`, 1]));
+    document['x'.repeat(1_000_000)] = 1;
+    const started = Date.now();
+    const error = capstanErrorOf(() => parseWithSchema(z.strictObject({ name: z.string().optional() }), document, null));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error.message).toMatch(/^unknown keys "0-k{62}\.\.\.", .* and 1996 more \(known keys: name\)$/);
+    expect(error.message.length).toBeLessThan(600);
+    const alone = capstanErrorOf(() => parseWithSchema(z.strictObject({ name: z.string().optional() }), { ['x'.repeat(1_000_000)]: 1 }, null));
+    expect(alone.message.length).toBeLessThan(200);
   });
 
   it('keeps the input of a failing value in details', () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { describeValue } from '../units/size';
+import { objectKeysAt } from './schema-shape';
+import { suggestKey } from './suggest';
 
 /** Joins path segments the way Capstan reports them: `requirements.disks.1`. */
 export function joinPath(...parts: ReadonlyArray<string | number | null | undefined>): string | null {
@@ -28,15 +30,30 @@ export function capstanParser<T>(parse: (value: unknown) => T): z.ZodType<T> {
 export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, path: string | null): T {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  throw issueToError(result.error.issues[0], path);
+  throw issueToError(result.error.issues[0], path, schema);
 }
 
-function issueToError(issue: z.core.$ZodIssue | undefined, root: string | null): CapstanError {
+function issueToError(issue: z.core.$ZodIssue | undefined, root: string | null, schema: z.ZodType): CapstanError {
   if (issue === undefined) return new CapstanError(ErrorCode.InvalidValue, 'the value is invalid', { path: root });
   const params = issue.code === 'custom' ? (issue.params as { capstanCode?: ErrorCode; subPath?: string | null } | undefined) : undefined;
   const path = joinPath(root, ...issue.path.map(String), params?.subPath);
   if (params?.capstanCode !== undefined) return new CapstanError(params.capstanCode, issue.message, { path });
+  if (issue.code === 'unrecognized_keys') return new CapstanError(ErrorCode.InvalidValue, describeUnknownKeys(issue, schema), { path, details: { value: issue.keys[0] } });
   return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue), { path, details: { value: issue.input } });
+}
+
+const MAX_KEYS_SHOWN = 5;
+
+/** An unknown key with "did you mean" (as in task files), or the keys that exist when none is close. */
+function describeUnknownKeys(issue: z.core.$ZodIssueUnrecognizedKeys, schema: z.ZodType): string {
+  const known = objectKeysAt(schema, issue.path) ?? [];
+  // A few keys, each shortened: the document may be an untrusted client's, with thousands of long keys.
+  const shown = issue.keys.slice(0, MAX_KEYS_SHOWN).map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}...` : k));
+  const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : '';
+  const listed = `unknown key${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`;
+  const suggestion = issue.keys.length === 1 ? suggestKey(issue.keys[0] as string, known) : undefined;
+  if (suggestion !== undefined) return `${listed}; did you mean "${suggestion}"?`;
+  return known.length === 0 ? listed : `${listed} (known keys: ${known.join(', ')})`;
 }
 
 /** zod's type names in the words a task author would use. */
@@ -69,8 +86,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `${shown} is not a multiple of ${String(issue.divisor)}`;
     case 'invalid_key':
       return `${shown} is not a valid key: ${issue.issues[0]?.message ?? issue.message}`;
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_union':
       // Schemas with several accepted forms carry their own message listing them.
       return issue.message.startsWith('Invalid input') ? `${shown} is not one of the accepted forms` : issue.message;

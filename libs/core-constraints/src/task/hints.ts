@@ -39,6 +39,15 @@ const RESERVED = {
 
 const RESERVED_KEYS: ReadonlySet<string> = new Set(Object.values(RESERVED).flat());
 
+/**
+ * Hints Capstan's engine reads itself (hints are open in WDL, so these never conflict with the reserved ones). A new
+ * engine hint is added here, so that a misspelling of it is warned about (see taskWarnings).
+ */
+export const ENGINE_HINT_KEYS = ['shell', 'timeout'] as const;
+
+/** Every hint key Capstan reads: WDL's reserved hints with their aliases, and the engine's own. */
+export const KNOWN_HINT_KEYS: readonly string[] = [...RESERVED_KEYS, ...ENGINE_HINT_KEYS];
+
 const accelerator: z.ZodType<AcceleratorHint> = z.union(
   [z.number().int().nonnegative().transform((count) => ({ count })), z.string().min(1).transform((spec) => ({ spec }))],
   { error: (issue) => `${describeValue(issue.input)} is neither a count of accelerators (e.g. 2) nor a specification (e.g. "nvidia-tesla-t4")` },

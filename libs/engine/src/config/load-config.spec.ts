@@ -87,4 +87,63 @@ describe('loadConfig', () => {
     await expect(loadConfig({ sections, cwd: dir, env: {}, file: 'bad.yaml' })).rejects.toMatchObject({ code: 'config.invalid' });
     await expect(loadConfig({ sections, cwd: dir, env: {}, file: 'absent.yaml' })).rejects.toThrow(/absent\.yaml cannot be read/);
   });
+
+  it.each<[string, string, string]>([
+    ['docker: { pulPolicy: always }\n', 'docker', 'unknown key "pulPolicy"; did you mean "pullPolicy"?'],
+    ['bakend: docker\n', 'bakend', 'unknown key "bakend"; did you mean "backend"?'],
+    ['limits: { cpus: deny }\n', 'limits', 'unknown key "cpus"; did you mean "cpu"?'],
+    ['colour: blue\n', 'colour', 'unknown key "colour" (known keys: backend, workRoot,'],
+  ])('suggests the nearest key for a typo in the file: %j', async (text, _key, message) => {
+    await writeFile(join(dir, 'capstan.yaml'), text);
+    const error = await loadConfig({ sections, cwd: dir, env: { HOME: dir } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'config.invalid' });
+    expect((error as Error).message).toContain(message);
+  });
+
+  describe('CAPSTAN_ variables', () => {
+    it('ignores one that is no setting with one warning, naming it and the nearest documented variable', async () => {
+      const config = await loadConfig({ sections, cwd: dir, env: { HOME: dir, CAPSTAN_HOME: '/x', CAPSTAN_BAKEND: 'local', CAPSTAN_DOCKER__PULLPOLICY: 'never' } });
+      expect(config.engine.backend).toBe('auto');
+      expect(config.backends['docker']).toEqual({ pullPolicy: 'if-not-present', graceSeconds: 10 });
+      expect(config.warnings).toEqual([
+        'environment variable CAPSTAN_HOME is not a Capstan setting and is ignored; Capstan reads only its documented settings (e.g. CAPSTAN_BACKEND)',
+        'environment variable CAPSTAN_BAKEND is not a Capstan setting and is ignored; did you mean CAPSTAN_BACKEND?',
+        'environment variable CAPSTAN_DOCKER__PULLPOLICY is not a Capstan setting and is ignored; did you mean CAPSTAN_DOCKER__PULL_POLICY?',
+      ]);
+    });
+
+    it('never reads nor warns about the variables Capstan sets inside tasks (a nested capstan)', async () => {
+      const config = await loadConfig({ sections, cwd: dir, env: { HOME: dir, CAPSTAN_TASK_ROOT: '/tmp/run/attempts/1', CAPSTAN_ATTEMPT: '2' } });
+      expect(config.warnings).toEqual([]);
+      expect(config.engine.backend).toBe('auto');
+    });
+
+    it('reads every documented variable, including keys below an open setting, and no more', async () => {
+      const open = { ...sections, docker: z.strictObject({ registries: z.record(z.string(), z.strictObject({ username: z.string() })).default({}) }) };
+      const config = await loadConfig({ sections: open, cwd: dir, env: { CAPSTAN_DOCKER__REGISTRIES__HUB__USERNAME: 'me', CAPSTAN_BACKEND__X: 'y', CAPSTAN_: '1', CAPSTAN____: '1' } });
+      expect(config.backends['docker']).toEqual({ registries: { hub: { username: 'me' } } });
+      expect(config.engine.backend).toBe('auto');
+      expect(config.warnings).toHaveLength(3);
+    });
+
+    it('accepts another command\'s section in the file and its variables, without reading or validating them', async () => {
+      await writeFile(join(dir, 'capstan.yaml'), 'api: { port: not-a-port }\n');
+      const otherSections = { api: z.strictObject({ port: z.number(), auth: z.strictObject({ token: z.string() }).optional() }) };
+      const config = await loadConfig({ sections, otherSections, cwd: dir, env: { HOME: dir, CAPSTAN_API__AUTH__TOKEN: 'secret', CAPSTAN_API__AUTH__TOKNE: 'x' } });
+      expect(config.backends).not.toHaveProperty('api');
+      expect(config.warnings).toEqual(['environment variable CAPSTAN_API__AUTH__TOKNE is not a Capstan setting and is ignored; did you mean CAPSTAN_API__AUTH__TOKEN?']);
+      await expect(loadConfig({ sections, cwd: dir, env: { HOME: dir } })).rejects.toMatchObject({ code: 'config.invalid' });
+    });
+
+    it('still refuses a file key that is only a name on Object.prototype', async () => {
+      await writeFile(join(dir, 'capstan.yaml'), 'toString: 1\n');
+      const error = await loadConfig({ sections, otherSections: { api: z.strictObject({}) }, cwd: dir, env: { HOME: dir } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'config.invalid', message: expect.stringContaining('unknown key "toString"') });
+    });
+
+    it('escapes a hostile variable name in the warning', async () => {
+      const config = await loadConfig({ sections, cwd: dir, env: { HOME: dir, 'CAPSTAN_X\u001b[2J': '1' } });
+      expect(config.warnings).toEqual(['environment variable CAPSTAN_X\\u001b[2J is not a Capstan setting and is ignored; Capstan reads only its documented settings (e.g. CAPSTAN_BACKEND)']);
+    });
+  });
 });

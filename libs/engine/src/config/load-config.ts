@@ -5,13 +5,18 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 import { type EngineConfig, engineConfigSchema } from './capstan-config';
+import { envSettings, readEnvSettings } from './config-env';
 
 export const CONFIG_FILE_NAME = 'capstan.yaml';
-export const ENV_PREFIX = 'CAPSTAN_';
 
 export interface ConfigSources {
   /** Backend sections by backend name, each with the schema of its options. */
   readonly sections: Readonly<Record<string, z.ZodType>>;
+  /**
+   * Sections other commands read (`capstan run` is given the TES server's `api`): one config file and one environment
+   * serve every command, so these are accepted without being read or validated here.
+   */
+  readonly otherSections?: Readonly<Record<string, z.ZodType>>;
   /** An explicit file (`--config`); otherwise ./capstan.yaml, then the user's config folder. */
   readonly file?: string;
   /** Values from command-line flags, which win over everything (dotted keys: `docker.pullPolicy`). */
@@ -26,27 +31,28 @@ export interface LoadedConfig {
   readonly backends: Readonly<Record<string, unknown>>;
   /** The file read, if any. */
   readonly file: string | undefined;
+  /** What was ignored and why (an unknown `CAPSTAN_...` variable), for the caller to show once. */
+  readonly warnings: readonly string[];
 }
 
 /**
  * Reads Capstan's configuration: one YAML file (found in the working folder or the user's config folder), then
  * `CAPSTAN_...` environment variables (`CAPSTAN_BACKEND=docker`, `CAPSTAN_DOCKER__PULL_POLICY=always`: `__` nests,
- * words become camelCase, values are read as YAML scalars), then flags. Everything is validated with the same
- * precise errors as task files, the path naming the file or variable.
+ * words become camelCase, values are read as YAML scalars; only documented settings, see readEnvSettings), then
+ * flags. Everything is validated with the same precise errors as task files, the path naming the file or variable.
  */
 export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> {
   const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
   const { document, file } = await readConfigFile(sources.file, cwd, env);
-  const merged: Record<string, unknown> = { ...document };
+  const otherSections = sources.otherSections ?? {};
+  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sources.sections, key)));
   // Where each overridden value came from, so an error names the variable or flag rather than the file.
   const provenance = new Map<string, string>();
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith(ENV_PREFIX) || value === undefined) continue;
-    const path = key.slice(ENV_PREFIX.length).split('__').map(camelCase);
-    if (path.some((part) => part === '')) continue;
-    setPath(merged, path, parseScalar(value));
-    provenance.set(path.join('.'), `environment variable ${key}`);
+  const read = readEnvSettings(env, envSettings(sources.sections, engineConfigSchema), envSettings(otherSections));
+  for (const { variable, path, value } of read.values) {
+    setPath(merged, path, value);
+    provenance.set(path.join('.'), `environment variable ${variable}`);
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
@@ -61,7 +67,7 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
     Object.entries(sources.sections).map(([name, schema]) => [name, withSource(where, () => parseWithSchema(schema, merged[name] ?? {}, name))]),
   );
   const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
-  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file };
+  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file, warnings: read.warnings };
 }
 
 async function readConfigFile(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ document: Record<string, unknown>; file: string | undefined }> {
@@ -101,19 +107,6 @@ function withSource<T>(where: (path: string | null) => string, parse: () => T): 
     const source = where(error.path);
     const code = source === 'command line' ? ErrorCode.Usage : ErrorCode.InvalidConfig;
     throw new CapstanError(code, `${source}: ${error.message}`, { path: error.path, cause: error, details: error.details });
-  }
-}
-
-function camelCase(word: string): string {
-  return word.toLowerCase().replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
-
-function parseScalar(value: string): unknown {
-  try {
-    const parsed: unknown = parseYaml(value);
-    return parsed === null || typeof parsed === 'object' ? value : parsed;
-  } catch {
-    return value;
   }
 }
 
