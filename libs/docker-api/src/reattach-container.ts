@@ -6,8 +6,8 @@ import { type DockerClient } from './docker-client';
 const OUTPUT_DRAIN_MS = 5_000;
 
 /**
- * Takes over a container that an earlier Capstan process started (found by its labels): all it printed (see
- * {@link ContainerTimes.keepsLog}) goes to the given
+ * Takes over a container that an earlier Capstan process started (found by its labels): what it printed (all of it,
+ * bounded, when the engine kept a log: see {@link ContainerTimes.keepsLog}; else from now on) goes to the given
  * files, its end is waited for, it is removed. The signal stops it (SIGTERM, the grace period, SIGKILL) and the
  * result is then `canceled`. A container that ended while nobody watched is harvested: its exit code, its output
  * and its start and end times are read from the daemon, then it is removed.
@@ -17,7 +17,9 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
   try {
     const before = await inspectTimes(client, resource);
     const source = before.keepsLog ? await client.call('container logs', (api) => api.getContainer(resource.id).logs({ follow: true, stdout: true, stderr: true })) : before.running ? await client.attachOutput(resource.id) : undefined;
-    const output = source === undefined ? Promise.resolve() : captureContainerOutput(source, streams, () => undefined);
+    // A kept log holds the output from the container's start (its newest part, bounded by the log driver): it
+    // replaces what an earlier process captured, which it contains.
+    const output = source === undefined ? Promise.resolve() : captureContainerOutput(source, streams, () => undefined, before.keepsLog);
     output.catch(() => undefined);
     const onAbort = (): void => {
       canceled = true;

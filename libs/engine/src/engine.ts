@@ -204,6 +204,8 @@ export class TaskEngine {
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(task.hints.shortTask ? { shortTask: true } : {}),
         stopNow: this.killNowController.signal,
+        // Only a holder's attempts are ever taken over by a later process (see EngineOptions.holderLabels).
+        ...(Object.keys(this.options.holderLabels ?? {}).length === 0 ? {} : { reattachable: true }),
       };
       const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
       await run.timed('cleanupMs', () => this.repairOwnership(run, backend, request));

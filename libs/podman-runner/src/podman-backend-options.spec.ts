@@ -16,6 +16,8 @@ describe('podmanBackendOptionsSchema', () => {
       shortNames: 'refuse',
       init: true,
       capDrop: ['MKNOD', 'NET_RAW', 'SETFCAP', 'AUDIT_WRITE', 'SYS_CHROOT'],
+      logCopy: 'auto',
+      logCopyMaxBytes: 16 * 1024 * 1024,
     });
     expect(parsePodmanBackendOptions(undefined).shortNames).toBe('refuse');
   });
@@ -30,6 +32,8 @@ describe('podmanBackendOptionsSchema', () => {
       pidsLimit: null,
       graceSeconds: 0,
       keepFailedContainers: true,
+      logCopy: 'never',
+      logCopyMaxBytes: 65536,
       user: '1000:1000',
       userns: 'host',
       shortNames: 'docker.io',

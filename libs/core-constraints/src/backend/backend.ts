@@ -73,6 +73,12 @@ export interface ExecutionRequest {
    * signal aborts too, what is left of the grace period is skipped: kill now.
    */
   readonly stopNow?: AbortSignal;
+  /**
+   * True when a later process may have to take this attempt over (a TES server holding a data folder, whose restart
+   * re-attaches): a backend that can keep a bounded copy of the output with the runtime then keeps one, so what the
+   * attempt prints while no process watches is not lost. False or absent for a CLI run (its attempts die with it).
+   */
+  readonly reattachable?: boolean;
 }
 
 /** Why an attempt ended. `exited` covers every normal exit, successful or not; the others are typed causes. */
@@ -141,7 +147,10 @@ export interface Backend {
   reattach?(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult>;
 }
 
-/** Where a re-attached attempt's output goes (host files, appended to). */
+/**
+ * Where a re-attached attempt's output goes (host files). Appended to, unless the backend reads the attempt's output
+ * from its start (a copy the runtime kept): then it replaces what they hold, which could only be a part of it.
+ */
 export interface ReattachStreams {
   readonly stdoutFile: string;
   readonly stderrFile: string;

@@ -540,8 +540,9 @@ export class EngineTesService implements TesService {
   }
 
   /**
-   * Takes over an executor's container: waits for it if it still runs, reads its exit code and all its output (also
-   * what it printed before the restart) if it ended while the server was down; then the next executors run.
+   * Takes over an executor's container: waits for it if it still runs, reads its exit code and its output (all of it,
+   * bounded, when the engine kept a copy; else what the earlier process captured and what it prints from now on);
+   * then the next executors run.
    */
   private async resume(task: StoredTesTask, leftover: Leftover, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
     const { index } = leftover;
@@ -560,10 +561,11 @@ export class EngineTesService implements TesService {
     const log = await this.executorLog(task.id, executor, layout, paths, outcome);
     const state = this.store.get(task.id)?.state;
     this.setExecutorLog(task.id, index, log, state === 'QUEUED' || state === 'INITIALIZING' ? 'RUNNING' : undefined);
+    // Whether the engine kept a copy of the output is the backend's configuration (logCopy), not known here.
     const how =
       leftover.resource.state === 'running'
-        ? 'it still ran; what it printed while the server was down is not in its log'
-        : `it had ended (${leftover.resource.state}) while the server was down; its exit code was read from its container, its log holds what it printed before the server stopped`;
+        ? 'it still ran; its log holds what it printed while the server was down if the engine kept a copy of its output (logCopy)'
+        : `it had ended (${leftover.resource.state}) while the server was down; its exit code was read from its container, its output from the engine's copy (logCopy), else only what it printed before the server stopped`;
     this.systemLog(task.id, `executor ${index} was re-attached after a server restart: ${how}`);
     if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
     if (outcome.endReason !== 'exited') {
