@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, execFileAsync, type RunningApi, startApi, stopApi, until } from './testing/api-harness';
-import { containerState, create, currentLog, FINAL, IMAGE, type TaskView, view } from './testing/restart-harness';
+import { containerState, countingTask, create, currentLog, FINAL, IMAGE, type TaskView, view } from './testing/restart-harness';
 
 // The restart fault harness, for what a task prints while the server is down: the bundled server on the real engine,
 // killed with SIGKILL while its tasks print, started again on the same data folder once they printed more.
@@ -23,8 +23,12 @@ afterAll(async () => {
   // A failed assertion must not leave a server or its containers behind.
   for (const server of servers) await stopApi(server, 'SIGKILL');
   for (const cli of ['docker', 'podman']) {
-    const { stdout } = await execFileAsync(cli, ['ps', '-a', '-q', '--filter', `label=io.capstan.holder-folder=${join(folder, `${cli}-data`)}`]);
-    for (const id of stdout.split('\n').filter((line) => line !== '')) await execFileAsync(cli, ['rm', '-f', id]);
+    const { stdout } = await execFileAsync(cli, ['ps', '-a', '-q', '--filter', 'label=io.capstan.holder-folder']);
+    const ours = stdout.split('\n').filter((line) => line !== '');
+    for (const id of ours) {
+      const { stdout: holder } = await execFileAsync(cli, ['inspect', '--format', '{{index .Config.Labels "io.capstan.holder-folder"}}', id]);
+      if (holder.startsWith(folder)) await execFileAsync(cli, ['rm', '-f', id]);
+    }
   }
   await rm(folder, { recursive: true, force: true });
 });
@@ -62,6 +66,61 @@ describe.each(['docker', 'podman'] as const)('a kill -9 of the TES server while 
       expect([endedView.state, currentLog(endedView)?.logs.map((log) => log.exit_code)]).toEqual(['EXECUTOR_ERROR', [3]]);
       expect(currentLog(endedView)?.logs[0]).toMatchObject({ stdout: 'before\nwhile-down\n', stderr: 'err-while-down\n' });
       expect([runningView.state, currentLog(runningView)?.logs[0]?.stdout]).toEqual(['COMPLETE', 'before\nwhile-down\nafter\n']);
+    } finally {
+      await stopApi(second);
+    }
+  });
+});
+
+/** Ends every task of `ids` on `server`; their views, in order. */
+async function allEnded(server: RunningApi, ids: readonly string[]): Promise<TaskView[]> {
+  return until(async () => {
+    const all = await Promise.all(ids.map((id) => view(server, id)));
+    return all.every((task) => FINAL.includes(task.state)) ? all : undefined;
+  }, 120_000, 'every task to end');
+}
+
+/** Starts the server paused (TES_FAULT_PAUSE) at `point`; resolves, once it pauses there, with it killed by SIGKILL. */
+async function killAt(point: string, args: readonly string[], body: unknown): Promise<string> {
+  const marker = join(folder, `paused-at-${point}`);
+  const first = await startApi(args, { env: { ...process.env, TES_FAULT_PAUSE: `${point}:${marker}` } });
+  servers.push(first);
+  const id = await create(first, body);
+  await until(async () => ((await readFile(marker, 'utf8').catch(() => '')) === point || undefined), 60_000, `the server to pause at ${point}`);
+  await stopApi(first, 'SIGKILL');
+  return id;
+}
+
+describe('a kill -9 between the end of an executor and the record of its result', () => {
+  it('keeps the result of an executor whose end was stored and whose container was not yet removed, and runs it once', async () => {
+    const args = ['--backend', 'docker', '--data-dir', join(folder, 'docker-data'), '--no-auth', '--allow-root', shared];
+    const id = await killAt('executor-recorded', args, countingTask(shared, 'recorded', { script: 'echo out0' }));
+    // The container outlived the kill: its end is stored, it is still there to harvest.
+    expect(await containerState(`tes-${id}-e0`)).toBe('exited');
+    const second = await startApi(args);
+    servers.push(second);
+    try {
+      const [task] = (await allEnded(second, [id])) as [TaskView];
+      expect([task.state, currentLog(task)?.logs.map((log) => [log.exit_code, log.stdout])]).toEqual(['COMPLETE', [[0, 'out0\n'], [0, '']]]);
+      expect(await readFile(join(shared, 'recorded', 'runs'), 'utf8')).toBe('e0\ne1\n');
+      expect(await containerState(`tes-${id}-e0`)).toBeUndefined();
+    } finally {
+      await stopApi(second);
+    }
+  });
+
+  it('keeps the result of an executor whose container was removed before the service recorded the result of the engine: its true end, never a rerun', async () => {
+    const args = ['--backend', 'docker', '--data-dir', join(folder, 'docker-data'), '--no-auth', '--allow-root', shared];
+    const id = await killAt('executor-removed', args, countingTask(shared, 'removed', { script: 'echo out0; exit 5' }));
+    expect(await containerState(`tes-${id}-e0`)).toBeUndefined();
+    const second = await startApi(args);
+    servers.push(second);
+    try {
+      const [task] = (await allEnded(second, [id])) as [TaskView];
+      // Its own failure (exit 5, no ignore_error), not SYSTEM_ERROR "result lost"; the second executor never ran.
+      expect([task.state, currentLog(task)?.logs.map((log) => [log.exit_code, log.stdout])]).toEqual(['EXECUTOR_ERROR', [[5, 'out0\n']]]);
+      expect(currentLog(task)?.system_logs?.join('\n') ?? '').not.toMatch(/result is lost/);
+      expect(await readFile(join(shared, 'removed', 'runs'), 'utf8').catch(() => 'not uploaded')).toBe('not uploaded');
     } finally {
       await stopApi(second);
     }

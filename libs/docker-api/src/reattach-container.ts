@@ -45,9 +45,14 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
     const state = await client.inspectContainer(resource.id);
     const after = await inspectTimes(client, resource);
     const base = { exitCode: state.exitCode, startedAt: before.startedAt, endedAt: after.endedAt ?? new Date() };
-    if (canceled) return { ...base, endReason: 'canceled', message: 'canceled' };
-    if (state.oomKilled) return { ...base, endReason: 'oom', message: 'killed for running out of memory; raise requirements.memory or hints.max_memory' };
-    return { ...base, endReason: 'exited' };
+    const result: ExecutionResult = canceled
+      ? { ...base, endReason: 'canceled', message: 'canceled' }
+      : state.oomKilled
+        ? { ...base, endReason: 'oom', message: 'killed for running out of memory; raise requirements.memory or hints.max_memory' }
+        : { ...base, endReason: 'exited' };
+    // The container outlives the moment its end is stored: a crash before then leaves it to be harvested again.
+    await streams.beforeRemoval?.(result).catch(() => undefined);
+    return result;
   } finally {
     await client.removeContainer(resource.id, true).catch(() => undefined);
   }

@@ -107,6 +107,15 @@ describe('TaskEngine', () => {
     expect(backend.requests[0]?.reattachable).toBe(true);
   });
 
+  it('hands the beforeRemoval hook of the caller hook to every attempt, and none when not given', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend);
+    const beforeRemoval = (): Promise<void> => Promise.resolve();
+    await engine.run(task(), { beforeRemoval });
+    await engine.run(task());
+    expect(backend.requests.map((request) => request.beforeRemoval)).toEqual([beforeRemoval, undefined]);
+  });
+
   it('marks no attempt reattachable without a holder (a CLI run: its attempts die with it)', async () => {
     const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
     await engineWith(backend).engine.run(task());

@@ -50,6 +50,11 @@ export interface RunOptions {
    * the task like a failed staging.
    */
   readonly afterAdmission?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Given to each attempt's backend (`ExecutionRequest.beforeRemoval`): awaited with the attempt's end before the
+   * backend removes its container, so a caller that must not lose a result (a TES server) stores it durably first.
+   */
+  readonly beforeRemoval?: ExecutionRequest['beforeRemoval'];
 }
 
 /** Who should own what tasks leave in their folders: the user running Capstan. */
@@ -154,7 +159,7 @@ export class TaskEngine {
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
-      const success = await this.runAttempts(run, task, backend, resolution, inputs, signal);
+      const success = await this.runAttempts(run, task, backend, resolution, inputs, signal, runOptions.beforeRemoval);
       lease.release();
       if (success) {
         const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
@@ -180,7 +185,15 @@ export class TaskEngine {
   }
 
   /** Attempts until one succeeds, retries run out, or the run is canceled. Returns whether the task succeeded. */
-  private async runAttempts(run: TaskRun, task: Task, backend: Backend, resolution: Resolution, inputs: ExecutionInput[], signal: AbortSignal): Promise<boolean> {
+  private async runAttempts(
+    run: TaskRun,
+    task: Task,
+    backend: Backend,
+    resolution: Resolution,
+    inputs: ExecutionInput[],
+    signal: AbortSignal,
+    beforeRemoval: RunOptions['beforeRemoval'],
+  ): Promise<boolean> {
     const shell = taskShell(task, this.options.shell);
     const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
     let retriesLeft = task.requirements.maxRetries;
@@ -206,6 +219,7 @@ export class TaskEngine {
         stopNow: this.killNowController.signal,
         // Only a holder's attempts are ever taken over by a later process (see EngineOptions.holderLabels).
         ...(Object.keys(this.options.holderLabels ?? {}).length === 0 ? {} : { reattachable: true }),
+        ...(beforeRemoval === undefined ? {} : { beforeRemoval }),
       };
       const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
       await run.timed('cleanupMs', () => this.repairOwnership(run, backend, request));

@@ -79,6 +79,13 @@ export interface ExecutionRequest {
    * attempt prints while no process watches is not lost. False or absent for a CLI run (its attempts die with it).
    */
   readonly reattachable?: boolean;
+  /**
+   * Awaited with the attempt's end (an exit status the runtime reported) before the backend removes what it made for
+   * it: a caller that must not lose the result (a TES server) stores it durably here. Until it settles the container
+   * (and so the result) outlives a crash of the process, for a later one to harvest. A rejection does not keep the
+   * container. Not called for an attempt without an exit status (lost, canceled before its start).
+   */
+  readonly beforeRemoval?: (result: ExecutionResult) => Promise<void>;
 }
 
 /** Why an attempt ended. `exited` covers every normal exit, successful or not; the others are typed causes. */
@@ -154,6 +161,8 @@ export interface Backend {
 export interface ReattachStreams {
   readonly stdoutFile: string;
   readonly stderrFile: string;
+  /** As `ExecutionRequest.beforeRemoval`: awaited with the end of the taken-over attempt before its removal. */
+  readonly beforeRemoval?: ExecutionRequest['beforeRemoval'];
 }
 
 /** Every backend registers under this one token; several implementations live under it side by side. */

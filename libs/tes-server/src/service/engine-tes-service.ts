@@ -1,4 +1,4 @@
-import { BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { BackendRegistry, CapstanError, ErrorCode, type ExecutionResult } from '@capstan/core-constraints';
 import { type RunOptions, TaskEngine, type TaskResult } from '@capstan/engine';
 import {
   acceptCreateTask,
@@ -34,6 +34,7 @@ import { inject, injectable } from 'tsyringe';
 import { earlierCapture } from './earlier-capture';
 import { executorTask } from './executor-task';
 import { ExecutorWatch } from './executor-watch';
+import { faultPause } from './fault-pause';
 import { FileMover, type TransferProgress } from './file-mover';
 import { matchGuestPaths } from './match-guest-paths';
 import { readTail } from './read-tail';
@@ -360,7 +361,10 @@ export class EngineTesService implements TesService {
         if (executor === undefined) break;
         const watch = this.watchExecutor(id, task, layout, index);
         const prepare = index === from && initialize !== undefined ? { afterAdmission: initialize } : {};
-        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal, onEvent: watch.onEvent, ...prepare }).finally(() => watch.stop());
+        // The executor's end is stored before its container is removed: a crash in between loses nothing.
+        const beforeRemoval = (end: ExecutionResult): Promise<void> => this.storeEnd(id, task, layout, index, watch.attemptFolder, end);
+        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal, onEvent: watch.onEvent, beforeRemoval, ...prepare }).finally(() => watch.stop());
+        await faultPause('executor-removed');
         const outcome = await this.recordExecutor(id, task, layout, index, result);
         if (outcome === 'CANCELED' || signal.aborted) return await this.finish(id, 'CANCELED', layout);
         if (outcome === 'SYSTEM_ERROR') return await this.finish(id, 'SYSTEM_ERROR', layout);
@@ -411,6 +415,17 @@ export class EngineTesService implements TesService {
     } else if (!this.closed) {
       this.store.update(id, change);
     }
+  }
+
+  /**
+   * Stores executor `index`'s end (exit code, times, output tails) while its container still exists, so that a crash
+   * between the container's removal and {@link recordExecutor} finds the result stored (a restart goes on after it).
+   */
+  private async storeEnd(id: string, task: ValidatedTask, layout: TesTaskLayout, index: number, folder: string | undefined, end: ExecutionResult): Promise<void> {
+    if (folder === undefined) return;
+    const captured = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+    this.setExecutorLog(id, index, await this.executorLog(id, task.executors[index], layout, captured, end, false));
+    await faultPause('executor-recorded');
   }
 
   /** Writes the executor's log (times, exit code, tails of its streams) and says how it went. */
@@ -556,7 +571,8 @@ export class EngineTesService implements TesService {
     const before = (stream: 'stdoutFile' | 'stderrFile'): Promise<string> =>
       earlier === undefined ? Promise.resolve('') : readTail(dirname(earlier[stream]), basename(earlier[stream]), this.options.logTailBytes, warn);
     await Promise.all([writeFile(paths.stdoutFile, await before('stdoutFile')), writeFile(paths.stderrFile, await before('stderrFile'))]);
-    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(leftover.resource, paths, signal);
+    const beforeRemoval = (end: ExecutionResult): Promise<void> => this.storeEnd(task.id, task, layout, index, folder, end);
+    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(leftover.resource, { ...paths, beforeRemoval }, signal);
     const executor = task.executors[index];
     const log = await this.executorLog(task.id, executor, layout, paths, outcome);
     const state = this.store.get(task.id)?.state;
