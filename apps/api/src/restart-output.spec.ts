@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, execFileAsync, type RunningApi, startApi, stopApi, until } from './testing/api-harness';
@@ -123,6 +124,83 @@ describe('a kill -9 between the end of an executor and the record of its result'
       expect(await readFile(join(shared, 'removed', 'runs'), 'utf8').catch(() => 'not uploaded')).toBe('not uploaded');
     } finally {
       await stopApi(second);
+    }
+  });
+});
+
+/**
+ * An object store on loopback that keeps an object only once its whole body came (as S3 does): a cut upload leaves
+ * nothing. The first PUT is held without reading its body, so the server dies while it uploads.
+ */
+class SlowStore {
+  readonly complete = new Map<string, number[]>();
+  started = 0;
+  private held: IncomingMessage | undefined;
+  private readonly server: Server = createServer((request, response) => {
+    this.started += 1;
+    if (this.started === 1) {
+      this.held = request; // never read: the upload stalls on a full socket
+      return;
+    }
+    let size = 0;
+    request.on('data', (chunk: Buffer) => (size += chunk.length));
+    request.on('end', () => {
+      if (size === Number(request.headers['content-length'])) this.complete.set(request.url ?? '', [...(this.complete.get(request.url ?? '') ?? []), size]);
+      response.writeHead(200).end();
+    });
+  });
+
+  async listen(): Promise<string> {
+    await new Promise<void>((done) => this.server.listen(0, '127.0.0.1', done));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  close(): Promise<void> {
+    this.held?.destroy();
+    this.server.closeAllConnections();
+    return new Promise((done) => this.server.close(() => done()));
+  }
+}
+
+describe('a kill -9 while outputs upload', () => {
+  it('uploads each output exactly once complete after the restart, ends in its true state and never runs the executor again', async () => {
+    const store = new SlowStore();
+    const base = await store.listen();
+    const args = ['--backend', 'docker', '--data-dir', join(folder, 'upload-data'), '--no-auth', '--allow-root', shared, '--allow-address', '127.0.0.1/32'];
+    const first = await startApi(args);
+    servers.push(first);
+    try {
+      const id = await create(first, {
+        name: 'upload',
+        volumes: ['/v'],
+        executors: [{ image: IMAGE, command: ['sh', '-c', 'echo e0 >> /v/runs; yes 0123456789abcdef | head -c 8388608 > /v/big'] }],
+        outputs: [
+          { path: '/v/big', url: `${base}/bucket/big`, type: 'FILE' },
+          { path: '/v/runs', url: `file://${join(shared, 'upload', 'runs')}`, type: 'FILE' },
+        ],
+      });
+      await until(() => store.holding || undefined, 60_000, 'the upload to start');
+      await stopApi(first, 'SIGKILL');
+      expect(store.complete.size).toBe(0);
+
+      const second = await startApi(args);
+      servers.push(second);
+      try {
+        const [task] = (await allEnded(second, [id])) as [TaskView];
+        expect([task.state, currentLog(task)?.logs.map((log) => log.exit_code)]).toEqual(['COMPLETE', [0]]);
+        // The cut upload left nothing; the one after the restart is whole, and the only complete one.
+        expect(Object.fromEntries(store.complete)).toEqual({ '/bucket/big': [8388608] });
+        expect(currentLog(task)?.outputs).toEqual(expect.arrayContaining([expect.objectContaining({ url: `${base}/bucket/big`, size_bytes: '8388608' })]));
+        expect(await readFile(join(shared, 'upload', 'runs'), 'utf8')).toBe('e0\n');
+      } finally {
+        await stopApi(second);
+      }
+    } finally {
+      await store.close();
     }
   });
 });

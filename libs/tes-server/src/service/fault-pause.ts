@@ -3,8 +3,8 @@ import { writeFile } from 'node:fs/promises';
 /**
  * The moments the restart fault harness (apps/api/src/restart-output.spec.ts) kills the server at:
  * - `executor-recorded`: an executor's end is stored, its container not yet removed;
- * - `executor-removed`: its container removed, the engine's result not yet recorded by the service;
- * - `uploading`: an output upload under way (paused by the harness's slow destination, not here).
+ * - `executor-removed`: its container removed, the engine's result not yet recorded by the service.
+ * (A kill during an output upload needs no pause here: the harness's own destination holds the upload.)
  */
 export type FaultPoint = 'executor-recorded' | 'executor-removed';
 
