@@ -1,4 +1,5 @@
 import { type ExecutionResult, type ManagedResource, type ReattachStreams } from '@capstan/core-constraints';
+import { Readable } from 'node:stream';
 import { captureContainerOutput } from './container-output';
 import { type DockerClient } from './docker-client';
 
@@ -16,7 +17,7 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
   let canceled = false;
   try {
     const before = await inspectTimes(client, resource);
-    const source = before.keepsLog ? await client.call('container logs', (api) => api.getContainer(resource.id).logs({ follow: true, stdout: true, stderr: true })) : before.running ? await client.attachOutput(resource.id) : undefined;
+    const source = before.keepsLog ? await keptLog(client, resource.id, before.running) : before.running ? await client.attachOutput(resource.id) : undefined;
     // A kept log holds the output from the container's start (its newest part, bounded by the log driver): it
     // replaces what an earlier process captured, which it contains.
     const output = source === undefined ? Promise.resolve() : captureContainerOutput(source, streams, () => undefined, before.keepsLog);
@@ -58,6 +59,17 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
   }
 }
 
+
+/**
+ * The engine's copy of a container's output, from its start. Followed while the container runs; read whole once it
+ * ended (Podman 4's follow of an ended container can stop before the end of its file). Whole, it is held in memory
+ * once: at most the copy's bound (`logCopyMaxBytes`).
+ */
+async function keptLog(client: DockerClient, id: string, running: boolean): Promise<NodeJS.ReadableStream> {
+  if (running) return client.call('container logs', (api) => api.getContainer(id).logs({ follow: true, stdout: true, stderr: true }));
+  const whole = await client.call('container logs', (api) => api.getContainer(id).logs({ follow: false, stdout: true, stderr: true }));
+  return Readable.from([whole]);
+}
 
 interface ContainerTimes {
   readonly running: boolean;
