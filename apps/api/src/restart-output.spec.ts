@@ -1,38 +1,15 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApps, execFileAsync, type RunningApi, startApi, stopApi, until } from './testing/api-harness';
-import { containerState, countingTask, create, currentLog, FINAL, IMAGE, type TaskView, view } from './testing/restart-harness';
+import { type RunningApi, startApi, stopApi, until } from './testing/api-harness';
+import { containerState, countingTask, create, currentLog, FINAL, IMAGE, restartFolder, type TaskView, view } from './testing/restart-harness';
 
 // The restart fault harness, for what a task prints while the server is down: the bundled server on the real engine,
 // killed with SIGKILL while its tasks print, started again on the same data folder once they printed more.
 jest.setTimeout(300_000);
 
-let folder: string;
-let shared: string;
-const servers: RunningApi[] = [];
-
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 't10-logs-restart-'));
-  shared = join(folder, 'shared');
-  await mkdir(shared, { recursive: true });
-  await buildApps();
-});
-
-afterAll(async () => {
-  // A failed assertion must not leave a server or its containers behind.
-  for (const server of servers) await stopApi(server, 'SIGKILL');
-  for (const cli of ['docker', 'podman']) {
-    const { stdout } = await execFileAsync(cli, ['ps', '-a', '-q', '--filter', 'label=io.capstan.holder-folder']);
-    const ours = stdout.split('\n').filter((line) => line !== '');
-    for (const id of ours) {
-      const { stdout: holder } = await execFileAsync(cli, ['inspect', '--format', '{{index .Config.Labels "io.capstan.holder-folder"}}', id]);
-      if (holder.startsWith(folder)) await execFileAsync(cli, ['rm', '-f', id]);
-    }
-  }
-  await rm(folder, { recursive: true, force: true });
-});
+const where = restartFolder('t10-logs-restart', ['docker', 'podman']);
+const { servers } = where;
 
 // Podman refuses short image names by default.
 const imageOn = (engine: 'docker' | 'podman'): string => (engine === 'podman' ? `localhost/${IMAGE}` : IMAGE);
@@ -40,7 +17,7 @@ const printing = (engine: 'docker' | 'podman', name: string, script: string): un
 
 describe.each(['docker', 'podman'] as const)('a kill -9 of the TES server while its tasks print (%s)', (engine) => {
   it('keeps in the TES log what an executor printed while the server was down: harvested when it ended, taken over when it still runs', async () => {
-    const args = ['--backend', engine, '--data-dir', join(folder, `${engine}-data`), '--no-auth', '--allow-root', shared];
+    const args = ['--backend', engine, '--data-dir', join(where.folder, `${engine}-data`), '--no-auth', '--allow-root', where.shared];
     const first = await startApi(args);
     servers.push(first);
     const ended = await create(first, printing(engine, 'gap-ended', 'echo before; sleep 3; echo while-down; echo err-while-down >&2; exit 3'));
@@ -83,7 +60,7 @@ async function allEnded(server: RunningApi, ids: readonly string[]): Promise<Tas
 
 /** Starts the server paused (TES_FAULT_PAUSE) at `point`; resolves, once it pauses there, with it killed by SIGKILL. */
 async function killAt(point: string, args: readonly string[], body: unknown): Promise<string> {
-  const marker = join(folder, `paused-at-${point}`);
+  const marker = join(where.folder, `paused-at-${point}`);
   const first = await startApi(args, { env: { ...process.env, TES_FAULT_PAUSE: `${point}:${marker}` } });
   servers.push(first);
   const id = await create(first, body);
@@ -94,8 +71,8 @@ async function killAt(point: string, args: readonly string[], body: unknown): Pr
 
 describe('a kill -9 between the end of an executor and the record of its result', () => {
   it('keeps the result of an executor whose end was stored and whose container was not yet removed, and runs it once', async () => {
-    const args = ['--backend', 'docker', '--data-dir', join(folder, 'docker-data'), '--no-auth', '--allow-root', shared];
-    const id = await killAt('executor-recorded', args, countingTask(shared, 'recorded', { script: 'echo out0' }));
+    const args = ['--backend', 'docker', '--data-dir', join(where.folder, 'docker-data'), '--no-auth', '--allow-root', where.shared];
+    const id = await killAt('executor-recorded', args, countingTask(where.shared, 'recorded', { script: 'echo out0' }));
     // The container outlived the kill: its end is stored, it is still there to harvest.
     expect(await containerState(`tes-${id}-e0`)).toBe('exited');
     const second = await startApi(args);
@@ -103,7 +80,7 @@ describe('a kill -9 between the end of an executor and the record of its result'
     try {
       const [task] = (await allEnded(second, [id])) as [TaskView];
       expect([task.state, currentLog(task)?.logs.map((log) => [log.exit_code, log.stdout])]).toEqual(['COMPLETE', [[0, 'out0\n'], [0, '']]]);
-      expect(await readFile(join(shared, 'recorded', 'runs'), 'utf8')).toBe('e0\ne1\n');
+      expect(await readFile(join(where.shared, 'recorded', 'runs'), 'utf8')).toBe('e0\ne1\n');
       expect(await containerState(`tes-${id}-e0`)).toBeUndefined();
     } finally {
       await stopApi(second);
@@ -111,8 +88,8 @@ describe('a kill -9 between the end of an executor and the record of its result'
   });
 
   it('keeps the result of an executor whose container was removed before the service recorded the result of the engine: its true end, never a rerun', async () => {
-    const args = ['--backend', 'docker', '--data-dir', join(folder, 'docker-data'), '--no-auth', '--allow-root', shared];
-    const id = await killAt('executor-removed', args, countingTask(shared, 'removed', { script: 'echo out0; exit 5' }));
+    const args = ['--backend', 'docker', '--data-dir', join(where.folder, 'docker-data'), '--no-auth', '--allow-root', where.shared];
+    const id = await killAt('executor-removed', args, countingTask(where.shared, 'removed', { script: 'echo out0; exit 5' }));
     expect(await containerState(`tes-${id}-e0`)).toBeUndefined();
     const second = await startApi(args);
     servers.push(second);
@@ -121,7 +98,7 @@ describe('a kill -9 between the end of an executor and the record of its result'
       // Its own failure (exit 5, no ignore_error), not SYSTEM_ERROR "result lost"; the second executor never ran.
       expect([task.state, currentLog(task)?.logs.map((log) => [log.exit_code, log.stdout])]).toEqual(['EXECUTOR_ERROR', [[5, 'out0\n']]]);
       expect(currentLog(task)?.system_logs?.join('\n') ?? '').not.toMatch(/result is lost/);
-      expect(await readFile(join(shared, 'removed', 'runs'), 'utf8').catch(() => 'not uploaded')).toBe('not uploaded');
+      expect(await readFile(join(where.shared, 'removed', 'runs'), 'utf8').catch(() => 'not uploaded')).toBe('not uploaded');
     } finally {
       await stopApi(second);
     }
@@ -170,7 +147,7 @@ describe('a kill -9 while outputs upload', () => {
   it('uploads each output exactly once complete after the restart, ends in its true state and never runs the executor again', async () => {
     const store = new SlowStore();
     const base = await store.listen();
-    const args = ['--backend', 'docker', '--data-dir', join(folder, 'upload-data'), '--no-auth', '--allow-root', shared, '--allow-address', '127.0.0.1/32'];
+    const args = ['--backend', 'docker', '--data-dir', join(where.folder, 'upload-data'), '--no-auth', '--allow-root', where.shared, '--allow-address', '127.0.0.1/32'];
     const first = await startApi(args);
     servers.push(first);
     try {
@@ -180,7 +157,7 @@ describe('a kill -9 while outputs upload', () => {
         executors: [{ image: IMAGE, command: ['sh', '-c', 'echo e0 >> /v/runs; yes 0123456789abcdef | head -c 8388608 > /v/big'] }],
         outputs: [
           { path: '/v/big', url: `${base}/bucket/big`, type: 'FILE' },
-          { path: '/v/runs', url: `file://${join(shared, 'upload', 'runs')}`, type: 'FILE' },
+          { path: '/v/runs', url: `file://${join(where.shared, 'upload', 'runs')}`, type: 'FILE' },
         ],
       });
       await until(() => store.holding || undefined, 60_000, 'the upload to start');
@@ -195,7 +172,7 @@ describe('a kill -9 while outputs upload', () => {
         // The cut upload left nothing; the one after the restart is whole, and the only complete one.
         expect(Object.fromEntries(store.complete)).toEqual({ '/bucket/big': [8388608] });
         expect(currentLog(task)?.outputs).toEqual(expect.arrayContaining([expect.objectContaining({ url: `${base}/bucket/big`, size_bytes: '8388608' })]));
-        expect(await readFile(join(shared, 'upload', 'runs'), 'utf8')).toBe('e0\n');
+        expect(await readFile(join(where.shared, 'upload', 'runs'), 'utf8')).toBe('e0\n');
       } finally {
         await stopApi(second);
       }

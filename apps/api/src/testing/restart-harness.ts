@@ -1,5 +1,7 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileAsync, type RunningApi } from './api-harness';
+import { buildApps, execFileAsync, type RunningApi, stopApi } from './api-harness';
 
 /** Helpers of the restart fault harness: tasks whose uploaded outputs count how often each executor ran. */
 export const IMAGE = 'capstan-test/busybox:1';
@@ -53,4 +55,37 @@ export async function containerState(taskLabel: string, cli: 'docker' | 'podman'
   const { stdout } = await execFileAsync(cli, ['ps', '-a', '--filter', `label=io.capstan.task=${taskLabel}`, '--format', cli === 'podman' ? 'json' : '{{.State}}']);
   if (cli === 'docker') return stdout.trim() === '' ? undefined : stdout.trim();
   return (JSON.parse(stdout) as Array<{ State: string }>)[0]?.State;
+}
+
+/** A spec's folder (with `shared/`, the allowed root of file:// outputs) and the servers it started. */
+export interface RestartFolder {
+  folder: string;
+  shared: string;
+  readonly servers: RunningApi[];
+}
+
+/**
+ * Makes the folder and builds the bundled apps before the spec; after it, kills every server it started and removes
+ * every container held by a data folder inside it (on each engine given), so a failed assertion leaves nothing.
+ */
+export function restartFolder(prefix: string, engines: ReadonlyArray<'docker' | 'podman'>): RestartFolder {
+  const where: RestartFolder = { folder: '', shared: '', servers: [] };
+  beforeAll(async () => {
+    where.folder = await mkdtemp(join(tmpdir(), `${prefix}-`));
+    where.shared = join(where.folder, 'shared');
+    await mkdir(where.shared, { recursive: true });
+    await buildApps();
+  });
+  afterAll(async () => {
+    for (const server of where.servers) await stopApi(server, 'SIGKILL');
+    for (const cli of engines) {
+      const { stdout } = await execFileAsync(cli, ['ps', '-a', '-q', '--filter', 'label=io.capstan.holder-folder']);
+      for (const id of stdout.split('\n').filter((line) => line !== '')) {
+        const { stdout: holder } = await execFileAsync(cli, ['inspect', '--format', '{{index .Config.Labels "io.capstan.holder-folder"}}', id]);
+        if (holder.startsWith(where.folder)) await execFileAsync(cli, ['rm', '-f', id]);
+      }
+    }
+    await rm(where.folder, { recursive: true, force: true });
+  });
+  return where;
 }
