@@ -38,12 +38,13 @@ export interface DockerWiring {
 /**
  * What `wire()` in libs/wiring/src/wire.ts does for `backend: docker`, with the configuration's defaults
  * (shell bash, limits deny, retention keep) except the network (`none`) and a throw-away work root. The backend is
- * registered with `registerDockerBackend`, so it is the same `DockerBackend` the CLI runs.
+ * registered with `registerDockerBackend`, so it is the same `DockerBackend` the CLI runs. `logCopy` as the backend's
+ * option (`auto`, the default, keeps no copy outside a TES server).
  */
-export async function wireDockerEngine(): Promise<DockerWiring> {
+export async function wireDockerEngine(options: { readonly logCopy?: 'always' | 'never' } = {}): Promise<DockerWiring> {
   const workRoot = await mkdtemp(join(tmpdir(), 'capstan-bench-'));
   const container = rootContainer.createChildContainer();
-  registerDockerBackend(container, { network: BENCH_NETWORK });
+  registerDockerBackend(container, { network: BENCH_NETWORK, ...options });
   const registry = BackendRegistry.fromContainer(container);
   container.registerInstance(BackendRegistry, registry);
   const backend: Backend = registry.get('docker');

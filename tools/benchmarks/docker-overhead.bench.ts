@@ -1,6 +1,8 @@
 // Per-task overhead of Capstan on Docker: `true` run through a TaskEngine wired on the real DockerBackend, against
 // the same container created, attached, started, waited for, inspected and removed straight through dockerode.
 // Interleaved (Capstan, raw, Capstan, raw, ...) after a warm-up. Not a test: prints numbers for docs/benchmarks.md.
+// A third path in the same run, Capstan with `logCopy: always` (the bounded `local` log driver a TES server's tasks
+// get), gives the cost of that copy as a ratio against Capstan with no log (`none`).
 //   node tools/run-ts.mjs tools/benchmarks/docker-overhead.bench.ts [tasks=30] [warm-up=3]
 import 'reflect-metadata';
 import { type PhaseTimes, type TaskResult } from '@capstan/engine';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   const tasks = Number(process.argv[2] ?? 30);
   const warmUp = Number(process.argv[3] ?? 3);
   const wiring = await wireDockerEngine();
+  const logged = await wireDockerEngine({ logCopy: 'always' });
   const task = benchTask('overhead', 'true');
   const raw = await RawDockerRunner.create(wiring, task, wiring.workRoot);
   const tracer = new DaemonCallTracer();
@@ -63,10 +66,10 @@ async function main(): Promise<void> {
   console.log(`docker: ${(await wiring.backend.probe()).version ?? '?'}; image ${task.requirements.container.map((source) => source.uri).join(', ')}, network none, command "true"`);
   console.log(`${tasks} tasks each way, interleaved (capstan, raw, ...), after ${warmUp} warm-up pairs`);
 
-  const runCapstan = async (): Promise<Sample> => {
+  const runCapstan = async (on = wiring): Promise<Sample> => {
     tracer.clear();
     const start = performance.now();
-    const result: TaskResult = await wiring.engine.run(task);
+    const result: TaskResult = await on.engine.run(task);
     const end = performance.now();
     if (result.state !== 'succeeded') throw new Error(`capstan task ${result.state}: ${JSON.stringify(result.error ?? result.attempts)}`);
     const calls = tracer.between(start, end);
@@ -86,12 +89,15 @@ async function main(): Promise<void> {
   for (let index = 0; index < warmUp; index++) {
     await runCapstan();
     await runRaw();
+    await runCapstan(logged);
   }
   const capstan: Sample[] = [];
   const direct: Sample[] = [];
+  const withLog: Sample[] = [];
   for (let index = 0; index < tasks; index++) {
     capstan.push(await runCapstan());
     direct.push(await runRaw());
+    withLog.push(await runCapstan(logged));
   }
   tracer.stop();
 
@@ -106,6 +112,13 @@ async function main(): Promise<void> {
   );
   const extra = median(capstan.map((sample) => sample.wallMs)) - median(direct.map((sample) => sample.wallMs));
   console.log(`  median extra per task: ${extra.toFixed(1)} ms`);
+  console.log(summary('log copy', withLog));
+  const logRatio = median(withLog.map((sample) => sample.wallMs)) / median(capstan.map((sample) => sample.wallMs));
+  const logPairs = withLog.map((sample, index) => sample.wallMs / (capstan[index]?.wallMs ?? Number.NaN));
+  console.log(
+    `  median ratio log copy (local, bounded)/none: ${logRatio.toFixed(3)}; per-pair ratios: median ${median(logPairs).toFixed(3)}, ` +
+      `p10 ${percentile(logPairs, 0.1).toFixed(3)}, p90 ${percentile(logPairs, 0.9).toFixed(3)}`,
+  );
 
   console.log('\nWhere the time goes (medians over the measured tasks)');
   console.log(
@@ -126,6 +139,7 @@ async function main(): Promise<void> {
   console.log(`  run phase alone vs raw wall: ${runVsRaw.toFixed(3)}`);
   callTable(capstan, direct);
   await wiring.dispose();
+  await logged.dispose();
 }
 
 main().catch((error: unknown) => {

@@ -2,29 +2,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, cliBundle, containersWithLabel, execFileAsync, type RunningApi, startApi, stopApi, until } from './testing/api-harness';
+import { containerState, countingTask as countingTaskIn, create, FINAL, IMAGE, type TaskView, view } from './testing/restart-harness';
 
 // The fault harness of the TES server: the bundled server on real Docker, killed with SIGKILL at chosen points and
 // started again on the same data folder. Each executor appends a line to a file in the task's volume, which is an
 // output: the uploaded file counts how often each executor ran.
 jest.setTimeout(300_000);
 
-const IMAGE = 'capstan-test/busybox:1';
-const FINAL = ['COMPLETE', 'EXECUTOR_ERROR', 'SYSTEM_ERROR', 'CANCELED', 'PREEMPTED'];
-
-interface ExecutorLog {
-  exit_code: number;
-  stdout?: string;
-  start_time?: string;
-  end_time?: string;
-}
-interface TaskView {
-  id: string;
-  state: string;
-  logs?: Array<{ logs: ExecutorLog[]; outputs: Array<{ url: string }>; system_logs?: string[] }>;
-}
-
 let folder: string;
 let shared: string;
+const countingTask = (name: string, first: { script: string; ignoreError?: boolean }, cpu = 1): unknown => countingTaskIn(shared, name, first, cpu);
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'capstan-restart-'));
@@ -42,35 +29,6 @@ afterAll(async () => {
   for (const id of stdout.split('\n').filter((line) => line !== '')) await execFileAsync('docker', ['rm', '-f', id]);
   await rm(folder, { recursive: true, force: true });
 });
-
-/** A task of two executors, each appending its name to /v/runs (uploaded to shared/<name>/runs). */
-function countingTask(name: string, first: { script: string; ignoreError?: boolean }, cpu = 1): unknown {
-  return {
-    name,
-    resources: { cpu_cores: cpu },
-    volumes: ['/v'],
-    executors: [
-      { image: IMAGE, command: ['sh', '-c', `echo e0 >> /v/runs; ${first.script}`], ...(first.ignoreError ? { ignore_error: true } : {}) },
-      { image: IMAGE, command: ['sh', '-c', 'echo e1 >> /v/runs'] },
-    ],
-    outputs: [{ path: '/v/runs', url: `file://${join(shared, name, 'runs')}`, type: 'FILE' }],
-  };
-}
-
-async function create(server: RunningApi, body: unknown): Promise<string> {
-  const answer = await server.call('/tasks', { body });
-  expect(answer).toMatchObject({ status: 200 });
-  return (answer.body as { id: string }).id;
-}
-
-async function view(server: RunningApi, id: string): Promise<TaskView> {
-  return (await server.call(`/tasks/${id}?view=FULL`)).body as TaskView;
-}
-
-async function containerState(taskLabel: string): Promise<string | undefined> {
-  const { stdout } = await execFileAsync('docker', ['ps', '-a', '--filter', `label=io.capstan.task=${taskLabel}`, '--format', '{{.State}}']);
-  return stdout.trim() === '' ? undefined : stdout.trim();
-}
 
 /** Starts a container in the background with the docker CLI; its full id. */
 async function dockerRun(args: readonly string[]): Promise<string> {

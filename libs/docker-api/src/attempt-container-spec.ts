@@ -1,6 +1,7 @@
 import { type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
 import { type ContainerCreateSpec } from './docker-client';
 import { type DiskFolder } from './extra-disks';
+import { type LogConfig, NO_LOG_COPY } from './log-copy';
 
 /** The smallest memory limit Docker (and Podman) accept. */
 export const MIN_MEMORY_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -34,6 +35,8 @@ export interface AttemptContainerPlan {
   readonly gpuDeviceRequests: boolean;
   /** Capabilities taken from the container (see `DEFAULT_CAP_DROP`). */
   readonly capDrop: readonly string[];
+  /** The engine's own copy of the output (see `attemptLogConfig`); none when absent. */
+  readonly logConfig?: LogConfig | undefined;
 }
 
 /**
@@ -41,8 +44,8 @@ export interface AttemptContainerPlan {
  * the command file in `/mnt/task/work`, the image's entrypoint cleared; the work dir is the only writable bind
  * besides the extra disks; inputs and the command file are read-only. Memory: the request is reserved and (see
  * {@link memoryLimitBytes}) limited, swap is not given beyond the limit, so an out-of-memory kill is real and
- * reported. CPU: the request as shares (1024 per CPU), `max_cpu` as a hard quota. Output is read by attaching, so
- * the engine keeps no log copy (`LogConfig: none`). Never privileged; `no-new-privileges`; the capabilities in
+ * reported. CPU: the request as shares (1024 per CPU), `max_cpu` as a hard quota. Output is read by attaching; the
+ * engine keeps a bounded copy only when `logConfig` asks (a later process may need it), else none. Never privileged; `no-new-privileges`; the capabilities in
  * `capDrop` taken away. Only the attempt's own folders and its declared inputs are bound: never the engine's socket.
  */
 export function buildAttemptContainerSpec(plan: AttemptContainerPlan): ContainerCreateSpec {
@@ -84,7 +87,7 @@ export function buildAttemptContainerSpec(plan: AttemptContainerPlan): Container
       SecurityOpt: ['no-new-privileges'],
       ...(plan.capDrop.length === 0 ? {} : { CapDrop: [...plan.capDrop] }),
       Init: plan.init,
-      LogConfig: { Type: 'none', Config: {} },
+      LogConfig: plan.logConfig ?? NO_LOG_COPY,
       AutoRemove: false,
     },
   };

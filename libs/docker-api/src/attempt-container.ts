@@ -16,6 +16,8 @@ export interface AttemptContainer {
   /** Aborting it cuts the grace period short: the container is killed at once. */
   readonly stopNow?: AbortSignal | undefined;
   readonly emit: (event: BackendEvent) => void;
+  /** Awaited with the end before the container is removed (see `ExecutionRequest.beforeRemoval`). */
+  readonly beforeRemoval?: ((result: ExecutionResult) => Promise<void>) | undefined;
 }
 
 /** How long output may still arrive after the container ended before the stream is cut. */
@@ -76,6 +78,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     if (!isConnectionLost(error)) throw error;
     return (result = lostEnd(started ? 'wait' : 'start', error, name, stopper.reason, startedAt));
   } finally {
+    await beforeRemoval(run, result);
     const lost = result === undefined || result.exitCode === null;
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));
     if (run.keepFailedContainers && failed && !lost) {
@@ -111,6 +114,15 @@ async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason
     if (signal !== null) return killedFromOutside(name, signal, state.exitCode, startedAt);
   }
   return describeEnd(state.exitCode, state.oomKilled, stopReason, { startedAt, timeoutMs: run.timeoutMs, memoryLimit: run.spec.HostConfig?.Memory ?? 0 });
+}
+
+/**
+ * Lets the caller store an end the runtime reported before the container, its last witness, is removed. Its failure
+ * is a warning: the container is removed all the same (keeping it would leak one per failure).
+ */
+async function beforeRemoval(run: AttemptContainer, result: ExecutionResult | undefined): Promise<void> {
+  if (result === undefined || result.exitCode === null || run.beforeRemoval === undefined) return;
+  await run.beforeRemoval(result).catch((error: unknown) => run.emit({ type: 'warning', message: `could not record the end before removing the container: ${(error as Error).message}` }));
 }
 
 /** Waits for the output to be written out, cutting the stream if it does not end in time. */

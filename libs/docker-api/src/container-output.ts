@@ -13,13 +13,14 @@ export interface OutputFiles {
 export type OutputListener = (stream: OutputStreamName, text: string) => void;
 
 /**
- * Streams a container's multiplexed output into two files (appended) and to `onText`, never holding it whole in
+ * Streams a container's multiplexed output into two files (appended to, or replaced when `replace`) and to `onText`, never holding it whole in
  * memory: each payload is written before the next is read, so the daemon (and the container) wait for the disk.
  * Resolves when the stream has ended and both files are flushed and closed.
  */
-export async function captureContainerOutput(source: NodeJS.ReadableStream, files: OutputFiles, onText: OutputListener): Promise<void> {
-  const stdout = createWriteStream(files.stdoutFile, { flags: 'a' });
-  const stderr = createWriteStream(files.stderrFile, { flags: 'a' });
+export async function captureContainerOutput(source: NodeJS.ReadableStream, files: OutputFiles, onText: OutputListener, replace = false): Promise<void> {
+  const flags = replace ? 'w' : 'a';
+  const stdout = createWriteStream(files.stdoutFile, { flags });
+  const stderr = createWriteStream(files.stderrFile, { flags });
   const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   const targets: Record<OutputStreamName, WriteStream> = { stdout, stderr };
   const demuxer = new DockerStreamDemuxer(async (stream, payload) => {

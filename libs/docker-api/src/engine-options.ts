@@ -1,6 +1,7 @@
 import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { z } from 'zod';
 import { PULL_POLICIES } from './image-resolver';
+import { DEFAULT_LOG_COPY_MAX_BYTES, LOG_COPY_MODES, MIN_LOG_COPY_MAX_BYTES } from './log-copy';
 
 /** Option fields every Docker-API backend (docker, podman) shares, with the same meaning and checks. */
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -76,6 +77,17 @@ export function engineApiOptionsShape(naming: EngineNaming) {
     capDrop: z
       .array(z.string().refine(...configCheck((value: string) => CAPABILITY_NAME.test(value), 'is not a capability; give a name such as "NET_RAW" (or "CAP_NET_RAW"), or "ALL"')))
       .default([...DEFAULT_CAP_DROP]),
+    /**
+     * A bounded copy of each task's output kept by the engine, so that a TES server restarted after a crash still gets
+     * what a task printed while it was down: `auto` (the server's tasks only), `always`, `never`.
+     */
+    logCopy: z.enum(LOG_COPY_MODES).default('auto'),
+    /** The bound of that copy per container, in bytes: its newest part is kept. */
+    logCopyMaxBytes: z
+      .number()
+      .int()
+      .refine(...configCheck((value: number) => value >= MIN_LOG_COPY_MAX_BYTES, `bytes is below the smallest log copy; give at least ${MIN_LOG_COPY_MAX_BYTES} (64 KiB), or logCopy: never for none`))
+      .default(DEFAULT_LOG_COPY_MAX_BYTES),
   };
 }
 

@@ -1,4 +1,5 @@
 import { type ExecutionResult, type ManagedResource, type ReattachStreams } from '@capstan/core-constraints';
+import { Readable } from 'node:stream';
 import { captureContainerOutput } from './container-output';
 import { type DockerClient } from './docker-client';
 
@@ -6,8 +7,8 @@ import { type DockerClient } from './docker-client';
 const OUTPUT_DRAIN_MS = 5_000;
 
 /**
- * Takes over a container that an earlier Capstan process started (found by its labels): all it printed (see
- * {@link ContainerTimes.keepsLog}) goes to the given
+ * Takes over a container that an earlier Capstan process started (found by its labels): what it printed (all of it,
+ * bounded, when the engine kept a log: see {@link ContainerTimes.keepsLog}; else from now on) goes to the given
  * files, its end is waited for, it is removed. The signal stops it (SIGTERM, the grace period, SIGKILL) and the
  * result is then `canceled`. A container that ended while nobody watched is harvested: its exit code, its output
  * and its start and end times are read from the daemon, then it is removed.
@@ -16,8 +17,10 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
   let canceled = false;
   try {
     const before = await inspectTimes(client, resource);
-    const source = before.keepsLog ? await client.call('container logs', (api) => api.getContainer(resource.id).logs({ follow: true, stdout: true, stderr: true })) : before.running ? await client.attachOutput(resource.id) : undefined;
-    const output = source === undefined ? Promise.resolve() : captureContainerOutput(source, streams, () => undefined);
+    const source = before.keepsLog ? await keptLog(client, resource.id, before.running) : before.running ? await client.attachOutput(resource.id) : undefined;
+    // A kept log holds the output from the container's start (its newest part, bounded by the log driver): it
+    // replaces what an earlier process captured, which it contains.
+    const output = source === undefined ? Promise.resolve() : captureContainerOutput(source, streams, () => undefined, before.keepsLog);
     output.catch(() => undefined);
     const onAbort = (): void => {
       canceled = true;
@@ -43,14 +46,30 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
     const state = await client.inspectContainer(resource.id);
     const after = await inspectTimes(client, resource);
     const base = { exitCode: state.exitCode, startedAt: before.startedAt, endedAt: after.endedAt ?? new Date() };
-    if (canceled) return { ...base, endReason: 'canceled', message: 'canceled' };
-    if (state.oomKilled) return { ...base, endReason: 'oom', message: 'killed for running out of memory; raise requirements.memory or hints.max_memory' };
-    return { ...base, endReason: 'exited' };
+    const result: ExecutionResult = canceled
+      ? { ...base, endReason: 'canceled', message: 'canceled' }
+      : state.oomKilled
+        ? { ...base, endReason: 'oom', message: 'killed for running out of memory; raise requirements.memory or hints.max_memory' }
+        : { ...base, endReason: 'exited' };
+    // The container outlives the moment its end is stored: a crash before then leaves it to be harvested again.
+    await streams.beforeRemoval?.(result).catch(() => undefined);
+    return result;
   } finally {
     await client.removeContainer(resource.id, true).catch(() => undefined);
   }
 }
 
+
+/**
+ * The engine's copy of a container's output, from its start. Followed while the container runs; read whole once it
+ * ended (Podman 4's follow of an ended container can stop before the end of its file). Whole, it is held in memory
+ * once: at most the copy's bound (`logCopyMaxBytes`).
+ */
+async function keptLog(client: DockerClient, id: string, running: boolean): Promise<NodeJS.ReadableStream> {
+  if (running) return client.call('container logs', (api) => api.getContainer(id).logs({ follow: true, stdout: true, stderr: true }));
+  const whole = await client.call('container logs', (api) => api.getContainer(id).logs({ follow: false, stdout: true, stderr: true }));
+  return Readable.from([whole]);
+}
 
 interface ContainerTimes {
   readonly running: boolean;

@@ -29,7 +29,7 @@ const request = (overrides: Partial<Constraints> = {}): ExecutionRequest => ({
   constraints: { ...constraints, ...overrides },
   labels: { 'io.capstan.run-id': 'r' },
 });
-const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[] } as const;
+const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[], logCopy: 'auto', logCopyMaxBytes: MIB } as const;
 
 describe('buildContainerSpec', () => {
   it('lays out the container as the task contract says', () => {
@@ -90,5 +90,14 @@ describe('buildContainerSpec', () => {
     expect(host?.DeviceRequests).toEqual([{ Driver: '', Count: 2, Capabilities: [['gpu']] }]);
     expect(host?.PidsLimit).toBeUndefined();
     expect(host?.NetworkMode).toBe('none');
+  });
+
+  it('keeps a bounded copy of the output only for an attempt a later process may take over (logCopy auto), or as configured', () => {
+    const logOf = (reattachable: boolean, logCopy: 'auto' | 'always' | 'never') =>
+      buildContainerSpec({ request: { ...request(), reattachable }, image: 'i', options: { ...options, logCopy }, user: undefined, disks: [] }).HostConfig?.LogConfig;
+    expect(logOf(true, 'auto')).toEqual({ Type: 'local', Config: { 'max-size': '524288', 'max-file': '2' } });
+    expect(logOf(false, 'auto')).toEqual({ Type: 'none', Config: {} });
+    expect(logOf(false, 'always')).toEqual({ Type: 'local', Config: { 'max-size': '524288', 'max-file': '2' } });
+    expect(logOf(true, 'never')).toEqual({ Type: 'none', Config: {} });
   });
 });

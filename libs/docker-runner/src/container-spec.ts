@@ -1,5 +1,5 @@
 import { type ExecutionRequest } from '@capstan/core-constraints';
-import { buildAttemptContainerSpec, type ContainerCreateSpec, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api';
+import { attemptLogConfig, buildAttemptContainerSpec, dockerLocalLog, type ContainerCreateSpec, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api';
 import { type DockerBackendOptions } from './docker-backend-options';
 
 /** The smallest memory limit the Docker daemon accepts. */
@@ -8,7 +8,7 @@ export const MIN_DOCKER_MEMORY_BYTES = MIN_MEMORY_LIMIT_BYTES;
 export interface ContainerPlan {
   readonly request: ExecutionRequest;
   readonly image: string;
-  readonly options: Pick<DockerBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init' | 'capDrop'>;
+  readonly options: Pick<DockerBackendOptions, 'memoryLimit' | 'pidsLimit' | 'network' | 'init' | 'capDrop' | 'logCopy' | 'logCopyMaxBytes'>;
   /** `uid:gid`, a user name, or undefined for the image's own user. */
   readonly user: string | undefined;
   readonly disks: readonly DiskFolder[];
@@ -28,5 +28,6 @@ export function buildContainerSpec(plan: ContainerPlan): ContainerCreateSpec {
     user: plan.user,
     gpuDeviceRequests: true,
     capDrop: options.capDrop,
+    logConfig: attemptLogConfig(plan.request, options.logCopy, options.logCopyMaxBytes, dockerLocalLog),
   });
 }

@@ -188,6 +188,7 @@ export class DockerBackend implements Backend {
       signal,
       stopNow: request.stopNow,
       emit,
+      beforeRemoval: request.beforeRemoval,
     });
   }
 

@@ -105,6 +105,22 @@ describe('TaskEngine', () => {
     const { engine } = engineWith(backend, undefined, { holderLabels: { 'io.capstan.holder-id': 'A1b2C3d4E5f6G7h8', 'io.capstan.managed': 'false' } });
     await engine.run(task());
     expect(backend.requests[0]?.labels).toMatchObject({ 'io.capstan.holder-id': 'A1b2C3d4E5f6G7h8', 'io.capstan.managed': 'true' });
+    expect(backend.requests[0]?.reattachable).toBe(true);
+  });
+
+  it('hands the beforeRemoval hook of the caller hook to every attempt, and none when not given', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend);
+    const beforeRemoval = (): Promise<void> => Promise.resolve();
+    await engine.run(task(), { beforeRemoval });
+    await engine.run(task());
+    expect(backend.requests.map((request) => request.beforeRemoval)).toEqual([beforeRemoval, undefined]);
+  });
+
+  it('marks no attempt reattachable without a holder (a CLI run: its attempts die with it)', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    await engineWith(backend).engine.run(task());
+    expect(backend.requests[0]?.reattachable).toBeUndefined();
   });
 
   it('retries with a new attempt name and folder when the exit code is not a return code, up to max_retries', async () => {

@@ -54,6 +54,11 @@ export interface RunOptions {
    * the task like a failed staging.
    */
   readonly afterAdmission?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Given to each attempt's backend (`ExecutionRequest.beforeRemoval`): awaited with the attempt's end before the
+   * backend removes its container, so a caller that must not lose a result (a TES server) stores it durably first.
+   */
+  readonly beforeRemoval?: ExecutionRequest['beforeRemoval'];
 }
 
 /** A task checked and resolved on its backend, with the engine's settings it runs under. */
@@ -181,7 +186,7 @@ export class TaskEngine {
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
-      const ran = await this.runAttempts(run, task, backend, { resolution, shell, timeoutMs }, inputs, signal);
+      const ran = await this.runAttempts(run, task, backend, { resolution, shell, timeoutMs }, inputs, signal, runOptions.beforeRemoval);
       lease.release();
       const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
       const success = ran && (await deliverOutputs(run, task, workDir, this.outputRoot, this.manifest));
@@ -202,7 +207,15 @@ export class TaskEngine {
   }
 
   /** Attempts until one succeeds, retries run out, or the run is canceled. Returns whether the task succeeded. */
-  private async runAttempts(run: TaskRun, task: Task, backend: Backend, prepared: Prepared, inputs: ExecutionInput[], signal: AbortSignal): Promise<boolean> {
+  private async runAttempts(
+    run: TaskRun,
+    task: Task,
+    backend: Backend,
+    prepared: Prepared,
+    inputs: ExecutionInput[],
+    signal: AbortSignal,
+    beforeRemoval: RunOptions['beforeRemoval'],
+  ): Promise<boolean> {
     const { resolution, shell, timeoutMs } = prepared;
     let retriesLeft = task.requirements.maxRetries;
     let preemptionsLeft = task.hints.preemptible;
@@ -226,6 +239,9 @@ export class TaskEngine {
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(task.hints.shortTask ? { shortTask: true } : {}),
         stopNow: this.killNowController.signal,
+        // Only a holder's attempts are ever taken over by a later process (see EngineOptions.holderLabels).
+        ...(Object.keys(this.options.holderLabels ?? {}).length === 0 ? {} : { reattachable: true }),
+        ...(beforeRemoval === undefined ? {} : { beforeRemoval }),
       };
       const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
       await run.timed('cleanupMs', () => this.repairOwnership(run, backend, request));

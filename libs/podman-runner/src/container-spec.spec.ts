@@ -18,7 +18,7 @@ function request(constraints: Partial<ExecutionRequest['constraints']> = {}): Ex
   };
 }
 
-const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[] } as const;
+const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[], logCopy: 'auto', logCopyMaxBytes: MIB } as const;
 
 describe('buildPodmanContainerSpec', () => {
   it('lays the attempt out as the docker backend does, with Podman’s own keys said explicitly', () => {
@@ -60,5 +60,14 @@ describe('buildPodmanContainerSpec', () => {
     expect(() => buildPodmanContainerSpec({ request: request({ gpu: 1 }), image: 'i', options, user: undefined, userns: undefined, disks: [] })).toThrow(
       expect.objectContaining({ code: 'resource.accelerator_unavailable' }),
     );
+  });
+
+  it('keeps a bounded copy of the output only for an attempt a later process may take over (logCopy auto), or as configured', () => {
+    const logOf = (reattachable: boolean, logCopy: 'auto' | 'always' | 'never') =>
+      buildPodmanContainerSpec({ request: { ...request(), reattachable }, image: 'i', options: { ...options, logCopy }, user: undefined, userns: undefined, disks: [] }).HostConfig?.LogConfig;
+    expect(logOf(true, 'auto')).toEqual({ Type: 'k8s-file', Config: { 'max-size': '1048576' } });
+    expect(logOf(false, 'auto')).toEqual({ Type: 'none', Config: {} });
+    expect(logOf(false, 'always')).toEqual({ Type: 'k8s-file', Config: { 'max-size': '1048576' } });
+    expect(logOf(true, 'never')).toEqual({ Type: 'none', Config: {} });
   });
 });

@@ -15,6 +15,8 @@ describe('podmanBackendOptionsSchema', () => {
       userns: 'auto',
       init: true,
       capDrop: ['MKNOD', 'NET_RAW', 'SETFCAP', 'AUDIT_WRITE', 'SYS_CHROOT'],
+      logCopy: 'auto',
+      logCopyMaxBytes: 16 * 1024 * 1024,
     });
     // Unset is `refuse`, unless auto stands Podman in for Docker (podman-backend.ts).
     expect(parsePodmanBackendOptions(undefined).shortNames).toBeUndefined();
@@ -30,6 +32,8 @@ describe('podmanBackendOptionsSchema', () => {
       pidsLimit: null,
       graceSeconds: 0,
       keepFailedContainers: true,
+      logCopy: 'never',
+      logCopyMaxBytes: 65536,
       user: '1000:1000',
       userns: 'host',
       shortNames: 'docker.io',

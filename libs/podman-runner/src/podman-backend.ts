@@ -203,6 +203,7 @@ export class PodmanBackend implements Backend {
       signal,
       stopNow: request.stopNow,
       emit,
+      beforeRemoval: request.beforeRemoval,
     });
     if (result.endReason === 'exited' && result.exitCode === SIGKILL_EXIT && limit > 0 && !facts.oomReported) {
       emit({

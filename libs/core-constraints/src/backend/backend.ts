@@ -73,6 +73,19 @@ export interface ExecutionRequest {
    * signal aborts too, what is left of the grace period is skipped: kill now.
    */
   readonly stopNow?: AbortSignal;
+  /**
+   * True when a later process may have to take this attempt over (a TES server holding a data folder, whose restart
+   * re-attaches): a backend that can keep a bounded copy of the output with the runtime then keeps one, so what the
+   * attempt prints while no process watches is not lost. False or absent for a CLI run (its attempts die with it).
+   */
+  readonly reattachable?: boolean;
+  /**
+   * Awaited with the attempt's end (an exit status the runtime reported) before the backend removes what it made for
+   * it: a caller that must not lose the result (a TES server) stores it durably here. Until it settles the container
+   * (and so the result) outlives a crash of the process, for a later one to harvest. A rejection does not keep the
+   * container. Not called for an attempt without an exit status (lost, canceled before its start).
+   */
+  readonly beforeRemoval?: (result: ExecutionResult) => Promise<void>;
 }
 
 /**
@@ -150,10 +163,15 @@ export interface Backend {
   describeImages?(constraints: Constraints, signal?: AbortSignal): Promise<readonly string[]>;
 }
 
-/** Where a re-attached attempt's output goes (host files, appended to). */
+/**
+ * Where a re-attached attempt's output goes (host files). Appended to, unless the backend reads the attempt's output
+ * from its start (a copy the runtime kept): then it replaces what they hold, which could only be a part of it.
+ */
 export interface ReattachStreams {
   readonly stdoutFile: string;
   readonly stderrFile: string;
+  /** As `ExecutionRequest.beforeRemoval`: awaited with the end of the taken-over attempt before its removal. */
+  readonly beforeRemoval?: ExecutionRequest['beforeRemoval'];
 }
 
 /** Every backend registers under this one token; several implementations live under it side by side. */

@@ -1,4 +1,4 @@
-import { BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { BackendRegistry, CapstanError, ErrorCode, type ExecutionResult } from '@capstan/core-constraints';
 import { type RunOptions, TaskEngine, type TaskResult } from '@capstan/engine';
 import {
   acceptCreateTask,
@@ -34,6 +34,7 @@ import { inject, injectable } from 'tsyringe';
 import { earlierCapture } from './earlier-capture';
 import { executorTask } from './executor-task';
 import { ExecutorWatch } from './executor-watch';
+import { faultPause } from './fault-pause';
 import { FileMover, type TransferProgress } from './file-mover';
 import { matchGuestPaths } from './match-guest-paths';
 import { readTail } from './read-tail';
@@ -361,7 +362,10 @@ export class EngineTesService implements TesService {
         if (executor === undefined) break;
         const watch = this.watchExecutor(id, task, layout, index);
         const prepare = index === from && initialize !== undefined ? { afterAdmission: initialize } : {};
-        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal, onEvent: watch.onEvent, ...prepare }).finally(() => watch.stop());
+        // The executor's end is stored before its container is removed: a crash in between loses nothing.
+        const beforeRemoval = (end: ExecutionResult): Promise<void> => this.storeEnd(id, task, layout, index, watch.attemptFolder, end);
+        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal, onEvent: watch.onEvent, beforeRemoval, ...prepare }).finally(() => watch.stop());
+        await faultPause('executor-removed');
         const outcome = await this.recordExecutor(id, task, layout, index, result);
         if (outcome === 'CANCELED' || signal.aborted) return await this.finish(id, 'CANCELED', layout);
         if (outcome === 'SYSTEM_ERROR') return await this.finish(id, 'SYSTEM_ERROR', layout);
@@ -412,6 +416,17 @@ export class EngineTesService implements TesService {
     } else if (!this.closed) {
       this.store.update(id, change);
     }
+  }
+
+  /**
+   * Stores executor `index`'s end (exit code, times, output tails) while its container still exists, so that a crash
+   * between the container's removal and {@link recordExecutor} finds the result stored (a restart goes on after it).
+   */
+  private async storeEnd(id: string, task: ValidatedTask, layout: TesTaskLayout, index: number, folder: string | undefined, end: ExecutionResult): Promise<void> {
+    if (folder === undefined) return;
+    const captured = { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') };
+    this.setExecutorLog(id, index, await this.executorLog(id, task.executors[index], layout, captured, end, false));
+    await faultPause('executor-recorded');
   }
 
   /** Writes the executor's log (times, exit code, tails of its streams) and says how it went. */
@@ -538,8 +553,9 @@ export class EngineTesService implements TesService {
   }
 
   /**
-   * Takes over an executor's container: waits for it if it still runs, reads its exit code and all its output (also
-   * what it printed before the restart) if it ended while the server was down; then the next executors run.
+   * Takes over an executor's container: waits for it if it still runs, reads its exit code and its output (all of it,
+   * bounded, when the engine kept a copy; else what the earlier process captured and what it prints from now on);
+   * then the next executors run.
    */
   private async resume(task: StoredTesTask, leftover: Leftover, layout: TesTaskLayout, signal: AbortSignal): Promise<void> {
     const { index } = leftover;
@@ -553,15 +569,17 @@ export class EngineTesService implements TesService {
     const before = (stream: 'stdoutFile' | 'stderrFile'): Promise<string> =>
       earlier === undefined ? Promise.resolve('') : readTail(dirname(earlier[stream]), basename(earlier[stream]), this.options.logTailBytes, warn);
     await Promise.all([writeFile(paths.stdoutFile, await before('stdoutFile')), writeFile(paths.stderrFile, await before('stderrFile'))]);
-    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(leftover.resource, paths, signal);
+    const beforeRemoval = (end: ExecutionResult): Promise<void> => this.storeEnd(task.id, task, layout, index, folder, end);
+    const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(leftover.resource, { ...paths, beforeRemoval }, signal);
     const executor = task.executors[index];
     const log = await this.executorLog(task.id, executor, layout, paths, outcome);
     const state = this.store.get(task.id)?.state;
     this.setExecutorLog(task.id, index, log, state === 'QUEUED' || state === 'INITIALIZING' ? 'RUNNING' : undefined);
+    // Whether the engine kept a copy of the output is the backend's configuration (logCopy), not known here.
     const how =
       leftover.resource.state === 'running'
-        ? 'it still ran; what it printed while the server was down is not in its log'
-        : `it had ended (${leftover.resource.state}) while the server was down; its exit code was read from its container, its log holds what it printed before the server stopped`;
+        ? 'it still ran; its log holds what it printed while the server was down if the engine kept a copy of its output (logCopy)'
+        : `it had ended (${leftover.resource.state}) while the server was down; its exit code was read from its container, its output from the engine's copy (logCopy), else only what it printed before the server stopped`;
     this.systemLog(task.id, `executor ${index} was re-attached after a server restart: ${how}`);
     if (signal.aborted || outcome.endReason === 'canceled') return this.finish(task.id, 'CANCELED', layout);
     if (outcome.endReason !== 'exited') {

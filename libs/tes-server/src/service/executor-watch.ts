@@ -25,6 +25,11 @@ export class ExecutorWatch {
 
   constructor(private readonly hooks: ExecutorWatchHooks) {}
 
+  /** The current attempt's folder (its captured stdout and stderr), once the engine said which. */
+  get attemptFolder(): string | undefined {
+    return this.folder;
+  }
+
   readonly onEvent = (event: EngineEvent): void => {
     if (this.stopped) return;
     if (event.type === 'attempt-started') this.folder = event.folder;
