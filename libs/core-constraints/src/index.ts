@@ -9,6 +9,7 @@ export * from './task/requirements';
 export * from './task/hints';
 export * from './task/task';
 export * from './task/task-file';
+export * from './task/task-env';
 export * from './constraints/constraints';
 export * from './constraints/resolve-constraints';
 export * from './backend/backend';

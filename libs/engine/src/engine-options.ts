@@ -15,6 +15,8 @@ export interface EngineOptions {
   readonly gpuLimitBehavior: LimitBehavior;
   /** Ends every attempt after this long (the `timeout` hint overrides it per task). */
   readonly timeoutMs?: number;
+  /** After an oom end, the next attempt's memory is multiplied by this (the `memory_retry_multiplier` hint wins); 1: off. */
+  readonly memoryRetryMultiplier?: number;
   /** What happens to a task's folder when it ends. */
   readonly retention: RetentionPolicy;
   /**

@@ -1,19 +1,19 @@
-import { applyRetention, findForeignOwners, reapOrphans, type ReapReport } from '@capstan/cleanup';
+import { applyRetention, reapOrphans, type ReapReport } from '@capstan/cleanup';
 import {
   type Backend,
   BackendRegistry,
   CapstanError,
-  type EndReason,
+  type Constraints,
   ErrorCode,
   type ExecutionInput,
   type ExecutionRequest,
-  type ExecutionResult,
   isSuccessCode,
   type Lease,
   type Resolution,
   resolveConstraints,
   ResourceManager,
   type Task,
+  TASK_ENV,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { setMaxListeners } from 'node:events';
@@ -28,7 +28,11 @@ import { capabilityWarnings } from './run/capability-warnings';
 import { collectOutputs } from './run/collect-outputs';
 import { stageInputs } from './run/stage-inputs';
 import { type TaskResult } from './run/task-result';
-import { taskShell, taskTimeoutMs } from './run/task-options';
+import { executeAttempt } from './run/execute-attempt';
+import { repairOwnership } from './run/repair-ownership';
+import { escalateAfterOom } from './run/memory-retry';
+import { missingShellLine, shellNotFound } from './run/missing-shell';
+import { taskMemoryRetryMultiplier, taskShell, taskTimeoutMs } from './run/task-options';
 import { TaskRun } from './run/task-run';
 
 export interface Plan {
@@ -51,9 +55,6 @@ export interface RunOptions {
    */
   readonly afterAdmission?: (signal: AbortSignal) => Promise<void>;
 }
-
-/** Who should own what tasks leave in their folders: the user running Capstan. */
-const invokingUser = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
 /**
  * Composes a task's life: resolve constraints on the chosen backend -> name -> admit -> stage inputs -> attempts
@@ -154,8 +155,13 @@ export class TaskEngine {
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
-      const success = await this.runAttempts(run, task, backend, resolution, inputs, signal);
-      lease.release();
+      // An oom retry with more memory must hold more of the ledger: the lease is taken again at the new size.
+      const relet = async (next: Constraints): Promise<void> => {
+        lease?.release();
+        lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu: next.cpu, memory: next.memory, gpu: next.gpu }, signal));
+      };
+      const success = await this.runAttempts(run, task, backend, resolution, inputs, signal, relet);
+      lease?.release();
       if (success) {
         const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
         const collected = await run.timed('collectMs', () => collectOutputs(workDir, task.outputs));
@@ -180,9 +186,19 @@ export class TaskEngine {
   }
 
   /** Attempts until one succeeds, retries run out, or the run is canceled. Returns whether the task succeeded. */
-  private async runAttempts(run: TaskRun, task: Task, backend: Backend, resolution: Resolution, inputs: ExecutionInput[], signal: AbortSignal): Promise<boolean> {
+  private async runAttempts(
+    run: TaskRun,
+    task: Task,
+    backend: Backend,
+    resolution: Resolution,
+    inputs: ExecutionInput[],
+    signal: AbortSignal,
+    relet: (constraints: Constraints) => Promise<void>,
+  ): Promise<boolean> {
     const shell = taskShell(task, this.options.shell);
     const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
+    const memoryFactor = taskMemoryRetryMultiplier(task, this.options.memoryRetryMultiplier ?? 1);
+    let constraints = resolution.constraints;
     let retriesLeft = task.requirements.maxRetries;
     let preemptionsLeft = task.hints.preemptible;
     for (let attempt = 1; ; attempt += 1) {
@@ -197,19 +213,22 @@ export class TaskEngine {
         shell,
         paths,
         inputs,
-        env: task.env,
-        constraints: resolution.constraints,
+        env: { ...task.env, [TASK_ENV.attempt]: String(attempt) },
+        constraints,
         // Capstan's own labels last: a holder label cannot unmark or re-own a container.
         labels: { ...this.options.holderLabels, ...capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }) },
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(task.hints.shortTask ? { shortTask: true } : {}),
         stopNow: this.killNowController.signal,
       };
-      const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
-      await run.timed('cleanupMs', () => this.repairOwnership(run, backend, request));
+      const executed = await run.timed('runMs', () => executeAttempt(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
+      await run.timed('cleanupMs', () => repairOwnership(run, backend, request));
+      const runtimeLine = await missingShellLine(executed, paths, shell);
+      const missingShell = runtimeLine === undefined ? undefined : shellNotFound(shell, constraints, runtimeLine);
+      const outcome = missingShell ? { ...executed, endReason: 'error' as const, message: missingShell.message } : executed;
 
       const success = outcome.endReason === 'exited' && outcome.exitCode !== null && isSuccessCode(outcome.exitCode, task.requirements.returnCodes);
-      const canRetry = !success && outcome.endReason !== 'canceled' && !this.draining && !signal.aborted;
+      const canRetry = !success && !missingShell && outcome.endReason !== 'canceled' && !this.draining && !signal.aborted;
       const preemptionRetry = canRetry && outcome.endReason === 'preempted' && preemptionsLeft > 0;
       const willRetry = preemptionRetry || (canRetry && retriesLeft > 0);
       const message = outcome.message === undefined ? {} : { message: outcome.message };
@@ -220,38 +239,18 @@ export class TaskEngine {
         exitCode: outcome.exitCode,
         endReason: outcome.endReason,
         ...message,
+        memory: constraints.memory,
+        memoryLimit: constraints.memoryLimit,
         startedAt: outcome.startedAt.toISOString(),
         endedAt: outcome.endedAt.toISOString(),
       });
       run.emit({ type: 'attempt-ended', attempt, exitCode: outcome.exitCode, endReason: outcome.endReason, success, willRetry, ...message });
+      if (missingShell) throw missingShell;
       if (!willRetry) return success;
       if (preemptionRetry) preemptionsLeft -= 1;
       else retriesLeft -= 1;
+      if (outcome.endReason === 'oom') constraints = await escalateAfterOom(run, backend, constraints, memoryFactor, attempt + 1, relet);
     }
-  }
-
-  /**
-   * Everything a task leaves in its work dir belongs to the user who ran Capstan. As root there is nothing to do;
-   * otherwise foreign-owned files are handed back by the backend, and what cannot be fixed is a warning: the task's
-   * result is never lost over it.
-   */
-  private async repairOwnership(run: TaskRun, backend: Backend, request: ExecutionRequest): Promise<void> {
-    if (invokingUser.uid === 0) return;
-    const workDir = request.paths.workDir;
-    const before = await findForeignOwners(workDir, invokingUser);
-    if (before.count === 0) return;
-    if (!backend.repairOwnership) {
-      run.warn(`${before.count} file(s) in ${workDir} belong to another user and the ${backend.name} backend cannot hand them back (e.g. ${before.paths[0]})`);
-      return;
-    }
-    try {
-      await backend.repairOwnership(workDir, invokingUser, request);
-    } catch (error) {
-      run.warn(`could not give the files in ${workDir} back to uid ${invokingUser.uid}: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    const after = await findForeignOwners(workDir, invokingUser);
-    if (after.count > 0) run.warn(`${after.count} file(s) in ${workDir} still belong to another user after repair (e.g. ${after.paths[0]})`);
   }
 
   private async retain(run: TaskRun, success: boolean): Promise<void> {
@@ -282,20 +281,4 @@ export class TaskEngine {
 /** The labels every resource Capstan creates carries, as a selector. */
 function managedSelector(): Record<string, string> {
   return Object.fromEntries(labelFilter().label.map((pair) => pair.split('=', 2) as [string, string]));
-}
-
-/**
- * A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. A runtime
- * that stopped answering mid-attempt is `lost` (retried like any failed attempt), never a result of the task's own.
- */
-async function execute(backend: Backend, request: ExecutionRequest, signal: AbortSignal, emit: Parameters<Backend['execute']>[2]): Promise<ExecutionResult> {
-  const startedAt = new Date();
-  try {
-    return await backend.execute(request, signal, emit);
-  } catch (error) {
-    const unavailable = error instanceof CapstanError && error.code === ErrorCode.BackendUnavailable;
-    if (error instanceof CapstanError && error.code !== ErrorCode.BackendFailure && !unavailable) throw error;
-    const endReason: EndReason = signal.aborted ? 'canceled' : unavailable ? 'lost' : 'error';
-    return { exitCode: null, endReason, message: error instanceof Error ? error.message : String(error), startedAt, endedAt: new Date() };
-  }
 }

@@ -31,6 +31,15 @@ export type EngineEvent = EventContext &
         readonly willRetry: boolean;
         readonly message?: string;
       }
+    | {
+        /** After an oom end, the next attempt's memory (bytes) multiplied by `factor`; `capped` at the backend's per-task maximum. */
+        readonly type: 'memory-escalated';
+        readonly attempt: number;
+        readonly factor: number;
+        readonly memory: number;
+        readonly memoryLimit: number | null;
+        readonly capped: boolean;
+      }
     | { readonly type: 'outputs'; readonly files: readonly OutputFile[] }
     | { readonly type: 'warning'; readonly message: string }
     | { readonly type: 'cleaned'; readonly folderDeleted: boolean }
