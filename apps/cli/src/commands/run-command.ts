@@ -3,6 +3,7 @@ import { type TaskEngine, type TaskResult } from '@capstan/engine';
 import { parseArgs } from 'node:util';
 import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
+import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, ENGINE_FLAGS, ENGINE_FLAGS_HELP, engineFlags, reportFailure, usageError } from './common-options';
 import { quickTask } from './quick-task';
@@ -99,7 +100,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => guard.ended(task.name, index))));
     engine.close();
     await printing;
-    if (renderer) renderer.finish(results);
+    if (renderer) renderer.finish(results, await failureDetails(results));
     else io.stdout(`${JSON.stringify({ type: 'summary', results })}\n`);
     return results;
   } finally {
