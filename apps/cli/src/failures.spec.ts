@@ -65,6 +65,28 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
     expect(human.stdout).toContain('noshell: hints.shell: the image capstan-test/busybox:1 has no shell "bash"');
   });
 
+  it.each([
+    ['podman (catatonit, exit 1)', 'podman', 'localhost/capstan-test/busybox:1'],
+    ['apptainer (exit 255)', 'apptainer', 'file:///var/lib/capstan/test-images/busybox.sif'],
+  ])('reads the missing shell on %s too', async (_engine, backend, image) => {
+    const file = await taskFile('noshell', { command: 'echo hi', requirements: { container: image, max_retries: 2 } });
+    const json = await capstan(['run', file, '--backend', backend, '--work-root', join(dir, 'runs'), '--json']);
+    const { events, result } = parse(json.stdout);
+    expect(result.error?.code).toBe('container.shell_not_found');
+    expect(events.filter((event) => event.type === 'attempt-started')).toHaveLength(1);
+    expect(json.code).toBe(69);
+  });
+
+  it('reads the missing shell when Docker runs without an init (runc refuses the start)', async () => {
+    await writeFile(join(dir, 'capstan.yaml'), 'docker:\n  init: false\n');
+    const file = await taskFile('noinit', { command: 'echo hi', requirements: { container: IMAGE, max_retries: 2 } });
+    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', join(dir, 'runs'), '--json'], { cwd: dir });
+    const { events, result } = parse(json.stdout);
+    expect(result.error?.code).toBe('container.shell_not_found');
+    expect(result.error?.message).toContain('the runtime said: exec: "bash": executable file not found');
+    expect(events.filter((event) => event.type === 'attempt-started')).toHaveLength(1);
+  });
+
   it('retries a task whose own command exits 127 as usual (the shell\'s "not found" is the task\'s)', async () => {
     const file = await taskFile('own127', { command: 'nosuchcommand-cli-failures', requirements: { container: IMAGE, max_retries: 1 }, hints: { shell: 'sh' } });
     const result = await run(file);
