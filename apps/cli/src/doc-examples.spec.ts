@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCli, capstan, cliBundle, execFileAsync, workspaceRoot } from './testing/cli-harness';
+import { buildCli, capstan, cliBundle, execFileAsync, tempDirPerTest, workspaceRoot } from './testing/cli-harness';
 import { type DocExample, extractExamples } from './testing/doc-examples';
 
 const DOCS = ['README.md', ...readdirSync(join(workspaceRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
@@ -53,17 +52,11 @@ describe('finding the examples of the docs', () => {
 
 describe('every example in README.md and docs/*.md runs as written (the built CLI, real Docker)', () => {
   jest.setTimeout(120_000);
-  let dir: string;
   beforeAll(buildCli, 60_000);
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cli-failures-examples-'));
-    await chmod(dir, 0o755);
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const folder = tempDirPerTest('capstan-examples-');
 
   it.each(taskFiles)('task file at %s', async (_where, text) => {
+    const dir = folder();
     const file = join(dir, 'example.yaml');
     await writeFile(file, text);
     const result = await capstan(['run', file, '--backend', 'docker', '--work-root', join(dir, 'runs'), '--json'], { cwd: dir });
@@ -76,6 +69,7 @@ describe('every example in README.md and docs/*.md runs as written (the built CL
   });
 
   it.each(commands)('command at %s: %s', async (_where, command) => {
+    const dir = folder();
     // `capstan` is the CLI under test; a run keeps its folders in this test's temporary folder.
     const capstanFunction = `capstan() { sub="$1"; shift; if [ "$sub" = run ]; then set -- run --work-root "${dir}/runs" "$@"; else set -- "$sub" "$@"; fi; "${process.execPath}" "${cliBundle}" "$@"; }`;
     const script = `${capstanFunction}\n${command.replace(/^npx\s+/, '')}\n`;

@@ -1,7 +1,6 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCli, capstan } from './testing/cli-harness';
+import { buildCli, capstan, tempDirPerTest } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
 const MIB = 1024 * 1024;
@@ -31,22 +30,15 @@ function parse(ndjson: string): { events: Event[]; result: Result } {
 
 describe('capstan run: failures that explain, retries that learn (the built CLI, real Docker)', () => {
   jest.setTimeout(120_000);
-  let dir: string;
   beforeAll(buildCli, 60_000);
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cli-failures-'));
-    await chmod(dir, 0o755);
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const folder = tempDirPerTest('cli-failures-');
 
   async function taskFile(name: string, body: Record<string, unknown>): Promise<string> {
-    const file = join(dir, `${name}.json`);
+    const file = join(folder(), `${name}.json`);
     await writeFile(file, JSON.stringify({ name, ...body }));
     return file;
   }
-  const run = (file: string, ...flags: string[]) => capstan(['run', file, '--backend', 'docker', '--work-root', join(dir, 'runs'), ...flags]);
+  const run = (file: string, ...flags: string[]) => capstan(['run', file, '--backend', 'docker', '--work-root', join(folder(), 'runs'), ...flags]);
 
   it('ends at once when the image has no bash: a typed error naming the image, the shell and the fix, not retried', async () => {
     const file = await taskFile('noshell', { command: 'echo hi', requirements: { container: IMAGE, max_retries: 2 } });
@@ -70,7 +62,7 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
     ['apptainer (exit 255)', 'apptainer', 'file:///var/lib/capstan/test-images/busybox.sif'],
   ])('reads the missing shell on %s too', async (_engine, backend, image) => {
     const file = await taskFile('noshell', { command: 'echo hi', requirements: { container: image, max_retries: 2 } });
-    const json = await capstan(['run', file, '--backend', backend, '--work-root', join(dir, 'runs'), '--json']);
+    const json = await capstan(['run', file, '--backend', backend, '--work-root', join(folder(), 'runs'), '--json']);
     const { events, result } = parse(json.stdout);
     expect(result.error?.code).toBe('container.shell_not_found');
     expect(events.filter((event) => event.type === 'attempt-started')).toHaveLength(1);
@@ -78,9 +70,9 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
   });
 
   it('reads the missing shell when Docker runs without an init (runc refuses the start)', async () => {
-    await writeFile(join(dir, 'capstan.yaml'), 'docker:\n  init: false\n');
+    await writeFile(join(folder(), 'capstan.yaml'), 'docker:\n  init: false\n');
     const file = await taskFile('noinit', { command: 'echo hi', requirements: { container: IMAGE, max_retries: 2 } });
-    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', join(dir, 'runs'), '--json'], { cwd: dir });
+    const json = await capstan(['run', file, '--backend', 'docker', '--work-root', join(folder(), 'runs'), '--json'], { cwd: folder() });
     const { events, result } = parse(json.stdout);
     expect(result.error?.code).toBe('container.shell_not_found');
     expect(result.error?.message).toContain('the runtime said: exec: "bash": executable file not found');
@@ -116,11 +108,11 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
   });
 
   it('refuses a stderr the task replaced with a link to a host file: the host file is not shown', async () => {
-    const secret = join(dir, 'host-secret');
+    const secret = join(folder(), 'host-secret');
     await writeFile(secret, 'cli-failures-secret-content\n');
     const command = `rm -f "$CAPSTAN_TASK_ROOT/stderr"; ln -s ${secret} "$CAPSTAN_TASK_ROOT/stderr"; exit 4`;
     const file = await taskFile('hostile', { command, hints: { shell: 'sh' } });
-    const result = await capstan(['run', file, '--backend', 'local', '--work-root', join(dir, 'runs')]);
+    const result = await capstan(['run', file, '--backend', 'local', '--work-root', join(folder(), 'runs')]);
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/stderr: not shown \(.*link/);
     expect(result.stdout).not.toContain('cli-failures-secret-content');
