@@ -109,6 +109,16 @@ describe('retries that learn (engine, scripted backend)', () => {
     expect(result.state).toBe('failed');
   });
 
+  it('reads a stderr that is gone as no evidence: an ordinary failure, retried', async () => {
+    const backend = new FakeBackend('fake', async (request) => {
+      await unlink(request.paths.stderrFile);
+      return { exitCode: 127 };
+    });
+    const result = await engineWith(backend).engine.run(task());
+    expect(backend.requests).toHaveLength(3);
+    expect(result.state).toBe('failed');
+  });
+
   it('multiplies memory request and limit after each oom end, capped by the backend, and says so in events and attempts', async () => {
     const backend = new FakeBackend('fake', (request: ExecutionRequest) => Promise.resolve(request.attempt < 4 ? { exitCode: 137, endReason: 'oom' } : { exitCode: 0 }), { cpu: 4, memory: 8 * GIB, gpu: 0 });
     const { engine, events } = engineWith(backend);

@@ -23,13 +23,15 @@ export async function failureDetails(results: readonly TaskResult[]): Promise<st
     if (last === undefined) continue;
     blocks.push(await describeFailure(result, last));
   }
-  return blocks.length === 0 ? '' : `\n${blocks.join('\n')}\n`;
+  return blocks.length === 0 ? '' : `${blocks.join('\n')}\n`;
 }
 
 async function describeFailure(result: TaskResult, last: AttemptRecord): Promise<string> {
   const exit = last.exitCode === null ? 'no exit code' : `exit ${last.exitCode}`;
   const tries = result.attempts.length === 1 ? '1 attempt' : `${result.attempts.length} attempts`;
-  const lines = [`  ${result.taskName}: ${result.state}: ${exit}, end reason ${last.endReason}, after ${tries}${last.message ? `: ${clean(last.message)}` : ''}`];
+  // Capstan's own error is already on the summary's error line: not twice.
+  const why = last.message !== undefined && result.error === undefined ? `: ${clean(last.message)}` : '';
+  const lines = [`  ${result.taskName}: ${result.state}: ${exit}, end reason ${last.endReason}, after ${tries}${why}`];
   if (result.folderDeleted) {
     lines.push('    its folder was deleted (retention); keep it with --retention keep to see its output');
     return lines.join('\n');
