@@ -58,11 +58,13 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
   });
 
   it.each([
-    ['podman (catatonit, exit 1)', 'podman', 'localhost/capstan-test/busybox:1'],
-    ['apptainer (exit 255)', 'apptainer', 'file:///var/lib/capstan/test-images/busybox.sif'],
-  ])('reads the missing shell on %s too', async (_engine, backend, image) => {
+    ['podman (catatonit, exit 1)', 'podman', 'localhost/capstan-test/busybox:1', 'bash'],
+    ['apptainer (exit 255)', 'apptainer', 'file:///var/lib/capstan/test-images/busybox.sif', 'bash'],
+    ['apptainer, a shell given as a path', 'apptainer', 'file:///var/lib/capstan/test-images/busybox.sif', '/bin/bash'],
+    ['docker, a shell given as a path', 'docker', IMAGE, '/bin/bash'],
+  ])('reads the missing shell on %s too', async (_engine, backend, image, shell) => {
     const file = await taskFile('noshell', { command: 'echo hi', requirements: { container: image, max_retries: 2 } });
-    const json = await capstan(['run', file, '--backend', backend, '--work-root', join(folder(), 'runs'), '--json']);
+    const json = await capstan(['run', file, '--backend', backend, '--shell', shell, '--work-root', join(folder(), 'runs'), '--json']);
     const { events, result } = parse(json.stdout);
     expect(result.error?.code).toBe('container.shell_not_found');
     expect(events.filter((event) => event.type === 'attempt-started')).toHaveLength(1);
