@@ -148,6 +148,21 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
     expect(human.stdout).toContain('oom: memory raised after out-of-memory ends: attempt 1 16 MiB, attempt 2 64 MiB');
   });
 
+  it.each([
+    ['podman', 'localhost/capstan-test/busybox:1'],
+    ['apptainer', 'file:///var/lib/capstan/test-images/busybox.sif'],
+  ])('retries an out-of-memory end with more memory on %s too', async (backend, image) => {
+    const command = 'dd if=/dev/zero of=/dev/null bs=48M count=1';
+    const file = await taskFile('oom', { command, requirements: { container: image, memory: '16 MiB', max_retries: 2 }, hints: { shell: 'sh', memory_retry_multiplier: 4 } });
+    const json = await capstan(['run', file, '--backend', backend, '--work-root', join(folder(), 'runs'), '--json']);
+    expect(json.code).toBe(0);
+    const { result } = parse(json.stdout);
+    expect(result.attempts.map((attempt) => [attempt.endReason, attempt.memory / MIB])).toEqual([
+      ['oom', 16],
+      ['exited', 64],
+    ]);
+  });
+
   it('does not raise memory after an out-of-memory end by default', async () => {
     const file = await taskFile('oomplain', { command: 'dd if=/dev/zero of=/dev/null bs=48M count=1', requirements: { container: IMAGE, memory: '16 MiB', max_retries: 1 }, hints: { shell: 'sh' } });
     const json = await run(file, '--json');
