@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { buildCli, capstan, tempDirPerTest } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
+/**
+ * Needs about 48 MiB at once. The pause after the kill lets the runtime record the out-of-memory kill while the
+ * container still runs: under load Docker once reported an exit 137 right after one as a plain exit.
+ */
+const ALLOCATE = 'dd if=/dev/zero of=/dev/null bs=48M count=1 2> /dev/null || { sleep 1; exit 137; }';
 const MIB = 1024 * 1024;
 
 interface Event {
@@ -112,7 +117,8 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
   it('refuses a stderr the task replaced with a link to a host file: the host file is not shown', async () => {
     const secret = join(folder(), 'host-secret');
     await writeFile(secret, 'cli-failures-secret-content\n');
-    const command = `rm -f "$CAPSTAN_TASK_ROOT/stderr"; ln -s ${secret} "$CAPSTAN_TASK_ROOT/stderr"; exit 4`;
+    // After a pause: the host has opened its stderr file by then, so the link replaces it (ln -f) instead of racing the open.
+    const command = `sleep 0.5; ln -sf ${secret} "$CAPSTAN_TASK_ROOT/stderr"; exit 4`;
     const file = await taskFile('hostile', { command, hints: { shell: 'sh' } });
     const result = await capstan(['run', file, '--backend', 'local', '--work-root', join(folder(), 'runs')]);
     expect(result.code).toBe(4);
@@ -131,8 +137,7 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
   });
 
   it('retries an out-of-memory end with more memory (memory_retry_multiplier), in the events and the summary', async () => {
-    const command = 'dd if=/dev/zero of=/dev/null bs=48M count=1';
-    const file = await taskFile('oom', { command, requirements: { container: IMAGE, memory: '16 MiB', max_retries: 2 }, hints: { shell: 'sh', memory_retry_multiplier: 4 } });
+    const file = await taskFile('oom', { command: ALLOCATE, requirements: { container: IMAGE, memory: '16 MiB', max_retries: 2 }, hints: { shell: 'sh', memory_retry_multiplier: 4 } });
     const json = await run(file, '--json');
     expect(json.code).toBe(0);
     const { events, result } = parse(json.stdout);
@@ -152,8 +157,7 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
     ['podman', 'localhost/capstan-test/busybox:1'],
     ['apptainer', 'file:///var/lib/capstan/test-images/busybox.sif'],
   ])('retries an out-of-memory end with more memory on %s too', async (backend, image) => {
-    const command = 'dd if=/dev/zero of=/dev/null bs=48M count=1';
-    const file = await taskFile('oom', { command, requirements: { container: image, memory: '16 MiB', max_retries: 2 }, hints: { shell: 'sh', memory_retry_multiplier: 4 } });
+    const file = await taskFile('oom', { command: ALLOCATE, requirements: { container: image, memory: '16 MiB', max_retries: 2 }, hints: { shell: 'sh', memory_retry_multiplier: 4 } });
     const json = await capstan(['run', file, '--backend', backend, '--work-root', join(folder(), 'runs'), '--json']);
     expect(json.code).toBe(0);
     const { result } = parse(json.stdout);
@@ -164,7 +168,7 @@ describe('capstan run: failures that explain, retries that learn (the built CLI,
   });
 
   it('does not raise memory after an out-of-memory end by default', async () => {
-    const file = await taskFile('oomplain', { command: 'dd if=/dev/zero of=/dev/null bs=48M count=1', requirements: { container: IMAGE, memory: '16 MiB', max_retries: 1 }, hints: { shell: 'sh' } });
+    const file = await taskFile('oomplain', { command: ALLOCATE, requirements: { container: IMAGE, memory: '16 MiB', max_retries: 1 }, hints: { shell: 'sh' } });
     const json = await run(file, '--json');
     expect(json.code).toBe(137);
     const { result } = parse(json.stdout);
