@@ -19,6 +19,8 @@ export interface EngineOptions {
   readonly outputDir?: string;
   /** Keep `<work root>/latest` pointing at this run's folder (the CLI; a server's runs are not one a user looks for). */
   readonly latestLink?: boolean;
+  /** After an oom end, the next attempt's memory is multiplied by this (the `memory_retry_multiplier` hint wins); 1: off. */
+  readonly memoryRetryMultiplier?: number;
   /** What happens to a task's folder when it ends. */
   readonly retention: RetentionPolicy;
   /**

@@ -1,8 +1,9 @@
-import { applyRetention, findForeignOwners, reapOrphans, type ReapReport } from '@capstan/cleanup';
+import { applyRetention, reapOrphans, type ReapReport } from '@capstan/cleanup';
 import {
   type Backend,
   BackendRegistry,
   CapstanError,
+  type Constraints,
   ErrorCode,
   type ExecutionInput,
   type ExecutionRequest,
@@ -14,6 +15,7 @@ import {
   RUN_OUTPUTS_FOLDER,
   runFolderName,
   type Task,
+  ATTEMPT_VARIABLE,
   taskWarnings,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
@@ -27,12 +29,15 @@ import { createAttemptFolder } from './run/attempt-folder';
 import { linkSignals } from './run/linked-signal';
 import { capabilityWarnings } from './run/capability-warnings';
 import { deliverOutputs } from './run/deliver-outputs';
-import { execute } from './run/execute-attempt';
 import { LatestRunLink } from './run/latest-link';
 import { OutputsManifest } from './run/outputs-manifest';
 import { stageInputs } from './run/stage-inputs';
 import { type TaskResult } from './run/task-result';
-import { taskShell, taskTimeoutMs } from './run/task-options';
+import { executeAttempt } from './run/execute-attempt';
+import { repairOwnership } from './run/repair-ownership';
+import { escalateAfterOom } from './run/memory-retry';
+import { missingShellLine, shellNotFound } from './run/missing-shell';
+import { taskMemoryRetryMultiplier, taskShell, taskTimeoutMs } from './run/task-options';
 import { TaskRun } from './run/task-run';
 
 export interface Plan {
@@ -66,10 +71,9 @@ interface Prepared {
   readonly resolution: Resolution;
   readonly shell: string;
   readonly timeoutMs: number | undefined;
+  /** After an oom end, the next attempt's memory is multiplied by this (1: off). */
+  readonly memoryFactor: number;
 }
-
-/** Who should own what tasks leave in their folders: the user running Capstan. */
-const invokingUser = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
 /**
  * Composes a task's life: resolve constraints on the chosen backend -> name -> admit -> stage inputs -> attempts
@@ -175,7 +179,8 @@ export class TaskEngine {
     try {
       if (this.draining) throw new CapstanError(ErrorCode.Canceled, 'the run was canceled before this task started');
       const backend = this.registry.get(run.backend);
-      const { resolution, shell, timeoutMs } = await run.timed('resolveMs', () => this.prepare(task, backend));
+      const prepared = await run.timed('resolveMs', () => this.prepare(task, backend));
+      const { resolution } = prepared;
       run.warnings.push(...resolution.warnings);
       run.emit({ type: 'resolved', backend: backend.name, constraints: resolution.constraints, warnings: resolution.warnings });
 
@@ -186,8 +191,13 @@ export class TaskEngine {
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
 
-      const ran = await this.runAttempts(run, task, backend, { resolution, shell, timeoutMs }, inputs, signal, runOptions.beforeRemoval);
-      lease.release();
+      // An oom retry with more memory must hold more of the ledger: the lease is taken again at the new size.
+      const relet = async (next: Constraints): Promise<void> => {
+        lease?.release();
+        lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu: next.cpu, memory: next.memory, gpu: next.gpu }, signal));
+      };
+      const ran = await this.runAttempts(run, task, backend, prepared, inputs, signal, { relet, beforeRemoval: runOptions.beforeRemoval });
+      lease?.release();
       const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
       const success = ran && (await deliverOutputs(run, task, workDir, this.outputRoot, this.manifest));
       await this.retain(run, success);
@@ -214,9 +224,11 @@ export class TaskEngine {
     prepared: Prepared,
     inputs: ExecutionInput[],
     signal: AbortSignal,
-    beforeRemoval: RunOptions['beforeRemoval'],
+    hooks: { readonly relet: (constraints: Constraints) => Promise<void>; readonly beforeRemoval: RunOptions['beforeRemoval'] },
   ): Promise<boolean> {
-    const { resolution, shell, timeoutMs } = prepared;
+    const { resolution, shell, timeoutMs, memoryFactor } = prepared;
+    const { relet, beforeRemoval } = hooks;
+    let constraints = resolution.constraints;
     let retriesLeft = task.requirements.maxRetries;
     let preemptionsLeft = task.hints.preemptible;
     for (let attempt = 1; ; attempt += 1) {
@@ -232,8 +244,8 @@ export class TaskEngine {
         shell,
         paths,
         inputs,
-        env: task.env,
-        constraints: resolution.constraints,
+        env: { ...task.env, [ATTEMPT_VARIABLE]: String(attempt) },
+        constraints,
         // Capstan's own labels last: a holder label cannot unmark or re-own a container.
         labels: { ...this.options.holderLabels, ...capstanLabels({ runId: this.runId, taskName: task.name, uniqueName: attemptName, attempt }) },
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -243,11 +255,14 @@ export class TaskEngine {
         ...(Object.keys(this.options.holderLabels ?? {}).length === 0 ? {} : { reattachable: true }),
         ...(beforeRemoval === undefined ? {} : { beforeRemoval }),
       };
-      const outcome = await run.timed('runMs', () => execute(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
-      await run.timed('cleanupMs', () => this.repairOwnership(run, backend, request));
+      const executed = await run.timed('runMs', () => executeAttempt(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
+      await run.timed('cleanupMs', () => repairOwnership(run, backend, request));
+      const runtimeLine = await missingShellLine(executed, paths, shell);
+      const missingShell = runtimeLine === undefined ? undefined : shellNotFound(shell, constraints, runtimeLine);
+      const outcome = missingShell ? { ...executed, endReason: 'error' as const, message: missingShell.message } : executed;
 
       const success = outcome.endReason === 'exited' && outcome.exitCode !== null && isSuccessCode(outcome.exitCode, task.requirements.returnCodes);
-      const canRetry = !success && outcome.endReason !== 'canceled' && !this.draining && !signal.aborted;
+      const canRetry = !success && !missingShell && outcome.endReason !== 'canceled' && !this.draining && !signal.aborted;
       const preemptionRetry = canRetry && outcome.endReason === 'preempted' && preemptionsLeft > 0;
       const willRetry = preemptionRetry || (canRetry && retriesLeft > 0);
       const message = outcome.message === undefined ? {} : { message: outcome.message };
@@ -258,38 +273,18 @@ export class TaskEngine {
         exitCode: outcome.exitCode,
         endReason: outcome.endReason,
         ...message,
+        memory: constraints.memory,
+        memoryLimit: constraints.memoryLimit,
         startedAt: outcome.startedAt.toISOString(),
         endedAt: outcome.endedAt.toISOString(),
       });
       run.emit({ type: 'attempt-ended', attempt, exitCode: outcome.exitCode, endReason: outcome.endReason, success, willRetry, ...message });
+      if (missingShell) throw missingShell;
       if (!willRetry) return success;
       if (preemptionRetry) preemptionsLeft -= 1;
       else retriesLeft -= 1;
+      if (outcome.endReason === 'oom') constraints = await escalateAfterOom(run, backend, constraints, memoryFactor, attempt + 1, relet);
     }
-  }
-
-  /**
-   * Everything a task leaves in its work dir belongs to the user who ran Capstan. As root there is nothing to do;
-   * otherwise foreign-owned files are handed back by the backend, and what cannot be fixed is a warning: the task's
-   * result is never lost over it.
-   */
-  private async repairOwnership(run: TaskRun, backend: Backend, request: ExecutionRequest): Promise<void> {
-    if (invokingUser.uid === 0) return;
-    const workDir = request.paths.workDir;
-    const before = await findForeignOwners(workDir, invokingUser);
-    if (before.count === 0) return;
-    if (!backend.repairOwnership) {
-      run.warn(`${before.count} file(s) in ${workDir} belong to another user and the ${backend.name} backend cannot hand them back (e.g. ${before.paths[0]})`);
-      return;
-    }
-    try {
-      await backend.repairOwnership(workDir, invokingUser, request);
-    } catch (error) {
-      run.warn(`could not give the files in ${workDir} back to uid ${invokingUser.uid}: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    const after = await findForeignOwners(workDir, invokingUser);
-    if (after.count > 0) run.warn(`${after.count} file(s) in ${workDir} still belong to another user after repair (e.g. ${after.paths[0]})`);
   }
 
   private async retain(run: TaskRun, success: boolean): Promise<void> {
@@ -307,7 +302,8 @@ export class TaskEngine {
   private async prepare(task: Task, backend: Backend): Promise<Prepared> {
     const shell = taskShell(task, this.options.shell);
     const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
-    return { resolution: await this.resolve(task, backend), shell, timeoutMs };
+    const memoryFactor = taskMemoryRetryMultiplier(task, this.options.memoryRetryMultiplier ?? 1);
+    return { resolution: await this.resolve(task, backend), shell, timeoutMs, memoryFactor };
   }
 
   private async resolve(task: Task, backend: Backend): Promise<Resolution> {

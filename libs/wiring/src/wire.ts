@@ -74,6 +74,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
     backend: backend.name,
     workRoot: typeof options.workRoot === 'function' ? options.workRoot(config) : (options.workRoot ?? config.engine.workRoot),
     shell: config.engine.shell,
+    memoryRetryMultiplier: config.engine.memoryRetryMultiplier,
     cpuLimitBehavior: config.engine.limits.cpu,
     memoryLimitBehavior: config.engine.limits.memory,
     gpuLimitBehavior: config.engine.limits.gpu,

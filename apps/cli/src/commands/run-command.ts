@@ -3,6 +3,7 @@ import { type TaskEngine, type TaskResult } from '@capstan/engine';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '../output/exit-codes';
+import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
@@ -78,7 +79,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => guard.ended(task.name, index))));
     engine.close();
     await printing;
-    if (renderer) renderer.finish(results);
+    if (renderer) renderer.finish(results, await failureDetails(results));
     else io.stdout(`${JSON.stringify({ type: 'summary', results, warnings: configWarnings })}\n`);
     return results;
   } finally {

@@ -32,6 +32,7 @@ const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.InvalidContainer]: ExitCode.InvalidTask,
   [ErrorCode.LimitBelowRequest]: ExitCode.InvalidTask,
   [ErrorCode.NoUsableContainer]: ExitCode.Unavailable,
+  [ErrorCode.ShellNotFound]: ExitCode.Unavailable,
   [ErrorCode.ExceedsCapacity]: ExitCode.Unavailable,
   [ErrorCode.AcceleratorUnavailable]: ExitCode.Unavailable,
   [ErrorCode.AdmissionImpossible]: ExitCode.Unavailable,

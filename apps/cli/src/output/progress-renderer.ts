@@ -66,6 +66,9 @@ export class ProgressRenderer {
           this.say(task, `attempt ${event.attempt} failed (${why})${event.willRetry ? ', retrying' : ''}`);
         }
         break;
+      case 'memory-escalated':
+        this.say(task, `attempt ${event.attempt} gets ${formatBytes(event.memory)} of memory${event.memoryLimit === null ? '' : ` (limit ${formatBytes(event.memoryLimit)})`} after running out (x${event.factor}${event.capped ? ', capped at what the backend gives one task' : ''})`);
+        break;
       case 'warning':
         this.say(task, `warning: ${event.message}`);
         break;
@@ -79,11 +82,11 @@ export class ProgressRenderer {
     }
   }
 
-  /** Stops redrawing and prints the summary of every task. */
-  finish(results: readonly TaskResult[]): void {
+  /** Stops redrawing and prints the summary of every task, then `details` (why failed tasks failed). */
+  finish(results: readonly TaskResult[], details = ''): void {
     clearInterval(this.timer);
     this.clearBlock();
-    this.io.stdout(summary(results));
+    this.io.stdout(summary(results) + details);
   }
 
   private backendEvent(task: TaskLine, event: Extract<EngineEvent, { type: 'backend' }>['event']): void {

@@ -18,6 +18,8 @@ export const ErrorCode = {
   /** A container URI that cannot be parsed, or none of the candidates is usable on the backend. */
   InvalidContainer: 'container.invalid',
   NoUsableContainer: 'container.none_usable',
+  /** The image has no program by the shell's name: the command never ran (fix: the `shell` hint or `--shell`). */
+  ShellNotFound: 'container.shell_not_found',
   /** A request above what the backend can give a single task (under the `deny` limit behaviour). */
   ExceedsCapacity: 'resource.exceeds_capacity',
   /** `max_cpu` / `max_memory` below the request. */

@@ -19,6 +19,8 @@ export const engineConfigSchema = z.strictObject({
     .default({ cpu: 'deny', memory: 'deny', gpu: 'deny' }),
   /** Seconds every attempt may run (the `timeout` hint overrides it per task). */
   timeoutSeconds: z.number().positive().optional(),
+  /** After an out-of-memory end, the next attempt's memory is multiplied by this (1: off); the task's hint wins. */
+  memoryRetryMultiplier: z.number().min(1).max(16).default(1),
   retention: z.enum(RETENTION_POLICIES).default('keep'),
   /** Remove containers left by dead Capstan processes on this host when a run starts. */
   reapOnStart: z.boolean().default(true),

@@ -33,6 +33,15 @@ export type EngineEvent = EventContext &
         readonly message?: string;
       }
     | {
+        /** After an oom end, the next attempt's memory (bytes) multiplied by `factor`; `capped` at the backend's per-task maximum. */
+        readonly type: 'memory-escalated';
+        readonly attempt: number;
+        readonly factor: number;
+        readonly memory: number;
+        readonly memoryLimit: number | null;
+        readonly capped: boolean;
+      }
+    | {
         readonly type: 'outputs';
         readonly files: readonly OutputFile[];
         /** Where they were published (empty when the task failed on a missing output). */

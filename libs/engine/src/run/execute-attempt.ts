@@ -4,7 +4,7 @@ import { type Backend, CapstanError, type EndReason, ErrorCode, type ExecutionRe
  * A backend that throws has failed the attempt, not the engine: the failure is recorded like any other end. A runtime
  * that stopped answering mid-attempt is `lost` (retried like any failed attempt), never a result of the task's own.
  */
-export async function execute(backend: Backend, request: ExecutionRequest, signal: AbortSignal, emit: Parameters<Backend['execute']>[2]): Promise<ExecutionResult> {
+export async function executeAttempt(backend: Backend, request: ExecutionRequest, signal: AbortSignal, emit: Parameters<Backend['execute']>[2]): Promise<ExecutionResult> {
   const startedAt = new Date();
   try {
     return await backend.execute(request, signal, emit);

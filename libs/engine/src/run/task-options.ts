@@ -28,3 +28,21 @@ export function taskTimeoutMs(task: Task, fallback: number | undefined): number 
     path: 'hints.timeout',
   });
 }
+
+/** The most a memory retry multiplier may be: each oom retry multiplies again, and the backend's maximum caps it anyway. */
+export const MAX_MEMORY_RETRY_MULTIPLIER = 16;
+
+/**
+ * `memory_retry_multiplier` (as Cromwell's): after an `oom` end, the next attempt's memory request and limit are
+ * multiplied by it. 1 (the default) leaves memory as it is.
+ */
+export function taskMemoryRetryMultiplier(task: Task, fallback: number): number {
+  const factor = task.hints.other['memory_retry_multiplier'];
+  if (factor === undefined) return fallback;
+  if (typeof factor === 'number' && Number.isFinite(factor) && factor >= 1 && factor <= MAX_MEMORY_RETRY_MULTIPLIER) return factor;
+  throw new CapstanError(
+    ErrorCode.InvalidValue,
+    `${JSON.stringify(factor)} is not a memory retry multiplier; give a number from 1 (memory stays as it is) to ${MAX_MEMORY_RETRY_MULTIPLIER}, e.g. 2 to double the memory after each out-of-memory end`,
+    { path: 'hints.memory_retry_multiplier' },
+  );
+}

@@ -10,6 +10,9 @@ export interface AttemptRecord {
   readonly exitCode: number | null;
   readonly endReason: EndReason;
   readonly message?: string;
+  /** The attempt's memory request and limit in bytes (they grow after an oom end with a memory retry multiplier). */
+  readonly memory: number;
+  readonly memoryLimit: number | null;
   readonly startedAt: string;
   readonly endedAt: string;
 }
