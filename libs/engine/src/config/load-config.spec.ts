@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       limits: { cpu: 'deny', memory: 'deny', gpu: 'deny' },
       retention: 'keep',
       reapOnStart: true,
+      memoryRetryMultiplier: 1,
     });
     expect(config.backends).toEqual({ docker: { pullPolicy: 'if-not-present', graceSeconds: 10 } });
   });
