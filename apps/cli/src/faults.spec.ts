@@ -2,7 +2,7 @@ import { SocketProxy } from '@capstan/backend-test-kit';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCli, containersWithLabel, execFileAsync, startCapstan, until } from './testing/cli-harness';
+import { buildCli, capstan, containersWithLabel, execFileAsync, startCapstan, until } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
 
@@ -26,10 +26,10 @@ describe('capstan run under faults (the built CLI, the real Docker daemon behind
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function startTask(command: string): Promise<ReturnType<typeof startCapstan>> {
+  async function startTask(command: string, args: readonly string[] = []): Promise<ReturnType<typeof startCapstan>> {
     const file = join(dir, `${marker}.json`);
     await writeFile(file, JSON.stringify({ name: marker, command, requirements: { container: IMAGE }, hints: { shell: 'sh' } }));
-    const run = startCapstan(['run', file, '--backend', 'docker', '--work-root', dir], { env: { ...process.env, DOCKER_HOST: proxy.address } });
+    const run = startCapstan(['run', file, '--backend', 'docker', '--work-root', dir, ...args], { env: { ...process.env, DOCKER_HOST: proxy.address } });
     await until(() => run.output().stdout.includes('running attempt 1'), 60_000, 'the task to start');
     await until(async () => (await containersWithLabel(`io.capstan.task=${marker}`)).length === 1, 30_000, 'the container to exist');
     await until(() => run.output().stdout.includes('started'), 30_000, 'the task\'s output');
@@ -45,6 +45,29 @@ describe('capstan run under faults (the built CLI, the real Docker daemon behind
     expect(stdout).toMatch(new RegExp(`Summary:\\n\\s+${marker}\\s+failed\\s+exit -\\s+lost`));
     expect(stdout).toContain(`${marker}: lost: lost the connection to the daemon: the wait of container ${marker}`);
     expect(stderr).not.toContain('internal error');
+  });
+
+  it('exits 69 when the daemon freezes (socket open, no answer), and the next run removes the container once it thaws', async () => {
+    const config = join(dir, 'capstan.yaml');
+    await writeFile(config, 'docker:\n  livenessIntervalSeconds: 1\n  livenessTimeoutSeconds: 1\n  livenessFailures: 2\n');
+    const run = await startTask('echo started; sleep 300', ['--config', config]);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code).toBe(69);
+    // 2 x (1 s interval + 1 s timeout) plus the CLI's own exit; the bound is generous, the point is "not forever"
+    expect(Date.now() - frozenAt).toBeLessThan(30_000);
+    expect(stdout).toMatch(new RegExp(`Summary:\\n\\s+${marker}\\s+failed\\s+exit -\\s+lost`));
+    expect(stdout).toContain('the daemon did not answer 2 pings in a row');
+    expect(stderr).not.toContain('internal error');
+    // The real daemon never froze: the container still runs, and only a thawed socket can remove it.
+    expect(await containersWithLabel(`io.capstan.task=${marker}`)).toHaveLength(1);
+    proxy.thaw();
+    const next = await capstan(['run', '--image', IMAGE, '--shell', 'sh', '--backend', 'docker', '--work-root', dir, '--', 'true'], { env: { ...process.env, DOCKER_HOST: proxy.address } });
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`removed 1 container(s) left by Capstan processes that are gone: ${marker}`);
+    expect(await containersWithLabel(`io.capstan.task=${marker}`)).toEqual([]);
   });
 
   it('ends a task whose container another tool killed as lost (exit 69), not as the task\'s own exit 137', async () => {

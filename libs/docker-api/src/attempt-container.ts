@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
+import { type LivenessOptions, watchDaemon } from './daemon-liveness';
 import { type ContainerCreateSpec, type DockerClient } from './docker-client';
 
 export interface AttemptContainer {
@@ -15,6 +16,8 @@ export interface AttemptContainer {
   readonly signal: AbortSignal;
   /** Aborting it cuts the grace period short: the container is killed at once. */
   readonly stopNow?: AbortSignal | undefined;
+  /** Pings while the container starts and runs; a daemon silent for too long ends the attempt as lost. */
+  readonly liveness?: LivenessOptions | undefined;
   readonly emit: (event: BackendEvent) => void;
 }
 
@@ -43,6 +46,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   let output: Promise<void> | undefined;
   let outputSource: NodeJS.ReadableStream | undefined;
   let started = false;
+  let silent = false;
   const startedAt = new Date();
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
   try {
@@ -57,13 +61,16 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     signal.addEventListener('abort', onAbort, { once: true });
     run.stopNow?.addEventListener('abort', onStopNow, { once: true });
     const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stopper.stop('timeout'), run.timeoutMs);
+    const watch = new AbortController();
+    const unlessSilent = guardBySilence(client, run.liveness, watch.signal, () => (silent = true));
     try {
-      await client.startContainer(id);
+      await unlessSilent(client.startContainer(id));
       started = true;
       stopper.started();
       emit({ type: 'started', id });
-      await client.waitContainer(id);
+      await unlessSilent(client.waitContainer(id, watch.signal));
     } finally {
+      watch.abort();
       signal.removeEventListener('abort', onAbort);
       run.stopNow?.removeEventListener('abort', onStopNow);
       clearTimeout(timer);
@@ -78,7 +85,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   } finally {
     const lost = result === undefined || result.exitCode === null;
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));
-    if (run.keepFailedContainers && failed && !lost) {
+    if (silent) {
+      // A removal would hang on the frozen daemon like the wait did; the sweep retries it with bounded calls.
+      client.lost.removeWhenBack(name, run.spec.Labels ?? {});
+      emit({ type: 'warning', message: `container ${name} (${id.slice(0, 12)}) is removed once the daemon answers again (or by the next capstan run or cleanup)` });
+    } else if (run.keepFailedContainers && failed && !lost) {
       emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with ${client.daemon.cli ?? 'docker'} rm` });
     } else {
       await client.removeContainer(id).catch((error: unknown) => {
@@ -88,7 +99,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     }
     if (output !== undefined && outputSource !== undefined) {
       // The attach stream of a container that never ran does not end by itself when the container is removed.
-      if (!started) destroy(outputSource);
+      if (!started || silent) destroy(outputSource);
       await drain(output, outputSource).catch(() => undefined);
     }
   }
@@ -111,6 +122,21 @@ async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason
     if (signal !== null) return killedFromOutside(name, signal, state.exitCode, startedAt);
   }
   return describeEnd(state.exitCode, state.oomKilled, stopReason, { startedAt, timeoutMs: run.timeoutMs, memoryLimit: run.spec.HostConfig?.Memory ?? 0 });
+}
+
+/**
+ * Races each call against the liveness watch: once the daemon missed enough pings the call is given up with a
+ * `backend.unavailable` error (a lost attempt). The watch stops with `stop`.
+ */
+function guardBySilence(client: DockerClient, liveness: LivenessOptions | undefined, stop: AbortSignal, onSilent: () => void): <T>(call: Promise<T>) => Promise<T> {
+  if (liveness === undefined || liveness.failures <= 0) return (call) => call;
+  const silence = watchDaemon((ping) => client.pingOnce(ping), liveness, stop).then((message) => {
+    if (message === null) return new Promise<never>(() => undefined); // stopped: never wins a race
+    onSilent();
+    throw new CapstanError(ErrorCode.BackendUnavailable, `${message}; check the daemon at ${client.endpoint.description}`, { details: { code: 'ETIMEDOUT', endpoint: client.endpoint.description } });
+  });
+  silence.catch(() => undefined); // raced below; unobserved when the call wins first
+  return (call) => Promise.race([call, silence]);
 }
 
 /** Waits for the output to be written out, cutting the stream if it does not end in time. */

@@ -28,3 +28,4 @@ export * from './attempt-end';
 export * from './container-stopper';
 export * from './container-wait';
 export * from './lost-containers';
+export * from './daemon-liveness';

@@ -28,6 +28,7 @@ import {
   RegistryCredentials,
   reattachAttemptContainer,
   repairOwnership,
+  livenessOf,
   runAttemptContainer,
 } from '@capstan/docker-api';
 import { homedir } from 'node:os';
@@ -186,6 +187,7 @@ export class PodmanBackend implements Backend {
       timeoutMs: request.timeoutMs,
       graceSeconds: this.options.graceSeconds,
       keepFailedContainers: this.options.keepFailedContainers,
+      liveness: livenessOf(this.options),
       signal,
       stopNow: request.stopNow,
       emit,
