@@ -48,26 +48,7 @@ describe('capstan run under faults (the built CLI, the real Docker daemon behind
   });
 
   it('exits 69 when the daemon freezes (socket open, no answer), and the next run removes the container once it thaws', async () => {
-    const config = join(dir, 'capstan.yaml');
-    await writeFile(config, 'docker:\n  livenessIntervalSeconds: 1\n  livenessTimeoutSeconds: 1\n  livenessFailures: 2\n');
-    const run = await startTask('echo started; sleep 300', ['--config', config]);
-    proxy.freeze();
-    const frozenAt = Date.now();
-    const { code } = await run.exited;
-    const { stdout, stderr } = run.output();
-    expect(code).toBe(69);
-    // 2 x (1 s interval + 1 s timeout) plus the CLI's own exit; the bound is generous, the point is "not forever"
-    expect(Date.now() - frozenAt).toBeLessThan(30_000);
-    expect(stdout).toMatch(new RegExp(`Summary:\\n\\s+${marker}\\s+failed\\s+exit -\\s+lost`));
-    expect(stdout).toContain('the daemon did not answer 2 pings in a row');
-    expect(stderr).not.toContain('internal error');
-    // The real daemon never froze: the container still runs, and only a thawed socket can remove it.
-    expect(await containersWithLabel(`io.capstan.task=${marker}`)).toHaveLength(1);
-    proxy.thaw();
-    const next = await capstan(['run', '--image', IMAGE, '--shell', 'sh', '--backend', 'docker', '--work-root', dir, '--', 'true'], { env: { ...process.env, DOCKER_HOST: proxy.address } });
-    expect(next.code).toBe(0);
-    expect(next.stderr).toContain(`removed 1 container(s) left by Capstan processes that are gone: ${marker}`);
-    expect(await containersWithLabel(`io.capstan.task=${marker}`)).toEqual([]);
+    await frozenDaemonCase({ backend: 'docker', image: IMAGE, hostVariable: 'DOCKER_HOST', cli: 'docker', proxy, dir, marker });
   });
 
   it('ends a task whose container another tool killed as lost (exit 69), not as the task\'s own exit 137', async () => {
@@ -89,3 +70,60 @@ describe('capstan run under faults (the built CLI, the real Docker daemon behind
     expect(await containersWithLabel(`io.capstan.task=${marker}`)).toEqual([]);
   });
 });
+
+describe('capstan run under a frozen Podman service (the built CLI, real Podman behind the socket proxy)', () => {
+  jest.setTimeout(120_000);
+  let dir: string;
+  let proxy: SocketProxy;
+  let marker: string;
+  beforeAll(buildCli, 60_000);
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'capstan-faults-podman-'));
+    await chmod(dir, 0o755);
+    proxy = await SocketProxy.start('/run/podman/podman.sock');
+    marker = `fault-podman-${Date.now()}`;
+  });
+  afterEach(async () => {
+    await proxy.close();
+    const left = await containersWithLabel(`io.capstan.task=${marker}`, 'podman');
+    if (left.length > 0) await execFileAsync('podman', ['rm', '-f', ...left]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 69 when the service freezes, and the next run removes the container once it thaws', async () => {
+    await frozenDaemonCase({ backend: 'podman', image: `localhost/${IMAGE}`, hostVariable: 'CONTAINER_HOST', cli: 'podman', proxy, dir, marker });
+  });
+});
+
+/**
+ * A daemon that keeps its socket open and never answers (a frozen dockerd, a wedged socket): the liveness pings end
+ * the attempt as lost within a bound, and the container, still running on the real engine, is removed by the next run
+ * once the socket thaws.
+ */
+async function frozenDaemonCase(setup: { backend: string; image: string; hostVariable: string; cli: 'docker' | 'podman'; proxy: SocketProxy; dir: string; marker: string }): Promise<void> {
+  const { backend, image, proxy, dir, marker, cli } = setup;
+  const env = { ...process.env, [setup.hostVariable]: proxy.address };
+  const config = join(dir, 'capstan.yaml');
+  await writeFile(config, `${backend}:\n  livenessIntervalSeconds: 1\n  livenessTimeoutSeconds: 1\n  livenessFailures: 2\n`);
+  const file = join(dir, `${marker}.json`);
+  await writeFile(file, JSON.stringify({ name: marker, command: 'echo started; sleep 300', requirements: { container: image }, hints: { shell: 'sh' } }));
+  const run = startCapstan(['run', file, '--backend', backend, '--work-root', dir, '--config', config], { env });
+  await until(() => run.output().stdout.includes('started'), 60_000, 'the task\'s output');
+  proxy.freeze();
+  const frozenAt = Date.now();
+  const { code } = await run.exited;
+  const { stdout, stderr } = run.output();
+  expect(code).toBe(69);
+  // 2 x (1 s interval + 1 s timeout) plus the CLI's own exit; the bound is generous, the point is "not forever"
+  expect(Date.now() - frozenAt).toBeLessThan(30_000);
+  expect(stdout).toMatch(new RegExp(`Summary:\\n\\s+${marker}\\s+failed\\s+exit -\\s+lost`));
+  expect(stdout).toContain('the daemon did not answer 2 pings in a row');
+  expect(stderr).not.toContain('internal error');
+  // The real engine never froze: the container still runs, and only a thawed socket can remove it.
+  expect(await containersWithLabel(`io.capstan.task=${marker}`, cli)).toHaveLength(1);
+  proxy.thaw();
+  const next = await capstan(['run', '--image', image, '--shell', 'sh', '--backend', backend, '--work-root', dir, '--', 'true'], { env });
+  expect(next.code).toBe(0);
+  expect(next.stderr).toContain(`removed 1 container(s) left by Capstan processes that are gone: ${marker}`);
+  expect(await containersWithLabel(`io.capstan.task=${marker}`, cli)).toEqual([]);
+}
