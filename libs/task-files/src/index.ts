@@ -2,3 +2,4 @@ export { normaliseRelative, taskFileRefused, type RefusalReason } from './confin
 export { checkTaskFile, openTaskFile, readTaskFileTail } from './open-task-file';
 export { removeTaskTree } from './remove-task-tree';
 export { visitTaskFolder, walkTaskFolder, type TaskFileEntry, type TaskTree, type VisitOptions } from './walk-task-folder';
+export { globTaskFolder } from './glob-task-folder';

@@ -1,7 +1,6 @@
-import { checkTaskFile } from '@capstan/task-files';
+import { checkTaskFile, globTaskFolder } from '@capstan/task-files';
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { glob } from 'tinyglobby';
 
 export interface OutputFile {
   /** The pattern that matched it. */
@@ -27,9 +26,9 @@ export async function collectOutputs(workDir: string, patterns: readonly string[
   const warnings: string[] = [];
   const seen = new Set<string>();
   for (const pattern of patterns) {
-    const matches = await glob(pattern, { cwd: workDir, onlyFiles: true, dot: true, followSymbolicLinks: false, expandDirectories: false });
+    const matches = await globTaskFolder(workDir, pattern);
     if (matches.length === 0) warnings.push(`outputs: "${pattern}" matched no file in the work dir`);
-    for (const match of matches.sort()) {
+    for (const match of matches) {
       if (seen.has(match)) continue;
       seen.add(match);
       const refusal = await checkTaskFile(workDir, match);
