@@ -3,7 +3,8 @@ import { access } from 'node:fs/promises';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
-import { type LivenessOptions, watchDaemon } from './daemon-liveness';
+import { type LivenessOptions } from './daemon-liveness';
+import { guardBySilence } from './liveness-guard';
 import { type ContainerCreateSpec, type DockerClient } from './docker-client';
 
 export interface AttemptContainer {
@@ -122,21 +123,6 @@ async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason
     if (signal !== null) return killedFromOutside(name, signal, state.exitCode, startedAt);
   }
   return describeEnd(state.exitCode, state.oomKilled, stopReason, { startedAt, timeoutMs: run.timeoutMs, memoryLimit: run.spec.HostConfig?.Memory ?? 0 });
-}
-
-/**
- * Races each call against the liveness watch: once the daemon missed enough pings the call is given up with a
- * `backend.unavailable` error (a lost attempt). The watch stops with `stop`.
- */
-function guardBySilence(client: DockerClient, liveness: LivenessOptions | undefined, stop: AbortSignal, onSilent: () => void): <T>(call: Promise<T>) => Promise<T> {
-  if (liveness === undefined || liveness.failures <= 0) return (call) => call;
-  const silence = watchDaemon((ping) => client.pingOnce(ping), liveness, stop).then((message) => {
-    if (message === null) return new Promise<never>(() => undefined); // stopped: never wins a race
-    onSilent();
-    throw new CapstanError(ErrorCode.BackendUnavailable, `${message}; check the daemon at ${client.endpoint.description}`, { details: { code: 'ETIMEDOUT', endpoint: client.endpoint.description } });
-  });
-  silence.catch(() => undefined); // raced below; unobserved when the call wins first
-  return (call) => Promise.race([call, silence]);
 }
 
 /** Waits for the output to be written out, cutting the stream if it does not end in time. */

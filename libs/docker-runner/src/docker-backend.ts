@@ -201,7 +201,7 @@ export class DockerBackend implements Backend {
   }
 
   reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
-    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal);
+    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal, livenessOf(this.options));
   }
 
   async removeManaged(resource: ManagedResource): Promise<void> {

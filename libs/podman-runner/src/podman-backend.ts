@@ -209,7 +209,7 @@ export class PodmanBackend implements Backend {
   }
 
   reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
-    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal);
+    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal, livenessOf(this.options));
   }
 
   async removeManaged(resource: ManagedResource): Promise<void> {
