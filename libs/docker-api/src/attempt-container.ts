@@ -35,10 +35,15 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
   if (signal.aborted) return canceledBeforeStart();
   const name = run.spec.name ?? 'of this attempt';
+  let silent = false;
+  // From the create to the end of the wait: a daemon that froze on any of these calls would hold the attempt forever.
+  const watch = new AbortController();
+  const unlessSilent = guardBySilence(client, run.liveness, watch.signal, () => (silent = true));
   let id: string;
   try {
-    id = await client.createContainer(run.spec);
+    id = await unlessSilent(client.createContainer(run.spec));
   } catch (error) {
+    watch.abort();
     // The daemon may have created it and lost only the answer: find it by its labels once the daemon is back.
     if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
     throw error;
@@ -47,12 +52,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   let output: Promise<void> | undefined;
   let outputSource: NodeJS.ReadableStream | undefined;
   let started = false;
-  let silent = false;
   const startedAt = new Date();
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
   try {
     if (signal.aborted) return (result = canceledBeforeStart());
-    outputSource = await client.attachOutput(id);
+    outputSource = await unlessSilent(client.attachOutput(id));
     output = captureContainerOutput(outputSource, run.paths, (stream, text) => emit({ type: 'log', stream, text }));
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
     if (signal.aborted) return (result = canceledBeforeStart());
@@ -62,8 +66,6 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     signal.addEventListener('abort', onAbort, { once: true });
     run.stopNow?.addEventListener('abort', onStopNow, { once: true });
     const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stopper.stop('timeout'), run.timeoutMs);
-    const watch = new AbortController();
-    const unlessSilent = guardBySilence(client, run.liveness, watch.signal, () => (silent = true));
     try {
       await unlessSilent(client.startContainer(id));
       started = true;
@@ -82,8 +84,9 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   } catch (error) {
     if (error instanceof CapstanError && error.details['statusCode'] === 404) return (result = removedFromOutside(name, startedAt));
     if (!isConnectionLost(error)) throw error;
-    return (result = lostEnd(started ? 'wait' : 'start', error, name, stopper.reason, startedAt));
+    return (result = lostEnd(started ? 'wait' : outputSource === undefined ? 'attach' : 'start', error, name, stopper.reason, startedAt));
   } finally {
+    watch.abort(); // also on the early returns and errors before the wait
     const lost = result === undefined || result.exitCode === null;
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));
     if (silent) {
