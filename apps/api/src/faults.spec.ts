@@ -96,6 +96,33 @@ describe('the TES server when the connection to its runtime is lost', () => {
   });
 });
 
+describe('the TES server when its runtime freezes (socket open, no answer)', () => {
+  // A server of its own, with fast liveness pings: two silent pings, one second apart, end an attempt.
+  beforeAll(async () => {
+    await stopApi(api);
+    await proxy.close();
+    proxy = await SocketProxy.start('/var/run/docker.sock');
+    const liveness = { CAPSTAN_DOCKER__LIVENESS_INTERVAL_SECONDS: '1', CAPSTAN_DOCKER__LIVENESS_TIMEOUT_SECONDS: '1', CAPSTAN_DOCKER__LIVENESS_FAILURES: '2' };
+    api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'frozen'), '--token', TOKEN], { token: TOKEN, env: { ...process.env, DOCKER_HOST: proxy.address, ...liveness } });
+  });
+
+  it('ends a task whose daemon freezes SYSTEM_ERROR within the liveness bound, removes its container once it thaws and runs new tasks', async () => {
+    const lost = await create(['sleep', '300']);
+    await running(lost);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    const ended = await finished(lost, 60_000);
+    expect(Date.now() - frozenAt).toBeLessThan(30_000); // 2 x (1 s + 1 s) and slack: the point is "not forever"
+    expect(ended.state).toBe('SYSTEM_ERROR');
+    expect(systemLogs(ended)).toContain('the daemon did not answer 2 pings in a row');
+    proxy.thaw();
+    await until(async () => ((await containersWithLabel(`io.capstan.task=tes-${lost}-e0`)).length === 0 ? true : undefined), 60_000, 'the frozen container removed');
+    // It asks for every core, as the lost one did: it runs only if the lost task's lease was released.
+    const next = await create(['echo', 'back']);
+    expect((await finished(next)).state).toBe('COMPLETE');
+  });
+});
+
 describe('the TES server and signals', () => {
   it('stops like SIGTERM on SIGHUP (the terminal that started it closed): a clean exit, not death by the signal', async () => {
     const other = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'hup'), '--token', TOKEN], { token: TOKEN });

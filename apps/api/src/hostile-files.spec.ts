@@ -1,3 +1,4 @@
+import { hostChanges, type HostFixture, makeHostFixture } from '@capstan/backend-test-kit';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ interface HostileView {
 }
 
 let base: string;
+let host: HostFixture;
 let hostFolder: string;
 let secretFile: string;
 let results: string;
@@ -41,21 +43,16 @@ async function runTask(body: unknown): Promise<{ view: HostileView; text: string
 }
 
 async function hostUntouched(): Promise<void> {
-  expect(await readFile(secretFile, 'utf8')).toBe(SECRET);
-  expect((await stat(secretFile)).uid).toBe(0);
-  expect((await readdir(hostFolder)).sort()).toEqual(['inner', 'secret.txt']);
-  expect(await readFile(join(hostFolder, 'inner', 'keep.txt'), 'utf8')).toBe('keep');
+  expect(await hostChanges(host)).toEqual([]);
 }
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'capstan-hostile-api-'));
-  hostFolder = join(base, 'host');
-  secretFile = join(hostFolder, 'secret.txt');
   results = join(base, 'results');
-  await mkdir(join(hostFolder, 'inner'), { recursive: true });
+  host = await makeHostFixture(base, SECRET);
+  hostFolder = host.folder;
+  secretFile = host.secretFile;
   await mkdir(results);
-  await writeFile(secretFile, SECRET);
-  await writeFile(join(hostFolder, 'inner', 'keep.txt'), 'keep');
   await buildApps();
 });
 

@@ -60,4 +60,29 @@ describe('SocketProxy (the fault harness in front of an engine socket)', () => {
     await closed;
     expect(await roundTrip(proxy.path, 'still')).toBe('still');
   });
+
+  it('freeze: connections, old and new, stay open and silent; thaw delivers what waited', async () => {
+    const open: Socket = connect(proxy.path);
+    await new Promise((resolve) => open.once('connect', resolve));
+    while (proxy.connections === 0) await new Promise((resolve) => setImmediate(resolve));
+    proxy.freeze();
+    expect(proxy.isFrozen).toBe(true);
+    let heard = '';
+    let closed = false;
+    open.on('data', (data: Buffer) => (heard += data.toString()));
+    open.once('close', () => (closed = true));
+    open.write('held');
+    const late = roundTrip(proxy.path, 'late');
+    let lateAnswer: string | undefined;
+    void late.then((text) => (lateAnswer = text));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heard).toBe('');
+    expect(lateAnswer).toBeUndefined();
+    expect(closed).toBe(false);
+    proxy.thaw();
+    expect(await late).toBe('late');
+    while (heard === '') await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toBe('held');
+    open.destroy();
+  });
 });

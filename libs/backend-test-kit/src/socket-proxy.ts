@@ -11,6 +11,9 @@ import { join } from 'node:path';
 export class SocketProxy {
   private server: Server | undefined;
   private readonly open = new Set<Socket>();
+  /** Each connection's two sides, client first, so a freeze can stop and a thaw restart their forwarding. */
+  private readonly pairs = new Set<readonly [Socket, Socket]>();
+  private frozen = false;
   /** Connections accepted since the start, so a test can tell its client really went through here. */
   connections = 0;
 
@@ -55,6 +58,29 @@ export class SocketProxy {
     this.open.clear();
   }
 
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /**
+   * A daemon that hangs: connections stay open and new ones are accepted, but nothing is forwarded either way (the
+   * bytes wait in the sockets) until `thaw`. A client sees no error, only silence.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+    }
+  }
+
+  /** Forwards again, what waited first: the daemon answers what it was asked while frozen. */
+  thaw(): void {
+    if (!this.frozen) return;
+    this.frozen = false;
+    for (const pair of this.pairs) pipePair(pair);
+  }
+
   /** Accepts connections again (a no-op when not cut). */
   async restore(): Promise<void> {
     if (this.server !== undefined) return;
@@ -74,17 +100,23 @@ export class SocketProxy {
   private forward(client: Socket): void {
     this.connections += 1;
     const upstream = connect(this.target);
-    const pair = [client, upstream];
+    const pair = [client, upstream] as const;
+    this.pairs.add(pair);
     for (const socket of pair) {
       this.open.add(socket);
       // Either side failing or closing ends both, as a broken connection to a daemon would.
       socket.on('error', () => pair.forEach((each) => each.destroy()));
       socket.on('close', () => {
         this.open.delete(socket);
+        this.pairs.delete(pair);
         pair.forEach((each) => each.destroy());
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (!this.frozen) pipePair(pair);
   }
+}
+
+function pipePair([client, upstream]: readonly [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }

@@ -3,6 +3,8 @@ import { access } from 'node:fs/promises';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
+import { type LivenessOptions } from './daemon-liveness';
+import { guardBySilence } from './liveness-guard';
 import { type ContainerCreateSpec, type DockerClient } from './docker-client';
 
 export interface AttemptContainer {
@@ -15,6 +17,8 @@ export interface AttemptContainer {
   readonly signal: AbortSignal;
   /** Aborting it cuts the grace period short: the container is killed at once. */
   readonly stopNow?: AbortSignal | undefined;
+  /** Pings while the container starts and runs; a daemon silent for too long ends the attempt as lost. */
+  readonly liveness?: LivenessOptions | undefined;
   readonly emit: (event: BackendEvent) => void;
   /** Awaited with the end before the container is removed (see `ExecutionRequest.beforeRemoval`). */
   readonly beforeRemoval?: ((result: ExecutionResult) => Promise<void>) | undefined;
@@ -33,10 +37,15 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
   if (signal.aborted) return canceledBeforeStart();
   const name = run.spec.name ?? 'of this attempt';
+  let silent = false;
+  // From the create to the end of the wait: a daemon that froze on any of these calls would hold the attempt forever.
+  const watch = new AbortController();
+  const unlessSilent = guardBySilence(client, run.liveness, watch.signal, () => (silent = true));
   let id: string;
   try {
-    id = await client.createContainer(run.spec);
+    id = await unlessSilent(client.createContainer(run.spec));
   } catch (error) {
+    watch.abort();
     // The daemon may have created it and lost only the answer: find it by its labels once the daemon is back.
     if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
     throw error;
@@ -49,7 +58,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
   try {
     if (signal.aborted) return (result = canceledBeforeStart());
-    outputSource = await client.attachOutput(id);
+    outputSource = await unlessSilent(client.attachOutput(id));
     output = captureContainerOutput(outputSource, run.paths, (stream, text) => emit({ type: 'log', stream, text }));
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
     if (signal.aborted) return (result = canceledBeforeStart());
@@ -60,12 +69,13 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     run.stopNow?.addEventListener('abort', onStopNow, { once: true });
     const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stopper.stop('timeout'), run.timeoutMs);
     try {
-      await client.startContainer(id);
+      await unlessSilent(client.startContainer(id));
       started = true;
       stopper.started();
       emit({ type: 'started', id });
-      await client.waitContainer(id);
+      await unlessSilent(client.waitContainer(id, watch.signal));
     } finally {
+      watch.abort();
       signal.removeEventListener('abort', onAbort);
       run.stopNow?.removeEventListener('abort', onStopNow);
       clearTimeout(timer);
@@ -76,12 +86,17 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   } catch (error) {
     if (error instanceof CapstanError && error.details['statusCode'] === 404) return (result = removedFromOutside(name, startedAt));
     if (!isConnectionLost(error)) throw error;
-    return (result = lostEnd(started ? 'wait' : 'start', error, name, stopper.reason, startedAt));
+    return (result = lostEnd(started ? 'wait' : outputSource === undefined ? 'attach' : 'start', error, name, stopper.reason, startedAt));
   } finally {
+    watch.abort(); // also on the early returns and errors before the wait
     await beforeRemoval(run, result);
     const lost = result === undefined || result.exitCode === null;
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));
-    if (run.keepFailedContainers && failed && !lost) {
+    if (silent) {
+      // A removal would hang on the frozen daemon like the wait did; the sweep retries it with bounded calls.
+      client.lost.removeWhenBack(name, run.spec.Labels ?? {});
+      emit({ type: 'warning', message: `container ${name} (${id.slice(0, 12)}) is removed once the daemon answers again (or by the next capstan run or cleanup)` });
+    } else if (run.keepFailedContainers && failed && !lost) {
       emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with ${client.daemon.cli ?? 'docker'} rm` });
     } else {
       await client.removeContainer(id).catch((error: unknown) => {
@@ -91,7 +106,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     }
     if (output !== undefined && outputSource !== undefined) {
       // The attach stream of a container that never ran does not end by itself when the container is removed.
-      if (!started) destroy(outputSource);
+      if (!started || silent) destroy(outputSource);
       await drain(output, outputSource).catch(() => undefined);
     }
   }

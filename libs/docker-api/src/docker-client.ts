@@ -137,6 +137,11 @@ export class DockerClient {
     await this.call('ping', (api) => abortable(api).ping({ abortSignal: signal ?? AbortSignal.timeout(SMALL_CALL_TIMEOUT_MS) }), signal);
   }
 
+  /** One ping, not retried: the liveness watch counts each silence itself. */
+  async pingOnce(signal: AbortSignal): Promise<void> {
+    await abortable(this.api).ping({ abortSignal: signal });
+  }
+
   version(signal?: AbortSignal): Promise<DaemonVersion> {
     return this.call('version', (api) => abortable(api).version({ abortSignal: signal ?? AbortSignal.timeout(SMALL_CALL_TIMEOUT_MS) }), signal);
   }
@@ -221,8 +226,8 @@ export class DockerClient {
    * Waits until the container is not running; resolves with its status code. A wait whose connection closes before
    * the answer rejects (re-issued by the retry policy first), so a lost daemon never leaves it pending.
    */
-  waitContainer(id: string): Promise<number> {
-    return this.call('container wait', (api) => dialContainerWait(api, id, this.daemon.libpod === true));
+  waitContainer(id: string, signal?: AbortSignal): Promise<number> {
+    return this.call('container wait', (api) => dialContainerWait(api, id, this.daemon.libpod === true, signal), signal);
   }
 
   /**

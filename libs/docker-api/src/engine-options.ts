@@ -1,5 +1,6 @@
 import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { z } from 'zod';
+import { type LivenessOptions } from './daemon-liveness';
 import { PULL_POLICIES } from './image-resolver';
 import { DEFAULT_LOG_COPY_MAX_BYTES, LOG_COPY_MODES, MIN_LOG_COPY_MAX_BYTES } from './log-copy';
 
@@ -62,6 +63,12 @@ export function engineApiOptionsShape(naming: EngineNaming) {
       .default(4096),
     /** Seconds between SIGTERM and SIGKILL when a task is stopped (cancel, timeout); the API takes whole seconds. */
     graceSeconds: z.number().int().min(0).max(3600).default(10),
+    /** While an attempt waits, the daemon is pinged on its own connection this often (a frozen one never answers the wait). */
+    livenessIntervalSeconds: z.number().int().min(1).max(3600).default(10),
+    /** A ping not answered within this counts as failed. */
+    livenessTimeoutSeconds: z.number().int().min(1).max(600).default(10),
+    /** Failed pings in a row that end the attempt as lost; 0 turns the watch off. */
+    livenessFailures: z.number().int().min(0).max(1000).default(3),
     /** Keep the container of a failed attempt for inspection (its output is in the attempt's files). */
     keepFailedContainers: z.boolean().default(false),
     /** `auto`, `root`, or numeric `UID:GID` (each backend says what `auto` means for it). */
@@ -89,6 +96,11 @@ export function engineApiOptionsShape(naming: EngineNaming) {
       .refine(...configCheck((value: number) => value >= MIN_LOG_COPY_MAX_BYTES, `bytes is below the smallest log copy; give at least ${MIN_LOG_COPY_MAX_BYTES} (64 KiB), or logCopy: never for none`))
       .default(DEFAULT_LOG_COPY_MAX_BYTES),
   };
+}
+
+/** The liveness keys of a parsed section, in the watch's units. */
+export function livenessOf(options: { livenessIntervalSeconds: number; livenessTimeoutSeconds: number; livenessFailures: number }): LivenessOptions {
+  return { intervalMs: options.livenessIntervalSeconds * 1000, timeoutMs: options.livenessTimeoutSeconds * 1000, failures: options.livenessFailures };
 }
 
 /** Refuses `host` and `socketPath` together (the socket would silently win). */

@@ -29,3 +29,4 @@ export * from './container-stopper';
 export * from './container-wait';
 export * from './lost-containers';
 export * from './log-copy';
+export * from './daemon-liveness';

@@ -1,7 +1,10 @@
 import { type ExecutionResult, type ManagedResource, type ReattachStreams } from '@capstan/core-constraints';
 import { Readable } from 'node:stream';
+import { lostEnd } from './attempt-end';
 import { captureContainerOutput } from './container-output';
+import { type LivenessOptions } from './daemon-liveness';
 import { type DockerClient } from './docker-client';
+import { guardBySilence } from './liveness-guard';
 
 /** How long output may still arrive after the container ended before the stream is cut. */
 const OUTPUT_DRAIN_MS = 5_000;
@@ -11,10 +14,21 @@ const OUTPUT_DRAIN_MS = 5_000;
  * bounded, when the engine kept a log: see {@link ContainerTimes.keepsLog}; else from now on) goes to the given
  * files, its end is waited for, it is removed. The signal stops it (SIGTERM, the grace period, SIGKILL) and the
  * result is then `canceled`. A container that ended while nobody watched is harvested: its exit code, its output
- * and its start and end times are read from the daemon, then it is removed.
+ * and its start and end times are read from the daemon, then it is removed. With `liveness`, a daemon that stops
+ * answering while the container runs ends it `lost` (see `runAttemptContainer`); its removal waits for the daemon.
  */
-export async function reattachAttemptContainer(client: DockerClient, resource: ManagedResource, streams: ReattachStreams, graceSeconds: number, signal: AbortSignal): Promise<ExecutionResult> {
+export async function reattachAttemptContainer(
+  client: DockerClient,
+  resource: ManagedResource,
+  streams: ReattachStreams,
+  graceSeconds: number,
+  signal: AbortSignal,
+  liveness?: LivenessOptions,
+): Promise<ExecutionResult> {
   let canceled = false;
+  let silent = false;
+  const watch = new AbortController();
+  const takenOverAt = new Date();
   try {
     const before = await inspectTimes(client, resource);
     const source = before.keepsLog ? await keptLog(client, resource.id, before.running) : before.running ? await client.attachOutput(resource.id) : undefined;
@@ -29,8 +43,13 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     try {
-      await client.waitContainer(resource.id);
+      await guardBySilence(client, liveness, watch.signal, () => (silent = true))(client.waitContainer(resource.id, watch.signal));
+    } catch (error) {
+      if (!silent) throw error;
+      (source as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+      return lostEnd('wait', error, resource.name, canceled ? 'canceled' : undefined, takenOverAt);
     } finally {
+      watch.abort();
       signal.removeEventListener('abort', onAbort);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -55,7 +74,9 @@ export async function reattachAttemptContainer(client: DockerClient, resource: M
     await streams.beforeRemoval?.(result).catch(() => undefined);
     return result;
   } finally {
-    await client.removeContainer(resource.id, true).catch(() => undefined);
+    // A removal would hang on the frozen daemon like the wait did; the sweep does it once the daemon answers.
+    if (silent) client.lost.removeWhenBack(resource.name, resource.labels);
+    else await client.removeContainer(resource.id, true).catch(() => undefined);
   }
 }
 

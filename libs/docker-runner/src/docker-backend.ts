@@ -35,6 +35,7 @@ import {
   RegistryCredentials,
   reattachAttemptContainer,
   repairOwnership,
+  livenessOf,
   runAttemptContainer,
   toHostPaths,
 } from '@capstan/docker-api';
@@ -185,6 +186,7 @@ export class DockerBackend implements Backend {
       timeoutMs: request.timeoutMs,
       graceSeconds: this.options.graceSeconds,
       keepFailedContainers: this.options.keepFailedContainers,
+      liveness: livenessOf(this.options),
       signal,
       stopNow: request.stopNow,
       emit,
@@ -200,7 +202,7 @@ export class DockerBackend implements Backend {
   }
 
   reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
-    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal);
+    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal, livenessOf(this.options));
   }
 
   async removeManaged(resource: ManagedResource): Promise<void> {

@@ -7,6 +7,8 @@ import { DockerTestRun } from './testing/docker-test-kit';
 
 jest.setTimeout(90_000);
 const run$ = promisify(execFile);
+/** Two silent pings, one second apart and one second each, end an attempt: a frozen daemon is found in seconds. */
+const FAST_LIVENESS = { livenessIntervalSeconds: 1, livenessTimeoutSeconds: 1, livenessFailures: 2 };
 
 describe('DockerBackend when the connection to the daemon is lost (real daemon behind a cuttable socket)', () => {
   const run = new DockerTestRun();
@@ -35,6 +37,36 @@ describe('DockerBackend when the connection to the daemon is lost (real daemon b
     expect(await run.leftovers(direct)).toEqual([name]);
     await restoreAndExpectRemoved(run, direct, proxy);
     expect(backend.client.lost.size).toBe(0);
+  });
+
+  it('ends an attempt whose daemon freezes (socket open, no answer) as lost within the liveness bound, and removes its container once it thaws', async () => {
+    const frozen = new DockerBackend({ socketPath: proxy.path, graceSeconds: 1, ...FAST_LIVENESS });
+    const task = await startLongTask(run, frozen);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    const { result, events } = await task.outcome;
+    expect(Date.now() - frozenAt).toBeLessThan(20_000); // 2 x (1 s + 1 s) and slack: the point is "not forever"
+    expect(result).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('the daemon did not answer 2 pings in a row') });
+    expect(events).toContainEqual({ type: 'warning', message: expect.stringContaining('is removed once the daemon answers again') });
+    expect(await run.leftovers(direct)).toEqual([task.request.attemptName]);
+    proxy.thaw();
+    await restoreAndExpectRemoved(run, direct, proxy);
+  });
+
+  it('ends a re-attached container whose daemon freezes as lost, and removes it once it thaws', async () => {
+    const stop = new AbortController();
+    const task = await startLongTask(run, direct, stop.signal);
+    const frozen = new DockerBackend({ socketPath: proxy.path, graceSeconds: 1, ...FAST_LIVENESS });
+    const resource = (await frozen.listManaged({ 'io.capstan.managed': 'true' })).find((item) => item.id === task.id);
+    if (resource === undefined) throw new Error(`container ${task.id} not listed through the proxy`);
+    const taken = frozen.reattach(resource, { stdoutFile: task.request.paths.stdoutFile, stderrFile: task.request.paths.stderrFile }, new AbortController().signal);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the wait is in flight
+    proxy.freeze();
+    expect(await taken).toMatchObject({ endReason: 'lost', exitCode: null, message: expect.stringContaining('did not answer 2 pings in a row') });
+    proxy.thaw();
+    // the sweep removes it; the first process's own wait then ends too
+    await expect(task.outcome).resolves.toMatchObject({ result: { exitCode: null } });
+    await restoreAndExpectRemoved(run, direct, proxy);
   });
 
   it('re-issues a wait whose connection broke while the daemon still answers, and reports the true exit status', async () => {

@@ -28,6 +28,7 @@ import {
   RegistryCredentials,
   reattachAttemptContainer,
   repairOwnership,
+  livenessOf,
   runAttemptContainer,
 } from '@capstan/docker-api';
 import { homedir } from 'node:os';
@@ -200,6 +201,7 @@ export class PodmanBackend implements Backend {
       timeoutMs: request.timeoutMs,
       graceSeconds: this.options.graceSeconds,
       keepFailedContainers: this.options.keepFailedContainers,
+      liveness: livenessOf(this.options),
       signal,
       stopNow: request.stopNow,
       emit,
@@ -222,7 +224,7 @@ export class PodmanBackend implements Backend {
   }
 
   reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
-    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal);
+    return reattachAttemptContainer(this.client, resource, streams, this.options.graceSeconds, signal, livenessOf(this.options));
   }
 
   async removeManaged(resource: ManagedResource): Promise<void> {

@@ -1,4 +1,5 @@
 import { CapstanError, ErrorCode, loadTaskFile, type Task } from '@capstan/core-constraints';
+import { type ReapReport } from '@capstan/cleanup';
 import { type TaskEngine, type TaskResult } from '@capstan/engine';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
@@ -94,9 +95,17 @@ async function reapAtStart(engine: TaskEngine, io: CommandIo, json: boolean): Pr
     if (!json && report.removed.length > 0) {
       io.stderr(`capstan: removed ${report.removed.length} container(s) left by Capstan processes that are gone: ${report.removed.map((r) => r.name).join(', ')}\n`);
     }
+    if (!json) skippedLines(report.skipped).forEach((line) => io.stderr(line));
   } catch (error) {
     if (!json) io.stderr(`capstan: warning: could not look for orphaned containers: ${error instanceof Error ? error.message : String(error)}\n`);
   }
+}
+
+/** One line per reason, as `capstan cleanup` gives it per container: a skip is never silent. */
+function skippedLines(skipped: ReapReport['skipped']): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const { resource, reason } of skipped) byReason.set(reason, [...(byReason.get(reason) ?? []), resource.name]);
+  return [...byReason].map(([reason, names]) => `capstan: skipped ${names.length} container(s) whose Capstan process is gone: ${names.join(', ')}: ${reason}\n`);
 }
 
 function exitCodeOf(results: readonly TaskResult[]): number {

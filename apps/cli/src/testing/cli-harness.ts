@@ -49,9 +49,9 @@ export function startCapstan(args: readonly string[], options: SpawnOptions = {}
   return { child, output: () => ({ stdout, stderr }), exited };
 }
 
-/** Container ids (running or not) carrying a label, asked of the real daemon with the docker CLI. */
-export async function containersWithLabel(label: string): Promise<string[]> {
-  const { stdout } = await execFileAsync('docker', ['ps', '-a', '-q', '--filter', `label=${label}`]);
+/** Container ids (running or not) carrying a label, asked of the real engine with its own CLI. */
+export async function containersWithLabel(label: string, cli: 'docker' | 'podman' = 'docker'): Promise<string[]> {
+  const { stdout } = await execFileAsync(cli, ['ps', '-a', '-q', '--filter', `label=${label}`]);
   return stdout.split('\n').filter((line) => line.trim() !== '');
 }
 

@@ -21,13 +21,27 @@ beforeEach(async () => {
 afterEach(() => rm(base, { recursive: true, force: true }));
 
 describe('collectOutputs (hostile work dir)', () => {
-  it('collects regular files only: links in and out and FIFOs are never followed or opened', async () => {
+  it('collects regular files only, and names in a warning every link, FIFO and device a wildcard matches (never followed or opened)', async () => {
     await symlink(join(base, 'host', 'secret.txt'), join(work, 'shadow.txt'));
     await symlink('real.txt', join(work, 'alias.txt'));
     execFileSync('mkfifo', [join(work, 'pipe.txt')]);
+    execFileSync('mknod', [join(work, 'null.txt'), 'c', '1', '3']);
     const collected = await collectOutputs(work, [required('*.txt')]);
     expect(collected.files.map((file) => [file.path, file.sizeBytes])).toEqual([['real.txt', 4]]);
     expect(await readFile(join(base, 'host', 'secret.txt'), 'utf8')).toBe('host secret');
+    // tinyglobby alone dropped these silently
+    expect(collected.warnings).toHaveLength(4);
+    for (const name of ['alias.txt', 'null.txt', 'pipe.txt', 'shadow.txt']) {
+      expect(collected.warnings).toContainEqual(expect.stringMatching(new RegExp(`^outputs: .*"${name.replace('.', '\\.')}".*; not collected$`)));
+    }
+  });
+
+  it('a pattern that matches only a link warns about the link, not that it matched nothing', async () => {
+    await symlink(join(base, 'host', 'secret.txt'), join(work, 'secret.out'));
+    const collected = await collectOutputs(work, [required('secret.out')]);
+    expect(collected.files).toEqual([]);
+    expect(collected.warnings).toEqual([expect.stringContaining('"secret.out"')]);
+    expect(collected.warnings[0]).not.toContain('matched no file');
   });
 
   it('refuses, with a warning naming it, a match reached through a folder link out of the work dir', async () => {

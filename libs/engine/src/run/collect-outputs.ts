@@ -1,8 +1,7 @@
 import { type TaskOutput } from '@capstan/core-constraints';
-import { checkTaskFile } from '@capstan/task-files';
+import { checkTaskFile, globTaskFolder } from '@capstan/task-files';
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
 
 export interface OutputFile {
   /** The name of the output that matched it (its pattern in the list form). */
@@ -26,7 +25,7 @@ export interface CollectedOutputs {
 /**
  * Lists the files in the work dir that the task's outputs match, with their sizes. The task wrote that folder: a
  * match that is a link (in or out), a FIFO, socket or device is left out, never followed, and does not count as a
- * match; it is named in a warning when the glob lists it or the output names it literally.
+ * match; it is named in a warning.
  */
 export async function collectOutputs(workDir: string, outputs: readonly TaskOutput[]): Promise<CollectedOutputs> {
   const files: OutputFile[] = [];
@@ -35,9 +34,10 @@ export async function collectOutputs(workDir: string, outputs: readonly TaskOutp
   const seen = new Set<string>();
   for (const output of outputs) {
     const { name, pattern } = output;
-    const matches = await glob(pattern, { cwd: workDir, onlyFiles: true, dot: true, followSymbolicLinks: false, expandDirectories: false });
+    // Links, FIFOs, sockets and devices are listed too (names only), so each refused one is named below.
+    const matches = await globTaskFolder(workDir, pattern);
     let found = 0;
-    for (const match of matches.sort()) {
+    for (const match of matches) {
       const refusal = await checkTaskFile(workDir, match);
       if (refusal !== undefined) {
         if (!seen.has(match)) warnings.push(`outputs: ${refusal.message}; not collected`);
@@ -53,9 +53,6 @@ export async function collectOutputs(workDir: string, outputs: readonly TaskOutp
       files.push({ name, pattern, path: match, hostPath, sizeBytes: info.size });
     }
     if (found > 0) continue;
-    // The glob never lists links and FIFOs: a literal name the task filled with one is said, not silently missing.
-    const literal = isDynamicPattern(pattern) ? undefined : await checkTaskFile(workDir, pattern);
-    if (literal !== undefined && !seen.has(pattern)) warnings.push(`outputs: ${literal.message}; not collected`);
     if (output.optional) warnings.push(`outputs: optional output ${describeOutput(output)} matched no file in the work dir`);
     else missing.push(output);
   }

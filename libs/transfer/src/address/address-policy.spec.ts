@@ -30,11 +30,39 @@ describe('AddressPolicy', () => {
     ['::a9fe:a9fe', 'link-local'],
     ['64:ff9b::10.0.0.1', 'private'],
     ['0:0:0:0:0:ffff:c0a8:0101', 'private'],
+    ['::ffff:0a00:0001', 'private'],
+    ['::10.0.0.1', 'private'],
+    ['64:ff9b::127.0.0.1', 'loopback'],
+    ['64:ff9b::a9fe:a9fe', 'link-local'],
+    ['64:ff9b:1::7f00:1', 'NAT64 local-use'],
+    // 6to4: 2002:AABB:CCDD:: is relayed to A.B.C.D
+    ['2002:7f00:1::', 'loopback (127.0.0.0/8) inside a 6to4 address'],
+    ['2002:7f00:0001:1234::5', 'loopback'],
+    ['2002:a9fe:a9fe::', 'link-local (cloud metadata 169.254.169.254) (169.254.0.0/16) inside a 6to4'],
+    ['2002:c0a8:0101::1', 'private (192.168.0.0/16) inside a 6to4'],
+    ['2002:0a00:0001::', 'private'],
+    // Teredo: 2001:0:SERVER:flags:port:CLIENT with the client's 32 bits inverted
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'loopback (127.0.0.0/8) as the client of a Teredo'],
+    ['2001:0:4136:e378:8000:63bf:5601:5601', 'link-local (cloud metadata 169.254.169.254) (169.254.0.0/16) as the client of a Teredo'],
+    ['2001:0:7f00:1::3f57:fefe', 'loopback (127.0.0.0/8) as the server of a Teredo'],
+    ['2001:0000:0a00:0001::f7f7:f7f7', 'private'],
   ])('refuses %s as %s', (address, rule) => {
     expect(closed.refusal(address)).toContain(rule);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '169.253.255.255', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8'])(
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '169.253.255.255',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::8.8.8.8',
+    '2002:0808:0808::1',
+    '2001:0:4136:e378:8000:63bf:f7f7:f7f7',
+    '2001:4860:4860::8888',
+  ])(
     'leaves the public address %s open',
     (address) => {
       expect(closed.refusal(address)).toBeNull();
@@ -51,6 +79,14 @@ describe('AddressPolicy', () => {
     expect(policy.refusal('fd00::5')).toBeNull();
     expect(policy.refusal('::1')).toContain('loopback');
     expect(policy.refusal('169.254.169.254')).toContain('link-local');
+  });
+
+  it('opens a wrapped IPv4 only when the allow-list opens the IPv4 it reaches', () => {
+    const policy = new AddressPolicy(['127.0.0.1/32']);
+    expect(policy.refusal('2002:7f00:1::')).toBeNull();
+    expect(policy.refusal('2002:7f00:2::')).toContain('loopback (127.0.0.0/8) inside a 6to4');
+    expect(policy.refusal('2001:0:4136:e378:8000:63bf:80ff:fffe')).toBeNull();
+    expect(policy.refusal('2001:0:7f00:2:8000:63bf:80ff:fffe')).toContain('as the server of a Teredo');
   });
 
   it('calls a non-address refused rather than open', () => {

@@ -24,6 +24,7 @@ const REFUSED: ReadonlyArray<readonly [string, string]> = [
   ['224.0.0.0/4', 'multicast'],
   ['240.0.0.0/4', 'reserved (incl. broadcast 255.255.255.255)'],
   ['::/128', 'unspecified'],
+  ['64:ff9b:1::/48', 'NAT64 local-use'],
   ['::1/128', 'loopback'],
   ['fc00::/7', 'unique-local'],
   ['fe80::/10', 'link-local'],
@@ -46,10 +47,13 @@ export class AddressPolicy {
   refusal(address: string): string | null {
     const bytes = parseAddress(address);
     if (bytes === null) return 'not an IP address';
-    const seen = embeddedIpv4(bytes);
-    if (this.allowed.some((block) => contains(block, seen))) return null;
-    const hit = REFUSED_BLOCKS.find(({ block }) => contains(block, seen));
-    return hit === undefined ? null : `${hit.rule} (${hit.block.text})`;
+    // Every address the packets may reach is judged: an IPv6 wrapper must not carry a refused IPv4 past the rules.
+    for (const { bytes: seen, via } of reachedAddresses(bytes)) {
+      if (this.allowed.some((block) => contains(block, seen))) continue;
+      const hit = REFUSED_BLOCKS.find(({ block }) => contains(block, seen));
+      if (hit !== undefined) return `${hit.rule} (${hit.block.text})${via}`;
+    }
+    return null;
   }
 }
 
@@ -96,15 +100,30 @@ function parseAddress(text: string): Uint8Array | null {
 }
 
 /**
- * IPv4 carried inside IPv6 is judged as the IPv4 it reaches: IPv4-compatible `::a.b.c.d` and NAT64 `64:ff9b::a.b.c.d`
- * become `::ffff:a.b.c.d`, so `::127.0.0.1` meets the loopback rule. `::` and `::1` stay IPv6.
+ * The addresses an IPv6 literal reaches, each judged on its own. IPv4-compatible `::a.b.c.d`, mapped and NAT64
+ * `64:ff9b::a.b.c.d` are the IPv4 they carry (so `::127.0.0.1` meets the loopback rule; `::` and `::1` stay IPv6).
+ * 6to4 `2002:AABB:CCDD::` is relayed to `A.B.C.D`, Teredo `2001:0:SSSS:SSSS:..:CCCC:CCCC` to its server `S` and its
+ * client (the last 32 bits, inverted): both the wrapper and the IPv4 inside are judged, and either refused refuses.
  */
-function embeddedIpv4(bytes: Uint8Array): Uint8Array {
+function reachedAddresses(bytes: Uint8Array): ReadonlyArray<{ bytes: Uint8Array; via: string }> {
   const zeros = (from: number, to: number): boolean => bytes.slice(from, to).every((byte) => byte === 0);
+  const ipv4 = (four: Iterable<number>): Uint8Array => Uint8Array.from([...new Array<number>(10).fill(0), 0xff, 0xff, ...four]);
   const compatible = zeros(0, 12) && !zeros(12, 15);
-  const nat64 = bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12);
-  if (!compatible && !nat64) return bytes;
-  return Uint8Array.from([...new Array<number>(10).fill(0), 0xff, 0xff, ...bytes.slice(12)]);
+  const nat64 = starts(bytes, [0x00, 0x64, 0xff, 0x9b]) && zeros(4, 12);
+  if (compatible || nat64) return [{ bytes: ipv4(bytes.slice(12)), via: '' }];
+  if (starts(bytes, [0x20, 0x02])) return [{ bytes, via: '' }, { bytes: ipv4(bytes.slice(2, 6)), via: ' inside a 6to4 address (2002::/16)' }];
+  if (starts(bytes, [0x20, 0x01, 0x00, 0x00])) {
+    return [
+      { bytes, via: '' },
+      { bytes: ipv4(bytes.slice(4, 8)), via: ' as the server of a Teredo address (2001::/32)' },
+      { bytes: ipv4(bytes.slice(12).map((byte) => byte ^ 0xff)), via: ' as the client of a Teredo address (2001::/32)' },
+    ];
+  }
+  return [{ bytes, via: '' }];
+}
+
+function starts(bytes: Uint8Array, prefix: readonly number[]): boolean {
+  return prefix.every((byte, index) => bytes[index] === byte);
 }
 
 function contains(block: Block, bytes: Uint8Array): boolean {
