@@ -35,7 +35,7 @@ describe('quickTask', () => {
       // A host path holding ":" that exists as a whole is a source, not SRC:DEST.
       { source: join(cwd, 'odd:name.txt'), path: '/mnt/task/inputs/odd:name.txt', type: 'file' },
     ]);
-    expect(task.outputs).toEqual(['*.bam', 'log.txt']);
+    expect(task.outputs.map((output) => [output.pattern, output.optional])).toEqual([['*.bam', false], ['log.txt', false]]);
     expect(task.requirements.maxRetries).toBe(3);
   });
 
