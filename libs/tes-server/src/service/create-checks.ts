@@ -1,7 +1,7 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { inputSource, type ValidatedTask } from '@capstan/tes-model';
+import { type FileTransfer } from '@capstan/transfer';
 import { executorTask } from './executor-task';
-import { type FileMover } from './file-mover';
 import { planTaskLayout } from './task-layout';
 import { type TesServiceOptions } from './tes-service-options';
 
@@ -20,7 +20,7 @@ export function checkBackend(task: ValidatedTask, options: Pick<TesServiceOption
 }
 
 /** Refuses at creation what could never run: paths that cannot be bound, env names or images Capstan cannot use, addresses it will not fetch. */
-export function checkRunnable(task: ValidatedTask, mover: Pick<FileMover, 'checkAddress'>): void {
+export function checkRunnable(task: ValidatedTask, mover: Pick<FileTransfer, 'checkAddress'>): void {
   const layout = planTaskLayout(task, '/');
   task.executors.forEach((_executor, index) => {
     try {

@@ -15,10 +15,10 @@ import {
   type TesView,
 } from '@capstan/tes-model';
 import { TesTaskStore } from '@capstan/tes-store';
+import { FileTransfer } from '@capstan/transfer';
 import { inject, injectable } from 'tsyringe';
 import { checkBackend, checkRunnable } from './create-checks';
 import { CreateBatcher } from './create-batcher';
-import { FileMover } from './file-mover';
 import { maySee, type Principal } from './principal';
 import { RestartReconciler } from './restart-reconciler';
 import { TaskDispatcher } from './task-dispatcher';
@@ -47,7 +47,7 @@ export class EngineTesService implements TesService {
     @inject(TesTaskStore) private readonly store: TesTaskStore,
     @inject(TaskEngine) engine: TaskEngine,
     @inject(BackendRegistry) registry: BackendRegistry,
-    @inject(FileMover) private readonly mover: FileMover,
+    @inject(FileTransfer) private readonly mover: FileTransfer,
     @inject(TesServiceOptions) private readonly options: TesServiceOptions,
   ) {
     this.records = new TaskRecords(store);

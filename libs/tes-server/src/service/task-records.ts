@@ -1,6 +1,6 @@
 import { type StoredTesTask, type TesExecutorLog, type TesState, type TesTaskLog } from '@capstan/tes-model';
 import { type TesTaskStore } from '@capstan/tes-store';
-import { type TransferProgress } from './file-mover';
+import { type TransferProgress } from '@capstan/transfer';
 
 /** What the service reports while it works (the api logs them). */
 export type TesServiceEvent =

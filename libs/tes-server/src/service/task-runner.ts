@@ -2,13 +2,13 @@ import { CapstanError, type ExecutionResult } from '@capstan/core-constraints';
 import { type RunOptions, type TaskEngine, type TaskResult } from '@capstan/engine';
 import { formatRfc3339, isFinal, type TesExecutorLog, type TesTaskLog, type ValidatedTask } from '@capstan/tes-model';
 import { removeTaskTree } from '@capstan/task-files';
+import { type FileTransfer, type ProgressListener } from '@capstan/transfer';
 import { join } from 'node:path';
 import { failedExecutorState } from './executor-outcome';
 import { capturedIn, type CapturedStreams, readExecutorLog } from './executor-log';
 import { executorTask } from './executor-task';
 import { ExecutorWatch } from './executor-watch';
 import { faultPause } from './fault-pause';
-import { type FileMover, type TransferProgress } from './file-mover';
 import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
 import { type TaskRecords, withCurrentLog } from './task-records';
 import { fetchInputs, uploadOutputs } from './task-files-io';
@@ -32,7 +32,7 @@ export class TaskRunner {
   constructor(
     private readonly records: TaskRecords,
     private readonly engine: TaskEngine,
-    private readonly mover: FileMover,
+    private readonly mover: FileTransfer,
     private readonly options: TesServiceOptions,
   ) {}
 
@@ -141,7 +141,7 @@ export class TaskRunner {
     this.records.setState(id, task.state === 'CANCELING' ? 'CANCELED' : 'SYSTEM_ERROR');
   }
 
-  private progressOf(id: string): (progress: TransferProgress) => void {
+  private progressOf(id: string): ProgressListener {
     return (progress) => this.records.emit({ type: 'transfer', taskId: id, progress });
   }
 
