@@ -296,6 +296,15 @@ describe('invalid tasks are refused with 400, naming the field', () => {
     expect((answer.body as { message: string }).message.length).toBeGreaterThan(20);
   });
 
+  it('a file:// input or output in a sibling folder whose name starts with an allowed root', async () => {
+    const executors = [{ image: IMAGE, command: ['true'] }];
+    const input = await api.call('/tasks', { body: { inputs: [{ url: `file://${shared}-evil/x`, path: '/in/x' }], executors } });
+    const output = await api.call('/tasks', { body: { outputs: [{ url: `file://${shared}-evil/out`, path: '/out/x' }], executors } });
+    expect([input.status, output.status]).toEqual([400, 400]);
+    expect([(input.body as { path: string }).path, (output.body as { path: string }).path]).toEqual(['inputs.0.url', 'outputs.0.url']);
+    expect((output.body as { message: string }).message).toContain(`outside the folders this server may write (${shared})`);
+  });
+
   it('refuses malformed JSON with 400 and a body over the limit with 413', async () => {
     expect(await api.call('/tasks', { body: '{"executors": [' })).toMatchObject({ status: 400 });
     const big = JSON.stringify({ executors: [{ image: IMAGE, command: ['true'] }], inputs: [{ content: 'x'.repeat(5 * 1024 * 1024), path: '/in/big' }] });

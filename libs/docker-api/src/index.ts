@@ -30,3 +30,4 @@ export * from './container-wait';
 export * from './lost-containers';
 export * from './log-copy';
 export * from './daemon-liveness';
+export * from './attempt-pipeline';

@@ -4,8 +4,6 @@ import {
   type BackendCapacity,
   type BackendEvent,
   type BackendProbe,
-  CapstanError,
-  ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
   type FileOwner,
@@ -13,12 +11,11 @@ import {
   type ReattachStreams,
 } from '@capstan/core-constraints';
 import {
-  assertInputsExist,
+  type AttemptBind,
   attemptBinds,
   type ContainerEnvironment,
   containerUser,
   countNvidiaDevices,
-  createDiskFolders,
   type DaemonFacts,
   type DockerClient,
   type GpuCounter,
@@ -29,14 +26,12 @@ import {
   ImagePuller,
   ImageResolver,
   invokingIdentity,
-  memoryLimitBytes,
-  planDiskFolders,
   probeDaemon,
   RegistryCredentials,
   reattachAttemptContainer,
   repairOwnership,
+  runAttemptPipeline,
   livenessOf,
-  runAttemptContainer,
   toHostPaths,
 } from '@capstan/docker-api';
 import { buildContainerSpec } from './container-spec';
@@ -57,6 +52,13 @@ export interface DockerBackendDependencies {
   readonly countGpus?: GpuCounter;
   /** What Capstan sees of the container it may run in (sibling containers); default: the real /proc and marker files. */
   readonly containerEnvironment?: () => ContainerEnvironment;
+}
+
+/** What an attempt needs to know before its image is resolved. */
+interface DockerAttempt extends ModeDecision {
+  /** Every bind as the daemon's host sees it. */
+  readonly binds: readonly AttemptBind[];
+  readonly user: string | undefined;
 }
 
 /** The mode attempts run in, decided once per backend (on first use), and this daemon's place in its swarm. */
@@ -140,58 +142,34 @@ export class DockerBackend implements Backend {
     return { total: amounts, perTaskMax: amounts, fpga: 0, containerKinds: this.capabilities.containerKinds };
   }
 
-  async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
-    await assertInputsExist(request);
-    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
-    if (signal.aborted) return canceled();
-    const { mode, membership } = await this.executionMode(signal);
-    if (mode === 'services') assertSwarmNetwork(this.options.network);
-    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
-    // Every bind as the daemon's host sees it, checked before anything is created (sibling containers, sharedRoot).
-    const binds = await toHostPaths(await this.hostPaths.resolve(signal), attemptBinds(request.paths, request.inputs, disks));
-    assertUnderSharedRoot(binds, this.options.sharedRoot);
-    let image;
-    try {
-      image = await this.imageResolver().resolve(
-        request.constraints.containers.filter((source) => source.kind === 'docker').map((source) => source.reference),
-        {
-          policy: this.options.pullPolicy,
-          signal,
-          onPulling: (reference, bytes) => emit({ type: 'pulling', image: reference, ...bytes }),
-          onPulled: (reference, ms) => emit({ type: 'pulled', image: reference, ms }),
-          skipped: [
-            ...request.constraints.containers.filter((source) => source.kind !== 'docker').map((source) => ({ reference: source.uri, reason: `a ${source.kind} image, which Docker cannot run` })),
-            ...request.constraints.skippedContainers.map((skipped) => ({ reference: skipped.uri, reason: skipped.reason })),
-          ],
+  execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
+    return runAttemptPipeline<DockerAttempt>(
+      {
+        runtime: 'Docker',
+        client: this.client,
+        options: this.options,
+        resolver: () => this.imageResolver(),
+        prepare: async (disks) => {
+          const { mode, membership } = await this.executionMode(signal);
+          if (mode === 'services') assertSwarmNetwork(this.options.network);
+          // Every bind as the daemon's host sees it, checked before anything is created (sibling containers, sharedRoot).
+          const binds = await toHostPaths(await this.hostPaths.resolve(signal), attemptBinds(request.paths, request.inputs, disks));
+          assertUnderSharedRoot(binds, this.options.sharedRoot);
+          return { mode, membership, binds, user: containerUser(this.options.user, this.invoking) };
         },
-      );
-    } catch (error) {
-      if (error instanceof CapstanError && error.code === ErrorCode.Canceled) return canceled();
-      throw error;
-    }
-
-    await createDiskFolders(disks);
-    const user = containerUser(this.options.user, this.invoking);
-    await grantFolderAccess([request.paths.workDir, ...disks.map((disk) => disk.hostPath)], user, image.details.user, this.invoking);
-    const limit = memoryLimitBytes(request, this.options.memoryLimit);
-    const wanted = request.constraints.memoryLimit ?? (this.options.memoryLimit === 'request' ? request.constraints.memory : 0);
-    if (limit !== wanted) emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${limit} bytes, the smallest Docker accepts` });
-    if (mode === 'services') {
-      return this.swarm.run({ request, image: image.reference, user, binds, localNodeId: membership.nodeId, credentials: this.registryCredentials(), signal, emit });
-    }
-    return runAttemptContainer({
-      client: this.client,
-      spec: buildContainerSpec({ request, image: image.reference, options: this.options, user, disks }),
-      paths: request.paths,
-      timeoutMs: request.timeoutMs,
-      graceSeconds: this.options.graceSeconds,
-      keepFailedContainers: this.options.keepFailedContainers,
-      liveness: livenessOf(this.options),
+        candidates: (references) => Promise.resolve({ usable: references, refused: [] }),
+        grantAccess: (folders, image, { user }) => grantFolderAccess(folders, user, image.details.user, this.invoking),
+        run: ({ context: { mode, membership, binds, user }, image, disks, runContainer }) => {
+          if (mode === 'services') {
+            return this.swarm.run({ request, image: image.reference, user, binds, localNodeId: membership.nodeId, credentials: this.registryCredentials(), signal, emit });
+          }
+          return runContainer(buildContainerSpec({ request, image: image.reference, options: this.options, user, disks }));
+        },
+      },
+      request,
       signal,
-      stopNow: request.stopNow,
       emit,
-      beforeRemoval: request.beforeRemoval,
-    });
+    );
   }
 
   /** Containers carrying every label of `selector`; in swarm mode also such services (state `service`). */

@@ -13,9 +13,7 @@ import {
   type ReattachStreams,
 } from '@capstan/core-constraints';
 import {
-  assertInputsExist,
   containerUser,
-  createDiskFolders,
   DockerClient,
   effectiveIdentity,
   grantFolderAccessTo,
@@ -23,13 +21,11 @@ import {
   ImagePuller,
   ImageResolver,
   invokingIdentity,
-  memoryLimitBytes,
-  planDiskFolders,
   RegistryCredentials,
   reattachAttemptContainer,
   repairOwnership,
+  runAttemptPipeline,
   livenessOf,
-  runAttemptContainer,
 } from '@capstan/docker-api';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +40,13 @@ import { type PodmanFacts, probePodman } from './podman-service';
 const FACTS_TTL_MS = 30_000;
 /** The exit code of a process killed with SIGKILL, which is what an OOM kill looks like when it is not reported. */
 const SIGKILL_EXIT = 137;
+
+/** What an attempt needs to know before its image is resolved. */
+interface PodmanAttempt {
+  readonly facts: PodmanFacts;
+  readonly userns: 'keep-id' | undefined;
+  readonly user: string | undefined;
+}
 
 /** What tests (or a host application) may hand in instead of the defaults. */
 export interface PodmanBackendDependencies {
@@ -152,70 +155,44 @@ export class PodmanBackend implements Backend {
     return { total: amounts, perTaskMax: amounts, fpga: 0, containerKinds: ['docker'] };
   }
 
-  async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
-    await assertInputsExist(request);
-    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
-    if (signal.aborted) return canceled();
-    const facts = await this.serviceFacts(signal, false);
-    const userns = this.usernsFor(facts);
-
-    const images = request.constraints.containers.filter((source) => source.kind === 'docker').map((source) => source.reference);
-    const { usable, refused } = qualifyCandidates(images, this.shortNames.policy);
-    let image;
-    try {
-      const refusedReasons = await Promise.all(refused.map(async (reference) => ({ reference, reason: shortNameReason(reference, await this.presentForms(reference, signal)) })));
-      image = await this.imageResolver().resolve(
-        usable.map((candidate) => candidate.reference),
-        {
-          policy: this.options.pullPolicy,
-          signal,
-          onPulling: (reference, bytes) => emit({ type: 'pulling', image: reference, ...bytes }),
-          onPulled: (reference, ms) => emit({ type: 'pulled', image: reference, ms }),
-          skipped: [
-            ...refusedReasons,
-            ...request.constraints.containers.filter((source) => source.kind !== 'docker').map((source) => ({ reference: source.uri, reason: `a ${source.kind} image, which Podman cannot run` })),
-            ...request.constraints.skippedContainers.map((skipped) => ({ reference: skipped.uri, reason: skipped.reason })),
-          ],
+  execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
+    return runAttemptPipeline<PodmanAttempt>(
+      {
+        runtime: 'Podman',
+        client: this.client,
+        options: this.options,
+        resolver: () => this.imageResolver(),
+        prepare: async () => {
+          const facts = await this.serviceFacts(signal, false);
+          return { facts, userns: this.usernsFor(facts), user: this.containerUserFor(facts) };
         },
-      );
-    } catch (error) {
-      if (error instanceof CapstanError && error.code === ErrorCode.Canceled) return canceled();
-      throw error;
-    }
-    const chosen = usable.find((candidate) => candidate.reference === image.reference);
-    if (chosen !== undefined && chosen.written !== chosen.reference) {
-      emit({ type: 'warning', message: `the short image name ${chosen.written} was taken as ${chosen.reference} (${this.shortNames.because})` });
-    }
-
-    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
-    await createDiskFolders(disks);
-    const user = this.containerUserFor(facts);
-    await grantFolderAccessTo([request.paths.workDir, ...disks.map((disk) => disk.hostPath)], this.hostIdentityOf(facts, user, userns, image.details.user), this.invoking);
-    const limit = memoryLimitBytes(request, this.options.memoryLimit);
-    const wanted = request.constraints.memoryLimit ?? (this.options.memoryLimit === 'request' ? request.constraints.memory : 0);
-    if (limit !== wanted) emit({ type: 'warning', message: `the memory limit was raised from ${wanted} to ${limit} bytes, the smallest Podman accepts` });
-    const result = await runAttemptContainer({
-      client: this.client,
-      spec: buildPodmanContainerSpec({ request, image: image.reference, options: this.options, user, userns, disks }),
-      paths: request.paths,
-      timeoutMs: request.timeoutMs,
-      graceSeconds: this.options.graceSeconds,
-      keepFailedContainers: this.options.keepFailedContainers,
-      liveness: livenessOf(this.options),
+        candidates: async (references) => {
+          const { usable, refused } = qualifyCandidates(references, this.shortNames.policy);
+          const refusedReasons = await Promise.all(refused.map(async (reference) => ({ reference, reason: shortNameReason(reference, await this.presentForms(reference, signal)) })));
+          const noteOn = (reference: string): string | undefined => {
+            const chosen = usable.find((candidate) => candidate.reference === reference);
+            return chosen === undefined || chosen.written === chosen.reference ? undefined : `the short image name ${chosen.written} was taken as ${chosen.reference} (${this.shortNames.because})`;
+          };
+          return { usable: usable.map((candidate) => candidate.reference), refused: refusedReasons, noteOn };
+        },
+        grantAccess: (folders, image, { facts, user, userns }) => grantFolderAccessTo(folders, this.hostIdentityOf(facts, user, userns, image.details.user), this.invoking),
+        run: async ({ context: { facts, user, userns }, image, disks, limit, runContainer }) => {
+          const result = await runContainer(buildPodmanContainerSpec({ request, image: image.reference, options: this.options, user, userns, disks }));
+          if (result.endReason === 'exited' && result.exitCode === SIGKILL_EXIT && limit > 0 && !facts.oomReported) {
+            emit({
+              type: 'warning',
+              message:
+                `the task was killed (exit ${SIGKILL_EXIT}) under a memory limit of ${limit} bytes; it may have run out of memory, but Podman ${facts.podmanVersion} ` +
+                'cannot say (it does not report OOM kills, podman#13102): use Podman 5, or start conmon in the bundle folder (tools/engines/podman.sh does)',
+            });
+          }
+          return result;
+        },
+      },
+      request,
       signal,
-      stopNow: request.stopNow,
       emit,
-      beforeRemoval: request.beforeRemoval,
-    });
-    if (result.endReason === 'exited' && result.exitCode === SIGKILL_EXIT && limit > 0 && !facts.oomReported) {
-      emit({
-        type: 'warning',
-        message:
-          `the task was killed (exit ${SIGKILL_EXIT}) under a memory limit of ${limit} bytes; it may have run out of memory, but Podman ${facts.podmanVersion} ` +
-          'cannot say (it does not report OOM kills, podman#13102): use Podman 5, or start conmon in the bundle folder (tools/engines/podman.sh does)',
-      });
-    }
-    return result;
+    );
   }
 
   async listManaged(selector: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ManagedResource[]> {

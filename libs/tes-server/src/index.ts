@@ -2,7 +2,6 @@ export * from './service/tes-service';
 export * from './service/tes-service-options';
 export * from './service/principal';
 export * from './service/engine-tes-service';
-export * from './service/file-mover';
 export * from './service/task-layout';
 export * from './service/executor-task';
 

@@ -57,6 +57,13 @@ export class FileAndHttpTransfer implements FileTransfer {
     if (parsed.protocol === 'http:' || parsed.protocol === 'https:') checkLiteralHost(this.policy, { fieldPath, shownUrl: redactUrl(url) }, parsed, null);
   }
 
+  checkAddress(url: string, direction: 'in' | 'out', fieldPath: string): void {
+    const subject = { fieldPath, shownUrl: redactUrl(url) };
+    const address = parseAddress(url, subject);
+    if (address.kind === 'file') this.roots.checkWritten(address.path, direction === 'in' ? 'read' : 'write', subject);
+    else checkLiteralHost(this.policy, subject, address.url, null);
+  }
+
   async fetchInput(request: InputRequest, signal?: AbortSignal, onProgress?: ProgressListener): Promise<TransferredFile[]> {
     const input = parseWithSchema(inputRequestSchema, request, null);
     const content = input.content ?? '';

@@ -53,6 +53,13 @@ export interface TransferredFile {
 export interface FileTransfer {
   fetchInput(request: InputRequest, signal?: AbortSignal, onProgress?: ProgressListener): Promise<TransferredFile[]>;
   putOutput(request: OutputRequest, signal?: AbortSignal, onProgress?: ProgressListener): Promise<TransferredFile[]>;
+  /**
+   * Refuses (transfer.refused, path `fieldPath`) an address this transfer would never use, judged from the address
+   * alone so that a task can be refused when it is created: a scheme it does not speak, a file:// path outside the
+   * allowed roots as written, an http(s) host that is a refused literal address. What only the disk or a lookup can
+   * tell (a link out of a root, a name resolving to a refused address) is judged again at transfer.
+   */
+  checkAddress(url: string, direction: 'in' | 'out', fieldPath: string): void;
 }
 
 export const FileTransfer: InjectionToken<FileTransfer> = Symbol.for('capstan.FileTransfer');

@@ -4,21 +4,17 @@ import {
   DEFAULT_LIST_BUDGET_BYTES,
   DEFAULT_RATE_LIMIT,
   EngineTesService,
-  FileMover,
   type TesHttpServer,
   type PrincipalToken,
   TaskRetention,
   type TesServiceEvent,
   TesServiceOptions,
   tesServiceOptionsSchema,
-  type TransferProgress,
-  type UploadedFile,
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
-import { FileAndHttpTransfer, parseTransferOptions, redactUrl, transferOptionsSchema, type TransferSettings } from '@capstan/transfer';
+import { registerTransfer, transferOptionsSchema } from '@capstan/transfer';
 import { TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { prepareDataDir } from './data-dir';
 import { durationSchema } from './duration';
@@ -104,73 +100,6 @@ export interface RunningTesServer {
   close(): Promise<void>;
 }
 
-/** The FileMover the TES service needs, over @capstan/transfer. */
-class TransferFileMover implements FileMover {
-  constructor(
-    private readonly transfer: FileAndHttpTransfer,
-    private readonly settings: TransferSettings,
-  ) {}
-
-  async fetchInput(
-    input: Parameters<FileMover['fetchInput']>[0],
-    signal: AbortSignal,
-    onProgress: (progress: TransferProgress) => void,
-  ): Promise<void> {
-    await this.transfer.fetchInput(
-      { url: input.url ?? null, content: input.content ?? null, type: input.type === 'directory' ? 'DIRECTORY' : 'FILE', hostPath: input.hostPath, fieldPath: input.fieldPath },
-      signal,
-      (progress) => onProgress({ direction: 'in', url: progress.url, bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal ?? null }),
-    );
-  }
-
-  async putOutput(
-    output: Parameters<FileMover['putOutput']>[0],
-    signal: AbortSignal,
-    onProgress: (progress: TransferProgress) => void,
-  ): Promise<UploadedFile[]> {
-    const files = await this.transfer.putOutput(
-      { hostPath: output.hostPath, url: output.url, type: output.type === 'directory' ? 'DIRECTORY' : 'FILE', within: output.within, fieldPath: output.fieldPath },
-      signal,
-      (progress) => onProgress({ direction: 'out', url: progress.url, bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal ?? null }),
-    );
-    return files.map((file) => ({ url: file.url, relativePath: file.relativePath, sizeBytes: file.sizeBytes }));
-  }
-
-  /** The same rules the transfer applies, checked when a task is created so that it is refused with a 400 at once. */
-  checkAddress(url: string, _direction: 'in' | 'out', fieldPath: string): void {
-    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
-    if (scheme === 'http' || scheme === 'https') {
-      this.transfer.checkHttpHost(url, fieldPath);
-      return;
-    }
-    const shown = redactUrl(url);
-    if (scheme !== 'file') {
-      throw new CapstanError(
-        ErrorCode.TransferRefused,
-        `${fieldPath} is ${JSON.stringify(shown)}, ${scheme === undefined ? 'not a URL' : `a ${scheme}:// URL`}; this server moves files by file:// (under ${this.rootsText()}) and http(s)://`,
-        { path: fieldPath, details: { value: shown } },
-      );
-    }
-    let path: string;
-    try {
-      path = fileURLToPath(url);
-    } catch {
-      throw new CapstanError(ErrorCode.TransferRefused, `${fieldPath} is ${JSON.stringify(shown)}, not a file:// URL this host can read; write file:///absolute/path`, { path: fieldPath });
-    }
-    if (!this.settings.allowedRoots.some((root) => path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`))) {
-      throw new CapstanError(
-        ErrorCode.TransferRefused,
-        `${fieldPath} is ${JSON.stringify(shown)}, outside the folders this server may use (${this.rootsText()}); use a path under one of them, or add its folder to api.transfer.allowedRoots`,
-        { path: fieldPath, details: { value: shown } },
-      );
-    }
-  }
-
-  private rootsText(): string {
-    return this.settings.allowedRoots.length === 0 ? 'none are configured: api.transfer.allowedRoots is empty' : this.settings.allowedRoots.join(', ');
-  }
-}
-
 /**
  * Refuses to serve on a backend that runs commands on the host (no container) unless the operator allowed it in so
  * many words: TES clients are untrusted, and such a backend gives each of them a shell as the server's user.
@@ -244,14 +173,13 @@ async function startOn(
   logStream: { write(line: string): unknown },
   holder: Readonly<Record<string, string>>,
 ): Promise<RunningTesServer> {
-
-  const settings = parseTransferOptions(api.transfer, 'api.transfer');
-  const store = new SqliteTesTaskStore({ file: join(dataDir, 'tasks.sqlite') });
   const { container } = wiring;
+  // The TES service moves files through the transfer's own contract, so its rules (allowed roots, addresses) are one.
+  const { settings } = registerTransfer(container, api.transfer, 'api.transfer');
+  const store = new SqliteTesTaskStore({ file: join(dataDir, 'tasks.sqlite') });
   container.registerInstance(TesTaskStore, store);
   container.registerInstance(TaskEngine, wiring.engine);
   container.registerInstance(BackendRegistry, wiring.registry);
-  container.registerInstance(FileMover, new TransferFileMover(new FileAndHttpTransfer(settings), settings));
   container.registerInstance(
     TesServiceOptions,
     tesServiceOptionsSchema.parse({

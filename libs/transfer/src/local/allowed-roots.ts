@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { transferFailed, transferRefused, type TransferSubject } from '../errors/transfer-errors';
 import { errorCode, isInsideAny, realpathAllowingMissing } from './host-paths';
 
-type Access = 'read' | 'write';
+export type Access = 'read' | 'write';
 
 /**
  * The host folders file:// URLs may use. A path is checked twice: as written (so a path outside is refused without
@@ -43,7 +43,8 @@ export class AllowedRoots {
     return real;
   }
 
-  private checkWritten(path: string, access: Access, subject: TransferSubject): void {
+  /** Refuses a path outside every root as written, without touching the disk (a link is judged at transfer). */
+  checkWritten(path: string, access: Access, subject: TransferSubject): void {
     if (this.roots.length === 0) {
       throw transferRefused(
         subject,

@@ -1,0 +1,56 @@
+import { type StoredTesTask } from '@capstan/tes-model';
+import { type TesTaskStore } from '@capstan/tes-store';
+
+interface PendingInsert {
+  readonly task: StoredTesTask;
+  readonly owner: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: the creates that arrived in one turn of the event loop are stored in one transaction, and each is
+ * answered only once it is stored. If the batch fails, each task is tried alone, so one bad task fails only itself.
+ */
+export class CreateBatcher {
+  private readonly pending: PendingInsert[] = [];
+
+  constructor(
+    private readonly store: TesTaskStore,
+    /** Called for each task once it is stored, after its create is answered. */
+    private readonly stored: (id: string) => void,
+  ) {}
+
+  /** Resolves once `task` is stored (owned by `owner`); rejects with the store's error if it cannot be. */
+  add(task: StoredTesTask, owner: string): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.pending.push({ task, owner, resolve, reject });
+    if (this.pending.length === 1) setImmediate(() => this.flush());
+    return promise;
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    let stored = batch;
+    try {
+      this.store.insertMany(
+        batch.map((pending) => pending.task),
+        batch.map((pending) => pending.owner),
+      );
+    } catch {
+      stored = batch.filter((pending) => {
+        try {
+          this.store.insert(pending.task, pending.owner);
+          return true;
+        } catch (error) {
+          pending.reject(error);
+          return false;
+        }
+      });
+    }
+    for (const pending of stored) {
+      pending.resolve();
+      this.stored(pending.task.id);
+    }
+  }
+}

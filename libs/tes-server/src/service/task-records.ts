@@ -1,0 +1,76 @@
+import { type StoredTesTask, type TesExecutorLog, type TesState, type TesTaskLog } from '@capstan/tes-model';
+import { type TesTaskStore } from '@capstan/tes-store';
+import { type TransferProgress } from '@capstan/transfer';
+
+/** What the service reports while it works (the api logs them). */
+export type TesServiceEvent =
+  | { readonly type: 'state'; readonly taskId: string; readonly state: TesState }
+  | { readonly type: 'transfer'; readonly taskId: string; readonly progress: TransferProgress }
+  | { readonly type: 'reconciled'; readonly taskId: string; readonly outcome: string };
+
+/**
+ * The one writer of a task's state and logs, shared by the service's parts. Once closed it writes nothing: the next
+ * process reconciles from what the store holds, so a late write from a run this process gave up would only mislead it.
+ */
+export class TaskRecords {
+  private readonly listeners = new Set<(event: TesServiceEvent) => void>();
+  private isClosed = false;
+
+  constructor(readonly store: TesTaskStore) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  close(): void {
+    this.isClosed = true;
+  }
+
+  subscribe(listener: (event: TesServiceEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: TesServiceEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  setState(id: string, state: TesState, change: (task: StoredTesTask) => StoredTesTask = (task) => task): StoredTesTask | undefined {
+    if (this.isClosed) return undefined;
+    const updated = this.store.update(id, (task) => ({ ...change(task), state }));
+    this.emit({ type: 'state', taskId: id, state });
+    return updated;
+  }
+
+  /** Changes the current task log (the last one) without changing the state. */
+  updateLog(id: string, change: (log: TesTaskLog) => TesTaskLog): void {
+    if (this.isClosed) return;
+    this.store.update(id, (task) => withCurrentLog(task, change));
+  }
+
+  systemLog(id: string, message: string): void {
+    this.updateLog(id, (log) => ({ ...log, system_logs: [...(log.system_logs ?? []), message] }));
+  }
+
+  /** Puts executor `index`'s log at its place in the current task log (log i is executor i), optionally with a new state. */
+  setExecutorLog(id: string, index: number, log: TesExecutorLog, state?: TesState): void {
+    const change = (task: StoredTesTask): StoredTesTask => withCurrentLog(task, (last) => ({ ...last, logs: [...last.logs.slice(0, index), log, ...last.logs.slice(index + 1)] }));
+    if (state !== undefined) {
+      this.setState(id, state, change);
+    } else if (!this.isClosed) {
+      this.store.update(id, change);
+    }
+  }
+
+  /** Stores an executor's log, and makes the task RUNNING if it was not yet (a backend that reports no start: local). */
+  putExecutorLog(id: string, index: number, log: TesExecutorLog): void {
+    const state = this.store.get(id)?.state;
+    this.setExecutorLog(id, index, log, state === 'QUEUED' || state === 'INITIALIZING' ? 'RUNNING' : undefined);
+  }
+}
+
+/** The task with its current task log (the last one, made if there is none) changed. */
+export function withCurrentLog(task: StoredTesTask, change: (log: TesTaskLog) => TesTaskLog): StoredTesTask {
+  const logs = task.logs.length === 0 ? [{ logs: [], outputs: [] }] : task.logs;
+  return { ...task, logs: [...logs.slice(0, -1), change(logs[logs.length - 1] as TesTaskLog)] };
+}
