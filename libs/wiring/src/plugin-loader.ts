@@ -64,13 +64,15 @@ async function importPlugin(spec: string, baseDir: string, importModule: ModuleI
 
 /** The module's `plugin` export, else its default export (a CommonJS module's `module.exports` included). */
 function pluginExportOf(spec: string, module: unknown): BackendPlugin {
-  const candidates = [field(module, 'plugin'), field(module, 'default'), field(field(module, 'default'), 'plugin')];
-  const found = candidates.find((candidate) => candidate !== undefined);
-  if (found === undefined) {
+  const candidates = [field(module, 'plugin'), field(module, 'default'), field(field(module, 'default'), 'plugin')].filter((candidate) => candidate !== undefined);
+  const plugin = candidates.find(isBackendPlugin);
+  if (plugin !== undefined) return plugin;
+  // The export that meant to be the plugin (it has one of the plugin's keys) is the one whose problem to name.
+  const meant = candidates.find((candidate) => ['name', 'optionsSchema', 'register'].some((key) => field(candidate, key) !== undefined && typeof candidate !== 'function'));
+  if (meant === undefined) {
     throw pluginError(spec, 'the module exports no backend plugin', 'export one as `plugin` (or as the default export): { name, optionsSchema, register }');
   }
-  if (isBackendPlugin(found)) return found;
-  throw pluginError(spec, `its plugin export is not a backend plugin: ${shapeProblem(found) ?? 'unknown shape'}`, 'export { name, optionsSchema, register } (see defineBackendPlugin in @capstan/core-constraints)');
+  throw pluginError(spec, `its plugin export is not a backend plugin: ${shapeProblem(meant) ?? 'unknown shape'}`, 'export { name, optionsSchema, register } (see defineBackendPlugin in @capstan/core-constraints)');
 }
 
 function isBackendPlugin(value: unknown): value is BackendPlugin {
