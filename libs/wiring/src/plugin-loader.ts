@@ -14,21 +14,26 @@ export type ModuleImporter = (file: string) => Promise<unknown>;
 // An absolute path is a valid specifier for both Node's import() and (in jest and CommonJS bundles) require().
 const importFile: ModuleImporter = (file) => import(file);
 
+/** The owner of the names Capstan keeps for itself, in `reserved`. */
+export const CAPSTAN = 'Capstan itself';
+
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 /**
  * Loads the plugins `plugins:` names: paths (`./my-backend.js`) from `baseDir` (the config file's folder), packages
  * (`@acme/capstan-lsf`) as a module there would find them, so a plugin installed beside the config file is found
  * wherever the CLI itself is installed. Each problem is an `config.invalid_plugin` error naming the plugin and the fix.
- * `reserved` are the names a plugin may not take (Capstan's own backends, other config sections).
+ * `reserved` are the names a plugin may not take, each with who has it ("Capstan itself": its backends, its settings).
  */
-export async function loadPlugins(specs: readonly string[], baseDir: string, reserved: ReadonlySet<string>, importModule: ModuleImporter = importFile): Promise<LoadedPlugin[]> {
+export async function loadPlugins(specs: readonly string[], baseDir: string, reserved: ReadonlyMap<string, string>, importModule: ModuleImporter = importFile): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
   for (const spec of specs) {
     const plugin = pluginExportOf(spec, await importPlugin(spec, baseDir, importModule));
-    const taken = reserved.has(plugin.name) ? 'Capstan itself' : loaded.find((other) => other.plugin.name === plugin.name)?.spec;
-    if (taken !== undefined) {
-      throw pluginError(spec, `its backend is named "${plugin.name}", a name ${taken === 'Capstan itself' ? 'Capstan uses itself' : `plugin "${taken}" already has`}`, 'give the plugin\'s backend a name of its own (its `name`), or list only one of the two', { name: plugin.name });
+    const other = loaded.find((entry) => entry.plugin.name === plugin.name)?.spec;
+    const owner = reserved.get(plugin.name) ?? (other === undefined ? undefined : `plugin "${other}"`);
+    if (owner !== undefined) {
+      const taken = owner === CAPSTAN ? 'Capstan uses itself' : `${owner} already has`;
+      throw pluginError(spec, `its backend is named "${plugin.name}", a name ${taken}`, 'give the plugin\'s backend a name of its own (its `name`), or list only one of the two', { name: plugin.name });
     }
     loaded.push({ spec, plugin });
   }

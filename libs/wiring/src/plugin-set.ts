@@ -2,7 +2,7 @@ import { type BackendPlugin, type BackendRegistry, CapstanError, ErrorCode } fro
 import { engineConfigSchema, type LoadedConfig, loadConfig } from '@capstan/engine';
 import type { DependencyContainer } from 'tsyringe';
 import { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
-import { loadPlugins, registerPlugin } from './plugin-loader';
+import { CAPSTAN, loadPlugins, registerPlugin } from './plugin-loader';
 import type { WireOptions } from './wire';
 
 /** A plugin in use, and for one from outside Capstan, what it was named by (so its faults are reported as its own). */
@@ -36,7 +36,8 @@ export async function readConfigWithPlugins(options: WireOptions): Promise<Confi
     ...(options.configFile ? { file: options.configFile } : {}),
     ...(options.flags ? { flags: options.flags } : {}),
     pluginSections: async (specs, baseDir) => {
-      configured = await loadPlugins(specs, baseDir, new Set([...reserved, ...given.map((entry) => entry.plugin.name)]));
+      const taken = new Map([...[...reserved].map((name) => [name, CAPSTAN] as const), ...given.map((entry) => [entry.plugin.name, 'a plugin passed to wire()'] as const)]);
+      configured = await loadPlugins(specs, baseDir, taken);
       return sectionsOf(configured.map((entry) => entry.plugin));
     },
   }).catch((error: unknown) => {
