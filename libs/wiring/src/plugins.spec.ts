@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { goodPlugin, PLUGIN_HEADER, seenRegistrations, writeModule, writePackage } from './testing/plugin-fixtures';
 import { BUILT_IN_PLUGINS, pluginsFor } from './backends';
+import { startTesServer } from './tes-server';
 import { wire, wireBackends } from './wire';
 
 jest.setTimeout(30_000);
@@ -62,6 +63,20 @@ describe('backend plugins named in the configuration', () => {
     const { registry } = await wire({ configFile, flags: { backend: 'local' } }).then((w) => (w.engine.close(), w));
     expect(registry.names).toEqual(['local']);
     expect(seenRegistrations()).toEqual([]);
+  });
+
+  it('the TES server loads them too, and holds a host-running plugin backend to its rule against host execution', async () => {
+    await writeModule(join(dir, 'conf', 'mine.js'), goodPlugin('mine'));
+    await configure('plugins: [./mine.js]\nbackend: mine\n');
+    const quiet = { write: (): boolean => true };
+    const flags = { 'api.dataDir': join(dir, 'data'), 'api.port': 0, 'api.auth.disabled': true };
+    await expect(startTesServer({ configFile, flags, cwd: dir, logStream: quiet })).rejects.toMatchObject({ code: ErrorCode.InvalidConfig, path: 'backend', message: expect.stringContaining('the mine backend runs every client') });
+    const server = await startTesServer({ configFile, flags: { ...flags, 'api.runClientCommandsOnHost': true }, cwd: dir, logStream: quiet });
+    try {
+      expect(server.backend).toBe('mine');
+    } finally {
+      await server.close();
+    }
   });
 
   describe('a broken plugin is a config.invalid_plugin error naming the plugin, the problem and the fix', () => {
