@@ -28,7 +28,7 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export async function loadPlugins(specs: readonly string[], baseDir: string, reserved: ReadonlyMap<string, string>, importModule: ModuleImporter = importFile): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
   for (const spec of specs) {
-    const plugin = pluginExportOf(spec, await importPlugin(spec, baseDir, importModule));
+    const plugin = readExport(spec, await importPlugin(spec, baseDir, importModule));
     const other = loaded.find((entry) => entry.plugin.name === plugin.name)?.spec;
     const owner = reserved.get(plugin.name) ?? (other === undefined ? undefined : `plugin "${other}"`);
     if (owner !== undefined) {
@@ -64,6 +64,16 @@ async function importPlugin(spec: string, baseDir: string, importModule: ModuleI
     const missing = isPath && ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((error as { code?: string }).code ?? '') && messageOf(error).includes(file);
     const problem = missing ? `there is no file ${file}` : `importing ${file} failed: ${messageOf(error)}`;
     throw pluginError(spec, problem, missing ? 'fix the path in `plugins:` (relative to the config file\'s folder)' : 'fix the plugin, or remove it from `plugins:`', { file }, error);
+  }
+}
+
+/** A hostile module's exports can be getters that throw: that is the plugin's fault, reported as such. */
+function readExport(spec: string, module: unknown): BackendPlugin {
+  try {
+    return pluginExportOf(spec, module);
+  } catch (error) {
+    if (error instanceof CapstanError) throw error;
+    throw pluginError(spec, `reading its exports failed: ${messageOf(error)}`, 'fix the plugin, or remove it from `plugins:`', {}, error);
   }
 }
 

@@ -99,6 +99,7 @@ describe('backend plugins named in the configuration', () => {
 
     it.each([
       ['throws at import', `throw new Error('boom at import');`, /importing .*bad\.js failed: boom at import; fix the plugin, or remove it/],
+      ['has an export getter that throws', `Object.defineProperty(exports, 'plugin', { enumerable: true, get() { throw new Error('trap'); } });`, /reading its exports failed: trap; fix the plugin/],
       ['exports nothing usable', `exports.other = 1;`, /the module exports no backend plugin; export one as `plugin`/],
       ['exports a name that is no backend name', `${PLUGIN_HEADER} exports.plugin = { name: '../Docker', optionsSchema: z.object({}), register() {} };`, /is not a backend name/],
       ['exports a schema that is no schema', `exports.plugin = { name: 'bad', optionsSchema: {}, register() {} };`, /optionsSchema is not a zod schema/],
