@@ -62,6 +62,13 @@ describe('loadConfig with plugins:', () => {
     expect(never).not.toHaveBeenCalled();
   });
 
+  it('refuses CAPSTAN_PLUGINS (a variable holds no list) instead of loading or ignoring it, naming the variable', async () => {
+    const never = jest.fn();
+    const error = await loadConfig({ sections: {}, cwd: dir, env: { HOME: dir, CAPSTAN_PLUGINS: './evil.js' }, pluginSections: never }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'config.invalid', path: 'plugins', message: expect.stringContaining('environment variable CAPSTAN_PLUGINS') });
+    expect(never).not.toHaveBeenCalled();
+  });
+
   it('without a loader, a listed plugin\'s section is an unknown key (nothing is imported behind the caller\'s back)', async () => {
     await writeFile(join(dir, 'capstan.yaml'), 'plugins: [./lsf.js]\nlsf:\n  queue: long\n');
     await expect(loadConfig({ sections: {}, cwd: dir, env: { HOME: dir } })).rejects.toMatchObject({ code: 'config.invalid', message: expect.stringContaining('unknown key "lsf"') });
