@@ -71,12 +71,16 @@ export function assertPluginsRegistered(registered: readonly PluginEntry[], regi
   }
 }
 
-/** Bad options in a plugin's section: the same error, saying which plugin the section belongs to. */
+/**
+ * Bad options in a plugin's section: the same error, saying which plugin the section belongs to. A schema that threw
+ * (`config.invalid_plugin` at the section) is the plugin's own fault.
+ */
 function namingPlugin(error: unknown, configured: readonly PluginEntry[]): unknown {
-  if (!(error instanceof CapstanError) || error.code === ErrorCode.InvalidPlugin) return error;
+  if (!(error instanceof CapstanError) || error.path === 'plugins') return error;
   const owner = configured.find((entry) => error.path === entry.plugin.name || error.path?.startsWith(`${entry.plugin.name}.`) === true);
   if (owner?.spec === undefined) return error;
-  return new CapstanError(error.code, `${error.message} (the options of plugin "${owner.spec}"; see its documentation)`, {
+  const fix = error.code === ErrorCode.InvalidPlugin ? 'fix the plugin, or remove it from `plugins:`' : 'see its documentation';
+  return new CapstanError(error.code, `${error.message} (the options of plugin "${owner.spec}"; ${fix})`, {
     path: error.path,
     cause: error,
     details: { ...error.details, plugin: owner.spec },

@@ -129,6 +129,16 @@ describe('backend plugins named in the configuration', () => {
       expect(seenRegistrations()).toEqual([]);
     });
 
+    it('a plugin whose schema throws instead of checking: its fault, at its section, and register never runs', async () => {
+      await writeModule(join(dir, 'conf', 'bad.js'), `${PLUGIN_HEADER} exports.plugin = { name: 'bad', optionsSchema: z.unknown().transform(() => { throw new RangeError('schema trap'); }), register() { seen.push('registered'); } };`);
+      expect(await failure('plugins: [./bad.js]\nbackend: bad\n')).toMatchObject({
+        code: ErrorCode.InvalidPlugin,
+        path: 'bad',
+        message: expect.stringMatching(/the schema of section "bad" failed instead of checking it: schema trap .*plugin "\.\/bad\.js"; fix the plugin/),
+      });
+      expect(seenRegistrations()).toEqual([]);
+    });
+
     it('a plugin that takes the server\'s api section is refused when the server reads it', async () => {
       await writeModule(join(dir, 'conf', 'api.js'), goodPlugin('api'));
       await configure('plugins: [./api.js]\n');

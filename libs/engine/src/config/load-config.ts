@@ -70,7 +70,7 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const where = (path: string | null): string => (path !== null && provenance.get(path)) || (file ?? 'configuration');
   const engine = withSource(where, () => parseWithSchema(engineConfigSchema, engineDocument, null));
   const backends = Object.fromEntries(
-    Object.entries(sections).map(([name, schema]) => [name, withSource(where, () => parseWithSchema(schema, merged[name] ?? {}, name))]),
+    Object.entries(sections).map(([name, schema]) => [name, withSource(where, () => parseSection(schema, merged[name] ?? {}, name))]),
   );
   const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
   return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file, warnings: read.warnings };
@@ -114,6 +114,20 @@ async function readConfigFile(explicit: string | undefined, cwd: string, env: No
   return { document: {}, file: undefined };
 }
 
+/**
+ * A schema that throws instead of reporting an issue is a fault of the section's owner (a plugin's), never of the
+ * value: the error says which section, so the caller can name the owner.
+ */
+function parseSection(schema: z.ZodType, value: unknown, name: string): unknown {
+  try {
+    return parseWithSchema(schema, value, name);
+  } catch (error) {
+    if (error instanceof CapstanError) throw error;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    throw new CapstanError(ErrorCode.InvalidPlugin, `the schema of section "${name}" failed instead of checking it: ${message}`, { path: name, cause: error, details: { section: name } });
+  }
+}
+
 /** Names the source of a bad value; a bad flag value is a usage error. */
 function withSource<T>(where: (path: string | null) => string, parse: () => T): T {
   try {
@@ -121,7 +135,8 @@ function withSource<T>(where: (path: string | null) => string, parse: () => T): 
   } catch (error) {
     if (!(error instanceof CapstanError)) throw error;
     const source = where(error.path);
-    const code = source === 'command line' ? ErrorCode.Usage : ErrorCode.InvalidConfig;
+    // A section's schema that failed is its owner's fault wherever the value came from.
+    const code = error.code === ErrorCode.InvalidPlugin ? error.code : source === 'command line' ? ErrorCode.Usage : ErrorCode.InvalidConfig;
     throw new CapstanError(code, `${source}: ${error.message}`, { path: error.path, cause: error, details: error.details });
   }
 }
