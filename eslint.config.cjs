@@ -58,10 +58,10 @@ module.exports = [
             { sourceTag: 'kind:assembly', bannedExternalImports: containerClients },
             { sourceTag: 'kind:tooling', onlyDependOnLibsWithTags: [] },
             // The conformance kit drives any backend through the real engine; backends never import it.
-            // An out-of-tree backend as a third party writes one: our contracts and kits, composed with the engine.
+            // An out-of-tree backend as a third party writes one: our contracts and kits, composed by wire() (assembly).
             {
               sourceTag: 'kind:example',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:testing'],
+              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:assembly', 'kind:testing'],
             },
             {
               sourceTag: 'kind:testing',

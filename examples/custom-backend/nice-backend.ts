@@ -1,5 +1,6 @@
 // An out-of-tree backend, as a third party would write one: it depends only on Capstan's contracts
-// (@capstan/core-constraints) and a backend kit (@capstan/process-kit), never on another backend.
+// (@capstan/core-constraints) and a backend kit (@capstan/process-kit), never on another backend. It is shipped as a
+// plugin: the module's `plugin` export, which `plugins:` in a config file (or `wire({ plugins })`) loads.
 //
 // "nice" runs each task's command on the host at a lower CPU priority (nice 10), so batch tasks yield to
 // interactive work. It is small on purpose: the contract, capabilities declared honestly, and an options schema.
@@ -11,13 +12,13 @@ import {
   type BackendProbe,
   type ExecutionRequest,
   type ExecutionResult,
+  defineBackendPlugin,
   registerBackend,
 } from '@capstan/core-constraints';
 import { runProcessGroup } from '@capstan/process-kit';
 import { mkdir, symlink } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 
 export const niceBackendOptionsSchema = z.strictObject({
@@ -94,7 +95,13 @@ export class NiceBackend implements Backend {
   }
 }
 
-/** Registers the backend under Capstan's one backend token, like Capstan's own registration functions. */
-export function registerNiceBackend(container: DependencyContainer, options: NiceBackendOptions = {}): void {
-  registerBackend(container, () => new NiceBackend(options));
-}
+/**
+ * The plugin: `backend: nice` selects it, the `nice:` section is validated with the schema, and `register` receives
+ * the validated options, typed from the schema. A heavier backend would `await import('./its-module.js')` inside
+ * register, so commands that do not run it never load it.
+ */
+export const plugin = defineBackendPlugin({
+  name: 'nice',
+  optionsSchema: niceBackendOptionsSchema,
+  register: (container, options) => registerBackend(container, () => new NiceBackend(options)),
+});

@@ -15,6 +15,7 @@ export * from './constraints/constraints';
 export * from './constraints/resolve-constraints';
 export * from './backend/backend';
 export * from './backend/backend-registry';
+export { type BackendPlugin, defineBackendPlugin } from './backend/backend-plugin';
 export * from './backend/attempt-disks';
 export * from './backend/container-hardening';
 export * from './urls/redact-url';

@@ -1,4 +1,5 @@
 export * from './backends';
+export { type LoadedPlugin, loadPlugins, type ModuleImporter } from './plugin-loader';
 export * from './wire';
 export * from './tes-server';
 export * from './serve-command';

@@ -87,6 +87,8 @@ export interface StartTesServerOptions {
   readonly cwd?: string;
   /** Backends besides the built-in ones (see `WireOptions.registerBackends`). */
   readonly registerBackends?: WireOptions['registerBackends'];
+  /** Backend plugins besides Capstan's own (see `WireOptions.plugins`). */
+  readonly plugins?: WireOptions['plugins'];
 }
 
 export interface RunningTesServer {
@@ -135,11 +137,14 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     ...(options.flags === undefined ? {} : { flags: options.flags }),
     hostFallback: false,
+    // Clients may select any of api.selectableBackends, so every backend is registered, not only the default.
+    allBackends: true,
     accept: (backend, registry, config) => {
       const api = config.backends['api'] as ApiConfig;
       assertNoHostExecution(registry, [backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
     },
     ...(options.registerBackends === undefined ? {} : { registerBackends: options.registerBackends }),
+    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
   });
   // Read once, by the configuration above; no task (on the local backend) or other child may inherit a token.
   delete process.env['CAPSTAN_API__AUTH__TOKEN'];

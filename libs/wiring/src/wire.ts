@@ -1,11 +1,12 @@
-import { type Backend, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { EngineOptions, type LoadedConfig, loadConfig, TaskEngine } from '@capstan/engine';
+import { type Backend, type BackendPlugin, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { EngineOptions, type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
 import { PodmanBackend } from '@capstan/podman-runner';
 import { registerResourceManager } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
-import { AUTO_ORDER, configSections, registerBackends } from './backends';
+import { AUTO_ORDER } from './backends';
+import { assertPluginsRegistered, readConfigWithPlugins, registerPlugins } from './plugin-set';
 
 export interface WireOptions {
   readonly configFile?: string;
@@ -30,6 +31,16 @@ export interface WireOptions {
   readonly accept?: (backend: Backend, registry: BackendRegistry, config: LoadedConfig) => void;
   /** Registers backends besides the built-in ones (a host application's own, or a benchmark's in-memory one). */
   readonly registerBackends?: (container: DependencyContainer) => void;
+  /**
+   * Backend plugins besides Capstan's own, beside those the configuration's `plugins:` names; each is selected by its
+   * name, with its options in the section of that name.
+   */
+  readonly plugins?: readonly BackendPlugin[];
+  /**
+   * Register every backend, not only the one chosen (or those `auto` probes): for a server, whose clients may select
+   * others. `wireBackends` always registers every backend.
+   */
+  readonly allBackends?: boolean;
 }
 
 export interface Wiring {
@@ -42,24 +53,24 @@ export interface Wiring {
 }
 
 /** Reads the configuration and registers every backend, without choosing one. */
-export async function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  const config = await loadConfig({
-    sections: { ...configSections, ...options.extraSections },
-    ...(options.otherSections ? { otherSections: options.otherSections } : {}),
-    ...(options.configFile ? { file: options.configFile } : {}),
-    ...(options.flags ? { flags: options.flags } : {}),
-  });
+export function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
+  return registerWithConfig(options, true);
+}
+
+async function registerWithConfig(options: WireOptions, all: boolean): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
+  const configured = await readConfigWithPlugins(options);
   const container = rootContainer.createChildContainer();
-  registerBackends(container, config.backends);
+  const registered = await registerPlugins(container, configured, all);
   options.registerBackends?.(container);
   const registry = BackendRegistry.fromContainer(container);
+  assertPluginsRegistered(registered, registry);
   container.registerInstance(BackendRegistry, registry);
-  return { config, registry, container };
+  return { config: configured.config, registry, container };
 }
 
 /** Reads the configuration and wires one engine on the chosen backend. */
 export async function wire(options: WireOptions = {}): Promise<Wiring & { container: DependencyContainer }> {
-  const { config, registry, container } = await wireBackends(options);
+  const { config, registry, container } = await registerWithConfig(options, options.allBackends ?? false);
   const { backend, selection } = await chooseBackend(registry, config.engine.backend, { hostFallback: options.hostFallback ?? true });
   options.accept?.(backend, registry, config);
   const capacity = await backend.capacity();

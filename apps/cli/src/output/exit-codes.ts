@@ -43,6 +43,7 @@ const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.Usage]: ExitCode.Usage,
   [ErrorCode.DuplicateBackend]: ExitCode.Internal,
   [ErrorCode.InvalidConfig]: ExitCode.InvalidConfig,
+  [ErrorCode.InvalidPlugin]: ExitCode.InvalidConfig,
   [ErrorCode.AdmissionAborted]: ExitCode.Canceled,
   [ErrorCode.Canceled]: ExitCode.Canceled,
 };

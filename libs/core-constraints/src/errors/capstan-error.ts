@@ -41,6 +41,8 @@ export const ErrorCode = {
   ImageUnavailable: 'image.unavailable',
   /** Configuration (file, environment, flags). */
   InvalidConfig: 'config.invalid',
+  /** A plugin named in the configuration's `plugins:` that cannot be used: not found, throws, no plugin export, a name clash. */
+  InvalidPlugin: 'config.invalid_plugin',
   /** A command line that cannot be understood (unknown flag, missing argument). */
   Usage: 'usage.invalid',
   /** The run was canceled by the user. */

@@ -26,6 +26,11 @@ export const engineConfigSchema = z.strictObject({
   reapOnStart: z.boolean().default(true),
   /** A cap on tasks running at once, besides cpu, memory and GPUs. */
   maxConcurrentTasks: z.number().int().positive().optional(),
+  /**
+   * Backend plugins to load besides Capstan's own: package names, or paths relative to the config file's folder.
+   * Each adds a backend, selected by its name, with its options in a section of that name.
+   */
+  plugins: z.array(z.string().min(1)).default([]),
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

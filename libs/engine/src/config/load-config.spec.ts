@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       retention: 'keep',
       reapOnStart: true,
       memoryRetryMultiplier: 1,
+      plugins: [],
     });
     expect(config.backends).toEqual({ docker: { pullPolicy: 'if-not-present', graceSeconds: 10 } });
   });

@@ -1,7 +1,7 @@
 import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 import { type EngineConfig, engineConfigSchema } from './capstan-config';
@@ -23,6 +23,11 @@ export interface ConfigSources {
   readonly flags?: Readonly<Record<string, unknown>>;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Loads the plugins the configuration names (`plugins:`, paths relative to `baseDir`: the config file's folder,
+   * else the working folder) and gives their sections, validated and read from the environment like built-in ones.
+   */
+  readonly pluginSections?: (plugins: readonly string[], baseDir: string) => Promise<Readonly<Record<string, z.ZodType>>>;
 }
 
 export interface LoadedConfig {
@@ -45,11 +50,12 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
   const { document, file } = await readConfigFile(sources.file, cwd, env);
+  const sections = { ...sources.sections, ...(await pluginSectionsOf(sources, document, file ?? null, cwd)) };
   const otherSections = sources.otherSections ?? {};
-  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sources.sections, key)));
+  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sections, key)));
   // Where each overridden value came from, so an error names the variable or flag rather than the file.
   const provenance = new Map<string, string>();
-  const read = readEnvSettings(env, envSettings(sources.sections, engineConfigSchema), envSettings(otherSections));
+  const read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(otherSections));
   for (const { variable, path, value } of read.values) {
     setPath(merged, path, value);
     provenance.set(path.join('.'), `environment variable ${variable}`);
@@ -59,15 +65,25 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
     setPath(merged, key.split('.'), value);
     provenance.set(key, 'command line');
   }
-  const sectionNames = Object.keys(sources.sections);
+  const sectionNames = Object.keys(sections);
   const engineDocument = Object.fromEntries(Object.entries(merged).filter(([key]) => !sectionNames.includes(key)));
   const where = (path: string | null): string => (path !== null && provenance.get(path)) || (file ?? 'configuration');
   const engine = withSource(where, () => parseWithSchema(engineConfigSchema, engineDocument, null));
   const backends = Object.fromEntries(
-    Object.entries(sources.sections).map(([name, schema]) => [name, withSource(where, () => parseWithSchema(schema, merged[name] ?? {}, name))]),
+    Object.entries(sections).map(([name, schema]) => [name, withSource(where, () => parseSection(schema, merged[name] ?? {}, name))]),
   );
   const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
   return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file, warnings: read.warnings };
+}
+
+/** The plugin list is read before everything else: the sections it adds decide how the rest is validated. */
+async function pluginSectionsOf(sources: ConfigSources, document: Record<string, unknown>, file: string | null, cwd: string): Promise<Readonly<Record<string, z.ZodType>>> {
+  const fromFlags = sources.flags?.['plugins'];
+  const listed = fromFlags ?? document['plugins'] ?? [];
+  const where = fromFlags === undefined ? (file ?? 'configuration') : 'command line';
+  const plugins = withSource(() => where, () => parseWithSchema(engineConfigSchema.shape.plugins, listed, 'plugins'));
+  if (plugins.length === 0 || sources.pluginSections === undefined) return {};
+  return sources.pluginSections(plugins, file === null ? cwd : dirname(file));
 }
 
 async function readConfigFile(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ document: Record<string, unknown>; file: string | undefined }> {
@@ -98,6 +114,20 @@ async function readConfigFile(explicit: string | undefined, cwd: string, env: No
   return { document: {}, file: undefined };
 }
 
+/**
+ * A schema that throws instead of reporting an issue is a fault of the section's owner (a plugin's), never of the
+ * value: the error says which section, so the caller can name the owner.
+ */
+function parseSection(schema: z.ZodType, value: unknown, name: string): unknown {
+  try {
+    return parseWithSchema(schema, value, name);
+  } catch (error) {
+    if (error instanceof CapstanError) throw error;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    throw new CapstanError(ErrorCode.InvalidPlugin, `the schema of section "${name}" failed instead of checking it: ${message}`, { path: name, cause: error, details: { section: name } });
+  }
+}
+
 /** Names the source of a bad value; a bad flag value is a usage error. */
 function withSource<T>(where: (path: string | null) => string, parse: () => T): T {
   try {
@@ -105,7 +135,8 @@ function withSource<T>(where: (path: string | null) => string, parse: () => T): 
   } catch (error) {
     if (!(error instanceof CapstanError)) throw error;
     const source = where(error.path);
-    const code = source === 'command line' ? ErrorCode.Usage : ErrorCode.InvalidConfig;
+    // A section's schema that failed is its owner's fault wherever the value came from.
+    const code = error.code === ErrorCode.InvalidPlugin ? error.code : source === 'command line' ? ErrorCode.Usage : ErrorCode.InvalidConfig;
     throw new CapstanError(code, `${source}: ${error.message}`, { path: error.path, cause: error, details: error.details });
   }
 }
