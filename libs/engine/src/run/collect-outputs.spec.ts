@@ -60,6 +60,7 @@ describe('collectOutputs (hostile work dir)', () => {
     expect(collected.files).toEqual([]);
     expect(collected.missing.map((output) => output.name)).toEqual(['bam']);
     expect(collected.warnings).toEqual([
+      expect.stringContaining('"result.bam" (in'),
       expect.stringContaining('"pipe.log" (in'),
       'outputs: optional output log ("pipe.log") matched no file in the work dir',
     ]);
