@@ -78,4 +78,14 @@ module.exports = [
       'no-console': 'off',
     },
   },
+  {
+    // @capstan/<name>/internal entry points are for Capstan's own projects; the example stands for a third party.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@capstan/*/internal'], message: 'internal entry points are first-party only; use the package\'s public entry point (its index.ts, reviewed in its api/*.api.md)' }] },
+      ],
+    },
+  },
 ];

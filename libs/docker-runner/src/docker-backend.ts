@@ -12,33 +12,8 @@ import {
   type ManagedResource,
   type ReattachStreams,
 } from '@capstan/core-constraints';
-import {
-  assertInputsExist,
-  attemptBinds,
-  type ContainerEnvironment,
-  containerUser,
-  countNvidiaDevices,
-  createDiskFolders,
-  type DaemonFacts,
-  type DockerClient,
-  type GpuCounter,
-  grantFolderAccess,
-  type HostIdentity,
-  HostPathDockerClient,
-  HostPathResolver,
-  ImagePuller,
-  ImageResolver,
-  invokingIdentity,
-  memoryLimitBytes,
-  planDiskFolders,
-  probeDaemon,
-  RegistryCredentials,
-  reattachAttemptContainer,
-  repairOwnership,
-  livenessOf,
-  runAttemptContainer,
-  toHostPaths,
-} from '@capstan/docker-api';
+import { containerUser, type HostIdentity, invokingIdentity, planDiskFolders } from '@capstan/docker-api';
+import { assertInputsExist, attemptBinds, type ContainerEnvironment, countNvidiaDevices, createDiskFolders, type DaemonFacts, type DockerClient, type GpuCounter, grantFolderAccess, HostPathDockerClient, HostPathResolver, ImagePuller, ImageResolver, memoryLimitBytes, probeDaemon, RegistryCredentials, reattachAttemptContainer, repairOwnership, livenessOf, runAttemptContainer, toHostPaths } from '@capstan/docker-api/internal';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';

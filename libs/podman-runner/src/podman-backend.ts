@@ -12,25 +12,8 @@ import {
   type ManagedResource,
   type ReattachStreams,
 } from '@capstan/core-constraints';
-import {
-  assertInputsExist,
-  containerUser,
-  createDiskFolders,
-  DockerClient,
-  effectiveIdentity,
-  grantFolderAccessTo,
-  type HostIdentity,
-  ImagePuller,
-  ImageResolver,
-  invokingIdentity,
-  memoryLimitBytes,
-  planDiskFolders,
-  RegistryCredentials,
-  reattachAttemptContainer,
-  repairOwnership,
-  livenessOf,
-  runAttemptContainer,
-} from '@capstan/docker-api';
+import { containerUser, type HostIdentity, invokingIdentity, planDiskFolders } from '@capstan/docker-api';
+import { assertInputsExist, createDiskFolders, DockerClient, effectiveIdentity, grantFolderAccessTo, ImagePuller, ImageResolver, memoryLimitBytes, RegistryCredentials, reattachAttemptContainer, repairOwnership, livenessOf, runAttemptContainer } from '@capstan/docker-api/internal';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildPodmanContainerSpec } from './container-spec';
