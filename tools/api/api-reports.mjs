@@ -4,11 +4,13 @@
 // Reports describe index.ts only: internal.ts is first-party and carries no stability promise.
 import { CompilerState, Extractor, ExtractorConfig, ExtractorLogLevel } from '@microsoft/api-extractor';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+// --root=<folder> points at another workspace of the same layout (the check's own tests use a scratch one).
+const rootArg = process.argv.find((arg) => arg.startsWith('--root='));
+const root = rootArg ? resolve(rootArg.slice('--root='.length)) : join(dirname(fileURLToPath(import.meta.url)), '../..');
 const update = process.argv.includes('--update');
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const UPDATE_COMMAND = 'npm run api:update';
