@@ -79,6 +79,13 @@ module.exports = [
     },
   },
   {
+    // A library's entry points list what they export: `export *` would publish every helper a module gains later.
+    files: ['libs/*/src/index.ts', 'libs/*/src/internal.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'entry points export named symbols only (see docs/decisions.md, "A public surface per library")' }],
+    },
+  },
+  {
     // @capstan/<name>/internal entry points are for Capstan's own projects; the example stands for a third party.
     files: ['examples/**/*.ts'],
     rules: {

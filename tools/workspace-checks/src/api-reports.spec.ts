@@ -27,6 +27,11 @@ describe('API reports (api-reports.mjs)', () => {
   afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
   const writeIndex = (source: string) => writeFileSync(join(workspace, 'libs', 'demo', 'src', 'index.ts'), source);
+  const expectCheckFails = (...lines: string[]) => {
+    const check = reports(workspace);
+    expect(check.status).toBe(1);
+    for (const line of lines) expect(check.output).toContain(line);
+  };
 
   it('writes a report on update, then passes while the public API is unchanged', () => {
     writeIndex("export { greet } from './greet';\n");
@@ -41,20 +46,14 @@ describe('API reports (api-reports.mjs)', () => {
 
   it('fails naming the library, its report and the update command when the public API changes', () => {
     writeIndex("export { greet, helper } from './greet';\n");
-    const check = reports(workspace);
-    expect(check.status).toBe(1);
-    expect(check.output).toContain('the public API of demo differs from its checked-in report (libs/demo/api/demo.api.md)');
-    expect(check.output).toContain('npm run api:update');
+    expectCheckFails('the public API of demo differs from its checked-in report (libs/demo/api/demo.api.md)', 'npm run api:update');
     // The check leaves the checked-in report alone.
     expect(readFileSync(join(workspace, 'libs', 'demo', 'api', 'demo.api.md'), 'utf8')).not.toContain('helper');
   });
 
   it('fails when the declarations do not emit, instead of reporting a partial API', () => {
     writeIndex("export { greet } from './greet';\nexport const broken = ;\n");
-    const check = reports(workspace);
-    expect(check.status).toBe(1);
-    expect(check.output).toContain('the declarations do not emit');
-    expect(check.output).toContain('libs/demo/src/index.ts');
+    expectCheckFails('the declarations do not emit', 'libs/demo/src/index.ts');
   });
 
   it('refuses an unknown library name, listing the known ones', () => {

@@ -57,4 +57,11 @@ describe('module boundaries (lint)', () => {
     expect(boundaryErrors('examples/custom-backend/probe.ts', source, 'no-restricted-imports')).toEqual([expect.stringContaining('first-party only')]);
     expect(boundaryErrors('examples/custom-backend/probe.ts', "import { DockerBackend } from '@capstan/docker-runner';\nexport const b = DockerBackend;\n", 'no-restricted-imports')).toEqual([]);
   });
+
+  it('rejects `export *` in an entry point, and allows it elsewhere in a library', () => {
+    const source = "export * from './names';\n";
+    expect(boundaryErrors('libs/naming/src/index.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
+    expect(boundaryErrors('libs/docker-api/src/internal.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
+    expect(boundaryErrors('libs/naming/src/names/barrel.ts', source, 'no-restricted-syntax')).toEqual([]);
+  });
 });
