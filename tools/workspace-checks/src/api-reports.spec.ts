@@ -56,6 +56,12 @@ describe('API reports (api-reports.mjs)', () => {
     expectCheckFails('the declarations do not emit', 'libs/demo/src/index.ts');
   });
 
+  it('fails for a library without a report (a new library must check one in)', () => {
+    writeIndex("export { greet } from './greet';\n");
+    rmSync(join(workspace, 'libs', 'demo', 'api'), { recursive: true, force: true });
+    expectCheckFails('the public API of demo differs from its checked-in report', 'npm run api:update');
+  });
+
   it('refuses an unknown library name, listing the known ones', () => {
     expect(reports(workspace, 'no-such-lib')).toEqual({ status: 1, output: expect.stringContaining('unknown library no-such-lib; known: demo') });
   });
