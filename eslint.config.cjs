@@ -78,4 +78,21 @@ module.exports = [
       'no-console': 'off',
     },
   },
+  {
+    // A library's entry points list what they export: `export *` would publish every helper a module gains later.
+    files: ['libs/*/src/index.ts', 'libs/*/src/internal.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'entry points export named symbols only (see docs/decisions.md, "A public surface per library")' }],
+    },
+  },
+  {
+    // @capstan/<name>/internal entry points are for Capstan's own projects; the example stands for a third party.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@capstan/*/internal'], message: 'internal entry points are first-party only; use the package\'s public entry point (its index.ts, reviewed in its api/*.api.md)' }] },
+      ],
+    },
+  },
 ];

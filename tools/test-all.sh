@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the tests need, then runs lint (module boundaries included), type checks, builds and every
-# test. The README's test command; .ci/run calls it as written.
+# Installs everything the tests need, then runs lint (module boundaries included), type checks, builds, the API report
+# check and every test. The README's test command; .ci/run calls it as written.
 #
 # Two passes: the whole suite on the main Node (this machine's when it is >= 22.12, else the pinned Node 24 LTS that
 # tools/lib/ensure-node.sh brings), then the unit tests and the CLI's tests again on the pinned Node 22, the oldest
@@ -38,6 +38,10 @@ bash tools/engines/all.sh
 
 echo "capstan: lint, typecheck, build"
 npx nx run-many -t lint typecheck build --output-style=static
+
+# Every library's public API against its checked-in report (libs/*/api/*.api.md); `npm run api:update` rewrites them.
+echo "capstan: API reports"
+node tools/api/api-reports.mjs
 
 echo "capstan: tests ($main_node)"
 status=0

@@ -14,7 +14,8 @@ import {
   type ManagedResource,
   planDiskFolders,
 } from '@capstan/core-constraints';
-import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
+import { type ProcessOutcome, type ProcessSupervision, runProcessGroup } from '@capstan/process-kit';
+import { superviseProcessGroup } from '@capstan/process-kit/internal';
 import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { access } from 'node:fs/promises';

@@ -1,10 +1,16 @@
-export * from './apptainer-backend';
-export * from './apptainer-backend-options';
-export * from './register-apptainer-backend';
-export { type CliFlavour, type CliVersion, parseVersion, probeVersion, escapeEnvValue } from './apptainer-cli';
-export { type CgroupSupport, detectCgroups } from './cgroups';
+// The public API of @capstan/apptainer-runner (reviewed in api/apptainer-runner.api.md): named exports only.
+export { ApptainerBackend, type ApptainerBackendDependencies, type HostResources } from './apptainer-backend';
+export {
+  type ApptainerBackendOptions,
+  type ApptainerBackendOptionsInput,
+  apptainerBackendOptionsSchema,
+  parseApptainerBackendOptions,
+  type SifPullPolicy,
+} from './apptainer-backend-options';
+export { registerApptainerBackend } from './register-apptainer-backend';
+export { type CliFlavour, type CliVersion, probeVersion } from './apptainer-cli';
+export { type CgroupSupport } from './cgroups';
 export { buildExecPlan, type ExecPlan, type Privileges } from './exec-plan';
-export { FileLock } from './file-lock';
-export { type SparePool } from './spare-pool';
-export { cacheKey, isLoopbackRegistry, type RemoteImage, toRemoteImage } from './image-reference';
+export { SparePool } from './spare-pool';
+export { type RemoteImage, toRemoteImage } from './image-reference';
 export { type CachedImage, type EnsureOptions, SifCache, type SifCacheSettings } from './sif-cache';

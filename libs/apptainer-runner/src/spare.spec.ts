@@ -1,4 +1,4 @@
-import { superviseProcessGroup } from '@capstan/process-kit';
+import { superviseProcessGroup } from '@capstan/process-kit/internal';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';

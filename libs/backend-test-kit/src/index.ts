@@ -1,6 +1,21 @@
-export * from './backend-test-run';
-export * from './local-registry';
-export * from './hardening-probe';
-export * from './socket-proxy';
-export * from './fault-run';
-export * from './hostile-host';
+// The public API of @capstan/backend-test-kit (reviewed in api/backend-test-kit.api.md): named exports only.
+export { BackendTestRun, createAttemptFolder, type RunOutcome, type TaskDocument, uniqueId } from './backend-test-run';
+export { localRegistry, type LocalRegistry } from './local-registry';
+export { CAPABILITY_BITS, HARDENING_PROBE_COMMAND, type HardeningReport, parseHardeningProbe } from './hardening-probe';
+export { SocketProxy } from './socket-proxy';
+export {
+  type AttemptWatch,
+  eventually,
+  type LongTask,
+  restoreAndExpectRemoved,
+  startLongTask,
+  watchAttempt,
+} from './fault-run';
+export {
+  hostChanges,
+  type HostFixture,
+  HOSTILE_OUTPUTS,
+  HOSTILE_REFUSED,
+  hostileOutputCommand,
+  makeHostFixture,
+} from './hostile-host';

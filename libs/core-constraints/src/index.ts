@@ -1,24 +1,77 @@
-export * from './errors/capstan-error';
-export * from './resources/resource-manager';
-export * from './units/size';
-export * from './units/disk';
-export * from './containers/container-source';
-export * from './schema/keys';
-export * from './schema/zod-bridge';
-export * from './task/requirements';
-export * from './task/hints';
-export * from './task/task';
-export * from './task/task-outputs';
-export * from './task/run-folder';
-export * from './task/task-file';
-export * from './constraints/constraints';
-export * from './constraints/resolve-constraints';
-export * from './backend/backend';
-export * from './backend/backend-registry';
+// The public API of @capstan/core-constraints (reviewed in api/core-constraints.api.md): named exports only.
+export { CapstanError, type CapstanErrorOptions, ErrorCode, isCapstanError } from './errors/capstan-error';
+export {
+  type AdmissionEvent,
+  type Lease,
+  type ResourceAmounts,
+  ResourceManager,
+  type ResourceManagerSnapshot,
+  type ResourceName,
+} from './resources/resource-manager';
+export { ACCEPTED_SIZE_UNITS, describeValue, formatBytes, GIB, parseSize, type SizeOptions } from './units/size';
+export { DEFAULT_DISKS, type DiskClass, type DiskSpec, parseDisks, TASK_ROOT_MOUNT } from './units/disk';
+export {
+  ANY_CONTAINER,
+  CONTAINER_KINDS,
+  type ContainerKind,
+  type ContainerSource,
+  isDockerReference,
+  parseContainerList,
+  parseContainerSource,
+} from './containers/container-source';
+export { assertKnownKeys, editDistance, readAliased, suggestKey } from './schema/keys';
+export { capstanParser, joinPath, parseWithSchema } from './schema/zod-bridge';
+export {
+  DEFAULT_MEMORY,
+  isSuccessCode,
+  MAX_RETRIES,
+  parseRequirements,
+  REQUIREMENT_KEYS,
+  type Requirements,
+} from './task/requirements';
+export { type AcceleratorHint, ENGINE_HINT_KEYS, type Hints, KNOWN_HINT_KEYS, parseHints } from './task/hints';
+export {
+  DEFAULT_INPUT_ROOT,
+  GUEST_COMMAND_FILE,
+  GUEST_WORK_DIR,
+  type InputType,
+  parseTask,
+  type Task,
+  TASK_KEYS,
+  type TaskInput,
+} from './task/task';
+export { parseTaskOutputs, type TaskOutput } from './task/task-outputs';
+export { LATEST_RUN_LINK, OUTPUTS_MANIFEST, RUN_OUTPUTS_FOLDER, runFolderName, runIdOfFolder } from './task/run-folder';
+export { loadTaskFile, parseTaskText } from './task/task-file';
+export {
+  type BackendCapacity,
+  type Constraints,
+  LIMIT_BEHAVIORS,
+  type LimitBehavior,
+  type Resolution,
+  type ResolveOptions,
+  type SkippedContainer,
+} from './constraints/constraints';
+export { resolveConstraints } from './constraints/resolve-constraints';
+export {
+  type AttemptPaths,
+  Backend,
+  type BackendCapabilities,
+  type BackendEvent,
+  type BackendProbe,
+  type EndReason,
+  type ExecutionInput,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type FileOwner,
+  type ManagedResource,
+  type ReattachStreams,
+} from './backend/backend';
+export { BackendRegistry, registerBackend } from './backend/backend-registry';
 export { type BackendPlugin, defineBackendPlugin } from './backend/backend-plugin';
-export * from './backend/attempt-disks';
-export * from './backend/container-hardening';
-export * from './urls/redact-url';
-export * from './task/task-warnings';
-export * from './task/task-variables';
-export * from './schema/schema-shape';
+export { createDiskFolders, type DiskFolder, planDiskFolders, sanitiseMountPoint } from './backend/attempt-disks';
+export { CAPABILITY_NAME, DEFAULT_CAP_DROP } from './backend/container-hardening';
+export { redactUrl } from './urls/redact-url';
+export { hintWarnings, memoryWarnings, SMALL_MEMORY_BYTES, taskWarnings } from './task/task-warnings';
+export { ATTEMPT_VARIABLE, TASK_ROOT_VARIABLE, TASK_VARIABLES } from './task/task-variables';
+export { objectKeysAt, type SchemaSetting, schemaSettings, unwrapSchema } from './schema/schema-shape';

@@ -1,5 +1,5 @@
 import { type Constraints, type ExecutionRequest } from '@capstan/core-constraints';
-import { memoryLimitBytes } from '@capstan/docker-api';
+import { memoryLimitBytes } from '@capstan/docker-api/internal';
 import { buildContainerSpec, MIN_DOCKER_MEMORY_BYTES } from './container-spec';
 
 const MIB = 1024 * 1024;

@@ -1,5 +1,6 @@
 import { type ExecutionRequest } from '@capstan/core-constraints';
-import { attemptLogConfig, buildAttemptContainerSpec, dockerLocalLog, type ContainerCreateSpec, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api';
+import { type ContainerCreateSpec } from '@capstan/docker-api';
+import { attemptLogConfig, buildAttemptContainerSpec, dockerLocalLog, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api/internal';
 import { type DockerBackendOptions } from './docker-backend-options';
 
 /** The smallest memory limit the Docker daemon accepts. */

@@ -1,4 +1,4 @@
-import { configCheck, engineApiOptionsShape, oneEngineAddress, parseEngineOptions } from '@capstan/docker-api';
+import { configCheck, engineApiOptionsShape, oneEngineAddress, parseEngineOptions } from '@capstan/docker-api/internal';
 import { z } from 'zod';
 
 /** `off`: plain containers (default); `auto`: services when the daemon is a swarm manager; `on`: services, or an error. */

@@ -10,30 +10,28 @@ import {
   type ManagedResource,
   type ReattachStreams,
 } from '@capstan/core-constraints';
+import { containerUser, type HostIdentity, invokingIdentity } from '@capstan/docker-api';
 import {
   type AttemptBind,
   attemptBinds,
   type ContainerEnvironment,
-  containerUser,
   countNvidiaDevices,
   type DaemonFacts,
   type DockerClient,
   type GpuCounter,
   grantFolderAccess,
-  type HostIdentity,
   HostPathDockerClient,
   HostPathResolver,
   ImagePuller,
   ImageResolver,
-  invokingIdentity,
+  livenessOf,
   probeDaemon,
-  RegistryCredentials,
   reattachAttemptContainer,
+  RegistryCredentials,
   repairOwnership,
   runAttemptPipeline,
-  livenessOf,
   toHostPaths,
-} from '@capstan/docker-api';
+} from '@capstan/docker-api/internal';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';

@@ -1,11 +1,13 @@
-export * from './container-spec';
-export * from './docker-backend';
-export * from './docker-backend-options';
-export * from './docker-capabilities';
-export * from './register-docker-backend';
-export * from './shared-root';
-export * from './swarm/service-spec';
-export * from './swarm/swarm-api';
-export * from './swarm/swarm-mode';
-export * from './swarm/swarm-runner';
-export * from './swarm/task-watcher';
+// The public API of @capstan/docker-runner (reviewed in api/docker-runner.api.md): named exports only.
+export { buildContainerSpec, type ContainerPlan } from './container-spec';
+export { DockerBackend, type DockerBackendDependencies } from './docker-backend';
+export {
+  type DockerBackendOptions,
+  type DockerBackendOptionsInput,
+  dockerBackendOptionsSchema,
+  parseDockerBackendOptions,
+} from './docker-backend-options';
+export { registerDockerBackend } from './register-docker-backend';
+export { SwarmApi } from './swarm/swarm-api';
+export { type ServiceAttempt, SwarmRunner } from './swarm/swarm-runner';
+export { SwarmTaskWatcher } from './swarm/task-watcher';

@@ -1,5 +1,5 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { type BindSource } from '@capstan/docker-api';
+import { type BindSource } from '@capstan/docker-api/internal';
 import { posix } from 'node:path';
 
 /**

@@ -1,4 +1,4 @@
-import { DockerClient, DockerStreamDemuxer } from '@capstan/docker-api';
+import { DockerClient, DockerStreamDemuxer } from '@capstan/docker-api/internal';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

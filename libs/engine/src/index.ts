@@ -1,10 +1,9 @@
-export * from './engine';
-export * from './engine-options';
-export * from './events/engine-event';
-export * from './events/event-hub';
-export * from './run/collect-outputs';
-export * from './run/publish-outputs';
-export * from './run/task-result';
-export * from './config/capstan-config';
-export * from './config/load-config';
-export * from './config/config-env';
+// The public API of @capstan/engine (reviewed in api/engine.api.md): named exports only.
+export { type Plan, type RunOptions, TaskEngine } from './engine';
+export { DEFAULT_ENGINE_OPTIONS, EngineOptions } from './engine-options';
+export { type EngineEvent, type EventContext, type TaskState } from './events/engine-event';
+export { type OutputFile } from './run/collect-outputs';
+export { type PublishedOutput } from './run/publish-outputs';
+export { type AttemptRecord, type PhaseTimes, type TaskResult } from './run/task-result';
+export { type EngineConfig, engineConfigSchema } from './config/capstan-config';
+export { type ConfigSources, loadConfig, type LoadedConfig } from './config/load-config';

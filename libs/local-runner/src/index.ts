@@ -1,3 +1,4 @@
-export * from './local-backend';
-export * from './register-local-backend';
-export * from './local-backend-options';
+// The public API of @capstan/local-runner (reviewed in api/local-runner.api.md): named exports only.
+export { type HostResources, LocalBackend } from './local-backend';
+export { registerLocalBackend } from './register-local-backend';
+export { type LocalBackendOptions, localBackendOptionsSchema } from './local-backend-options';

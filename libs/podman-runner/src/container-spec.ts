@@ -1,5 +1,6 @@
 import { CapstanError, ErrorCode, type ExecutionRequest } from '@capstan/core-constraints';
-import { attemptLogConfig, buildAttemptContainerSpec, podmanFileLog, type ContainerCreateSpec, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api';
+import { type ContainerCreateSpec } from '@capstan/docker-api';
+import { attemptLogConfig, buildAttemptContainerSpec, podmanFileLog, type DiskFolder, MIN_MEMORY_LIMIT_BYTES } from '@capstan/docker-api/internal';
 import { type PodmanBackendOptions } from './podman-backend-options';
 
 /** The smallest memory limit Podman accepts (as Docker). */

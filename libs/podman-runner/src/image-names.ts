@@ -1,4 +1,4 @@
-import { DOCKER_HUB, parseImageReference } from '@capstan/docker-api';
+import { DOCKER_HUB, parseImageReference } from '@capstan/docker-api/internal';
 import { type ShortNamePolicy } from './podman-backend-options';
 
 /**

@@ -1,8 +1,10 @@
-export * from './container-spec';
-export * from './image-names';
-export * from './podman-backend';
-export * from './podman-backend-options';
-export * from './podman-capabilities';
-export * from './podman-endpoint';
-export * from './podman-service';
-export * from './register-podman-backend';
+// The public API of @capstan/podman-runner (reviewed in api/podman-runner.api.md): named exports only.
+export { buildPodmanContainerSpec, type PodmanContainerPlan } from './container-spec';
+export { PodmanBackend, type PodmanBackendDependencies } from './podman-backend';
+export {
+  parsePodmanBackendOptions,
+  type PodmanBackendOptions,
+  type PodmanBackendOptionsInput,
+  podmanBackendOptionsSchema,
+} from './podman-backend-options';
+export { registerPodmanBackend } from './register-podman-backend';

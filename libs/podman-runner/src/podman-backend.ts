@@ -12,21 +12,19 @@ import {
   type ManagedResource,
   type ReattachStreams,
 } from '@capstan/core-constraints';
+import { containerUser, type HostIdentity, invokingIdentity } from '@capstan/docker-api';
 import {
-  containerUser,
   DockerClient,
   effectiveIdentity,
   grantFolderAccessTo,
-  type HostIdentity,
   ImagePuller,
   ImageResolver,
-  invokingIdentity,
-  RegistryCredentials,
+  livenessOf,
   reattachAttemptContainer,
+  RegistryCredentials,
   repairOwnership,
   runAttemptPipeline,
-  livenessOf,
-} from '@capstan/docker-api';
+} from '@capstan/docker-api/internal';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildPodmanContainerSpec } from './container-spec';

@@ -1,4 +1,4 @@
-import { resolveDockerEndpoint } from '@capstan/docker-api';
+import { resolveDockerEndpoint } from '@capstan/docker-api/internal';
 import { podmanEndpointDefaults, ROOTFUL_PODMAN_SOCKET, rootlessPodmanSocket } from './podman-endpoint';
 
 describe('the podman service address', () => {

@@ -1,4 +1,4 @@
-import { type DaemonDescription, type EndpointDefaults } from '@capstan/docker-api';
+import { type DaemonDescription, type EndpointDefaults } from '@capstan/docker-api/internal';
 
 /** Where a rootful Podman service listens (`podman system service` as root, or systemd's podman.socket). */
 export const ROOTFUL_PODMAN_SOCKET = '/run/podman/podman.sock';

@@ -1,5 +1,5 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { type DockerClient, dockerErrorInfo } from '@capstan/docker-api';
+import { type DockerClient, dockerErrorInfo } from '@capstan/docker-api/internal';
 
 /**
  * The conmon wrapper tools/engines/podman.sh installs for Podman 4.x: it starts conmon in the container's bundle

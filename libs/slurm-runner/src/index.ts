@@ -1,12 +1,11 @@
-export * from './slurm-backend';
-export * from './slurm-backend-options';
-export * from './register-slurm-backend';
-export { choosePartition, isShortTask, type PartitionChoice, type PartitionNeeds, type PartitionRule } from './partition-rules';
-export { buildJobScript, type JobScriptPlan, type JobStatus, parseStatusFile } from './job-script';
-export { buildSbatchArgs, parseSbatchOutput, type SbatchPlan } from './sbatch-args';
-export { decodeExitStatus, endReasonOfState, type JobRecord, parseSqueue, SQUEUE_FORMAT } from './job-state';
-export { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
+// The public API of @capstan/slurm-runner (reviewed in api/slurm-runner.api.md): named exports only.
+export { SlurmBackend, type SlurmBackendDependencies } from './slurm-backend';
+export {
+  parseSlurmBackendOptions,
+  type SlurmBackendOptions,
+  type SlurmBackendOptionsInput,
+  slurmBackendOptionsSchema,
+} from './slurm-backend-options';
+export { registerSlurmBackend } from './register-slurm-backend';
 export { type MonitorStats } from './job-monitor';
 export { type IssuedCommand, SlurmCli, type SlurmCommand } from './slurm-cli';
-export { imageCandidates, sifCacheKey, type ImageCandidate } from './image-candidates';
-export { largestNode, parseGres, parseNodes, parsePartitions } from './cluster-nodes';

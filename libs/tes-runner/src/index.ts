@@ -1,10 +1,11 @@
-export * from './tes-backend';
-export * from './tes-backend-options';
-export * from './tes-capabilities';
-export * from './tes-tags';
-export * from './register-tes-backend';
-export * from './mapping/task-mapping';
-export * from './mapping/host-url';
-export * from './execution/final-result';
-export * from './http/tes-http-client';
-export * from './polling/task-poller';
+// The public API of @capstan/tes-runner (reviewed in api/tes-runner.api.md): named exports only.
+export { TesBackend } from './tes-backend';
+export {
+  parseTesBackendOptions,
+  type TesBackendOptions,
+  type TesBackendOptionsInput,
+  tesBackendOptionsSchema,
+} from './tes-backend-options';
+export { registerTesBackend } from './register-tes-backend';
+export { TesHttpClient } from './http/tes-http-client';
+export { TaskPoller, type TaskPollerSettings, type TaskWatcher } from './polling/task-poller';

@@ -1,27 +1,16 @@
-export * from './service/tes-service';
-export * from './service/tes-service-options';
-export * from './service/principal';
-export * from './service/engine-tes-service';
-export * from './service/task-layout';
-export * from './service/executor-task';
-
-// The HTTP layer: fastify routes, auth, errors, logs, metrics, OpenAPI document and docs over a TesService.
-export { createTesHttpServer, DOCS_PATH, OPENAPI_PATH, type TesHttpServer } from './http/create-tes-http-server';
+// The public API of @capstan/tes-server (reviewed in api/tes-server.api.md): named exports only.
+export { type TesListResult, type TesMetricsSnapshot, TesService } from './service/tes-service';
+export { TesServiceOptions, tesServiceOptionsSchema } from './service/tes-service-options';
+export { type Principal } from './service/principal';
+export { EngineTesService, type TesServiceEvent } from './service/engine-tes-service';
+export { createTesHttpServer, type TesHttpServer } from './http/create-tes-http-server';
 export {
-  DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_LIST_BUDGET_BYTES,
   DEFAULT_RATE_LIMIT,
-  type LogSink,
-  parseTesHttpOptions,
-  plainTokenName,
-  type TesHttpOptions,
   type TesHttpOptionsInput,
   tesHttpOptionsSchema,
 } from './http/tes-http-options';
-export { HttpErrorCode, statusForErrorCode, tesErrorBodySchema, type TesErrorBody } from './http/http-error-body';
-export { isLoopbackHost } from './http/loopback-host';
-export { MIN_TOKEN_BITS, MIN_TOKEN_DISTINCT, MIN_TOKEN_LENGTH, tokenProblem } from './http/token-strength';
+export { tokenProblem } from './http/token-strength';
 export { type PrincipalToken } from './http/bearer-tokens';
-export { METRICS_PATH, TES_BASE_PATH } from './http/tes-routes';
-export * from './service/histogram';
-export * from './service/task-retention';
+export { type HistogramSnapshot } from './service/histogram';
+export { type RetentionSettings, TaskRetention } from './service/task-retention';

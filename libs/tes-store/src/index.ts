@@ -1,6 +1,6 @@
 // The durable task store of Capstan's GA4GH TES server: the TesTaskStore contract and its SQLite implementation.
-export * from './tes-task-store';
-export { type ListTuning, NO_OWNER, SqliteTesTaskStore } from './sqlite/sqlite-tes-task-store';
-export { IN_MEMORY, parseSqliteTesTaskStoreOptions, sqliteTesTaskStoreOptionsSchema, type SqliteTesTaskStoreOptions } from './sqlite/store-options';
-export { SCHEMA_VERSION } from './sqlite/schema-migrations';
+// The public API of @capstan/tes-store (reviewed in api/tes-store.api.md): named exports only.
+export { type TesTaskListPage, TesTaskStore } from './tes-task-store';
+export { type ListTuning, SqliteTesTaskStore } from './sqlite/sqlite-tes-task-store';
+export { type SqliteTesTaskStoreOptions, sqliteTesTaskStoreOptionsSchema } from './sqlite/store-options';
 export { registerTesTaskStore } from './register-tes-task-store';

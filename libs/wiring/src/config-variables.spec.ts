@@ -1,4 +1,5 @@
-import { envSettings, engineConfigSchema, readEnvSettings } from '@capstan/engine';
+import { engineConfigSchema } from '@capstan/engine';
+import { envSettings, readEnvSettings } from '@capstan/engine/internal';
 import { configSections } from './backends';
 import { apiConfigSchema } from './tes-server';
 

@@ -1,6 +1,7 @@
-export * from './backends';
+// The public API of @capstan/wiring (reviewed in api/wiring.api.md): named exports only.
+export { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
 export { type LoadedPlugin, loadPlugins, type ModuleImporter } from './plugin-loader';
-export * from './wire';
-export * from './tes-server';
-export * from './serve-command';
-export * from './serve-definition';
+export { chooseBackend, wire, wireBackends, type WireOptions, type Wiring } from './wire';
+export { apiConfigSchema, type RunningTesServer, startTesServer, type StartTesServerOptions } from './tes-server';
+export { serveCommand, type ServeIo } from './serve-command';
+export { SERVE_COMMAND } from './serve-definition';

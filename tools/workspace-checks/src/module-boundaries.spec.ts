@@ -12,14 +12,14 @@ interface LintMessage {
 
 // ESLint runs as its own process (as `nx lint` runs it): its config loader needs real dynamic import, which jest's
 // module sandbox does not give.
-function boundaryErrors(file: string, source: string): string[] {
+function boundaryErrors(file: string, source: string, rule = '@nx/enforce-module-boundaries'): string[] {
   const eslint = spawnSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', join(root, file), '--format', 'json'], {
     cwd: root,
     input: source,
     encoding: 'utf8',
   });
   const results = JSON.parse(eslint.stdout) as Array<{ messages: LintMessage[] }>;
-  return (results[0]?.messages ?? []).filter((message) => message.ruleId === '@nx/enforce-module-boundaries').map((message) => message.message);
+  return (results[0]?.messages ?? []).filter((message) => message.ruleId === rule).map((message) => message.message);
 }
 
 describe('module boundaries (lint)', () => {
@@ -35,6 +35,7 @@ describe('module boundaries (lint)', () => {
     ['an app importing a container client', 'apps/cli/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
     ['the TES server importing a backend', 'libs/tes-server/src/probe.ts', "import { DockerBackend } from '@capstan/docker-runner';\nexport const b = DockerBackend;\n"],
     ['the TES store importing the engine', 'libs/tes-store/src/probe.ts', "import { TaskEngine } from '@capstan/engine';\nexport const e = TaskEngine;\n"],
+    ['the engine importing a backend kit through its internal entry point', 'libs/engine/src/probe.ts', "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n"],
     ['a deep import past a public entry point', 'apps/cli/src/probe.ts', "import { parseSize } from '@capstan/core-constraints/src/units/size';\nexport const p = parseSize;\n"],
   ])('rejects %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).not.toEqual([]);
@@ -45,7 +46,22 @@ describe('module boundaries (lint)', () => {
     ['the engine importing services', 'libs/engine/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
     ['an app importing backends and the engine', 'apps/cli/src/probe.ts', "import { LocalBackend } from '@capstan/local-runner';\nimport { TaskEngine } from '@capstan/engine';\nexport const x = [LocalBackend, TaskEngine];\n"],
     ['the TES server importing the engine, the store and the model', 'libs/tes-server/src/probe.ts', "import { TaskEngine } from '@capstan/engine';\nimport { TesTaskStore } from '@capstan/tes-store';\nimport { taskView } from '@capstan/tes-model';\nexport const x = [TaskEngine, TesTaskStore, taskView];\n"],
+    ['a backend importing its backend kit through its internal entry point', 'libs/docker-runner/src/probe.ts', "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n"],
   ])('allows %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).toEqual([]);
+  });
+
+  // Internal entry points carry no stability promise: a third party's code (the example stands for one) may not use them.
+  it('rejects a third party importing an internal entry point', () => {
+    const source = "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n";
+    expect(boundaryErrors('examples/custom-backend/probe.ts', source, 'no-restricted-imports')).toEqual([expect.stringContaining('first-party only')]);
+    expect(boundaryErrors('examples/custom-backend/probe.ts', "import { DockerBackend } from '@capstan/docker-runner';\nexport const b = DockerBackend;\n", 'no-restricted-imports')).toEqual([]);
+  });
+
+  it('rejects `export *` in an entry point, and allows it elsewhere in a library', () => {
+    const source = "export * from './names';\n";
+    expect(boundaryErrors('libs/naming/src/index.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
+    expect(boundaryErrors('libs/docker-api/src/internal.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
+    expect(boundaryErrors('libs/naming/src/names/barrel.ts', source, 'no-restricted-syntax')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { type AttemptPaths, type BackendEvent, type ExecutionResult } from '@capstan/core-constraints';
-import { type RegistryAuth } from '@capstan/docker-api';
+import { type RegistryAuth } from '@capstan/docker-api/internal';
 import { followServiceLogs, writeServiceLogs } from './service-logs';
 import { type ServiceSpec } from './service-spec';
 import { ENDED, type SwarmApi, type SwarmTask } from './swarm-api';

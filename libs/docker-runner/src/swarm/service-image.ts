@@ -1,4 +1,4 @@
-import { DOCKER_HUB, type DockerClient, parseImageReference } from '@capstan/docker-api';
+import { DOCKER_HUB, type DockerClient, parseImageReference } from '@capstan/docker-api/internal';
 
 /** What a service names as its image, and where its task may therefore run. */
 export interface ServiceImage {

@@ -1,5 +1,5 @@
 import { CapstanError } from '@capstan/core-constraints';
-import { captureContainerOutput, DockerStreamDemuxer, type OutputFiles, type OutputListener } from '@capstan/docker-api';
+import { captureContainerOutput, DockerStreamDemuxer, type OutputFiles, type OutputListener } from '@capstan/docker-api/internal';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { type SwarmApi } from './swarm-api';

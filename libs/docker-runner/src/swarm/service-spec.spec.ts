@@ -1,5 +1,5 @@
 import { type Constraints, type ExecutionRequest } from '@capstan/core-constraints';
-import { attemptBinds } from '@capstan/docker-api';
+import { attemptBinds } from '@capstan/docker-api/internal';
 import { buildServiceSpec, type ServicePlan } from './service-spec';
 
 const MIB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { CapstanError, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
-import { type AttemptBind, memoryLimitBytes } from '@capstan/docker-api';
+import { type AttemptBind, memoryLimitBytes } from '@capstan/docker-api/internal';
 import { type DockerBackendOptions } from '../docker-backend-options';
 
 /** The parts of the Engine API's ServiceSpec Capstan writes (`POST /services/create`). */

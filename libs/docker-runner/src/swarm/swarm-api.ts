@@ -1,5 +1,5 @@
 import { CapstanError } from '@capstan/core-constraints';
-import { type DockerClient, type RegistryAuth } from '@capstan/docker-api';
+import { type DockerClient, type RegistryAuth } from '@capstan/docker-api/internal';
 import type Dockerode from 'dockerode';
 import { type ServiceSpec } from './service-spec';
 

@@ -1,5 +1,5 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { type DockerClient } from '@capstan/docker-api';
+import { type DockerClient } from '@capstan/docker-api/internal';
 import { type SwarmSetting } from '../docker-backend-options';
 
 /** How attempts run: plain containers, or one-replica swarm services. */

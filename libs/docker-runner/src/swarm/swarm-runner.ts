@@ -1,5 +1,5 @@
 import { type BackendCapacity, type BackendEvent, type ContainerKind, type ExecutionRequest, type ExecutionResult, type ManagedResource } from '@capstan/core-constraints';
-import { type AttemptBind, type DockerClient, type RegistryCredentials } from '@capstan/docker-api';
+import { type AttemptBind, type DockerClient, type RegistryCredentials } from '@capstan/docker-api/internal';
 import { randomBytes } from 'node:crypto';
 import { type DockerBackendOptions } from '../docker-backend-options';
 import { runAttemptService } from './run-attempt-service';

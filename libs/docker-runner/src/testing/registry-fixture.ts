@@ -1,4 +1,4 @@
-import { type DockerClient, type PullMessage, pullStreamError, readJsonLines } from '@capstan/docker-api';
+import { type DockerClient, type PullMessage, pullStreamError, readJsonLines } from '@capstan/docker-api/internal';
 import { BUSYBOX, type LocalRegistry } from './docker-test-kit';
 
 /**
