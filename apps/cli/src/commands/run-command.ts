@@ -3,7 +3,7 @@ import { type ReapReport } from '@capstan/cleanup';
 import { type TaskEngine, type TaskResult } from '@capstan/engine';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
-import { ExitCode, exitCodeFor } from '../output/exit-codes';
+import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';

@@ -1,0 +1,3 @@
+export { EXIT_CODE_BY_ERROR, ExitCode, exitCodeFor } from './exit-codes';
+export { abortableWait, backoffDelay, parseRetryAfter, retry, retryDelay, systemClock, type RetryClock, type RetryOptions, type RetryPolicy } from './retry';
+export { shellQuote } from './shell-quote';
