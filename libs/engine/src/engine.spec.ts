@@ -250,30 +250,6 @@ describe('TaskEngine', () => {
     expect(admitted).toEqual(['align reads', 'second']);
   });
 
-  it('cancels in two steps: the first drops parked tasks and starts nothing new, the second kills running ones', async () => {
-    const backend = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
-    const { engine, ledger } = engineWith(backend);
-    const running = engine.run(task({ requirements: { container: 'x:1', cpu: 4 } }));
-    await until(() => backend.requests.length === 1);
-    const parked = engine.run(task({ name: 'parked', requirements: { container: 'x:1', cpu: 4 } }));
-    await until(() => ledger.snapshot().queued === 1);
-
-    expect(engine.cancel()).toBe('draining');
-    const parkedResult = await parked;
-    expect(parkedResult.state).toBe('canceled');
-    expect(parkedResult.attempts).toHaveLength(0);
-    const late = await engine.run(task({ name: 'late' }));
-    expect(late.state).toBe('canceled');
-    expect(ledger.snapshot().running).toBe(1);
-
-    expect(engine.cancel()).toBe('killing');
-    const runningResult = await running;
-    expect(runningResult.state).toBe('canceled');
-    expect(runningResult.endReason).toBe('canceled');
-    expect(ledger.snapshot()).toMatchObject({ running: 0, queued: 0, inUse: { cpu: 0, memory: 0, gpu: 0 } });
-    expect(backend.requests).toHaveLength(1);
-  });
-
   it('cancels one task by its own signal without touching others', async () => {
     const backend = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
     const { engine, ledger } = engineWith(backend);
@@ -284,8 +260,7 @@ describe('TaskEngine', () => {
     controller.abort();
     expect((await first).state).toBe('canceled');
     expect(ledger.snapshot().running).toBe(1);
-    engine.cancel();
-    engine.cancel();
+    engine.stop();
     expect((await second).state).toBe('canceled');
   });
 
@@ -307,8 +282,7 @@ describe('TaskEngine', () => {
     const second = engineWith(hanging).engine;
     const running = second.run(task(), { signal: new AbortController().signal });
     await until(() => hanging.requests.length === 1);
-    second.cancel();
-    second.cancel();
+    second.stop();
     expect((await running).state).toBe('canceled');
   });
 

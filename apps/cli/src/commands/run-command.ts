@@ -63,8 +63,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     interrupts += 1;
     if (interrupts === 1) {
       io.stderr('\ncapstan: stopping: no new task starts, running tasks stop gracefully (Ctrl-C again to kill them now)\n');
-      engine.cancel();
-      engine.cancel();
+      engine.stop();
     } else {
       io.stderr('\ncapstan: killing running tasks now\n');
       engine.killNow();
