@@ -14,7 +14,6 @@ export * from './json-lines';
 export * from './ownership-repair';
 export * from './pull-progress';
 export * from './registry-credentials';
-export * from './retry';
 export * from './stream-demuxer';
 export * from './transient-errors';
 export * from './attempt-container-spec';

@@ -53,7 +53,7 @@ export class TesBackend implements Backend {
     }
     const o = this.options;
     const client = new TesHttpClient(
-      { url, auth: o.auth, requestTimeoutMs: o.requestTimeoutMs, retry: { retries: o.retries, delayMs: o.retryDelayMs, maxDelayMs: o.retryMaxDelayMs } },
+      { url, auth: o.auth, requestTimeoutMs: o.requestTimeoutMs, retry: { retries: o.retries, baseDelayMs: o.retryDelayMs, maxDelayMs: o.retryMaxDelayMs } },
       fetchImpl,
     );
     const poller = new TaskPoller(client, { intervalMs: o.pollIntervalMs, pageSize: o.pageSize, unreachableTimeoutMs: o.unreachableTimeoutMs, tag: this.instanceTag });
