@@ -15,9 +15,9 @@ import {
   planDiskFolders,
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
+import { assertInputsExist, countNvidiaDevices } from '@capstan/support';
 import { readTaskFileTail } from '@capstan/task-files';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
@@ -52,15 +52,6 @@ export interface ApptainerBackendDependencies {
   readonly cgroupRoot?: string;
   readonly host?: HostResources;
   readonly countGpus?: () => number;
-}
-
-/** NVIDIA GPUs as device files (`/dev/nvidia0`, ...): what `--nv` gives a container. */
-export function countNvidiaDevices(): number {
-  try {
-    return readdirSync('/dev').filter((name) => /^nvidia[0-9]+$/.test(name)).length;
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -102,7 +93,7 @@ export class ApptainerBackend implements Backend {
         ? { usable: false, version: null, description: 'turned off (apptainer.cgroups: off)', root: dependencies.cgroupRoot ?? '/sys/fs/cgroup', parent: this.options.cgroupParent }
         : detectCgroups(this.options.cgroupParent, dependencies.cgroupRoot);
     this.host = dependencies.host ?? { cpus: availableParallelism(), memoryBytes: totalmem() };
-    this.countGpus = dependencies.countGpus ?? countNvidiaDevices;
+    this.countGpus = dependencies.countGpus ?? (() => countNvidiaDevices());
     this.baseEnv = Object.fromEntries(this.options.passEnv.flatMap((name) => (environment[name] === undefined ? [] : [[name, environment[name]]])));
     this.baseEnv['PATH'] ??= DEFAULT_PATH;
     const dockerHost = this.options.dockerHost ?? environment['DOCKER_HOST'];
@@ -422,18 +413,6 @@ export class ApptainerBackend implements Backend {
 interface Placement {
   readonly cgroup?: AttemptCgroup;
   readonly spare?: Spare;
-}
-
-async function assertInputsExist(request: ExecutionRequest): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
-        details: { value: input.hostPath, guestPath: input.guestPath },
-      });
-    }
-  }
 }
 
 function onPath(program: string, path: string): boolean {

@@ -1,5 +1,4 @@
-import { type AttemptPaths, type BackendEvent, CapstanError, ErrorCode, type ExecutionRequest, type ExecutionResult } from '@capstan/core-constraints';
-import { access } from 'node:fs/promises';
+import { type AttemptPaths, type BackendEvent, CapstanError, type ExecutionResult } from '@capstan/core-constraints';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
@@ -160,15 +159,3 @@ function destroy(source: NodeJS.ReadableStream): void {
   (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }
 
-/** Fails before anything is created when an input's host path does not exist, naming it. */
-export async function assertInputsExist(request: Pick<ExecutionRequest, 'inputs'>): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
-        details: { value: input.hostPath, guestPath: input.guestPath },
-      });
-    }
-  }
-}

@@ -13,15 +13,12 @@ import {
   type ReattachStreams,
 } from '@capstan/core-constraints';
 import {
-  assertInputsExist,
   attemptBinds,
   type ContainerEnvironment,
   containerUser,
-  countNvidiaDevices,
   createDiskFolders,
   type DaemonFacts,
   type DockerClient,
-  type GpuCounter,
   grantFolderAccess,
   type HostIdentity,
   HostPathDockerClient,
@@ -39,6 +36,7 @@ import {
   runAttemptContainer,
   toHostPaths,
 } from '@capstan/docker-api';
+import { assertInputsExist, countNvidiaDevices, type GpuCounter } from '@capstan/support';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
@@ -96,7 +94,7 @@ export class DockerBackend implements Backend {
     this.hostPaths = new HostPathResolver(this.client, { map: this.options.hostPathMap, option: 'docker.hostPathMap' }, dependencies.containerEnvironment);
     this.swarm = new SwarmRunner(this.client, this.options);
     this.invoking = dependencies.invoking ?? invokingIdentity();
-    this.countGpus = dependencies.countGpus ?? countNvidiaDevices;
+    this.countGpus = dependencies.countGpus ?? (() => countNvidiaDevices());
   }
 
   /** Swarm mode's when `swarm` is on, or is auto and the daemon turned out to be a manager (known after first use). */

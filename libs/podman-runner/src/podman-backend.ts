@@ -13,7 +13,6 @@ import {
   type ReattachStreams,
 } from '@capstan/core-constraints';
 import {
-  assertInputsExist,
   containerUser,
   createDiskFolders,
   DockerClient,
@@ -31,6 +30,7 @@ import {
   livenessOf,
   runAttemptContainer,
 } from '@capstan/docker-api';
+import { assertInputsExist } from '@capstan/support';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildPodmanContainerSpec } from './container-spec';

@@ -12,8 +12,9 @@ import {
   type ManagedResource,
   planDiskFolders,
 } from '@capstan/core-constraints';
+import { assertInputsExist } from '@capstan/support';
 import { existsSync } from 'node:fs';
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { type NodeMaximum, largestNode, parseNodes, parsePartitions, type SlurmNode, type SlurmPartition } from './cluster-nodes';
 import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
@@ -342,16 +343,6 @@ export class SlurmBackend implements Backend {
     details['killWaitSeconds'] = Number.parseInt(value('KillWait') ?? '', 10) || 0;
     if (this.options.runtime === 'apptainer' && details['slurmConfinesMemory'] !== this.options.clusterLimits.memory) {
       details['note'] = `the controller ${details['slurmConfinesMemory'] ? 'confines' : 'does not confine'} job memory (task/cgroup, ConstrainRAMSpace) but slurm.clusterLimits.memory is ${this.options.clusterLimits.memory}; set it to match`;
-    }
-  }
-}
-
-async function assertInputsExist(request: ExecutionRequest): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, { details: { value: input.hostPath, guestPath: input.guestPath } });
     }
   }
 }

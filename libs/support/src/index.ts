@@ -1,3 +1,5 @@
 export { EXIT_CODE_BY_ERROR, ExitCode, exitCodeFor } from './exit-codes';
+export { countNvidiaDevices, type GpuCounter } from './gpu-devices';
+export { assertInputExists, assertInputsExist } from './input-check';
 export { abortableWait, backoffDelay, parseRetryAfter, retry, retryDelay, systemClock, type RetryClock, type RetryOptions, type RetryPolicy } from './retry';
 export { shellQuote } from './shell-quote';
