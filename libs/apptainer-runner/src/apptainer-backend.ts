@@ -15,7 +15,7 @@ import {
   planDiskFolders,
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup, superviseProcessGroup } from '@capstan/process-kit';
-import { assertInputsExist, countNvidiaDevices } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart, countNvidiaDevices } from '@capstan/support';
 import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
@@ -156,7 +156,7 @@ export class ApptainerBackend implements Backend {
 
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await assertInputsExist(request);
-    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
+    const canceled = (): ExecutionResult => canceledBeforeStart('the container started');
     let version: CliVersion;
     try {
       version = await this.cliVersion(false);

@@ -36,7 +36,7 @@ import {
   runAttemptContainer,
   toHostPaths,
 } from '@capstan/docker-api';
-import { assertInputsExist, countNvidiaDevices, type GpuCounter } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart, countNvidiaDevices, type GpuCounter } from '@capstan/support';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
@@ -140,7 +140,7 @@ export class DockerBackend implements Backend {
 
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await assertInputsExist(request);
-    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
+    const canceled = (): ExecutionResult => canceledBeforeStart('the container started');
     if (signal.aborted) return canceled();
     const { mode, membership } = await this.executionMode(signal);
     if (mode === 'services') assertSwarmNetwork(this.options.network);

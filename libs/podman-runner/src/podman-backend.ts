@@ -30,7 +30,7 @@ import {
   livenessOf,
   runAttemptContainer,
 } from '@capstan/docker-api';
-import { assertInputsExist } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart } from '@capstan/support';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildPodmanContainerSpec } from './container-spec';
@@ -154,7 +154,7 @@ export class PodmanBackend implements Backend {
 
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await assertInputsExist(request);
-    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
+    const canceled = (): ExecutionResult => canceledBeforeStart('the container started');
     if (signal.aborted) return canceled();
     const facts = await this.serviceFacts(signal, false);
     const userns = this.usernsFor(facts);

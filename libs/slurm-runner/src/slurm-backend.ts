@@ -12,7 +12,7 @@ import {
   type ManagedResource,
   planDiskFolders,
 } from '@capstan/core-constraints';
-import { assertInputsExist } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart } from '@capstan/support';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -157,8 +157,8 @@ export class SlurmBackend implements Backend {
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await assertInputsExist(request);
     const submittedAt = new Date();
-    const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the job was submitted', startedAt: submittedAt, endedAt: new Date() });
-    if (signal.aborted) return canceledBeforeStart();
+    const canceled = (): ExecutionResult => canceledBeforeStart('the job was submitted', submittedAt);
+    if (signal.aborted) return canceled();
 
     const { candidates, skipped } = imageCandidates(request.constraints.containers, { runtime: this.options.runtime, insecureRegistries: this.options.insecureRegistries });
     if (candidates.length === 0) {
@@ -239,7 +239,7 @@ export class SlurmBackend implements Backend {
       }
       return id;
     });
-    if (jobId === undefined) return canceledBeforeStart();
+    if (jobId === undefined) return canceled();
     return followJob({
       jobId,
       request,
