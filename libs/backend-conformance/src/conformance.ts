@@ -1,6 +1,6 @@
 import { type Backend, type BackendCapabilities, BackendRegistry, parseTask } from '@capstan/core-constraints';
 import { DEFAULT_ENGINE_OPTIONS, type EngineEvent, type EngineOptions, TaskEngine, type TaskResult } from '@capstan/engine';
-import { NameGenerator } from '@capstan/naming';
+import { CapstanLabel, NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -211,7 +211,7 @@ function scenarios(options: ConformanceOptions): Scenario[] {
         controller.abort();
         expect(await running).toMatchObject({ state: 'canceled', endReason: 'canceled' });
         expect(sleeping(marker)).toBe(false);
-        if (backend.listManaged) expect(await backend.listManaged({ 'io.capstan.run-id': runId })).toEqual([]);
+        if (backend.listManaged) expect(await backend.listManaged({ [CapstanLabel.RunId]: runId })).toEqual([]);
       },
     },
     {
