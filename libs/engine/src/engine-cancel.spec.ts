@@ -1,6 +1,7 @@
 import { BackendRegistry, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
+import { until } from '@capstan/support/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,14 +13,6 @@ const GIB = 1024 ** 3;
 
 function task(name: string, cpu = 4): Task {
   return parseTask({ name, command: 'echo hi', requirements: { container: 'x:1', cpu, memory: '1 GiB' } });
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** A backend like Docker's: on the kill signal it stops the task gracefully, waiting its grace period unless stopNow fires. */

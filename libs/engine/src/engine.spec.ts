@@ -1,6 +1,7 @@
 import { BackendRegistry, CapstanError, ErrorCode, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
+import { until } from '@capstan/support/testing';
 import { getEventListeners } from 'node:events';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -382,11 +383,3 @@ describe('TaskEngine inputs, outputs and folders', () => {
     expect(phases.totalMs).toBeGreaterThanOrEqual(phases.resolveMs + phases.queueMs + phases.stageMs + phases.runMs);
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

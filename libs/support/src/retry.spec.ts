@@ -1,11 +1,7 @@
-import { abortableWait, backoffDelay, parseRetryAfter, retry, retryDelay, type RetryClock } from './retry';
+import { backoffDelay, parseRetryAfter, retry, retryDelay } from './retry';
+import { recordingClock } from './testing';
 
 const policy = { retries: 3, baseDelayMs: 100, maxDelayMs: 1000 };
-
-function recordingClock(): RetryClock & { waits: number[] } {
-  const waits: number[] = [];
-  return { waits, now: () => 0, random: () => 1, wait: async (ms, signal) => { waits.push(ms); await abortableWait(0, signal); } };
-}
 
 class Flaky extends Error {}
 

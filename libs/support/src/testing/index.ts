@@ -1,0 +1,2 @@
+export { recordingClock } from './recording-clock';
+export { until } from './until';
