@@ -1,10 +1,7 @@
 import { BackendRegistry, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
-import { until } from '@capstan/support/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { folderPerTest, until } from '@capstan/support/testing';
 import { DEFAULT_ENGINE_OPTIONS } from './engine-options';
 import { TaskEngine } from './engine';
 import { FakeBackend, untilAborted } from './testing/fake-backend';
@@ -39,17 +36,11 @@ function gracefulBackend(graceMs: number): FakeBackend & { cut: boolean[] } {
 }
 
 describe('TaskEngine: drain, stop, killNow', () => {
-  let workRoot: string;
-  beforeEach(async () => {
-    workRoot = await mkdtemp(join(tmpdir(), 'support-lib-engine-cancel-'));
-  });
-  afterEach(async () => {
-    await rm(workRoot, { recursive: true, force: true });
-  });
+  const workRoot = folderPerTest('support-lib-engine-cancel-');
 
   function engineWith(backend: FakeBackend) {
     const ledger = new ResourceLedger({ capacity: { cpu: 4, memory: 8 * GIB, gpu: 0 } });
-    const engine = new TaskEngine(new BackendRegistry([backend]), ledger, new NameGenerator(), { ...DEFAULT_ENGINE_OPTIONS, backend: backend.name, workRoot });
+    const engine = new TaskEngine(new BackendRegistry([backend]), ledger, new NameGenerator(), { ...DEFAULT_ENGINE_OPTIONS, backend: backend.name, workRoot: workRoot() });
     return { engine, ledger };
   }
 

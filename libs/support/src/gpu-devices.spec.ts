@@ -1,24 +1,20 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countNvidiaDevices } from './gpu-devices';
+import { folderPerTest } from './testing';
 
 describe('countNvidiaDevices', () => {
-  let dev: string;
-  beforeEach(async () => {
-    dev = await mkdtemp(join(tmpdir(), 'support-lib-dev-'));
-  });
-  afterEach(async () => {
-    await rm(dev, { recursive: true, force: true });
-  });
+  const folder = folderPerTest('support-lib-dev-');
 
   it('counts nvidia<N>, one per GPU, and not the control devices', async () => {
+    const dev = folder();
     for (const name of ['nvidia0', 'nvidia1', 'nvidia12', 'nvidiactl', 'nvidia-uvm', 'nvidia-modeset', 'nvidia0x', 'NVIDIA3', 'null']) await writeFile(join(dev, name), '');
     await mkdir(join(dev, 'nvidia-caps'));
     expect(countNvidiaDevices(dev)).toBe(3);
   });
 
   it('counts none, without throwing, where the folder is missing, a file, or a dangling link', async () => {
+    const dev = folder();
     expect(countNvidiaDevices(join(dev, 'missing'))).toBe(0);
     await writeFile(join(dev, 'file'), '');
     expect(countNvidiaDevices(join(dev, 'file'))).toBe(0);

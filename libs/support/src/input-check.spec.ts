@@ -1,17 +1,11 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertInputExists, assertInputsExist } from './input-check';
+import { folderPerTest } from './testing';
 
 describe('assertInputsExist', () => {
-  let folder: string;
-  beforeEach(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'support-lib-inputs-'));
-  });
-  afterEach(async () => {
-    await rm(folder, { recursive: true, force: true });
-  });
+  const folderOfTest = folderPerTest('support-lib-inputs-');
 
   async function failure(work: Promise<void>): Promise<CapstanError> {
     const error = await work.then(() => undefined, (caught: unknown) => caught);
@@ -20,12 +14,14 @@ describe('assertInputsExist', () => {
   }
 
   it('passes files and folders that exist', async () => {
+    const folder = folderOfTest();
     await writeFile(join(folder, 'a.txt'), 'a');
     await expect(assertInputsExist({ inputs: [{ hostPath: join(folder, 'a.txt'), guestPath: '/mnt/task/a' }, { hostPath: folder }] })).resolves.toBeUndefined();
     await expect(assertInputsExist({ inputs: [] })).resolves.toBeUndefined();
   });
 
   it('names the first missing input, its index, host and guest path, as the task\'s mistake', async () => {
+    const folder = folderOfTest();
     await writeFile(join(folder, 'a.txt'), 'a');
     const missing = join(folder, 'missing.txt');
     const error = await failure(assertInputsExist({ inputs: [{ hostPath: join(folder, 'a.txt'), guestPath: '/a' }, { hostPath: missing, guestPath: '/mnt/task/m' }] }));
@@ -36,6 +32,7 @@ describe('assertInputsExist', () => {
   });
 
   it('hostile: a link that leads nowhere, a path through a file, and an empty path are missing', async () => {
+    const folder = folderOfTest();
     await symlink(join(folder, 'nowhere'), join(folder, 'dangling'));
     await writeFile(join(folder, 'file'), '');
     for (const [index, hostPath] of [join(folder, 'dangling'), join(folder, 'file', 'below'), ''].entries()) {
