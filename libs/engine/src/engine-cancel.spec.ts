@@ -44,14 +44,20 @@ describe('TaskEngine: drain, stop, killNow', () => {
     return { engine, ledger };
   }
 
-  it('drain: parked tasks leave the queue canceled, new ones never start, the running one runs to its end', async () => {
-    let finish: () => void = () => undefined;
-    const backend = new FakeBackend('fake', () => new Promise((resolve) => (finish = () => resolve({ exitCode: 0 }))));
+  /** One task holding every CPU, running, and one parked behind it in the queue. */
+  async function oneRunningOneParked(backend: FakeBackend) {
     const { engine, ledger } = engineWith(backend);
     const running = engine.run(task('running'));
     await until(() => backend.requests.length === 1);
     const parked = engine.run(task('parked'));
     await until(() => ledger.snapshot().queued === 1);
+    return { engine, ledger, running, parked };
+  }
+
+  it('drain: parked tasks leave the queue canceled, new ones never start, the running one runs to its end', async () => {
+    let finish: () => void = () => undefined;
+    const backend = new FakeBackend('fake', () => new Promise((resolve) => (finish = () => resolve({ exitCode: 0 }))));
+    const { engine, ledger, running, parked } = await oneRunningOneParked(backend);
 
     engine.drain();
     engine.drain(); // idempotent: never escalates
@@ -67,11 +73,7 @@ describe('TaskEngine: drain, stop, killNow', () => {
 
   it('stop: drains and stops running attempts gracefully (the grace period is waited out), however often it is called', async () => {
     const backend = gracefulBackend(50);
-    const { engine, ledger } = engineWith(backend);
-    const running = engine.run(task('running'));
-    await until(() => backend.requests.length === 1);
-    const parked = engine.run(task('parked'));
-    await until(() => ledger.snapshot().queued === 1);
+    const { engine, ledger, running, parked } = await oneRunningOneParked(backend);
 
     engine.stop();
     engine.stop();
