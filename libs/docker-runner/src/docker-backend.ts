@@ -36,7 +36,7 @@ import {
   runAttemptContainer,
   toHostPaths,
 } from '@capstan/docker-api';
-import { assertInputsExist, canceledBeforeStart, countNvidiaDevices, type GpuCounter } from '@capstan/support';
+import { assertInputsExist, CachedProbe, canceledBeforeStart, countNvidiaDevices, type GpuCounter } from '@capstan/support';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
@@ -79,7 +79,7 @@ export class DockerBackend implements Backend {
   private readonly countGpus: GpuCounter;
   private resolver: ImageResolver | undefined;
   private credentials: RegistryCredentials | undefined;
-  private facts: { readonly at: number; readonly value: Promise<DaemonFacts> } | undefined;
+  private readonly facts = new CachedProbe<DaemonFacts>(FACTS_TTL_MS);
   private decision: Promise<ModeDecision> | undefined;
   private decidedMode: ExecutionMode | undefined;
 
@@ -216,15 +216,7 @@ export class DockerBackend implements Backend {
   }
 
   private daemonFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<DaemonFacts> {
-    if (!fresh && this.facts !== undefined && Date.now() - this.facts.at < FACTS_TTL_MS) return this.facts.value;
-    const value = probeDaemon(this.client, signal, this.countGpus);
-    const entry = { at: Date.now(), value };
-    this.facts = entry;
-    // A failed probe is not reused: the next call asks the daemon again.
-    value.catch(() => {
-      if (this.facts === entry) this.facts = undefined;
-    });
-    return value;
+    return this.facts.get(() => probeDaemon(this.client, signal, this.countGpus), fresh);
   }
 
   /** Containers or services: `off` asks nothing; otherwise the daemon's swarm state decides, once (a failure is not kept). */

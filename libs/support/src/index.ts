@@ -1,3 +1,4 @@
+export { CachedProbe } from './cached-probe';
 export { canceledBeforeStart } from './canceled-before-start';
 export { EXIT_CODE_BY_ERROR, ExitCode, exitCodeFor } from './exit-codes';
 export { countNvidiaDevices, type GpuCounter } from './gpu-devices';
