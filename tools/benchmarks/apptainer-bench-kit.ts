@@ -14,6 +14,7 @@ import {
 import { type AttemptPaths, type Backend, BackendRegistry, type ExecutionRequest, parseContainerSource, parseTask, type Task } from '@capstan/core-constraints';
 import { EngineOptions, TaskEngine } from '@capstan/engine';
 import { capstanLabels, NameGenerator } from '@capstan/naming';
+import { shellQuote } from '@capstan/support';
 import { registerResourceManager, type ResourceLedger } from '@capstan/resource-manager';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -255,9 +256,6 @@ export function backendEnvironment(backend: ApptainerBackend): Record<string, st
   return env;
 }
 
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export interface LocalRegistry {
   /** `127.0.0.1:5000` */

@@ -18,7 +18,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
-import { runProgram, shellQuote } from './apptainer-bench-kit';
+import { shellQuote } from '@capstan/support';
+import { runProgram } from './apptainer-bench-kit';
 import { type ApiCall, ApiCallTracer, coveredMs, isAttach, machineLine, median, percentile } from './bench-common';
 
 const TARGET_RATIO = 1.05;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { type CommandIo } from './commands/common-options';
 import { main } from './main';
-import { ExitCode } from './output/exit-codes';
+import { ExitCode } from '@capstan/support';
 
 // A reader that goes away (`capstan run ... | head`) must not crash the run: the tasks still end and clean up.
 let stdoutOpen = true;

@@ -8,7 +8,7 @@ import { doctorCommand } from './commands/doctor-command';
 import { cleanupCommand } from './commands/cleanup-command';
 import { COMMANDS } from './commands/definitions';
 import { serveCommand } from '@capstan/wiring';
-import { ExitCode } from './output/exit-codes';
+import { ExitCode } from '@capstan/support';
 import { CAPSTAN_VERSION } from './version';
 
 type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;

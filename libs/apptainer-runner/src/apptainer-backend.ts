@@ -16,9 +16,9 @@ import {
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup } from '@capstan/process-kit';
 import { superviseProcessGroup } from '@capstan/process-kit/internal';
+import { assertInputsExist, canceledBeforeStart, countNvidiaDevices } from '@capstan/support';
 import { readTaskFileTail } from '@capstan/task-files';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
@@ -53,15 +53,6 @@ export interface ApptainerBackendDependencies {
   readonly cgroupRoot?: string;
   readonly host?: HostResources;
   readonly countGpus?: () => number;
-}
-
-/** NVIDIA GPUs as device files (`/dev/nvidia0`, ...): what `--nv` gives a container. */
-export function countNvidiaDevices(): number {
-  try {
-    return readdirSync('/dev').filter((name) => /^nvidia[0-9]+$/.test(name)).length;
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -103,7 +94,7 @@ export class ApptainerBackend implements Backend {
         ? { usable: false, version: null, description: 'turned off (apptainer.cgroups: off)', root: dependencies.cgroupRoot ?? '/sys/fs/cgroup', parent: this.options.cgroupParent }
         : detectCgroups(this.options.cgroupParent, dependencies.cgroupRoot);
     this.host = dependencies.host ?? { cpus: availableParallelism(), memoryBytes: totalmem() };
-    this.countGpus = dependencies.countGpus ?? countNvidiaDevices;
+    this.countGpus = dependencies.countGpus ?? (() => countNvidiaDevices());
     this.baseEnv = Object.fromEntries(this.options.passEnv.flatMap((name) => (environment[name] === undefined ? [] : [[name, environment[name]]])));
     this.baseEnv['PATH'] ??= DEFAULT_PATH;
     const dockerHost = this.options.dockerHost ?? environment['DOCKER_HOST'];
@@ -166,7 +157,7 @@ export class ApptainerBackend implements Backend {
 
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await assertInputsExist(request);
-    const canceled = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
+    const canceled = (): ExecutionResult => canceledBeforeStart('the container started');
     let version: CliVersion;
     try {
       version = await this.cliVersion(false);
@@ -423,18 +414,6 @@ export class ApptainerBackend implements Backend {
 interface Placement {
   readonly cgroup?: AttemptCgroup;
   readonly spare?: Spare;
-}
-
-async function assertInputsExist(request: ExecutionRequest): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
-        details: { value: input.hostPath, guestPath: input.guestPath },
-      });
-    }
-  }
 }
 
 function onPath(program: string, path: string): boolean {

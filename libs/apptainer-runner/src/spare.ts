@@ -1,3 +1,4 @@
+import { shellQuote } from '@capstan/support';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Socket } from 'node:net';
 import { AttemptCgroup, type CgroupLimits, type CgroupSupport, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER } from './cgroups';
@@ -27,9 +28,9 @@ export const SPARE_SCRIPT = [
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** One shell word: single-quoted; a newline becomes `"$nl"` (set by SPARE_SCRIPT) so the command stays one line. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`).replace(/\n/g, `'"$nl"'`)}'`;
+/** One shell word; a newline (which forces quoting) becomes `'"$nl"'` (set by SPARE_SCRIPT) so the command stays one line. */
+function oneLineWord(value: string): string {
+  return shellQuote(value).replace(/\n/g, `'"$nl"'`);
 }
 
 /**
@@ -39,16 +40,16 @@ export function shellQuote(value: string): string {
 export function launchLine(program: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>): string {
   const exports = Object.entries(env).map(([name, value]) => {
     if (!ENV_NAME.test(name)) throw new Error(`"${name}" is not a variable name a shell can export`);
-    return `export ${name}=${shellQuote(value)}`;
+    return `export ${name}=${oneLineWord(value)}`;
   });
-  const fail = (why: string): string => `{ echo ${shellQuote(`${LAUNCH_FAILED_MARKER}: ${why}`)} >&2; exit ${JOIN_FAILED_EXIT}; }`;
+  const fail = (why: string): string => `{ echo ${oneLineWord(`${LAUNCH_FAILED_MARKER}: ${why}`)} >&2; exit ${JOIN_FAILED_EXIT}; }`;
   return [
     'exec </dev/null',
-    `cd ${shellQuote(cwd)} || ${fail(`cannot enter ${cwd}`)}`,
+    `cd ${oneLineWord(cwd)} || ${fail(`cannot enter ${cwd}`)}`,
     'unset OLDPWD',
     ...exports,
-    `command -v ${shellQuote(program)} >/dev/null || ${fail(`${program} is not found on PATH`)}`,
-    `exec ${[program, ...args].map(shellQuote).join(' ')}`,
+    `command -v ${oneLineWord(program)} >/dev/null || ${fail(`${program} is not found on PATH`)}`,
+    `exec ${[program, ...args].map(oneLineWord).join(' ')}`,
   ].join('; ');
 }
 

@@ -1,7 +1,8 @@
 import { type Backend, type BackendCapabilities, BackendRegistry, parseTask } from '@capstan/core-constraints';
 import { DEFAULT_ENGINE_OPTIONS, type EngineEvent, type EngineOptions, TaskEngine, type TaskResult } from '@capstan/engine';
-import { NameGenerator } from '@capstan/naming';
+import { CapstanLabel, NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
+import { until } from '@capstan/support/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -207,11 +208,11 @@ function scenarios(options: ConformanceOptions): Scenario[] {
         const running = run({ name: 'cancel', command: `sleep ${marker}` }, controller.signal, (event) => {
           runId = event.runId;
         });
-        await until(() => sleeping(marker), 60_000, 'the task to start');
+        await until(() => sleeping(marker), 60_000, 'the task to start', 100);
         controller.abort();
         expect(await running).toMatchObject({ state: 'canceled', endReason: 'canceled' });
         expect(sleeping(marker)).toBe(false);
-        if (backend.listManaged) expect(await backend.listManaged({ 'io.capstan.run-id': runId })).toEqual([]);
+        if (backend.listManaged) expect(await backend.listManaged({ [CapstanLabel.RunId]: runId })).toEqual([]);
       },
     },
     {
@@ -252,12 +253,4 @@ function scenarios(options: ConformanceOptions): Scenario[] {
 function sleeping(marker: number): boolean {
   const processes = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' });
   return processes.split('\n').some((line) => !line.trim().startsWith('Z') && line.includes(`sleep ${marker}`));
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,4 +1,5 @@
 import { type AttemptPaths, type Backend, type BackendEvent, type ExecutionRequest, type ExecutionResult, parseTask, resolveConstraints } from '@capstan/core-constraints';
+import { CapstanLabel, MANAGED_VALUE } from '@capstan/support';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,7 +61,7 @@ export class BackendTestRun {
   }
 
   get labels(): Record<string, string> {
-    return { 'io.capstan.managed': 'true', 'io.capstan.run-id': this.runId };
+    return { [CapstanLabel.Managed]: MANAGED_VALUE, [CapstanLabel.RunId]: this.runId };
   }
 
   /** An execution request as the engine builds it: parseTask + resolveConstraints against the backend's capacity. */
@@ -87,7 +88,7 @@ export class BackendTestRun {
       inputs: parsed.inputs.map((input) => ({ hostPath: input.source, guestPath: input.path, type: input.type })),
       env: parsed.env,
       constraints,
-      labels: { ...this.labels, 'io.capstan.unique-name': name, 'io.capstan.attempt': '1' },
+      labels: { ...this.labels, [CapstanLabel.UniqueName]: name, [CapstanLabel.Attempt]: '1' },
       ...extra,
     };
   }
@@ -104,6 +105,6 @@ export class BackendTestRun {
 
   /** Resources of this run the backend still keeps. */
   async leftovers(backend: Backend): Promise<string[]> {
-    return ((await backend.listManaged?.({ 'io.capstan.run-id': this.runId })) ?? []).map((resource) => resource.name);
+    return ((await backend.listManaged?.({ [CapstanLabel.RunId]: this.runId })) ?? []).map((resource) => resource.name);
   }
 }

@@ -1,5 +1,5 @@
-import { type AttemptPaths, type BackendEvent, CapstanError, ErrorCode, type ExecutionRequest, type ExecutionResult } from '@capstan/core-constraints';
-import { access } from 'node:fs/promises';
+import { type AttemptPaths, type BackendEvent, CapstanError, type ExecutionResult } from '@capstan/core-constraints';
+import { canceledBeforeStart } from '@capstan/support';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
@@ -34,8 +34,7 @@ const OUTPUT_DRAIN_MS = 30_000;
  */
 export async function runAttemptContainer(run: AttemptContainer): Promise<ExecutionResult> {
   const { client, signal, emit } = run;
-  const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() });
-  if (signal.aborted) return canceledBeforeStart();
+    if (signal.aborted) return canceledBeforeStart('the container started');
   const name = run.spec.name ?? 'of this attempt';
   let silent = false;
   // From the create to the end of the wait: a daemon that froze on any of these calls would hold the attempt forever.
@@ -57,11 +56,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   const startedAt = new Date();
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
   try {
-    if (signal.aborted) return (result = canceledBeforeStart());
+    if (signal.aborted) return (result = canceledBeforeStart('the container started'));
     outputSource = await unlessSilent(client.attachOutput(id));
     output = captureContainerOutput(outputSource, run.paths, (stream, text) => emit({ type: 'log', stream, text }));
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
-    if (signal.aborted) return (result = canceledBeforeStart());
+    if (signal.aborted) return (result = canceledBeforeStart('the container started'));
 
     const onAbort = (): void => stopper.stop('canceled');
     const onStopNow = (): void => stopper.stopNow();
@@ -160,15 +159,3 @@ function destroy(source: NodeJS.ReadableStream): void {
   (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }
 
-/** Fails before anything is created when an input's host path does not exist, naming it. */
-export async function assertInputsExist(request: Pick<ExecutionRequest, 'inputs'>): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
-        details: { value: input.hostPath, guestPath: input.guestPath },
-      });
-    }
-  }
-}

@@ -1,5 +1,6 @@
 import { type BackendEvent, CapstanError, type DiskFolder, ErrorCode, type ExecutionRequest, type ExecutionResult, planDiskFolders, createDiskFolders } from '@capstan/core-constraints';
-import { assertInputsExist, runAttemptContainer } from './attempt-container';
+import { assertInputsExist, canceledBeforeStart } from '@capstan/support';
+import { runAttemptContainer } from './attempt-container';
 import { memoryLimitBytes, type MemoryLimitSource } from './attempt-container-spec';
 import { type ContainerCreateSpec, type DockerClient } from './docker-client';
 import { livenessOf } from './engine-options';
@@ -67,7 +68,7 @@ export async function runAttemptPipeline<Context>(
   emit: (event: BackendEvent) => void,
 ): Promise<ExecutionResult> {
   await assertInputsExist(request);
-  if (signal.aborted) return canceledBeforeStart();
+  if (signal.aborted) return canceledBeforeStart('the container started');
   const disks = planDiskFolders(request.paths.root, request.constraints.disks);
   const context = await pipeline.prepare(disks, signal);
   let image: ResolvedImage;
@@ -90,7 +91,7 @@ export async function runAttemptPipeline<Context>(
     });
     note = noteOn?.(image.reference);
   } catch (error) {
-    if (error instanceof CapstanError && error.code === ErrorCode.Canceled) return canceledBeforeStart();
+    if (error instanceof CapstanError && error.code === ErrorCode.Canceled) return canceledBeforeStart('the container started');
     throw error;
   }
   if (note !== undefined) emit({ type: 'warning', message: note });
@@ -115,8 +116,4 @@ export async function runAttemptPipeline<Context>(
       beforeRemoval: request.beforeRemoval,
     });
   return pipeline.run({ context, image, disks, limit, runContainer });
-}
-
-function canceledBeforeStart(): ExecutionResult {
-  return { exitCode: null, endReason: 'canceled', message: 'canceled before the container started', startedAt: new Date(), endedAt: new Date() };
 }

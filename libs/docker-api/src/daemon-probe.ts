@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { countNvidiaDevices, type GpuCounter } from '@capstan/support';
 import { type DockerClient } from './docker-client';
 
 /** What a daemon says about itself and the machine it runs on. */
@@ -20,19 +20,8 @@ export interface DaemonFacts {
   readonly endpoint: string;
 }
 
-/** Counts `/dev/nvidia<N>` (one per GPU); replaced in tests. */
-export type GpuCounter = () => number;
-
-export const countNvidiaDevices: GpuCounter = () => {
-  try {
-    return readdirSync('/dev').filter((name) => /^nvidia[0-9]+$/.test(name)).length;
-  } catch {
-    return 0;
-  }
-};
-
 /** Asks the daemon for its version and resources (two API calls). */
-export async function probeDaemon(client: DockerClient, signal?: AbortSignal, countGpus: GpuCounter = countNvidiaDevices): Promise<DaemonFacts> {
+export async function probeDaemon(client: DockerClient, signal?: AbortSignal, countGpus: GpuCounter = () => countNvidiaDevices()): Promise<DaemonFacts> {
   const [version, info] = await Promise.all([client.version(signal), client.info(signal)]);
   const component = version.Components?.find((item) => /engine/i.test(item.Name))?.Name;
   const engine = component === undefined || component === 'Engine' ? 'Docker Engine' : component;

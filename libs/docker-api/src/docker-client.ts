@@ -9,7 +9,7 @@ import { readJsonLines } from './json-lines';
 import { LostContainers } from './lost-containers';
 import { type PullMessage, pullStreamError } from './pull-progress';
 import { type RegistryAuth } from './registry-credentials';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry';
+import { retry, type RetryOptions, type RetryPolicy } from '@capstan/support';
 import { isTransientDockerError } from './transient-errors';
 
 export type ContainerCreateSpec = Dockerode.ContainerCreateOptions;
@@ -23,6 +23,9 @@ interface AbortableCalls {
 
 /** Bounds the small calls (ping, version, info) when the caller gives no signal: a hung daemon must not hang us. */
 const SMALL_CALL_TIMEOUT_MS = 10_000;
+
+/** Five retries, as Sprocket's client makes, from 200 ms doubling to at most 5 s. */
+export const DOCKER_RETRY_POLICY: RetryPolicy = { retries: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 export interface DockerClientOptions extends DockerConnectionOptions {
   readonly retry?: RetryPolicy;
@@ -96,7 +99,7 @@ export class DockerClient {
 
   constructor(options: DockerClientOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.endpoint = resolveDockerEndpoint(options, env, options.endpointDefaults);
-    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.retry = options.retry ?? DOCKER_RETRY_POLICY;
     this.daemon = options.daemon ?? DOCKER_DAEMON;
     const endpoint = this.endpoint;
     this.api =
@@ -117,12 +120,16 @@ export class DockerClient {
    */
   async call<T>(what: string, operation: (api: Dockerode) => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      const result = await withRetry(() => operation(this.api), (error) => isTransientDockerError(error, this.daemonSeen), this.retry, signal);
+      const result = await retry(() => operation(this.api), this.retryOptions(signal));
       this.daemonSeen = true;
       return result;
     } catch (error) {
       throw this.translate(what, error);
     }
+  }
+
+  private retryOptions(signal: AbortSignal | undefined): RetryOptions {
+    return { policy: this.retry, isRetryable: (error) => isTransientDockerError(error, this.daemonSeen), ...(signal ? { signal } : {}) };
   }
 
   /** The error `call` throws for `error`; for failures seen outside `call` (streams). */
@@ -153,12 +160,7 @@ export class DockerClient {
   /** The image's details, or null when the daemon does not have it. */
   async inspectImage(reference: string, signal?: AbortSignal): Promise<ImageDetails | null> {
     try {
-      const info = await withRetry(
-        () => this.api.getImage(reference).inspect(),
-        (error) => isTransientDockerError(error, this.daemonSeen),
-        this.retry,
-        signal,
-      );
+      const info = await retry(() => this.api.getImage(reference).inspect(), this.retryOptions(signal));
       this.daemonSeen = true;
       return { id: info.Id, user: info.Config?.User ?? '' };
     } catch (error) {

@@ -1,9 +1,9 @@
 // First-party only (@capstan/* projects): helpers Capstan's own libraries share. Not part of the public API, no
 // stability promise; third-party code imports @capstan/docker-api instead (the lint refuses this entry point outside).
-export { assertInputsExist, runAttemptContainer } from './attempt-container';
+export { runAttemptContainer } from './attempt-container';
 export { captureContainerOutput, type OutputFiles, type OutputListener } from './container-output';
 export { effectiveIdentity, grantFolderAccess, grantFolderAccessTo } from './container-user';
-export { countNvidiaDevices, type DaemonFacts, type GpuCounter, probeDaemon } from './daemon-probe';
+export { type DaemonFacts, probeDaemon } from './daemon-probe';
 export { type DaemonDescription } from './daemon-unavailable';
 export { DockerClient } from './docker-client';
 export { type EndpointDefaults, resolveDockerEndpoint } from './docker-endpoint';

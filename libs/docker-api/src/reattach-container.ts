@@ -1,4 +1,5 @@
 import { type ExecutionResult, type ManagedResource, type ReattachStreams } from '@capstan/core-constraints';
+import { CapstanLabel } from '@capstan/support';
 import { Readable } from 'node:stream';
 import { lostEnd } from './attempt-end';
 import { captureContainerOutput } from './container-output';
@@ -112,7 +113,7 @@ async function inspectTimes(client: DockerClient, resource: ManagedResource): Pr
     // The daemon writes 0001-01-01T00:00:00Z for "never".
     return Number.isNaN(parsed) || parsed <= 0 ? undefined : new Date(parsed);
   };
-  const created = time(resource.labels['io.capstan.created']) ?? new Date();
+  const created = time(resource.labels[CapstanLabel.Created]) ?? new Date();
   const running = info.State.Running;
   return { running, startedAt: time(info.State.StartedAt) ?? created, endedAt: running ? undefined : time(info.State.FinishedAt), keepsLog: info.HostConfig.LogConfig?.Type !== 'none' };
 }

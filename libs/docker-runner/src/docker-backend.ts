@@ -15,10 +15,8 @@ import {
   type AttemptBind,
   attemptBinds,
   type ContainerEnvironment,
-  countNvidiaDevices,
   type DaemonFacts,
   type DockerClient,
-  type GpuCounter,
   grantFolderAccess,
   HostPathDockerClient,
   HostPathResolver,
@@ -32,6 +30,7 @@ import {
   runAttemptPipeline,
   toHostPaths,
 } from '@capstan/docker-api/internal';
+import { CachedProbe, countNvidiaDevices, type GpuCounter } from '@capstan/support';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
@@ -81,7 +80,7 @@ export class DockerBackend implements Backend {
   private readonly countGpus: GpuCounter;
   private resolver: ImageResolver | undefined;
   private credentials: RegistryCredentials | undefined;
-  private facts: { readonly at: number; readonly value: Promise<DaemonFacts> } | undefined;
+  private readonly facts = new CachedProbe<DaemonFacts>(FACTS_TTL_MS);
   private decision: Promise<ModeDecision> | undefined;
   private decidedMode: ExecutionMode | undefined;
 
@@ -96,7 +95,7 @@ export class DockerBackend implements Backend {
     this.hostPaths = new HostPathResolver(this.client, { map: this.options.hostPathMap, option: 'docker.hostPathMap' }, dependencies.containerEnvironment);
     this.swarm = new SwarmRunner(this.client, this.options);
     this.invoking = dependencies.invoking ?? invokingIdentity();
-    this.countGpus = dependencies.countGpus ?? countNvidiaDevices;
+    this.countGpus = dependencies.countGpus ?? (() => countNvidiaDevices());
   }
 
   /** Swarm mode's when `swarm` is on, or is auto and the daemon turned out to be a manager (known after first use). */
@@ -194,15 +193,7 @@ export class DockerBackend implements Backend {
   }
 
   private daemonFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<DaemonFacts> {
-    if (!fresh && this.facts !== undefined && Date.now() - this.facts.at < FACTS_TTL_MS) return this.facts.value;
-    const value = probeDaemon(this.client, signal, this.countGpus);
-    const entry = { at: Date.now(), value };
-    this.facts = entry;
-    // A failed probe is not reused: the next call asks the daemon again.
-    value.catch(() => {
-      if (this.facts === entry) this.facts = undefined;
-    });
-    return value;
+    return this.facts.get(() => probeDaemon(this.client, signal, this.countGpus), fresh);
   }
 
   /** Containers or services: `off` asks nothing; otherwise the daemon's swarm state decides, once (a failure is not kept). */

@@ -1,6 +1,7 @@
 import { BackendRegistry, CapstanError, ErrorCode, type ExecutionRequest, parseTask, type Task } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
+import { until } from '@capstan/support/testing';
 import { getEventListeners } from 'node:events';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -250,30 +251,6 @@ describe('TaskEngine', () => {
     expect(admitted).toEqual(['align reads', 'second']);
   });
 
-  it('cancels in two steps: the first drops parked tasks and starts nothing new, the second kills running ones', async () => {
-    const backend = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
-    const { engine, ledger } = engineWith(backend);
-    const running = engine.run(task({ requirements: { container: 'x:1', cpu: 4 } }));
-    await until(() => backend.requests.length === 1);
-    const parked = engine.run(task({ name: 'parked', requirements: { container: 'x:1', cpu: 4 } }));
-    await until(() => ledger.snapshot().queued === 1);
-
-    expect(engine.cancel()).toBe('draining');
-    const parkedResult = await parked;
-    expect(parkedResult.state).toBe('canceled');
-    expect(parkedResult.attempts).toHaveLength(0);
-    const late = await engine.run(task({ name: 'late' }));
-    expect(late.state).toBe('canceled');
-    expect(ledger.snapshot().running).toBe(1);
-
-    expect(engine.cancel()).toBe('killing');
-    const runningResult = await running;
-    expect(runningResult.state).toBe('canceled');
-    expect(runningResult.endReason).toBe('canceled');
-    expect(ledger.snapshot()).toMatchObject({ running: 0, queued: 0, inUse: { cpu: 0, memory: 0, gpu: 0 } });
-    expect(backend.requests).toHaveLength(1);
-  });
-
   it('cancels one task by its own signal without touching others', async () => {
     const backend = new FakeBackend('fake', (_request, signal) => untilAborted(signal));
     const { engine, ledger } = engineWith(backend);
@@ -284,8 +261,7 @@ describe('TaskEngine', () => {
     controller.abort();
     expect((await first).state).toBe('canceled');
     expect(ledger.snapshot().running).toBe(1);
-    engine.cancel();
-    engine.cancel();
+    engine.stop();
     expect((await second).state).toBe('canceled');
   });
 
@@ -307,8 +283,7 @@ describe('TaskEngine', () => {
     const second = engineWith(hanging).engine;
     const running = second.run(task(), { signal: new AbortController().signal });
     await until(() => hanging.requests.length === 1);
-    second.cancel();
-    second.cancel();
+    second.stop();
     expect((await running).state).toBe('canceled');
   });
 
@@ -408,11 +383,3 @@ describe('TaskEngine inputs, outputs and folders', () => {
     expect(phases.totalMs).toBeGreaterThanOrEqual(phases.resolveMs + phases.queueMs + phases.stageMs + phases.runMs);
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -132,23 +132,26 @@ export class TaskEngine {
   }
 
   /**
-   * Two-step cancellation. The first call stops new work: no task or retry starts, parked tasks leave the queue.
-   * The second kills running attempts. Returns which step this call took.
+   * Stopping is three calls that each say what they do, each idempotent and each including the ones before it
+   * (docs/decisions.md, "One cancel API"). `drain()`: no task or retry starts any more, and parked tasks leave the
+   * queue as canceled; running attempts go on to their end.
    */
-  cancel(): 'draining' | 'killing' {
-    if (!this.draining) {
-      this.draining = true;
-      this.resources.dropQueued('the run was canceled');
-      return 'draining';
-    }
-    this.kill.abort(new CapstanError(ErrorCode.Canceled, 'the run was canceled'));
-    return 'killing';
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.resources.dropQueued('the run was canceled');
   }
 
-  /** Stops everything at once: cancels (both steps) and cuts every grace period short. */
+  /** Drains, and stops running attempts gracefully: each backend signals its task and waits out its grace period. */
+  stop(): void {
+    this.drain();
+    if (!this.kill.signal.aborted) this.kill.abort(new CapstanError(ErrorCode.Canceled, 'the run was canceled'));
+  }
+
+  /** Stops, and cuts every grace period short: running attempts are killed at once. */
   killNow(): void {
-    if (this.cancel() === 'draining') this.cancel();
-    this.killNowController.abort(new CapstanError(ErrorCode.Canceled, 'the run was killed'));
+    this.stop();
+    if (!this.killNowController.signal.aborted) this.killNowController.abort(new CapstanError(ErrorCode.Canceled, 'the run was killed'));
   }
 
   /**

@@ -4,14 +4,13 @@ import {
   type BackendCapacity,
   type BackendEvent,
   type BackendProbe,
-  CapstanError,
-  ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
   TASK_ROOT_VARIABLE,
 } from '@capstan/core-constraints';
 import { runProcessGroup } from '@capstan/process-kit';
-import { access, mkdir, symlink } from 'node:fs/promises';
+import { assertInputExists } from '@capstan/support';
+import { mkdir, symlink } from 'node:fs/promises';
 import { availableParallelism, release, totalmem, type } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { type z } from 'zod';
@@ -106,14 +105,8 @@ export class LocalBackend implements Backend {
 
   /** Inputs under /mnt/task become symlinks below the attempt folder; others cannot be placed without a container. */
   private async placeInputs(request: ExecutionRequest, emit: (event: BackendEvent) => void): Promise<void> {
-    for (const input of request.inputs) {
-      try {
-        await access(input.hostPath);
-      } catch {
-        throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, {
-          details: { value: input.hostPath },
-        });
-      }
+    for (const [index, input] of request.inputs.entries()) {
+      await assertInputExists(input, index);
       const relative = posix.relative(GUEST_TASK_ROOT, input.guestPath);
       if (relative.startsWith('..') || relative === '') {
         emit({

@@ -1,37 +1,9 @@
 import { hostname } from 'node:os';
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { CapstanLabel, MANAGED_VALUE } from '@capstan/support';
 import { type Holder, parseHolderLabels } from './holder-labels';
 
-/** The reverse-DNS namespace of every label Capstan puts on the resources it creates. */
-export const LABEL_PREFIX = 'io.capstan';
-
-/**
- * The keys of the labels every resource Capstan creates (containers, networks, volumes, job records) carries, so that
- * cleanup can find them later, even after the process that created them is gone.
- */
-export const CapstanLabel = {
-  /** Always `"true"`: the mark cleanup filters on ({@link labelFilter}). */
-  Managed: `${LABEL_PREFIX}.managed`,
-  /** The id of the run that created the resource. */
-  RunId: `${LABEL_PREFIX}.run-id`,
-  /** The task's name exactly as the user wrote it (any characters; cut to {@link MAX_LABEL_VALUE_LENGTH}). */
-  Task: `${LABEL_PREFIX}.task`,
-  /** The unique, sanitised name from `NameGenerator` (also the container name). */
-  UniqueName: `${LABEL_PREFIX}.unique-name`,
-  /** The attempt number, in decimal. */
-  Attempt: `${LABEL_PREFIX}.attempt`,
-  /** `os.hostname()` of the Capstan process that created the resource. */
-  OwnerHost: `${LABEL_PREFIX}.owner-host`,
-  /** The pid of that process, in decimal: cleanup checks whether it still lives. */
-  OwnerPid: `${LABEL_PREFIX}.owner-pid`,
-  /** When the resource was created: ISO 8601 in UTC, e.g. `2025-01-31T12:00:00.000Z`. */
-  Created: `${LABEL_PREFIX}.created`,
-} as const;
-
-export type CapstanLabel = (typeof CapstanLabel)[keyof typeof CapstanLabel];
-
-/** The value of {@link CapstanLabel.Managed}. */
-export const MANAGED_VALUE = 'true';
+export { CapstanLabel, LABEL_PREFIX, MANAGED_VALUE } from '@capstan/support';
 
 /**
  * Label values longer than this many UTF-16 code units are cut (never in the middle of a surrogate pair). Docker

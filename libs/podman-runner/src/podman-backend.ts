@@ -25,6 +25,7 @@ import {
   repairOwnership,
   runAttemptPipeline,
 } from '@capstan/docker-api/internal';
+import { CachedProbe } from '@capstan/support';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildPodmanContainerSpec } from './container-spec';
@@ -65,8 +66,7 @@ export class PodmanBackend implements Backend {
   readonly client: DockerClient;
   private readonly invoking: HostIdentity;
   private resolver: ImageResolver | undefined;
-  private facts: { readonly at: number; readonly value: Promise<PodmanFacts> } | undefined;
-  private known: PodmanFacts | undefined;
+  private readonly facts = new CachedProbe<PodmanFacts>(FACTS_TTL_MS);
   private readonly guessedRootless: boolean;
   /** The short-name policy in force, and why (for the warning that names it). */
   private shortNames: { readonly policy: ShortNamePolicy; readonly because: string };
@@ -109,8 +109,9 @@ export class PodmanBackend implements Backend {
 
   /** From the service's own answer once it has been asked (probe, capacity, execute); until then from its address. */
   get capabilities(): BackendCapabilities {
+    const known = this.facts.last;
     return podmanCapabilities(
-      this.known === undefined ? { rootless: this.guessedRootless, cgroupControllers: null } : { rootless: this.known.rootless, cgroupControllers: this.known.cgroupControllers },
+      known === undefined ? { rootless: this.guessedRootless, cgroupControllers: null } : { rootless: known.rootless, cgroupControllers: known.cgroupControllers },
     );
   }
 
@@ -269,20 +270,7 @@ export class PodmanBackend implements Backend {
   }
 
   private serviceFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<PodmanFacts> {
-    if (!fresh && this.facts !== undefined && Date.now() - this.facts.at < FACTS_TTL_MS) return this.facts.value;
-    const value = probePodman(this.client, signal);
-    const entry = { at: Date.now(), value };
-    this.facts = entry;
-    value.then(
-      (facts) => {
-        this.known = facts;
-      },
-      () => {
-        // A failed probe is not reused: the next call asks the service again.
-        if (this.facts === entry) this.facts = undefined;
-      },
-    );
-    return value;
+    return this.facts.get(() => probePodman(this.client, signal), fresh);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { type BackendEvent, type EndReason } from '@capstan/core-constraints';
+import { canceledBeforeStart } from '@capstan/support';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
@@ -61,7 +62,7 @@ export async function superviseProcessGroup(
   emit: (event: BackendEvent) => void,
 ): Promise<ProcessOutcome> {
   const startedAt = new Date();
-  if (signal.aborted) return { exitCode: null, signal: null, endReason: 'canceled', message: 'canceled before start', startedAt, endedAt: new Date() };
+  if (signal.aborted) return { ...canceledBeforeStart('the process started', startedAt), signal: null };
   const stdout = createWriteStream(spec.stdoutFile, { flags: 'a' });
   const stderr = createWriteStream(spec.stderrFile, { flags: 'a' });
   // A file that cannot be written (its folder removed, a full disk) ends the attempt as an error, never the process.

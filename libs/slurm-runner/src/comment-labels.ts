@@ -1,3 +1,5 @@
+import { CapstanLabel } from '@capstan/support';
+
 /** Every Capstan job's comment starts with this, so that jobs of other tools are never taken for ours. */
 export const COMMENT_PREFIX = 'capstan:';
 
@@ -5,7 +7,7 @@ export const COMMENT_PREFIX = 'capstan:';
 export const MAX_COMMENT_LENGTH = 1000;
 
 /** Labels that must survive: without them a job cannot be found by run (cleanup) or told apart. */
-const ESSENTIAL = ['io.capstan.managed', 'io.capstan.run-id', 'io.capstan.unique-name', 'io.capstan.attempt'];
+const ESSENTIAL: readonly string[] = [CapstanLabel.Managed, CapstanLabel.RunId, CapstanLabel.UniqueName, CapstanLabel.Attempt];
 
 /**
  * Labels as a job comment (`--comment`): `capstan:k=v;k=v`, with `%`, `;`, `=`, `|`, blanks, controls and anything

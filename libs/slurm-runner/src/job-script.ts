@@ -1,6 +1,7 @@
 import { CapstanError, type DiskFolder, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
 import { type ImageCandidate } from './image-candidates';
-import { assertMountablePath, csvField, shQuote } from './shell-quote';
+import { shellQuote } from '@capstan/support';
+import { assertMountablePath, csvField } from './shell-quote';
 import { type SlurmRuntime } from './slurm-backend-options';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -47,10 +48,10 @@ export function buildJobScript(plan: JobScriptPlan): string {
     '#!/bin/sh',
     `# Capstan attempt ${oneLine(request.attemptName)} of task ${oneLine(request.taskName)}: run by sbatch, written by @capstan/slurm-runner.`,
     '# The task runs in a container; what happened goes to the status file, the exit code is the task\'s.',
-    `capstan_status=${shQuote(plan.statusFile)}`,
+    `capstan_status=${shellQuote(plan.statusFile)}`,
     'capstan_report() { printf \'%s\\n\' "$@" >"$capstan_status.tmp" && mv -f "$capstan_status.tmp" "$capstan_status"; }',
     'capstan_line() { printf \'%s\' "$*" | tr \'\\n\\r\' \'  \' | cut -c1-1500; }',
-    `capstan_rt=$(command -v ${shQuote(plan.runtimeBinary)}) || {`,
+    `capstan_rt=$(command -v ${shellQuote(plan.runtimeBinary)}) || {`,
     `  echo "capstan: ${oneLine(plan.runtimeBinary).replace(/["$`\\]/g, '')} is not on PATH on node $(hostname)" >&2`,
     `  capstan_report "runtime-missing=${oneLine(plan.runtimeBinary).replace(/["$`\\]/g, '')} on node $(hostname)"`,
     '  exit 127',
@@ -94,7 +95,7 @@ export function parseStatusFile(text: string): JobStatus {
 
 function apptainerImageLines(plan: JobScriptPlan): string[] {
   const lines = [
-    `capstan_cache=${shQuote(plan.sifCacheDir)}`,
+    `capstan_cache=${shellQuote(plan.sifCacheDir)}`,
     '# capstan_convert KEY URI LOGIN NOHTTPS: the SIF of URI in the cache, converted by one job at a time (flock); a',
     '# reader sees no file or a whole one (rename). On failure, prints why.',
     'capstan_convert() {',
@@ -129,14 +130,14 @@ function apptainerImageLines(plan: JobScriptPlan): string[] {
     lines.push('if [ -z "$capstan_image" ]; then');
     if (candidate.kind === 'sif') {
       lines.push(
-        `  if [ -f ${shQuote(candidate.path)} ]; then capstan_image=${shQuote(candidate.path)}`,
+        `  if [ -f ${shellQuote(candidate.path)} ]; then capstan_image=${shellQuote(candidate.path)}`,
         `  else capstan_failures="$capstan_failures ${dq(candidate.uri)}: there is no SIF file at ${dq(candidate.path)} on node $(hostname);"; fi`,
       );
     } else if (candidate.kind === 'convert') {
       const login = candidate.registry === null ? undefined : plan.logins[candidate.registry];
       lines.push(
-        `  if capstan_why=$(capstan_convert ${shQuote(candidate.key)} ${shQuote(candidate.pullUri)} ${shQuote(login === undefined ? '' : String(login))} ${candidate.noHttps ? 1 : 0}); then`,
-        `    capstan_image=$capstan_cache/${shQuote(`${candidate.key}.sif`)}`,
+        `  if capstan_why=$(capstan_convert ${shellQuote(candidate.key)} ${shellQuote(candidate.pullUri)} ${shellQuote(login === undefined ? '' : String(login))} ${candidate.noHttps ? 1 : 0}); then`,
+        `    capstan_image=$capstan_cache/${shellQuote(`${candidate.key}.sif`)}`,
         `  else capstan_failures="$capstan_failures ${dq(candidate.uri)}: apptainer pull failed: $capstan_why;"; fi`,
       );
     }
@@ -149,7 +150,7 @@ function runtimeImageLines(plan: JobScriptPlan): string[] {
   const lines: string[] = [];
   for (const candidate of plan.candidates) {
     if (candidate.kind !== 'image') continue;
-    const reference = shQuote(candidate.reference);
+    const reference = shellQuote(candidate.reference);
     lines.push(
       'if [ -z "$capstan_image" ]; then',
       `  if "$capstan_rt" image inspect ${reference} >/dev/null 2>&1; then capstan_image=${reference}`,
@@ -182,10 +183,10 @@ function apptainerRunLines(plan: JobScriptPlan): string[] {
   const env = Object.entries(request.env).map(([name, value]) => {
     assertEnvName(name, plan.runtime);
     // Apptainer expands `$`, backquotes and backslashes in APPTAINERENV_ values: escaped, values arrive as written.
-    return `export APPTAINERENV_${name}=${shQuote(value.replace(/[\\$`]/g, (character) => `\\${character}`))}`;
+    return `export APPTAINERENV_${name}=${shellQuote(value.replace(/[\\$`]/g, (character) => `\\${character}`))}`;
   });
   const mounts = guestMounts(plan).map(({ source, target, readOnly }) =>
-    shQuote(['type=bind', csvField(`src=${source}`), csvField(`dst=${target}`), ...(readOnly ? ['ro'] : [])].join(',')),
+    shellQuote(['type=bind', csvField(`src=${source}`), csvField(`dst=${target}`), ...(readOnly ? ['ro'] : [])].join(',')),
   );
   const args = [
     '-q',
@@ -198,9 +199,9 @@ function apptainerRunLines(plan: JobScriptPlan): string[] {
     '--pwd',
     GUEST_WORK_DIR,
     ...mounts.flatMap((mount) => ['--mount', mount]),
-    ...plan.runtimeArgs.map(shQuote),
+    ...plan.runtimeArgs.map(shellQuote),
     '"$capstan_image"',
-    shQuote(request.shell),
+    shellQuote(request.shell),
     GUEST_COMMAND_FILE,
   ];
   return [
@@ -234,17 +235,17 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
   const { constraints } = request;
   const exports = Object.entries(request.env).map(([name, value]) => {
     assertEnvName(name, plan.runtime);
-    return `  export ${name}=${shQuote(value)}`;
+    return `  export ${name}=${shellQuote(value)}`;
   });
   const mounts = guestMounts(plan).map(({ source, target, readOnly }) =>
-    shQuote(['type=bind', csvField(`source=${source}`), csvField(`target=${target}`), ...(readOnly ? ['readonly'] : [])].join(',')),
+    shellQuote(['type=bind', csvField(`source=${source}`), csvField(`target=${target}`), ...(readOnly ? ['readonly'] : [])].join(',')),
   );
   const cpuShares = Math.max(2, Math.round(constraints.cpu * 1024));
   const args = [
     'run',
     '--name',
     '"$capstan_name"',
-    ...Object.entries(request.labels).flatMap(([key, value]) => ['--label', shQuote(`${key}=${value}`)]),
+    ...Object.entries(request.labels).flatMap(([key, value]) => ['--label', shellQuote(`${key}=${value}`)]),
     '--entrypoint',
     "''",
     '--workdir',
@@ -264,13 +265,13 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     ...(constraints.gpu > 0 && plan.runtime === 'docker' ? ['--gpus', String(constraints.gpu)] : []),
     ...mounts.flatMap((mount) => ['--mount', mount]),
     ...Object.keys(request.env).flatMap((name) => ['--env', name]),
-    ...plan.runtimeArgs.map(shQuote),
+    ...plan.runtimeArgs.map(shellQuote),
     '"$capstan_image"',
-    shQuote(request.shell),
+    shellQuote(request.shell),
     GUEST_COMMAND_FILE,
   ];
   return [
-    `capstan_name=${shQuote(request.attemptName)}`,
+    `capstan_name=${shellQuote(request.attemptName)}`,
     'capstan_user="$(id -u):$(id -g)"',
     'capstan_remove() { "$capstan_rt" rm -f "$capstan_name" >/dev/null 2>&1; }',
     // A cancel (SIGTERM from scancel) stops the container, which is no process of the job: the daemon runs it. The

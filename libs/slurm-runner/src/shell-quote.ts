@@ -1,11 +1,5 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 
-/** A word for a POSIX shell: single-quoted, with each `'` written as `'\''`. Anything but NUL survives exactly. */
-export function shQuote(text: string): string {
-  if (text.includes('\0')) throw new CapstanError(ErrorCode.InvalidValue, `${JSON.stringify(text)} cannot be passed to a shell: it holds a NUL byte`, { details: { value: text } });
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 /** `type=bind,src=...` style mount fields, each CSV-quoted when it holds a comma or a quote (Apptainer and Docker read CSV). */
 export function csvField(field: string): string {
   return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;

@@ -12,8 +12,9 @@ import {
   type ManagedResource,
   planDiskFolders,
 } from '@capstan/core-constraints';
+import { assertInputsExist, canceledBeforeStart } from '@capstan/support';
 import { existsSync } from 'node:fs';
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { type NodeMaximum, largestNode, parseNodes, parsePartitions, type SlurmNode, type SlurmPartition } from './cluster-nodes';
 import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
@@ -156,8 +157,8 @@ export class SlurmBackend implements Backend {
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await assertInputsExist(request);
     const submittedAt = new Date();
-    const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the job was submitted', startedAt: submittedAt, endedAt: new Date() });
-    if (signal.aborted) return canceledBeforeStart();
+    const canceled = (): ExecutionResult => canceledBeforeStart('the job was submitted', submittedAt);
+    if (signal.aborted) return canceled();
 
     const { candidates, skipped } = imageCandidates(request.constraints.containers, { runtime: this.options.runtime, insecureRegistries: this.options.insecureRegistries });
     if (candidates.length === 0) {
@@ -238,7 +239,7 @@ export class SlurmBackend implements Backend {
       }
       return id;
     });
-    if (jobId === undefined) return canceledBeforeStart();
+    if (jobId === undefined) return canceled();
     return followJob({
       jobId,
       request,
@@ -342,16 +343,6 @@ export class SlurmBackend implements Backend {
     details['killWaitSeconds'] = Number.parseInt(value('KillWait') ?? '', 10) || 0;
     if (this.options.runtime === 'apptainer' && details['slurmConfinesMemory'] !== this.options.clusterLimits.memory) {
       details['note'] = `the controller ${details['slurmConfinesMemory'] ? 'confines' : 'does not confine'} job memory (task/cgroup, ConstrainRAMSpace) but slurm.clusterLimits.memory is ${this.options.clusterLimits.memory}; set it to match`;
-    }
-  }
-}
-
-async function assertInputsExist(request: ExecutionRequest): Promise<void> {
-  for (const input of request.inputs) {
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, { details: { value: input.hostPath, guestPath: input.guestPath } });
     }
   }
 }

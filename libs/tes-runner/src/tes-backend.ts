@@ -10,6 +10,7 @@ import {
   type ExecutionResult,
   type ManagedResource,
 } from '@capstan/core-constraints';
+import { canceledBeforeStart } from '@capstan/support';
 import { isFinal, type TesTaskInView } from '@capstan/tes-model';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -53,7 +54,7 @@ export class TesBackend implements Backend {
     }
     const o = this.options;
     const client = new TesHttpClient(
-      { url, auth: o.auth, requestTimeoutMs: o.requestTimeoutMs, retry: { retries: o.retries, delayMs: o.retryDelayMs, maxDelayMs: o.retryMaxDelayMs } },
+      { url, auth: o.auth, requestTimeoutMs: o.requestTimeoutMs, retry: { retries: o.retries, baseDelayMs: o.retryDelayMs, maxDelayMs: o.retryMaxDelayMs } },
       fetchImpl,
     );
     const poller = new TaskPoller(client, { intervalMs: o.pollIntervalMs, pageSize: o.pageSize, unreachableTimeoutMs: o.unreachableTimeoutMs, tag: this.instanceTag });
@@ -96,7 +97,7 @@ export class TesBackend implements Backend {
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     const { client, poller } = this.connected();
     const submittedAt = new Date();
-    if (signal.aborted) return { exitCode: null, endReason: 'canceled', message: 'canceled before the task was submitted', startedAt: submittedAt, endedAt: submittedAt };
+    if (signal.aborted) return canceledBeforeStart('the task was submitted', submittedAt);
     const urlOf = (path: string): string => hostPathToUrl(path, this.options.pathMappings);
     await checkLocalInputs(request, urlOf);
     const command = await readFile(request.paths.commandFile, 'utf8');

@@ -36,6 +36,8 @@ describe('module boundaries (lint)', () => {
     ['the TES server importing a backend', 'libs/tes-server/src/probe.ts', "import { DockerBackend } from '@capstan/docker-runner';\nexport const b = DockerBackend;\n"],
     ['the TES store importing the engine', 'libs/tes-store/src/probe.ts', "import { TaskEngine } from '@capstan/engine';\nexport const e = TaskEngine;\n"],
     ['the engine importing a backend kit through its internal entry point', 'libs/engine/src/probe.ts', "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n"],
+    ['the support library importing a service', 'libs/support/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
+    ['the support library importing a container client', 'libs/support/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
     ['a deep import past a public entry point', 'apps/cli/src/probe.ts', "import { parseSize } from '@capstan/core-constraints/src/units/size';\nexport const p = parseSize;\n"],
   ])('rejects %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).not.toEqual([]);
@@ -47,6 +49,9 @@ describe('module boundaries (lint)', () => {
     ['an app importing backends and the engine', 'apps/cli/src/probe.ts', "import { LocalBackend } from '@capstan/local-runner';\nimport { TaskEngine } from '@capstan/engine';\nexport const x = [LocalBackend, TaskEngine];\n"],
     ['the TES server importing the engine, the store and the model', 'libs/tes-server/src/probe.ts', "import { TaskEngine } from '@capstan/engine';\nimport { TesTaskStore } from '@capstan/tes-store';\nimport { taskView } from '@capstan/tes-model';\nexport const x = [TaskEngine, TesTaskStore, taskView];\n"],
     ['a backend importing its backend kit through its internal entry point', 'libs/docker-runner/src/probe.ts', "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n"],
+    ['a backend importing the support library and its testing entry point', 'libs/slurm-runner/src/probe.ts', "import { retry } from '@capstan/support';\nimport { until } from '@capstan/support/testing';\nexport const x = [retry, until];\n"],
+    ['the Docker-API kit importing the support library', 'libs/docker-api/src/probe.ts', "import { shellQuote } from '@capstan/support';\nexport const x = shellQuote;\n"],
+    ['naming importing the support library', 'libs/naming/src/probe.ts', "import { CapstanLabel } from '@capstan/support';\nexport const x = CapstanLabel;\n"],
   ])('allows %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { reapOrphans } from '@capstan/cleanup';
 import { labelFilter, parseCapstanLabels } from '@capstan/naming';
 import { helpText, parseCommand } from '@capstan/cli-spec';
-import { ExitCode } from '../output/exit-codes';
+import { ExitCode } from '@capstan/support';
 import { cleanupRuns, parseAge } from './cleanup-runs';
 import { type CommandIo, reportFailure, wireBackendsFor } from './common-options';
 import { CLEANUP_COMMAND } from './definitions';

@@ -1,7 +1,7 @@
 import { commandUsageError, configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
 import { type CapstanError } from '@capstan/core-constraints';
 import { apiConfigSchema, wireBackends } from '@capstan/wiring';
-import { exitCodeFor } from '../output/exit-codes';
+import { exitCodeFor } from '@capstan/support';
 import { errorReport, formatErrorForHumans } from '../output/report-error';
 import { type ENGINE_FLAGS } from './definitions';
 

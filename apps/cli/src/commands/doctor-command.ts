@@ -1,7 +1,7 @@
 import { type Backend, formatBytes } from '@capstan/core-constraints';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { chooseBackend } from '@capstan/wiring';
-import { ExitCode } from '../output/exit-codes';
+import { ExitCode } from '@capstan/support';
 import { type CommandIo, reportFailure, wireBackendsFor } from './common-options';
 import { DOCTOR_COMMAND } from './definitions';
 

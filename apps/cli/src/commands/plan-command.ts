@@ -1,7 +1,7 @@
 import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-constraints';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
-import { ExitCode } from '../output/exit-codes';
+import { ExitCode } from '@capstan/support';
 import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { PLAN_COMMAND } from './definitions';
 

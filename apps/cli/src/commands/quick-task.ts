@@ -1,5 +1,6 @@
 import { shown } from '@capstan/cli-spec';
 import { CapstanError, ErrorCode, parseTask, type Task } from '@capstan/core-constraints';
+import { shellQuote } from '@capstan/support';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 
@@ -115,6 +116,3 @@ function defaultName(program: string | undefined): string {
   return name === '' ? 'task' : name;
 }
 
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}

@@ -3,7 +3,7 @@ import { type ReapReport } from '@capstan/cleanup';
 import { type TaskEngine, type TaskResult } from '@capstan/engine';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
-import { ExitCode, exitCodeFor } from '../output/exit-codes';
+import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
@@ -63,8 +63,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     interrupts += 1;
     if (interrupts === 1) {
       io.stderr('\ncapstan: stopping: no new task starts, running tasks stop gracefully (Ctrl-C again to kill them now)\n');
-      engine.cancel();
-      engine.cancel();
+      engine.stop();
     } else {
       io.stderr('\ncapstan: killing running tasks now\n');
       engine.killNow();

@@ -1,4 +1,4 @@
-import { ExitCode } from '../output/exit-codes';
+import { ExitCode } from '@capstan/support';
 
 /**
  * The last line of defence against a false success: should the event loop empty while tasks are unfinished (a promise

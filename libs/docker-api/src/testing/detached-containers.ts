@@ -1,3 +1,4 @@
+import { CapstanLabel, MANAGED_VALUE } from '@capstan/support';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ export function detachedContainers(client: DockerClient, prefix: string): Detach
     folder: () => folder,
     streams: () => ({ stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') }),
     start: async (script, logConfig) => {
-      const labels = { 'io.capstan.managed': 'true', 'io.capstan.created': new Date(Date.now() - 5_000).toISOString() };
+      const labels = { [CapstanLabel.Managed]: MANAGED_VALUE, [CapstanLabel.Created]: new Date(Date.now() - 5_000).toISOString() };
       const id = await client.createContainer({
         name: `${prefix}-${process.pid}-${created.length}-${Date.now()}`,
         Image: 'capstan-test/busybox:1',

@@ -1,5 +1,6 @@
 import { type AttemptPaths, type BackendEvent, type ExecutionResult } from '@capstan/core-constraints';
 import { type RegistryAuth } from '@capstan/docker-api/internal';
+import { canceledBeforeStart } from '@capstan/support';
 import { followServiceLogs, writeServiceLogs } from './service-logs';
 import { type ServiceSpec } from './service-spec';
 import { ENDED, type SwarmApi, type SwarmTask } from './swarm-api';
@@ -34,8 +35,7 @@ const REMOVAL_WAIT_MS = 30_000;
  */
 export async function runAttemptService(run: AttemptService): Promise<ExecutionResult> {
   const { api, emit } = run;
-  const canceledBeforeStart = (): ExecutionResult => ({ exitCode: null, endReason: 'canceled', message: 'canceled before the service was created', startedAt: new Date(), endedAt: new Date() });
-  if (run.signal.aborted) return canceledBeforeStart();
+  if (run.signal.aborted) return canceledBeforeStart('the service was created');
   let id: string;
   try {
     id = await api.createService(run.spec, run.auth);
@@ -49,7 +49,7 @@ export async function runAttemptService(run: AttemptService): Promise<ExecutionR
   const live = followServiceLogs(api, id, (stream, text) => emit({ type: 'log', stream, text }));
   try {
     end = await waitForEnd(run, id);
-    if (end.task === null && end.stopReason === 'canceled' && end.startedAt === undefined) return (result = canceledBeforeStart());
+    if (end.task === null && end.stopReason === 'canceled' && end.startedAt === undefined) return (result = canceledBeforeStart('the service was created'));
     await writeServiceLogs(api, id, run.paths);
     const oomKilled = await wasOomKilled(run, end.task);
     result = describeServiceEnd(end, oomKilled, { timeoutMs: run.timeoutMs, memoryLimit: run.spec.TaskTemplate.Resources.Limits.MemoryBytes ?? 0, local: end.task?.nodeId === run.localNodeId });

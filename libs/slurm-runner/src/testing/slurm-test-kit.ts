@@ -1,6 +1,7 @@
 // Shared pieces of the slurm backend's integration tests: the one-node cluster of tools/engines/slurm.sh, the local
 // registry of tools/engines/registry.sh, and looks at what is left on the machine (jobs, containers, processes).
 import { localRegistry } from '@capstan/backend-test-kit';
+import { until as pollUntil } from '@capstan/support/testing';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,12 +60,9 @@ export function randomMarker(): number {
   return 300_000 + Math.floor(Math.random() * 600_000);
 }
 
-export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The waits here poll `ps` and `docker ps`: every 100 ms rather than the default 5. */
+export function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return pollUntil(condition, timeoutMs, what, 100);
 }
 
 const REGISTRY_LOG = '/var/log/capstan/registry.log';

@@ -1,5 +1,5 @@
-import { CapstanError, ErrorCode, type ExecutionRequest } from '@capstan/core-constraints';
-import { access } from 'node:fs/promises';
+import { type ExecutionRequest } from '@capstan/core-constraints';
+import { assertInputExists } from '@capstan/support';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -10,10 +10,6 @@ import { pathToFileURL } from 'node:url';
 export async function checkLocalInputs(request: ExecutionRequest, urlOf: (hostPath: string) => string): Promise<void> {
   for (const [index, input] of request.inputs.entries()) {
     if (urlOf(input.hostPath) !== pathToFileURL(input.hostPath).href) continue;
-    try {
-      await access(input.hostPath);
-    } catch {
-      throw new CapstanError(ErrorCode.InvalidValue, `input ${input.hostPath} does not exist; check the input's source`, { path: `inputs.${index}`, details: { value: input.hostPath } });
-    }
+    await assertInputExists(input, index);
   }
 }

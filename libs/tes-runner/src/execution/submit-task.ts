@@ -13,7 +13,7 @@ export async function submitTask(client: TesHttpClient, task: TesTaskSubmission)
   const request = { method: 'POST', endpoint: '/tasks' };
   return withRetries(
     async (attempt) => {
-      if (attempt > 0 && submission !== undefined) {
+      if (attempt > 1 && submission !== undefined) {
         // BASIC carries the tags, checked here too: a server that ignores tag filters would list other tasks.
         const found = await client.listTasks({ tags: { [TesTag.Submission]: submission }, view: 'BASIC', pageSize: 1 });
         const existing = found.tasks.find((candidate) => candidate.tags?.[TesTag.Submission] === submission)?.id;

@@ -1,4 +1,5 @@
 import { type BackendEvent, type Constraints, type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
+import { CapstanLabel, MANAGED_VALUE } from '@capstan/support';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ export class AttemptFixture {
       inputs: [],
       env: {},
       constraints: testConstraints(),
-      labels: { 'io.capstan.managed': 'true', 'io.capstan.run-id': runId, 'io.capstan.task': `task-${this.count}` },
+      labels: { [CapstanLabel.Managed]: MANAGED_VALUE, [CapstanLabel.RunId]: runId, [CapstanLabel.Task]: `task-${this.count}` },
       ...overrides,
     };
   }

@@ -1,11 +1,7 @@
 import { parseTask, type Task } from '@capstan/core-constraints';
 import { type TesExecutor, type ValidatedTask } from '@capstan/tes-model';
+import { shellQuote } from '@capstan/support';
 import { type TesTaskLayout } from './task-layout';
-
-/** Quotes one word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The shell text that runs one executor: into its `workdir` (made if missing, as `docker run -w` does), then its

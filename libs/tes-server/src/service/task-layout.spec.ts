@@ -1,6 +1,7 @@
 import { CapstanError } from '@capstan/core-constraints';
 import { validateCreateTask } from '@capstan/tes-model';
-import { executorIndexOf, executorScript, executorTask, executorTaskName, shellQuote } from './executor-task';
+import { shellQuote } from '@capstan/support';
+import { executorIndexOf, executorScript, executorTask, executorTaskName } from './executor-task';
 import { planTaskLayout } from './task-layout';
 
 const executor = { image: 'capstan-test/busybox:1', command: ['echo', 'hi'] };

@@ -115,7 +115,7 @@ export function withAuthorization(context: HttpContext, headers: Record<string, 
 export function checkStatus(context: HttpContext, method: Method, status: number, statusText: string, retryAfter: string | null): void {
   if (status >= 200 && status < 300) return;
   const shown = `HTTP ${status}${statusText === '' ? '' : ` ${statusText}`}`;
-  if (isRetryableStatus(status)) throw new RetryableFailure(shown, parseRetryAfter(retryAfter, context.clock.now()));
+  if (isRetryableStatus(status)) throw new RetryableFailure(shown, parseRetryAfter(retryAfter, context.clock.now()) ?? null);
   throw transferFailed(context.subject, `${method} ${context.subject.shownUrl} was answered with ${shown}`, fixForStatus(status, method), {
     details: { status },
   });

@@ -2,7 +2,8 @@ import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 
 /**
  * Capstan's own exit codes follow BSD sysexits, so they stay apart from the small codes tasks usually return
- * (`capstan run` exits with the task's own code when the task ran).
+ * (`capstan run` exits with the task's own code when the task ran). Every command (`run`, `plan`, `serve`, ...)
+ * maps errors through `exitCodeFor`, so one error exits with one code whichever command met it.
  */
 export const ExitCode = {
   Ok: 0,
@@ -22,7 +23,10 @@ export const ExitCode = {
   Canceled: 130,
 } as const;
 
-const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Every ErrorCode, by type: a new code does not compile until it is given an exit code here. */
+export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.FileUnreadable]: ExitCode.NoInput,
   [ErrorCode.FileSyntax]: ExitCode.InvalidTask,
   [ErrorCode.InvalidValue]: ExitCode.InvalidTask,
@@ -31,6 +35,13 @@ const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.InvalidDisk]: ExitCode.InvalidTask,
   [ErrorCode.InvalidContainer]: ExitCode.InvalidTask,
   [ErrorCode.LimitBelowRequest]: ExitCode.InvalidTask,
+  [ErrorCode.TesInvalidTask]: ExitCode.InvalidTask,
+  [ErrorCode.TesUnsupportedBackendParameters]: ExitCode.InvalidTask,
+  [ErrorCode.TesInvalidTransition]: ExitCode.InvalidTask,
+  [ErrorCode.TesBodyTooLarge]: ExitCode.InvalidTask,
+  [ErrorCode.TransferRefused]: ExitCode.InvalidTask,
+  [ErrorCode.TaskFileRefused]: ExitCode.InvalidTask,
+  [ErrorCode.TesTaskNotFound]: ExitCode.NoInput,
   [ErrorCode.NoUsableContainer]: ExitCode.Unavailable,
   [ErrorCode.ShellNotFound]: ExitCode.Unavailable,
   [ErrorCode.ExceedsCapacity]: ExitCode.Unavailable,
@@ -39,8 +50,10 @@ const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.BackendFailure]: ExitCode.Unavailable,
   [ErrorCode.BackendUnavailable]: ExitCode.Unavailable,
   [ErrorCode.ImageUnavailable]: ExitCode.Unavailable,
+  [ErrorCode.TransferFailed]: ExitCode.Unavailable,
   [ErrorCode.UnknownBackend]: ExitCode.Usage,
   [ErrorCode.Usage]: ExitCode.Usage,
+  [ErrorCode.TesInvalidQuery]: ExitCode.Usage,
   [ErrorCode.DuplicateBackend]: ExitCode.Internal,
   [ErrorCode.InvalidConfig]: ExitCode.InvalidConfig,
   [ErrorCode.InvalidPlugin]: ExitCode.InvalidConfig,
@@ -48,6 +61,7 @@ const BY_ERROR_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.Canceled]: ExitCode.Canceled,
 };
 
-export function exitCodeFor(error: unknown): number {
-  return error instanceof CapstanError ? (BY_ERROR_CODE[error.code] ?? ExitCode.Internal) : ExitCode.Internal;
+/** The exit code for a failure: by its ErrorCode when it is a CapstanError, else `Internal` (a bug of ours). */
+export function exitCodeFor(error: unknown): ExitCode {
+  return error instanceof CapstanError ? (EXIT_CODE_BY_ERROR[error.code] ?? ExitCode.Internal) : ExitCode.Internal;
 }

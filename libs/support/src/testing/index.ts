@@ -1,0 +1,3 @@
+export { folderPerTest } from './folder-per-test';
+export { recordingClock } from './recording-clock';
+export { until } from './until';
