@@ -39,6 +39,14 @@ bash tools/engines/all.sh
 echo "capstan: lint, typecheck, build"
 npx nx run-many -t lint typecheck build --output-style=static
 
+# Versions and changelogs come from nx release (nx.json "release"); a dry run proves its config still resolves every
+# package. The packages themselves are built, packed and installed by tools/packages' tests.
+echo "capstan: nx release dry run"
+npx nx release --dry-run --first-release --skip-publish >tmp/release-dry-run.log 2>&1 || {
+  tail -n 40 tmp/release-dry-run.log
+  exit 1
+}
+
 echo "capstan: tests ($main_node)"
 status=0
 rm -f tmp/jest-*.counts
