@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bareName, currentPackageJson, describeDrift, expectedPackageJson, listProjects, packageName } from './projects.mjs';
+import { bareName, currentPackageJson, describeDrift, expectedPackageJson, listProjects, packageName, POLYFILL } from './projects.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const staging = join(root, 'dist/package-build');
@@ -60,6 +60,7 @@ for (const project of projects) {
     external: project.kind === 'app' ? [] : ['@capstan/*'],
     packages: 'external',
     logLevel: 'warning',
+    banner: project.kind === 'lib' && manifest.dependencies[POLYFILL.name] ? { js: `import '${POLYFILL.name}';` } : {},
   });
   if (project.kind === 'app') {
     const bin = join(out, manifest.bin[project.bin]);

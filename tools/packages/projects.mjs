@@ -15,6 +15,11 @@ const FIRST_VERSION = '0.1.0';
 // npm places one copy beside them, even in a global install, where each package would otherwise get its own.
 const SINGLETONS = new Set(['tsyringe']);
 
+// tsyringe refuses to load unless a Reflect metadata polyfill loaded first, which its users are told to import at
+// their entry point. A library that uses it brings the polyfill itself (tools/packages/build.mjs imports it at the top
+// of the bundle), so that it can be imported alone.
+export const POLYFILL = { for: 'tsyringe', name: 'reflect-metadata' };
+
 // The apps are CLIs, not libraries: each bundles the @capstan libraries it uses and depends on npm packages only.
 // A global install (`npm install -g`) gives each top-level package its own copy of every dependency, peers included,
 // so a CLI that imported @capstan/engine and @capstan/wiring as packages would get two tsyringe copies, and a class
@@ -111,7 +116,9 @@ export async function expectedPackageJson(root, project, projects) {
   const siblings = new Map(projects.map((p) => [packageName(p), p]));
   const dependencies = {};
   const peers = {};
-  for (const name of await importedPackages(root, project)) {
+  const imported = await importedPackages(root, project);
+  if (project.kind === 'lib' && imported.includes(POLYFILL.for) && !imported.includes(POLYFILL.name)) imported.push(POLYFILL.name);
+  for (const name of imported) {
     if (siblings.has(name)) {
       // An app's bundle holds its libraries; what it imports of them for types alone leaves no trace.
       if (name === packageName(project) || project.kind === 'app') continue;
