@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bareName, currentPackageJson, describeDrift, expectedPackageJson, listProjects, packageName, POLYFILL } from './projects.mjs';
+import { rewriteDeclaration } from './declarations.mjs';
+import { currentPackageJson, describeDrift, expectedPackageJson, listProjects, packageName, POLYFILL } from './projects.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const staging = join(root, 'dist/package-build');
@@ -82,11 +83,7 @@ execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs, ...proj
 });
 console.log(`capstan package: ${readdirSync(tarballs).length} tarballs in ${tarballs}`);
 
-/**
- * Copies a library's declarations and makes their relative imports explicit (`./x` -> `./x.js` or `./x/index.js`):
- * the package is an ES module, and `moduleResolution: node16` consumers resolve declarations the way Node resolves
- * ES modules, with no extension guessing.
- */
+/** Copies a library's declarations, their imports made explicit (see declarations.mjs). */
 function copyDeclarations(from, to, project, manifest) {
   if (!existsSync(join(from, 'index.d.ts'))) fail(`${project.dir}: tsc wrote no declarations to ${from}`);
   const declared = new Set([packageName(project), ...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies ?? {})]);
@@ -94,24 +91,11 @@ function copyDeclarations(from, to, project, manifest) {
     if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
     const source = join(entry.parentPath, entry.name);
     const target = join(to, source.slice(from.length));
-    const text = readFileSync(source, 'utf8').replace(
-      /(\bfrom\s*|\bimport\(\s*)(['"])([^'"]+)\2/g,
-      (whole, head, quote, specifier) => {
-        if (!specifier.startsWith('.')) {
-          const name = bareName(specifier);
-          if (name && !declared.has(name)) {
-            fail(`${project.dir}: ${target} imports "${name}", which ${project.dir}/package.json does not declare`);
-          }
-          return whole;
-        }
-        const base = join(dirname(source), specifier);
-        if (existsSync(`${base}.d.ts`)) return `${head}${quote}${specifier}.js${quote}`;
-        if (existsSync(join(base, 'index.d.ts'))) return `${head}${quote}${specifier}/index.js${quote}`;
-        fail(`${project.dir}: ${source} imports "${specifier}", which has no declaration file`);
-        return whole;
-      },
-    );
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, text);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, rewriteDeclaration(readFileSync(source, 'utf8'), source, declared));
+    } catch (error) {
+      fail(`${project.dir}: ${error.message}`);
+    }
   }
 }
