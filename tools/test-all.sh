@@ -42,6 +42,13 @@ npx nx run-many -t lint typecheck build --output-style=static
 # Every library's public API against its checked-in report (libs/*/api/*.api.md); `npm run api:update` rewrites them.
 echo "capstan: API reports"
 node tools/api/api-reports.mjs
+# Versions and changelogs come from nx release (nx.json "release"); a dry run proves its config still resolves every
+# package. The packages themselves are built, packed and installed by tools/packages' tests.
+echo "capstan: nx release dry run"
+npx nx release --dry-run --first-release --skip-publish >tmp/release-dry-run.log 2>&1 || {
+  tail -n 40 tmp/release-dry-run.log
+  exit 1
+}
 
 echo "capstan: tests ($main_node)"
 status=0

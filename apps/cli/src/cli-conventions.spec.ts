@@ -12,8 +12,8 @@ describe('the CLI behaves like its peers (the built CLI)', () => {
   jest.setTimeout(60_000);
   beforeAll(buildCli, 60_000);
 
-  it('prints the package version for --version and -V', async () => {
-    const { version } = JSON.parse(await readFile(join(workspaceRoot, 'package.json'), 'utf8')) as { version: string };
+  it("prints the CLI package's version for --version and -V", async () => {
+    const { version } = JSON.parse(await readFile(join(workspaceRoot, 'apps/cli/package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {
       const result = await capstan([flag]);
       expect(result).toEqual({ code: 0, stdout: `capstan ${version}\n`, stderr: '' });
