@@ -1,6 +1,6 @@
 import { envSettings, engineConfigSchema, readEnvSettings } from '@capstan/engine';
 import { configSections } from './backends';
-import { apiConfigSchema } from './tes-server';
+import { apiConfigSchema } from './api-config';
 
 /** Variables the README, docs and tests set: each must stay a documented setting as the schemas change. */
 const DOCUMENTED = [
