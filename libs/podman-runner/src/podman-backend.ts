@@ -38,6 +38,7 @@ import { dockerHubForm, isFullyQualified, localForm, qualifyCandidates, shortNam
 import { type PodmanBackendOptions, type PodmanBackendOptionsInput, parsePodmanBackendOptions, type ShortNamePolicy } from './podman-backend-options';
 import { podmanCapabilities } from './podman-capabilities';
 import { PODMAN_SERVICE, podmanEndpointDefaults } from './podman-endpoint';
+import { PodmanFactsCache } from './facts-cache';
 import { type PodmanFacts, probePodman } from './podman-service';
 
 /** How long the service's answer is reused by `capacity()` and `execute()`. */
@@ -49,6 +50,8 @@ const SIGKILL_EXIT = 137;
 export interface PodmanBackendDependencies {
   readonly client?: DockerClient;
   readonly invoking?: HostIdentity;
+  /** The facts kept between processes; by default in the user's cache for a unix socket, none with a given client. */
+  readonly factsCache?: PodmanFactsCache | null;
 }
 
 /**
@@ -66,6 +69,7 @@ export class PodmanBackend implements Backend {
   private resolver: ImageResolver | undefined;
   private facts: { readonly at: number; readonly value: Promise<PodmanFacts> } | undefined;
   private known: PodmanFacts | undefined;
+  private readonly factsCache: PodmanFactsCache | null;
   private readonly guessedRootless: boolean;
   /** The short-name policy in force, and why (for the warning that names it). */
   private shortNames: { readonly policy: ShortNamePolicy; readonly because: string };
@@ -90,6 +94,10 @@ export class PodmanBackend implements Backend {
         environment,
       );
     const endpoint = this.client.endpoint;
+    this.factsCache =
+      dependencies.factsCache !== undefined || dependencies.client !== undefined || endpoint.kind !== 'unix'
+        ? (dependencies.factsCache ?? null)
+        : PodmanFactsCache.inUserCache(environment, endpoint.socketPath);
     const runtimeDir = environment['XDG_RUNTIME_DIR'];
     this.guessedRootless =
       endpoint.kind === 'unix' && (endpoint.socketPath.startsWith('/run/user/') || (runtimeDir !== undefined && runtimeDir !== '' && endpoint.socketPath.startsWith(`${runtimeDir}/`)));
@@ -295,7 +303,14 @@ export class PodmanBackend implements Backend {
 
   private serviceFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<PodmanFacts> {
     if (!fresh && this.facts !== undefined && Date.now() - this.facts.at < FACTS_TTL_MS) return this.facts.value;
-    const value = probePodman(this.client, signal);
+    // A probe (doctor, auto) asks the service; a task's path takes what an earlier process learnt, if still true.
+    const cache = this.factsCache;
+    const asked = async (): Promise<PodmanFacts> => {
+      const facts = await probePodman(this.client, signal);
+      await cache?.write(facts); // a millisecond, and the next process can count on it
+      return facts;
+    };
+    const value = fresh || cache === null ? asked() : cache.read().then((cached) => cached ?? asked());
     const entry = { at: Date.now(), value };
     this.facts = entry;
     value.then(
