@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Bundles an app into one CommonJS file with esbuild: fast start-up, and the workspace's path aliases resolved at
-// build time. npm packages stay external (native ones such as better-sqlite3 cannot be bundled), so the bundle runs
-// from the workspace with its node_modules. Decorators: esbuild does not emit design:paramtypes metadata, which is
-// why every injected constructor parameter in Capstan names its token with @inject.
+// Bundles an app with esbuild: fast start-up, and the workspace's path aliases resolved at build time. npm packages
+// stay external (native ones such as better-sqlite3 cannot be bundled), so the bundle runs from the workspace with its
+// node_modules. Decorators: esbuild does not emit design:paramtypes metadata, which is why every injected constructor
+// parameter in Capstan names its token with @inject.
 //
-// Two files: OUTFILE (`capstan.cjs`) is a small launcher that turns on Node's module compile cache and then loads the
-// bundle beside it (`capstan.main.cjs`). The cache must be on before the bundle is compiled, which a bundle cannot do
-// for itself: with it, the next start reads V8's cached code instead of compiling ~2 MB of JavaScript again.
+// Output beside OUTFILE: OUTFILE (`capstan.cjs`) is a small launcher that turns on Node's module compile cache and
+// then imports the bundle's entry (`capstan.main.mjs`), which imports its chunks from `capstan.chunks/` as the code
+// reaches them. The cache must be on before the bundle is compiled, which a bundle cannot do for itself: with it, the
+// next start reads V8's cached code instead of compiling the JavaScript again.
 //   node tools/bundle-app.mjs ENTRY.ts OUTFILE.cjs
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
