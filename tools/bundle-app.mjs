@@ -55,9 +55,11 @@ await build({
 //   zod schemas. The CLI's commands are `import()`ed, so each is initialised only when it runs.
 // - npm packages stay external, except dockerode and docker-modem: they `require` the BuildKit session (gRPC,
 //   protobufjs) and the SSH agent (ssh2) at load, though a local socket needs neither. Bundled, those two requires
-//   become calls at first use; gRPC and ssh2 themselves stay external.
+//   become calls at first use; gRPC and ssh2 themselves stay external. And zod and yaml: 95 and 72 files that every
+//   command that reads a task loads one by one, where a chunk is one file (from the compile cache after the first).
+//   Only Capstan's own code uses them, so no schema crosses into another package's copy of zod.
 function lazyPlugin() {
-  const bundled = /^(dockerode|docker-modem)(\/|$)/;
+  const bundled = /^(dockerode|docker-modem|zod|yaml)(\/|$)/;
   const deferred = [
     { file: /dockerode[\\/]lib[\\/]docker\.js$/, from: "withSession = require('./session')", to: "withSession = function () { return require('./session').apply(this, arguments); }" },
     { file: /docker-modem[\\/]lib[\\/]modem\.js$/, from: "ssh = require('./ssh')", to: "ssh = function () { return require('./ssh').apply(this, arguments); }" },
