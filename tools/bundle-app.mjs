@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Bundles an app into one CommonJS file with esbuild: fast start-up, and the workspace's path aliases resolved at
-// build time. npm packages stay external (native ones such as better-sqlite3 cannot be bundled), so the bundle runs
-// from the workspace with its node_modules. Decorators: esbuild does not emit design:paramtypes metadata, which is
-// why every injected constructor parameter in Capstan names its token with @inject.
+// Bundles an app with esbuild: fast start-up, and the workspace's path aliases resolved at build time. npm packages
+// stay external (native ones such as better-sqlite3 cannot be bundled), so the bundle runs from the workspace with its
+// node_modules. Decorators: esbuild does not emit design:paramtypes metadata, which is why every injected constructor
+// parameter in Capstan names its token with @inject.
 //
-// Two files: OUTFILE (`capstan.cjs`) is a small launcher that turns on Node's module compile cache and then loads the
-// bundle beside it (`capstan.main.cjs`). The cache must be on before the bundle is compiled, which a bundle cannot do
-// for itself: with it, the next start reads V8's cached code instead of compiling ~2 MB of JavaScript again.
+// Output beside OUTFILE: OUTFILE (`capstan.cjs`) is a small launcher that turns on Node's module compile cache and
+// then imports the bundle's entry (`capstan.main.mjs`), which imports its chunks from `capstan.chunks/` as the code
+// reaches them. The cache must be on before the bundle is compiled, which a bundle cannot do for itself: with it, the
+// next start reads V8's cached code instead of compiling the JavaScript again.
 //   node tools/bundle-app.mjs ENTRY.ts OUTFILE.cjs
 import { build } from 'esbuild';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -20,19 +21,79 @@ if (!entry || !outfile) {
   process.exit(2);
 }
 const launcher = resolve(root, outfile);
-const main = launcher.replace(/\.cjs$/, '') + '.main.cjs';
+const base = basename(launcher).replace(/\.cjs$/, '');
+// ESM with code splitting: each `import()` becomes a chunk that Node loads only when the code reaches it, and modules
+// that only a chunk needs stay out of the entry. (A CommonJS bundle cannot do this: it initialises a library's whole
+// index as soon as any module of it is needed.) The chunk folder is emptied first: chunks are named by content hash.
+const chunks = `${base}.chunks`;
+rmSync(join(dirname(launcher), chunks), { recursive: true, force: true });
 await build({
-  entryPoints: [resolve(root, entry)],
+  entryPoints: { [`${base}.main`]: resolve(root, entry) },
   bundle: true,
   platform: 'node',
   target: 'node22.12',
-  format: 'cjs',
-  outfile: main,
+  format: 'esm',
+  splitting: true,
+  outdir: dirname(launcher),
+  outExtension: { '.js': '.mjs' },
+  chunkNames: `${chunks}/[name]-[hash]`,
+  // The bundled CommonJS packages (docker-modem) still call require for their external dependencies. And
+  // reflect-metadata first: ES imports run in the order they appear, and esbuild puts a dependency's imports (tsyringe,
+  // which throws without Reflect metadata) above the entry's own `import 'reflect-metadata'`.
+  banner: {
+    js: "import 'reflect-metadata'; import { createRequire as __capstanCreateRequire } from 'node:module'; const require = __capstanCreateRequire(import.meta.url);",
+  },
   sourcemap: 'linked',
   tsconfig: join(root, 'tsconfig.base.json'),
-  packages: 'external',
+  plugins: [lazyPlugin()],
   logLevel: 'warning',
 });
+
+// Start-up cost (docs/benchmarks.md): a command must load only what it runs.
+// - Workspace libraries are side-effect free (their packages say `sideEffects: false`), so esbuild may drop the modules
+//   behind an `index.ts` that a command does not use: `--help` takes cli-spec's text helpers without core-constraints'
+//   zod schemas. The CLI's commands are `import()`ed, so each is initialised only when it runs.
+// - npm packages stay external, except dockerode and docker-modem: they `require` the BuildKit session (gRPC,
+//   protobufjs) and the SSH agent (ssh2) at load, though a local socket needs neither. Bundled, those two requires
+//   become calls at first use; gRPC and ssh2 themselves stay external. And zod and yaml: 95 and 72 files that every
+//   command that reads a task loads one by one, where a chunk is one file (from the compile cache after the first).
+//   Only Capstan's own code uses them, so no schema crosses into another package's copy of zod.
+function lazyPlugin() {
+  const bundled = /^(dockerode|docker-modem|zod|yaml)(\/|$)/;
+  const deferred = [
+    { file: /dockerode[\\/]lib[\\/]docker\.js$/, from: "withSession = require('./session')", to: "withSession = function () { return require('./session').apply(this, arguments); }" },
+    { file: /docker-modem[\\/]lib[\\/]modem\.js$/, from: "ssh = require('./ssh')", to: "ssh = function () { return require('./ssh').apply(this, arguments); }" },
+  ];
+  return {
+    name: 'capstan-lazy',
+    setup(plugin) {
+      const libs = join(root, 'libs') + sep;
+      plugin.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === 'capstan-lazy') return undefined;
+        if (/^[^./]/.test(args.path) && !args.path.startsWith('@capstan/') && !bundled.test(args.path)) return { path: args.path, external: true };
+        if (args.kind === 'entry-point') return undefined;
+        const result = await plugin.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'capstan-lazy' });
+        if (result.errors.length > 0 || !result.path.startsWith(libs)) return result.errors.length > 0 ? { errors: result.errors } : result;
+        return { ...result, sideEffects: false };
+      });
+      // esbuild's code splitting follows a named re-export (`export { a } from './a'`) whether or not a chunk uses it,
+      // which puts everything an index names into the chunk of every command that imports anything from it (`run`
+      // would load the TES server's fastify). `export * from` is followed only for the names used; in a bundle the two
+      // are the same, since TypeScript checked every import, and a name two modules export fails the build. Renames stay.
+      plugin.onLoad({ filter: /[\\/]libs[\\/][^\\/]+[\\/]src[\\/](index|internal)\.ts$/ }, (args) => ({
+        contents: readFileSync(args.path, 'utf8').replace(/export\s*\{([^}]*)\}\s*from\s*('[^']+'|"[^"]+")/g, (whole, names, from) => (/\b(as|default)\b/.test(names) ? whole : `export * from ${from}`)),
+        loader: 'ts',
+      }));
+      plugin.onLoad({ filter: /node_modules[\\/](dockerode|docker-modem)[\\/]lib[\\/](docker|modem)\.js$/ }, (args) => {
+        const contents = readFileSync(args.path, 'utf8');
+        const edit = deferred.find((candidate) => candidate.file.test(args.path));
+        // A dockerode release that changed these lines must fail the build, not quietly load everything again.
+        if (edit === undefined || !contents.includes(edit.from)) throw new Error(`bundle-app: ${args.path} no longer has \`${edit?.from}\`; update the lazy edit`);
+        return { contents: contents.replace(edit.from, edit.to), loader: 'js' };
+      });
+    },
+  };
+}
 // The cache folder: NODE_COMPILE_CACHE when set (Node then enables the cache itself), else a user cache folder. A cache
 // that cannot be written is no error: Node reports a status, and the program runs uncached.
 writeFileSync(
@@ -47,7 +108,7 @@ try {
     enableCompileCache(join(home, 'capstan', 'compile-cache'));
   }
 } catch {}
-require('./${basename(main)}');
+import('./${base}.main.mjs');
 `,
 );
 chmodSync(launcher, 0o755);

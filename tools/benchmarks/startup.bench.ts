@@ -4,7 +4,12 @@
 // beside `node -e 0` on the same Node. Interleaved rounds after a warm-up (which also fills the compile cache).
 // Not a test: prints medians and ratios for docs/benchmarks.md.
 //   node tools/run-ts.mjs tools/benchmarks/startup.bench.ts [rounds=15]
+//   node tools/run-ts.mjs tools/benchmarks/startup.bench.ts ROUNDS tools [BEFORE_CHECKOUT]
+// The second form is issue 12's targets: each `capstan` command against the raw tool doing the same (node -e 0,
+// docker/podman run --rm, apptainer exec on a SIF), on the Node that runs it, with the compile cache; with
+// BEFORE_CHECKOUT (an extracted older commit, its node_modules linked) its CLI too, in the same rounds.
 // The Node 22 and 24 binaries are the set-up's (tools/lib/ensure-node.sh); Node 20 is /usr/bin/node if it is a 20.
+import { runAgainstTools } from './startup-vs-tools';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +18,10 @@ import { machineLine, median } from './bench-common';
 
 const root = resolve(__dirname, '..', '..');
 const rounds = Number(process.argv[2] ?? 15);
+if (process.argv[3] === 'tools') {
+  runAgainstTools(root, rounds, process.argv[4]);
+  process.exit(0);
+}
 
 interface Arm {
   readonly name: string;
@@ -39,12 +48,9 @@ arms.push({ name: `node ${version(node22)}, no cache`, node: node22, env: noCach
 arms.push({ name: `node ${version(node24)}, no cache`, node: node24, env: noCache });
 arms.push({ name: `node ${version(node24)}, compile cache`, node: node24, env: { ...process.env, XDG_CACHE_HOME: cacheDir } });
 
-const bundleDir = mkdtempSync(join(tmpdir(), 'capstan-startup-'));
-execFileSync(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/cli/src/bin.ts', join(bundleDir, 'capstan.cjs')], { cwd: root });
-// The bundle keeps npm packages external: run it from the workspace so that they resolve.
+// The bundle keeps npm packages external: build it inside the workspace so that they resolve.
 const cli = join(root, 'tmp', 'startup-bench', 'capstan.cjs');
-execFileSync('mkdir', ['-p', join(root, 'tmp', 'startup-bench')]);
-execFileSync('cp', [join(bundleDir, 'capstan.cjs'), join(bundleDir, 'capstan.main.cjs'), join(root, 'tmp', 'startup-bench')]);
+execFileSync(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/cli/src/bin.ts', cli], { cwd: root });
 const workRoot = mkdtempSync(join(tmpdir(), 'capstan-startup-runs-'));
 const commands: ReadonlyArray<{ readonly name: string; readonly args: readonly string[] }> = [
   { name: 'node -e 0', args: ['-e', '0'] },
@@ -87,5 +93,4 @@ for (const command of commands) {
 }
 console.log(`ratios are against ${baseline.name} in the same rounds; medians of ${rounds}`);
 rmSync(cacheDir, { recursive: true, force: true });
-rmSync(bundleDir, { recursive: true, force: true });
 rmSync(workRoot, { recursive: true, force: true });

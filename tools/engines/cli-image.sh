@@ -32,14 +32,18 @@ NODE=$(readlink -f "${CAPSTAN_NODE:-$(command -v node)}") || die "no node on PAT
 # The npm packages the bundle requires, and theirs, as folders relative to $ROOT (resolved as node would, from the
 # requiring package's folder upwards).
 package_folders() {
-  node - "${BUNDLE%.cjs}.main.cjs" "$ROOT" <<'EOF'
-const { readFileSync, existsSync } = require('node:fs');
+  node - "${BUNDLE%.cjs}.main.mjs" "$ROOT" <<'EOF'
+const { readFileSync, readdirSync, existsSync } = require('node:fs');
 const { builtinModules } = require('node:module');
 const { dirname, join, relative } = require('node:path');
 const [bundle, root] = process.argv.slice(2);
 const builtins = new Set(builtinModules);
 const wanted = new Set();
-for (const match of readFileSync(bundle, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+// The entry and its chunks: ES imports, and the requires of the CommonJS packages bundled in them (docker-modem).
+const chunks = bundle.replace(/\.main\.mjs$/, '.chunks');
+const files = [bundle, ...readdirSync(chunks).filter((name) => name.endsWith('.mjs')).map((name) => join(chunks, name))];
+const text = files.map((file) => readFileSync(file, 'utf8')).join('\n');
+for (const match of text.matchAll(/(?:require\(|from |import )"([^".][^"]*)"/g)) {
   const name = match[1].startsWith('@') ? match[1].split('/').slice(0, 2).join('/') : match[1].split('/')[0];
   if (!name.startsWith('node:') && !builtins.has(name)) wanted.add(name);
 }
@@ -82,7 +86,9 @@ build() {
     cp -L "$lib" "$rootfs$lib"
   done
   cp "$BUNDLE" "$rootfs/opt/capstan/capstan.cjs"
-  cp "${BUNDLE%.cjs}.main.cjs" "$rootfs/opt/capstan/capstan.main.cjs"
+  # The launcher imports capstan.main.mjs, which imports its chunks (one per command) from capstan.chunks/.
+  cp "${BUNDLE%.cjs}.main.mjs" "$rootfs/opt/capstan/capstan.main.mjs"
+  cp -r "${BUNDLE%.cjs}.chunks" "$rootfs/opt/capstan/capstan.chunks"
   # shellcheck disable=SC2046 # one folder per line, no spaces in package paths
   (cd "$ROOT" && cp -a --parents $(package_folders) "$rootfs/opt/capstan/") || die "copying the CLI's npm packages failed"
   printf '#!/bin/sh\nexec /usr/local/bin/node /opt/capstan/capstan.cjs "$@"\n' >"$rootfs/usr/local/bin/capstan"

@@ -29,3 +29,7 @@ main(process.argv.slice(2), io).then(
     process.exitCode = ExitCode.Internal;
   },
 );
+
+// An ES module to esbuild, so that it can split the bundle (in a "type": "commonjs" package a file without exports is
+// taken for CommonJS, and everything it imports would then be initialised eagerly).
+export {};

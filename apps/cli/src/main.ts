@@ -2,23 +2,19 @@ import 'reflect-metadata';
 import { commandListText, completionScript, helpText, shown } from '@capstan/cli-spec';
 import { suggestKey } from '@capstan/core-constraints';
 import { type CommandIo } from './commands/common-options';
-import { planCommand } from './commands/plan-command';
-import { runCommand } from './commands/run-command';
-import { doctorCommand } from './commands/doctor-command';
-import { cleanupCommand } from './commands/cleanup-command';
 import { COMMANDS } from './commands/definitions';
-import { serveCommand } from '@capstan/wiring';
 import { ExitCode } from '@capstan/support';
 import { CAPSTAN_VERSION } from './version';
 
 type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 
+// Each command is imported when it runs: `--help` loads no backend, and `run` no TES server (docs/benchmarks.md).
 const HANDLERS: Readonly<Record<string, Command>> = {
-  plan: planCommand,
-  run: runCommand,
-  doctor: doctorCommand,
-  cleanup: cleanupCommand,
-  serve: serveCommand,
+  plan: async (argv, io) => (await import('./commands/plan-command')).planCommand(argv, io),
+  run: async (argv, io) => (await import('./commands/run-command')).runCommand(argv, io),
+  doctor: async (argv, io) => (await import('./commands/doctor-command')).doctorCommand(argv, io),
+  cleanup: async (argv, io) => (await import('./commands/cleanup-command')).cleanupCommand(argv, io),
+  serve: async (argv, io) => (await import('./commands/serve-command')).serveCommand(argv, io),
   help: helpCommand,
   completion: completionCommand,
 };
@@ -35,6 +31,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
   const command = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (command === undefined) return unknownCommand(name, io);
+  // `capstan run --help` alone is `capstan help run`: answered without importing the command (and its backends).
+  if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h') && COMMANDS.some((spec) => spec.name === name)) return helpCommand([name], io);
   return command(rest, io);
 }
 

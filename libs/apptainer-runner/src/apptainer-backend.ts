@@ -79,6 +79,8 @@ export class ApptainerBackend implements Backend {
   private warnedSpares = false;
   /** Attempts between taking a cgroup and their end: how many spares are wanted at once. */
   private placing = 0;
+  /** Attempts started: the first starts no spare unless another is placing (a single `capstan run` needs none). */
+  private launched = 0;
 
   constructor(
     options: ApptainerBackendOptionsInput = {},
@@ -192,8 +194,10 @@ export class ApptainerBackend implements Backend {
         onSpawn: (pid) => {
           emit({ type: 'started', id: request.attemptName });
           recorded = this.record(pid, request, cgroup, emit);
-          // The next attempt's spare starts now, off this attempt's path.
-          if (this.spares !== undefined) setImmediate(() => this.spares?.replenish());
+          // The next attempt's spare starts now, off this attempt's path; not after a lone first attempt, where the
+          // spare's shell and cgroup would be made and removed for nothing.
+          this.launched += 1;
+          if (this.spares !== undefined && (this.launched > 1 || this.placing > 1)) setImmediate(() => this.spares?.replenish());
         },
       };
       let outcome: ProcessOutcome;

@@ -46,6 +46,25 @@ describeWithCgroups('attempts started from spares (real apptainer)', () => {
     return spare;
   }
 
+  it('a lone first attempt starts no spare (a single task pays for no shell and cgroup); the second does', async () => {
+    const fresh = new ApptainerBackend({ cacheDir: join(dir, 'cache'), cgroupParent: parent, graceSeconds: 1 });
+    try {
+      const first = await run(fresh, await makeRequest(fresh, dir, { command: 'true' }));
+      expect(first.result.exitCode).toBe(0);
+      await new Promise((resolveTick) => setImmediate(resolveTick));
+      await fresh.sparePool?.settled();
+      expect(fresh.sparePool?.missed).toBe(1);
+      expect(fresh.sparePool?.readyCount).toBe(0);
+      const second = await run(fresh, await makeRequest(fresh, dir, { command: 'true' }));
+      expect(second.result.exitCode).toBe(0);
+      await new Promise((resolveTick) => setImmediate(resolveTick));
+      await fresh.sparePool?.settled();
+      expect(fresh.sparePool?.readyCount).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("runs the attempt as the spare's process, in the spare's cgroup renamed for the attempt, with the attempt's limits", async () => {
     const spare = await nextSpare();
     const request = await makeRequest(backend, dir, {

@@ -33,6 +33,7 @@ import { dockerHubForm, isFullyQualified, localForm, qualifyCandidates, shortNam
 import { type PodmanBackendOptions, type PodmanBackendOptionsInput, parsePodmanBackendOptions, type ShortNamePolicy } from './podman-backend-options';
 import { podmanCapabilities } from './podman-capabilities';
 import { PODMAN_SERVICE, podmanEndpointDefaults } from './podman-endpoint';
+import { PodmanFactsCache } from './facts-cache';
 import { type PodmanFacts, probePodman } from './podman-service';
 
 /** How long the service's answer is reused by `capacity()` and `execute()`. */
@@ -51,6 +52,8 @@ interface PodmanAttempt {
 export interface PodmanBackendDependencies {
   readonly client?: DockerClient;
   readonly invoking?: HostIdentity;
+  /** The facts kept between processes; by default in the user's cache for a unix socket, none with a given client. */
+  readonly factsCache?: PodmanFactsCache | null;
 }
 
 /**
@@ -67,6 +70,7 @@ export class PodmanBackend implements Backend {
   private readonly invoking: HostIdentity;
   private resolver: ImageResolver | undefined;
   private readonly facts = new CachedProbe<PodmanFacts>(FACTS_TTL_MS);
+  private readonly factsCache: PodmanFactsCache | null;
   private readonly guessedRootless: boolean;
   /** The short-name policy in force, and why (for the warning that names it). */
   private shortNames: { readonly policy: ShortNamePolicy; readonly because: string };
@@ -91,6 +95,10 @@ export class PodmanBackend implements Backend {
         environment,
       );
     const endpoint = this.client.endpoint;
+    this.factsCache =
+      dependencies.factsCache !== undefined || dependencies.client !== undefined || endpoint.kind !== 'unix'
+        ? (dependencies.factsCache ?? null)
+        : PodmanFactsCache.inUserCache(environment, endpoint.socketPath);
     const runtimeDir = environment['XDG_RUNTIME_DIR'];
     this.guessedRootless =
       endpoint.kind === 'unix' && (endpoint.socketPath.startsWith('/run/user/') || (runtimeDir !== undefined && runtimeDir !== '' && endpoint.socketPath.startsWith(`${runtimeDir}/`)));
@@ -270,7 +278,14 @@ export class PodmanBackend implements Backend {
   }
 
   private serviceFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<PodmanFacts> {
-    return this.facts.get(() => probePodman(this.client, signal), fresh);
+    // A probe (doctor, auto) asks the service; a task's path takes what an earlier process learnt, if still true.
+    const cache = this.factsCache;
+    const asked = async (): Promise<PodmanFacts> => {
+      const facts = await probePodman(this.client, signal);
+      await cache?.write(facts); // a millisecond, and the next process can count on it
+      return facts;
+    };
+    return this.facts.get(() => (fresh || cache === null ? asked() : cache.read().then((cached) => cached ?? asked())), fresh);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { engineConfigSchema } from '@capstan/engine';
 import { envSettings, readEnvSettings } from '@capstan/engine/internal';
 import { configSections } from './backends';
-import { apiConfigSchema } from './tes-server';
+import { apiConfigSchema } from './api-config';
 
 /** Variables the README, docs and tests set: each must stay a documented setting as the schemas change. */
 const DOCUMENTED = [

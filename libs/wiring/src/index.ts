@@ -2,6 +2,7 @@
 export { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
 export { type LoadedPlugin, loadPlugins, type ModuleImporter } from './plugin-loader';
 export { chooseBackend, wire, wireBackends, type WireOptions, type Wiring } from './wire';
-export { apiConfigSchema, type RunningTesServer, startTesServer, type StartTesServerOptions } from './tes-server';
+export { type RunningTesServer, startTesServer, type StartTesServerOptions } from './tes-server';
+export { apiConfigSchema } from './api-config';
 export { serveCommand, type ServeIo } from './serve-command';
 export { SERVE_COMMAND } from './serve-definition';

@@ -1,8 +1,6 @@
-import { BackendRegistry, CapstanError, capstanParser, ErrorCode, parseSize } from '@capstan/core-constraints';
+import { BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import {
   createTesHttpServer,
-  DEFAULT_LIST_BUDGET_BYTES,
-  DEFAULT_RATE_LIMIT,
   EngineTesService,
   type TesHttpServer,
   type PrincipalToken,
@@ -12,71 +10,16 @@ import {
   tesServiceOptionsSchema,
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
-import { registerTransfer, transferOptionsSchema } from '@capstan/transfer';
+import { registerTransfer } from '@capstan/transfer';
 import { TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import { type ApiConfig, apiConfigSchema, DEFAULT_PRINCIPAL } from './api-config';
 import { prepareDataDir } from './data-dir';
-import { durationSchema } from './duration';
 import { readTokenFile } from './token-file';
 import { holderLabels } from '@capstan/naming';
 import { dataFolderHolder } from './data-folder-holder';
 import { wire, type WireOptions } from './wire';
 
-/** The principal of `api.auth.token` (`CAPSTAN_API__AUTH__TOKEN`), the one-client setup. */
-export const DEFAULT_PRINCIPAL = 'default';
-
-/** The `api` section of Capstan's configuration: the TES server. */
-export const apiConfigSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.int().min(0).max(65_535).default(8000),
-  /** The task database, each task's files and the engine's work folders; relative to the working folder. */
-  dataDir: z.string().min(1).default('capstan-tes'),
-  /**
-   * Who may call, and as which principal. Authentication is on unless `disabled: true`, which is allowed only when
-   * `host` is a loopback address (then everyone is one anonymous admin). `tokenFile` (`--token-file`): a YAML list of
-   * `{name, token, admin?}`, mode 0600. `token`: one token, principal "default", best given as the variable
-   * `CAPSTAN_API__AUTH__TOKEN` (not visible in `ps`). `tokens` (`--token`): principals token-1, token-2, ... by place.
-   */
-  auth: z
-    .strictObject({
-      tokens: z.array(z.string()).optional(),
-      token: z.string().optional(),
-      tokenFile: z.string().min(1).optional(),
-      disabled: z.boolean().optional(),
-    })
-    .default({}),
-  bodyLimitBytes: capstanParser((value) => Number(parseSize(value))).default(4 * 1024 * 1024),
-  /** The largest task as stored (JSON), e.g. `4 MiB`; larger ones get a 413 naming this key. */
-  maxTaskBytes: capstanParser((value) => Number(parseSize(value))).default(4 * 1024 * 1024),
-  /** A list page's JSON stays under this (the page ends early, with a next_page_token). */
-  listBudgetBytes: capstanParser((value) => Number(parseSize(value))).default(DEFAULT_LIST_BUDGET_BYTES),
-  /** Requests per principal per window on the task routes (429 with Retry-After beyond); max 0 turns it off. */
-  rateLimit: z
-    .strictObject({ max: z.int().min(0).default(DEFAULT_RATE_LIMIT.max), windowSeconds: z.int().min(1).max(86_400).default(DEFAULT_RATE_LIMIT.windowSeconds) })
-    .default({ ...DEFAULT_RATE_LIMIT }),
-  /** Finished tasks and their folders are deleted this long after they finished (`30d`); off by default. */
-  retention: z
-    .strictObject({
-      finishedTaskAge: durationSchema.prefault('off'),
-      sweepInterval: durationSchema.prefault('1h'),
-      batchSize: z.int().min(1).max(10_000).default(500),
-    })
-    .prefault({}),
-  maxRunningTasks: tesServiceOptionsSchema.shape.maxRunningTasks,
-  paused: tesServiceOptionsSchema.shape.paused,
-  selectableBackends: tesServiceOptionsSchema.shape.selectableBackends,
-  logTailBytes: tesServiceOptionsSchema.shape.logTailBytes,
-  keepTaskFiles: tesServiceOptionsSchema.shape.keepTaskFiles,
-  serviceInfo: tesServiceOptionsSchema.shape.serviceInfo,
-  transfer: transferOptionsSchema.default(transferOptionsSchema.parse({})),
-  /**
-   * Allows a backend that runs commands on this host without a container (`local`): every client's command then runs
-   * as the server's own user. Off unless the operator says so (`--run-client-commands-on-host`).
-   */
-  runClientCommandsOnHost: z.boolean().default(false),
-});
-export type ApiConfig = z.output<typeof apiConfigSchema>;
 
 export interface StartTesServerOptions {
   readonly configFile?: string;

@@ -1,6 +1,6 @@
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { suggestKey } from './suggest';
-import { joinPath } from './zod-bridge';
+import { joinPath } from './join-path';
 
 export { editDistance, suggestKey } from './suggest';
 

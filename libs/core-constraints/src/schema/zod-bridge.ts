@@ -3,12 +3,9 @@ import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { describeValue } from '../units/size';
 import { objectKeysAt } from './schema-shape';
 import { suggestKey } from './suggest';
+import { joinPath } from './join-path';
 
-/** Joins path segments the way Capstan reports them: `requirements.disks.1`. */
-export function joinPath(...parts: ReadonlyArray<string | number | null | undefined>): string | null {
-  const kept = parts.filter((part): part is string | number => part !== null && part !== undefined && part !== '');
-  return kept.length === 0 ? null : kept.join('.');
-}
+export { joinPath } from './join-path';
 
 /**
  * Wraps one of Capstan's own parsers (which throw CapstanError) as a zod schema, so that schemas can use them and

@@ -1,0 +1,118 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { buildCli, cliBundle, execFileAsync, folderPerTest, workspaceRoot } from './testing/cli-harness';
+
+// What each command loads, seen from outside: a preloaded hook records every module Node loads (CommonJS and ES,
+// through module.registerHooks) for the built CLI. Times are for tools/benchmarks/startup.bench.ts, never a test.
+const HOOK = `
+const { registerHooks } = require('node:module');
+const { writeFileSync } = require('node:fs');
+const seen = new Set();
+registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
+process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen].join('\\n')));
+`;
+
+/** npm packages a command that runs no task, or a `run`, must not load. */
+const HEAVY = ['zod', 'yaml', 'dockerode', 'docker-modem', 'tsyringe', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'better-sqlite3', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'tar-fs'];
+const SERVER_ONLY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/rate-limit', 'better-sqlite3'];
+const DOCKER_EXTRAS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
+
+interface Loaded {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly packages: ReadonlySet<string>;
+  readonly urls: readonly string[];
+}
+
+describe('start-up cost: a command loads only what it runs (the built CLI)', () => {
+  jest.setTimeout(120_000);
+  beforeAll(buildCli, 60_000);
+  const folder = folderPerTest('start-up-cost-');
+
+  async function loaded(args: readonly string[], bundle = cliBundle): Promise<Loaded> {
+    const hook = join(folder(), 'hook.cjs');
+    const list = join(folder(), `loaded-${Math.random().toString(36).slice(2)}.txt`);
+    await writeFile(hook, HOOK);
+    let code = 0;
+    let stdout = '';
+    let stderr = '';
+    try {
+      ({ stdout, stderr } = await execFileAsync(process.execPath, ['--require', hook, bundle, ...args], { cwd: folder(), env: { ...process.env, LOADED_LIST: list } }));
+    } catch (error) {
+      ({ code, stdout, stderr } = error as { code: number; stdout: string; stderr: string });
+    }
+    const urls = (await readFile(list, 'utf8')).split('\n');
+    const packages = new Set(urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined));
+    // Packages bundled into the chunks that were loaded (zod, yaml, dockerode): esbuild marks each file's code.
+    for (const url of urls.filter((one) => one.startsWith('file:') && one.includes('/capstan.chunks/'))) {
+      for (const match of (await readFile(new URL(url), 'utf8')).matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(match[1] as string);
+    }
+    return { code, stdout, stderr, packages, urls };
+  }
+
+  it.each([['--help'], ['--version'], ['help', 'run'], ['run', '--help'], ['completion', 'bash']])('capstan %s loads no backend, zod, yaml, dockerode or server', async (...args) => {
+    const result = await loaded(args);
+    expect(result.code).toBe(0);
+    expect(HEAVY.filter((name) => result.packages.has(name))).toEqual([]);
+    // No command's chunk either: the help text comes from the command definitions alone.
+    expect(result.urls.filter((url) => /-command-[A-Z0-9]+\.mjs$/.test(url))).toEqual([]);
+  });
+
+  it('capstan run --help prints what the run command itself prints for --help', async () => {
+    const short = await loaded(['run', '--help']);
+    const long = await loaded(['run', '--json', '--help']);
+    expect(long.code).toBe(0);
+    expect(short.stdout).toMatch(/^Usage: capstan run /);
+    expect(long.stdout).toBe(short.stdout);
+    expect(long.urls.some((url) => /run-command-[A-Z0-9]+\.mjs$/.test(url))).toBe(true);
+  });
+
+  it('control: plan loads zod, yaml and dockerode (bundled) and tsyringe (external), so the checks above can fail', async () => {
+    const result = await loaded(['plan', join(workspaceRoot, 'examples', 'hello.yaml'), '--backend', 'local']);
+    expect(result.code).toBe(0);
+    expect(['zod', 'yaml', 'dockerode', 'tsyringe'].filter((name) => !result.packages.has(name))).toEqual([]);
+  });
+
+  it('capstan run --backend local loads no TES server, SQLite, Swagger, SSH or BuildKit gRPC', async () => {
+    const result = await loaded(['run', '--backend', 'local', '--work-root', join(folder(), 'runs'), '--', 'true']);
+    expect(result.code).toBe(0);
+    expect([...SERVER_ONLY, ...DOCKER_EXTRAS].filter((name) => result.packages.has(name))).toEqual([]);
+  });
+
+  it('capstan run on Docker loads no SSH or BuildKit gRPC (a local socket needs neither)', async () => {
+    const result = await loaded(['run', '--backend', 'docker', '--shell', 'sh', '--image', 'capstan-test/busybox:1', '--work-root', join(folder(), 'runs'), '--', 'true']);
+    expect(result.code).toBe(0);
+    expect([...SERVER_ONLY, ...DOCKER_EXTRAS].filter((name) => result.packages.has(name))).toEqual([]);
+  });
+
+  it('hostile: a command name from Object.prototype, or an option, loads nothing heavy and is a usage error', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', '--serve']) {
+      const result = await loaded([name]);
+      expect(result.code).toBe(64);
+      expect(result.stderr).toMatch(/^capstan: unknown (command|option) /);
+      expect(HEAVY.filter((pkg) => result.packages.has(pkg))).toEqual([]);
+    }
+  });
+
+  it('fault: a missing command chunk fails that command with an internal error; --help still works', async () => {
+    // Inside the workspace, where the bundle's npm packages resolve.
+    const copy = await mkdtemp(join(workspaceRoot, 'tmp', 'broken-bundle-'));
+    try {
+      const from = dirname(cliBundle);
+      await cp(from, copy, { recursive: true });
+      const chunks = join(copy, 'capstan.chunks');
+      const runChunk = (await readdir(chunks)).find((name) => name.startsWith('run-command-') && name.endsWith('.mjs'));
+      expect(runChunk).toBeDefined();
+      await rm(join(chunks, runChunk as string));
+      const bundle = join(copy, 'capstan.cjs');
+      expect((await loaded(['--help'], bundle)).code).toBe(0);
+      const run = await loaded(['run', '--backend', 'local', '--', 'true'], bundle);
+      expect(run.code).toBe(70);
+      expect(run.stderr).toContain('capstan: internal error');
+      expect(run.stderr).toContain(runChunk);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+});
