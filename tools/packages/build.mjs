@@ -10,7 +10,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rewriteDeclaration } from './declarations.mjs';
-import { currentPackageJson, describeDrift, expectedPackageJson, listProjects, packageName, POLYFILL } from './projects.mjs';
+import { currentPackageJson, describeDrift, entriesOf, expectedPackageJson, listProjects, packageName, POLYFILL } from './projects.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const staging = join(root, 'dist/package-build');
@@ -49,10 +49,14 @@ for (const project of projects) {
   const out = join(staging, project.name);
   const manifest = currentPackageJson(root, project);
   const main = project.kind === 'app' ? `${project.bin}.js` : 'index.js';
+  // Several entry points share their modules through chunks (ES splitting): `internal` and the index must hand out
+  // the same classes and DI tokens, never two copies.
   await build({
     absWorkingDir: root,
-    entryPoints: [join(root, project.dir, project.entry)],
-    outfile: join(out, 'dist', main),
+    entryPoints: entriesOf(project).map((entry) => ({ in: join(root, project.dir, entry.source), out: entry.out })),
+    outdir: join(out, 'dist'),
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -61,7 +65,8 @@ for (const project of projects) {
     external: project.kind === 'app' ? [] : ['@capstan/*'],
     packages: 'external',
     logLevel: 'warning',
-    banner: project.kind === 'lib' && manifest.dependencies[POLYFILL.name] ? { js: `import '${POLYFILL.name}';` } : {},
+    // In every chunk, not only the entry: ES modules evaluate a chunk's imports before the entry's own first line.
+    banner: manifest.dependencies[POLYFILL.name] ? { js: `import '${POLYFILL.name}';` } : {},
   });
   if (project.kind === 'app') {
     const bin = join(out, manifest.bin[project.bin]);

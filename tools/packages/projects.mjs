@@ -36,11 +36,27 @@ const APPS = {
 export function listProjects(root) {
   const libs = readdirSync(join(root, 'libs'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(root, 'libs', entry.name, 'project.json')))
-    .map((entry) => ({ name: entry.name, dir: join('libs', entry.name), entry: 'src/index.ts', kind: 'lib' }));
+    .map((entry) => ({ name: entry.name, dir: join('libs', entry.name), entry: 'src/index.ts', kind: 'lib', subpaths: subpathsOf(root, join('libs', entry.name)) }));
   const apps = Object.entries(APPS)
     .filter(([name]) => existsSync(join(root, 'apps', name, 'project.json')))
     .map(([name, app]) => ({ name, dir: join('apps', name), entry: app.entry, bin: app.bin, kind: 'app' }));
   return [...libs, ...apps].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// Entry points beside the public one: `internal` (first-party only, see docs/decisions.md) and `testing` (test
+// helpers). Each is a package subpath (`@capstan/docker-api/internal`), as the workspace's path aliases are.
+const SUBPATHS = [
+  { subpath: './internal', source: 'src/internal.ts', out: 'internal' },
+  { subpath: './testing', source: 'src/testing/index.ts', out: 'testing/index' },
+];
+
+function subpathsOf(root, dir) {
+  return SUBPATHS.filter((entry) => existsSync(join(root, dir, entry.source)));
+}
+
+/** A project's entry points: its index, then the subpaths it has; `out` is the file name under dist/ without `.js`. */
+export function entriesOf(project) {
+  return [{ subpath: '.', source: project.entry, out: project.kind === 'app' ? project.bin : 'index' }, ...(project.subpaths ?? [])];
 }
 
 export const packageName = (project) => `${SCOPE}/${project.name}`;
@@ -66,7 +82,8 @@ const TYPE_IMPORT = /\b(?:import|export)\s+type\b[^'";]*?from\s*['"]([^'"]+)['"]
 export async function importedPackages(root, project, tsconfig = join(root, project.dir, 'tsconfig.json')) {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, project.dir, project.entry)],
+    entryPoints: entriesOf(project).map((entry) => join(root, project.dir, entry.source)),
+    outdir: 'out',
     bundle: true,
     write: false,
     metafile: true,
@@ -159,7 +176,10 @@ export async function expectedPackageJson(root, project, projects) {
   }
   return {
     ...common,
-    exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
+    exports: {
+      ...Object.fromEntries(entriesOf(project).map((entry) => [entry.subpath, { types: `./dist/${entry.out}.d.ts`, default: `./dist/${entry.out}.js` }])),
+      './package.json': './package.json',
+    },
     types: './dist/index.d.ts',
     files: ['dist', 'README.md', 'CHANGELOG.md'],
     ...tail,

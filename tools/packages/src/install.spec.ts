@@ -74,7 +74,7 @@ describe('npm run package, installed from outside the repository', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     expect(run(process.execPath, [tsc, '-p', '.'], project)).toMatchObject({ stdout: '', status: 0 });
     // Types, not `any`: a wrong use fails to compile.
-    writeFileSync(join(project, 'bad.ts'), "import { MAX_ATTEMPT } from '@capstan/naming';\nexport const max: string = MAX_ATTEMPT;\n");
+    writeFileSync(join(project, 'bad.ts'), "import { MAX_RETRIES } from '@capstan/core-constraints';\nexport const max: string = MAX_RETRIES;\n");
     const bad = run(process.execPath, [tsc, '-p', '.'], project);
     expect(bad.stdout).toMatch(/bad\.ts\(2,14\): error TS2322: Type 'number' is not assignable to type 'string'/);
     // Each library alone in a fresh process (no polyfill loaded by the caller), as an ES module and through require().
