@@ -76,7 +76,6 @@ async function emptied(folder: string): Promise<string[]> {
 }
 
 describe('local stores before the registry (real docker, podman and apptainer)', () => {
-  jest.setTimeout(60_000);
   let dir: string;
   beforeAll(async () => {
     dir = await makeTempDir('local');

@@ -31,7 +31,6 @@ function lockIsFree(path: string): boolean {
 
 describe('SIF cache (real apptainer pulls from the local registry)', () => {
   // Each conversion first asks the local Docker and Podman stores (local-sources.ts): seconds on a loaded machine.
-  jest.setTimeout(60_000);
   let dir: string;
   beforeAll(async () => {
     dir = await makeTempDir('cache');
