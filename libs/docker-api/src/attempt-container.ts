@@ -113,7 +113,8 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
 
 /**
  * The end as the daemon reported it, once the output is written out. A broken output stream is a lost attempt (its
- * captured output is incomplete); a non-zero exit is checked against the daemon's event log for a kill from outside.
+ * captured output is incomplete); a non-zero exit is checked against the daemon's event log for a kill from outside
+ * and for an OOM kill the container's state missed.
  */
 async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason, startedAt: Date, output: Promise<void>, source: NodeJS.ReadableStream): Promise<ExecutionResult> {
   const name = run.spec.name ?? id.slice(0, 12);
@@ -123,11 +124,13 @@ async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason
     return lostEnd('output stream', error, name, stopReason, startedAt);
   }
   const state = await run.client.inspectContainer(id);
-  if (stopReason === undefined && !state.oomKilled && state.exitCode !== 0) {
-    const signal = await run.client.killSignalSince(id, startedAt).catch(() => null);
-    if (signal !== null) return killedFromOutside(name, signal, state.exitCode, startedAt);
+  let oomKilled = state.oomKilled;
+  if (stopReason === undefined && !oomKilled && state.exitCode !== 0) {
+    const events = await run.client.endEventsSince(id, startedAt).catch(() => ({ killSignal: null, oom: false }));
+    oomKilled = events.oom;
+    if (!oomKilled && events.killSignal !== null) return killedFromOutside(name, events.killSignal, state.exitCode, startedAt);
   }
-  return describeEnd(state.exitCode, state.oomKilled, stopReason, { startedAt, timeoutMs: run.timeoutMs, memoryLimit: run.spec.HostConfig?.Memory ?? 0 });
+  return describeEnd(state.exitCode, oomKilled, stopReason, { startedAt, timeoutMs: run.timeoutMs, memoryLimit: run.spec.HostConfig?.Memory ?? 0 });
 }
 
 /**

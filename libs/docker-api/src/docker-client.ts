@@ -63,6 +63,12 @@ export interface ImageDetails {
   readonly user: string;
 }
 
+/** See {@link DockerClient.endEventsSince}. */
+export interface ContainerEndEvents {
+  readonly killSignal: string | null;
+  readonly oom: boolean;
+}
+
 /** A container's state after it ended (or at any time). */
 export interface ContainerState {
   readonly running: boolean;
@@ -233,20 +239,24 @@ export class DockerClient {
   }
 
   /**
-   * The signal of a kill the daemon was asked for (`docker kill`, `stop`, `rm -f`) between `since` and now, from its
-   * event log; null when there was none. Capstan's own stops are known to the caller, so one seen here came from
-   * another tool.
+   * What the daemon's event log says about a container's end between `since` and now: the signal of a kill it was
+   * asked for (`docker kill`, `stop`, `rm -f`; Capstan's own stops are known to the caller, so one seen here came from
+   * another tool), and whether the kernel's OOM killer struck. The `oom` event is the daemon's own record of the
+   * latter; under load Docker has been seen to end such a container with `OOMKilled: false` and exit 137.
    */
-  async killSignalSince(id: string, since: Date): Promise<string | null> {
-    const filters = { container: [id], type: ['container' as const], event: ['kill'] };
+  async endEventsSince(id: string, since: Date): Promise<ContainerEndEvents> {
+    const filters = { container: [id], type: ['container' as const], event: ['kill', 'oom'] };
     const until = Math.ceil(Date.now() / 1000) + 1;
     const stream = await this.call('event query', (api) => api.getEvents({ since: Math.floor(since.getTime() / 1000) - 1, until, filters }));
-    let signal: string | null = null;
+    let killSignal: string | null = null;
+    let oom = false;
     await readJsonLines(stream, (value) => {
       const event = value as { Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } };
-      if ((event.Action ?? event.status) === 'kill') signal ??= event.Actor?.Attributes?.['signal'] ?? 'unknown';
+      const action = event.Action ?? event.status;
+      if (action === 'kill') killSignal ??= event.Actor?.Attributes?.['signal'] ?? 'unknown';
+      if (action === 'oom') oom = true;
     });
-    return signal;
+    return { killSignal, oom };
   }
 
   async inspectContainer(id: string): Promise<ContainerState> {
