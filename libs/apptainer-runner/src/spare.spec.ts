@@ -245,9 +245,9 @@ describeWithCgroups('spares: a cgroup with a waiting shell inside, made ahead of
       expect(await leftInParents()).toEqual([]);
     });
 
-    it('a worker that ran an attempt leaves neither its spares nor their cgroups when it exits', async () => {
+    it('a worker that ran attempts leaves neither its spares nor their cgroups when it exits', async () => {
       const request = await makeRequest(new ApptainerBackend({ cacheDir: TEST_CACHE_DIR }), dir, { command: 'true' });
-      const owner = spawn(process.execPath, [worker.file, JSON.stringify({ kind: 'execute', options: { cacheDir: join(dir, 'cache'), cgroupParent: support.parent }, request, reportSpares: true })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const owner = spawn(process.execPath, [worker.file, JSON.stringify({ kind: 'execute', options: { cacheDir: join(dir, 'cache'), cgroupParent: support.parent }, request, reportSpares: true, times: 2 })], { stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       owner.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       await new Promise((resolve) => owner.once('exit', resolve));

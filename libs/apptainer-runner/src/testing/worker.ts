@@ -30,6 +30,8 @@ export interface ExecuteJob {
   readonly request: ExecutionRequest;
   /** Also report the backend's ready spares (pid, cgroup folders) once they have started, before exiting. */
   readonly reportSpares?: boolean;
+  /** Run the request this many times in a row (default 1); a lone first attempt starts no spare, later ones do. */
+  readonly times?: number;
 }
 
 /** Keeps a pool of spares ready, says which (one JSON line), and waits until this process is killed or its stdin closes (then exits normally). */
@@ -94,7 +96,11 @@ async function storm(job: StormJob): Promise<unknown> {
 async function execute(job: ExecuteJob): Promise<unknown> {
   const backend = new ApptainerBackend(job.options);
   const warnings: string[] = [];
-  const result = await backend.execute(job.request, new AbortController().signal, (event) => event.type === 'warning' && warnings.push(event.message));
+  let result: Awaited<ReturnType<ApptainerBackend['execute']>> | undefined;
+  for (let time = 1; time <= (job.times ?? 1); time += 1) {
+    const request = time === 1 ? job.request : { ...job.request, attempt: time, attemptName: `${job.request.attemptName}-${time}` };
+    result = await backend.execute(request, new AbortController().signal, (event) => event.type === 'warning' && warnings.push(event.message));
+  }
   const alive = setInterval(() => undefined, 60_000);
   await backend.sparePool?.settled();
   clearInterval(alive);
