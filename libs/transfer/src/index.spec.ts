@@ -6,13 +6,11 @@ describe('@capstan/transfer public API', () => {
       [
         'FileAndHttpTransfer',
         'FileTransfer',
-        'SUPPORTED_SCHEMES',
         'inputRequestSchema',
         'outputRequestSchema',
         'parseTransferOptions',
         'redactUrl',
         'registerTransfer',
-        'systemClock',
         'transferOptionsSchema',
       ].sort(),
     );
