@@ -114,6 +114,8 @@ describe('capstan run: outputs you can find (the built CLI against the real Dock
   it('names run folders by start time and run id, points latest at the newest, and cleanup --runs finds old ones', async () => {
     const file = await taskFile('hello', { command: 'true', requirements: { container: IMAGE }, hints: { shell: 'sh' } });
     const first = resultsOf((await capstan(['run', file, '--backend', 'docker', '--work-root', work, '--json'])).stdout)[0];
+    // Folder names carry the start time to the second; two runs in one second tie and sort by their random ids.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const second = resultsOf((await capstan(['run', file, '--backend', 'docker', '--work-root', work, '--json'])).stdout)[0];
     const runs = (await readdir(work)).filter((name) => name !== 'latest').sort();
     expect(runs).toHaveLength(2);
