@@ -7,6 +7,7 @@ export { createTesHttpServer, type TesHttpServer } from './http/create-tes-http-
 export {
   DEFAULT_LIST_BUDGET_BYTES,
   DEFAULT_RATE_LIMIT,
+  type LogSink,
   type TesHttpOptionsInput,
   tesHttpOptionsSchema,
 } from './http/tes-http-options';
