@@ -1,6 +1,7 @@
 // The public API of @capstan/tes-server (reviewed in api/tes-server.api.md): named exports only.
 export { type TesListResult, type TesMetricsSnapshot, TesService } from './service/tes-service';
 export { TesServiceOptions, tesServiceOptionsSchema } from './service/tes-service-options';
+export { TES_SERVER_VERSION } from './version';
 export { type Principal } from './service/principal';
 export { EngineTesService, type TesServiceEvent } from './service/engine-tes-service';
 export { createTesHttpServer, type TesHttpServer } from './http/create-tes-http-server';
