@@ -44,6 +44,9 @@ echo "capstan: API reports"
 node tools/api/api-reports.mjs
 # Versions and changelogs come from nx release (nx.json "release"); a dry run proves its config still resolves every
 # package. The packages themselves are built, packed and installed by tools/packages' tests.
+# Commit messages from the commit that added the check on (nx release reads them for versions and changelogs).
+echo "capstan: commit messages"
+node tools/commits/check-commits.mjs
 echo "capstan: nx release dry run"
 npx nx release --dry-run --first-release --skip-publish >tmp/release-dry-run.log 2>&1 || {
   tail -n 40 tmp/release-dry-run.log

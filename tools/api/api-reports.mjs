@@ -35,6 +35,7 @@ for (const name of libs) {
 
 let changed = [];
 let errors = 0;
+let forgotten = 0;
 let compilerState;
 for (const name of selected) {
   const config = ExtractorConfig.prepare({
@@ -57,11 +58,12 @@ for (const name of selected) {
           default: { logLevel: 'error' },
           // Capstan marks no release tags (@public, @beta): a library's index.ts is its public surface.
           'ae-missing-release-tag': { logLevel: 'none' },
-          // A type a public signature uses but index.ts does not export: listed in the report for review.
           // Reports review signatures; doc comments are not API (and say why, not what, so they are sparse).
           'ae-undocumented': { logLevel: 'none' },
           'ae-unresolved-link': { logLevel: 'none' },
-          'ae-forgotten-export': { logLevel: 'none', addToApiReportFile: true },
+          // A type a public signature uses but index.ts does not export: a user can hold it but not name it, and
+          // it could change unseen. An error (check and update alike), counted below with its own fix.
+          'ae-forgotten-export': { logLevel: 'error', addToApiReportFile: false },
         },
         tsdocMessageReporting: { default: { logLevel: 'none' } },
       },
@@ -81,6 +83,7 @@ for (const name of selected) {
       if (!message.messageId.startsWith('console-') && (message.logLevel === ExtractorLogLevel.Error || message.logLevel === ExtractorLogLevel.Warning)) {
         console.error(`capstan: api: ${name}: ${message.formatMessageWithLocation(root)}`);
         errors += 1;
+        if (message.messageId === 'ae-forgotten-export') forgotten += 1;
       }
       // The summary below says it once for all libraries.
       message.handled = true;
@@ -90,6 +93,12 @@ for (const name of selected) {
 }
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
+if (forgotten > 0) {
+  fail(
+    `${forgotten} type(s) above are used by a public signature but not exported by the library's src/index.ts (ae-forgotten-export).\n` +
+      `  Export each by name from src/index.ts if it is part of the contract, or change the signature so it no longer uses it.`,
+  );
+}
 if (errors > 0) fail(`${errors} API Extractor error(s) above`);
 if (update) {
   console.log(`capstan: api: ${changed.length > 0 ? `updated ${changed.map(reportOf).join(', ')}` : 'every report is up to date'} (${selected.length} libraries, ${seconds} s)`);

@@ -361,6 +361,11 @@ describe('operations', () => {
     expect((await api.call('/openapi.json')).body).toMatchObject({ openapi: expect.stringMatching(/^3\./) });
     expect((await api.call('/docs', { token: null })).status).toBe(200);
   });
+
+  it("reports the tes-server package's version in service-info, inlined in the bundle (no package.json beside it)", async () => {
+    const { version } = JSON.parse(await readFile(join(__dirname, '..', '..', '..', 'libs', 'tes-server', 'package.json'), 'utf8')) as { version: string };
+    expect((await api.call('/service-info', { token: null })).body).toMatchObject({ version, type: { artifact: 'tes', version: '1.1.0' } });
+  });
 });
 
 describe('Capstan as a TES client: the tes backend against this server', () => {

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { LOCAL_SOURCES } from './local-sources';
 
 /** `if-not-present`: use a cached SIF, convert a missing one; `always`: convert again for every attempt; `never`: cache only. */
-export const SIF_PULL_POLICIES = ['if-not-present', 'always', 'never'] as const;
-export type SifPullPolicy = (typeof SIF_PULL_POLICIES)[number];
+export type SifPullPolicy = 'if-not-present' | 'always' | 'never';
+export const SIF_PULL_POLICIES = ['if-not-present', 'always', 'never'] as const satisfies readonly SifPullPolicy[];
 
 const REGISTRY_HOST = /^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -25,7 +25,7 @@ import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaul
 import { type CliVersion, probeVersion } from './apptainer-cli';
 import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER, JOIN_SCRIPT } from './cgroups';
 import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
-import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
+import { MAX_SPARE_FAILURES, type SpareDiagnostics, SparePool } from './spare-pool';
 import { sweepOrphanSpares } from './spare-sweep';
 import { buildExecPlan, type Privileges } from './exec-plan';
 import { isFile, planImageSources } from './image-plan';
@@ -256,7 +256,7 @@ export class ApptainerBackend implements Backend {
   }
 
   /** The spare pool, for tests and diagnostics (undefined until an attempt needed a cgroup, or with `spares: 0`). */
-  get sparePool(): SparePool | undefined {
+  get sparePool(): SpareDiagnostics | undefined {
     return this.spares;
   }
 

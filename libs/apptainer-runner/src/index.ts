@@ -10,7 +10,8 @@ export {
 export { registerApptainerBackend } from './register-apptainer-backend';
 export { type CliFlavour, type CliVersion, probeVersion } from './apptainer-cli';
 export { type CgroupSupport } from './cgroups';
-export { buildExecPlan, type ExecPlan, type Privileges } from './exec-plan';
-export { SparePool } from './spare-pool';
-export { type RemoteImage, toRemoteImage } from './image-reference';
+export { buildExecPlan, type ExecPlan, type ExecPlanInput, type Privileges } from './exec-plan';
+export { type SpareDiagnostics } from './spare-pool';
+export { type LocalSource, type LocalSourceSettings } from './local-sources';
+export { type RemoteImage, type RemoteKind, toRemoteImage } from './image-reference';
 export { type CachedImage, type EnsureOptions, SifCache, type SifCacheSettings } from './sif-cache';

@@ -3,8 +3,8 @@ import { runConversionStep } from './conversion-step';
 import { type RemoteImage } from './image-reference';
 
 /** The engines whose local image stores Apptainer can convert from, before any registry is asked. */
-export const LOCAL_SOURCES = ['docker', 'podman'] as const;
-export type LocalSource = (typeof LOCAL_SOURCES)[number];
+export type LocalSource = 'docker' | 'podman';
+export const LOCAL_SOURCES = ['docker', 'podman'] as const satisfies readonly LocalSource[];
 
 export interface LocalSourceSettings {
   /** In the order they are tried; empty: registries only. */

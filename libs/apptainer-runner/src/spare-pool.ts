@@ -17,6 +17,19 @@ interface Entry {
   spare?: Spare;
 }
 
+/** What a backend shows of its spare pool, for tests and diagnostics; taking and closing stay the backend's. */
+export interface SpareDiagnostics {
+  /** How often an attempt took a ready spare, and how often it found none and made its own cgroup. */
+  readonly taken: number;
+  readonly missed: number;
+  readonly readyCount: number;
+  readonly spares: ReadonlyArray<{ readonly pid: number; readonly folders: readonly string[] }>;
+  readonly gaveUp: boolean;
+  readonly lastError: Error | undefined;
+  /** Resolves when no spare is starting. */
+  settled(): Promise<void>;
+}
+
 /**
  * The spares of one backend: at least one ready while it runs attempts, more (up to `max`) when several attempts
  * start at once. Spares start in the background (after an attempt was launched, never on its path); a taken spare
@@ -24,7 +37,7 @@ interface Entry {
  * this process dies without that (SIGKILL), each spare sees its stdin close, leaves its cgroup and removes it, and
  * what is left anyway is found by `sweepOrphanSpares` (their cgroups are named after this process).
  */
-export class SparePool {
+export class SparePool implements SpareDiagnostics {
   private readonly ready: Entry[] = [];
   /** Every spare not yet taken, starting or ready: what `close` and the exit hook end. */
   private readonly owned = new Set<Entry>();

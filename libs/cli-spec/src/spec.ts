@@ -36,7 +36,7 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagSpec>>;
 }
 
-type FlagValue<F extends FlagSpec> = F['type'] extends 'boolean' ? boolean : F extends { readonly multiple: true } ? string[] : string;
+export type FlagValue<F extends FlagSpec> = F['type'] extends 'boolean' ? boolean : F extends { readonly multiple: true } ? string[] : string;
 
 /** The parsed values of a command's flags, typed from its definition. */
 export type FlagValues<S extends CommandSpec> = { -readonly [K in keyof S['flags']]?: FlagValue<S['flags'][K]> };

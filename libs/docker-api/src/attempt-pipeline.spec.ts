@@ -1,4 +1,5 @@
 import { type BackendEvent, CapstanError, ErrorCode, type ExecutionRequest, parseTask, resolveConstraints } from '@capstan/core-constraints';
+import { attemptPaths, testRequest } from '@capstan/support/testing';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,19 +16,11 @@ function request(task: { container: string[]; memory?: string; disks?: string; i
   const parsed = parseTask({ name: 't', requirements: { container: task.container, ...(task.memory ? { memory: task.memory } : {}), ...(task.disks ? { disks: task.disks } : {}) }, command: 'true', ...(task.inputs ? { inputs: task.inputs } : {}) });
   const amounts = { cpu: 4, memory: 8 * 1024 ** 3, gpu: 0 };
   const { constraints } = resolveConstraints(parsed.requirements, parsed.hints, { total: amounts, perTaskMax: amounts, fpga: 0, containerKinds: ['docker', 'sif'] }, { backendName: 'fake' });
-  const paths = { root, commandFile: join(root, 'command'), workDir: join(root, 'work'), stdoutFile: join(root, 'stdout'), stderrFile: join(root, 'stderr') };
-  return {
-    runId: 'r',
-    taskName: 't',
-    attemptName: 't-1',
-    attempt: 1,
-    shell: 'sh',
-    paths,
+  return testRequest({
+    paths: attemptPaths(root),
     inputs: parsed.inputs.map((input) => ({ hostPath: input.source, guestPath: input.path, type: input.type })),
-    env: {},
     constraints: { ...constraints, skippedContainers: [{ uri: 'oras://x', reason: 'not a kind Capstan knows' }] },
-    labels: {},
-  };
+  });
 }
 
 interface Recorded {

@@ -8,6 +8,7 @@ export {
   parseDockerBackendOptions,
 } from './docker-backend-options';
 export { registerDockerBackend } from './register-docker-backend';
-export { SwarmApi } from './swarm/swarm-api';
+export { type RawService, type ServiceSummary, SwarmApi, type SwarmCallCounts, type SwarmNode, type SwarmTask } from './swarm/swarm-api';
+export { type ServiceSpec } from './swarm/service-spec';
 export { type ServiceAttempt, SwarmRunner } from './swarm/swarm-runner';
-export { SwarmTaskWatcher } from './swarm/task-watcher';
+export { type TaskListener, SwarmTaskWatcher, type WatcherStats } from './swarm/task-watcher';

@@ -1,6 +1,7 @@
 import { BackendRegistry, ErrorCode, type ExecutionRequest, parseTask, ATTEMPT_VARIABLE } from '@capstan/core-constraints';
 import { NameGenerator } from '@capstan/naming';
 import { ResourceLedger } from '@capstan/resource-manager';
+import { testConstraints } from '@capstan/support/testing';
 import { mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,7 +166,7 @@ describe('retries that learn (engine, scripted backend)', () => {
 });
 
 describe('escalateMemory', () => {
-  const base = { containers: [], skippedContainers: [], cpu: 1, memory: 100 * MIB, cpuLimit: null, memoryLimit: null, gpu: 0, gpuSpec: null, fpga: 0, fpgaSpec: null, disks: {}, diskClasses: {} };
+  const base = testConstraints({ containers: [], cpu: 1, memory: 100 * MIB, disks: {} });
   it('rounds up to whole bytes and leaves no limit where there was none', () => {
     expect(escalateMemory({ ...base, memory: 3 }, 1.5, GIB)).toMatchObject({ memory: 5, memoryLimit: null, capped: false });
   });

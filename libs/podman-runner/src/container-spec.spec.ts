@@ -1,21 +1,17 @@
 import { type ExecutionRequest } from '@capstan/core-constraints';
+import { attemptPaths, testRequest } from '@capstan/support/testing';
 import { buildPodmanContainerSpec, MIN_PODMAN_MEMORY_BYTES } from './container-spec';
 
 const MIB = 1024 * 1024;
 
 function request(constraints: Partial<ExecutionRequest['constraints']> = {}): ExecutionRequest {
-  return {
-    runId: 'r',
-    taskName: 't',
-    attemptName: 't-1',
-    attempt: 1,
-    shell: 'sh',
-    paths: { root: '/a', commandFile: '/a/command', workDir: '/a/work', stdoutFile: '/a/stdout', stderrFile: '/a/stderr' },
+  return testRequest({
+    paths: attemptPaths('/a'),
     inputs: [{ hostPath: '/data/in.txt', guestPath: '/mnt/task/inputs/in.txt', type: 'file' }],
     env: { A: '1' },
-    constraints: { cpu: 1, memory: 64 * MIB, cpuLimit: null, memoryLimit: null, gpu: 0, fpga: 0, disks: { '/': 1 }, containers: [], skippedContainers: [], ...constraints } as ExecutionRequest['constraints'],
+    constraints: { cpu: 1, memory: 64 * MIB, disks: { '/': 1 }, containers: [], ...constraints },
     labels: { 'io.capstan.managed': 'true' },
-  };
+  });
 }
 
 const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, capDrop: ['MKNOD', 'NET_RAW'] as string[], logCopy: 'auto', logCopyMaxBytes: MIB } as const;

@@ -7,4 +7,6 @@ export {
   type PodmanBackendOptionsInput,
   podmanBackendOptionsSchema,
 } from './podman-backend-options';
+export { PodmanFactsCache } from './facts-cache';
+export { type PodmanFacts } from './podman-service';
 export { registerPodmanBackend } from './register-podman-backend';

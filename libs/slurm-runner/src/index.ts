@@ -8,4 +8,4 @@ export {
 } from './slurm-backend-options';
 export { registerSlurmBackend } from './register-slurm-backend';
 export { type MonitorStats } from './job-monitor';
-export { type IssuedCommand, SlurmCli, type SlurmCommand } from './slurm-cli';
+export { type CommandResult, type IssuedCommand, type RunOptions, SlurmCli, type SlurmCommand } from './slurm-cli';

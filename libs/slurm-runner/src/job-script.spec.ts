@@ -1,4 +1,5 @@
 import { type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
+import { testRequest } from '@capstan/support/testing';
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,21 +45,19 @@ describe('buildJobScript', () => {
     await writeFile(join(dir, 'bin', 'docker'), FAKE_DOCKER);
     await chmod(join(dir, 'bin', 'apptainer'), 0o755);
     await chmod(join(dir, 'bin', 'docker'), 0o755);
-    request = {
+    request = testRequest({
       runId: 'run-1',
       taskName: "it's",
       attemptName: 'task-1',
-      attempt: 1,
-      shell: 'sh',
       paths: { root: join(dir, 'attempt'), commandFile: join(dir, 'attempt', 'command'), workDir: join(dir, 'attempt', 'work'), stdoutFile: join(dir, 'out'), stderrFile: join(dir, 'err') },
       inputs: [
         { hostPath: join(dir, "in put's,1.txt"), guestPath: '/mnt/task/inputs/a.txt', type: 'file' },
         { hostPath: join(dir, 'shared'), guestPath: '/mnt/shared', type: 'directory', writable: true },
       ],
       env: { GREETING: "it's $HOME `id` \\ \"q\"\nline 2" },
-      constraints: { containers: [], skippedContainers: [], cpu: 1.5, memory: 64 * 1024 * 1024, cpuLimit: 2, memoryLimit: null, gpu: 0, gpuSpec: null, fpga: 0, fpgaSpec: null, disks: {}, diskClasses: {} },
+      constraints: { containers: [], cpu: 1.5, memory: 64 * 1024 * 1024, cpuLimit: 2, disks: {} },
       labels: { 'io.capstan.run-id': 'run-1', 'io.capstan.task': "it's" },
-    };
+    });
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,14 +1,15 @@
 import { type ExecutionRequest } from '@capstan/core-constraints';
+import { attemptPaths, testRequest } from '@capstan/support/testing';
 import { buildSbatchArgs, parseSbatchOutput, timeLimitMinutes } from './sbatch-args';
 import { parseSlurmBackendOptions } from './slurm-backend-options';
 
 const request = (extra: Partial<ExecutionRequest['constraints']> = {}, timeoutMs?: number): ExecutionRequest =>
-  ({
+  testRequest({
     attemptName: 'align-7f3a',
-    paths: { root: '/w/a/1', commandFile: '/w/a/1/command', workDir: '/w/a/1/work', stdoutFile: '/w/50%/1/stdout', stderrFile: '/w/a/1/stderr' },
-    constraints: { cpu: 1.5, memory: 100 * 1024 * 1024 + 1, gpu: 0, fpga: 0, ...extra },
+    paths: { ...attemptPaths('/w/a/1'), stdoutFile: '/w/50%/1/stdout' },
+    constraints: { cpu: 1.5, memory: 100 * 1024 * 1024 + 1, ...extra },
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
-  }) as unknown as ExecutionRequest;
+  });
 
 describe('buildSbatchArgs', () => {
   it('asks for the task resources, names the job after the attempt and keeps Capstan flags after the configured ones', () => {

@@ -1,7 +1,8 @@
 import { CapstanError, ErrorCode, type ExecutionInput } from '@capstan/core-constraints';
 import { access } from 'node:fs/promises';
 
-type CheckedInput = Pick<ExecutionInput, 'hostPath'> & Partial<Pick<ExecutionInput, 'guestPath'>>;
+/** What the check reads of an input: its host path, and its guest path to name it in the error. */
+export type CheckedInput = Pick<ExecutionInput, 'hostPath'> & Partial<Pick<ExecutionInput, 'guestPath'>>;
 
 /**
  * Fails before anything is created when input number `index` has no host path, naming it: a missing input found

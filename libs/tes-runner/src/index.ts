@@ -2,10 +2,13 @@
 export { TesBackend } from './tes-backend';
 export {
   parseTesBackendOptions,
+  type TesAuth,
   type TesBackendOptions,
   type TesBackendOptionsInput,
   tesBackendOptionsSchema,
 } from './tes-backend-options';
 export { registerTesBackend } from './register-tes-backend';
-export { TesHttpClient } from './http/tes-http-client';
+export { type CallOptions, type ListTasksParams, type TesClientSettings, TesHttpClient } from './http/tes-http-client';
+export { TransientFailure } from './http/retry-policy';
+export { type RequestLine } from './http/server-error';
 export { TaskPoller, type TaskPollerSettings, type TaskWatcher } from './polling/task-poller';

@@ -103,7 +103,8 @@ export const tesBackendOptionsSchema = z.strictObject({
 export type TesBackendOptionsInput = z.input<typeof tesBackendOptionsSchema>;
 /** The options with every default filled in. */
 export type TesBackendOptions = z.output<typeof tesBackendOptionsSchema>;
-export type TesAuth = z.output<typeof authUnion>;
+/** How the client authenticates: none, a bearer token or basic credentials. */
+export type TesAuth = TesBackendOptions['auth'];
 export type PathMapping = TesBackendOptions['pathMappings'][number];
 
 /** Validates the `tes` section; the error (`config.invalid`) names the field under `path`, e.g. `tes.auth.token`. */

@@ -43,20 +43,6 @@ export class FileAndHttpTransfer implements FileTransfer {
     this.policy = new AddressPolicy(settings.allowAddresses);
   }
 
-  /**
-   * Refuses (transfer.refused, naming the field) an http(s) URL whose host is a literal address this transfer would
-   * never connect to, so that it is refused when a task is created. A name is judged when it is resolved, at transfer.
-   */
-  checkHttpHost(url: string, fieldPath: string): void {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return; // not a URL: parseAddress refuses it with its own reason
-    }
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') checkLiteralHost(this.policy, { fieldPath, shownUrl: redactUrl(url) }, parsed, null);
-  }
-
   checkAddress(url: string, direction: 'in' | 'out', fieldPath: string): void {
     const subject = { fieldPath, shownUrl: redactUrl(url) };
     const address = parseAddress(url, subject);

@@ -179,14 +179,17 @@ describe('uploads and creation-time checks', () => {
     await expect(transferWith({ allowAddresses: LOOPBACK }).putOutput(request)).resolves.toHaveLength(1);
   });
 
-  it('checkHttpHost refuses a literal refused host at once and leaves names to the lookup', () => {
-    const transfer = transferWith({ allowAddresses: ['10.9.0.0/16'] });
-    expect(() => transfer.checkHttpHost('http://user:pw@169.254.169.254/x', 'inputs.3.url')).toThrow(
-      expect.objectContaining({ code: ErrorCode.TransferRefused, path: 'inputs.3.url', message: expect.not.stringContaining('pw') }),
-    );
-    expect(() => transfer.checkHttpHost('https://[fd00::1]/x', 'outputs.0.url')).toThrow(expect.objectContaining({ path: 'outputs.0.url' }));
-    expect(() => transfer.checkHttpHost('http://10.9.1.1/x', 'inputs.0.url')).not.toThrow();
-    expect(() => transfer.checkHttpHost('http://localhost/x', 'inputs.0.url')).not.toThrow();
-    expect(() => transfer.checkHttpHost('file:///data/x', 'inputs.0.url')).not.toThrow();
+  it('checkAddress refuses a literal refused host at once, both ways, and leaves names to the lookup', () => {
+    const transfer = transferWith({ allowAddresses: ['10.9.0.0/16'], allowedRoots: ['/data'] });
+    for (const direction of ['in', 'out'] as const) {
+      expect(() => transfer.checkAddress('http://user:pw@169.254.169.254/x', direction, 'inputs.3.url')).toThrow(
+        expect.objectContaining({ code: ErrorCode.TransferRefused, path: 'inputs.3.url', message: expect.not.stringContaining('pw') }),
+      );
+      expect(() => transfer.checkAddress('https://[fd00::1]/x', direction, 'outputs.0.url')).toThrow(expect.objectContaining({ code: ErrorCode.TransferRefused, path: 'outputs.0.url' }));
+      expect(() => transfer.checkAddress('http://10.9.1.1/x', direction, 'inputs.0.url')).not.toThrow();
+      expect(() => transfer.checkAddress('http://localhost/x', direction, 'inputs.0.url')).not.toThrow();
+      // file:// is judged by the allowed roots, not the address policy.
+      expect(() => transfer.checkAddress('file:///data/x', direction, 'inputs.0.url')).not.toThrow();
+    }
   });
 });

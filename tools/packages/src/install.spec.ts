@@ -83,6 +83,11 @@ describe('npm run package, installed from outside the repository', () => {
         'console.log(Object.keys(m).length > 0 && Object.keys(r).join() === Object.keys(m).join());';
       expect({ name, ...run(process.execPath, ['--input-type=module', '-e', loaded], project) }).toMatchObject({ name, stdout: 'true\n', status: 0 });
     }
+    // The installed tes-server reports its own package's version in service-info (inlined by the build).
+    const tesServerVersion = (JSON.parse(readFileSync(join(root, 'libs/tes-server/package.json'), 'utf8')) as { version: string }).version;
+    const serviceVersion = "const { tesServiceOptionsSchema, TES_SERVER_VERSION } = await import('@capstan/tes-server');" +
+      "console.log(TES_SERVER_VERSION, tesServiceOptionsSchema.parse({ dataDir: '/srv/tes', defaultBackend: 'docker' }).version);";
+    expect(run(process.execPath, ['--input-type=module', '-e', serviceVersion], project)).toMatchObject({ stdout: `${tesServerVersion} ${tesServerVersion}\n`, status: 0 });
   });
 
   it('a library names its sibling packages as real dependencies: alone and offline, its install fails naming one', () => {

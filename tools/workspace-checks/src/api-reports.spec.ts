@@ -51,6 +51,22 @@ describe('API reports (api-reports.mjs)', () => {
     expect(readFileSync(join(workspace, 'libs', 'demo', 'api', 'demo.api.md'), 'utf8')).not.toContain('helper');
   });
 
+  it('fails, on check and update alike, when a public signature uses a type index.ts does not export', () => {
+    writeFileSync(join(workspace, 'libs', 'demo', 'src', 'shout.ts'), 'export interface Volume {\n  readonly loud: boolean;\n}\nexport function shout(volume: Volume): string {\n  return volume.loud ? "HI" : "hi";\n}\n');
+    writeIndex("export { greet } from './greet';\nexport { shout } from './shout';\n");
+    const forgotten = ['The symbol "Volume" needs to be exported', '1 type(s) above are used by a public signature but not exported', 'Export each by name from src/index.ts'];
+    expectCheckFails(...forgotten);
+    const update = reports(workspace, '--update');
+    expect(update.status).toBe(1);
+    for (const line of forgotten) expect(update.output).toContain(line);
+    // Exported by name, the same signature passes.
+    writeIndex("export { greet } from './greet';\nexport { shout, type Volume } from './shout';\n");
+    expect(reports(workspace, '--update')).toMatchObject({ status: 0 });
+    expect(readFileSync(join(workspace, 'libs', 'demo', 'api', 'demo.api.md'), 'utf8')).toContain('export interface Volume');
+    writeIndex("export { greet } from './greet';\n");
+    expect(reports(workspace, '--update')).toMatchObject({ status: 0 });
+  });
+
   it('fails when the declarations do not emit, instead of reporting a partial API', () => {
     writeIndex("export { greet } from './greet';\nexport const broken = ;\n");
     expectCheckFails('the declarations do not emit', 'libs/demo/src/index.ts');

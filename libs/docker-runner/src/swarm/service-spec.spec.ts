@@ -1,37 +1,21 @@
 import { type Constraints, type ExecutionRequest } from '@capstan/core-constraints';
 import { attemptBinds } from '@capstan/docker-api/internal';
+import { testRequest } from '@capstan/support/testing';
 import { buildServiceSpec, type ServicePlan } from './service-spec';
 
 const MIB = 1024 * 1024;
-const constraints: Constraints = {
-  containers: [{ kind: 'docker', reference: 'img:1', uri: 'img:1' }],
-  skippedContainers: [],
-  cpu: 2,
-  memory: 512 * MIB,
-  cpuLimit: null,
-  memoryLimit: null,
-  gpu: 0,
-  gpuSpec: null,
-  fpga: 0,
-  fpgaSpec: null,
-  disks: { '/': 1e9 },
-  diskClasses: {},
-};
-const request = (overrides: Partial<Constraints> = {}): ExecutionRequest => ({
-  runId: 'r',
-  taskName: 't',
-  attemptName: 't-abc',
-  attempt: 1,
-  shell: 'bash',
-  paths: { root: '/w/a/1', commandFile: '/w/a/1/command', workDir: '/w/a/1/work', stdoutFile: '/w/a/1/stdout', stderrFile: '/w/a/1/stderr' },
-  inputs: [
-    { hostPath: '/data/x.fq', guestPath: '/mnt/task/inputs/x.fq', type: 'file' },
-    { hostPath: '/data/vol', guestPath: '/mnt/vol', type: 'directory', writable: true },
-  ],
-  env: { A: '1' },
-  constraints: { ...constraints, ...overrides },
-  labels: { 'io.capstan.run-id': 'r' },
-});
+const request = (constraints: Partial<Constraints> = {}): ExecutionRequest =>
+  testRequest({
+    attemptName: 't-abc',
+    shell: 'bash',
+    inputs: [
+      { hostPath: '/data/x.fq', guestPath: '/mnt/task/inputs/x.fq', type: 'file' },
+      { hostPath: '/data/vol', guestPath: '/mnt/vol', type: 'directory', writable: true },
+    ],
+    env: { A: '1' },
+    constraints,
+    labels: { 'io.capstan.run-id': 'r' },
+  });
 const options = { memoryLimit: 'request', pidsLimit: 4096, network: 'bridge', init: true, graceSeconds: 10, swarmGpuResource: 'NVIDIA-GPU', swarmLogDriver: 'json-file', capDrop: ['MKNOD', 'CAP_NET_RAW'] as string[] } as const;
 const plan = (overrides: Partial<ServicePlan> = {}): ServicePlan => {
   const base = request();

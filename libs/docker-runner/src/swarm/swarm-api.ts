@@ -56,7 +56,7 @@ interface RawNode {
   Description?: { Hostname?: string; Resources?: { NanoCPUs?: number; MemoryBytes?: number; GenericResources?: RawGenericResource[] } };
 }
 
-interface RawService {
+export interface RawService {
   ID: string;
   Version?: { Index?: number };
   Spec: ServiceSpec & { Name?: string; Labels?: Record<string, string> };

@@ -11,7 +11,7 @@ export interface EventContext {
 }
 
 /** The ledger's events, without their own task name (the engine's context carries it). */
-type AdmissionBody<T> = T extends unknown ? Omit<T, 'taskName'> : never;
+export type AdmissionBody<T> = T extends unknown ? Omit<T, 'taskName'> : never;
 
 export type TaskState = 'succeeded' | 'failed' | 'canceled' | 'error';
 

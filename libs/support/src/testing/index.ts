@@ -1,3 +1,4 @@
 export { folderPerTest } from './folder-per-test';
 export { recordingClock } from './recording-clock';
+export { attemptPaths, testConstraints, testRequest, type TestRequestOverrides } from './request-fixture';
 export { until } from './until';

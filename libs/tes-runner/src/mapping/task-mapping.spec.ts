@@ -1,25 +1,21 @@
 import { type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
+import { testRequest } from '@capstan/support/testing';
 import { validateCreateTask } from '@capstan/tes-model';
 import { testConstraints } from '../testing/attempt-fixture';
 import { hostPathToUrl } from './host-url';
 import { toGb, toTesTask } from './task-mapping';
 
-const paths = { root: '/w/a/1', commandFile: '/w/a/1/command', workDir: '/w/a/1/work', stdoutFile: '/w/a/1/stdout', stderrFile: '/w/a/1/stderr' };
-
 function request(overrides: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  return {
+  return testRequest({
     runId: 'run-1',
     taskName: 'align',
     attemptName: 'align-abcdefabcdef',
     attempt: 2,
     shell: 'bash',
-    paths,
-    inputs: [],
-    env: {},
     constraints: testConstraints(),
     labels: { 'io.capstan.run-id': 'run-1' },
     ...overrides,
-  };
+  });
 }
 
 const context = { command: 'echo hi\n', tags: { 'io.capstan.tes-client': 'instance-1' }, urlOf: (path: string) => hostPathToUrl(path) };

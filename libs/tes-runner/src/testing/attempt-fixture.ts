@@ -1,27 +1,15 @@
 import { type BackendEvent, type Constraints, type ExecutionRequest, parseContainerSource } from '@capstan/core-constraints';
 import { CapstanLabel, MANAGED_VALUE } from '@capstan/support';
+import { testConstraints as supportTestConstraints } from '@capstan/support/testing';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const TEST_IMAGE = 'capstan-test/busybox:1';
 
+/** Support's test constraints on the test image, with the task sizes the TES specs assume. */
 export function testConstraints(overrides: Partial<Constraints> = {}): Constraints {
-  return {
-    containers: [parseContainerSource(TEST_IMAGE)],
-    skippedContainers: [],
-    cpu: 1,
-    memory: 2 * 1024 ** 3,
-    cpuLimit: null,
-    memoryLimit: null,
-    gpu: 0,
-    gpuSpec: null,
-    fpga: 0,
-    fpgaSpec: null,
-    disks: { '/': 1024 ** 3 },
-    diskClasses: {},
-    ...overrides,
-  };
+  return supportTestConstraints({ containers: [parseContainerSource(TEST_IMAGE)], cpu: 1, memory: 2 * 1024 ** 3, disks: { '/': 1024 ** 3 }, ...overrides });
 }
 
 /** Temporary attempt folders laid out as the engine makes them; `dispose` removes them all. */

@@ -1,4 +1,5 @@
 import { runIdOfFolder } from '@capstan/core-constraints';
+import { CapstanLabel } from '@capstan/support';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -13,9 +14,9 @@ const SEGMENT = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
  * the labels do not lead to such a folder.
  */
 export async function earlierCapture(workRoot: string, labels: Readonly<Record<string, string>>): Promise<{ stdoutFile: string; stderrFile: string } | undefined> {
-  const runId = labels['io.capstan.run-id'] ?? '';
-  const uniqueName = labels['io.capstan.unique-name'] ?? '';
-  const attempt = labels['io.capstan.attempt'] ?? '';
+  const runId = labels[CapstanLabel.RunId] ?? '';
+  const uniqueName = labels[CapstanLabel.UniqueName] ?? '';
+  const attempt = labels[CapstanLabel.Attempt] ?? '';
   if (!SEGMENT.test(runId) || !SEGMENT.test(uniqueName) || !/^[1-9][0-9]{0,5}$/.test(attempt)) return undefined;
   const runEntry = (await readdir(workRoot, { withFileTypes: true }).catch(() => [])).find((entry) => entry.isDirectory() && runIdOfFolder(entry.name) === runId);
   if (runEntry === undefined) return undefined;

@@ -1,4 +1,5 @@
 import { type BackendRegistry, type ManagedResource } from '@capstan/core-constraints';
+import { CapstanLabel, MANAGED_VALUE } from '@capstan/support';
 import { type StoredTesTask } from '@capstan/tes-model';
 import { executorIndexOf } from './executor-task';
 import { type Leftover } from './restart-plan';
@@ -24,14 +25,14 @@ export async function findLeftovers(
     if (backend.listManaged === undefined) continue;
     const mineToRun = tasks.filter((task) => backendOf(task) === backendName);
     // Strays alone are not worth refusing to start over: a backend that does not answer is looked at next time.
-    const resources = await backend.listManaged({ 'io.capstan.managed': 'true', ...options.holderLabels }).catch((error: unknown) => {
+    const resources = await backend.listManaged({ [CapstanLabel.Managed]: MANAGED_VALUE, ...options.holderLabels }).catch((error: unknown) => {
       if (mineToRun.length > 0) throw error;
       return [];
     });
     const claimed = new Set<ManagedResource>();
     for (const task of mineToRun) {
       const mine = resources.flatMap((resource) => {
-        const index = executorIndexOf(task.id, resource.labels['io.capstan.task'] ?? '');
+        const index = executorIndexOf(task.id, resource.labels[CapstanLabel.Task] ?? '');
         return index === undefined ? [] : [{ backend: backendName, resource, index }];
       });
       mine.forEach((item) => claimed.add(item.resource));

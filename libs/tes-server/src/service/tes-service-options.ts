@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import type { InjectionToken } from 'tsyringe';
 import { z } from 'zod';
+import { TES_SERVER_VERSION } from '../version';
 
 export const tesServiceOptionsSchema = z.strictObject({
   /** Holds `tasks/<id>/files` (each task's container paths on the host) and the engine's work folders. */
@@ -39,7 +40,8 @@ export const tesServiceOptionsSchema = z.strictObject({
     .default({ id: 'org.capstan.tes', name: 'Capstan TES', organization: { name: 'Capstan', url: 'https://capstan.invalid' } }),
   /** Shown in service-info `storage`: the places inputs and outputs may be (e.g. file:///data/shared). */
   storage: z.array(z.string()).default([]),
-  version: z.string().default('0.1.0'),
+  /** service-info's `version`: this package's own unless a deployment names its build. */
+  version: z.string().min(1).default(TES_SERVER_VERSION),
 });
 
 export type TesServiceOptions = z.output<typeof tesServiceOptionsSchema>;
