@@ -25,6 +25,9 @@ module.exports = [
         {
           enforceBuildableLibDependency: false,
           banTransitiveDependencies: true,
+          // The Markdown block reader the docs' example tests share (apps/cli, tools/packages): a test helper of no
+          // project, so that an app and a tooling project can both use it.
+          allow: ['/lib/markdown-blocks$'],
           checkDynamicDependenciesExceptions: [],
           depConstraints: [
             { sourceTag: 'kind:contract', onlyDependOnLibsWithTags: [] },

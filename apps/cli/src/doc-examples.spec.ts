@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { buildCli, capstan, cliBundle, execFileAsync, folderPerTest, workspaceRoot } from './testing/cli-harness';
 import { type DocExample, extractExamples } from './testing/doc-examples';
 
-const DOCS = ['README.md', ...readdirSync(join(workspaceRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+// The apps' own READMEs are packed into their packages: their command lines run here too.
+const DOCS = ['README.md', 'apps/cli/README.md', 'apps/api/README.md', ...readdirSync(join(workspaceRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 const EXAMPLES: DocExample[] = DOCS.flatMap((file) => extractExamples(readFileSync(join(workspaceRoot, file), 'utf8'), file));
 const taskFiles = EXAMPLES.filter((example) => example.kind === 'task-file').map((example) => [example.where, example.text] as const);
 const commands = EXAMPLES.filter((example) => example.kind === 'command').map((example) => [example.where, example.text] as const);
@@ -50,7 +51,7 @@ describe('finding the examples of the docs', () => {
   });
 });
 
-describe('every example in README.md and docs/*.md runs as written (the built CLI, real Docker)', () => {
+describe('every example in README.md, the apps\' READMEs and docs/*.md runs as written (the built CLI, real Docker)', () => {
   jest.setTimeout(120_000);
   beforeAll(buildCli, 60_000);
   const folder = folderPerTest('capstan-examples-');

@@ -1,12 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-
-/**
- * The comment that marks the next fenced block as an example that cannot run on a test machine (a cluster, a remote
- * server), with the reason: `<!-- example: not run here: needs a Slurm cluster -->`. Keep such blocks few.
- */
-export const NOT_RUN_MARKER = /^<!--\s*example:\s*not run here:\s*(.+?)\s*-->$/;
+import { fencedBlocks } from '../../../../tools/lib/markdown-blocks';
 
 export type DocExample =
   | { readonly kind: 'task-file'; readonly where: string; readonly text: string }
@@ -19,31 +14,10 @@ export type DocExample =
  * that merely mentions capstan is not one). A block after the not-run marker is listed as such, never run.
  */
 export function extractExamples(markdown: string, file: string): DocExample[] {
-  const examples: DocExample[] = [];
-  const lines = markdown.split('\n');
-  let notRun: string | undefined;
-  for (let index = 0; index < lines.length; index += 1) {
-    const line = (lines[index] as string).trim();
-    const marker = NOT_RUN_MARKER.exec(line);
-    if (marker) {
-      notRun = marker[1];
-      continue;
-    }
-    const fence = /^```(\w*)/.exec(line);
-    if (!fence) {
-      if (line !== '') notRun = undefined;
-      continue;
-    }
-    const start = index;
-    const body: string[] = [];
-    for (index += 1; index < lines.length && !(lines[index] as string).trim().startsWith('```'); index += 1) body.push(lines[index] as string);
-    const where = `${file}:${start + 1}`;
-    const found = blockExamples(fence[1] ?? '', body, where);
-    if (notRun !== undefined && found.length > 0) examples.push({ kind: 'not-run', where, reason: notRun });
-    else examples.push(...found);
-    notRun = undefined;
-  }
-  return examples;
+  return fencedBlocks(markdown, file).flatMap((block) => {
+    const found = blockExamples(block.language, block.body, block.where);
+    return block.notRun !== undefined && found.length > 0 ? [{ kind: 'not-run' as const, where: block.where, reason: block.notRun }] : found;
+  });
 }
 
 function blockExamples(language: string, body: readonly string[], where: string): DocExample[] {
