@@ -128,6 +128,14 @@ describe('run-many: an engine composed from the installed packages, as a library
     expect(readFileSync(join(project, 'capstan-runs', folder, task7, 'attempts/1/stdout'), 'utf8')).toMatch(/^task 7 in [0-9a-f]{12}\n$/);
   });
 
+  it('on a terminal, redraws the bar in place', () => {
+    // script(1) gives the command a pseudo-terminal, as an interactive user's shell would.
+    const result = scratch.run('script', ['-qec', `${process.execPath} dist/run-many.js 2`, '/dev/null'], project, { timeoutMs: 120_000 });
+    expect(result.stdout).toMatch(/\r\[#{15}\.{15}\] 50% 1\/2, 0 failed\r\[#{30}\] 100% 2\/2, 0 failed\r\n/);
+    expect(result.stdout).not.toMatch(/50% 1\/2, 0 failed\r?\n/);
+    expect(result.status).toBe(0);
+  });
+
   it('exits 1 when a task fails, naming it; the bar still reaches 100%', () => {
     const result = runMany(['3', 'exit 3']);
     expect(result.stderr).toContain('100% 3/3, 3 failed');
