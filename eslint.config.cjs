@@ -7,7 +7,6 @@
 //   kind:composition   engine: the contracts and services; backends reach it only by injection
 //   kind:app           cli, api: anything but another app
 //   kind:testing       backend-conformance: the shared suite, runs every backend through the engine
-//   kind:example       examples/custom-backend: a third party's backend and its composition
 // Only projects tagged runtime:docker-api may import a container client.
 const nx = require('@nx/eslint-plugin');
 
@@ -61,11 +60,6 @@ module.exports = [
             { sourceTag: 'kind:assembly', bannedExternalImports: containerClients },
             { sourceTag: 'kind:tooling', onlyDependOnLibsWithTags: [] },
             // The conformance kit drives any backend through the real engine; backends never import it.
-            // An out-of-tree backend as a third party writes one: our contracts and kits, composed by wire() (assembly).
-            {
-              sourceTag: 'kind:example',
-              onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition', 'kind:assembly', 'kind:testing'],
-            },
             {
               sourceTag: 'kind:testing',
               onlyDependOnLibsWithTags: ['kind:contract', 'kind:support', 'kind:service', 'kind:backend', 'kind:backend-kit', 'kind:composition'],

@@ -2,4 +2,5 @@ module.exports = {
   displayName: 'packages',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
+  globalSetup: '<rootDir>/pack-packages.global-setup.cjs',
 };

@@ -20,15 +20,17 @@ const io: CommandIo = {
   stderr: (text) => process.stderr.write(text),
   isTty: process.stdout.isTTY === true,
 };
-main(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`capstan: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = ExitCode.Internal;
-  },
-);
+// The command is done: a plugin's module (it runs in this process) may have left a timer or socket open that would
+// keep capstan alive. The timer holds nothing open itself, so a clean exit still comes first.
+function exitWhenDone(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+
+main(process.argv.slice(2), io).then(exitWhenDone, (error: unknown) => {
+  process.stderr.write(`capstan: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitWhenDone(ExitCode.Internal);
+});
 
 // An ES module to esbuild, so that it can split the bundle (in a "type": "commonjs" package a file without exports is
 // taken for CommonJS, and everything it imports would then be initialised eagerly).

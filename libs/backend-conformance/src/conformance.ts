@@ -47,8 +47,10 @@ interface ScenarioKit {
 export function describeBackendConformance(options: ConformanceOptions): void {
   const backend = options.create();
   const shell = options.shell ?? 'sh';
+  // Each hook and test gets the limit itself: the `jest` object is no global where the suite runs as an ES module
+  // (a consumer's jest with --experimental-vm-modules), only describe, it and expect are.
+  const timeout = options.timeoutMs ?? 120_000;
   describe(`backend conformance: ${options.name}`, () => {
-    jest.setTimeout(options.timeoutMs ?? 120_000);
     let workRoot: string;
     let engine: TaskEngine;
 
@@ -64,11 +66,11 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         memoryLimitBehavior: 'try_with_max',
         ...options.engine,
       });
-    });
+    }, timeout);
     afterAll(async () => {
       engine.close();
       await rm(workRoot, { recursive: true, force: true });
-    });
+    }, timeout);
 
     const kit = (): ScenarioKit => ({
       backend,
@@ -97,7 +99,7 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         process.stderr.write(`conformance ${options.name}: skipping "${scenario.title}": ${reason}\n`);
         it.skip(`${scenario.title} [skipped: ${reason}]`, () => undefined);
       } else {
-        it(scenario.title, () => scenario.run(kit()));
+        it(scenario.title, () => scenario.run(kit()), timeout);
       }
     }
   });

@@ -5,7 +5,7 @@ import { until } from '@capstan/support/testing';
 import { getEventListeners } from 'node:events';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options';
 import { TaskEngine } from './engine';
 import { type EngineEvent } from './events/engine-event';
@@ -69,6 +69,17 @@ describe('TaskEngine', () => {
     expect(request.labels['io.capstan.run-id']).toBe(engine.runId);
     expect(request.labels['io.capstan.task']).toBe('align reads');
     expect(result.uniqueName).toMatch(/^align-reads-[a-z0-9]{12}$/);
+  });
+
+  it('resolves a relative work root and output folder against the working folder: backends get host paths a container can bind', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend, undefined, { workRoot: relative(process.cwd(), workRoot), outputDir: relative(process.cwd(), join(workRoot, 'out')) });
+    const result = await engine.run(task());
+    engine.close();
+    expect(engine.runFolder).toMatch(new RegExp(`^${workRoot}/[0-9]{8}T[0-9]{6}Z-${engine.runId}$`));
+    expect(engine.outputRoot).toBe(join(workRoot, 'out'));
+    expect(backend.requests[0]?.paths.workDir).toBe(join(result.folder, 'attempts', '1', 'work'));
+    expect(isAbsolute(result.folder)).toBe(true);
   });
 
   it("gives one task's events to its onEvent alone, in order, and runs afterAdmission between admission and the attempt", async () => {

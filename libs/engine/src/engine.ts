@@ -20,7 +20,7 @@ import {
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import { EngineOptions } from './engine-options';
 import { type EngineEvent } from './events/engine-event';
@@ -106,10 +106,12 @@ export class TaskEngine {
     @inject(EngineOptions) private readonly options: EngineOptions,
   ) {
     this.runId = names.runId();
-    this.runFolder = join(options.workRoot, runFolderName(this.runId, new Date()));
-    this.outputRoot = options.outputDir ?? join(this.runFolder, RUN_OUTPUTS_FOLDER);
+    // Absolute from here on: a backend hands these folders to a runtime (a Docker bind) that has no working folder.
+    const workRoot = resolve(options.workRoot);
+    this.runFolder = join(workRoot, runFolderName(this.runId, new Date()));
+    this.outputRoot = options.outputDir === undefined ? join(this.runFolder, RUN_OUTPUTS_FOLDER) : resolve(options.outputDir);
     this.manifest = new OutputsManifest(this.outputRoot, this.runId);
-    this.latest = new LatestRunLink(options.workRoot, this.runFolder);
+    this.latest = new LatestRunLink(workRoot, this.runFolder);
     // Every running attempt listens on these two; thousands of concurrent tasks are normal, not a leak.
     setMaxListeners(0, this.kill.signal, this.killNowController.signal);
     // One subscription for every task: a listener per task would make each event cost O(tasks in flight).

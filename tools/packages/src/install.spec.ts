@@ -1,33 +1,19 @@
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliVersion, expectPackaged, libraries, type Outsider, outsider, root, tarball, tarballs } from './testing/outsider';
 
 // `npm run package`, then the tarballs used as an outsider uses them: in a temporary folder outside the repository,
 // with a private npm prefix (never the machine's own), third-party packages from npm's warm cache.
-const root = resolve(__dirname, '..', '..', '..');
-const tarballs = join(root, 'dist/packages');
-const cliVersion = (JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8')) as { version: string }).version;
-let scratch: string;
-
-function run(command: string, args: string[], cwd: string, extraPath = ''): SpawnSyncReturns<string> {
-  // The running Node first: the `#!/usr/bin/env node` of an installed bin must find a supported one.
-  const path = [extraPath, dirname(process.execPath), process.env['PATH'] ?? ''].filter(Boolean).join(delimiter);
-  return spawnSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, PATH: path, XDG_CACHE_HOME: join(scratch, 'cache'), npm_config_update_notifier: 'false' },
-  });
-}
-const npm = (args: string[], cwd: string): SpawnSyncReturns<string> =>
-  run('npm', [...args, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], cwd);
-const tarball = (name: string, version = '0.1.0'): string => join(tarballs, `capstan-${name}-${version}.tgz`);
+let scratch: Outsider;
+const run: Outsider['run'] = (...args) => scratch.run(...args);
+const npm: Outsider['npm'] = (...args) => scratch.npm(...args);
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'tools/packages/build.mjs')], { cwd: root, stdio: 'pipe' });
-  scratch = mkdtempSync(join(tmpdir(), 'pkg-build-install-'));
-}, 300_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  expectPackaged();
+  scratch = outsider('pkg-build-install-');
+});
+afterAll(() => scratch?.remove());
 
 describe('npm run package, installed from outside the repository', () => {
   jest.setTimeout(180_000);
@@ -42,27 +28,27 @@ describe('npm run package, installed from outside the repository', () => {
   });
 
   it('installs the CLI globally into a private prefix; `capstan` runs from any folder and prints its version', () => {
-    const prefix = join(scratch, 'prefix');
-    const install = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', tarball('cli', cliVersion)], scratch);
+    const prefix = join(scratch.dir, 'prefix');
+    const install = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', tarball('cli', cliVersion)], scratch.dir);
     expect(install.stderr).not.toMatch(/npm error/);
     expect(install.status).toBe(0);
-    const elsewhere = join(scratch, 'elsewhere');
+    const elsewhere = join(scratch.dir, 'elsewhere');
     mkdirSync(elsewhere);
     const bin = join(prefix, 'bin');
-    expect(run('capstan', ['--version'], elsewhere, bin)).toMatchObject({ status: 0, stdout: `capstan ${cliVersion}\n` });
-    const task = run('capstan', ['run', '--backend', 'local', '--', 'echo', 'pkg-build-hello'], elsewhere, bin);
+    expect(run('capstan', ['--version'], elsewhere, { extraPath: bin })).toMatchObject({ status: 0, stdout: `capstan ${cliVersion}\n` });
+    const task = run('capstan', ['run', '--backend', 'local', '--', 'echo', 'pkg-build-hello'], elsewhere, { extraPath: bin });
     expect(task.stderr + task.stdout).toMatch(/last output: pkg-build-hello/);
     expect(task.status).toBe(0);
     expect(readdirSync(elsewhere)).toEqual(['capstan-runs']);
     // A task's failure still reaches the caller through the installed bin.
-    expect(run('capstan', ['run', '--backend', 'local', '--', 'sh', '-c', 'exit 7'], elsewhere, bin).status).toBe(7);
+    expect(run('capstan', ['run', '--backend', 'local', '--', 'sh', '-c', 'exit 7'], elsewhere, { extraPath: bin }).status).toBe(7);
   });
 
   it('gives a moduleResolution node16 consumer every library with types, by import and by require', () => {
-    const project = join(scratch, 'consumer');
+    const project = join(scratch.dir, 'consumer');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pkg-build-consumer', private: true, type: 'module' }));
-    const libs = readdirSync(join(root, 'libs')).sort();
+    const libs = libraries();
     // @types/node and @types/jest are the consumer's own, as with any Node library (backend-conformance is a jest suite).
     const install = npm(['install', '--prefer-offline', ...libs.map((name) => tarball(name)), '@types/node@^22.20.7', '@types/jest@^30.0.0'], project);
     expect(install.stderr).not.toMatch(/npm error/);
@@ -91,7 +77,7 @@ describe('npm run package, installed from outside the repository', () => {
   });
 
   it('a library names its sibling packages as real dependencies: alone and offline, its install fails naming one', () => {
-    const project = join(scratch, 'alone');
+    const project = join(scratch.dir, 'alone');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pkg-build-alone', private: true }));
     const install = npm(['install', '--offline', tarball('naming')], project);

@@ -1,6 +1,6 @@
-// An out-of-tree backend, as a third party would write one: it depends only on Capstan's contracts
-// (@capstan/core-constraints) and a backend kit (@capstan/process-kit), never on another backend. It is shipped as a
-// plugin: the module's `plugin` export, which `plugins:` in a config file (or `wire({ plugins })`) loads.
+// A third party's backend, in its own project: it depends only on Capstan's published contracts
+// (@capstan/core-constraints) and a backend kit (@capstan/process-kit), installed from npm like any package. It is
+// shipped as a plugin: the module's `plugin` (and default) export, which `plugins:` in capstan.yaml loads.
 //
 // "nice" runs each task's command on the host at a lower CPU priority (nice 10), so batch tasks yield to
 // interactive work. It is small on purpose: the contract, capabilities declared honestly, and an options schema.
@@ -105,3 +105,5 @@ export const plugin = defineBackendPlugin({
   optionsSchema: niceBackendOptionsSchema,
   register: (container, options) => registerBackend(container, () => new NiceBackend(options)),
 });
+
+export default plugin;
