@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { namedReexportsAsStar } from './lib/named-reexports.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const [entry, outfile] = process.argv.slice(2);
@@ -45,7 +46,7 @@ await build({
   },
   sourcemap: 'linked',
   tsconfig: join(root, 'tsconfig.base.json'),
-  plugins: [lazyPlugin()],
+  plugins: [namedReexportsAsStar(), lazyPlugin()],
   logLevel: 'warning',
 });
 
@@ -76,14 +77,6 @@ function lazyPlugin() {
         if (result.errors.length > 0 || !result.path.startsWith(libs)) return result.errors.length > 0 ? { errors: result.errors } : result;
         return { ...result, sideEffects: false };
       });
-      // esbuild's code splitting follows a named re-export (`export { a } from './a'`) whether or not a chunk uses it,
-      // which puts everything an index names into the chunk of every command that imports anything from it (`run`
-      // would load the TES server's fastify). `export * from` is followed only for the names used; in a bundle the two
-      // are the same, since TypeScript checked every import, and a name two modules export fails the build. Renames stay.
-      plugin.onLoad({ filter: /[\\/]libs[\\/][^\\/]+[\\/]src[\\/](index|internal)\.ts$/ }, (args) => ({
-        contents: readFileSync(args.path, 'utf8').replace(/export\s*\{([^}]*)\}\s*from\s*('[^']+'|"[^"]+")/g, (whole, names, from) => (/\b(as|default)\b/.test(names) ? whole : `export * from ${from}`)),
-        loader: 'ts',
-      }));
       plugin.onLoad({ filter: /node_modules[\\/](dockerode|docker-modem)[\\/]lib[\\/](docker|modem)\.js$/ }, (args) => {
         const contents = readFileSync(args.path, 'utf8');
         const edit = deferred.find((candidate) => candidate.file.test(args.path));

@@ -8,6 +8,7 @@ export {
   parseDockerBackendOptions,
 } from './docker-backend-options';
 export { registerDockerBackend } from './register-docker-backend';
+export { dockerBackendPlugin } from './docker-backend-plugin';
 export { SwarmApi } from './swarm/swarm-api';
 export { type ServiceAttempt, SwarmRunner } from './swarm/swarm-runner';
 export { SwarmTaskWatcher } from './swarm/task-watcher';

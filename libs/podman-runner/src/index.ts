@@ -8,3 +8,4 @@ export {
   podmanBackendOptionsSchema,
 } from './podman-backend-options';
 export { registerPodmanBackend } from './register-podman-backend';
+export { podmanBackendPlugin } from './podman-backend-plugin';

@@ -7,5 +7,6 @@ export {
   tesBackendOptionsSchema,
 } from './tes-backend-options';
 export { registerTesBackend } from './register-tes-backend';
+export { tesBackendPlugin } from './tes-backend-plugin';
 export { TesHttpClient } from './http/tes-http-client';
 export { TaskPoller, type TaskPollerSettings, type TaskWatcher } from './polling/task-poller';

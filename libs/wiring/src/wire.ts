@@ -1,7 +1,6 @@
 import { type Backend, type BackendPlugin, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { EngineOptions, type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
-import { PodmanBackend } from '@capstan/podman-runner';
 import { registerResourceManager } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
@@ -103,6 +102,14 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
 export const SHORT_NAMES_NOTE =
   'podman: short image names are read as Docker reads them (busybox:1 as docker.io/library/busybox:1), with a warning, since Docker did not answer; podman.shortNames decides when set';
 
+/**
+ * Whether `backend` is Podman and now reads short names as Docker would (see `PodmanBackend.standInForDocker`). Asked by
+ * shape, not `instanceof`: importing podman-runner's class here would load Podman's code for every command.
+ */
+function standsInForDocker(backend: Backend): boolean {
+  return backend.name === 'podman' && 'standInForDocker' in backend && typeof backend.standInForDocker === 'function' && backend.standInForDocker() === true;
+}
+
 export async function chooseBackend(registry: BackendRegistry, name: string, options: { readonly hostFallback: boolean } = { hostFallback: true }): Promise<{ backend: Backend; selection: string[] }> {
   if (name !== 'auto') return { backend: registry.get(name), selection: [] };
   const selection: string[] = [];
@@ -112,7 +119,7 @@ export async function chooseBackend(registry: BackendRegistry, name: string, opt
     if (probe.available) {
       selection.push(`${candidate}: available, chosen`);
       // Docker, first in the order, did not answer: task files written for it keep their meaning on Podman.
-      if (backend instanceof PodmanBackend && backend.standInForDocker()) selection.push(SHORT_NAMES_NOTE);
+      if (standsInForDocker(backend)) selection.push(SHORT_NAMES_NOTE);
       const later = AUTO_ORDER.slice(AUTO_ORDER.indexOf(candidate) + 1);
       later.forEach((other) => selection.push(`${other}: not probed (${candidate} comes first in the auto order)`));
       return { backend, selection };
