@@ -29,6 +29,8 @@ interface Loaded {
   readonly stderr: string;
   readonly packages: ReadonlySet<string>;
   readonly urls: readonly string[];
+  /** The npm packages' files bundled into the chunks that were loaded (`zod/v4/locales/en.js`). */
+  readonly bundled: readonly string[];
 }
 
 describe('start-up cost: a command loads only what it runs (the built CLI)', () => {
@@ -51,10 +53,14 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     const urls = (await readFile(list, 'utf8')).split('\n');
     const packages = new Set(urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined));
     // Packages bundled into the chunks that were loaded (zod, yaml, dockerode): esbuild marks each file's code.
+    const bundled: string[] = [];
     for (const url of urls.filter((one) => one.startsWith('file:') && one.includes('/capstan.chunks/'))) {
-      for (const match of (await readFile(new URL(url), 'utf8')).matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(match[1] as string);
+      for (const match of (await readFile(new URL(url), 'utf8')).matchAll(/^\/\/ (?:\S*\/)?node_modules\/(((?:@[^/]+\/)?[^/]+)\/\S+)/gm)) {
+        packages.add(match[2] as string);
+        bundled.push(match[1] as string);
+      }
     }
-    return { code, stdout, stderr, packages, urls };
+    return { code, stdout, stderr, packages, urls, bundled };
   }
 
   it.each([['--help'], ['--version'], ['help', 'run'], ['run', '--help'], ['completion', 'bash']])('capstan %s loads no backend, zod, yaml, dockerode or server', async (...args) => {
@@ -85,6 +91,8 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(result.code).toBe(0);
     expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch'].filter((name) => result.packages.has(name))).toEqual([]);
     expect(backendChunks(result.urls)).toEqual(['local']);
+    // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
+    expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
   });
 
   it('capstan run on Docker loads no other backend, SSH or BuildKit gRPC (a local socket needs neither)', async () => {
