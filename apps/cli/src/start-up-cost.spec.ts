@@ -103,6 +103,13 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(backendChunks(result.urls)).toEqual(['docker']);
   });
 
+  it('capstan run on auto, where Docker answers, loads Docker alone: auto imports a backend only to probe it', async () => {
+    const result = await loaded(['run', '--shell', 'sh', '--image', 'capstan-test/busybox:1', '--work-root', join(folder(), 'runs'), '--', 'true']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('backend docker: available, chosen');
+    expect(backendChunks(result.urls)).toEqual(['docker']);
+  });
+
   it('control: a run whose task declares outputs loads the glob (tinyglobby), which a run without outputs does not', async () => {
     const task = join(folder(), 'task.yaml');
     const runs = join(folder(), 'runs');

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTesServer } from './tes-server';
-import { chooseBackend, SHORT_NAMES_NOTE } from './wire';
+import { chooseBackend, SHORT_NAMES_NOTE } from './choose-backend';
 
 jest.setTimeout(30_000);
 

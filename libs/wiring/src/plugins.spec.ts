@@ -30,6 +30,21 @@ describe('pluginsFor: what a command registers', () => {
     expect(BackendRegistry.fromContainer(container).names).toEqual([name]);
   });
 
+  describe('auto builds only the backends it probes, in order', () => {
+    const missing = join(tmpdir(), 'lazy-run-no-such.sock');
+    it.each([
+      ['Docker answers', {}, ['docker']],
+      ['Docker does not', { 'docker.socketPath': missing }, ['docker', 'podman']],
+      ['neither Docker nor Podman does', { 'docker.socketPath': missing, 'podman.socketPath': missing }, ['docker', 'podman', 'apptainer']],
+    ])('%s', async (_, flags, built) => {
+      const wiring = await wire({ flags: { backend: 'auto', workRoot: join(tmpdir(), 'lazy-run-auto'), ...flags } });
+      wiring.engine.close();
+      expect(wiring.registry.names).toEqual(built);
+      expect(wiring.backend.name).toBe(built.at(-1));
+      expect(wiring.selection[0]).toMatch(built.length === 1 ? /^docker: available, chosen/ : /^docker: passed over \(.*lazy-run-no-such\.sock/);
+    });
+  });
+
   it('fault: a built-in register given options its schema would refuse fails with the config error, registering nothing', async () => {
     const docker = BUILT_IN_PLUGINS.find((plugin) => plugin.name === 'docker');
     const container = rootContainer.createChildContainer();
