@@ -56,6 +56,25 @@ describe('npm run package, installed from outside the repository', () => {
     expect(readdirSync(elsewhere)).toEqual(['capstan-runs']);
     // A task's failure still reaches the caller through the installed bin.
     expect(run('capstan', ['run', '--backend', 'local', '--', 'sh', '-c', 'exit 7'], elsewhere, bin).status).toBe(7);
+
+    // The packaged CLI keeps each backend's code in its own chunk, as the workspace's bundle does: a local run loads
+    // neither Docker's code nor dockerode (a load hook lists every module Node loads).
+    const hook = join(scratch, 'load-hook.cjs');
+    const loadedList = join(scratch, 'loaded.txt');
+    writeFileSync(
+      hook,
+      `const seen = []; require('node:module').registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadedList)}, seen.join('\\n')));`,
+    );
+    const hooked = spawnSync(join(bin, 'capstan'), ['run', '--backend', 'local', '--', 'true'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: [dirname(process.execPath), process.env['PATH'] ?? ''].join(delimiter), XDG_CACHE_HOME: join(scratch, 'cache'), NODE_OPTIONS: `--require ${hook}` },
+    });
+    expect(hooked.status).toBe(0);
+    const loaded = readFileSync(loadedList, 'utf8').split('\n');
+    expect(loaded.filter((url) => /\/node_modules\/(dockerode|docker-modem|fastify)\/|\/register-(?!local-)[a-z]+-backend-/.test(url))).toEqual([]);
+    expect(loaded.some((url) => /\/register-local-backend-[A-Z0-9]+\.js$/.test(url))).toBe(true);
   });
 
   it('gives a moduleResolution node16 consumer every library with types, by import and by require', () => {
