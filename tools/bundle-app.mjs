@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { namedReexportsAsStar } from './lib/named-reexports.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const [entry, outfile] = process.argv.slice(2);
@@ -45,7 +46,7 @@ await build({
   },
   sourcemap: 'linked',
   tsconfig: join(root, 'tsconfig.base.json'),
-  plugins: [lazyPlugin()],
+  plugins: [namedReexportsAsStar(), lazyPlugin()],
   logLevel: 'warning',
 });
 
@@ -60,9 +61,14 @@ await build({
 //   Only Capstan's own code uses them, so no schema crosses into another package's copy of zod.
 function lazyPlugin() {
   const bundled = /^(dockerode|docker-modem|zod|yaml)(\/|$)/;
+  const ZOD_LOCALES = 'export * as locales from "../locales/index.js";';
   const deferred = [
     { file: /dockerode[\\/]lib[\\/]docker\.js$/, from: "withSession = require('./session')", to: "withSession = function () { return require('./session').apply(this, arguments); }" },
     { file: /docker-modem[\\/]lib[\\/]modem\.js$/, from: "ssh = require('./ssh')", to: "ssh = function () { return require('./ssh').apply(this, arguments); }" },
+    // zod's 40-odd locales (about 300 KB) reach every chunk that uses `z`: a namespace shared between chunks keeps all
+    // its members. Capstan writes its own messages and never sets a zod locale, so the bundle's `z.locales` is absent.
+    { file: /zod[\\/]v4[\\/]classic[\\/]external\.js$/, from: ZOD_LOCALES, to: '' },
+    { file: /zod[\\/]v4[\\/]core[\\/]index\.js$/, from: ZOD_LOCALES, to: '' },
   ];
   return {
     name: 'capstan-lazy',
@@ -76,18 +82,10 @@ function lazyPlugin() {
         if (result.errors.length > 0 || !result.path.startsWith(libs)) return result.errors.length > 0 ? { errors: result.errors } : result;
         return { ...result, sideEffects: false };
       });
-      // esbuild's code splitting follows a named re-export (`export { a } from './a'`) whether or not a chunk uses it,
-      // which puts everything an index names into the chunk of every command that imports anything from it (`run`
-      // would load the TES server's fastify). `export * from` is followed only for the names used; in a bundle the two
-      // are the same, since TypeScript checked every import, and a name two modules export fails the build. Renames stay.
-      plugin.onLoad({ filter: /[\\/]libs[\\/][^\\/]+[\\/]src[\\/](index|internal)\.ts$/ }, (args) => ({
-        contents: readFileSync(args.path, 'utf8').replace(/export\s*\{([^}]*)\}\s*from\s*('[^']+'|"[^"]+")/g, (whole, names, from) => (/\b(as|default)\b/.test(names) ? whole : `export * from ${from}`)),
-        loader: 'ts',
-      }));
-      plugin.onLoad({ filter: /node_modules[\\/](dockerode|docker-modem)[\\/]lib[\\/](docker|modem)\.js$/ }, (args) => {
+      plugin.onLoad({ filter: /node_modules[\\/](dockerode[\\/]lib[\\/]docker|docker-modem[\\/]lib[\\/]modem|zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index))\.js$/ }, (args) => {
         const contents = readFileSync(args.path, 'utf8');
         const edit = deferred.find((candidate) => candidate.file.test(args.path));
-        // A dockerode release that changed these lines must fail the build, not quietly load everything again.
+        // A release that changed these lines must fail the build, not quietly load everything again.
         if (edit === undefined || !contents.includes(edit.from)) throw new Error(`bundle-app: ${args.path} no longer has \`${edit?.from}\`; update the lazy edit`);
         return { contents: contents.replace(edit.from, edit.to), loader: 'js' };
       });

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { namedReexportsAsStar } from '../lib/named-reexports.mjs';
 import { rewriteDeclaration } from './declarations.mjs';
 import { currentPackageJson, describeDrift, entriesOf, expectedPackageJson, listProjects, packageName, POLYFILL } from './projects.mjs';
 
@@ -65,6 +66,8 @@ for (const project of projects) {
     external: project.kind === 'app' ? [] : ['@capstan/*'],
     packages: 'external',
     logLevel: 'warning',
+    // An app's commands load only the libraries' modules they use (see named-reexports.mjs): `run` no backend's code but its own.
+    plugins: project.kind === 'app' ? [namedReexportsAsStar()] : [],
     // In every chunk, not only the entry: ES modules evaluate a chunk's imports before the entry's own first line.
     banner: manifest.dependencies[POLYFILL.name] ? { js: `import '${POLYFILL.name}';` } : {},
   });

@@ -16,6 +16,12 @@ process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen].join('
 const HEAVY = ['zod', 'yaml', 'dockerode', 'docker-modem', 'tsyringe', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'better-sqlite3', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'tar-fs'];
 const SERVER_ONLY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/rate-limit', 'better-sqlite3'];
 const DOCKER_EXTRAS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
+const BACKENDS = ['docker', 'podman', 'apptainer', 'local', 'slurm', 'tes'] as const;
+
+/** The backends whose code (the lazily imported `register-NAME-backend` chunk) a command loaded. */
+function backendChunks(urls: readonly string[]): string[] {
+  return BACKENDS.filter((name) => urls.some((url) => new RegExp(`/register-${name}-backend-[A-Z0-9]+\\.mjs$`).test(url)));
+}
 
 interface Loaded {
   readonly code: number;
@@ -23,6 +29,8 @@ interface Loaded {
   readonly stderr: string;
   readonly packages: ReadonlySet<string>;
   readonly urls: readonly string[];
+  /** The npm packages' files bundled into the chunks that were loaded (`zod/v4/locales/en.js`). */
+  readonly bundled: readonly string[];
 }
 
 describe('start-up cost: a command loads only what it runs (the built CLI)', () => {
@@ -45,10 +53,14 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     const urls = (await readFile(list, 'utf8')).split('\n');
     const packages = new Set(urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined));
     // Packages bundled into the chunks that were loaded (zod, yaml, dockerode): esbuild marks each file's code.
+    const bundled: string[] = [];
     for (const url of urls.filter((one) => one.startsWith('file:') && one.includes('/capstan.chunks/'))) {
-      for (const match of (await readFile(new URL(url), 'utf8')).matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(match[1] as string);
+      for (const match of (await readFile(new URL(url), 'utf8')).matchAll(/^\/\/ (?:\S*\/)?node_modules\/(((?:@[^/]+\/)?[^/]+)\/\S+)/gm)) {
+        packages.add(match[2] as string);
+        bundled.push(match[1] as string);
+      }
     }
-    return { code, stdout, stderr, packages, urls };
+    return { code, stdout, stderr, packages, urls, bundled };
   }
 
   it.each([['--help'], ['--version'], ['help', 'run'], ['run', '--help'], ['completion', 'bash']])('capstan %s loads no backend, zod, yaml, dockerode or server', async (...args) => {
@@ -68,22 +80,44 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(long.urls.some((url) => /run-command-[A-Z0-9]+\.mjs$/.test(url))).toBe(true);
   });
 
-  it('control: plan loads zod, yaml and dockerode (bundled) and tsyringe (external), so the checks above can fail', async () => {
+  it('control: plan loads zod and yaml (bundled) and tsyringe (external), so the checks above can fail', async () => {
     const result = await loaded(['plan', join(workspaceRoot, 'examples', 'hello.yaml'), '--backend', 'local']);
     expect(result.code).toBe(0);
-    expect(['zod', 'yaml', 'dockerode', 'tsyringe'].filter((name) => !result.packages.has(name))).toEqual([]);
+    expect(['zod', 'yaml', 'tsyringe'].filter((name) => !result.packages.has(name))).toEqual([]);
   });
 
-  it('capstan run --backend local loads no TES server, SQLite, Swagger, SSH or BuildKit gRPC', async () => {
+  it('capstan run --backend local loads no other backend, dockerode, TES server, SQLite, Swagger, SSH or BuildKit gRPC', async () => {
     const result = await loaded(['run', '--backend', 'local', '--work-root', join(folder(), 'runs'), '--', 'true']);
     expect(result.code).toBe(0);
-    expect([...SERVER_ONLY, ...DOCKER_EXTRAS].filter((name) => result.packages.has(name))).toEqual([]);
+    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch'].filter((name) => result.packages.has(name))).toEqual([]);
+    expect(backendChunks(result.urls)).toEqual(['local']);
+    // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
+    expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
   });
 
-  it('capstan run on Docker loads no SSH or BuildKit gRPC (a local socket needs neither)', async () => {
+  it('capstan run on Docker loads no other backend, SSH or BuildKit gRPC (a local socket needs neither)', async () => {
     const result = await loaded(['run', '--backend', 'docker', '--shell', 'sh', '--image', 'capstan-test/busybox:1', '--work-root', join(folder(), 'runs'), '--', 'true']);
     expect(result.code).toBe(0);
     expect([...SERVER_ONLY, ...DOCKER_EXTRAS].filter((name) => result.packages.has(name))).toEqual([]);
+    expect(result.packages.has('dockerode')).toBe(true);
+    expect(backendChunks(result.urls)).toEqual(['docker']);
+  });
+
+  it('capstan run on auto, where Docker answers, loads Docker alone: auto imports a backend only to probe it', async () => {
+    const result = await loaded(['run', '--shell', 'sh', '--image', 'capstan-test/busybox:1', '--work-root', join(folder(), 'runs'), '--', 'true']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('backend docker: available, chosen');
+    expect(backendChunks(result.urls)).toEqual(['docker']);
+  });
+
+  it('control: a run whose task declares outputs loads the glob (tinyglobby), which a run without outputs does not', async () => {
+    const task = join(folder(), 'task.yaml');
+    const runs = join(folder(), 'runs');
+    await writeFile(task, 'name: globbed\ncommand: echo a > a.txt\noutputs:\n  - "*.txt"\n');
+    const globbed = await loaded(['run', '--backend', 'local', '--work-root', runs, task]);
+    expect(globbed.code).toBe(0);
+    expect(globbed.stdout).toMatch(/globbed +succeeded/);
+    expect(globbed.packages.has('tinyglobby')).toBe(true);
   });
 
   it('hostile: a command name from Object.prototype, or an option, loads nothing heavy and is a usage error', async () => {
@@ -95,24 +129,39 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     }
   });
 
-  it('fault: a missing command chunk fails that command with an internal error; --help still works', async () => {
-    // Inside the workspace, where the bundle's npm packages resolve.
+  /** A copy of the built CLI (inside the workspace, where its npm packages resolve) without the chunk named `prefix-*`. */
+  async function withoutChunk(prefix: string, check: (bundle: string, chunk: string) => Promise<void>): Promise<void> {
     const copy = await mkdtemp(join(workspaceRoot, 'tmp', 'broken-bundle-'));
     try {
-      const from = dirname(cliBundle);
-      await cp(from, copy, { recursive: true });
+      await cp(dirname(cliBundle), copy, { recursive: true });
       const chunks = join(copy, 'capstan.chunks');
-      const runChunk = (await readdir(chunks)).find((name) => name.startsWith('run-command-') && name.endsWith('.mjs'));
-      expect(runChunk).toBeDefined();
-      await rm(join(chunks, runChunk as string));
-      const bundle = join(copy, 'capstan.cjs');
+      const chunk = (await readdir(chunks)).find((name) => name.startsWith(`${prefix}-`) && name.endsWith('.mjs'));
+      expect(chunk).toBeDefined();
+      await rm(join(chunks, chunk as string));
+      await check(join(copy, 'capstan.cjs'), chunk as string);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }
+
+  it('fault: a missing command chunk fails that command with an internal error; --help still works', async () => {
+    await withoutChunk('run-command', async (bundle, chunk) => {
       expect((await loaded(['--help'], bundle)).code).toBe(0);
       const run = await loaded(['run', '--backend', 'local', '--', 'true'], bundle);
       expect(run.code).toBe(70);
       expect(run.stderr).toContain('capstan: internal error');
-      expect(run.stderr).toContain(runChunk);
-    } finally {
-      await rm(copy, { recursive: true, force: true });
-    }
+      expect(run.stderr).toContain(chunk);
+    });
+  });
+
+  it('fault: a missing backend chunk fails a run on that backend, naming the chunk; other backends still run', async () => {
+    await withoutChunk('register-docker-backend', async (bundle, chunk) => {
+      const runs = join(folder(), 'runs');
+      const local = await loaded(['run', '--backend', 'local', '--work-root', runs, '--', 'true'], bundle);
+      expect(local.code).toBe(0);
+      const docker = await loaded(['run', '--backend', 'docker', '--image', 'capstan-test/busybox:1', '--work-root', runs, '--', 'true'], bundle);
+      expect(docker.code).toBe(70);
+      expect(docker.stderr).toContain(chunk);
+    });
   });
 });

@@ -8,6 +8,7 @@ export {
   type SifPullPolicy,
 } from './apptainer-backend-options';
 export { registerApptainerBackend } from './register-apptainer-backend';
+export { apptainerBackendPlugin } from './apptainer-backend-plugin';
 export { type CliFlavour, type CliVersion, probeVersion } from './apptainer-cli';
 export { type CgroupSupport } from './cgroups';
 export { buildExecPlan, type ExecPlan, type ExecPlanInput, type Privileges } from './exec-plan';

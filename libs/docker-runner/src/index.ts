@@ -8,6 +8,7 @@ export {
   parseDockerBackendOptions,
 } from './docker-backend-options';
 export { registerDockerBackend } from './register-docker-backend';
+export { dockerBackendPlugin } from './docker-backend-plugin';
 export { type RawService, type ServiceSummary, SwarmApi, type SwarmCallCounts, type SwarmNode, type SwarmTask } from './swarm/swarm-api';
 export { type ServiceSpec } from './swarm/service-spec';
 export { type ServiceAttempt, SwarmRunner } from './swarm/swarm-runner';

@@ -10,3 +10,4 @@ export {
 export { PodmanFactsCache } from './facts-cache';
 export { type PodmanFacts } from './podman-service';
 export { registerPodmanBackend } from './register-podman-backend';
+export { podmanBackendPlugin } from './podman-backend-plugin';

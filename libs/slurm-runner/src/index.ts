@@ -7,5 +7,6 @@ export {
   slurmBackendOptionsSchema,
 } from './slurm-backend-options';
 export { registerSlurmBackend } from './register-slurm-backend';
+export { slurmBackendPlugin } from './slurm-backend-plugin';
 export { type MonitorStats } from './job-monitor';
 export { type CommandResult, type IssuedCommand, type RunOptions, SlurmCli, type SlurmCommand } from './slurm-cli';

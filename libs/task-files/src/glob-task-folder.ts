@@ -1,5 +1,4 @@
 import { type Dirent, readdir, readdirSync } from 'node:fs';
-import { glob } from 'tinyglobby';
 
 type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void;
 
@@ -29,6 +28,8 @@ const listingAdapter = {
  * (`checkTaskFile`) before it lists, reads or uploads it, and names the refused ones.
  */
 export async function globTaskFolder(root: string, pattern: string): Promise<string[]> {
+  // Imported at first use: tinyglobby and picomatch (a dozen files) cost every `run` that declares no glob output.
+  const { glob } = await import('tinyglobby');
   const matches = await glob(pattern, {
     cwd: root,
     onlyFiles: true,

@@ -8,6 +8,7 @@ export {
   tesBackendOptionsSchema,
 } from './tes-backend-options';
 export { registerTesBackend } from './register-tes-backend';
+export { tesBackendPlugin } from './tes-backend-plugin';
 export { type CallOptions, type ListTasksParams, type TesClientSettings, TesHttpClient } from './http/tes-http-client';
 export { TransientFailure } from './http/retry-policy';
 export { type RequestLine } from './http/server-error';

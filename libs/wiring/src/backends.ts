@@ -1,25 +1,25 @@
-import { apptainerBackendOptionsSchema, registerApptainerBackend } from '@capstan/apptainer-runner';
-import { type BackendPlugin, defineBackendPlugin } from '@capstan/core-constraints';
-import { dockerBackendOptionsSchema, registerDockerBackend } from '@capstan/docker-runner';
-import { localBackendOptionsSchema, registerLocalBackend } from '@capstan/local-runner';
-import { podmanBackendOptionsSchema, registerPodmanBackend } from '@capstan/podman-runner';
-import { registerSlurmBackend, slurmBackendOptionsSchema } from '@capstan/slurm-runner';
-import { registerTesBackend, tesBackendOptionsSchema } from '@capstan/tes-runner';
+import { apptainerBackendPlugin } from '@capstan/apptainer-runner';
+import { type BackendPlugin } from '@capstan/core-constraints';
+import { dockerBackendPlugin } from '@capstan/docker-runner';
+import { localBackendPlugin } from '@capstan/local-runner';
+import { podmanBackendPlugin } from '@capstan/podman-runner';
+import { slurmBackendPlugin } from '@capstan/slurm-runner';
+import { tesBackendPlugin } from '@capstan/tes-runner';
 
 /**
  * The backends this CLI ships, as plugins of the same shape as a third party's. Swarm is a mode of the docker
- * backend (`docker.swarm`), not a backend of its own. A register may turn into `async (c, o) => (await import(...))`
- * without anything else here changing: wiring registers only the plugins a command needs.
+ * backend (`docker.swarm`), not a backend of its own. Each plugin imports its backend's code in `register`, and wiring
+ * registers only the plugins a command needs: a command loads the schemas of all, the code of the one it runs.
  */
 export const BUILT_IN_PLUGINS: readonly BackendPlugin[] = [
-  defineBackendPlugin({ name: 'docker', optionsSchema: dockerBackendOptionsSchema, register: registerDockerBackend }),
-  defineBackendPlugin({ name: 'podman', optionsSchema: podmanBackendOptionsSchema, register: registerPodmanBackend }),
-  defineBackendPlugin({ name: 'apptainer', optionsSchema: apptainerBackendOptionsSchema, register: registerApptainerBackend }),
-  defineBackendPlugin({ name: 'local', optionsSchema: localBackendOptionsSchema, register: registerLocalBackend }),
+  dockerBackendPlugin,
+  podmanBackendPlugin,
+  apptainerBackendPlugin,
+  localBackendPlugin,
   // Chosen by name only (never by `auto`): it needs a cluster.
-  defineBackendPlugin({ name: 'slurm', optionsSchema: slurmBackendOptionsSchema, register: registerSlurmBackend }),
+  slurmBackendPlugin,
   // Chosen by name only (never by `auto`): it needs a configured server.
-  defineBackendPlugin({ name: 'tes', optionsSchema: tesBackendOptionsSchema, register: registerTesBackend }),
+  tesBackendPlugin,
 ];
 
 /**

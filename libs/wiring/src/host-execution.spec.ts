@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTesServer } from './tes-server';
-import { chooseBackend } from './wire';
+import { chooseBackend, SHORT_NAMES_NOTE } from './choose-backend';
 
 jest.setTimeout(30_000);
 
@@ -58,5 +58,35 @@ describe('chooseBackend', () => {
     const chosen = chooseBackend(registry, 'auto', { hostFallback: false });
     await expect(chosen).rejects.toBeInstanceOf(CapstanError);
     await expect(chosen).rejects.toMatchObject({ code: ErrorCode.BackendUnavailable, message: expect.stringMatching(/docker is not running.*podman is not running.*apptainer is not running/) });
+  });
+
+  // Podman's class is not imported by wiring (its code loads only when a command runs it): it is asked by shape.
+  const standingIn = (name: string, answer: boolean): Backend & { calls: number } => {
+    const backend = {
+      name,
+      calls: 0,
+      capabilities: { runsContainers: true },
+      probe: () => Promise.resolve({ available: true, problems: [], details: {} }),
+      standInForDocker: () => ((backend.calls += 1), answer),
+    };
+    return backend as unknown as Backend & { calls: number };
+  };
+
+  it('notes that Podman reads short names as Docker would when auto falls back to it from Docker', async () => {
+    const podman = standingIn('podman', true);
+    const { backend, selection } = await chooseBackend(new BackendRegistry([unavailable('docker'), podman, unavailable('apptainer')]), 'auto');
+    expect(backend).toBe(podman);
+    expect(podman.calls).toBe(1);
+    expect(selection).toContain(SHORT_NAMES_NOTE);
+  });
+
+  it('hostile: another backend with a standInForDocker method is not asked, and a configured Podman policy adds no note', async () => {
+    const impostor = standingIn('apptainer', true);
+    const chosen = await chooseBackend(new BackendRegistry([unavailable('docker'), unavailable('podman'), impostor]), 'auto');
+    expect(chosen.backend).toBe(impostor);
+    expect(impostor.calls).toBe(0);
+    expect(chosen.selection).not.toContain(SHORT_NAMES_NOTE);
+    const configured = await chooseBackend(new BackendRegistry([unavailable('docker'), standingIn('podman', false), unavailable('apptainer')]), 'auto');
+    expect(configured.selection).not.toContain(SHORT_NAMES_NOTE);
   });
 });

@@ -1,7 +1,8 @@
 // The public API of @capstan/wiring (reviewed in api/wiring.api.md): named exports only.
 export { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
 export { type LoadedPlugin, loadPlugins, type ModuleImporter } from './plugin-loader';
-export { chooseBackend, wire, wireBackends, type WireOptions, type Wiring } from './wire';
+export { chooseBackend } from './choose-backend';
+export { wire, wireBackends, type WireOptions, type Wiring } from './wire';
 export { type RunningTesServer, startTesServer, type StartTesServerOptions } from './tes-server';
 export { apiConfigSchema } from './api-config';
 export { serveCommand, type ServeIo } from './serve-command';

@@ -1,4 +1,4 @@
-import { type BackendPlugin, type BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { type Backend, type BackendPlugin, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { engineConfigSchema, type LoadedConfig, loadConfig } from '@capstan/engine';
 import type { DependencyContainer } from 'tsyringe';
 import { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
@@ -46,9 +46,13 @@ export async function readConfigWithPlugins(options: WireOptions): Promise<Confi
   return { config, entries: [...BUILT_IN_PLUGINS.map((plugin) => ({ plugin })), ...given, ...configured] };
 }
 
-/** Registers the plugins a command needs (see `pluginsFor`), or all of them; returns those it registered. */
+/**
+ * Registers the plugins a command needs (see `pluginsFor`), or all of them; returns those it registered. For `auto`,
+ * none: its candidates are all Capstan's own, and `wire` builds each with `buildBuiltIn` only when it probes it.
+ */
 export async function registerPlugins(container: DependencyContainer, { config, entries }: ConfiguredPlugins, all: boolean): Promise<readonly PluginEntry[]> {
-  const needed = all ? entries.map((entry) => entry.plugin) : pluginsFor(entries.map((entry) => entry.plugin), config.engine.backend);
+  const plugins = entries.map((entry) => entry.plugin);
+  const needed = all ? plugins : config.engine.backend === 'auto' ? [] : pluginsFor(plugins, config.engine.backend);
   const registering = entries.filter((entry) => needed.includes(entry.plugin));
   for (const { plugin, spec } of registering) {
     // The options are what this plugin's own schema produced from its section.
@@ -57,6 +61,13 @@ export async function registerPlugins(container: DependencyContainer, { config, 
     else await registerPlugin(spec, () => plugin.register(container, options));
   }
   return registering;
+}
+
+/** One of Capstan's own backends, built on its own (in a child of `container`) with its configured options. */
+export async function buildBuiltIn(container: DependencyContainer, name: string, config: LoadedConfig): Promise<Backend> {
+  const scratch = container.createChildContainer();
+  await BUILT_IN_PLUGINS.find((plugin) => plugin.name === name)?.register(scratch, config.backends[name]);
+  return BackendRegistry.fromContainer(scratch).get(name);
 }
 
 /** A plugin that registered no backend under its own name would make `backend: NAME` fail later, less clearly. */

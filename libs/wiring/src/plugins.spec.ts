@@ -1,8 +1,9 @@
-import { defineBackendPlugin, ErrorCode, parseTask, registerBackend } from '@capstan/core-constraints';
+import { BackendRegistry, defineBackendPlugin, ErrorCode, parseTask, registerBackend } from '@capstan/core-constraints';
 import { LocalBackend } from '@capstan/local-runner';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { container as rootContainer } from 'tsyringe';
 import { z } from 'zod';
 import { goodPlugin, PLUGIN_HEADER, seenRegistrations, writeModule, writePackage } from './testing/plugin-fixtures';
 import { BUILT_IN_PLUGINS, pluginsFor } from './backends';
@@ -20,6 +21,35 @@ describe('pluginsFor: what a command registers', () => {
     ['lsf', ['docker', 'podman', 'apptainer', 'local', 'slurm', 'tes']],
   ])('%s', (backend, expected) => {
     expect(names(backend)).toEqual(expected);
+  });
+
+  // Each built-in register imports its backend's code when it runs; what it imported must register that backend alone.
+  it.each(BUILT_IN_PLUGINS.map((plugin) => [plugin.name, plugin] as const))('built-in %s registers its own backend, and nothing else', async (name, plugin) => {
+    const container = rootContainer.createChildContainer();
+    await plugin.register(container, plugin.optionsSchema.parse({}));
+    expect(BackendRegistry.fromContainer(container).names).toEqual([name]);
+  });
+
+  describe('auto builds only the backends it probes, in order', () => {
+    const missing = join(tmpdir(), 'lazy-run-no-such.sock');
+    it.each([
+      ['Docker answers', {}, ['docker']],
+      ['Docker does not', { 'docker.socketPath': missing }, ['docker', 'podman']],
+      ['neither Docker nor Podman does', { 'docker.socketPath': missing, 'podman.socketPath': missing }, ['docker', 'podman', 'apptainer']],
+    ])('%s', async (_, flags, built) => {
+      const wiring = await wire({ flags: { backend: 'auto', workRoot: join(tmpdir(), 'lazy-run-auto'), ...flags } });
+      wiring.engine.close();
+      expect(wiring.registry.names).toEqual(built);
+      expect(wiring.backend.name).toBe(built.at(-1));
+      expect(wiring.selection[0]).toMatch(built.length === 1 ? /^docker: available, chosen/ : /^docker: passed over \(.*lazy-run-no-such\.sock/);
+    });
+  });
+
+  it('fault: a built-in register given options its schema would refuse fails with the config error, registering nothing', async () => {
+    const docker = BUILT_IN_PLUGINS.find((plugin) => plugin.name === 'docker');
+    const container = rootContainer.createChildContainer();
+    await expect(docker?.register(container, { socketPath: 'relative/docker.sock' })).rejects.toMatchObject({ code: ErrorCode.InvalidConfig, path: "docker.socketPath" });
+    expect(BackendRegistry.fromContainer(container).names).toEqual([]);
   });
 });
 

@@ -1,12 +1,11 @@
-import { type Backend, type BackendPlugin, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
+import { type Backend, type BackendPlugin, BackendRegistry } from '@capstan/core-constraints';
 import { EngineOptions, type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
-import { PodmanBackend } from '@capstan/podman-runner';
 import { registerResourceManager } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
-import { AUTO_ORDER } from './backends';
-import { assertPluginsRegistered, readConfigWithPlugins, registerPlugins } from './plugin-set';
+import { chooseAuto, chooseBackend } from './choose-backend';
+import { assertPluginsRegistered, buildBuiltIn, readConfigWithPlugins, registerPlugins } from './plugin-set';
 
 export interface WireOptions {
   readonly configFile?: string;
@@ -53,8 +52,10 @@ export interface Wiring {
 }
 
 /** Reads the configuration and registers every backend, without choosing one. */
-export function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  return registerWithConfig(options, true);
+export async function wireBackends(options: WireOptions = {}): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
+  const wired = await registerWithConfig(options, true);
+  wired.container.registerInstance(BackendRegistry, wired.registry);
+  return wired;
 }
 
 async function registerWithConfig(options: WireOptions, all: boolean): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
@@ -64,14 +65,25 @@ async function registerWithConfig(options: WireOptions, all: boolean): Promise<{
   options.registerBackends?.(container);
   const registry = BackendRegistry.fromContainer(container);
   assertPluginsRegistered(registered, registry);
-  container.registerInstance(BackendRegistry, registry);
   return { config: configured.config, registry, container };
 }
 
 /** Reads the configuration and wires one engine on the chosen backend. */
 export async function wire(options: WireOptions = {}): Promise<Wiring & { container: DependencyContainer }> {
-  const { config, registry, container } = await registerWithConfig(options, options.allBackends ?? false);
-  const { backend, selection } = await chooseBackend(registry, config.engine.backend, { hostFallback: options.hostFallback ?? true });
+  const all = options.allBackends ?? false;
+  const { config, registry: registered, container } = await registerWithConfig(options, all);
+  const hostFallback = options.hostFallback ?? true;
+  // `auto` imports and builds each candidate only when it comes to probe it: a run on Docker loads no other backend.
+  const probed: Backend[] = [];
+  const probe = async (name: string): Promise<Backend> => {
+    const backend = await buildBuiltIn(container, name, config);
+    probed.push(backend);
+    return backend;
+  };
+  const { backend, selection } =
+    config.engine.backend === 'auto' && !all ? await chooseAuto(probe, { hostFallback }) : await chooseBackend(registered, config.engine.backend, { hostFallback });
+  const registry = probed.length === 0 ? registered : new BackendRegistry([...registered.names.map((name) => registered.get(name)), ...probed]);
+  container.registerInstance(BackendRegistry, registry);
   options.accept?.(backend, registry, config);
   const capacity = await backend.capacity();
   registerResourceManager(container, {
@@ -98,34 +110,4 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
   };
   container.registerInstance(EngineOptions, engineOptions);
   return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
-}
-
-export const SHORT_NAMES_NOTE =
-  'podman: short image names are read as Docker reads them (busybox:1 as docker.io/library/busybox:1), with a warning, since Docker did not answer; podman.shortNames decides when set';
-
-export async function chooseBackend(registry: BackendRegistry, name: string, options: { readonly hostFallback: boolean } = { hostFallback: true }): Promise<{ backend: Backend; selection: string[] }> {
-  if (name !== 'auto') return { backend: registry.get(name), selection: [] };
-  const selection: string[] = [];
-  for (const candidate of AUTO_ORDER) {
-    const backend = registry.get(candidate);
-    const probe = await backend.probe().catch((error: unknown) => ({ available: false, problems: [error instanceof Error ? error.message : String(error)] }));
-    if (probe.available) {
-      selection.push(`${candidate}: available, chosen`);
-      // Docker, first in the order, did not answer: task files written for it keep their meaning on Podman.
-      if (backend instanceof PodmanBackend && backend.standInForDocker()) selection.push(SHORT_NAMES_NOTE);
-      const later = AUTO_ORDER.slice(AUTO_ORDER.indexOf(candidate) + 1);
-      later.forEach((other) => selection.push(`${other}: not probed (${candidate} comes first in the auto order)`));
-      return { backend, selection };
-    }
-    selection.push(`${candidate}: passed over (${probe.problems[0] ?? 'not available'})`);
-  }
-  if (!options.hostFallback) {
-    throw new CapstanError(
-      ErrorCode.BackendUnavailable,
-      `backend "auto" found no container engine (${selection.join('; ')}); start one (Docker, Podman or Apptainer; \`capstan doctor\` says what is missing) or name a backend; auto never falls back to running tasks on the host here`,
-      { path: 'backend', details: { value: name } },
-    );
-  }
-  selection.push('local: no container engine answered, so tasks run on the host without a container');
-  return { backend: registry.get('local'), selection };
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliVersion, expectPackaged, libraries, type Outsider, outsider, root, tarball, tarballs } from './testing/outsider';
 
@@ -42,6 +42,21 @@ describe('npm run package, installed from outside the repository', () => {
     expect(readdirSync(elsewhere)).toEqual(['capstan-runs']);
     // A task's failure still reaches the caller through the installed bin.
     expect(run('capstan', ['run', '--backend', 'local', '--', 'sh', '-c', 'exit 7'], elsewhere, { extraPath: bin }).status).toBe(7);
+
+    // The packaged CLI keeps each backend's code in its own chunk, as the workspace's bundle does: a local run loads
+    // neither Docker's code nor dockerode (a load hook lists every module Node loads).
+    const hook = join(scratch.dir, 'load-hook.cjs');
+    const loadedList = join(scratch.dir, 'loaded.txt');
+    writeFileSync(
+      hook,
+      `const seen = []; require('node:module').registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadedList)}, seen.join('\\n')));`,
+    );
+    const hooked = run(join(bin, 'capstan'), ['run', '--backend', 'local', '--', 'true'], elsewhere, { env: { NODE_OPTIONS: `--require ${hook}` } });
+    expect(hooked.status).toBe(0);
+    const loaded = readFileSync(loadedList, 'utf8').split('\n');
+    expect(loaded.filter((url) => /\/node_modules\/(dockerode|docker-modem|fastify)\/|\/register-(?!local-)[a-z]+-backend-/.test(url))).toEqual([]);
+    expect(loaded.some((url) => /\/register-local-backend-[A-Z0-9]+\.js$/.test(url))).toBe(true);
   });
 
   it('gives a moduleResolution node16 consumer every library with types, by import and by require', () => {

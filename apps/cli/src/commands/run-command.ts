@@ -41,8 +41,11 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     const wiring = await wire({ ...engineFlags(RUN_COMMAND, values), latestLink: true });
     printConfigWarnings(wiring.config.warnings, io);
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
-    if (wiring.config.engine.reapOnStart) await reapAtStart(wiring.engine, io, json);
+    // Beside the tasks, not before them: the scan removes only what a Capstan process that is gone left (never this
+    // run's containers: their owner is alive), and waiting for it cost every run a round trip to the engine. It never rejects.
+    const reaping = wiring.config.engine.reapOnStart ? reapAtStart(wiring.engine, io, json) : undefined;
     const results = await runAll(wiring.engine, tasks, io, json, wiring.config.warnings);
+    await reaping;
     return exitCodeOf(results);
   } catch (error) {
     return reportFailure(error, io, { json, file });

@@ -21,7 +21,7 @@ export function expectPackaged(): void {
 
 export interface Outsider {
   readonly dir: string;
-  run(command: string, args: readonly string[], cwd: string, options?: { extraPath?: string; timeoutMs?: number }): SpawnSyncReturns<string>;
+  run(command: string, args: readonly string[], cwd: string, options?: { extraPath?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> }): SpawnSyncReturns<string>;
   npm(args: readonly string[], cwd: string): SpawnSyncReturns<string>;
   remove(): void;
 }
@@ -37,7 +37,7 @@ export function outsider(prefix: string): Outsider {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' }),
-      env: { ...process.env, PATH: path, XDG_CACHE_HOME: join(dir, 'cache'), npm_config_update_notifier: 'false' },
+      env: { ...process.env, PATH: path, XDG_CACHE_HOME: join(dir, 'cache'), npm_config_update_notifier: 'false', ...options.env },
     });
   };
   return {
