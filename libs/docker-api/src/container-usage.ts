@@ -1,10 +1,8 @@
 import { type BackendEvent, type ExecutionResult, type ResourceUsage } from '@capstan/core-constraints';
-import { type UsageReader, type UsageReading, UsageMeter } from '@capstan/support';
+import { meterAttempt, type UsageMeter, type UsageReader, type UsageReading } from '@capstan/support';
 import type Dockerode from 'dockerode';
 import { type DockerClient } from './docker-client';
 
-/** Default seconds between readings when the request names no interval (core-constraints' default). */
-const DEFAULT_INTERVAL_MS = 5_000;
 const NS_PER_SECOND = 1e9;
 
 /** The parts of the stats API's answer read here (Docker's cgroup v1 and v2 forms, Podman's compatible one). */
@@ -78,8 +76,7 @@ export class ContainerUsage {
   ) {}
 
   start(id: string): void {
-    const emit = this.emit;
-    this.meter = new UsageMeter(containerUsageReader(this.client, id), { intervalMs: this.intervalMs ?? DEFAULT_INTERVAL_MS, emit: (sample) => emit({ type: 'usage', ...sample }) }).start();
+    this.meter = meterAttempt(containerUsageReader(this.client, id), this.intervalMs, this.emit);
   }
 
   /** Stops the readings (at once; idempotent) and gives the summary, undefined when the container never started. */

@@ -1,6 +1,5 @@
 import {
   type Backend,
-  DEFAULT_USAGE_INTERVAL_SECONDS,
   type BackendCapabilities,
   type BackendCapacity,
   type BackendEvent,
@@ -11,7 +10,7 @@ import {
 } from '@capstan/core-constraints';
 import { runProcessGroup } from '@capstan/process-kit';
 import { processGroupUsageReader } from '@capstan/process-kit/internal';
-import { assertInputExists, UsageMeter } from '@capstan/support';
+import { assertInputExists, meterAttempt, type UsageMeter } from '@capstan/support';
 import { mkdir, symlink } from 'node:fs/promises';
 import { availableParallelism, release, totalmem, type } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -79,7 +78,6 @@ export class LocalBackend implements Backend {
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await this.placeInputs(request, emit);
     let meter: UsageMeter | undefined;
-    const intervalMs = request.usageIntervalMs ?? DEFAULT_USAGE_INTERVAL_SECONDS * 1000;
     const outcome = await runProcessGroup(
       {
         program: request.shell,
@@ -91,7 +89,7 @@ export class LocalBackend implements Backend {
         graceMs: this.options.graceSeconds * 1000,
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
         ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
-        onSpawn: (pid) => (meter = new UsageMeter(processGroupUsageReader(pid), { intervalMs, emit: (sample) => emit({ type: 'usage', ...sample }) }).start()),
+        onSpawn: (pid) => (meter = meterAttempt(processGroupUsageReader(pid), request.usageIntervalMs, emit)),
       },
       signal,
       emit,

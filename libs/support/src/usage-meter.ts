@@ -1,4 +1,4 @@
-import { type ResourceUsage, type UsageSample } from '@capstan/core-constraints';
+import { type BackendEvent, DEFAULT_USAGE_INTERVAL_SECONDS, type ResourceUsage, type UsageSample } from '@capstan/core-constraints';
 
 /** What a backend read of a running attempt. Counters are totals since the attempt began; absent: not readable. */
 export interface UsageReading {
@@ -188,4 +188,12 @@ function abortion(signal: AbortSignal): Promise<never> {
 
 function definedOnly<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/**
+ * Starts metering one attempt as a backend does: every `intervalMs` (the request's `usageIntervalMs`; undefined: the
+ * default), each reading a `usage` event.
+ */
+export function meterAttempt(read: UsageReader, intervalMs: number | undefined, emit: (event: BackendEvent) => void): UsageMeter {
+  return new UsageMeter(read, { intervalMs: intervalMs ?? DEFAULT_USAGE_INTERVAL_SECONDS * 1000, emit: (sample) => emit({ type: 'usage', ...sample }) }).start();
 }
