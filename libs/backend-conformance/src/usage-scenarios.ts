@@ -37,5 +37,21 @@ export function usageScenarios(image: string): Scenario[] {
         if (got > 0.9) expect(usage?.cpuPercentMean).toBeGreaterThanOrEqual(75);
       },
     },
+    {
+      title: 'measures a task that forks many short processes, and never fails one that ends before its first reading',
+      needs: { capability: 'usage', because: 'it reports no resource usage' },
+      run: async ({ run }) => {
+        // Hostile: 1,000 processes, each gone long before a reading; their CPU is counted through whoever reaped them.
+        const forks = await run({ name: 'usage-forks', command: 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done; sleep 1', requirements: { container: image } });
+        expect(forks.state).toBe('succeeded');
+        const usage = forks.attempts[0]?.usage;
+        expect((usage?.cpuUserSeconds ?? 0) + (usage?.cpuSystemSeconds ?? 0)).toBeGreaterThan(0.05);
+        const quick = await run({ name: 'usage-quick', command: 'true', requirements: { container: image } });
+        expect(quick.state).toBe('succeeded');
+        const summary = quick.attempts[0]?.usage;
+        // Either a reading was taken (a backend that reads once more at the end) or the usage says why there is none.
+        expect((summary?.samples ?? 0) > 0 || summary?.partial !== undefined).toBe(true);
+      },
+    },
   ];
 }
