@@ -53,7 +53,7 @@ export async function readCgroupUsage(cgroup: AttemptCgroup): Promise<UsageReadi
     reading.writtenBytes = sumFields(io, 'wbytes');
   }
   if (reading.cpuUserSeconds === undefined || reading.readBytes === undefined) {
-    const members = await readProcessesUsage(await cgroup.members());
+    const members = readProcessesUsage(await cgroup.members());
     reading.cpuUserSeconds ??= members?.cpuUserSeconds;
     reading.cpuSystemSeconds ??= members?.cpuSystemSeconds;
     reading.readBytes ??= members?.readBytes;

@@ -22,9 +22,9 @@ describe('process group usage (real processes)', () => {
     const pid = child.pid ?? 0;
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const members = await processGroupMembers(pid);
+      const members = processGroupMembers(pid);
       expect(members).toContain(pid);
-      const reading = await readProcessesUsage(members);
+      const reading = readProcessesUsage(members);
       // The children's execs cost CPU in the children only: counted through the times the shell reaped.
       const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
       const own = (Number(fields[11]) + Number(fields[12])) / 100;
@@ -38,8 +38,8 @@ describe('process group usage (real processes)', () => {
     }
   });
 
-  it('is null for processes that are gone', async () => {
-    expect(await readProcessesUsage([2 ** 22 + 1])).toBeNull();
-    expect(await processGroupMembers(2 ** 22 + 1)).toEqual([]);
+  it('is null for processes that are gone', () => {
+    expect(readProcessesUsage([2 ** 22 + 1])).toBeNull();
+    expect(processGroupMembers(2 ** 22 + 1)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { type UsageReader, type UsageReading } from '@capstan/support';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux reports CPU times in /proc in USER_HZ, 100 on every architecture Capstan runs on. */
 const TICKS_PER_SECOND = 100;
@@ -30,16 +30,30 @@ export function parseProcStat(pid: number, text: string): ProcStat | null {
   return { pid, pgrp, userSeconds: (utime + cutime) / TICKS_PER_SECOND, systemSeconds: (stime + cstime) / TICKS_PER_SECOND, rssBytes: rss * PAGE_BYTES };
 }
 
-async function statOf(pid: number): Promise<ProcStat | null> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+/**
+ * /proc is read synchronously: its files are made in memory on read, and the four event-loop round trips of each async
+ * read cost six times the CPU (a scan of 150 processes here: 13 ms async, 2 ms sync) for no waiting saved.
+ */
+function read(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null; // the process ended meanwhile, or is another user's
+  }
+}
+
+function statOf(pid: number): ProcStat | null {
+  const text = read(`/proc/${pid}/stat`);
   return text === null ? null : parseProcStat(pid, text);
 }
 
 /** The processes whose process group is `pgid` (a scan of /proc: the kernel lists no group's members). */
-export async function processGroupMembers(pgid: number): Promise<number[]> {
-  const entries = await readdir('/proc');
-  const stats = await Promise.all(entries.filter((entry) => /^[0-9]+$/.test(entry)).map((entry) => statOf(Number(entry))));
-  return stats.flatMap((stat) => (stat !== null && stat.pgrp === pgid ? [stat.pid] : []));
+export function processGroupMembers(pgid: number): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^[0-9]+$/.test(entry)) return [];
+    const stat = statOf(Number(entry));
+    return stat !== null && stat.pgrp === pgid ? [stat.pid] : [];
+  });
 }
 
 /**
@@ -50,9 +64,9 @@ export async function processGroupMembers(pgid: number): Promise<number[]> {
  * (shared pages count once per process); the peak is the larger of that sum's and one process's own high-water mark
  * (VmHWM). I/O is what reached storage (read_bytes, write_bytes), readable for processes of the same user or by root.
  */
-export async function readProcessesUsage(pids: readonly number[]): Promise<UsageReading | null> {
-  const read = await Promise.all(pids.map(async (pid) => ({ stat: await statOf(pid), status: await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''), io: await readFile(`/proc/${pid}/io`, 'utf8').catch(() => null) })));
-  const live = read.filter((entry): entry is typeof entry & { stat: ProcStat } => entry.stat !== null);
+export function readProcessesUsage(pids: readonly number[]): UsageReading | null {
+  const all = pids.map((pid) => ({ stat: statOf(pid), status: read(`/proc/${pid}/status`) ?? '', io: read(`/proc/${pid}/io`) }));
+  const live = all.filter((entry): entry is typeof entry & { stat: ProcStat } => entry.stat !== null);
   if (live.length === 0) return null;
   const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
   const memoryBytes = sum(live.map((entry) => entry.stat.rssBytes));
@@ -73,7 +87,7 @@ export async function readProcessesUsage(pids: readonly number[]): Promise<Usage
 
 /** Reads the usage of a process group led by `pgid` (the local backend's attempt). */
 export function processGroupUsageReader(pgid: number): UsageReader {
-  return async () => readProcessesUsage(await processGroupMembers(pgid));
+  return () => Promise.resolve(readProcessesUsage(processGroupMembers(pgid)));
 }
 
 function kib(value: string | undefined): number {
