@@ -22,27 +22,34 @@ describe('readCgroupUsage', () => {
     return made;
   }
 
-  it('reads cgroup v1: the high-water mark, now less inactive cache, CPU from cpuacct.stat where the cpu hierarchy has it', async () => {
-    const made = await cgroup(1, {
-      'memory/capstan/attempt/memory.max_usage_in_bytes': '220000000\n',
-      'memory/capstan/attempt/memory.usage_in_bytes': '150000000\n',
-      'memory/capstan/attempt/memory.stat': 'cache 0\ntotal_inactive_file 50000000\n',
-      'memory/capstan/attempt/cgroup.procs': '',
-      'cpu/capstan/attempt/cpuacct.stat': 'user 250\nsystem 50\n',
-    });
-    expect(await readCgroupUsage(made)).toEqual({ memoryBytes: 100_000_000, peakMemoryBytes: 220_000_000, cpuUserSeconds: 2.5, cpuSystemSeconds: 0.5 });
-  });
-
-  it('reads cgroup v2: memory.peak, cpu.stat in microseconds, io.stat summed over devices', async () => {
-    const made = await cgroup(2, {
-      'capstan/attempt/memory.current': '4096\n',
-      'capstan/attempt/memory.peak': '8192\n',
-      'capstan/attempt/memory.stat': 'anon 4096\ninactive_file 0\n',
-      'capstan/attempt/cpu.stat': 'usage_usec 3000000\nuser_usec 2000000\nsystem_usec 1000000\n',
-      'capstan/attempt/io.stat': '8:0 rbytes=100 wbytes=5 rios=1 wios=1\n8:16 rbytes=20 wbytes=0 rios=1 wios=0\n',
-      'capstan/attempt/cgroup.procs': '',
-    });
-    expect(await readCgroupUsage(made)).toEqual({ memoryBytes: 4096, peakMemoryBytes: 8192, cpuUserSeconds: 2, cpuSystemSeconds: 1, readBytes: 120, writtenBytes: 5 });
+  it.each([
+    [
+      'v1: the high-water mark, now less inactive cache, CPU from cpuacct.stat where the cpu hierarchy has it',
+      1,
+      {
+        'memory/capstan/attempt/memory.max_usage_in_bytes': '220000000\n',
+        'memory/capstan/attempt/memory.usage_in_bytes': '150000000\n',
+        'memory/capstan/attempt/memory.stat': 'cache 0\ntotal_inactive_file 50000000\n',
+        'memory/capstan/attempt/cgroup.procs': '',
+        'cpu/capstan/attempt/cpuacct.stat': 'user 250\nsystem 50\n',
+      },
+      { memoryBytes: 100_000_000, peakMemoryBytes: 220_000_000, cpuUserSeconds: 2.5, cpuSystemSeconds: 0.5 },
+    ],
+    [
+      'v2: memory.peak, cpu.stat in microseconds, io.stat summed over devices',
+      2,
+      {
+        'capstan/attempt/memory.current': '4096\n',
+        'capstan/attempt/memory.peak': '8192\n',
+        'capstan/attempt/memory.stat': 'anon 4096\ninactive_file 0\n',
+        'capstan/attempt/cpu.stat': 'usage_usec 3000000\nuser_usec 2000000\nsystem_usec 1000000\n',
+        'capstan/attempt/io.stat': '8:0 rbytes=100 wbytes=5 rios=1 wios=1\n8:16 rbytes=20 wbytes=0 rios=1 wios=0\n',
+        'capstan/attempt/cgroup.procs': '',
+      },
+      { memoryBytes: 4096, peakMemoryBytes: 8192, cpuUserSeconds: 2, cpuSystemSeconds: 1, readBytes: 120, writtenBytes: 5 },
+    ],
+  ] as const)('reads cgroup %s', async (_title, version, files, expected) => {
+    expect(await readCgroupUsage(await cgroup(version, files))).toEqual(expected);
   });
 
   it('leaves out what neither the cgroup nor its processes tell (v1 without cpuacct, no process left), and is null for nothing', async () => {

@@ -45,6 +45,20 @@ describe('container usage (real daemon)', () => {
   const name = (what: string): string => `usage-${what}-${process.pid}-${Date.now()}`;
   afterAll(() => created.forEach((id) => docker('rm', '-f', id)));
 
+  /** One attempt's container through runAttemptContainer, its output in `folder`. */
+  function attempt(on: DockerClient, folder: string, what: string, command: string, usageIntervalMs: number, emit: (event: BackendEvent) => void = () => undefined) {
+    return runAttemptContainer({
+      client: on,
+      spec: { name: name(what), Image: 'capstan-test/busybox:1', Cmd: ['sh', '-c', command], Labels: { 'io.capstan.test': 'usage' } },
+      paths: { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') } as never,
+      graceSeconds: 1,
+      keepFailedContainers: false,
+      signal: new AbortController().signal,
+      emit,
+      usageIntervalMs,
+    });
+  }
+
   it('reads a container by its id, never a container a task named after that id', async () => {
     const id = docker('run', '-d', '--name', name('small'), 'capstan-test/busybox:1', 'sleep', '30');
     created.push(id);
@@ -62,16 +76,7 @@ describe('container usage (real daemon)', () => {
     const folder = await mkdtemp(join(tmpdir(), 'usage-attempt-'));
     try {
       const events: BackendEvent[] = [];
-      const result = await runAttemptContainer({
-        client,
-        spec: { name: name('attempt'), Image: 'capstan-test/busybox:1', Cmd: ['sh', '-c', 'dd if=/dev/zero bs=200M count=1 2>/dev/null | sleep 3'], Labels: { 'io.capstan.test': 'usage' } },
-        paths: { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') } as never,
-        graceSeconds: 1,
-        keepFailedContainers: false,
-        signal: new AbortController().signal,
-        emit: (event) => events.push(event),
-        usageIntervalMs: 500,
-      });
+      const result = await attempt(client, folder, 'attempt', 'dd if=/dev/zero bs=200M count=1 2>/dev/null | sleep 3', 500, (event) => events.push(event));
       expect(result).toMatchObject({ endReason: 'exited', exitCode: 0 });
       expect(events.filter((event) => event.type === 'usage').length).toBeGreaterThanOrEqual(2);
       expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(200 * MiB);
@@ -85,16 +90,7 @@ describe('container usage (real daemon)', () => {
   it('reports no figures, marked partial, for a container that exits before the first reading', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'usage-quick-'));
     try {
-      const result = await runAttemptContainer({
-        client,
-        spec: { name: name('quick'), Image: 'capstan-test/busybox:1', Cmd: ['true'], Labels: { 'io.capstan.test': 'usage' } },
-        paths: { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') } as never,
-        graceSeconds: 1,
-        keepFailedContainers: false,
-        signal: new AbortController().signal,
-        emit: () => undefined,
-        usageIntervalMs: 10_000,
-      });
+      const result = await attempt(client, folder, 'quick', 'true', 10_000);
       expect(result).toMatchObject({ endReason: 'exited', exitCode: 0, usage: { samples: 0, partial: 'the attempt ended before its first usage reading' } });
       expect(result.usage).not.toHaveProperty('peakMemoryBytes');
     } finally {
@@ -129,16 +125,7 @@ describe('container usage (real daemon)', () => {
 
     it('ends the task as it would have, with usage marked partial, and never fails it', async () => {
       const dropping = new DockerClient({ socketPath: join(folder, 'docker.sock'), retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } }, {});
-      const result = await runAttemptContainer({
-        client: dropping,
-        spec: { name: name('dropped'), Image: 'capstan-test/busybox:1', Cmd: ['sh', '-c', 'sleep 2; echo done'], Labels: { 'io.capstan.test': 'usage' } },
-        paths: { stdoutFile: join(folder, 'stdout'), stderrFile: join(folder, 'stderr') } as never,
-        graceSeconds: 1,
-        keepFailedContainers: false,
-        signal: new AbortController().signal,
-        emit: () => undefined,
-        usageIntervalMs: 300,
-      });
+      const result = await attempt(dropping, folder, 'dropped', 'sleep 2; echo done', 300);
       expect(result).toMatchObject({ endReason: 'exited', exitCode: 0 });
       expect(result.usage?.partial).toMatch(/^[0-9]+ of [0-9]+ usage readings failed \(.+\): the figures are lower bounds$/);
       expect(result.usage?.samples).toBe(0);
