@@ -24,8 +24,14 @@ describe('usageSummary', () => {
     );
   });
 
-  it('is empty when no backend reported usage', () => {
+  it('is empty when no backend reported usage, or nothing was read before the attempts ended', () => {
     expect(usageSummary([result('a', [attempt()]), result('b', [])])).toBe('');
+    expect(usageSummary([result('quick', [attempt({ usage: { samples: 0, partial: 'the attempt ended before its first usage reading' } })])])).toBe('');
+  });
+
+  it('still says why an attempt of which nothing was read ended out of memory', () => {
+    const oom = attempt({ endReason: 'oom', exitCode: 137, memory: 32 * MIB, usage: { samples: 0, partial: 'the attempt ended before its first usage reading' } });
+    expect(usageSummary([result('tight', [oom])])).toBe('\nUsage (last attempt):\n  tight: out of memory at 32 MiB: raise memory, or set the memory_retry_multiplier hint\n');
   });
 
   it('leaves out what was not read, and says why the usage is partial', () => {

@@ -22,17 +22,21 @@ export const RIGHT_SIZING = {
   cpuMinWallSeconds: 10,
 } as const;
 
-/** The usage of each task's last attempt, then the right-sizing lines; empty when no backend reported usage. */
+/**
+ * The usage of each task's last attempt, then the right-sizing lines; empty when no backend reported usage. An attempt
+ * of which nothing was read (it ended before the first reading) has no row: `--json` keeps its reason.
+ */
 export function usageSummary(results: readonly TaskResult[]): string {
-  const measured = results.flatMap((result) => {
+  const reported = results.flatMap((result) => {
     const last = result.attempts[result.attempts.length - 1];
     return last?.usage === undefined ? [] : [{ task: result.taskName, attempt: last, usage: last.usage }];
   });
-  if (measured.length === 0) return '';
-  const width = Math.max(...measured.map((entry) => entry.task.length));
-  const rows = measured.map(({ task, usage }) => `  ${task.padEnd(width)}  ${usageLine(usage)}`);
-  const notes = measured.flatMap(({ task, attempt, usage }) => rightSizing(attempt, usage).map((note) => `  ${task}: ${note}`));
-  return `\nUsage (last attempt):\n${rows.join('\n')}\n${notes.length > 0 ? `${notes.join('\n')}\n` : ''}`;
+  const measured = reported.filter((entry) => entry.usage.samples > 0);
+  const notes = reported.flatMap(({ task, attempt, usage }) => rightSizing(attempt, usage).map((note) => `  ${task}: ${note}`));
+  if (measured.length === 0 && notes.length === 0) return '';
+  const width = Math.max(0, ...measured.map((entry) => entry.task.length));
+  const rows = measured.map(({ task, usage }) => `  ${task.padEnd(width)}  ${usageLine(usage)}\n`);
+  return `\nUsage (last attempt):\n${rows.join('')}${notes.length > 0 ? `${notes.join('\n')}\n` : ''}`;
 }
 
 /** One attempt's usage in a line; what the backend could not read is left out. */
