@@ -33,12 +33,10 @@ export function readingFromStats(stats: DaemonStats): UsageReading | null {
   if (memory.usage !== undefined) reading.memoryBytes = Math.max(0, memory.usage - inactive);
   if (memory.max_usage !== undefined && memory.max_usage > 0) reading.peakMemoryBytes = memory.max_usage;
   if (cpu.total_usage !== undefined) reading.cpuSeconds = cpu.total_usage / NS_PER_SECOND;
-  // Docker on cgroup v2 reports user and kernel time in microseconds: their sum then is far below the total (ns).
-  if (cpu.usage_in_usermode !== undefined && cpu.usage_in_kernelmode !== undefined && cpu.total_usage !== undefined) {
-    const sum = cpu.usage_in_usermode + cpu.usage_in_kernelmode;
-    const scale = sum > 0 && sum * 100 < cpu.total_usage ? 1e6 : NS_PER_SECOND;
-    reading.cpuUserSeconds = cpu.usage_in_usermode / scale;
-    reading.cpuSystemSeconds = cpu.usage_in_kernelmode / scale;
+  // Nanoseconds in every form (Docker converts cgroup v2's microseconds, and v1's ticks, itself).
+  if (cpu.usage_in_usermode !== undefined && cpu.usage_in_kernelmode !== undefined) {
+    reading.cpuUserSeconds = cpu.usage_in_usermode / NS_PER_SECOND;
+    reading.cpuSystemSeconds = cpu.usage_in_kernelmode / NS_PER_SECOND;
   }
   const io = stats.blkio_stats?.io_service_bytes_recursive;
   if (Array.isArray(io)) {
