@@ -6,6 +6,7 @@ import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
+import { RunTracking } from '../runs/run-tracking';
 import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
@@ -42,18 +43,23 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     printConfigWarnings(wiring.config.warnings, io);
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     if (wiring.config.engine.reapOnStart) await reapAtStart(wiring.engine, io, json);
-    const results = await runAll(wiring.engine, tasks, io, json, wiring.config.warnings);
-    return exitCodeOf(results);
+    const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}\n`));
+    try {
+      return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, tracking));
+    } finally {
+      await tracking.end();
+    }
   } catch (error) {
     return reportFailure(error, io, { json, file });
   }
 }
 
-async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean, configWarnings: readonly string[]): Promise<TaskResult[]> {
+async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean, configWarnings: readonly string[], tracking: RunTracking): Promise<TaskResult[]> {
   const renderer = json ? undefined : new ProgressRenderer(io);
   const stream = engine.events();
   const printing = (async () => {
     for await (const event of stream) {
+      tracking.observe(event);
       if (renderer) renderer.handle(event);
       else io.stdout(`${JSON.stringify(event)}\n`);
     }
