@@ -5,7 +5,8 @@ import { resolveRun } from '../runs/resolve-run';
 import { readRunRecord, runIsLive } from '../runs/run-list';
 import { isEnded } from '../runs/run-record';
 import { attemptsOf, type LogStream, showLogs } from '../runs/task-log';
-import { type CommandIo, reportFailure, usageError } from './common-options';
+import { type CommandIo } from './common-options';
+import { reportFailure, usageError } from './report-failure';
 import { LOGS_COMMAND } from './definitions';
 import { workRootOf } from './work-root';
 

@@ -5,7 +5,8 @@ import { table } from '../output/table';
 import { liveProcesses } from '../runs/process-registry';
 import { readRunRecord } from '../runs/run-list';
 import { isEnded } from '../runs/run-record';
-import { type CommandIo, reportFailure } from './common-options';
+import { type CommandIo } from './common-options';
+import { reportFailure } from './report-failure';
 import { PS_COMMAND } from './definitions';
 
 interface PsTask {

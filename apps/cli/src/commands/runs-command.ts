@@ -3,7 +3,8 @@ import { ExitCode } from '@capstan/support';
 import { formatDuration } from '../output/duration';
 import { table } from '../output/table';
 import { listRuns } from '../runs/run-list';
-import { type CommandIo, reportFailure } from './common-options';
+import { type CommandIo } from './common-options';
+import { reportFailure } from './report-failure';
 import { RUNS_COMMAND } from './definitions';
 import { workRootOf } from './work-root';
 
