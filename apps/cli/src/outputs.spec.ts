@@ -75,7 +75,7 @@ describe('capstan run: outputs you can find (the built CLI against the real Dock
       { task: 'align', name: 'bam', path: join(outputs, 'align', 'bam', 'x.bam'), size: 7, sha256: sha('aligned') },
       { task: 'align', name: 'log', path: join(outputs, 'align', 'run.log'), size: 5, sha256: sha('done\n') },
     ]);
-    const taskFolders = (await readdir(join(work, run ?? ''))).filter((name) => name !== 'outputs');
+    const taskFolders = (await readdir(join(work, run ?? ''))).filter((name) => name !== 'outputs' && name !== 'run.json');
     expect(taskFolders).toHaveLength(retention === 'keep' ? 1 : 0);
     expect(human.stdout).toMatch(retention === 'keep' ? /succeeded\s+exit 0\s+exited\s+[0-9.]+ m?s\s+\/\S+\/align-[a-z0-9]{12}\n/ : /\(folder deleted\)/);
   });

@@ -34,9 +34,10 @@ export async function psCommand(argv: readonly string[], io: CommandIo): Promise
     const processes = await liveProcesses();
     const tasks: PsTask[] = [];
     for (const entry of processes) {
-      const { record, problem } = await readRunRecord(entry.runFolder);
+      const { record, problem, missing } = await readRunRecord(entry.runFolder);
+      // No record yet: the process has not started a task (the engine makes the run folder then).
       if (record === undefined) {
-        if (!json) io.stderr(`capstan: process ${entry.pid} (run ${entry.runId}): ${problem ?? 'no record'}\n`);
+        if (!json && missing !== true) io.stderr(`capstan: process ${entry.pid} (run ${entry.runId}): ${problem ?? 'no record'}\n`);
         continue;
       }
       for (const task of record.tasks.filter((one) => !isEnded(one.state))) {

@@ -60,9 +60,10 @@ export async function listRuns(workRoot: string, processes: ProcessTable = procP
   return summaries.sort((a, b) => key(b).localeCompare(key(a)) || b.folder.localeCompare(a.folder));
 }
 
-export async function readRunRecord(path: string): Promise<{ record?: RunRecord; problem?: string }> {
+/** A run folder's record; `missing` when it has none (a run of an earlier Capstan, or one no task started in yet). */
+export async function readRunRecord(path: string): Promise<{ record?: RunRecord; problem?: string; missing?: true }> {
   const read = await readConfinedJson(path, RUN_RECORD_FILE, runRecordSchema, RUN_RECORD_MAX_BYTES);
-  if (read === undefined) return { problem: `no ${RUN_RECORD_FILE} (a run of an earlier Capstan, or not a capstan run)` };
+  if (read === undefined) return { problem: `no ${RUN_RECORD_FILE} (a run of an earlier Capstan, or not a capstan run)`, missing: true };
   return 'value' in read ? { record: read.value } : { problem: read.problem };
 }
 

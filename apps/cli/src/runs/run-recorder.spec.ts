@@ -1,5 +1,5 @@
 import { type EngineEvent } from '@capstan/engine';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunRecorder } from './run-recorder';
@@ -17,11 +17,13 @@ afterEach(() => rm(base, { recursive: true, force: true }));
 const read = async (folder: string): Promise<ReturnType<typeof runRecordSchema.parse>> => runRecordSchema.parse(JSON.parse(await readFile(join(folder, 'run.json'), 'utf8')));
 
 describe('RunRecorder', () => {
-  it('writes run.json at start, follows a task from queued through its attempts to its end, then records the run\'s end', async () => {
+  it('writes run.json once the engine made the run folder, follows a task through its attempts to its end, then records the run\'s end', async () => {
     const folder = join(base, 'run');
     const warnings: string[] = [];
     const recorder = await RunRecorder.start(folder, BASE, (message) => warnings.push(message));
-    expect(await read(folder)).toMatchObject({ endedAt: null, tasks: [] });
+    // No folder yet (no attempt started): nothing is made, nothing is warned about.
+    expect(await readdir(base)).toEqual([]);
+    await mkdir(folder);
     const events: EngineEvent[] = [
       { ...context, type: 'resolved', backend: 'docker', constraints: {} as never, warnings: [] },
       { ...context, type: 'attempt-started', attempt: 1, attemptName: 't-1', folder: '/x' },
@@ -37,14 +39,14 @@ describe('RunRecorder', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('fault: a run folder that cannot be written warns once and never throws', async () => {
+  it('fault: a run folder that cannot be written (a file stands there) warns once and never throws', async () => {
     const folder = join(base, 'run');
+    await writeFile(folder, 'not a folder');
     const warnings: string[] = [];
     const recorder = await RunRecorder.start(folder, BASE, (message) => warnings.push(message));
-    await rm(folder, { recursive: true });
     recorder.observe({ ...context, type: 'resolved', backend: 'local', constraints: {} as never, warnings: [] });
     await recorder.end();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/could not write run.json in .*ENOENT/);
+    expect(warnings[0]).toMatch(/could not write run.json in .*ENOTDIR/);
   });
 });

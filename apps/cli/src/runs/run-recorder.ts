@@ -1,11 +1,11 @@
 import { type EngineEvent } from '@capstan/engine';
 import { replaceFileAtomically } from '@capstan/task-files';
-import { mkdir } from 'node:fs/promises';
 import { RUN_RECORD_FILE, type RunRecord, type TaskRecord } from './run-record';
 
 /**
- * Keeps a run's `run.json` up to date from the engine's events: written at start, on every task state change and at
- * the end, each time whole (temporary file and rename). Writes are serialised and coalesced: however many events
+ * Keeps a run's `run.json` up to date from the engine's events: on every task state change and at the end, each time
+ * whole (temporary file and rename). The engine makes the run folder when the first attempt starts (a run refused
+ * before any task ran leaves none), so writes before then find no folder and are skipped, silently. Writes are serialised and coalesced: however many events
  * arrive while one write is under way, one more write follows it, so a run of 500 tasks does not write 500 times
  * per state change. A failed write is reported once and never fails the run.
  */
@@ -23,7 +23,6 @@ export class RunRecorder {
 
   static async start(folder: string, base: Pick<RunRecord, 'runId' | 'startedAt' | 'host' | 'pid' | 'processStartedAt' | 'taskCount'>, warn: (message: string) => void): Promise<RunRecorder> {
     const recorder = new RunRecorder(folder, { version: 1, ...base, endedAt: null, tasks: [] }, warn);
-    await mkdir(folder, { recursive: true });
     recorder.schedule();
     await recorder.writing;
     return recorder;
@@ -65,7 +64,7 @@ export class RunRecorder {
       try {
         await replaceFileAtomically(this.folder, RUN_RECORD_FILE, text);
       } catch (error) {
-        if (this.warned) return;
+        if ((error as { code?: unknown }).code === 'ENOENT' || this.warned) return;
         this.warned = true;
         this.warn(`could not write ${RUN_RECORD_FILE} in ${this.folder} (capstan runs, logs and ps will not see this run's progress): ${error instanceof Error ? error.message : String(error)}`);
       }
