@@ -116,6 +116,20 @@ describe.each(BACKENDS)('capstan runs, logs and ps on %s (the built CLI)', (back
     expect(after.processes.map((one) => one.pid)).not.toContain(run.child.pid);
   });
 
+  it('logs --follow moves on to a retry as it starts; logs shows the last attempt, --attempt an earlier one', async () => {
+    const run = start(['run', '--backend', backend, ...quick, '--name', 'slow', '--retries', '1', '--', 'sh', '-c', `if [ "$CAPSTAN_ATTEMPT" = 1 ]; then echo a1; ${WAIT_FOR_GO}; exit 1; fi; echo a2`]);
+    await runningTask(run.child.pid);
+    const follow = start(['logs', 'latest', '--follow']);
+    await until(() => follow.output().stdout.includes('a1'), 60_000, 'attempt 1 through logs --follow');
+    await writeFile(join(await workFolder(), 'go'), '');
+    expect((await follow.exited).code).toBe(0);
+    expect(follow.output().stdout).toBe('a1\na2\n');
+    expect(follow.output().stderr).toMatch(/: attempt 2 started\n/);
+    expect((await run.exited).code).toBe(0);
+    expect(await cli(['logs', 'latest/slow'])).toEqual({ code: 0, stdout: 'a2\n', stderr: '' });
+    expect(await cli(['logs', 'latest/slow', '--attempt', '1'])).toEqual({ code: 0, stdout: 'a1\n', stderr: '' });
+  });
+
   it('kill -9 of a run: runs shows it interrupted (never running or succeeded), ps drops it, logs --follow ends', async () => {
     const run = runInBackground(`echo started; ${WAIT_FOR_GO}`);
     const task = await runningTask(run.child.pid);
