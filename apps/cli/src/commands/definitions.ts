@@ -28,6 +28,9 @@ export const ENGINE_FLAGS = {
   timeout: { type: 'string', value: 'SECONDS', help: 'end every attempt after this long (a task\'s "timeout" hint wins)', configKey: 'timeoutSeconds', number: true, group: ENGINE },
 } as const;
 
+/** `--json` of the commands that print one object. */
+const JSON_FLAG = { type: 'boolean', help: 'print one JSON object on stdout' } as const;
+
 const QUICK = 'Quick form (capstan run [--image IMAGE] -- COMMAND ARGS...)';
 
 export const RUN_COMMAND = {
@@ -84,7 +87,7 @@ export const DOCTOR_COMMAND = {
 missing with how to fix it. Exits 0 when the configured backend (or the one "auto" picks) is available, 69 if not.`,
   flags: {
     config: ENGINE_FLAGS.config,
-    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
@@ -107,12 +110,13 @@ starts again; cleanup names each one it skipped and why. --dry-run removes nothi
     runs: { type: 'boolean', help: 'remove old run folders instead of containers' },
     'older-than': { type: 'string', value: 'AGE', help: 'with --runs: the age (m, h or d) past which a run folder goes', default: '7d' },
     'work-root': { ...ENGINE_FLAGS['work-root'], help: 'with --runs: the folder holding the run folders', shownDefault: 'the configured workRoot', group: 'Options' },
-    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
 
 const WORK_ROOT_FLAG = { ...ENGINE_FLAGS['work-root'], help: 'the folder holding the run folders', shownDefault: 'the configured workRoot (./capstan-runs)', group: 'Options' } as const;
+const CONFIG_FLAG = { ...ENGINE_FLAGS.config, group: 'Options' } as const;
 
 export const RUNS_COMMAND = {
   name: 'runs',
@@ -123,8 +127,8 @@ and its status: running, succeeded, failed, interrupted (it never recorded its e
 with -9, a crash, a reboot), or unknown (a folder without Capstan's run.json, or one it cannot read).`,
   flags: {
     'work-root': WORK_ROOT_FLAG,
-    config: { ...ENGINE_FLAGS.config, group: 'Options' },
-    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    config: CONFIG_FLAG,
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
@@ -144,7 +148,7 @@ retry as it starts, and exits when the task ends (or its run's process is gone).
     stderr: { type: 'boolean', help: 'only the task\'s stderr' },
     attempt: { type: 'string', value: 'N', help: 'which attempt (1 is the first)', shownDefault: 'the last' },
     'work-root': WORK_ROOT_FLAG,
-    config: { ...ENGINE_FLAGS.config, group: 'Options' },
+    config: CONFIG_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
@@ -158,7 +162,7 @@ backend and elapsed time. Each process registers itself under $XDG_RUNTIME_DIR/c
 <tmp>/capstan-<uid>/processes) while it runs; an entry whose process is gone, or whose pid another process now has,
 is removed and not listed.`,
   flags: {
-    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
