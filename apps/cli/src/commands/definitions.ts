@@ -124,7 +124,12 @@ export const RUNS_COMMAND = {
   usage: ['runs [--work-root DIR] [--config FILE] [--json]'],
   description: `Lists the runs in the work root, newest first: when each started, its tasks and how they ended, its duration,
 and its status: running, succeeded, failed, interrupted (it never recorded its end and its process is gone: killed
-with -9, a crash, a reboot), or unknown (a folder without Capstan's run.json, or one it cannot read).`,
+with -9, a crash, a reboot), or unknown (a folder without Capstan's run.json, or one it cannot read).
+
+capstan run keeps <run folder>/run.json from its first attempt on, rewritten whole at each task's change: the run's
+start and end, its pid and host, and each task's state, backend, attempt, times, exit code and end reason. --json
+prints {workRoot, runs: [{runId, folder, path, startedAt, endedAt, status, tasks, states: {succeeded, failed,
+running, unknown}, durationMs, note?}]}.`,
   flags: {
     'work-root': WORK_ROOT_FLAG,
     config: CONFIG_FLAG,
@@ -160,7 +165,8 @@ export const PS_COMMAND = {
   description: `Lists the tasks of every capstan run process alive on this host (whatever their work root): run, task, state,
 backend and elapsed time. Each process registers itself under $XDG_RUNTIME_DIR/capstan/processes (else
 <tmp>/capstan-<uid>/processes) while it runs; an entry whose process is gone, or whose pid another process now has,
-is removed and not listed.`,
+is removed and not listed. A run's tasks show once its first attempt has started. --json prints {processes: [{pid,
+runId, runFolder}], tasks: [{pid, runId, runFolder, task, uniqueName, state, backend, attempt, elapsedMs}]}.`,
   flags: {
     json: JSON_FLAG,
     help: HELP_FLAG,
