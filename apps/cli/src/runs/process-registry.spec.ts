@@ -31,6 +31,11 @@ describe('the live-process registry', () => {
     expect((await liveProcesses(folder, table({ 4242: SINCE }))).map((one) => one.pid)).toEqual([4242]);
     await registration.remove();
     expect(await readdir(folder)).toEqual([]);
+    // The exit hook of a registration removed by other means does not throw.
+    const again = await ProcessRegistration.register({ pid: 4243, processStartedAt: SINCE, runId: 'aaaaaaaaaaaa', runFolder: '/runs/x' }, folder);
+    await rm(again.path);
+    expect(() => process.emit('exit', 0)).not.toThrow();
+    await again.remove();
   });
 
   it('removes stale entries: a dead pid, a pid reused by a process that started later, one whose name and pid disagree', async () => {
@@ -61,6 +66,9 @@ describe('the live-process registry', () => {
     await mkdir(folder);
     await chown(folder, 65534, 65534);
     await expect(ProcessRegistration.register({ pid: 1, processStartedAt: null, runId: 'aaaaaaaaaaaa', runFolder: '/x' }, folder)).rejects.toThrow(/not a folder of this user's/);
+    // Nor is it read by ps: its entries are someone else's to fake.
+    await writeFile(join(folder, '1.json'), entry(1));
+    await expect(liveProcesses(folder, table({ 1: SINCE }))).rejects.toThrow(/not a folder of this user's/);
     await symlink(base, join(base, 'link'));
     await expect(ProcessRegistration.register({ pid: 1, processStartedAt: null, runId: 'aaaaaaaaaaaa', runFolder: '/x' }, join(base, 'link'))).rejects.toThrow(/not a folder of this user's/);
   });

@@ -1,4 +1,5 @@
 import { procProcessTable, type ProcessTable } from '@capstan/cleanup';
+import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { replaceFileAtomically } from '@capstan/task-files';
 import { unlinkSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
@@ -35,10 +36,16 @@ export function registryFolder(env: NodeJS.ProcessEnv = process.env): string {
 /** Creates the folder (0700), or refuses one that is a link or another user's: entries there would be theirs to fake. */
 async function ownFolder(folder: string): Promise<void> {
   await mkdir(folder, { recursive: true, mode: 0o700 });
+  await checkOwnFolder(folder);
+}
+
+async function checkOwnFolder(folder: string): Promise<void> {
   const stats = await lstat(folder);
   const uid = process.getuid?.();
   if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
-    throw new Error(`${folder} is not a folder of this user's (owner uid ${stats.uid}); remove it`);
+    throw new CapstanError(ErrorCode.InvalidConfig, `${folder} is not a folder of this user's (a link, or owner uid ${stats.uid}), so the live runs it lists could be faked; remove it, or set XDG_RUNTIME_DIR to this user's runtime folder`, {
+      details: { value: folder, limit: `uid ${uid}` },
+    });
   }
 }
 
@@ -46,8 +53,13 @@ async function ownFolder(folder: string): Promise<void> {
 export class ProcessRegistration {
   private removed = false;
   private readonly onExit = (): void => {
-    // The last chance after an uncaught error: synchronous, since 'exit' runs no more promises.
-    if (!this.removed) unlinkSync(this.path);
+    // The last chance after an uncaught error: synchronous, since 'exit' runs no more promises. Never throws there.
+    if (this.removed) return;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // Already gone (removed by hand, or by a `ps` that took this process for dead): nothing left to do.
+    }
   };
 
   private constructor(readonly path: string) {
@@ -86,6 +98,14 @@ export async function isAlive(pid: number, startedAt: string | null, processes: 
  * removed. Entries are read through task-files' confined open: a link or FIFO planted there is refused, not followed.
  */
 export async function liveProcesses(folder = registryFolder(), processes: ProcessTable = procProcessTable): Promise<ProcessEntry[]> {
+  const checked = await checkOwnFolder(folder).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (!checked) return [];
   const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
     throw error;
