@@ -1,4 +1,3 @@
-import { helpText, parseCommand } from '@capstan/cli-spec';
 import { ExitCode } from '@capstan/support';
 import { findTask } from '../runs/find-task';
 import { resolveRun } from '../runs/resolve-run';
@@ -6,6 +5,7 @@ import { readRunRecord, runIsLive } from '../runs/run-list';
 import { isEnded } from '../runs/run-record';
 import { attemptsOf, type LogStream, showLogs } from '../runs/task-log';
 import { type CommandIo } from './common-options';
+import { parseOrHelp } from './parse-or-help';
 import { reportFailure, usageError } from './report-failure';
 import { LOGS_COMMAND } from './definitions';
 import { workRootOf } from './work-root';
@@ -13,11 +13,9 @@ import { workRootOf } from './work-root';
 /** `capstan logs <run>[/<task>]`: a task's stdout and stderr, printed or followed to the task's end. */
 export async function logsCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
-    const { values, positionals } = parseCommand(LOGS_COMMAND, argv);
-    if (values.help === true) {
-      io.stdout(`${helpText(LOGS_COMMAND)}\n`);
-      return ExitCode.Ok;
-    }
+    const parsed = parseOrHelp(LOGS_COMMAND, argv, io);
+    if (parsed === undefined) return ExitCode.Ok;
+    const { values, positionals } = parsed;
     const [target, ...extra] = positionals;
     if (target === undefined || extra.length > 0) throw usageError(LOGS_COMMAND, 'give one <run>[/<task>], e.g. capstan logs latest or capstan logs latest/hello-1');
     if (values.stdout === true && values.stderr === true) throw usageError(LOGS_COMMAND, 'give --stdout or --stderr, not both (without either, both are printed)');

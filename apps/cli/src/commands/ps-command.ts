@@ -1,4 +1,3 @@
-import { helpText, parseCommand } from '@capstan/cli-spec';
 import { ExitCode } from '@capstan/support';
 import { formatDuration } from '../output/duration';
 import { table } from '../output/table';
@@ -6,6 +5,7 @@ import { liveProcesses } from '../runs/process-registry';
 import { readRunRecord } from '../runs/run-list';
 import { isEnded } from '../runs/run-record';
 import { type CommandIo } from './common-options';
+import { parseOrHelp } from './parse-or-help';
 import { reportFailure } from './report-failure';
 import { PS_COMMAND } from './definitions';
 
@@ -25,11 +25,7 @@ interface PsTask {
 export async function psCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const json = argv.includes('--json');
   try {
-    const { values } = parseCommand(PS_COMMAND, argv);
-    if (values.help === true) {
-      io.stdout(`${helpText(PS_COMMAND)}\n`);
-      return ExitCode.Ok;
-    }
+    if (parseOrHelp(PS_COMMAND, argv, io) === undefined) return ExitCode.Ok;
     const now = Date.now();
     const processes = await liveProcesses();
     const tasks: PsTask[] = [];

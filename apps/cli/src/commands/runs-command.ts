@@ -1,9 +1,9 @@
-import { helpText, parseCommand } from '@capstan/cli-spec';
 import { ExitCode } from '@capstan/support';
 import { formatDuration } from '../output/duration';
 import { table } from '../output/table';
 import { listRuns } from '../runs/run-list';
 import { type CommandIo } from './common-options';
+import { parseOrHelp } from './parse-or-help';
 import { reportFailure } from './report-failure';
 import { RUNS_COMMAND } from './definitions';
 import { workRootOf } from './work-root';
@@ -12,11 +12,9 @@ import { workRootOf } from './work-root';
 export async function runsCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const json = argv.includes('--json');
   try {
-    const { values } = parseCommand(RUNS_COMMAND, argv);
-    if (values.help === true) {
-      io.stdout(`${helpText(RUNS_COMMAND)}\n`);
-      return ExitCode.Ok;
-    }
+    const parsed = parseOrHelp(RUNS_COMMAND, argv, io);
+    if (parsed === undefined) return ExitCode.Ok;
+    const { values } = parsed;
     const workRoot = await workRootOf(values, io);
     const runs = await listRuns(workRoot);
     if (json) {
