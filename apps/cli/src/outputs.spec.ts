@@ -126,7 +126,7 @@ describe('capstan run: outputs you can find (the built CLI against the real Dock
 
     const old = new Date(Date.now() - 30 * 86_400_000);
     const oldRun = join(work, runs[0] ?? '');
-    for (const path of [join(first?.folder ?? '', 'attempts'), first?.folder ?? '', oldRun]) await utimes(path, old, old);
+    for (const path of [join(first?.folder ?? '', 'attempts'), first?.folder ?? '', join(oldRun, 'run.json'), oldRun]) await utimes(path, old, old);
     const cleanup = await capstan(['cleanup', '--runs', '--older-than', '7d', '--work-root', work]);
     expect(cleanup.stdout).toContain(`removed ${oldRun}\n`);
     expect((await readdir(work)).sort()).toEqual([runs[1], 'latest']);

@@ -1,11 +1,11 @@
 import { type ProcessTable, procProcessTable } from '@capstan/cleanup';
-import { RUN_OUTPUTS_FOLDER, runIdOfFolder } from '@capstan/core-constraints';
+import { RUN_OUTPUTS_FOLDER, RUN_RECORD_FILE, runIdOfFolder } from '@capstan/core-constraints';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from './process-registry';
 import { readConfinedJson } from './read-json';
-import { isEnded, RUN_RECORD_FILE, RUN_RECORD_MAX_BYTES, type RunRecord, runRecordSchema } from './run-record';
+import { isEnded, RUN_RECORD_MAX_BYTES, type RunRecord, runRecordSchema } from './run-record';
 
 /**
  * How a run stands. `interrupted`: it never recorded its end and its process is gone (killed with -9, a crash, a

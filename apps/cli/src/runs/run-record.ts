@@ -1,7 +1,5 @@
 import { z } from 'zod';
 
-/** In each run folder: what `capstan runs`, `logs --follow` and `ps` read, written whole by the `capstan run` process. */
-export const RUN_RECORD_FILE = 'run.json';
 /** A run.json larger than this was not written by Capstan (a 500-task run's is about 150 KB). */
 export const RUN_RECORD_MAX_BYTES = 32 * 1024 * 1024;
 

@@ -1,6 +1,7 @@
+import { RUN_RECORD_FILE } from '@capstan/core-constraints';
 import { type EngineEvent } from '@capstan/engine';
 import { replaceFileAtomically } from '@capstan/task-files';
-import { RUN_RECORD_FILE, type RunRecord, type TaskRecord } from './run-record';
+import { type RunRecord, type TaskRecord } from './run-record';
 
 /**
  * Keeps a run's `run.json` up to date from the engine's events: on every task state change and at the end, each time
