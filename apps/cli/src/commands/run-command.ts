@@ -45,8 +45,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     // Beside the tasks, not before them: the scan removes only what a Capstan process that is gone left (never this
     // run's containers: their owner is alive), and waiting for it cost every run a round trip to the engine. It never rejects.
     const reaping = wiring.config.engine.reapOnStart ? reapAtStart(wiring.engine, io, json) : undefined;
-    const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}
-`));
+    const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}\n`));
     try {
       return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, tracking));
     } finally {
