@@ -1,6 +1,6 @@
 import { type BackendEvent } from '@capstan/core-constraints';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcessGroup, superviseProcessGroup } from './run-process-group';
@@ -90,15 +90,28 @@ describe('runProcessGroup (real processes)', () => {
     expect(isAlive(pid)).toBe(false);
   });
 
-  it('ends as an error, without crashing, when the output file cannot be written', async () => {
-    const outcome = await runProcessGroup(
-      spec('seq 1 100000; exit 0', { stdoutFile: join(dir, 'gone', 'stdout') }),
-      new AbortController().signal,
-      () => undefined,
-    );
+  it('ends as an error, without crashing and without running the program, when the output file cannot be opened', async () => {
+    const marker = join(dir, 'ran');
+    const outcome = await runProcessGroup(spec(`touch ${marker}; exit 0`, { stdoutFile: join(dir, 'gone', 'stdout') }), new AbortController().signal, () => undefined);
     expect(outcome.endReason).toBe('error');
     expect(outcome.message).toContain("the task's output could not be written");
-    expect(outcome.exitCode).toBe(0);
+    expect(outcome.exitCode).toBeNull();
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a link or a FIFO put in an output file\'s place: the host neither writes through it nor blocks on it', async () => {
+    const outside = join(dir, 'outside');
+    await writeFile(outside, 'kept\n');
+    await symlink(outside, join(dir, 'linked'));
+    const linked = await runProcessGroup(spec('echo through-the-link', { stdoutFile: join(dir, 'linked') }), new AbortController().signal, () => undefined);
+    expect(linked).toMatchObject({ endReason: 'error', exitCode: null });
+    expect(linked.message).toMatch(/could not be written: .*ELOOP/);
+    expect(await readFile(outside, 'utf8')).toBe('kept\n');
+
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const fifo = await runProcessGroup(spec('echo into-the-fifo', { stderrFile: join(dir, 'fifo') }), new AbortController().signal, () => undefined);
+    expect(fifo).toMatchObject({ endReason: 'error', exitCode: null });
+    expect(fifo.message).toMatch(/fifo is not a regular file|ENXIO/);
   });
 
   it('reports a program that cannot start as an error end', async () => {

@@ -1,7 +1,7 @@
 import { type BackendEvent, type EndReason } from '@capstan/core-constraints';
 import { canceledBeforeStart } from '@capstan/support';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, constants as fsConstants, openSync, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import { finished } from 'node:stream/promises';
 
@@ -63,8 +63,21 @@ export async function superviseProcessGroup(
 ): Promise<ProcessOutcome> {
   const startedAt = new Date();
   if (signal.aborted) return { ...canceledBeforeStart('the process started', startedAt), signal: null };
-  const stdout = createWriteStream(spec.stdoutFile, { flags: 'a' });
-  const stderr = createWriteStream(spec.stderrFile, { flags: 'a' });
+  let stdout: WriteStream;
+  let stderr: WriteStream;
+  try {
+    stdout = openOutput(spec.stdoutFile);
+    try {
+      stderr = openOutput(spec.stderrFile);
+    } catch (error) {
+      stdout.destroy();
+      throw error;
+    }
+  } catch (error) {
+    // Nothing runs when its output has nowhere safe to go.
+    const message = `the task's output could not be written: ${(error as Error).message}`;
+    return { exitCode: null, signal: null, endReason: 'error', message, startedAt, endedAt: new Date() };
+  }
   // A file that cannot be written (its folder removed, a full disk) ends the attempt as an error, never the process.
   let outputError: Error | undefined;
   for (const file of [stdout, stderr]) file.on('error', (error) => (outputError ??= error));
@@ -164,4 +177,21 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone.
   }
+}
+
+/**
+ * Opens an output file for appending before the process starts, so no task can swap it first: a link in its place is
+ * refused (O_NOFOLLOW) and anything but a regular file (a FIFO would block the host, a device would take its writes)
+ * is closed again with an error. O_NONBLOCK only matters for such a non-file: the open of a FIFO never waits.
+ */
+function openOutput(path: string): WriteStream {
+  const flags = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+  const fd = openSync(path, flags, 0o644);
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file`);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return createWriteStream('', { fd });
 }
