@@ -22,7 +22,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
-import { type CliVersion, probeVersion } from './apptainer-cli';
+import { type CliVersion, probeVersion, probeVersionCached } from './apptainer-cli';
 import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER, JOIN_SCRIPT } from './cgroups';
 import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
 import { MAX_SPARE_FAILURES, SparePool } from './spare-pool';
@@ -293,7 +293,8 @@ export class ApptainerBackend implements Backend {
   /** The probed CLI, cached (a failure is not: the next call probes again). */
   private cliVersion(fresh: boolean): Promise<CliVersion> {
     if (fresh || this.version === undefined) {
-      const probe = probeVersion(this.options.binary, this.baseEnv);
+      // A probe (doctor, auto) runs the binary; a task's path takes what an earlier process learnt of the same file.
+      const probe = fresh ? probeVersion(this.options.binary, this.baseEnv) : probeVersionCached(this.options.binary, this.baseEnv, this.cacheDir);
       this.version = probe;
       probe.catch(() => {
         if (this.version === probe) this.version = undefined;
