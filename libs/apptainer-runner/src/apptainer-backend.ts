@@ -16,7 +16,7 @@ import {
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup } from '@capstan/process-kit';
 import { superviseProcessGroup } from '@capstan/process-kit/internal';
-import { assertInputsExist, canceledBeforeStart, countNvidiaDevices } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart, countNvidiaDevices, DiskCache } from '@capstan/support';
 import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
@@ -74,6 +74,8 @@ export class ApptainerBackend implements Backend {
   private readonly localSources: LocalSourceSettings;
   private readonly running: RunningAttempts;
   private version: Promise<CliVersion> | undefined;
+  /** The user's own cache folder (not `cacheDir`, which may be shared and holds only images). */
+  private readonly factsFolder: string;
   private cache: SifCache | undefined;
   private spares: SparePool | undefined;
   private warnedSpares = false;
@@ -89,6 +91,7 @@ export class ApptainerBackend implements Backend {
   ) {
     this.options = parseApptainerBackendOptions(options);
     this.cacheDir = this.options.cacheDir ?? defaultCacheDir();
+    this.factsFolder = DiskCache.userFolder(environment);
     this.running = new RunningAttempts(join(this.cacheDir, '.running'));
     this.privileges = dependencies.privileges ?? currentPrivileges();
     this.cgroups =
@@ -294,7 +297,7 @@ export class ApptainerBackend implements Backend {
   private cliVersion(fresh: boolean): Promise<CliVersion> {
     if (fresh || this.version === undefined) {
       // A probe (doctor, auto) runs the binary; a task's path takes what an earlier process learnt of the same file.
-      const probe = fresh ? probeVersion(this.options.binary, this.baseEnv) : probeVersionCached(this.options.binary, this.baseEnv, this.cacheDir);
+      const probe = fresh ? probeVersion(this.options.binary, this.baseEnv) : probeVersionCached(this.options.binary, this.baseEnv, this.factsFolder);
       this.version = probe;
       probe.catch(() => {
         if (this.version === probe) this.version = undefined;
