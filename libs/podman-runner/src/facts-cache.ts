@@ -38,7 +38,8 @@ export class PodmanFactsCache {
   constructor(folder: string, socketPath: string, now: () => number = Date.now) {
     this.cache = new DiskCache({
       folder,
-      file: `podman-facts-${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.json`,
+      // v2: the entry's layout since DiskCache; an older Capstan beside this one keeps its own file.
+      file: `podman-facts-v2-${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.json`,
       // A restarted service makes a new socket file (another inode, another change time).
       identity: () => fileIdentity(socketPath),
       ttlMs: DISK_FACTS_TTL_MS,
