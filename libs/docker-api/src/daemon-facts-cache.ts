@@ -24,17 +24,34 @@ const factsSchema = z.strictObject({
   endpoint: z.string(),
 });
 
-/** The facts of the daemon behind one unix socket, kept in `folder` between processes (see support's `DiskCache`). */
+/** The facts of the Docker daemon behind one unix socket, kept in `folder` between processes. */
 export function daemonFactsCache(folder: string, socketPath: string, now: () => number = Date.now): DiskCache<DaemonFacts> {
-  return new DiskCache<DaemonFacts>({
+  return socketFactsCache({ name: 'docker-facts', folder, socketPath, schema: factsSchema, ttlMs: DAEMON_FACTS_TTL_MS, now });
+}
+
+/**
+ * What an engine's service behind one unix socket said about itself, kept in `folder` between processes (see
+ * support's `DiskCache`): the entry holds for that socket file only (a restarted service makes a new one, another
+ * inode and change time), and only what `schema` accepts is believed.
+ */
+export function socketFactsCache<T>(settings: {
+  readonly name: string;
+  readonly folder: string;
+  readonly socketPath: string;
+  readonly schema: z.ZodType<T>;
+  readonly ttlMs: number;
+  readonly now?: (() => number) | undefined;
+}): DiskCache<T> {
+  const { name, folder, socketPath, schema, ttlMs, now } = settings;
+  return new DiskCache<T>({
     folder,
-    file: `docker-facts-${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.json`,
+    file: `${name}-${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.json`,
     identity: () => fileIdentity(socketPath),
-    ttlMs: DAEMON_FACTS_TTL_MS,
+    ttlMs,
     parse: (value) => {
-      const facts = factsSchema.safeParse(value);
+      const facts = schema.safeParse(value);
       return facts.success ? facts.data : undefined;
     },
-    now,
+    ...(now === undefined ? {} : { now }),
   });
 }

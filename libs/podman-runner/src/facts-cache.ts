@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { DiskCache, fileIdentity } from '@capstan/support';
+import { socketFactsCache } from '@capstan/docker-api/internal';
+import { DiskCache } from '@capstan/support';
 import { z } from 'zod';
 import { type PodmanFacts } from './podman-service';
 
@@ -36,19 +36,8 @@ export class PodmanFactsCache {
   private readonly cache: DiskCache<PodmanFacts>;
 
   constructor(folder: string, socketPath: string, now: () => number = Date.now) {
-    this.cache = new DiskCache({
-      folder,
-      // v2: the entry's layout since DiskCache; an older Capstan beside this one keeps its own file.
-      file: `podman-facts-v2-${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.json`,
-      // A restarted service makes a new socket file (another inode, another change time).
-      identity: () => fileIdentity(socketPath),
-      ttlMs: DISK_FACTS_TTL_MS,
-      parse: (value) => {
-        const facts = factsSchema.safeParse(value);
-        return facts.success ? facts.data : undefined;
-      },
-      now,
-    });
+    // v2: the entry's layout since DiskCache; an older Capstan beside this one keeps its own file.
+    this.cache = socketFactsCache({ name: 'podman-facts-v2', folder, socketPath, schema: factsSchema, ttlMs: DISK_FACTS_TTL_MS, now });
   }
 
   static inUserCache(env: NodeJS.ProcessEnv, socketPath: string): PodmanFactsCache {
