@@ -60,7 +60,8 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     // The wait is put in place beside the attach, so nothing is left to ask once the container runs.
     const early = client.waitBeforeStart(id, watch.signal);
     early?.exited.catch(() => undefined); // awaited below, or replaced by a wait after the start
-    const [source, waitInPlace] = await Promise.all([unlessSilent(client.attachOutput(id)), early?.registered.then(() => true, () => false) ?? false]);
+    const inPlace = early === undefined ? false : unlessSilent(early.registered).then(() => true, () => false); // a silent daemon fails the start next
+    const [source, waitInPlace] = await Promise.all([unlessSilent(client.attachOutput(id)), inPlace]);
     outputSource = source;
     output = captureContainerOutput(outputSource, run.paths, (stream, text) => emit({ type: 'log', stream, text }));
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile

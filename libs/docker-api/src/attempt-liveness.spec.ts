@@ -18,7 +18,7 @@ interface Stub {
 }
 
 /** `early`: Docker's wait asked for before the start (in place at once); else Podman's, asked for after it. */
-function stubDaemon(frozenAt: 'create' | 'attach' | 'wait' | 'nowhere', early = false, output = new PassThrough()): Stub {
+function stubDaemon(frozenAt: 'create' | 'attach' | 'wait' | 'wait headers' | 'nowhere', early = false, output = new PassThrough()): Stub {
   const removed: string[] = [];
   const sweep: string[] = [];
   const waitSignals: AbortSignal[] = [];
@@ -36,7 +36,7 @@ function stubDaemon(frozenAt: 'create' | 'attach' | 'wait' | 'nowhere', early = 
       if (frozenAt === 'wait') return never();
       return new Promise((resolve) => setTimeout(() => resolve(0), 25_000)).then((code) => (output.end(), code));
     },
-    waitBeforeStart: (id: string, signal: AbortSignal) => (early ? { registered: Promise.resolve(), exited: client.waitContainer(id, signal) } : undefined),
+    waitBeforeStart: (id: string, signal: AbortSignal) => (early ? { registered: frozenAt === 'wait headers' ? never() : Promise.resolve(), exited: client.waitContainer(id, signal) } : undefined),
     inspectContainer: () => Promise.resolve({ running: false, status: 'exited', exitCode: 0, oomKilled: false, error: '' }),
     removeContainer: (id: string) => (removed.push(id), Promise.resolve()),
   };
@@ -72,6 +72,7 @@ describe('runAttemptContainer when the daemon freezes (stub daemon, fake clock)'
     ['wait', false, 'the wait of container stub-attempt'],
     ['attach', true, 'the attach of container stub-attempt'],
     ['wait', true, 'the wait of container stub-attempt'],
+    ['wait headers', true, 'the wait of container stub-attempt'], // the stub answers the start at once
   ] as const)('ends an attempt frozen at its %s (wait before the start: %s) as lost after two silent pings, and leaves the removal to the sweep', async (where, early, message) => {
     const stub = stubDaemon(where, early);
     const outcome = attempt(stub);
