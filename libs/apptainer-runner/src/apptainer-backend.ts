@@ -16,13 +16,13 @@ import {
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup } from '@capstan/process-kit';
 import { superviseProcessGroup } from '@capstan/process-kit/internal';
-import { assertInputsExist, canceledBeforeStart, countNvidiaDevices, meterAttempt, type UsageMeter } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart, countNvidiaDevices, DiskCache, meterAttempt, type UsageMeter } from '@capstan/support';
 import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
-import { type CliVersion, probeVersion } from './apptainer-cli';
+import { type CliVersion, probeVersion, probeVersionCached } from './apptainer-cli';
 import { attemptUsageReader } from './cgroup-usage';
 import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER, JOIN_SCRIPT } from './cgroups';
 import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
@@ -75,6 +75,8 @@ export class ApptainerBackend implements Backend {
   private readonly localSources: LocalSourceSettings;
   private readonly running: RunningAttempts;
   private version: Promise<CliVersion> | undefined;
+  /** The user's own cache folder (not `cacheDir`, which may be shared and holds only images). */
+  private readonly factsFolder: string;
   private cache: SifCache | undefined;
   private spares: SparePool | undefined;
   private warnedSpares = false;
@@ -90,6 +92,7 @@ export class ApptainerBackend implements Backend {
   ) {
     this.options = parseApptainerBackendOptions(options);
     this.cacheDir = this.options.cacheDir ?? defaultCacheDir();
+    this.factsFolder = DiskCache.userFolder(environment);
     this.running = new RunningAttempts(join(this.cacheDir, '.running'));
     this.privileges = dependencies.privileges ?? currentPrivileges();
     this.cgroups =
@@ -300,7 +303,8 @@ export class ApptainerBackend implements Backend {
   /** The probed CLI, cached (a failure is not: the next call probes again). */
   private cliVersion(fresh: boolean): Promise<CliVersion> {
     if (fresh || this.version === undefined) {
-      const probe = probeVersion(this.options.binary, this.baseEnv);
+      // A probe (doctor, auto) runs the binary; a task's path takes what an earlier process learnt of the same file.
+      const probe = fresh ? probeVersion(this.options.binary, this.baseEnv) : probeVersionCached(this.options.binary, this.baseEnv, this.factsFolder);
       this.version = probe;
       probe.catch(() => {
         if (this.version === probe) this.version = undefined;

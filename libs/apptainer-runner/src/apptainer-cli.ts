@@ -1,4 +1,8 @@
+import { DiskCache, fileIdentity } from '@capstan/support';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, constants, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 
 /** Apptainer, or SingularityCE / legacy Singularity 3.x: they differ in the prefix of their variables. */
 export type CliFlavour = 'apptainer' | 'singularity';
@@ -43,6 +47,46 @@ export function probeVersion(binary: string, env: NodeJS.ProcessEnv): Promise<Cl
       else resolve(version);
     });
   });
+}
+
+/**
+ * How long a version read from disk is used. The entry names the binary's file (path, inode, size, change time), so an
+ * upgrade is seen at once; the limit only bounds how long a file that was replaced in an unusual way is trusted.
+ */
+export const VERSION_TTL_MS = 24 * 60 * 60_000;
+
+/**
+ * `probeVersion` through a file in `folder`: `BINARY --version` costs 30-90 ms, on every `capstan run`'s path before
+ * its first attempt, and its answer changes only with the binary. A binary that is not found is probed (its error
+ * says how to fix it); an entry that does not parse is probed again.
+ */
+export async function probeVersionCached(binary: string, env: NodeJS.ProcessEnv, folder: string): Promise<CliVersion> {
+  const path = await findOnPath(binary, env['PATH'] ?? '');
+  if (path === undefined) return probeVersion(binary, env);
+  const cache = new DiskCache<string>({
+    folder,
+    file: `cli-version-${createHash('sha256').update(`${binary}\0${path}`).digest('hex').slice(0, 16)}.json`,
+    identity: () => fileIdentity(path),
+    ttlMs: VERSION_TTL_MS,
+    parse: (value) => (typeof value === 'string' && parseVersion(value) !== null ? value : undefined),
+  });
+  const known = await cache.read();
+  const parsed = known === undefined ? null : parseVersion(known);
+  if (parsed !== null) return parsed;
+  const version = await probeVersion(binary, env);
+  await cache.write(version.text);
+  return version;
+}
+
+/** The file `execFile(binary)` runs with this PATH: the binary itself if it names a path. */
+async function findOnPath(binary: string, path: string): Promise<string | undefined> {
+  const candidates = binary.includes('/') ? [binary] : path.split(delimiter).filter((folder) => folder !== '').map((folder) => join(folder, binary));
+  for (const candidate of candidates) {
+    // As execvp: a folder or a file that may not be run is passed over.
+    const runnable = await access(candidate, constants.X_OK).then(async () => (await stat(candidate)).isFile(), () => false);
+    if (runnable) return candidate;
+  }
+  return undefined;
 }
 
 /** The variable prefixes each flavour reads: task variables, and registry logins. */

@@ -61,7 +61,12 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   const usage = new ContainerUsage(client, run.usageIntervalMs, emit);
   try {
     if (signal.aborted) return (result = canceledBeforeStart('the container started'));
-    outputSource = await unlessSilent(client.attachOutput(id));
+    // The wait is put in place beside the attach, so nothing is left to ask once the container runs.
+    const early = client.waitBeforeStart(id, watch.signal);
+    early?.exited.catch(() => undefined); // awaited below, or replaced by a wait after the start
+    const inPlace = early === undefined ? false : unlessSilent(early.registered).then(() => true, () => false); // a silent daemon fails the start next
+    const [source, waitInPlace] = await Promise.all([unlessSilent(client.attachOutput(id)), inPlace]);
+    outputSource = source;
     output = captureContainerOutput(outputSource, run.paths, (stream, text) => emit({ type: 'log', stream, text }));
     output.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
     if (signal.aborted) return (result = canceledBeforeStart('the container started'));
@@ -77,7 +82,9 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
       stopper.started();
       usage.start(id);
       emit({ type: 'started', id });
-      await unlessSilent(client.waitContainer(id, watch.signal));
+      // An early wait that broke (or never was in place) is replaced by a wait that is re-issued on a broken connection.
+      const ended = early !== undefined && waitInPlace ? early.exited.catch(() => client.waitContainer(id, watch.signal)) : client.waitContainer(id, watch.signal);
+      await unlessSilent(ended);
     } finally {
       watch.abort();
       void usage.stop(); // the container ended: its stats are gone
@@ -131,6 +138,8 @@ async function readEnd(run: AttemptContainer, id: string, stopReason: StopReason
     return lostEnd('output stream', error, name, stopReason, startedAt);
   }
   const state = await run.client.inspectContainer(id);
+  // The waits answer only once it stopped; a container still running has no exit status to report (never a success).
+  if (state.running) return lostEnd('wait', new Error('the daemon reported the end of a container that is still running'), name, stopReason, startedAt);
   let oomKilled = state.oomKilled;
   if (stopReason === undefined && !oomKilled && state.exitCode !== 0) {
     const events = await run.client.endEventsSince(id, startedAt).catch(() => ({ killSignal: null, oom: false }));

@@ -17,7 +17,8 @@ interface Stub {
   readonly waitSignals: AbortSignal[];
 }
 
-function stubDaemon(frozenAt: 'create' | 'attach' | 'wait' | 'nowhere', output = new PassThrough()): Stub {
+/** `early`: Docker's wait asked for before the start (in place at once); else Podman's, asked for after it. */
+function stubDaemon(frozenAt: 'create' | 'attach' | 'wait' | 'wait headers' | 'nowhere', early = false, output = new PassThrough()): Stub {
   const removed: string[] = [];
   const sweep: string[] = [];
   const waitSignals: AbortSignal[] = [];
@@ -35,6 +36,7 @@ function stubDaemon(frozenAt: 'create' | 'attach' | 'wait' | 'nowhere', output =
       if (frozenAt === 'wait') return never();
       return new Promise((resolve) => setTimeout(() => resolve(0), 25_000)).then((code) => (output.end(), code));
     },
+    waitBeforeStart: (id: string, signal: AbortSignal) => (early ? { registered: frozenAt === 'wait headers' ? never() : Promise.resolve(), exited: client.waitContainer(id, signal) } : undefined),
     inspectContainer: () => Promise.resolve({ running: false, status: 'exited', exitCode: 0, oomKilled: false, error: '' }),
     removeContainer: (id: string) => (removed.push(id), Promise.resolve()),
   };
@@ -66,10 +68,13 @@ describe('runAttemptContainer when the daemon freezes (stub daemon, fake clock)'
   }
 
   it.each([
-    ['attach', 'the attach of container stub-attempt'],
-    ['wait', 'the wait of container stub-attempt'],
-  ] as const)('ends an attempt frozen at its %s as lost after two silent pings, and leaves the removal to the sweep', async (where, message) => {
-    const stub = stubDaemon(where);
+    ['attach', false, 'the attach of container stub-attempt'],
+    ['wait', false, 'the wait of container stub-attempt'],
+    ['attach', true, 'the attach of container stub-attempt'],
+    ['wait', true, 'the wait of container stub-attempt'],
+    ['wait headers', true, 'the wait of container stub-attempt'], // the stub answers the start at once
+  ] as const)('ends an attempt frozen at its %s (wait before the start: %s) as lost after two silent pings, and leaves the removal to the sweep', async (where, early, message) => {
+    const stub = stubDaemon(where, early);
     const outcome = attempt(stub);
     await jest.advanceTimersByTimeAsync(2 * 1_500 - 10);
     let settled = false;
@@ -95,8 +100,8 @@ describe('runAttemptContainer when the daemon freezes (stub daemon, fake clock)'
     expect(stub.sweep).toEqual(['stub-attempt']);
   });
 
-  it('never ends an attempt whose daemon answers its pings, however long the task runs', async () => {
-    const stub = stubDaemon('nowhere');
+  it.each([false, true])('never ends an attempt whose daemon answers its pings, however long the task runs (wait before the start: %s)', async (early) => {
+    const stub = stubDaemon('nowhere', early);
     const outcome = attempt(stub);
     await jest.advanceTimersByTimeAsync(25_000);
     const result = await outcome;

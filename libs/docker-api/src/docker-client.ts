@@ -2,7 +2,7 @@ import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import Dockerode from 'dockerode';
 import { daemonUnavailableError, type DaemonDescription, DOCKER_DAEMON, isDaemonUnreachable } from './daemon-unavailable';
 import { type DockerConnectionOptions, type DockerEndpoint, type EndpointDefaults, resolveDockerEndpoint } from './docker-endpoint';
-import { dialContainerWait } from './container-wait';
+import { dialContainerWait, dialEarlyWait, type EarlyWait } from './container-wait';
 import { dockerErrorInfo, isNotFound } from './docker-error';
 import { parseImageReference } from './image-reference';
 import { readJsonLines } from './json-lines';
@@ -236,6 +236,19 @@ export class DockerClient {
    */
   waitContainer(id: string, signal?: AbortSignal): Promise<number> {
     return this.call('container wait', (api) => dialContainerWait(api, id, this.daemon.libpod === true, signal), signal);
+  }
+
+  /**
+   * Docker's wait for the container's next exit, asked for before its start (see `dialEarlyWait`), or undefined on
+   * Podman, whose wait is its own endpoint's and is asked for after the start. Never re-issued; errors translated.
+   */
+  waitBeforeStart(id: string, signal: AbortSignal): EarlyWait | undefined {
+    if (this.daemon.libpod === true) return undefined;
+    const early = dialEarlyWait(this.api, id, signal);
+    const translated = (error: unknown): never => {
+      throw this.translate('container wait', error);
+    };
+    return { registered: early.registered.catch(translated), exited: early.exited.catch(translated) };
   }
 
   /**

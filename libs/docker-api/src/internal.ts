@@ -4,6 +4,7 @@ export { runAttemptContainer } from './attempt-container';
 export { captureContainerOutput, type OutputFiles, type OutputListener } from './container-output';
 export { effectiveIdentity, grantFolderAccess, grantFolderAccessTo } from './container-user';
 export { type DaemonFacts, probeDaemon } from './daemon-probe';
+export { DAEMON_FACTS_TTL_MS, daemonFactsCache, socketFactsCache } from './daemon-facts-cache';
 export { type DaemonDescription } from './daemon-unavailable';
 export { DockerClient } from './docker-client';
 export { type EndpointDefaults, resolveDockerEndpoint } from './docker-endpoint';

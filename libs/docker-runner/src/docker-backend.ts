@@ -16,6 +16,7 @@ import {
   attemptBinds,
   type ContainerEnvironment,
   type DaemonFacts,
+  daemonFactsCache,
   type DockerClient,
   grantFolderAccess,
   HostPathDockerClient,
@@ -30,7 +31,7 @@ import {
   runAttemptPipeline,
   toHostPaths,
 } from '@capstan/docker-api/internal';
-import { CachedProbe, countNvidiaDevices, type GpuCounter } from '@capstan/support';
+import { CachedProbe, countNvidiaDevices, DiskCache, type GpuCounter } from '@capstan/support';
 import { buildContainerSpec } from './container-spec';
 import { DOCKER_CAPABILITIES, SWARM_CAPABILITIES } from './docker-capabilities';
 import { type DockerBackendOptions, type DockerBackendOptionsInput, parseDockerBackendOptions } from './docker-backend-options';
@@ -49,6 +50,8 @@ export interface DockerBackendDependencies {
   readonly countGpus?: GpuCounter;
   /** What Capstan sees of the container it may run in (sibling containers); default: the real /proc and marker files. */
   readonly containerEnvironment?: () => ContainerEnvironment;
+  /** The daemon's facts kept between processes; default: the user's cache folder for a unix socket, none otherwise. */
+  readonly factsCache?: DiskCache<DaemonFacts> | null;
 }
 
 /** What an attempt needs to know before its image is resolved. */
@@ -81,6 +84,9 @@ export class DockerBackend implements Backend {
   private resolver: ImageResolver | undefined;
   private credentials: RegistryCredentials | undefined;
   private readonly facts = new CachedProbe<DaemonFacts>(FACTS_TTL_MS);
+  private readonly factsCache: DiskCache<DaemonFacts> | null;
+  /** The disk is read by this process's first `capacity()` only: a long-lived one asks the daemon every FACTS_TTL_MS. */
+  private factsReadFromDisk = false;
   private decision: Promise<ModeDecision> | undefined;
   private decidedMode: ExecutionMode | undefined;
 
@@ -96,6 +102,11 @@ export class DockerBackend implements Backend {
     this.swarm = new SwarmRunner(this.client, this.options);
     this.invoking = dependencies.invoking ?? invokingIdentity();
     this.countGpus = dependencies.countGpus ?? (() => countNvidiaDevices());
+    const endpoint = this.client.endpoint;
+    this.factsCache =
+      dependencies.factsCache !== undefined || dependencies.client !== undefined || endpoint.kind !== 'unix'
+        ? (dependencies.factsCache ?? null)
+        : daemonFactsCache(DiskCache.userFolder(environment), endpoint.socketPath);
   }
 
   /** Swarm mode's when `swarm` is on, or is auto and the daemon turned out to be a manager (known after first use). */
@@ -193,7 +204,18 @@ export class DockerBackend implements Backend {
   }
 
   private daemonFacts(signal: AbortSignal | undefined, fresh: boolean): Promise<DaemonFacts> {
-    return this.facts.get(() => probeDaemon(this.client, signal, this.countGpus), fresh);
+    // A probe (doctor, auto) asks the daemon; a task's path takes what an earlier process learnt, if still true.
+    const cache = this.factsCache;
+    const asked = async (): Promise<DaemonFacts> => {
+      const facts = await probeDaemon(this.client, signal, this.countGpus);
+      await cache?.write(facts); // a millisecond, and the next process can count on it
+      return facts;
+    };
+    if (fresh || cache === null || this.factsReadFromDisk) return this.facts.get(asked, fresh);
+    return this.facts.get(async () => {
+      this.factsReadFromDisk = true;
+      return (await cache.read()) ?? asked();
+    });
   }
 
   /** Containers or services: `off` asks nothing; otherwise the daemon's swarm state decides, once (a failure is not kept). */

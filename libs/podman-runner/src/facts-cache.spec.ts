@@ -79,8 +79,8 @@ describe('PodmanFactsCache: a Podman service’s facts kept between processes (r
     const [name] = await readdir(join(dir, 'cache'));
     const path = join(dir, 'cache', name as string);
     const good = await readFile(path, 'utf8');
-    const entry = JSON.parse(good) as { facts: Record<string, unknown> };
-    for (const text of ['{', JSON.stringify({ ...entry, facts: { ...entry.facts, rootless: 'no' } }), JSON.stringify({ ...entry, facts: { ...entry.facts, extra: 1 } }), JSON.stringify({ ...entry, savedAt: Date.now() + 60_000 })]) {
+    const entry = JSON.parse(good) as { value: Record<string, unknown> };
+    for (const text of ['{', JSON.stringify({ ...entry, value: { ...entry.value, rootless: 'no' } }), JSON.stringify({ ...entry, value: { ...entry.value, extra: 1 } }), JSON.stringify({ ...entry, savedAt: Date.now() + 60_000 })]) {
       await writeFile(path, text);
       expect(await cache.read()).toBeUndefined();
     }

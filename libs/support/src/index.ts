@@ -1,4 +1,5 @@
 export { CachedProbe } from './cached-probe';
+export { DiskCache, type DiskCacheOptions, fileIdentity } from './disk-cache';
 export { canceledBeforeStart } from './canceled-before-start';
 export { EXIT_CODE_BY_ERROR, ExitCode, exitCodeFor } from './exit-codes';
 export { countNvidiaDevices, type GpuCounter } from './gpu-devices';
