@@ -16,13 +16,14 @@ import {
 } from '@capstan/core-constraints';
 import { type ProcessOutcome, type ProcessSupervision, runProcessGroup } from '@capstan/process-kit';
 import { superviseProcessGroup } from '@capstan/process-kit/internal';
-import { assertInputsExist, canceledBeforeStart, countNvidiaDevices } from '@capstan/support';
+import { assertInputsExist, canceledBeforeStart, countNvidiaDevices, meterAttempt, type UsageMeter } from '@capstan/support';
 import { readTaskFileTail } from '@capstan/task-files';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { type ApptainerBackendOptions, type ApptainerBackendOptionsInput, defaultCacheDir, parseApptainerBackendOptions } from './apptainer-backend-options';
 import { type CliVersion, probeVersion } from './apptainer-cli';
+import { attemptUsageReader } from './cgroup-usage';
 import { AttemptCgroup, type CgroupSupport, detectCgroups, JOIN_FAILED_EXIT, JOIN_FAILED_MARKER, JOIN_SCRIPT } from './cgroups';
 import { LAUNCH_FAILED_MARKER, launchLine, type Spare } from './spare';
 import { MAX_SPARE_FAILURES, type SpareDiagnostics, SparePool } from './spare-pool';
@@ -120,6 +121,8 @@ export class ApptainerBackend implements Backend {
       // Extra disks are host folders; nothing caps a bind mount's size.
       enforcesDiskSize: false,
       schedulesItself: false,
+      // From the attempt's cgroup (its high-water mark read once more at the end), else its process group.
+      usage: 'sampled',
     };
   }
 
@@ -182,6 +185,7 @@ export class ApptainerBackend implements Backend {
     this.placing += 1;
     let placed: Placement | undefined;
     let recorded: Promise<number | undefined> = Promise.resolve(undefined);
+    let meter: UsageMeter | undefined;
     try {
       placed = await this.placeInCgroup(request, emit);
       const { cgroup, spare } = placed;
@@ -193,6 +197,7 @@ export class ApptainerBackend implements Backend {
         ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
         onSpawn: (pid) => {
           emit({ type: 'started', id: request.attemptName });
+          meter = meterAttempt(attemptUsageReader(cgroup, pid), request.usageIntervalMs, emit);
           recorded = this.record(pid, request, cgroup, emit);
           // The next attempt's spare starts now, off this attempt's path; not after a lone first attempt, where the
           // spare's shell and cgroup would be made and removed for nothing.
@@ -209,10 +214,11 @@ export class ApptainerBackend implements Backend {
         const args = cgroup === undefined ? plan.args : ['-c', JOIN_SCRIPT, 'capstan-cgroup', ...cgroup.procsFiles, '--', this.options.binary, ...plan.args];
         outcome = await runProcessGroup({ program, args, cwd: request.paths.workDir, env: { ...this.baseEnv, ...plan.env }, ...supervision }, signal, emit);
       }
+      const usage = await meter?.stop({ finalRead: cgroup !== undefined });
       const oomKills = cgroup === undefined ? 0 : await cgroup.oomKills();
       const leftovers = cgroup === undefined ? 0 : await cgroup.killRemaining();
       if (leftovers > 0) emit({ type: 'warning', message: `${leftovers} process(es) the task left running outside its process group were killed` });
-      const base = { exitCode: outcome.exitCode, startedAt: outcome.startedAt, endedAt: outcome.endedAt };
+      const base = { exitCode: outcome.exitCode, startedAt: outcome.startedAt, endedAt: outcome.endedAt, ...(usage === undefined ? {} : { usage }) };
       if (outcome.endReason === 'error') throw new CapstanError(ErrorCode.BackendFailure, outcome.message ?? `${this.options.binary} could not be started`);
       if (cgroup !== undefined && outcome.exitCode === JOIN_FAILED_EXIT) await this.assertStarted(request, cgroup);
       if (outcome.endReason === 'canceled' || outcome.endReason === 'timeout') return { ...base, endReason: outcome.endReason, ...(outcome.message === undefined ? {} : { message: outcome.message }) };
@@ -226,6 +232,7 @@ export class ApptainerBackend implements Backend {
       }
       return { ...base, endReason: 'exited' };
     } finally {
+      void meter?.stop(); // on the error paths: no reading outlives the attempt
       this.placing -= 1;
       // Also on the error paths above: nothing may stay in the cgroup (a spare never launched included), or it could not be removed.
       const cgroup = placed?.cgroup;

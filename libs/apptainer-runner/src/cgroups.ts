@@ -88,7 +88,7 @@ function readText(file: string): string {
  */
 export class AttemptCgroup {
   private constructor(
-    private readonly version: 1 | 2,
+    readonly version: 1 | 2,
     /** v1: the memory folder first, then cpu; v2: the one folder. */
     readonly folders: readonly string[],
     private readonly root: string,
@@ -173,11 +173,11 @@ export class AttemptCgroup {
     return this.folders.map((folder) => join(folder, 'cgroup.procs'));
   }
 
-  private get memoryFolder(): string {
+  get memoryFolder(): string {
     return this.folders[0] ?? '';
   }
 
-  private get cpuFolder(): string {
+  get cpuFolder(): string {
     return this.folders[this.version === 1 ? 1 : 0] ?? '';
   }
 

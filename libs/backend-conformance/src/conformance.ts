@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { usageScenarios } from './usage-scenarios';
 
 export interface ConformanceOptions {
   /** Names the suite in test output. */
@@ -25,14 +26,14 @@ export interface ConformanceOptions {
   readonly timeoutMs?: number;
 }
 
-interface Scenario {
+export interface Scenario {
   readonly title: string;
   /** The capability the scenario needs, and why a backend without it cannot pass. */
   readonly needs?: { readonly capability: keyof BackendCapabilities; readonly because: string };
   readonly run: (kit: ScenarioKit) => Promise<void>;
 }
 
-interface ScenarioKit {
+export interface ScenarioKit {
   readonly backend: Backend;
   readonly workRoot: string;
   run(task: Record<string, unknown>, signal?: AbortSignal, onEvent?: (event: EngineEvent) => void): Promise<TaskResult>;
@@ -64,6 +65,7 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         workRoot,
         cpuLimitBehavior: 'try_with_max',
         memoryLimitBehavior: 'try_with_max',
+        usageIntervalMs: 500,
         ...options.engine,
       });
     }, timeout);
@@ -93,7 +95,9 @@ export function describeBackendConformance(options: ConformanceOptions): void {
     });
 
     for (const scenario of scenarios(options)) {
-      const missing = scenario.needs !== undefined && !backend.capabilities[scenario.needs.capability];
+      // A capability is missing when it is false, absent, or (usage) declared unavailable.
+      const declared = scenario.needs === undefined ? true : backend.capabilities[scenario.needs.capability];
+      const missing = declared === false || declared === undefined || declared === 'unavailable';
       if (missing && scenario.needs) {
         const reason = `the ${options.name} backend does not declare ${scenario.needs.capability} (${scenario.needs.because})`;
         process.stderr.write(`conformance ${options.name}: skipping "${scenario.title}": ${reason}\n`);
@@ -248,6 +252,7 @@ function scenarios(options: ConformanceOptions): Scenario[] {
         expect((await stdoutOf(result)).slice(0, 5)).toBe('aaaaa');
       },
     },
+    ...usageScenarios(options.image),
   ];
 }
 

@@ -67,6 +67,15 @@ export {
   type ManagedResource,
   type ReattachStreams,
 } from './backend/backend';
+export {
+  DEFAULT_USAGE_INTERVAL_SECONDS,
+  MAX_USAGE_INTERVAL_SECONDS,
+  MIN_USAGE_INTERVAL_SECONDS,
+  type ResourceUsage,
+  USAGE_REPORTING,
+  type UsageReporting,
+  type UsageSample,
+} from './backend/resource-usage';
 export { BackendRegistry, registerBackend } from './backend/backend-registry';
 export { type BackendPlugin, defineBackendPlugin } from './backend/backend-plugin';
 export { createDiskFolders, type DiskFolder, planDiskFolders, sanitiseMountPoint } from './backend/attempt-disks';

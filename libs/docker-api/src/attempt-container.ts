@@ -3,6 +3,7 @@ import { canceledBeforeStart } from '@capstan/support';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
+import { ContainerUsage } from './container-usage';
 import { type LivenessOptions } from './daemon-liveness';
 import { guardBySilence } from './liveness-guard';
 import { type ContainerCreateSpec, type DockerClient } from './docker-client';
@@ -22,6 +23,8 @@ export interface AttemptContainer {
   readonly emit: (event: BackendEvent) => void;
   /** Awaited with the end before the container is removed (see `ExecutionRequest.beforeRemoval`). */
   readonly beforeRemoval?: ((result: ExecutionResult) => Promise<void>) | undefined;
+  /** Milliseconds between usage readings (0: none while it runs); undefined: the default. */
+  readonly usageIntervalMs?: number | undefined;
 }
 
 /** How long output may still arrive after the container ended before the stream is cut. */
@@ -55,6 +58,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   let started = false;
   const startedAt = new Date();
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
+  const usage = new ContainerUsage(client, run.usageIntervalMs, emit);
   try {
     if (signal.aborted) return (result = canceledBeforeStart('the container started'));
     outputSource = await unlessSilent(client.attachOutput(id));
@@ -71,23 +75,26 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
       await unlessSilent(client.startContainer(id));
       started = true;
       stopper.started();
+      usage.start(id);
       emit({ type: 'started', id });
       await unlessSilent(client.waitContainer(id, watch.signal));
     } finally {
       watch.abort();
+      void usage.stop(); // the container ended: its stats are gone
       signal.removeEventListener('abort', onAbort);
       run.stopNow?.removeEventListener('abort', onStopNow);
       clearTimeout(timer);
     }
     await stopper.settled();
-    result = await readEnd(run, id, stopper.reason, startedAt, output, outputSource);
+    result = await usage.into(await readEnd(run, id, stopper.reason, startedAt, output, outputSource));
     return result;
   } catch (error) {
     if (error instanceof CapstanError && error.details['statusCode'] === 404) return (result = removedFromOutside(name, startedAt));
     if (!isConnectionLost(error)) throw error;
-    return (result = lostEnd(started ? 'wait' : outputSource === undefined ? 'attach' : 'start', error, name, stopper.reason, startedAt));
+    return (result = await usage.into(lostEnd(started ? 'wait' : outputSource === undefined ? 'attach' : 'start', error, name, stopper.reason, startedAt)));
   } finally {
     watch.abort(); // also on the early returns and errors before the wait
+    await usage.stop();
     await beforeRemoval(run, result);
     const lost = result === undefined || result.exitCode === null;
     const failed = result === undefined || (result.endReason !== 'canceled' && (result.endReason !== 'exited' || result.exitCode !== 0));

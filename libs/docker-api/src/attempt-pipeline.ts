@@ -114,6 +114,7 @@ export async function runAttemptPipeline<Context>(
       stopNow: request.stopNow,
       emit,
       beforeRemoval: request.beforeRemoval,
+      usageIntervalMs: request.usageIntervalMs,
     });
   return pipeline.run({ context, image, disks, limit, runContainer });
 }

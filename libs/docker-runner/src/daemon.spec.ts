@@ -35,6 +35,7 @@ describe('DockerBackend and its daemon (real daemon)', () => {
       runsAsInvokingUser: true,
       enforcesDiskSize: false,
       schedulesItself: false,
+      usage: 'sampled',
     });
   });
 

@@ -13,6 +13,8 @@ export const DOCKER_CAPABILITIES: BackendCapabilities = {
   // Extra disks are host folders; Docker cannot cap a bind mount's size.
   enforcesDiskSize: false,
   schedulesItself: false,
+  // The stats API, by container id, while it runs (the cgroup is gone once it ended).
+  usage: 'sampled',
 };
 
 /**
@@ -23,4 +25,6 @@ export const SWARM_CAPABILITIES: BackendCapabilities = {
   ...DOCKER_CAPABILITIES,
   networkIsolation: false,
   schedulesItself: true,
+  // A service's task container may run on another node; nothing reads its stats yet.
+  usage: 'unavailable',
 };

@@ -28,6 +28,8 @@ export interface EngineOptions {
    * here, so that its containers are told apart from a CLI run's and outlive its process id (naming's holderLabels).
    */
   readonly holderLabels?: Readonly<Record<string, string>>;
+  /** Milliseconds between usage readings of a running attempt (0: only what a backend reads at the end). */
+  readonly usageIntervalMs?: number;
 }
 
 export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');

@@ -129,6 +129,28 @@ describe('TaskEngine', () => {
     expect(backend.requests.map((request) => request.beforeRemoval)).toEqual([beforeRemoval, undefined]);
   });
 
+  it("hands the usage interval to every attempt, forwards usage events, and records each attempt's usage with its requests", async () => {
+    const usage = { peakMemoryBytes: 300 * 1024 ** 2, cpuUserSeconds: 1, cpuSystemSeconds: 0.5, samples: 2 };
+    const backend = new FakeBackend('fake', (_request, _signal, emit) => {
+      emit({ type: 'usage', elapsedSeconds: 1, memoryBytes: 100 });
+      return Promise.resolve({ exitCode: 0, usage });
+    });
+    const { engine } = engineWith(backend, undefined, { usageIntervalMs: 2_000 });
+    let result;
+    const events = await collect(engine, async () => (result = await engine.run(task())));
+    expect(backend.requests[0]?.usageIntervalMs).toBe(2_000);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'backend', attempt: 1, event: { type: 'usage', elapsedSeconds: 1, memoryBytes: 100 } }));
+    expect(result).toMatchObject({ attempts: [{ usage, cpu: 1, memory: GIB }] });
+  });
+
+  it('records no usage for an attempt whose backend reported none, and leaves the interval to the backend when unset', async () => {
+    const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
+    const { engine } = engineWith(backend);
+    const result = await engine.run(task());
+    expect(backend.requests[0]).not.toHaveProperty('usageIntervalMs');
+    expect(result.attempts[0]).not.toHaveProperty('usage');
+  });
+
   it('marks no attempt reattachable without a holder (a CLI run: its attempts die with it)', async () => {
     const backend = new FakeBackend('fake', () => Promise.resolve({ exitCode: 0 }));
     await engineWith(backend).engine.run(task());

@@ -259,6 +259,7 @@ export class TaskEngine {
         // Only a holder's attempts are ever taken over by a later process (see EngineOptions.holderLabels).
         ...(Object.keys(this.options.holderLabels ?? {}).length === 0 ? {} : { reattachable: true }),
         ...(beforeRemoval === undefined ? {} : { beforeRemoval }),
+        ...(this.options.usageIntervalMs === undefined ? {} : { usageIntervalMs: this.options.usageIntervalMs }),
       };
       const executed = await run.timed('runMs', () => executeAttempt(backend, request, signal, (event) => run.emit({ type: 'backend', attempt, event })));
       await run.timed('cleanupMs', () => repairOwnership(run, backend, request));
@@ -280,8 +281,10 @@ export class TaskEngine {
         ...message,
         memory: constraints.memory,
         memoryLimit: constraints.memoryLimit,
+        cpu: constraints.cpu,
         startedAt: outcome.startedAt.toISOString(),
         endedAt: outcome.endedAt.toISOString(),
+        ...(outcome.usage === undefined ? {} : { usage: outcome.usage }),
       });
       run.emit({ type: 'attempt-ended', attempt, exitCode: outcome.exitCode, endReason: outcome.endReason, success, willRetry, ...message });
       if (missingShell) throw missingShell;

@@ -1,4 +1,4 @@
-import { type AttemptPaths, type ExecutionRequest, parseTask, resolveConstraints } from '@capstan/core-constraints';
+import { type AttemptPaths, type BackendEvent, type ExecutionRequest, parseTask, resolveConstraints } from '@capstan/core-constraints';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,5 +92,30 @@ describe('LocalBackend (real processes)', () => {
     setTimeout(() => controller.abort(), 100);
     const result = await backend.execute(await request('sleep 20'), controller.signal, () => undefined);
     expect(result.endReason).toBe('canceled');
+  });
+
+  describe('resource usage', () => {
+    it('declares usage sampled, emits readings while the group runs and sums them in the result', async () => {
+      expect(backend.capabilities.usage).toBe('sampled');
+      const events: BackendEvent[] = [];
+      const result = await backend.execute(await request('dd if=/dev/zero bs=100M count=1 2>/dev/null | sleep 2', { usageIntervalMs: 300 }), new AbortController().signal, (event) => events.push(event));
+      expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
+      expect(events.filter((event) => event.type === 'usage').length).toBeGreaterThanOrEqual(3);
+      expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(100 * 1024 * 1024);
+      expect(result.usage?.samples).toBeGreaterThanOrEqual(3);
+      expect(result.usage?.partial).toBeUndefined();
+    });
+
+    it('reports no figures, marked partial, for a command that ends before the first reading', async () => {
+      const result = await backend.execute(await request('exit 0', { usageIntervalMs: 5_000 }), new AbortController().signal, () => undefined);
+      expect(result.usage).toEqual({ samples: 0, partial: 'the attempt ended before its first usage reading' });
+    });
+
+    it('reads nothing while it runs with the interval at 0', async () => {
+      const events: BackendEvent[] = [];
+      const result = await backend.execute(await request('sleep 1', { usageIntervalMs: 0 }), new AbortController().signal, (event) => events.push(event));
+      expect(events.filter((event) => event.type === 'usage')).toEqual([]);
+      expect(result.usage?.samples).toBe(0);
+    });
   });
 });

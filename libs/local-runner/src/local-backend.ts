@@ -9,7 +9,8 @@ import {
   TASK_ROOT_VARIABLE,
 } from '@capstan/core-constraints';
 import { runProcessGroup } from '@capstan/process-kit';
-import { assertInputExists } from '@capstan/support';
+import { processGroupUsageReader } from '@capstan/process-kit/internal';
+import { assertInputExists, meterAttempt, type UsageMeter } from '@capstan/support';
 import { mkdir, symlink } from 'node:fs/promises';
 import { availableParallelism, release, totalmem, type } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -46,6 +47,8 @@ export class LocalBackend implements Backend {
     runsAsInvokingUser: true,
     enforcesDiskSize: false,
     schedulesItself: false,
+    // From /proc, for the attempt's process group, while it runs (approximate: see processGroupUsageReader).
+    usage: 'sampled',
   };
 
   private readonly options: z.output<typeof localBackendOptionsSchema>;
@@ -74,6 +77,7 @@ export class LocalBackend implements Backend {
 
   async execute(request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void): Promise<ExecutionResult> {
     await this.placeInputs(request, emit);
+    let meter: UsageMeter | undefined;
     const outcome = await runProcessGroup(
       {
         program: request.shell,
@@ -85,16 +89,19 @@ export class LocalBackend implements Backend {
         graceMs: this.options.graceSeconds * 1000,
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
         ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
+        onSpawn: (pid) => (meter = meterAttempt(processGroupUsageReader(pid), request.usageIntervalMs, emit)),
       },
       signal,
       emit,
     );
+    const usage = await meter?.stop();
     return {
       exitCode: outcome.exitCode,
       endReason: outcome.endReason,
       ...(outcome.message === undefined ? {} : { message: outcome.message }),
       startedAt: outcome.startedAt,
       endedAt: outcome.endedAt,
+      ...(usage === undefined ? {} : { usage }),
     };
   }
 

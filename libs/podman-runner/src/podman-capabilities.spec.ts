@@ -13,9 +13,10 @@ describe('podmanCapabilities', () => {
       runsAsInvokingUser: true,
       enforcesDiskSize: false,
       schedulesItself: false,
+      usage: 'sampled',
     });
     // A rootless service on cgroup v1 has none: Podman ignores every limit there.
-    expect(podmanCapabilities({ rootless: true, cgroupControllers: [] })).toMatchObject({ enforcesMemoryLimit: false, enforcesCpuLimit: false });
+    expect(podmanCapabilities({ rootless: true, cgroupControllers: [] })).toMatchObject({ enforcesMemoryLimit: false, enforcesCpuLimit: false, usage: 'unavailable' });
     // Rootless on cgroup v2 with only memory and pids delegated.
     expect(podmanCapabilities({ rootless: true, cgroupControllers: ['memory', 'pids'] })).toMatchObject({ enforcesMemoryLimit: true, enforcesCpuLimit: false });
   });

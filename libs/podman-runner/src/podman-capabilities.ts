@@ -41,5 +41,7 @@ export function podmanCapabilities(basis: PodmanCapabilityBasis, cgroupV2: () =>
     // Extra disks are host folders; a bind mount's size cannot be capped.
     enforcesDiskSize: false,
     schedulesItself: false,
+    // The stats API reads the container's cgroup: none without the memory controller (rootless on cgroup v1).
+    usage: controller('memory') ? 'sampled' : 'unavailable',
   };
 }

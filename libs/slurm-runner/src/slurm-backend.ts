@@ -78,6 +78,8 @@ export class SlurmBackend implements Backend {
       runsAsInvokingUser: true,
       enforcesDiskSize: false,
       schedulesItself: true,
+      // Not yet: it needs the cluster's job accounting (sacct/sstat), which the engine scripts do not set up yet.
+      usage: 'unavailable',
     };
   }
 

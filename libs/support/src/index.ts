@@ -6,3 +6,4 @@ export { assertInputExists, assertInputsExist, type CheckedInput } from './input
 export { CapstanLabel, LABEL_PREFIX, MANAGED_VALUE } from './label-keys';
 export { abortableWait, backoffDelay, parseRetryAfter, retry, retryDelay, systemClock, type RetryClock, type RetryOptions, type RetryPolicy } from './retry';
 export { shellQuote } from './shell-quote';
+export { meterAttempt, UsageMeter, type UsageMeterOptions, type UsageReader, type UsageReading } from './usage-meter';

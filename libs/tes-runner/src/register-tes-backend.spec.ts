@@ -10,7 +10,7 @@ describe('registerTesBackend', () => {
     const backend = BackendRegistry.fromContainer(child).get('tes');
     expect(backend).toBeInstanceOf(TesBackend);
     expect((backend as TesBackend).options).toMatchObject({ url: 'http://127.0.0.1:8000/ga4gh/tes/v1', pollIntervalMs: 500 });
-    expect(backend.capabilities).toMatchObject({ schedulesItself: true, runsContainers: true, containerKinds: ['docker'] });
+    expect(backend.capabilities).toMatchObject({ schedulesItself: true, runsContainers: true, containerKinds: ['docker'], usage: 'unavailable' });
   });
 
   it('registers without options (the section may be absent), as an unavailable backend', async () => {

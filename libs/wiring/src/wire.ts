@@ -102,6 +102,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
     memoryLimitBehavior: config.engine.limits.memory,
     gpuLimitBehavior: config.engine.limits.gpu,
     retention: config.engine.retention,
+    usageIntervalMs: config.engine.usageIntervalSeconds * 1000,
     ...(options.latestLink === true ? { latestLink: true } : {}),
     ...(config.engine.outputDir === undefined ? {} : { outputDir: config.engine.outputDir }),
     ...(options.holderLabels === undefined ? {} : { holderLabels: options.holderLabels(config) }),

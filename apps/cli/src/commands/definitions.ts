@@ -26,6 +26,7 @@ export const ENGINE_FLAGS = {
   'pull-policy': { type: 'string', value: 'P', help: 'when the docker backend pulls images', choices: ['if-not-present', 'always', 'never'], shownDefault: 'if-not-present', configKey: 'docker.pullPolicy', group: ENGINE },
   shell: { type: 'string', value: 'PROGRAM', help: 'shell that runs the command (a task\'s "shell" hint wins)', shownDefault: 'bash', configKey: 'shell', group: ENGINE },
   timeout: { type: 'string', value: 'SECONDS', help: 'end every attempt after this long (a task\'s "timeout" hint wins)', configKey: 'timeoutSeconds', number: true, group: ENGINE },
+  'usage-interval': { type: 'string', value: 'SECONDS', help: 'seconds between readings of a running attempt\'s CPU, memory and I/O (usage events); 0: none while it runs', shownDefault: '5', configKey: 'usageIntervalSeconds', number: true, group: ENGINE },
 } as const;
 
 const QUICK = 'Quick form (capstan run [--image IMAGE] -- COMMAND ARGS...)';
@@ -46,7 +47,14 @@ in the configured default container (--default-container).
 Exit code: 0 when every task succeeded; else the exit code of the first task (in the order given) that failed,
 1 if it had none (e.g. out of memory), 69 if it was lost (the runtime stopped answering, or another tool killed its
 container), 130 if canceled, or Capstan's own code (see the README) if it could not run. SIGTERM and SIGHUP (a
-closed terminal) stop the tasks like Ctrl-C.`,
+closed terminal) stop the tasks like Ctrl-C.
+
+Resource usage: backends that report it (docker, podman, apptainer, local; see capstan doctor) read each running
+attempt's memory, CPU and I/O every --usage-interval seconds ("usage" events with --json) and put the totals in each
+attempt's result (attempts[].usage) and in the summary. Fields a backend cannot read are left out; "partial" says
+why figures are missing. The summary adds a right-sizing line on an out-of-memory end; for a memory peak under 25%
+of a request of 512 MiB or more, or above the request; and, for attempts of 10 s or more, for a mean CPU under 25%
+of a request of 2 CPUs or more, or above 1.5 times the request.`,
   positionals: 'file',
   flags: {
     json: { type: 'boolean', help: 'print the event stream as NDJSON on stdout, then a summary object' },

@@ -14,6 +14,8 @@ interface BackendReport {
   readonly enforces: readonly string[];
   readonly doesNotEnforce: readonly string[];
   readonly runs: readonly string[];
+  /** How it reports what attempts used (`BackendCapabilities.usage`). */
+  readonly usage: string;
 }
 
 export async function doctorCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -56,6 +58,7 @@ async function examine(backend: Backend): Promise<BackendReport> {
     enforces: enforceable.filter(([, yes]) => yes).map(([what]) => what),
     doesNotEnforce: enforceable.filter(([, yes]) => !yes).map(([what]) => what),
     runs: flags.runsContainers ? flags.containerKinds : ['commands on the host (no container)'],
+    usage: flags.usage ?? 'unavailable',
   };
   const probe = await backend.probe().catch((error: unknown) => ({ available: false, problems: [error instanceof Error ? error.message : String(error)] }));
   if (!probe.available) return { ...base, available: false, problems: probe.problems };
@@ -78,6 +81,7 @@ function formatReport(report: BackendReport): string {
   lines.push(`  runs: ${report.runs.join(', ')}`);
   lines.push(`  enforces: ${report.enforces.join(', ') || 'nothing'}`);
   if (report.doesNotEnforce.length > 0) lines.push(`  does not enforce: ${report.doesNotEnforce.join(', ')}`);
+  lines.push(`  resource usage: ${report.usage}`);
   report.problems.forEach((problem) => lines.push(`  problem: ${problem}`));
   return `${lines.join('\n')}\n`;
 }

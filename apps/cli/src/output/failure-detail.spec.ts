@@ -21,7 +21,7 @@ describe('failureDetails (why a task failed, for people)', () => {
   });
 
   function attempt(overrides: Partial<AttemptRecord> = {}): AttemptRecord {
-    return { attempt: 1, attemptName: 'task', folder: attemptFolder, exitCode: 2, endReason: 'exited', memory: 64 * MIB, memoryLimit: null, startedAt: '', endedAt: '', ...overrides };
+    return { attempt: 1, attemptName: 'task', folder: attemptFolder, exitCode: 2, endReason: 'exited', memory: 64 * MIB, memoryLimit: null, cpu: 1, startedAt: '', endedAt: '', ...overrides };
   }
   function result(overrides: Partial<TaskResult> = {}): TaskResult {
     const phases = { resolveMs: 0, queueMs: 0, stageMs: 0, runMs: 0, collectMs: 0, cleanupMs: 0, totalMs: 0 };

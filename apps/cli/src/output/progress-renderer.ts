@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { type EngineEvent, type TaskResult } from '@capstan/engine';
 import { type CommandIo } from '../commands/common-options';
 import { formatDuration } from './duration';
+import { usageSummary } from './usage-summary';
 
 interface TaskLine {
   label: string;
@@ -189,7 +190,7 @@ function summary(results: readonly TaskResult[]): string {
   // A lost task has no exit status of its own: say what was lost, or the row reads like any failure.
   errors.push(...results.filter((result) => !result.error && result.endReason === 'lost').map((result) => `  ${result.taskName}: lost: ${result.attempts[result.attempts.length - 1]?.message ?? 'the runtime stopped answering'}`));
   errors.push(...results.flatMap((result) => result.missingOutputs.map((line) => `  ${result.taskName}: missing_output: ${line}`)));
-  return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}${publishedOutputs(results)}`;
+  return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}${usageSummary(results)}${publishedOutputs(results)}`;
 }
 
 /** Where each published output is, one line each, then the manifests: what a reader copies next. */

@@ -2,6 +2,7 @@ import type { InjectionToken } from 'tsyringe';
 import { type ContainerKind } from '../containers/container-source';
 import { type BackendCapacity, type Constraints } from '../constraints/constraints';
 import { type InputType } from '../task/task';
+import { type ResourceUsage, type UsageReporting, type UsageSample } from './resource-usage';
 
 /**
  * What a backend can enforce. The engine asks these, never a backend's name, to decide whether a task's needs can be
@@ -20,6 +21,8 @@ export interface BackendCapabilities {
   readonly enforcesDiskSize: boolean;
   /** The backend's cluster schedules for itself: the resource manager runs in unlimited mode. */
   readonly schedulesItself: boolean;
+  /** Whether it reports what attempts used (results' `usage`, `usage` events); absent: `unavailable`. */
+  readonly usage?: UsageReporting;
 }
 
 export interface BackendProbe {
@@ -86,6 +89,11 @@ export interface ExecutionRequest {
    * container. Not called for an attempt without an exit status (lost, canceled before its start).
    */
   readonly beforeRemoval?: (result: ExecutionResult) => Promise<void>;
+  /**
+   * Milliseconds between two usage readings of the running attempt (a backend that declares `usage: 'sampled'`);
+   * 0: none while it runs, only what can be read at the end. Absent: the backend's default.
+   */
+  readonly usageIntervalMs?: number;
 }
 
 /**
@@ -102,6 +110,8 @@ export interface ExecutionResult {
   readonly message?: string;
   readonly startedAt: Date;
   readonly endedAt: Date;
+  /** What the attempt used, when the backend reports usage and read anything. */
+  readonly usage?: ResourceUsage;
 }
 
 /** What a backend reports while it works; the engine adds the task name and forwards them. */
@@ -111,7 +121,9 @@ export type BackendEvent =
   | { readonly type: 'pulled'; readonly image: string; readonly ms: number; readonly source?: string }
   | { readonly type: 'started'; readonly id: string }
   | { readonly type: 'log'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
-  | { readonly type: 'warning'; readonly message: string };
+  | { readonly type: 'warning'; readonly message: string }
+  /** A reading of the running attempt's resource usage, every `usageIntervalMs`. */
+  | ({ readonly type: 'usage' } & UsageSample);
 
 /** Something a backend created and labelled: a container, a swarm service, a job. */
 export interface ManagedResource {

@@ -1,5 +1,5 @@
 import { RETENTION_POLICIES } from '@capstan/cleanup';
-import { LIMIT_BEHAVIORS } from '@capstan/core-constraints';
+import { DEFAULT_USAGE_INTERVAL_SECONDS, LIMIT_BEHAVIORS, MAX_USAGE_INTERVAL_SECONDS, MIN_USAGE_INTERVAL_SECONDS } from '@capstan/core-constraints';
 import { z } from 'zod';
 
 const limitBehavior = z.enum(LIMIT_BEHAVIORS as unknown as ['deny', 'try_with_max']);
@@ -22,6 +22,18 @@ export const engineConfigSchema = z.strictObject({
   /** After an out-of-memory end, the next attempt's memory is multiplied by this (1: off); the task's hint wins. */
   memoryRetryMultiplier: z.number().min(1).max(16).default(1),
   retention: z.enum(RETENTION_POLICIES).default('keep'),
+  /**
+   * Seconds between two readings of a running attempt's resource usage (usage events); 0 turns them off, leaving
+   * what a backend reads at the end.
+   */
+  usageIntervalSeconds: z
+    .number()
+    .min(0)
+    .max(MAX_USAGE_INTERVAL_SECONDS)
+    .refine((seconds) => seconds === 0 || seconds >= MIN_USAGE_INTERVAL_SECONDS, {
+      message: `at least ${MIN_USAGE_INTERVAL_SECONDS} s (faster readings cost the task more than they tell), or 0 to turn sampling off`,
+    })
+    .default(DEFAULT_USAGE_INTERVAL_SECONDS),
   /** Remove containers left by dead Capstan processes on this host when a run starts. */
   reapOnStart: z.boolean().default(true),
   /** A cap on tasks running at once, besides cpu, memory and GPUs. */

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       retention: 'keep',
       reapOnStart: true,
       memoryRetryMultiplier: 1,
+      usageIntervalSeconds: 5,
       plugins: [],
     });
     expect(config.backends).toEqual({ docker: { pullPolicy: 'if-not-present', graceSeconds: 10 } });
@@ -73,6 +74,22 @@ describe('loadConfig', () => {
     expect(error).toMatchObject({ code: 'config.invalid', path });
     expect((error as Error).message).toContain(join(dir, 'capstan.yaml'));
     expect((error as Error).message).toContain(shown);
+  });
+
+  it('reads usageIntervalSeconds, 0 turning sampling off, and refuses one too fast, too slow or not a number, naming field, value and bounds', async () => {
+    expect((await loadConfig({ sections, cwd: dir, env: { CAPSTAN_USAGE_INTERVAL_SECONDS: '0' } })).engine.usageIntervalSeconds).toBe(0);
+    expect((await loadConfig({ sections, cwd: dir, env: { CAPSTAN_USAGE_INTERVAL_SECONDS: '0.5' } })).engine.usageIntervalSeconds).toBe(0.5);
+    for (const [value, why] of [
+      ['0.01', /0\.01.*at least 0\.2 s .*or 0 to turn sampling off/],
+      ['7200', /7200.*3600/],
+      ['-1', /-1/],
+      ['often', /often/],
+    ] as const) {
+      const error = await loadConfig({ sections, cwd: dir, env: { CAPSTAN_USAGE_INTERVAL_SECONDS: value } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'config.invalid', path: 'usageIntervalSeconds' });
+      expect((error as Error).message).toMatch(/^environment variable CAPSTAN_USAGE_INTERVAL_SECONDS: /);
+      expect((error as Error).message).toMatch(why);
+    }
   });
 
   it('names the variable or flag that set a bad value; a bad flag is a usage error', async () => {

@@ -1,4 +1,4 @@
-import { type EndReason } from '@capstan/core-constraints';
+import { type EndReason, type ResourceUsage } from '@capstan/core-constraints';
 import { type TaskState } from '../events/engine-event';
 import { type OutputFile } from './collect-outputs';
 import { type PublishedOutput } from './publish-outputs';
@@ -13,8 +13,12 @@ export interface AttemptRecord {
   /** The attempt's memory request and limit in bytes (they grow after an oom end with a memory retry multiplier). */
   readonly memory: number;
   readonly memoryLimit: number | null;
+  /** The attempt's CPU request. */
+  readonly cpu: number;
   readonly startedAt: string;
   readonly endedAt: string;
+  /** What it used, when the backend reports usage (see `BackendCapabilities.usage`). */
+  readonly usage?: ResourceUsage;
 }
 
 /** Milliseconds spent in each phase of a task's life. */
