@@ -3,9 +3,11 @@ import { type UsageReading } from '@capstan/support';
 import { definedOnly, parseStepUsage, SACCT_FIELDS, SSTAT_FIELDS, type StepUsage } from './job-usage';
 import { type SlurmCli } from './slurm-cli';
 
+/** How long sacct is asked again after a job's end, while its record lags (tests shorten it). */
 export interface AccountingOptions {
   /** How many times sacct is asked after the end before the usage is marked partial (its record lags the end). */
   readonly finalAttempts?: number;
+  /** Milliseconds between two of those asks. */
   readonly retryDelayMs?: number;
 }
 
