@@ -1,4 +1,4 @@
-import { type BackendEvent, CapstanError, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
+import { type BackendEvent, CapstanError, DEFAULT_USAGE_INTERVAL_SECONDS, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
 import { meterAttempt, type UsageMeter } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
 import { type JobAccounting, mergeFinalUsage } from './job-accounting';
@@ -42,6 +42,7 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
     let finished = false;
     let lastPollWarning = 0;
     let meter: UsageMeter | undefined;
+    let unmeter = (): void => undefined;
 
     const stop = (reason: 'canceled' | 'timeout', now: boolean): void => {
       const first = requested === undefined;
@@ -62,7 +63,10 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       runningSince = new Date();
       emit({ type: 'started', id: jobId });
       const accounting = job.accounting;
-      if (accounting !== undefined) meter = meterAttempt((readSignal) => accounting.sample(jobId, readSignal), request.usageIntervalMs, emit);
+      if (accounting !== undefined) {
+        unmeter = accounting.meter(jobId, request.usageIntervalMs ?? DEFAULT_USAGE_INTERVAL_SECONDS * 1000);
+        meter = meterAttempt(() => accounting.sample(jobId), request.usageIntervalMs, emit);
+      }
       if (request.timeoutMs !== undefined && record !== undefined && !isTerminal(record.state)) {
         timeoutTimer = setTimeout(() => stop('timeout', false), request.timeoutMs);
       }
@@ -77,7 +81,7 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       request.stopNow?.removeEventListener('abort', onStopNow);
       if (record?.startTime != null) started(record);
       await Promise.all(tails.map((tail) => tail.finish()));
-      const usage = await finalUsage(job, meter);
+      const usage = await finalUsage(job, meter, () => unmeter());
       try {
         const status = parseStatusFile(await readFile(job.statusFile, 'utf8').catch(() => ''));
         const result = jobResult(job, record, status, requested, runningSince);
@@ -114,9 +118,10 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
  * The readings of the job, completed by sacct's final figures; a job that never ran has none. Never fails the task:
  * without sacct (slurmdbd down, a malformed answer) the usage is marked partial and a warning says why.
  */
-async function finalUsage(job: FollowJob, meter: UsageMeter | undefined): Promise<ExecutionResult['usage']> {
+async function finalUsage(job: FollowJob, meter: UsageMeter | undefined, unmeter: () => void): Promise<ExecutionResult['usage']> {
   if (meter === undefined || job.accounting === undefined) return undefined;
   const sampled = await meter.stop();
+  unmeter();
   const final = await job.accounting.final(job.jobId);
   if (final.problem !== undefined) job.emit({ type: 'warning', message: `the usage of Slurm job ${job.jobId} is partial: ${final.problem}` });
   return mergeFinalUsage(sampled, final);

@@ -56,15 +56,15 @@ describe('JobAccounting.final', () => {
 describe('JobAccounting.sample', () => {
   it("reads memory and I/O of the running batch step, not sstat's whole-second CPU", async () => {
     const cli = new ScriptedCli([ok('7.batch|10240K|00:00:01|2048|0\n')]);
-    expect(await new JobAccounting(cli).sample('7', new AbortController().signal)).toEqual({ peakMemoryBytes: 10 * MIB, readBytes: 2048, writtenBytes: 0 });
+    expect(await new JobAccounting(cli).sample('7')).toEqual({ peakMemoryBytes: 10 * MIB, readBytes: 2048, writtenBytes: 0 });
     expect(cli.calls[0]?.args).toEqual(['--parsable2', '--noheader', '--format=JobID,MaxRSS,AveCPU,MaxDiskRead,MaxDiskWrite', '--jobs=7.batch']);
   });
 
   it('is null once the step no longer runs, and throws on other failures (the meter counts them)', async () => {
     const gone = new ScriptedCli([{ code: 1, stdout: '', stderr: 'sstat: error: StepId=7.batch not found running.' }]);
-    expect(await new JobAccounting(gone).sample('7', new AbortController().signal)).toBeNull();
+    expect(await new JobAccounting(gone).sample('7')).toBeNull();
     const broken = new ScriptedCli([{ code: 1, stdout: '', stderr: 'sstat: error: slurmd does not answer' }]);
-    await expect(new JobAccounting(broken).sample('7', new AbortController().signal)).rejects.toThrow(/sstat failed \(exit code 1\): .*slurmd does not answer/);
+    await expect(new JobAccounting(broken).sample('7')).rejects.toThrow(/sstat failed \(exit code 1\): .*slurmd does not answer/);
   });
 });
 

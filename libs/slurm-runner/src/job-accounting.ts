@@ -1,6 +1,7 @@
 import { type ResourceUsage } from '@capstan/core-constraints';
 import { type UsageReading } from '@capstan/support';
-import { definedOnly, parseStepUsage, SACCT_FIELDS, SSTAT_FIELDS, type StepUsage } from './job-usage';
+import { definedOnly, parseStepUsage, SACCT_FIELDS, type StepUsage } from './job-usage';
+import { StepSampler } from './step-sampler';
 import { type SlurmCli } from './slurm-cli';
 
 /** How long sacct is asked again after a job's end, while its record lags (tests shorten it). */
@@ -18,13 +19,15 @@ export type FinalUsage = { readonly usage: StepUsage; readonly problem?: undefin
 const ENDED = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|OUT_OF_MEMORY|NODE_FAIL|PREEMPTED|DEADLINE|BOOT_FAIL)$/;
 
 /**
- * Reads a job's usage from Slurm's accounting: its running batch step with `sstat` (through slurmd, no database),
+ * Reads a job's usage from Slurm's accounting: its running batch step with `sstat` (through slurmd, no database; one
+ * call for all metered jobs),
  * the final figures with `sacct` (through slurmdbd) after the end. Only job ids and fixed columns go on the command
  * line and come back in the answer: nothing a task names or writes can reach a parsed field.
  */
 export class JobAccounting {
   private readonly attempts: number;
   private readonly delayMs: number;
+  private readonly steps: StepSampler;
 
   constructor(
     private readonly cli: SlurmCli,
@@ -32,22 +35,17 @@ export class JobAccounting {
   ) {
     this.attempts = options.finalAttempts ?? 8;
     this.delayMs = options.retryDelayMs ?? 500;
+    this.steps = new StepSampler(cli);
   }
 
-  /**
-   * One reading of the running batch step; null once sstat no longer finds it running (it ended). CPU is left out:
-   * sstat shows it in whole seconds, which would make every per-interval CPU % a multiple of 100 / interval.
-   */
-  async sample(jobId: string, signal: AbortSignal): Promise<UsageReading | null> {
-    const result = await this.cli.run('sstat', ['--parsable2', '--noheader', `--format=${SSTAT_FIELDS.join(',')}`, `--jobs=${jobId}.batch`], { signal, timeoutMs: 10_000 });
-    if (result.code !== 0) {
-      if (/not found running|no steps running|invalid job id/i.test(result.stderr)) return null;
-      throw new Error(`sstat failed (${result.spawnError?.code ?? `exit code ${result.code ?? 'none'}`}): ${lastLines(result.stderr)}`);
-    }
-    const step = parseStepUsage(result.stdout, SSTAT_FIELDS, jobId);
-    if (step === undefined) return null;
-    const { peakMemoryBytes, readBytes, writtenBytes } = step;
-    return definedOnly({ peakMemoryBytes, readBytes, writtenBytes });
+  /** Includes a running job in the shared sstat readings until the returned function is called. */
+  meter(jobId: string, intervalMs: number): () => void {
+    return this.steps.meter(jobId, intervalMs);
+  }
+
+  /** One reading of the running batch step (shared with the other jobs' meters); null when sstat does not find it running. */
+  sample(jobId: string): Promise<UsageReading | null> {
+    return this.steps.read(jobId);
   }
 
   /** The batch step's final usage from sacct, asked again while its record lags the end; never throws. */

@@ -39,38 +39,46 @@ export function parseSlurmDuration(text: string): number | undefined {
 }
 
 /**
- * The lines of `sacct`/`sstat --parsable2 --noheader --format=FIELDS -j ID` for the step `ID.STEP` (`batch` by
- * default). Every line must have exactly the asked-for columns and a job id of that job: anything else throws, so a
- * malformed answer marks the usage partial rather than putting a wrong number in it.
+ * The lines of `sacct`/`sstat --parsable2 --noheader --format=FIELDS --jobs=...` for the steps `ID.STEP` (`batch` by
+ * default) of the jobs asked about. Every line must have exactly the asked-for columns and the id of one of those
+ * jobs: anything else throws, so a malformed answer marks the usage partial rather than putting a wrong number in it.
  */
-export function parseStepUsage(output: string, fields: readonly string[], jobId: string, step = 'batch'): StepUsage | undefined {
-  const wanted = `${jobId}.${step}`;
-  let found: StepUsage | undefined;
+export function parseStepUsages(output: string, fields: readonly string[], jobIds: ReadonlySet<string>, step = 'batch'): Map<string, StepUsage> {
+  const found = new Map<string, StepUsage>();
   for (const line of output.split('\n')) {
     if (line === '') continue;
     const values = line.split('|');
     if (values.length !== fields.length) throw new Error(`a line of ${values.length} columns where ${fields.length} were asked for: "${line.slice(0, 200)}"`);
     const column = (name: string): string => values[fields.indexOf(name)] ?? '';
     const id = column('JobID');
-    if (!new RegExp(`^${jobId}(\\.[a-z0-9]+)?$`).test(id)) throw new Error(`a line of another job (${id.slice(0, 40)}) where only ${jobId} was asked for`);
-    if (id !== wanted) continue;
-    const has = (name: string): boolean => fields.includes(name);
-    const user = has('UserCPU') ? parseSlurmDuration(column('UserCPU')) : undefined;
-    const system = has('SystemCPU') ? parseSlurmDuration(column('SystemCPU')) : undefined;
-    const total = has('TotalCPU') ? parseSlurmDuration(column('TotalCPU')) : has('AveCPU') ? parseSlurmDuration(column('AveCPU')) : undefined;
-    found = definedOnly({
-      stepId: id,
-      state: has('State') ? column('State').split(' ')[0] : undefined,
-      peakMemoryBytes: parseSlurmBytes(column('MaxRSS')),
-      cpuUserSeconds: user,
-      cpuSystemSeconds: system,
-      cpuSeconds: user !== undefined && system !== undefined ? undefined : total,
-      readBytes: parseSlurmBytes(column('MaxDiskRead')),
-      writtenBytes: parseSlurmBytes(column('MaxDiskWrite')),
-      elapsedSeconds: has('Elapsed') ? parseSlurmDuration(column('Elapsed')) : undefined,
-    });
+    const match = /^([0-9]+)(?:\.([a-z0-9]+))?$/.exec(id);
+    if (match === null || !jobIds.has(match[1] ?? '')) throw new Error(`a line of another job (${id.slice(0, 40)}) where only ${[...jobIds].join(', ')} were asked for`);
+    if (match[2] === step) found.set(match[1] ?? '', parseColumns(id, column, fields));
   }
   return found;
+}
+
+/** The step `ID.STEP` of one job (see {@link parseStepUsages}); undefined when it has no line (yet). */
+export function parseStepUsage(output: string, fields: readonly string[], jobId: string, step = 'batch'): StepUsage | undefined {
+  return parseStepUsages(output, fields, new Set([jobId]), step).get(jobId);
+}
+
+function parseColumns(stepId: string, column: (name: string) => string, fields: readonly string[]): StepUsage {
+  const has = (name: string): boolean => fields.includes(name);
+  const user = has('UserCPU') ? parseSlurmDuration(column('UserCPU')) : undefined;
+  const system = has('SystemCPU') ? parseSlurmDuration(column('SystemCPU')) : undefined;
+  const total = has('TotalCPU') ? parseSlurmDuration(column('TotalCPU')) : has('AveCPU') ? parseSlurmDuration(column('AveCPU')) : undefined;
+  return definedOnly({
+    stepId,
+    state: has('State') ? column('State').split(' ')[0] : undefined,
+    peakMemoryBytes: parseSlurmBytes(column('MaxRSS')),
+    cpuUserSeconds: user,
+    cpuSystemSeconds: system,
+    cpuSeconds: user !== undefined && system !== undefined ? undefined : total,
+    readBytes: parseSlurmBytes(column('MaxDiskRead')),
+    writtenBytes: parseSlurmBytes(column('MaxDiskWrite')),
+    elapsedSeconds: has('Elapsed') ? parseSlurmDuration(column('Elapsed')) : undefined,
+  });
 }
 
 /** The object without its undefined fields: an absent figure was not read, which is not 0. */
