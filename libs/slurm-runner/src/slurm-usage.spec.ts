@@ -51,6 +51,19 @@ describe('SlurmBackend usage (real Slurm accounting, Apptainer in the job)', () 
     expect(events.some((event) => event.type === 'warning')).toBe(false);
   });
 
+  it('reads the running steps of all its jobs with shared sstat calls, fewer than the readings they served', async () => {
+    const before = backend.commandCounts().sstat;
+    const requests = await Promise.all(Array.from({ length: 4 }, () => run.request(backend, { command: 'sleep 4' }, { usageIntervalMs: 500 })));
+    const outcomes = await Promise.all(requests.map((request) => run.execute(backend, request)));
+    expect(outcomes.map((outcome) => outcome.result.exitCode)).toEqual([0, 0, 0, 0]);
+    const readings = outcomes.reduce((sum, outcome) => sum + outcome.events.filter((event) => event.type === 'usage').length, 0);
+    const calls = backend.commandCounts().sstat - before;
+    expect(readings).toBeGreaterThanOrEqual(8);
+    // One call per job per reading would be `readings`; shared, it is at most about half of it (jobs started together).
+    expect(calls).toBeLessThanOrEqual(Math.ceil(readings / 2));
+    for (const outcome of outcomes) expect(outcome.result.usage?.partial).toBeUndefined();
+  });
+
   it("hostile: labels (the job's comment) with | and newlines, and a task printing sacct-like lines, change no figure", async () => {
     const forged = '1|COMPLETED|999999999K|99:00:00|99:00:00|99:00:00|99:00:00|9G|9G|99:00:00';
     const request = await run.request(backend, { command: `echo '${forged}'; echo '${forged}' >&2; ${HOLD_100_MIB}` }, { usageIntervalMs: 500 });
