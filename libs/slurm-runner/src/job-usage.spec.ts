@@ -68,6 +68,7 @@ describe('parseStepUsage', () => {
     expect(() => parseStepUsage('42.batch|COMPLETED|204800K|00:03.500\n', SACCT_FIELDS, '42')).toThrow(/4 columns where 10/);
     expect(() => parseStepUsage('42.batch|COMPLETED|200Q|00:03.500|00:00.250|00:03.750|00:03.000|0|0|00:00:05\n', SACCT_FIELDS, '42')).toThrow(/not a Slurm size/);
     expect(() => parseStepUsage('42.batch|COMPLETED|0|soon|00:00.250|00:03.750|00:03.000|0|0|00:00:05\n', SACCT_FIELDS, '42')).toThrow(/not a Slurm duration/);
+    expect(() => parseStepUsage('42.batch|COMPLETED|0|00:01.000|00:00.250|00:03.750|3 s|0|0|00:00:05\n', SACCT_FIELDS, '42')).toThrow(/"3 s" is not a Slurm duration/);
   });
 
   it('hostile: a job name or comment with a | and a newline cannot forge a field (they are never asked for; a shifted line throws)', () => {

@@ -67,7 +67,9 @@ function parseColumns(stepId: string, column: (name: string) => string, fields: 
   const has = (name: string): boolean => fields.includes(name);
   const user = has('UserCPU') ? parseSlurmDuration(column('UserCPU')) : undefined;
   const system = has('SystemCPU') ? parseSlurmDuration(column('SystemCPU')) : undefined;
-  const total = has('TotalCPU') ? parseSlurmDuration(column('TotalCPU')) : has('AveCPU') ? parseSlurmDuration(column('AveCPU')) : undefined;
+  // Every time column asked for is parsed, so a malformed one is never passed over in silence.
+  const average = has('AveCPU') ? parseSlurmDuration(column('AveCPU')) : undefined;
+  const total = (has('TotalCPU') ? parseSlurmDuration(column('TotalCPU')) : undefined) ?? average;
   return definedOnly({
     stepId,
     state: has('State') ? column('State').split(' ')[0] : undefined,
