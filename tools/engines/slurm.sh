@@ -13,10 +13,17 @@
 #   - latency for short jobs: jobs are scheduled at submit time (no `defer`), the main loop runs every 2 s and the
 #     backfill loop every 2 s (defaults 60 s and 30 s), batch_sched_delay=0, KillWait=5 s between SIGTERM and SIGKILL
 #     on cancel and timeout (default 30 s), and ended jobs leave the controller's memory after MinJobAge=300 s;
-#   - finished jobs' states: there is no accounting (no slurmdbd, so `sacct` is off); `squeue --states=all` and
-#     `scontrol show job` show a job, with its state and ExitCode, until MinJobAge after its end, which is how the
-#     Capstan backend reads them (one squeue per poll for all its jobs). jobcomp/filetxt also logs every ended job to
-#     $SLURM_LOG_DIR/jobcomp.log, for people;
+#   - finished jobs' states: `squeue --states=all` and `scontrol show job` show a job, with its state and ExitCode,
+#     until MinJobAge after its end, which is how the Capstan backend reads them (one squeue per poll for all its
+#     jobs). jobcomp/filetxt also logs every ended job to $SLURM_LOG_DIR/jobcomp.log, for people;
+#   - job accounting, for what each job used (`sstat` while it runs, `sacct` after its end): slurmdbd on a local
+#     MariaDB. Slurm 22.05 has no other accounting storage (accounting_storage/filetxt is long gone; sacct answers only
+#     through slurmdbd). MariaDB listens on its socket alone (skip-networking) and slurmdbd logs in as root through
+#     unix_socket authentication: no password to keep anywhere. The cluster is registered with sacctmgr.
+#     JobAcctGatherType=jobacct_gather/cgroup when task/cgroup works here (it reads the step's cgroup: memory.stat's
+#     RSS, cpuacct, so processes that already ended count), else jobacct_gather/linux (per process from /proc); every
+#     second (JobAcctGatherFrequency=task=1): MaxRSS is the highest sampled value, so a slower rate misses short peaks.
+#     sstat shows CPU time in whole seconds; sacct's UserCPU/SystemCPU (the step's rusage) have milliseconds;
 #   - processes: proctrack/linuxproc and task/none unless the cgroup plugins work here (CAPSTAN_SLURM_CGROUP=auto,
 #     the default, tries task/cgroup with ConstrainRAMSpace; see below), SlurmUser=root (the daemons run as root).
 #
@@ -24,7 +31,7 @@
 #   CAPSTAN_SLURM_CPUS    CPUs the node claims (default 4 x nproc)
 #   CAPSTAN_SLURM_CGROUP  auto (default): enforce job memory with task/cgroup when a job can be placed in a memory
 #                         cgroup here, else task/none; on | off to force
-# Logs: $CAPSTAN_LOG_DIR/slurmctld.log, slurmd.log, munged.log; $SLURM_LOG_DIR/jobcomp.log.
+# Logs: $CAPSTAN_LOG_DIR/slurmctld.log, slurmd.log, slurmdbd.log, mariadb.log, munged.log; $SLURM_LOG_DIR/jobcomp.log.
 set -euo pipefail
 ENGINE=slurm
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,6 +39,9 @@ ENGINE=slurm
 CONF_DIR=/etc/slurm
 CONF=$CONF_DIR/slurm.conf
 CGROUP_CONF=$CONF_DIR/cgroup.conf
+DBD_CONF=$CONF_DIR/slurmdbd.conf
+MARIADB_CONF=/etc/mysql/mariadb.conf.d/90-capstan-slurm.cnf
+MARIADB_SOCKET=/run/mysqld/mysqld.sock
 STATE=$CAPSTAN_STATE_DIR/slurm
 SPOOL=/var/spool/slurmctld
 SLURMD_SPOOL=/var/spool/slurmd
@@ -39,6 +49,8 @@ SLURM_LOG_DIR=/var/log/slurm
 CTLD_LOG=$CAPSTAN_LOG_DIR/slurmctld.log
 SLURMD_LOG=$CAPSTAN_LOG_DIR/slurmd.log
 MUNGE_LOG=$CAPSTAN_LOG_DIR/munged.log
+DBD_LOG=$CAPSTAN_LOG_DIR/slurmdbd.log
+MARIADB_LOG=$CAPSTAN_LOG_DIR/mariadb.log
 NODE=$(hostname -s)
 REAL_CPUS=$(nproc)
 CPUS=${CAPSTAN_SLURM_CPUS:-$((REAL_CPUS * 4))}
@@ -47,7 +59,7 @@ CGROUP=${CAPSTAN_SLURM_CGROUP:-auto}
 [[ "$CPUS" =~ ^[1-9][0-9]*$ ]] || die "CAPSTAN_SLURM_CPUS must be a positive number, not '$CPUS'"
 case "$CGROUP" in auto | on | off) ;; *) die "CAPSTAN_SLURM_CGROUP must be auto, on or off, not '$CGROUP'" ;; esac
 
-apt_install slurm-wlm munge
+apt_install slurm-wlm munge slurmdbd mariadb-server
 mkdir -p "$STATE" "$CAPSTAN_LOG_DIR" "$SLURM_LOG_DIR" "$SPOOL" "$SLURMD_SPOOL" "$CONF_DIR"
 
 # --- munge ---
@@ -104,9 +116,11 @@ memory=$((real_memory > 4096 ? real_memory - 2048 : real_memory))
 if [ $use_cgroup = 1 ]; then
   proctrack=proctrack/cgroup
   task_plugin=task/cgroup
+  acct_gather=jobacct_gather/cgroup
 else
   proctrack=proctrack/linuxproc
   task_plugin=task/none
+  acct_gather=jobacct_gather/linux
 fi
 changed=0
 if write_if_changed "$CONF" 644 <<EOF; then
@@ -141,9 +155,12 @@ Waittime=0
 SlurmctldTimeout=30
 SlurmdTimeout=60
 MessageTimeout=10
-# No accounting (sacct answers "accounting storage is disabled"); every ended job is logged to a text file.
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
+# Accounting through slurmdbd (sacct); each step's usage gathered every second (sstat, and MaxRSS/TotalCPU in sacct).
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePort=6819
+JobAcctGatherType=$acct_gather
+JobAcctGatherFrequency=task=1
 JobCompType=jobcomp/filetxt
 JobCompLoc=$SLURM_LOG_DIR/jobcomp.log
 SlurmctldDebug=info
@@ -153,7 +170,7 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=short Nodes=ALL Default=NO MaxTime=30 State=UP
 EOF
   changed=1
-  log "wrote $CONF (node $NODE: $CPUS CPUs, $memory MiB; partitions debug, short; $task_plugin)"
+  log "wrote $CONF (node $NODE: $CPUS CPUs, $memory MiB; partitions debug, short; $task_plugin, $acct_gather)"
 fi
 if write_if_changed "$CGROUP_CONF" 644 <<EOF; then
 # Written by Capstan's tools/engines/slurm.sh; rewritten when it differs. Used only with task/cgroup.
@@ -189,6 +206,68 @@ stop_daemon() { # stop_daemon NAME: stops the daemon of that name (ours, or one 
   kill -9 "$pid" 2>/dev/null || true
 }
 
+# --- accounting: MariaDB on its socket only, slurmdbd on it ---
+dbd_changed=0
+if write_if_changed "$MARIADB_CONF" 644 <<EOF; then
+# Written by Capstan's tools/engines/slurm.sh: Slurm's accounting database, reachable through its socket only.
+[mariadbd]
+skip-networking
+socket=$MARIADB_SOCKET
+innodb_buffer_pool_size=64M
+innodb_lock_wait_timeout=900
+EOF
+  dbd_changed=1
+  log "wrote $MARIADB_CONF"
+fi
+if write_if_changed "$DBD_CONF" 600 <<EOF; then
+# Written by Capstan's tools/engines/slurm.sh; rewritten when it differs. root logs in by unix_socket: no password.
+AuthType=auth/munge
+DbdHost=localhost
+DbdPort=6819
+SlurmUser=root
+PidFile=/run/slurmdbd.pid
+StorageType=accounting_storage/mysql
+StorageHost=localhost
+StorageUser=root
+StorageLoc=slurm_acct_db
+DebugLevel=info
+EOF
+  dbd_changed=1
+  log "wrote $DBD_CONF"
+fi
+mariadb_answers() { mariadb-admin --socket="$MARIADB_SOCKET" ping >/dev/null 2>&1; }
+dbd_answers() { sacctmgr -n -P show cluster format=Cluster >/dev/null 2>&1; }
+start_accounting() {
+  if [ $dbd_changed = 1 ]; then
+    stop_daemon slurmdbd
+    stop_daemon mariadbd
+  fi
+  local pid
+  if ! mariadb_answers; then
+    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+    pid=$(our_pid "$STATE/mariadbd.pid" mariadbd || true)
+    if [ -z "$pid" ]; then
+      log "starting mariadbd (log $MARIADB_LOG)"
+      start_detached "$MARIADB_LOG" "$STATE/mariadbd.pid" /usr/sbin/mariadbd --user=mysql
+      pid=$STARTED_PID
+    fi
+    wait_until mariadbd "$MARIADB_LOG" "$pid" mariadb_answers
+  fi
+  if ! dbd_answers; then
+    pid=$(our_pid "$STATE/slurmdbd.pid" slurmdbd || true)
+    if [ -z "$pid" ]; then
+      log "starting slurmdbd (log $DBD_LOG)"
+      start_detached "$DBD_LOG" "$STATE/slurmdbd.pid" slurmdbd -D
+      pid=$STARTED_PID
+    fi
+    wait_until slurmdbd "$DBD_LOG" "$pid" dbd_answers
+  fi
+  if ! sacctmgr -n -P show cluster format=Cluster 2>/dev/null | grep -qx capstan; then
+    sacctmgr -i add cluster capstan >/dev/null
+    log "registered the cluster capstan with slurmdbd"
+  fi
+}
+
 start_slurm() {
   if [ $changed = 1 ] && { ctld_answers || our_pid "$STATE/slurmctld.pid" slurmctld >/dev/null; }; then
     log "configuration changed: restarting slurmctld and slurmd"
@@ -221,6 +300,7 @@ node_idle_or_resume() {
   esac
   return 1
 }
+with_lock "$CAPSTAN_ENGINES_LOCK.slurm" start_accounting
 with_lock "$CAPSTAN_ENGINES_LOCK.slurm" start_slurm
 
 # --- a check: a job runs and its state and exit code are readable after its end ---
@@ -237,6 +317,14 @@ check_job() {
     sleep 0.2
   done
   log "a check job ran in partition short: squeue shows it as '$state' after its end"
+  # Accounting: slurmctld hands the job's record to slurmdbd shortly after its end.
+  local acct=''
+  deadline=$((SECONDS + CAPSTAN_WAIT_SECONDS))
+  until acct=$(sacct -n -P -j "$id" --format=JobID,State,ExitCode 2>&1) && grep -q "^$id|FAILED|3:0" <<<"$acct"; do
+    [ $SECONDS -lt $deadline ] || die "sacct did not show the check job $id as FAILED 3:0 within ${CAPSTAN_WAIT_SECONDS} s (sacct: $acct); see $DBD_LOG"
+    sleep 0.2
+  done
+  log "sacct shows it too: $(head -n1 <<<"$acct")"
 }
 check_job
 log "ready: $(sinfo -h -o '%P %a %l %D %T' | tr '\n' ';' | sed 's/;$//')"

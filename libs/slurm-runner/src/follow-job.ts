@@ -1,5 +1,7 @@
-import { type BackendEvent, CapstanError, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
+import { type BackendEvent, CapstanError, DEFAULT_USAGE_INTERVAL_SECONDS, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
+import { meterAttempt, type UsageMeter } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
+import { type JobAccounting, mergeFinalUsage } from './job-accounting';
 import { type CancelMode, type JobMonitor } from './job-monitor';
 import { parseStatusFile, type JobStatus } from './job-script';
 import { decodeExitStatus, endReasonOfState, isRunning, isTerminal, type JobRecord } from './job-state';
@@ -17,6 +19,8 @@ export interface FollowJob {
   readonly submittedAt: Date;
   /** What the job asked for (--mem), for messages. */
   readonly memoryBytes: number;
+  /** Set when the backend reports usage: sstat while the job runs, sacct after its end. */
+  readonly accounting?: JobAccounting;
 }
 
 /** At most one warning a minute about failing polls, per job. */
@@ -37,6 +41,8 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
     let timeoutTimer: NodeJS.Timeout | undefined;
     let finished = false;
     let lastPollWarning = 0;
+    let meter: UsageMeter | undefined;
+    let unmeter = (): void => undefined;
 
     const stop = (reason: 'canceled' | 'timeout', now: boolean): void => {
       const first = requested === undefined;
@@ -56,6 +62,11 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       if (runningSince !== undefined) return;
       runningSince = new Date();
       emit({ type: 'started', id: jobId });
+      const accounting = job.accounting;
+      if (accounting !== undefined) {
+        unmeter = accounting.meter(jobId, request.usageIntervalMs ?? DEFAULT_USAGE_INTERVAL_SECONDS * 1000);
+        meter = meterAttempt(() => accounting.sample(jobId), request.usageIntervalMs, emit);
+      }
       if (request.timeoutMs !== undefined && record !== undefined && !isTerminal(record.state)) {
         timeoutTimer = setTimeout(() => stop('timeout', false), request.timeoutMs);
       }
@@ -70,9 +81,11 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       request.stopNow?.removeEventListener('abort', onStopNow);
       if (record?.startTime != null) started(record);
       await Promise.all(tails.map((tail) => tail.finish()));
+      const usage = await finalUsage(job, meter, () => unmeter());
       try {
         const status = parseStatusFile(await readFile(job.statusFile, 'utf8').catch(() => ''));
-        resolve(jobResult(job, record, status, requested, runningSince));
+        const result = jobResult(job, record, status, requested, runningSince);
+        resolve(usage === undefined ? result : { ...result, usage });
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
       }
@@ -99,6 +112,19 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
     });
     if (signal.aborted) onAbort();
   });
+}
+
+/**
+ * The readings of the job, completed by sacct's final figures; a job that never ran has none. Never fails the task:
+ * without sacct (slurmdbd down, a malformed answer) the usage is marked partial and a warning says why.
+ */
+async function finalUsage(job: FollowJob, meter: UsageMeter | undefined, unmeter: () => void): Promise<ExecutionResult['usage']> {
+  if (meter === undefined || job.accounting === undefined) return undefined;
+  const sampled = await meter.stop();
+  unmeter();
+  const final = await job.accounting.final(job.jobId);
+  if (final.problem !== undefined) job.emit({ type: 'warning', message: `the usage of Slurm job ${job.jobId} is partial: ${final.problem}` });
+  return mergeFinalUsage(sampled, final);
 }
 
 /** The attempt's result from what Slurm, the job script and Capstan itself know. */

@@ -8,5 +8,6 @@ export {
 } from './slurm-backend-options';
 export { registerSlurmBackend } from './register-slurm-backend';
 export { slurmBackendPlugin } from './slurm-backend-plugin';
+export { type AccountingOptions } from './job-accounting';
 export { type MonitorStats } from './job-monitor';
 export { type CommandResult, type IssuedCommand, type RunOptions, SlurmCli, type SlurmCommand } from './slurm-cli';

@@ -100,6 +100,11 @@ export const slurmBackendOptionsSchema = z.strictObject({
     .default(['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'XDG_RUNTIME_DIR']),
   /** Whether probe() also looks for the runtime on this host (turn off where only the nodes have it). */
   probeRuntime: z.boolean().default(true),
+  /**
+   * Apptainer: report each attempt's usage from the cluster's job accounting (`sstat` while it runs, `sacct` after;
+   * needs JobAcctGatherType and slurmdbd). Turn off on a cluster without them: every attempt's usage would be partial.
+   */
+  accounting: z.boolean().default(true),
 });
 
 /** What a user may write (every field optional). */

@@ -58,7 +58,7 @@ describe('SlurmBackend (real Slurm, Apptainer in the job)', () => {
     expect(capacity.perTaskMax).toEqual({ cpu: Number(cpus), memory: Number(memoryMiB) * 1024 * 1024, gpu: 0 });
     expect(capacity.containerKinds).toEqual(['docker', 'library', 'oras', 'sif']);
     expect(backend.capabilities.schedulesItself).toBe(true);
-    expect(backend.capabilities.usage).toBe('unavailable');
+    expect(backend.capabilities.usage).toBe('sampled');
   });
 
   it('runs a task to success: output in the attempt files and log events, the job named after the attempt', async () => {

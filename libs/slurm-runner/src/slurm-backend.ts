@@ -21,6 +21,7 @@ import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
 
 import { followJob } from './follow-job';
 import { imageCandidates } from './image-candidates';
+import { type AccountingOptions, JobAccounting } from './job-accounting';
 import { JobMonitor, type MonitorStats } from './job-monitor';
 import { buildJobScript } from './job-script';
 import { choosePartition, isShortTask, partitionsInRules } from './partition-rules';
@@ -37,6 +38,8 @@ const LIST_FORMAT = 'JobID:0|,State:0|,Name:0|,Comment:0';
 /** What tests (or a host application) may hand in instead of the real commands. */
 export interface SlurmBackendDependencies {
   readonly cli?: SlurmCli;
+  /** How long sacct is asked again after a job's end while its record lags (tests). */
+  readonly accounting?: AccountingOptions;
 }
 
 /**
@@ -52,6 +55,7 @@ export class SlurmBackend implements Backend {
   readonly sifCacheDir: string;
   readonly cli: SlurmCli;
   private readonly monitor: JobMonitor;
+  private readonly accounting: JobAccounting | undefined;
   private readonly submits: Semaphore;
   private readonly baseEnv: Record<string, string>;
   private capacityPromise: Promise<BackendCapacity> | undefined;
@@ -63,6 +67,7 @@ export class SlurmBackend implements Backend {
     this.baseEnv['PATH'] ??= DEFAULT_PATH;
     this.cli = dependencies.cli ?? new SlurmCli(this.options.binDir, this.baseEnv);
     this.monitor = new JobMonitor(this.cli, this.options.pollIntervalMs);
+    this.accounting = this.options.runtime === 'apptainer' && this.options.accounting ? new JobAccounting(this.cli, dependencies.accounting) : undefined;
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
     const apptainer = this.options.runtime === 'apptainer';
     this.capabilities = {
@@ -78,8 +83,9 @@ export class SlurmBackend implements Backend {
       runsAsInvokingUser: true,
       enforcesDiskSize: false,
       schedulesItself: true,
-      // Not yet: it needs the cluster's job accounting (sacct/sstat), which the engine scripts do not set up yet.
-      usage: 'unavailable',
+      // From the cluster's job accounting (sstat, sacct), which sees the job's own processes: Apptainer's are, a Docker
+      // or Podman container's belong to its daemon, outside the job, so their usage would be the client's alone.
+      usage: this.accounting === undefined ? 'unavailable' : 'sampled',
     };
   }
 
@@ -252,6 +258,7 @@ export class SlurmBackend implements Backend {
       statusFile,
       submittedAt,
       memoryBytes,
+      ...(this.accounting === undefined ? {} : { accounting: this.accounting }),
     });
   }
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export type SlurmCommand = 'sbatch' | 'squeue' | 'scontrol' | 'scancel';
+export type SlurmCommand = 'sbatch' | 'squeue' | 'scontrol' | 'scancel' | 'sstat' | 'sacct';
 
 export interface CommandResult {
   /** Null when the program could not be started (ENOENT) or was killed. */
@@ -86,7 +86,14 @@ export class SlurmCli {
 
   /** How many times each command was run since this instance was made. */
   commandCounts(): Record<SlurmCommand, number> {
-    return { sbatch: this.counts.get('sbatch') ?? 0, squeue: this.counts.get('squeue') ?? 0, scontrol: this.counts.get('scontrol') ?? 0, scancel: this.counts.get('scancel') ?? 0 };
+    return {
+      sbatch: this.counts.get('sbatch') ?? 0,
+      squeue: this.counts.get('squeue') ?? 0,
+      scontrol: this.counts.get('scontrol') ?? 0,
+      scancel: this.counts.get('scancel') ?? 0,
+      sstat: this.counts.get('sstat') ?? 0,
+      sacct: this.counts.get('sacct') ?? 0,
+    };
   }
 
   /** The commands issued in [from, to) (ms since the epoch), oldest first. */

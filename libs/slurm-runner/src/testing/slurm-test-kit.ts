@@ -18,8 +18,9 @@ export const DOCKER_IMAGE = 'capstan-test/busybox:1';
 export const TEST_SIF_CACHE = join(tmpdir(), 'capstan-slurm-test-sif');
 
 /** The backend as the tests use it: short polls and grace, partitions debug (default) and short (timeouts up to 1 min). */
-export function testBackend(options: SlurmBackendOptionsInput = {}): SlurmBackend {
-  return new SlurmBackend({
+export function testBackend(options: SlurmBackendOptionsInput = {}, environment: NodeJS.ProcessEnv = process.env): SlurmBackend {
+  return new SlurmBackend(
+    {
     pollIntervalMs: 200,
     graceSeconds: 2,
     sifCacheDir: TEST_SIF_CACHE,
@@ -29,7 +30,9 @@ export function testBackend(options: SlurmBackendOptionsInput = {}): SlurmBacken
     // tools/engines/slurm.sh confines job memory with task/cgroup where the machine allows it (this kind does).
     clusterLimits: { memory: true, cpu: false },
     ...options,
-  });
+    },
+    environment,
+  );
 }
 
 /** squeue's view of one job, including ended ones (`--states=all`): `STATE|PARTITION`, or '' when Slurm forgot it. */
