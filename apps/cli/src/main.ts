@@ -12,6 +12,9 @@ type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 const HANDLERS: Readonly<Record<string, Command>> = {
   plan: async (argv, io) => (await import('./commands/plan-command')).planCommand(argv, io),
   run: async (argv, io) => (await import('./commands/run-command')).runCommand(argv, io),
+  runs: async (argv, io) => (await import('./commands/runs-command')).runsCommand(argv, io),
+  logs: async (argv, io) => (await import('./commands/logs-command')).logsCommand(argv, io),
+  ps: async (argv, io) => (await import('./commands/ps-command')).psCommand(argv, io),
   doctor: async (argv, io) => (await import('./commands/doctor-command')).doctorCommand(argv, io),
   cleanup: async (argv, io) => (await import('./commands/cleanup-command')).cleanupCommand(argv, io),
   serve: async (argv, io) => (await import('./commands/serve-command')).serveCommand(argv, io),

@@ -95,6 +95,24 @@ describe('removeOldRuns', () => {
     expect(await readdir(outside)).toEqual(['precious']);
   });
 
+  it('removes a run folder with capstan run\'s run.json (and a temporary one a killed write left); run.json as a link or folder is not Capstan\'s', async () => {
+    const recorded = await runFolder('eeeeeeeeeeee', old);
+    await writeFile(join(recorded, 'run.json'), '{}');
+    await writeFile(join(recorded, '.run.json.0123456789ab.tmp'), '{');
+    for (const path of [join(recorded, 'run.json'), join(recorded, '.run.json.0123456789ab.tmp'), recorded]) await utimes(path, old, old);
+    const linked = await runFolder('ffffffffffff', old);
+    await symlink(join(outside, 'precious'), join(linked, 'run.json'));
+    const folder = await runFolder('gggggggggggg', old);
+    await mkdir(join(folder, 'run.json'));
+    const report = await removeOldRuns(root, { olderThanMs: 7 * DAY, now });
+    expect(report.removed).toEqual([recorded]);
+    expect(report.skipped.map((item) => [item.path.split('/').pop(), item.reason])).toEqual([
+      ['ffffffffffff', expect.stringContaining('"run.json"')],
+      ['gggggggggggg', expect.stringContaining('"run.json"')],
+    ]);
+    expect(await readdir(outside)).toEqual(['precious']);
+  });
+
   it('gives an empty report for a work root that does not exist, and fails for one it cannot read (fault)', async () => {
     expect(await removeOldRuns(join(root, 'missing'), { olderThanMs: 0 })).toEqual({ removed: [], skipped: [], kept: 0 });
     await writeFile(join(root, 'file'), '');

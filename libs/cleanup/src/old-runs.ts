@@ -1,4 +1,4 @@
-import { LATEST_RUN_LINK, RUN_OUTPUTS_FOLDER, runIdOfFolder } from '@capstan/core-constraints';
+import { LATEST_RUN_LINK, RUN_OUTPUTS_FOLDER, RUN_RECORD_FILE, RUN_RECORD_TEMPORARY, runIdOfFolder } from '@capstan/core-constraints';
 import { lstat, readdir, readlink, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -70,6 +70,11 @@ async function runFolderAge(path: string, name: string): Promise<{ newestMs: num
   for (const task of await readdir(path, { withFileTypes: true })) {
     const taskPath = join(path, task.name);
     if (task.name === RUN_OUTPUTS_FOLDER && task.isDirectory()) {
+      newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs);
+      continue;
+    }
+    // The run's record (and a temporary one a killed write left): regular files, never a link or folder by that name.
+    if ((task.name === RUN_RECORD_FILE || RUN_RECORD_TEMPORARY.test(task.name)) && task.isFile()) {
       newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs);
       continue;
     }

@@ -42,6 +42,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.TransferRefused]: ExitCode.InvalidTask,
   [ErrorCode.TaskFileRefused]: ExitCode.InvalidTask,
   [ErrorCode.TesTaskNotFound]: ExitCode.NoInput,
+  [ErrorCode.RunNotFound]: ExitCode.NoInput,
   [ErrorCode.NoUsableContainer]: ExitCode.Unavailable,
   [ErrorCode.ShellNotFound]: ExitCode.Unavailable,
   [ErrorCode.ExceedsCapacity]: ExitCode.Unavailable,

@@ -2,6 +2,7 @@
 export { normaliseRelative, type RefusalReason, taskFileRefused } from './confined-path';
 export { checkTaskFile, openTaskFile, readTaskFileTail } from './open-task-file';
 export { removeTaskTree } from './remove-task-tree';
+export { replaceFileAtomically } from './replace-file';
 export {
   type TaskFileEntry,
   type TaskTree,

@@ -1,9 +1,9 @@
-import { commandUsageError, configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
-import { type CapstanError } from '@capstan/core-constraints';
+import { configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
 import { apiConfigSchema, wireBackends } from '@capstan/wiring';
-import { exitCodeFor } from '@capstan/support';
-import { errorReport, formatErrorForHumans } from '../output/report-error';
 import { type ENGINE_FLAGS } from './definitions';
+
+// Light commands (runs, logs, ps) import these from report-failure itself: this module loads every backend's wiring.
+export { reportFailure, usageError } from './report-failure';
 
 /** Output sinks, handed in so tests can capture them. */
 export interface CommandIo {
@@ -33,21 +33,6 @@ export function engineFlags<S extends EngineCommand>(spec: S, values: FlagValues
  */
 export function printConfigWarnings(warnings: readonly string[], io: CommandIo): void {
   for (const warning of warnings) io.stderr(`capstan: warning: ${warning}\n`);
-}
-
-/** A usage error: one line naming the fix and where the options are listed, never the whole usage. */
-export function usageError(spec: CommandSpec, message: string, details: Readonly<Record<string, unknown>> = {}): CapstanError {
-  return commandUsageError(spec, message, details);
-}
-
-/**
- * Reports a command's failure the one way every command does: a JSON error object on stdout with `--json`, a line
- * on stderr otherwise; returns the exit code. `file` is the task file being read, named in task errors.
- */
-export function reportFailure(error: unknown, io: CommandIo, options: { json?: boolean; file?: string | undefined } = {}): number {
-  if (options.json) io.stdout(`${JSON.stringify(errorReport(error))}\n`);
-  else io.stderr(`${formatErrorForHumans(error, options.file)}\n`);
-  return exitCodeFor(error);
 }
 
 /** The backends and configuration for commands that run no task (doctor, cleanup), its warnings shown. */

@@ -29,6 +29,9 @@ export const ENGINE_FLAGS = {
   'usage-interval': { type: 'string', value: 'SECONDS', help: 'seconds between readings of a running attempt\'s CPU, memory and I/O (usage events); 0: none while it runs', shownDefault: '5', configKey: 'usageIntervalSeconds', number: true, group: ENGINE },
 } as const;
 
+/** `--json` of the commands that print one object. */
+const JSON_FLAG = { type: 'boolean', help: 'print one JSON object on stdout' } as const;
+
 const QUICK = 'Quick form (capstan run [--image IMAGE] -- COMMAND ARGS...)';
 
 export const RUN_COMMAND = {
@@ -92,7 +95,7 @@ export const DOCTOR_COMMAND = {
 missing with how to fix it. Exits 0 when the configured backend (or the one "auto" picks) is available, 69 if not.`,
   flags: {
     config: ENGINE_FLAGS.config,
-    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
@@ -115,10 +118,68 @@ starts again; cleanup names each one it skipped and why. --dry-run removes nothi
     runs: { type: 'boolean', help: 'remove old run folders instead of containers' },
     'older-than': { type: 'string', value: 'AGE', help: 'with --runs: the age (m, h or d) past which a run folder goes', default: '7d' },
     'work-root': { ...ENGINE_FLAGS['work-root'], help: 'with --runs: the folder holding the run folders', shownDefault: 'the configured workRoot', group: 'Options' },
-    json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    json: JSON_FLAG,
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
+const WORK_ROOT_FLAG = { ...ENGINE_FLAGS['work-root'], help: 'the folder holding the run folders', shownDefault: 'the configured workRoot (./capstan-runs)', group: 'Options' } as const;
+const CONFIG_FLAG = { ...ENGINE_FLAGS.config, group: 'Options' } as const;
+
+export const RUNS_COMMAND = {
+  name: 'runs',
+  summary: 'list past and running runs in the work root, newest first',
+  usage: ['runs [--work-root DIR] [--config FILE] [--json]'],
+  description: `Lists the runs in the work root, newest first: when each started, its tasks and how they ended, its duration,
+and its status: running, succeeded, failed, interrupted (it never recorded its end and its process is gone: killed
+with -9, a crash, a reboot), or unknown (a folder without Capstan's run.json, or one it cannot read).
+
+capstan run keeps <run folder>/run.json from its first attempt on, rewritten whole at each task's change: the run's
+start and end, its pid and host, and each task's state, backend, attempt, times, exit code and end reason. --json
+prints {workRoot, runs: [{runId, folder, path, startedAt, endedAt, status, tasks, states: {succeeded, failed,
+running, unknown}, durationMs, note?}]}.`,
+  flags: {
+    'work-root': WORK_ROOT_FLAG,
+    config: CONFIG_FLAG,
+    json: JSON_FLAG,
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
+export const LOGS_COMMAND = {
+  name: 'logs',
+  summary: 'print or follow a task\'s stdout and stderr',
+  usage: ['logs <run>[/<task>] [--follow] [--stdout | --stderr] [--attempt N] [--work-root DIR]'],
+  description: `Prints a task's stdout (on stdout) and stderr (on stderr). <run> is a run id, a run folder's name, "latest", or a
+unique prefix of either; <task> is a task's name or its folder's name, and may be left out when the run has one task.
+The last attempt is shown unless --attempt says which. --follow keeps printing while the task runs, moves on to each
+retry as it starts, and exits when the task ends (or its run's process is gone).`,
+  positionals: 'word',
+  flags: {
+    follow: { type: 'boolean', short: 'f', help: 'keep printing until the task ends' },
+    stdout: { type: 'boolean', help: 'only the task\'s stdout' },
+    stderr: { type: 'boolean', help: 'only the task\'s stderr' },
+    attempt: { type: 'string', value: 'N', help: 'which attempt (1 is the first)', shownDefault: 'the last' },
+    'work-root': WORK_ROOT_FLAG,
+    config: CONFIG_FLAG,
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
+export const PS_COMMAND = {
+  name: 'ps',
+  summary: 'list the tasks running in live capstan run processes on this host',
+  usage: ['ps [--json]'],
+  description: `Lists the tasks of every capstan run process alive on this host (whatever their work root): run, task, state,
+backend and elapsed time. Each process registers itself under $XDG_RUNTIME_DIR/capstan/processes (else
+<tmp>/capstan-<uid>/processes) while it runs; an entry whose process is gone, or whose pid another process now has,
+is removed and not listed. A run's tasks show once its first attempt has started. --json prints {processes: [{pid,
+runId, runFolder}], tasks: [{pid, runId, runFolder, task, uniqueName, state, backend, attempt, elapsedMs}]}.`,
+  flags: {
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
 } as const satisfies CommandSpec;
 
 /** Every command, in the order help and docs list them. */
-export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];
+export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, RUNS_COMMAND, LOGS_COMMAND, PS_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];

@@ -6,6 +6,7 @@ import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
+import { RunTracking } from '../runs/run-tracking';
 import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
@@ -44,19 +45,25 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     // Beside the tasks, not before them: the scan removes only what a Capstan process that is gone left (never this
     // run's containers: their owner is alive), and waiting for it cost every run a round trip to the engine. It never rejects.
     const reaping = wiring.config.engine.reapOnStart ? reapAtStart(wiring.engine, io, json) : undefined;
-    const results = await runAll(wiring.engine, tasks, io, json, wiring.config.warnings);
-    await reaping;
-    return exitCodeOf(results);
+    const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}
+`));
+    try {
+      return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, tracking));
+    } finally {
+      await tracking.end();
+      await reaping;
+    }
   } catch (error) {
     return reportFailure(error, io, { json, file });
   }
 }
 
-async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean, configWarnings: readonly string[]): Promise<TaskResult[]> {
+async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean, configWarnings: readonly string[], tracking: RunTracking): Promise<TaskResult[]> {
   const renderer = json ? undefined : new ProgressRenderer(io);
   const stream = engine.events();
   const printing = (async () => {
     for await (const event of stream) {
+      tracking.observe(event);
       if (renderer) renderer.handle(event);
       else io.stdout(`${JSON.stringify(event)}\n`);
     }

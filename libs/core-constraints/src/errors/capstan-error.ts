@@ -65,6 +65,8 @@ export const ErrorCode = {
   TransferFailed: 'transfer.failed',
   /** A path in a task's folder the host will not open, walk or delete: a link out, a FIFO, socket or device, a `..`. */
   TaskFileRefused: 'task_file.refused',
+  /** No run folder in the work root answers to a run id, folder name or prefix (`capstan logs`). */
+  RunNotFound: 'run.not_found',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -25,3 +25,7 @@ export const LATEST_RUN_LINK = 'latest';
 export const RUN_OUTPUTS_FOLDER = 'outputs';
 /** The manifest of published outputs, in the folder they are published to. */
 export const OUTPUTS_MANIFEST = 'outputs.json';
+/** Inside a run folder: `capstan run`'s record of the run (its tasks' states), read by `capstan runs`, `logs` and `ps`. */
+export const RUN_RECORD_FILE = 'run.json';
+/** What a write of the record killed between its temporary file and the rename leaves: `.run.json.<12 hex>.tmp`. */
+export const RUN_RECORD_TEMPORARY = /^\.run\.json\.[0-9a-f]{12}\.tmp$/;
