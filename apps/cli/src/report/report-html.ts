@@ -2,7 +2,7 @@ import { replaceFileAtomically } from '@capstan/task-files';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { formatDuration } from '../output/duration';
-import { type ReportData, readReportData } from './report-data';
+import { type ReportData, type ReportFailure, readReportData } from './report-data';
 import { REPORT_SCRIPT } from './report-script';
 import { REPORT_STYLE } from './report-style';
 import { type TraceRow } from './trace-format';
@@ -43,7 +43,7 @@ ${summaryHtml(data)}
 <h2>Peak memory per attempt, against its request</h2>
 <div id="memory-chart" class="chart"></div>
 <h2>Failures (${data.failures.length})</h2>
-${data.failures.map((failure) => `<section class="failure" data-task="${escapeHtml(failure.uniqueName)}"><h3>${escapeHtml(failure.uniqueName)} attempt ${escapeHtml(failure.attempt)}: ${escapeHtml(failure.endReason)}${failure.exitCode === '' ? '' : `, exit ${escapeHtml(failure.exitCode)}`}</h3><pre>${escapeHtml(failure.stderrTail) || '(no stderr)'}</pre></section>`).join('\n')}
+${data.failures.map((failure) => failureHtml(failure, data.failures.length <= OPEN_FAILURES)).join('\n')}
 <h2>Attempts</h2>
 <table id="attempts"><thead><tr>${ATTEMPT_COLUMNS.map(([title]) => `<th>${title}</th>`).join('')}</tr></thead><tbody>
 ${data.rows.map((row) => `<tr data-task="${escapeHtml(row.unique_name)}" data-attempt="${escapeHtml(row.attempt)}">${ATTEMPT_COLUMNS.map(([, cell]) => `<td>${escapeHtml(cell(row))}</td>`).join('')}</tr>`).join('\n')}
@@ -69,6 +69,14 @@ const ATTEMPT_COLUMNS: readonly (readonly [string, (row: TraceRow) => string])[]
   ['peak memory', (row) => mib(row.peak_memory_bytes)],
   ['memory asked', (row) => mib(row.memory_request_bytes)],
 ];
+
+/** Up to this many failures are shown open; more are folded, one line each, so a large run's page stays readable. */
+const OPEN_FAILURES = 10;
+
+function failureHtml(failure: ReportFailure, open: boolean): string {
+  const title = `${failure.uniqueName} attempt ${failure.attempt}: ${failure.endReason}${failure.exitCode === '' ? '' : `, exit ${failure.exitCode}`}`;
+  return `<details class="failure" data-task="${escapeHtml(failure.uniqueName)}"${open ? ' open' : ''}><summary>${escapeHtml(title)}</summary><pre>${escapeHtml(failure.stderrTail) || '(no stderr)'}</pre></details>`;
+}
 
 function summaryHtml(data: ReportData): string {
   const record = data.record;

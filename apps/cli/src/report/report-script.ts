@@ -42,12 +42,12 @@ export const REPORT_SCRIPT = `
     var el = document.getElementById(id);
     var opts = {
       width: Math.max(300, el.clientWidth || 800), height: 260,
-      scales: { x: { time: false } },
-      axes: [{ label: 'attempt (trace row)' }, { label: unit }],
+      scales: { x: { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } } },
+      axes: [{ label: 'attempt (trace row)', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: unit }],
       series: [
         { label: 'row', value: function (u, i) { return i == null ? '' : (rows[i] ? rows[i].unique_name + ' #' + rows[i].attempt : ''); } },
         { label: 'used', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.35)', paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } },
-        { label: 'requested', stroke: '#d62728', width: 2, points: { show: false } },
+        { label: 'requested', stroke: '#d62728', paths: function () { return null; }, points: { show: true, size: 6, fill: '#d62728' } },
       ],
     };
     new uPlot(opts, [xs, used, asked], el);

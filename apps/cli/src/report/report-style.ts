@@ -16,6 +16,7 @@ dd { margin: 0; }
 .bar.running { background: #2ca02c; }
 .bar.running.failed { background: #d62728; }
 .chart { width: 100%; }
+details.failure summary { font-weight: 600; cursor: pointer; margin: 0.3em 0; }
 pre { background: #f4f4f4; padding: 0.5em; max-height: 20em; overflow: auto; white-space: pre-wrap; }
 table { border-collapse: collapse; font-size: 12px; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
