@@ -1,6 +1,8 @@
 import { replaceFileAtomically } from '@capstan/task-files';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { formatDuration } from '../output/duration';
 import { type ReportData, type ReportFailure, readReportData } from './report-data';
 import { REPORT_SCRIPT } from './report-script';
@@ -112,7 +114,16 @@ function sha256(text: string): string {
   return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 }
 
-// Read from the installed uplot package when a report is written, so the CLI's bundle does not carry it.
+/**
+ * uPlot's chart options, which the page's script builds. The package's dist files are read and inlined, never
+ * imported, so this type is what names it among the CLI's dependencies (tools/packages derives them from imports).
+ */
+export type { Options as ChartOptions } from 'uplot';
+
+// Read from the installed uplot package when a report is written, so the CLI's bundle does not carry it. The
+// workspace's bundle and jest have a require; the published package's ES modules resolve from its bin, which sits
+// beside the package's dependencies.
 function uplotAsset(name: string): string {
-  return readFileSync(require.resolve(`uplot/dist/${name}`), 'utf8');
+  const resolver = typeof require === 'function' ? require : createRequire(process.argv[1] ?? join(process.cwd(), 'capstan'));
+  return readFileSync(resolver.resolve(`uplot/dist/${name}`), 'utf8');
 }
