@@ -1,3 +1,4 @@
+import { RUN_REPORT_FILE } from '@capstan/core-constraints';
 import { replaceFileAtomically } from '@capstan/task-files';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { REPORT_SCRIPT } from './report-script';
 import { REPORT_STYLE } from './report-style';
 import { type TraceRow } from './trace-format';
 
-export const REPORT_FILE = 'report.html';
+export const REPORT_FILE = RUN_REPORT_FILE;
 
 /** Builds the run folder's report.html from its run.json and trace.tsv, replacing the one there. Returns its path. */
 export async function writeReport(runPath: string, runId: string): Promise<string> {

@@ -1,5 +1,7 @@
-/** The run folder's trace of attempts: one row per ended attempt, tab-separated, columns as docs/cli.md lists them. */
-export const TRACE_FILE = 'trace.tsv';
+import { RUN_TRACE_FILE } from '@capstan/core-constraints';
+
+/** The run folder's trace of attempts: one row per ended attempt, tab-separated, columns as docs/run-trace.md lists them. */
+export const TRACE_FILE = RUN_TRACE_FILE;
 
 /** Stable for scripts: columns are only ever added at the end (a test pins this header). */
 export const TRACE_COLUMNS = [
