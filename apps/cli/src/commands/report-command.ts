@@ -12,13 +12,15 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   try {
     const parsed = parseOrHelp(REPORT_COMMAND, argv, io);
     if (parsed === undefined) return ExitCode.Ok;
-    const { values, positionals } = parsed;
-    const [ref, ...extra] = positionals;
-    if (ref === undefined || extra.length > 0) throw usageError(REPORT_COMMAND, 'give one run, e.g. capstan report latest');
-    const run = await resolveRun(await workRootOf(values, io), ref);
+    const run = await resolveRun(await workRootOf(parsed.values, io), oneRun(parsed.positionals));
     io.stdout(`${await writeReport(run.path, run.runId)}\n`);
     return ExitCode.Ok;
   } catch (error) {
     return reportFailure(error, io);
   }
+}
+
+function oneRun(positionals: readonly string[]): string {
+  if (positionals.length !== 1) throw usageError(REPORT_COMMAND, 'give one run, e.g. capstan report latest');
+  return positionals[0] as string;
 }
