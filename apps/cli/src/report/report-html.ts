@@ -16,7 +16,7 @@ export const REPORT_FILE = RUN_REPORT_FILE;
 export async function writeReport(runPath: string, runId: string): Promise<string> {
   const html = reportHtml(await readReportData(runPath, runId));
   await replaceFileAtomically(runPath, REPORT_FILE, html);
-  return `${runPath}/${REPORT_FILE}`;
+  return join(runPath, REPORT_FILE);
 }
 
 /**
