@@ -14,6 +14,7 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   run: async (argv, io) => (await import('./commands/run-command')).runCommand(argv, io),
   runs: async (argv, io) => (await import('./commands/runs-command')).runsCommand(argv, io),
   logs: async (argv, io) => (await import('./commands/logs-command')).logsCommand(argv, io),
+  report: async (argv, io) => (await import('./commands/report-command')).reportCommand(argv, io),
   ps: async (argv, io) => (await import('./commands/ps-command')).psCommand(argv, io),
   doctor: async (argv, io) => (await import('./commands/doctor-command')).doctorCommand(argv, io),
   cleanup: async (argv, io) => (await import('./commands/cleanup-command')).cleanupCommand(argv, io),

@@ -75,7 +75,7 @@ describe('capstan run: outputs you can find (the built CLI against the real Dock
       { task: 'align', name: 'bam', path: join(outputs, 'align', 'bam', 'x.bam'), size: 7, sha256: sha('aligned') },
       { task: 'align', name: 'log', path: join(outputs, 'align', 'run.log'), size: 5, sha256: sha('done\n') },
     ]);
-    const taskFolders = (await readdir(join(work, run ?? ''))).filter((name) => name !== 'outputs' && name !== 'run.json');
+    const taskFolders = (await readdir(join(work, run ?? ''))).filter((name) => !['outputs', 'run.json', 'trace.tsv', 'report.html'].includes(name));
     expect(taskFolders).toHaveLength(retention === 'keep' ? 1 : 0);
     expect(human.stdout).toMatch(retention === 'keep' ? /succeeded\s+exit 0\s+exited\s+[0-9.]+ m?s\s+\/\S+\/align-[a-z0-9]{12}\n/ : /\(folder deleted\)/);
   });
@@ -126,7 +126,7 @@ describe('capstan run: outputs you can find (the built CLI against the real Dock
 
     const old = new Date(Date.now() - 30 * 86_400_000);
     const oldRun = join(work, runs[0] ?? '');
-    for (const path of [join(first?.folder ?? '', 'attempts'), first?.folder ?? '', join(oldRun, 'run.json'), oldRun]) await utimes(path, old, old);
+    for (const path of [join(first?.folder ?? '', 'attempts'), first?.folder ?? '', join(oldRun, 'run.json'), join(oldRun, 'trace.tsv'), join(oldRun, 'report.html'), oldRun]) await utimes(path, old, old);
     const cleanup = await capstan(['cleanup', '--runs', '--older-than', '7d', '--work-root', work]);
     expect(cleanup.stdout).toContain(`removed ${oldRun}\n`);
     expect((await readdir(work)).sort()).toEqual([runs[1], 'latest']);

@@ -71,11 +71,12 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(result.urls.filter((url) => /-command-[A-Z0-9]+\.mjs$/.test(url))).toEqual([]);
   });
 
-  it('capstan ps, and runs and logs given --work-root, load no backend, dockerode, tsyringe or server (zod reads their records)', async () => {
+  it('capstan ps, and runs, logs and report given --work-root, load no backend, dockerode, tsyringe or server (zod reads their records)', async () => {
     const runs = join(folder(), 'runs');
-    for (const args of [['ps'], ['runs', '--work-root', runs], ['logs', 'latest', '--work-root', runs]]) {
+    for (const args of [['ps'], ['runs', '--work-root', runs], ['logs', 'latest', '--work-root', runs], ['report', 'latest', '--work-root', runs]]) {
       const result = await loaded(args);
-      expect(result.code).toBe(args[0] === 'logs' ? 66 : 0);
+      expect(result.code).toBe(args[0] === 'logs' || args[0] === 'report' ? 66 : 0);
+      if (args[0] === 'report') expect(result.urls.some((url) => /report-command-[A-Z0-9]+\.mjs$/.test(url))).toBe(true);
       expect(HEAVY.filter((name) => name !== 'zod' && result.packages.has(name))).toEqual([]);
     }
     // Control: without --work-root, runs reads the configuration, and that loads every backend's section.

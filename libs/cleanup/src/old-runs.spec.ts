@@ -95,11 +95,11 @@ describe('removeOldRuns', () => {
     expect(await readdir(outside)).toEqual(['precious']);
   });
 
-  it('removes a run folder with capstan run\'s run.json (and a temporary one a killed write left); run.json as a link or folder is not Capstan\'s', async () => {
+  it('removes a run folder with capstan run\'s run.json, trace.tsv and report.html (and a temporary one a killed write left); run.json as a link or folder is not Capstan\'s', async () => {
     const recorded = await runFolder('eeeeeeeeeeee', old);
-    await writeFile(join(recorded, 'run.json'), '{}');
-    await writeFile(join(recorded, '.run.json.0123456789ab.tmp'), '{');
-    for (const path of [join(recorded, 'run.json'), join(recorded, '.run.json.0123456789ab.tmp'), recorded]) await utimes(path, old, old);
+    const files = ['run.json', '.run.json.0123456789ab.tmp', 'trace.tsv', 'report.html', '.report.html.0123456789ab.tmp'];
+    for (const name of files) await writeFile(join(recorded, name), '{');
+    for (const path of [...files.map((name) => join(recorded, name)), recorded]) await utimes(path, old, old);
     const linked = await runFolder('ffffffffffff', old);
     await symlink(join(outside, 'precious'), join(linked, 'run.json'));
     const folder = await runFolder('gggggggggggg', old);

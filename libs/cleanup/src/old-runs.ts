@@ -1,4 +1,4 @@
-import { LATEST_RUN_LINK, RUN_OUTPUTS_FOLDER, RUN_RECORD_FILE, RUN_RECORD_TEMPORARY, runIdOfFolder } from '@capstan/core-constraints';
+import { LATEST_RUN_LINK, RUN_OUTPUTS_FOLDER, RUN_RECORD_FILE, RUN_RECORD_TEMPORARY, RUN_REPORT_FILE, RUN_REPORT_TEMPORARY, RUN_TRACE_FILE, runIdOfFolder } from '@capstan/core-constraints';
 import { lstat, readdir, readlink, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -73,8 +73,8 @@ async function runFolderAge(path: string, name: string): Promise<{ newestMs: num
       newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs);
       continue;
     }
-    // The run's record (and a temporary one a killed write left): regular files, never a link or folder by that name.
-    if ((task.name === RUN_RECORD_FILE || RUN_RECORD_TEMPORARY.test(task.name)) && task.isFile()) {
+    // The run's record, trace and report (and a temporary one a killed write left): regular files, never a link or folder by that name.
+    if (isRunFile(task.name) && task.isFile()) {
       newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs);
       continue;
     }
@@ -84,6 +84,10 @@ async function runFolderAge(path: string, name: string): Promise<{ newestMs: num
     newestMs = Math.max(newestMs, (await lstat(taskPath)).mtimeMs, attempts?.mtimeMs ?? 0);
   }
   return { newestMs };
+}
+
+function isRunFile(name: string): boolean {
+  return name === RUN_RECORD_FILE || name === RUN_TRACE_FILE || name === RUN_REPORT_FILE || RUN_RECORD_TEMPORARY.test(name) || RUN_REPORT_TEMPORARY.test(name);
 }
 
 /** `latest` pointing at a run folder just removed would lead nowhere: the link (never its target) goes too. */

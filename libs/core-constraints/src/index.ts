@@ -41,7 +41,18 @@ export {
   type TaskInput,
 } from './task/task';
 export { parseTaskOutputs, type TaskOutput } from './task/task-outputs';
-export { LATEST_RUN_LINK, OUTPUTS_MANIFEST, RUN_OUTPUTS_FOLDER, RUN_RECORD_FILE, RUN_RECORD_TEMPORARY, runFolderName, runIdOfFolder } from './task/run-folder';
+export {
+  LATEST_RUN_LINK,
+  OUTPUTS_MANIFEST,
+  RUN_OUTPUTS_FOLDER,
+  RUN_RECORD_FILE,
+  RUN_RECORD_TEMPORARY,
+  RUN_REPORT_FILE,
+  RUN_REPORT_TEMPORARY,
+  RUN_TRACE_FILE,
+  runFolderName,
+  runIdOfFolder,
+} from './task/run-folder';
 export { loadTaskFile, parseTaskText } from './task/task-file';
 export {
   type BackendCapacity,

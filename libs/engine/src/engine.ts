@@ -272,6 +272,7 @@ export class TaskEngine {
       const preemptionRetry = canRetry && outcome.endReason === 'preempted' && preemptionsLeft > 0;
       const willRetry = preemptionRetry || (canRetry && retriesLeft > 0);
       const message = outcome.message === undefined ? {} : { message: outcome.message };
+      const usage = outcome.usage === undefined ? {} : { usage: outcome.usage };
       run.attempts.push({
         attempt,
         attemptName,
@@ -284,9 +285,9 @@ export class TaskEngine {
         cpu: constraints.cpu,
         startedAt: outcome.startedAt.toISOString(),
         endedAt: outcome.endedAt.toISOString(),
-        ...(outcome.usage === undefined ? {} : { usage: outcome.usage }),
+        ...usage,
       });
-      run.emit({ type: 'attempt-ended', attempt, exitCode: outcome.exitCode, endReason: outcome.endReason, success, willRetry, ...message });
+      run.emit({ type: 'attempt-ended', attempt, exitCode: outcome.exitCode, endReason: outcome.endReason, success, willRetry, ...message, cpu: constraints.cpu, memory: constraints.memory, ...usage });
       if (missingShell) throw missingShell;
       if (!willRetry) return success;
       if (preemptionRetry) preemptionsLeft -= 1;

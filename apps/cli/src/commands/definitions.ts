@@ -166,6 +166,24 @@ retry as it starts, and exits when the task ends (or its run's process is gone).
   },
 } as const satisfies CommandSpec;
 
+export const REPORT_COMMAND = {
+  name: 'report',
+  summary: 'rebuild a run\'s report.html from its trace.tsv and run.json',
+  usage: ['report <run> [--work-root DIR] [--config FILE]'],
+  description: `Writes <run folder>/report.html again from the run's trace.tsv, run.json and its failed attempts' stderr, and
+prints its path. <run> is a run id, a run folder's name, "latest", or a unique prefix of either (as for capstan logs).
+capstan run writes both files itself: trace.tsv gains a row as each attempt ends (synced, so a run killed with -9
+keeps them), report.html is written at the run's end. The page is one file that works offline: the run's summary, a
+timeline of every attempt (queued, pulling, running), CPU and peak memory per attempt against its request, and the
+failures with their stderr tails. docs/cli.md lists trace.tsv's columns.`,
+  positionals: 'word',
+  flags: {
+    'work-root': WORK_ROOT_FLAG,
+    config: CONFIG_FLAG,
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
 export const PS_COMMAND = {
   name: 'ps',
   summary: 'list the tasks running in live capstan run processes on this host',
@@ -182,4 +200,4 @@ runId, runFolder}], tasks: [{pid, runId, runFolder, task, uniqueName, state, bac
 } as const satisfies CommandSpec;
 
 /** Every command, in the order help and docs list them. */
-export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, RUNS_COMMAND, LOGS_COMMAND, PS_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];
+export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, RUNS_COMMAND, LOGS_COMMAND, REPORT_COMMAND, PS_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];

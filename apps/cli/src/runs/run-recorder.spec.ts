@@ -27,7 +27,7 @@ describe('RunRecorder', () => {
     const events: EngineEvent[] = [
       { ...context, type: 'resolved', backend: 'docker', constraints: {} as never, warnings: [] },
       { ...context, type: 'attempt-started', attempt: 1, attemptName: 't-1', folder: '/x' },
-      { ...context, type: 'attempt-ended', attempt: 1, exitCode: 3, endReason: 'exited', success: false, willRetry: true },
+      { ...context, type: 'attempt-ended', attempt: 1, exitCode: 3, endReason: 'exited', success: false, willRetry: true, cpu: 1, memory: 1 },
       { ...context, type: 'attempt-started', attempt: 2, attemptName: 't-1-2', folder: '/y', time: '2026-12-07T03:00:05.000Z' },
     ];
     events.forEach((event) => recorder.observe(event));

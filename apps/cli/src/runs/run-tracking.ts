@@ -1,17 +1,25 @@
 import { type EngineEvent } from '@capstan/engine';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { writeReport } from '../report/report-html';
+import { TraceRows, TraceWriter } from '../report/trace-recorder';
 import { ownStartTime, ProcessRegistration } from './process-registry';
 import { RunRecorder } from './run-recorder';
 
 /**
  * What a `capstan run` leaves for `runs`, `logs` and `ps`: the run folder's run.json, and this process's entry in
- * the registry while it runs. Neither may fail the run: a problem is one warning, and the run goes on untracked.
+ * the registry while it runs; and for people and scripts, trace.tsv (a row per attempt as it ends) and report.html
+ * (at the end). None may fail the run: a problem is one warning, and the run goes on untracked.
  */
 export class RunTracking {
+  private readonly traceRows = new TraceRows();
+
   private constructor(
+    private readonly run: { readonly runId: string; readonly runFolder: string },
     private readonly recorder: RunRecorder | undefined,
     private readonly registration: ProcessRegistration | undefined,
+    private readonly trace: TraceWriter,
+    private readonly warn: (message: string) => void,
   ) {}
 
   static async start(run: { readonly runId: string; readonly runFolder: string }, taskCount: number, warn: (message: string) => void): Promise<RunTracking> {
@@ -26,17 +34,25 @@ export class RunTracking {
       warn(`could not register this run for capstan ps: ${message(error)}`);
       return undefined;
     });
-    return new RunTracking(recorder, registration);
+    return new RunTracking({ runId: run.runId, runFolder }, recorder, registration, new TraceWriter(runFolder, warn), warn);
   }
 
   observe(event: EngineEvent): void {
     this.recorder?.observe(event);
+    const row = this.traceRows.observe(event);
+    if (row !== undefined) this.trace.append(row);
   }
 
-  /** Records the run's end, then leaves the registry: `ps` never lists a run whose end is not on record yet. */
+  /**
+   * Records the run's end, then leaves the registry: `ps` never lists a run whose end is not on record yet. The report
+   * is written last, from the files (as `capstan report` rebuilds it), and only when an attempt left a trace.
+   */
   async end(): Promise<void> {
     await this.recorder?.end();
+    await this.trace.flushed();
     await this.registration?.remove();
+    if (!this.trace.appended) return;
+    await writeReport(this.run.runFolder, this.run.runId).catch((error: unknown) => this.warn(`could not write the run's report.html in ${this.run.runFolder} (capstan report ${this.run.runId} rebuilds it): ${message(error)}`));
   }
 }
 

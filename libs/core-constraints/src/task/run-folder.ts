@@ -29,3 +29,9 @@ export const OUTPUTS_MANIFEST = 'outputs.json';
 export const RUN_RECORD_FILE = 'run.json';
 /** What a write of the record killed between its temporary file and the rename leaves: `.run.json.<12 hex>.tmp`. */
 export const RUN_RECORD_TEMPORARY = /^\.run\.json\.[0-9a-f]{12}\.tmp$/;
+/** Inside a run folder: `capstan run`'s trace, a row per ended attempt (docs/run-trace.md). */
+export const RUN_TRACE_FILE = 'trace.tsv';
+/** Inside a run folder: the run's report page, written at its end and by `capstan report`. */
+export const RUN_REPORT_FILE = 'report.html';
+/** What a write of the report killed between its temporary file and the rename leaves: `.report.html.<12 hex>.tmp`. */
+export const RUN_REPORT_TEMPORARY = /^\.report\.html\.[0-9a-f]{12}\.tmp$/;

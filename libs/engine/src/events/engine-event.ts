@@ -1,4 +1,4 @@
-import { type AdmissionEvent, type BackendEvent, type Constraints, type EndReason } from '@capstan/core-constraints';
+import { type AdmissionEvent, type BackendEvent, type Constraints, type EndReason, type ResourceUsage } from '@capstan/core-constraints';
 import { type OutputFile } from '../run/collect-outputs';
 import { type PublishedOutput } from '../run/publish-outputs';
 
@@ -31,6 +31,11 @@ export type EngineEvent = EventContext &
         readonly success: boolean;
         readonly willRetry: boolean;
         readonly message?: string;
+        /** The attempt's request (memory in bytes: it grows after an oom end), so a trace row needs no other event. */
+        readonly cpu: number;
+        readonly memory: number;
+        /** What it used, when the backend reports usage: a trace row is written as the attempt ends, not at the run's end. */
+        readonly usage?: ResourceUsage;
       }
     | {
         /** After an oom end, the next attempt's memory (bytes) multiplied by `factor`; `capped` at the backend's per-task maximum. */
