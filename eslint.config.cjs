@@ -77,7 +77,7 @@ module.exports = [
   },
   {
     // A library's entry points list what they export: `export *` would publish every helper a module gains later.
-    files: ['libs/*/src/index.ts', 'libs/*/src/internal.ts'],
+    files: ['libs/*/src/index.ts', 'libs/*/src/internal.ts', 'libs/*/src/internal-options.ts', 'libs/*/src/plugin.ts'],
     rules: {
       'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'entry points export named symbols only (see docs/decisions.md, "A public surface per library")' }],
     },
@@ -88,7 +88,7 @@ module.exports = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@capstan/*/internal'], message: 'internal entry points are first-party only; use the package\'s public entry point (its index.ts, reviewed in its api/*.api.md)' }] },
+        { patterns: [{ group: ['@capstan/*/internal', '@capstan/*/internal-*'], message: 'internal entry points are first-party only; use the package\'s public entry point (its index.ts, reviewed in its api/*.api.md)' }] },
       ],
     },
   },

@@ -43,10 +43,14 @@ export function listProjects(root) {
   return [...libs, ...apps].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-// Entry points beside the public one: `internal` (first-party only, see docs/decisions.md) and `testing` (test
-// helpers). Each is a package subpath (`@capstan/docker-api/internal`), as the workspace's path aliases are.
+// Entry points beside the public one: `internal` (first-party only, see docs/decisions.md), `plugin` (a runner's
+// backend plugin alone, whose import does not evaluate the backend's code), `internal-options` (the option schemas
+// such a plugin imports from a backend kit, first-party only) and `testing` (test helpers). Each is a
+// package subpath (`@capstan/docker-api/internal`), as the workspace's path aliases are.
 const SUBPATHS = [
   { subpath: './internal', source: 'src/internal.ts', out: 'internal' },
+  { subpath: './plugin', source: 'src/plugin.ts', out: 'plugin' },
+  { subpath: './internal-options', source: 'src/internal-options.ts', out: 'internal-options' },
   { subpath: './testing', source: 'src/testing/index.ts', out: 'testing/index' },
 ];
 

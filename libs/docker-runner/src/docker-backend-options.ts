@@ -1,4 +1,4 @@
-import { configCheck, engineApiOptionsShape, oneEngineAddress, parseEngineOptions } from '@capstan/docker-api/internal';
+import { configCheck, engineApiOptionsShape, oneEngineAddress, parseEngineOptions } from '@capstan/docker-api/internal-options';
 import { z } from 'zod';
 
 /** `off`: plain containers (default); `auto`: services when the daemon is a swarm manager; `on`: services, or an error. */

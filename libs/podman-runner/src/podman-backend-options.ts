@@ -1,4 +1,4 @@
-import { engineApiOptionsShape, oneEngineAddress, parseEngineOptions } from '@capstan/docker-api/internal';
+import { engineApiOptionsShape, oneEngineAddress, parseEngineOptions } from '@capstan/docker-api/internal-options';
 import { z } from 'zod';
 
 /** `refuse`: a short image name is not used (the error names the fully qualified forms); `docker.io`: qualified as Docker does. */

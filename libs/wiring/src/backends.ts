@@ -1,10 +1,10 @@
-import { apptainerBackendPlugin } from '@capstan/apptainer-runner';
+import { apptainerBackendPlugin } from '@capstan/apptainer-runner/plugin';
 import { type BackendPlugin } from '@capstan/core-constraints';
-import { dockerBackendPlugin } from '@capstan/docker-runner';
-import { localBackendPlugin } from '@capstan/local-runner';
-import { podmanBackendPlugin } from '@capstan/podman-runner';
-import { slurmBackendPlugin } from '@capstan/slurm-runner';
-import { tesBackendPlugin } from '@capstan/tes-runner';
+import { dockerBackendPlugin } from '@capstan/docker-runner/plugin';
+import { localBackendPlugin } from '@capstan/local-runner/plugin';
+import { podmanBackendPlugin } from '@capstan/podman-runner/plugin';
+import { slurmBackendPlugin } from '@capstan/slurm-runner/plugin';
+import { tesBackendPlugin } from '@capstan/tes-runner/plugin';
 
 /**
  * The backends this CLI ships, as plugins of the same shape as a third party's. Swarm is a mode of the docker

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliVersion, expectPackaged, libraries, type Outsider, outsider, root, tarball, tarballs } from './testing/outsider';
+import { cliVersion, expectPackaged, libraries, loadHook, type Outsider, outsider, root, tarball, tarballs } from './testing/outsider';
 
 // `npm run package`, then the tarballs used as an outsider uses them: in a temporary folder outside the repository,
 // with a private npm prefix (never the machine's own), third-party packages from npm's warm cache.
@@ -45,16 +45,10 @@ describe('npm run package, installed from outside the repository', () => {
 
     // The packaged CLI keeps each backend's code in its own chunk, as the workspace's bundle does: a local run loads
     // neither Docker's code nor dockerode (a load hook lists every module Node loads).
-    const hook = join(scratch.dir, 'load-hook.cjs');
-    const loadedList = join(scratch.dir, 'loaded.txt');
-    writeFileSync(
-      hook,
-      `const seen = []; require('node:module').registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
-process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadedList)}, seen.join('\\n')));`,
-    );
-    const hooked = run(join(bin, 'capstan'), ['run', '--backend', 'local', '--', 'true'], elsewhere, { env: { NODE_OPTIONS: `--require ${hook}` } });
+    const hook = loadHook(scratch.dir, 'cli');
+    const hooked = run(join(bin, 'capstan'), ['run', '--backend', 'local', '--', 'true'], elsewhere, { env: { NODE_OPTIONS: hook.nodeOptions } });
     expect(hooked.status).toBe(0);
-    const loaded = readFileSync(loadedList, 'utf8').split('\n');
+    const loaded = hook.loaded();
     expect(loaded.filter((url) => /\/node_modules\/(dockerode|docker-modem|fastify)\/|\/register-(?!local-)[a-z]+-backend-/.test(url))).toEqual([]);
     expect(loaded.some((url) => /\/register-local-backend-[A-Z0-9]+\.js$/.test(url))).toBe(true);
   });
@@ -89,6 +83,27 @@ process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loade
     const serviceVersion = "const { tesServiceOptionsSchema, TES_SERVER_VERSION } = await import('@capstan/tes-server');" +
       "console.log(TES_SERVER_VERSION, tesServiceOptionsSchema.parse({ dataDir: '/srv/tes', defaultBackend: 'docker' }).version);";
     expect(run(process.execPath, ['--input-type=module', '-e', serviceVersion], project)).toMatchObject({ stdout: `${tesServerVersion} ${tesServerVersion}\n`, status: 0 });
+  });
+
+  it('a library user wiring `backend: local` from the installed @capstan/wiring loads no other backend nor dockerode', () => {
+    const project = join(scratch.dir, 'consumer'); // installed by the test before
+    const wireLocal = "const { wire } = await import('@capstan/wiring');" +
+      "const { engine, backend } = await wire({ flags: { backend: 'local', workRoot: process.argv[1] } });" +
+      'console.log(backend.name); engine.close();';
+    const hook = loadHook(scratch.dir, 'wiring');
+    const wired = run(process.execPath, ['--input-type=module', '-e', wireLocal, join(scratch.dir, 'wiring-runs')], project, { env: { NODE_OPTIONS: hook.nodeOptions } });
+    expect(wired).toMatchObject({ stdout: 'local\n', status: 0 });
+    const loaded = hook.loaded();
+    expect(loaded.filter((url) => /\/node_modules\/(dockerode|docker-modem|ssh2|@grpc\/grpc-js)\/|\/register-(?!local-)[a-z]+-backend-/.test(url))).toEqual([]);
+    // Each runner is reached through its plugin entry point only, and the local backend's code is loaded, lazily.
+    const runnerEntries = loaded.filter((url) => /\/@capstan\/[a-z]+-runner\/dist\/[a-z]+\.js$/.test(url)).map((url) => url.replace(/^.*@capstan\//, ''));
+    expect(runnerEntries.sort()).toEqual(['apptainer', 'docker', 'local', 'podman', 'slurm', 'tes'].map((name) => `${name}-runner/dist/plugin.js`));
+    expect(loaded.some((url) => /\/local-runner\/dist\/chunks\/register-local-backend-[A-Z0-9]+\.js$/.test(url))).toBe(true);
+
+    // The same hook sees a runner's index evaluate its backend: the check above could fail.
+    const index = run(process.execPath, ['--input-type=module', '-e', "await import('@capstan/docker-runner');"], project, { env: { NODE_OPTIONS: hook.nodeOptions } });
+    expect(index.status).toBe(0);
+    expect(hook.loaded().filter((url) => /\/node_modules\/dockerode\//.test(url)).length).toBeGreaterThan(0);
   });
 
   it('a library names its sibling packages as real dependencies: alone and offline, its install fails naming one', () => {

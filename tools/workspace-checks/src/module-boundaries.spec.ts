@@ -38,6 +38,7 @@ describe('module boundaries (lint)', () => {
     ['the engine importing a backend kit through its internal entry point', 'libs/engine/src/probe.ts', "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n"],
     ['the support library importing a service', 'libs/support/src/probe.ts', "import { NameGenerator } from '@capstan/naming';\nexport const n = NameGenerator;\n"],
     ['the support library importing a container client', 'libs/support/src/probe.ts', "import Docker from 'dockerode';\nexport const d = Docker;\n"],
+    ['the engine importing a backend through its plugin entry point', 'libs/engine/src/probe.ts', "import { localBackendPlugin } from '@capstan/local-runner/plugin';\nexport const p = localBackendPlugin;\n"],
     ['a deep import past a public entry point', 'apps/cli/src/probe.ts', "import { parseSize } from '@capstan/core-constraints/src/units/size';\nexport const p = parseSize;\n"],
   ])('rejects %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).not.toEqual([]);
@@ -51,6 +52,8 @@ describe('module boundaries (lint)', () => {
     ['a backend importing its backend kit through its internal entry point', 'libs/docker-runner/src/probe.ts', "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n"],
     ['a backend importing the support library and its testing entry point', 'libs/slurm-runner/src/probe.ts', "import { retry } from '@capstan/support';\nimport { until } from '@capstan/support/testing';\nexport const x = [retry, until];\n"],
     ['the Docker-API kit importing the support library', 'libs/docker-api/src/probe.ts', "import { shellQuote } from '@capstan/support';\nexport const x = shellQuote;\n"],
+    ['wiring importing a backend through its plugin entry point', 'libs/wiring/src/probe.ts', "import { dockerBackendPlugin } from '@capstan/docker-runner/plugin';\nexport const p = dockerBackendPlugin;\n"],
+    ['a backend importing its backend kit\'s option schemas', 'libs/podman-runner/src/probe.ts', "import { engineApiOptionsShape } from '@capstan/docker-api/internal-options';\nexport const s = engineApiOptionsShape;\n"],
     ['naming importing the support library', 'libs/naming/src/probe.ts', "import { CapstanLabel } from '@capstan/support';\nexport const x = CapstanLabel;\n"],
   ])('allows %s', (_case, file, source) => {
     expect(boundaryErrors(file, source)).toEqual([]);
@@ -61,12 +64,17 @@ describe('module boundaries (lint)', () => {
     const source = "import { probeDaemon } from '@capstan/docker-api/internal';\nexport const p = probeDaemon;\n";
     expect(boundaryErrors('examples/custom-backend/probe.ts', source, 'no-restricted-imports')).toEqual([expect.stringContaining('first-party only')]);
     expect(boundaryErrors('examples/custom-backend/probe.ts', "import { DockerBackend } from '@capstan/docker-runner';\nexport const b = DockerBackend;\n", 'no-restricted-imports')).toEqual([]);
+    const options = "import { engineApiOptionsShape } from '@capstan/docker-api/internal-options';\nexport const s = engineApiOptionsShape;\n";
+    expect(boundaryErrors('examples/custom-backend/probe.ts', options, 'no-restricted-imports')).toEqual([expect.stringContaining('first-party only')]);
+    const plugin = "import { dockerBackendPlugin } from '@capstan/docker-runner/plugin';\nexport const p = dockerBackendPlugin;\n";
+    expect(boundaryErrors('examples/custom-backend/probe.ts', plugin, 'no-restricted-imports')).toEqual([]);
   });
 
   it('rejects `export *` in an entry point, and allows it elsewhere in a library', () => {
     const source = "export * from './names';\n";
     expect(boundaryErrors('libs/naming/src/index.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
     expect(boundaryErrors('libs/docker-api/src/internal.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
+    expect(boundaryErrors('libs/docker-runner/src/plugin.ts', source, 'no-restricted-syntax')).toEqual([expect.stringContaining('named symbols only')]);
     expect(boundaryErrors('libs/naming/src/names/barrel.ts', source, 'no-restricted-syntax')).toEqual([]);
   });
 });

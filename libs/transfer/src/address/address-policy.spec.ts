@@ -1,3 +1,4 @@
+import type * as Net from 'node:net';
 import { AddressPolicy, ipLiteral, isAddressBlock } from './address-policy';
 
 const closed = new AddressPolicy([]);
@@ -114,5 +115,26 @@ describe('isAddressBlock and ipLiteral', () => {
     expect(ipLiteral('[::1]')).toBe('::1');
     expect(ipLiteral('127.0.0.1')).toBe('127.0.0.1');
     expect(ipLiteral('example.org')).toBeNull();
+  });
+});
+
+describe('AddressPolicy start-up cost', () => {
+  it('parses its refused blocks at the first judgement, not at import, and then only once', () => {
+    // The module object the code under test calls into (an `import *` here would be a copy of it).
+    const isIP = jest.spyOn(jest.requireActual<typeof Net>('node:net'), 'isIP');
+    try {
+      jest.isolateModules(() => {
+        const fresh = jest.requireActual<{ AddressPolicy: typeof AddressPolicy }>('./address-policy');
+        expect(isIP).not.toHaveBeenCalled();
+        const policy = new fresh.AddressPolicy([]);
+        expect(policy.refusal('169.254.169.254')).toBe('link-local (cloud metadata 169.254.169.254) (169.254.0.0/16)');
+        const afterFirst = isIP.mock.calls.length;
+        expect(afterFirst).toBeGreaterThan(18);
+        expect(new fresh.AddressPolicy([]).refusal('::ffff:127.0.0.1')).toMatch(/^loopback/);
+        expect(isIP.mock.calls.length - afterFirst).toBeLessThan(18);
+      });
+    } finally {
+      isIP.mockRestore();
+    }
   });
 });

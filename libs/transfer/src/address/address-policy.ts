@@ -32,7 +32,10 @@ const REFUSED: ReadonlyArray<readonly [string, string]> = [
   ['ff00::/8', 'multicast'],
 ];
 
-const REFUSED_BLOCKS = REFUSED.map(([cidr, rule]) => ({ block: parseBlock(cidr) as Block, rule }));
+// Parsed on the first judgement, not at import: the first isIP() of a process compiles Node's IPv6 pattern (several ms),
+// which every command that imports the transfer package paid, a run that fetches nothing included.
+let refusedBlocks: ReadonlyArray<{ readonly block: Block; readonly rule: string }> | undefined;
+const refused = () => (refusedBlocks ??= REFUSED.map(([cidr, rule]) => ({ block: parseBlock(cidr) as Block, rule })));
 
 /** Decides which resolved addresses a transfer may connect to: the refused blocks above, minus the operator's allow-list. */
 export class AddressPolicy {
@@ -50,7 +53,7 @@ export class AddressPolicy {
     // Every address the packets may reach is judged: an IPv6 wrapper must not carry a refused IPv4 past the rules.
     for (const { bytes: seen, via } of reachedAddresses(bytes)) {
       if (this.allowed.some((block) => contains(block, seen))) continue;
-      const hit = REFUSED_BLOCKS.find(({ block }) => contains(block, seen));
+      const hit = refused().find(({ block }) => contains(block, seen));
       if (hit !== undefined) return `${hit.rule} (${hit.block.text})${via}`;
     }
     return null;

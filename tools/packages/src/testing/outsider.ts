@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
@@ -46,4 +46,19 @@ export function outsider(prefix: string): Outsider {
     npm: (args, cwd) => run('npm', [...args, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], cwd),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A `module.registerHooks` load hook for a child process (`NODE_OPTIONS: --require ...`) that lists every module URL
+ * Node loads, ES and CommonJS alike; `loaded()` reads the list the last hooked process wrote at exit.
+ */
+export function loadHook(dir: string, name: string): { nodeOptions: string; loaded(): string[] } {
+  const hook = join(dir, `${name}-load-hook.cjs`);
+  const list = join(dir, `${name}-loaded.txt`);
+  writeFileSync(
+    hook,
+    `const seen = []; require('node:module').registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, seen.join('\\n')));`,
+  );
+  return { nodeOptions: `--require ${hook}`, loaded: () => readFileSync(list, 'utf8').split('\n') };
 }
