@@ -1,4 +1,4 @@
-import { CapstanError, type ExecutionResult } from '@capstan/core-constraints';
+import { CapstanError, type ExecutionResult, type ResourceUsage } from '@capstan/core-constraints';
 import { type RunOptions, type TaskEngine, type TaskResult } from '@capstan/engine';
 import { formatRfc3339, isFinal, type TesExecutorLog, type TesTaskLog, type ValidatedTask } from '@capstan/tes-model';
 import { removeTaskTree } from '@capstan/task-files';
@@ -137,6 +137,13 @@ export class TaskRunner {
     if (layout !== undefined && !this.options.keepTaskFiles) await removeTaskTree(join(this.options.dataDir, 'tasks', id)).catch(() => undefined);
   }
 
+  /** Executor `index` ended: its usage into the task log's metadata, and the event. */
+  recordEnded(id: string, index: number, end: { readonly usage?: ResourceUsage; readonly exitCode: number | null }): void {
+    const { usage } = end;
+    if (usage !== undefined) this.records.updateLog(id, (log) => ({ ...log, metadata: withUsageMetadata(log.metadata, index, usage) }));
+    if (!this.records.closed) this.records.emit({ type: 'executor-ended', taskId: id, executor: index, exitCode: end.exitCode ?? -1 });
+  }
+
   endUnexpectedly(id: string, error: unknown): void {
     if (this.records.closed) return;
     const task = this.records.store.get(id);
@@ -190,9 +197,7 @@ export class TaskRunner {
     if (attempt !== undefined) {
       const run = { ...attempt, startedAt: new Date(attempt.startedAt), endedAt: new Date(attempt.endedAt) };
       this.records.putExecutorLog(id, index, await this.executorLog(id, task, layout, index, capturedIn(attempt.folder), run));
-      const { usage } = attempt;
-      if (usage !== undefined) this.records.updateLog(id, (log) => ({ ...log, metadata: withUsageMetadata(log.metadata, index, usage) }));
-      if (!this.records.closed) this.records.emit({ type: 'executor-ended', taskId: id, executor: index, exitCode: attempt.exitCode ?? -1 });
+      this.recordEnded(id, index, attempt);
       if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
         this.records.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
       }
