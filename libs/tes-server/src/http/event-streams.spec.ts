@@ -50,6 +50,22 @@ describe('GET /ga4gh/tes/v1/events', () => {
     expect(JSON.stringify(reader.events)).not.toContain('secret of theirs');
   });
 
+  it("shows an admin every principal's task events, and streams no transfer or reconciliation events", async () => {
+    const ADMIN = 'admin-token-6d2f9c1a7e3b4058b9';
+    server = await startTesServer({ auth: { tokens: [TEST_TOKEN, OTHER_TOKEN], principals: [{ name: 'ops', token: ADMIN, admin: true }] } });
+    const mine = await createAs(TEST_TOKEN);
+    const theirs = await createAs(OTHER_TOKEN);
+    const admin = await open(ADMIN);
+    server.service.events.append({ type: 'transfer', taskId: mine, progress: { direction: 'input', url: 'file:///x', path: '/x', bytes: 1 } as never });
+    server.service.events.append({ type: 'reconciled', taskId: mine, outcome: 'taken over' });
+    server.service.events.append({ type: 'state', taskId: mine, state: 'RUNNING' });
+    server.service.events.append({ type: 'state', taskId: theirs, state: 'RUNNING' });
+    await admin.until((read) => read.events.length === 2);
+    admin.close();
+    expect(admin.data('state').map((data) => data['taskId'])).toEqual([mine, theirs]);
+    expect(admin.events.map((event) => event.event)).toEqual(['state', 'state']);
+  });
+
   it('keeps a task\'s text inside its frame: newlines in a system log cannot forge an event (hostile)', async () => {
     server = await startTesServer();
     const mine = await createAs(TEST_TOKEN);
