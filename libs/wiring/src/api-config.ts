@@ -1,5 +1,5 @@
 import { capstanParser, parseSize } from '@capstan/core-constraints';
-import { DEFAULT_LIST_BUDGET_BYTES, DEFAULT_RATE_LIMIT, tesServiceOptionsSchema } from '@capstan/tes-server';
+import { DEFAULT_EVENT_STREAMS, DEFAULT_LIST_BUDGET_BYTES, DEFAULT_RATE_LIMIT, tesServiceOptionsSchema } from '@capstan/tes-server';
 import { transferOptionsSchema } from '@capstan/transfer';
 import { z } from 'zod';
 import { durationSchema } from './duration';
@@ -39,6 +39,19 @@ export const apiConfigSchema = z.strictObject({
   rateLimit: z
     .strictObject({ max: z.int().min(0).default(DEFAULT_RATE_LIMIT.max), windowSeconds: z.int().min(1).max(86_400).default(DEFAULT_RATE_LIMIT.windowSeconds) })
     .default({ ...DEFAULT_RATE_LIMIT }),
+  /**
+   * The live event streams (GET /ga4gh/tes/v1/events): events kept for reconnecting clients, open streams in all and
+   * per principal, seconds between heartbeats, bytes waiting for a slow client before its stream is dropped.
+   */
+  events: z
+    .strictObject({
+      bufferSize: tesServiceOptionsSchema.shape.eventBufferSize,
+      maxStreams: z.int().min(1).max(100_000).default(DEFAULT_EVENT_STREAMS.maxStreams),
+      maxStreamsPerPrincipal: z.int().min(1).max(100_000).default(DEFAULT_EVENT_STREAMS.maxStreamsPerPrincipal),
+      heartbeatSeconds: z.number().min(0.1).max(3600).default(DEFAULT_EVENT_STREAMS.heartbeatSeconds),
+      maxPendingBytes: capstanParser((value) => Number(parseSize(value))).default(DEFAULT_EVENT_STREAMS.maxPendingBytes),
+    })
+    .prefault({}),
   /** Finished tasks and their folders are deleted this long after they finished (`30d`); off by default. */
   retention: z
     .strictObject({

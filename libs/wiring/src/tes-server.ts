@@ -139,6 +139,7 @@ async function startOn(
       logTailBytes: api.logTailBytes,
       keepTaskFiles: api.keepTaskFiles,
       maxTaskBytes: api.maxTaskBytes,
+      eventBufferSize: api.events.bufferSize,
       holderLabels: holder,
       serviceInfo: api.serviceInfo,
       storage: settings.allowedRoots.map((root) => `file://${root}`),
@@ -163,6 +164,7 @@ async function startOn(
       bodyLimitSetting: 'api.bodyLimitBytes',
       listBudgetBytes: api.listBudgetBytes,
       rateLimit: api.rateLimit,
+      events: { maxStreams: api.events.maxStreams, maxStreamsPerPrincipal: api.events.maxStreamsPerPrincipal, heartbeatSeconds: api.events.heartbeatSeconds, maxPendingBytes: api.events.maxPendingBytes },
       logStream,
     });
     await service.start();
@@ -217,5 +219,13 @@ function eventFields(event: TesServiceEvent): Record<string, unknown> {
       return { taskId: event.taskId, ...event.progress };
     case 'reconciled':
       return { taskId: event.taskId, outcome: event.outcome };
+    case 'executor-started':
+      return { taskId: event.taskId, executor: event.executor };
+    case 'executor-ended':
+      return { taskId: event.taskId, executor: event.executor, exitCode: event.exitCode };
+    case 'usage':
+      return { taskId: event.taskId, executor: event.executor, ...event.sample };
+    case 'system-log':
+      return { taskId: event.taskId, message: event.message };
   }
 }

@@ -6,6 +6,7 @@ import { type TesService } from '../service/tes-service';
 import { type AuthSettings, bearerAuthHook, findPrincipal, loopbackOnlyHook } from './bearer-auth-hook';
 import { HttpErrorCode, TesHttpError } from './http-error-body';
 import { installErrorAnswers } from './error-answers';
+import { EventStreams } from './event-streams';
 import { installJsonBodyParser } from './json-body';
 import { LogRedactor } from './log-redactor';
 import { buildOpenApiDocument } from './openapi-document';
@@ -36,7 +37,9 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   });
 
   const requests = new HttpRequestCounter();
-  const routes = tesRoutes(service, () => renderTesMetrics(service.metrics(), requests), options);
+  const streams = new EventStreams(service.events, options.events);
+  const renderMetrics = (): string => renderTesMetrics(service.metrics(), requests, { open: streams.count, dropped: streams.dropped });
+  const routes = tesRoutes(service, renderMetrics, { listBudgetBytes: options.listBudgetBytes, streams, heartbeatSeconds: options.events.heartbeatSeconds });
   const document = buildOpenApiDocument(routes, { authEnabled: !('disabled' in auth) });
 
   // The route template each fastify pattern is reported as, in logs and metrics.
@@ -47,6 +50,11 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   };
 
   installJsonBodyParser(app);
+  // Open streams would hold close() up for ever: each ends with a last event first.
+  app.addHook('preClose', (done) => {
+    streams.closeAll('the server is shutting down; reconnect with Last-Event-ID once it is back (ids from before the restart get a gap event)');
+    done();
+  });
   installErrorAnswers(app, options);
 
   const requestLog = new RequestLog(options.logStream, new LogRedactor('principals' in auth ? auth.principals.map((principal) => principal.token) : []));

@@ -18,6 +18,8 @@ export const HttpErrorCode = {
   Forbidden: 'http.forbidden',
   /** The caller passed its rate limit (429, with Retry-After). */
   TooManyRequests: 'http.too_many_requests',
+  /** The caller, or all callers together, hold as many event streams open as the server allows (429). */
+  TooManyStreams: 'http.too_many_streams',
   /** Any other malformed request fastify refuses (a 4xx from the HTTP stack). */
   BadRequest: 'http.bad_request',
   /** A failure that is not the client's fault and has no code of its own (500); details only in the log. */
@@ -66,6 +68,7 @@ export function statusForErrorCode(code: string): number {
     case HttpErrorCode.UnsupportedMediaType:
       return 415;
     case HttpErrorCode.TooManyRequests:
+    case HttpErrorCode.TooManyStreams:
       return 429;
     default:
       return 500;

@@ -45,6 +45,7 @@ describe('the OpenAPI document and the docs page', () => {
         .map(([method, operation]) => `${method.toUpperCase()} ${path} ${(operation as Json)['operationId'] as string}`),
     );
     expect(operations.sort()).toEqual([
+      'GET /events StreamEvents',
       'GET /metrics GetMetrics',
       'GET /service-info GetServiceInfo',
       'GET /tasks ListTasks',

@@ -71,7 +71,9 @@ function operation(route: TesRoute, authEnabled: boolean): JsonObject {
   const answer =
     doc.answer === 'prometheus'
       ? { description: 'The metrics.', content: { [PROMETHEUS_CONTENT_TYPE]: { schema: { type: 'string' } } } }
-      : { description: 'OK', content: { 'application/json': { schema: ref(doc.answer) } } };
+      : doc.answer === 'event-stream'
+        ? { description: 'Server-Sent Events, until the client or the server ends the stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+        : { description: 'OK', content: { 'application/json': { schema: ref(doc.answer) } } };
   return {
     tags: [doc.tag],
     summary: doc.summary,

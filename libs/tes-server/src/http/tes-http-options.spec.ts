@@ -18,6 +18,7 @@ describe('parseTesHttpOptions', () => {
       bodyLimitSetting: 'bodyLimitBytes',
       listBudgetBytes: 4 * 1024 * 1024,
       rateLimit: { max: 1200, windowSeconds: 60 },
+      events: { maxStreams: 64, maxStreamsPerPrincipal: 4, heartbeatSeconds: 15, maxPendingBytes: 1024 * 1024 },
       logStream: sink,
     });
     expect(parseTesHttpOptions(valid).logStream).toBe(process.stdout);
@@ -33,7 +34,7 @@ describe('parseTesHttpOptions', () => {
     ['a body limit as a string', { ...valid, bodyLimitBytes: '4 MiB' }, 'bodyLimitBytes', /^bodyLimitBytes is "4 MiB", not a whole number of bytes/],
     ['an empty body limit setting', { ...valid, bodyLimitSetting: '' }, 'bodyLimitSetting', /^bodyLimitSetting is empty;/],
     ['a log stream without write', { ...valid, logStream: {} }, 'logStream', /^logStream is a value of type object, not a writable stream;/],
-    ['an unknown option', { ...valid, port: 8000 }, null, /^the TES server options have the unknown key "port"; the known keys are host, auth, bodyLimitBytes, bodyLimitSetting, listBudgetBytes, rateLimit, logStream$/],
+    ['an unknown option', { ...valid, port: 8000 }, null, /^the TES server options have the unknown key "port"; the known keys are host, auth, bodyLimitBytes, bodyLimitSetting, listBudgetBytes, rateLimit, events, logStream$/],
     ['tokens as a string', { ...valid, auth: { tokens: TOKEN } }, 'auth.tokens', /^auth\.tokens is one string, not a list of tokens; write tokens: \["<token>"\]$/],
     ['a token that is not a string', { ...valid, auth: { tokens: [42] } }, 'auth.tokens.0', /^auth\.tokens\.0 is 42, not a string;/],
   ])('refuses %s, naming the option, the value and the fix', (_label, input, path, message) => {

@@ -105,6 +105,29 @@ const rateLimitSchema = z
   .strict()
   .default({ ...DEFAULT_RATE_LIMIT });
 
+export const DEFAULT_EVENT_STREAMS = { maxStreams: 64, maxStreamsPerPrincipal: 4, heartbeatSeconds: 15, maxPendingBytes: 1024 * 1024 } as const;
+
+const wholeNumber = (what: string, minimum: number, maximum: number, fallback: number) =>
+  z
+    .int({ error: (issue) => `is ${describeValue(issue.input)}, not a whole number of ${what}; e.g. ${fallback}` })
+    .min(minimum, { error: (issue) => `is ${describeValue(issue.input)}, below the minimum of ${minimum} ${what}` })
+    .max(maximum, { error: (issue) => `is ${describeValue(issue.input)}, above the maximum of ${maximum} ${what}` })
+    .default(fallback);
+
+const eventStreamsSchema = z
+  .object({
+    maxStreams: wholeNumber('streams', 1, 100_000, DEFAULT_EVENT_STREAMS.maxStreams),
+    maxStreamsPerPrincipal: wholeNumber('streams', 1, 100_000, DEFAULT_EVENT_STREAMS.maxStreamsPerPrincipal),
+    heartbeatSeconds: z
+      .number({ error: (issue) => `is ${describeValue(issue.input)}, not a number of seconds; e.g. ${DEFAULT_EVENT_STREAMS.heartbeatSeconds}` })
+      .min(0.1)
+      .max(3600)
+      .default(DEFAULT_EVENT_STREAMS.heartbeatSeconds),
+    maxPendingBytes: byteCount('the bytes waiting for a slow event stream', 4096, DEFAULT_EVENT_STREAMS.maxPendingBytes),
+  })
+  .strict()
+  .default({ ...DEFAULT_EVENT_STREAMS });
+
 export const tesHttpOptionsSchema = z
   .object(
     {
@@ -135,6 +158,11 @@ export const tesHttpOptionsSchema = z
       listBudgetBytes: byteCount('a list page', 16 * 1024, DEFAULT_LIST_BUDGET_BYTES),
       /** Per-principal request rate on the task routes (429 with Retry-After beyond it). */
       rateLimit: rateLimitSchema,
+      /**
+       * The live event streams (GET /ga4gh/tes/v1/events): open streams in all and per principal (429 beyond),
+       * seconds between heartbeats, and the bytes a stream may have waiting for a slow client before it is dropped.
+       */
+      events: eventStreamsSchema,
       /** One JSON line per request goes here. Default: process.stdout. */
       logStream: z
         .custom<LogSink>((value) => typeof (value as Partial<LogSink> | null)?.write === 'function', {
@@ -161,9 +189,11 @@ export type TesHttpOptions = z.output<typeof tesHttpOptionsSchema> & { readonly 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     const known = issue.path.length === 0
-      ? 'host, auth, bodyLimitBytes, bodyLimitSetting, listBudgetBytes, rateLimit, logStream'
+      ? 'host, auth, bodyLimitBytes, bodyLimitSetting, listBudgetBytes, rateLimit, events, logStream'
       : issue.path[0] === 'rateLimit'
         ? 'max, windowSeconds'
+        : issue.path[0] === 'events'
+          ? 'maxStreams, maxStreamsPerPrincipal, heartbeatSeconds, maxPendingBytes'
         : issue.path[1] === 'principals'
           ? 'name, token, admin'
           : 'tokens, principals, disabled';

@@ -1,7 +1,7 @@
 import { TES_STATES } from '@capstan/tes-model';
 import { histogramOf } from '../service/histogram';
 import { renderCounter, renderHistogram } from './prometheus-text';
-import { QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from '../service/histogram';
+import { CPU_SECONDS_BUCKETS, PEAK_MEMORY_BUCKETS, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from '../service/histogram';
 import { type RunningTesServer, startTesServer } from './testing/running-tes-server';
 
 interface ParsedSample {
@@ -85,13 +85,15 @@ describe('GET /metrics', () => {
     await server.close();
   });
 
-  it('reports tasks by state, the two histograms and HTTP requests by route and status, in the Prometheus text format', async () => {
+  it('reports tasks by state, the four histograms, event streams and HTTP requests by route and status, in the Prometheus text format', async () => {
     const post = () => server.call('/ga4gh/tes/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executors: [{ image: 'x', command: ['true'] }] }) });
     const { id } = (await (await post()).json()) as { id: string };
     await post();
     server.service.find(id).state = 'RUNNING';
     server.service.queueWaitSeconds = [0.05, 3, 7200];
     server.service.runSeconds = [42];
+    server.service.peakMemoryBytes = [200 * 1024 * 1024, 3 * 1024 ** 3];
+    server.service.cpuSeconds = [0.05, 12.5];
     await server.call(`/ga4gh/tes/v1/tasks/${id}`);
     await server.call('/ga4gh/tes/v1/tasks/01JNOSUCHTASK0000000000000');
     await server.call('/ga4gh/tes/v1/tasks/01JNOSUCHTASK0000000000001');
@@ -106,8 +108,13 @@ describe('GET /metrics', () => {
       capstan_tes_tasks: 'gauge',
       capstan_tes_task_queue_wait_seconds: 'histogram',
       capstan_tes_task_run_seconds: 'histogram',
+      capstan_tes_task_peak_memory_bytes: 'histogram',
+      capstan_tes_task_cpu_seconds: 'histogram',
+      capstan_tes_event_streams: 'gauge',
+      capstan_tes_event_streams_dropped_total: 'counter',
       capstan_tes_http_requests_total: 'counter',
     });
+    expect(samples.filter((s) => s.name.startsWith('capstan_tes_event_streams')).map((s) => s.value)).toEqual([0, 0]);
     const byState = Object.fromEntries(samples.filter((s) => s.name === 'capstan_tes_tasks').map((s) => [s.labels['state'], s.value]));
     expect(byState).toEqual({ ...Object.fromEntries(TES_STATES.map((state) => [state, 0])), QUEUED: 1, RUNNING: 1 });
 
@@ -121,7 +128,18 @@ describe('GET /metrics', () => {
     const run = histogram(samples, 'capstan_tes_task_run_seconds');
     expect(run.buckets.map(([le]) => le)).toEqual([...RUN_DURATION_BUCKETS, Infinity]);
     expect(run).toMatchObject({ sum: 42, count: 1 });
-    for (const { buckets } of [wait, run]) {
+    const memory = histogram(samples, 'capstan_tes_task_peak_memory_bytes');
+    expect(memory.buckets.map(([le]) => le)).toEqual([...PEAK_MEMORY_BUCKETS, Infinity]);
+    expect(memory.buckets.find(([le]) => le === 256 * 1024 * 1024)?.[1]).toBe(1);
+    expect(memory.buckets.find(([le]) => le === 4 * 1024 ** 3)?.[1]).toBe(2);
+    expect(memory).toMatchObject({ sum: 200 * 1024 * 1024 + 3 * 1024 ** 3, count: 2 });
+    const cpu = histogram(samples, 'capstan_tes_task_cpu_seconds');
+    expect(cpu.buckets.map(([le]) => le)).toEqual([...CPU_SECONDS_BUCKETS, Infinity]);
+    expect(cpu.buckets.find(([le]) => le === 0.1)?.[1]).toBe(1);
+    expect(cpu.buckets.find(([le]) => le === 10)?.[1]).toBe(1);
+    expect(cpu.buckets.find(([le]) => le === 60)?.[1]).toBe(2);
+    expect(cpu).toMatchObject({ sum: 12.55, count: 2 });
+    for (const { buckets } of [wait, run, memory, cpu]) {
       for (let i = 1; i < buckets.length; i += 1) expect(buckets[i]?.[1]).toBeGreaterThanOrEqual(buckets[i - 1]?.[1] ?? 0);
     }
 

@@ -20,7 +20,7 @@ export class HttpRequestCounter {
 }
 
 /** The whole `/metrics` page: the service's snapshot and the HTTP counters, in the Prometheus text format. */
-export function renderTesMetrics(snapshot: TesMetricsSnapshot, requests: HttpRequestCounter): string {
+export function renderTesMetrics(snapshot: TesMetricsSnapshot, requests: HttpRequestCounter, streams: { readonly open: number; readonly dropped: number }): string {
   const states = [...new Set([...TES_STATES, ...Object.keys(snapshot.tasksByState)])];
   const lines = [
     ...renderGauge(
@@ -38,6 +38,18 @@ export function renderTesMetrics(snapshot: TesMetricsSnapshot, requests: HttpReq
       'Seconds from a task\'s first executor\'s start to its end, of tasks ended since the server started.',
       snapshot.runSeconds,
     ),
+    ...renderHistogram(
+      'capstan_tes_task_peak_memory_bytes',
+      'The highest memory a task held (the highest of its executors), of tasks ended since the server started whose backend read it.',
+      snapshot.peakMemoryBytes,
+    ),
+    ...renderHistogram(
+      'capstan_tes_task_cpu_seconds',
+      'CPU seconds (user and system) a task used over its executors, of tasks ended since the server started whose backend read them.',
+      snapshot.cpuSeconds,
+    ),
+    ...renderGauge('capstan_tes_event_streams', 'Event streams open (GET /ga4gh/tes/v1/events).', [{ labels: {}, value: streams.open }]),
+    ...renderCounter('capstan_tes_event_streams_dropped_total', 'Event streams dropped because their client read too slowly.', [{ labels: {}, value: streams.dropped }]),
     ...renderCounter('capstan_tes_http_requests_total', 'HTTP requests answered, by method, route template and status.', requests.samples()),
   ];
   return `${lines.join('\n')}\n`;

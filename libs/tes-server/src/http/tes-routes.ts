@@ -11,6 +11,7 @@ import {
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type TesService } from '../service/tes-service';
+import { type EventStreams } from './event-streams';
 import { principalOf } from './bearer-auth-hook';
 import { fitToBudget } from './list-budget';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text';
@@ -18,6 +19,7 @@ import { noteOf } from './request-notes';
 
 export const TES_BASE_PATH = '/ga4gh/tes/v1';
 export const METRICS_PATH = '/metrics';
+export const EVENTS_PATH = `${TES_BASE_PATH}/events`;
 
 /** The components of the OpenAPI document a route's body or answer may name (see `openapi-document.ts`). */
 export type SchemaName = 'tesTask' | 'tesServiceInfo' | 'tesTaskInView' | 'tesListTasksResponse' | 'tesCreateTaskResponse' | 'tesCancelTaskResponse';
@@ -36,8 +38,8 @@ export interface OperationDoc {
   readonly tag: 'TaskService' | 'Operations';
   readonly parameters: readonly ParameterDoc[];
   readonly requestBody?: SchemaName;
-  /** The 200 answer: a JSON component, or the Prometheus text format. */
-  readonly answer: SchemaName | 'prometheus';
+  /** The 200 answer: a JSON component, the Prometheus text format, or Server-Sent Events. */
+  readonly answer: SchemaName | 'prometheus' | 'event-stream';
   /** Error statuses besides 401 (added for protected routes) and 500 (every route). */
   readonly errors: readonly number[];
 }
@@ -98,7 +100,11 @@ function taskIdParameter(request: FastifyRequest): string {
 }
 
 /** The routes this server answers besides the docs, in the order the document lists them. */
-export function tesRoutes(service: TesService, renderMetrics: () => string, settings: { readonly listBudgetBytes: number }): TesRoute[] {
+export function tesRoutes(
+  service: TesService,
+  renderMetrics: () => string,
+  settings: { readonly listBudgetBytes: number; readonly streams: EventStreams; readonly heartbeatSeconds: number },
+): TesRoute[] {
   return [
     {
       method: 'GET',
@@ -201,6 +207,27 @@ export function tesRoutes(service: TesService, renderMetrics: () => string, sett
     },
     {
       method: 'GET',
+      path: EVENTS_PATH,
+      url: EVENTS_PATH,
+      protected: true,
+      rateLimited: false,
+      doc: {
+        operationId: 'StreamEvents',
+        summary: 'Live events (a Capstan extension)',
+        description:
+          "The caller's task events (an admin's: everyone's) as Server-Sent Events: state, executor-started, executor-ended, usage and system-log, each with an id. " +
+          'Reconnect with the Last-Event-ID header (or last_event_id) to resume from the events the server keeps; older ids get a gap event first. ' +
+          `A heartbeat comment every ${settings.heartbeatSeconds} s; a client that reads too slowly gets a dropped event and is disconnected; a closing server sends shutdown. ` +
+          'Streams are limited per principal and in all (429).',
+        tag: 'Operations',
+        parameters: [{ name: 'last_event_id', in: 'query', description: 'The id of the last event received, for clients that cannot set the Last-Event-ID header.', schema: z.string() }],
+        answer: 'event-stream',
+        errors: [400, 429],
+      },
+      handle: (request, reply) => settings.streams.handle(request, reply),
+    },
+    {
+      method: 'GET',
       path: METRICS_PATH,
       url: METRICS_PATH,
       protected: true,
@@ -209,7 +236,7 @@ export function tesRoutes(service: TesService, renderMetrics: () => string, sett
         operationId: 'GetMetrics',
         summary: 'Prometheus metrics',
         description:
-          'Tasks by state, queue-wait and run-time histograms, HTTP requests by route and status, in the Prometheus text format. Needs a token like the task routes (task counts are not public); give Prometheus one with `authorization: { credentials: <token> }`.',
+          'Tasks by state, queue-wait, run-time, peak-memory and CPU-seconds histograms, open and dropped event streams, HTTP requests by route and status, in the Prometheus text format. Needs a token like the task routes (task counts are not public); give Prometheus one with `authorization: { credentials: <token> }`.',
         tag: 'Operations',
         parameters: [],
         answer: 'prometheus',

@@ -19,6 +19,7 @@ import { FileTransfer } from '@capstan/transfer';
 import { inject, injectable } from 'tsyringe';
 import { checkBackend, checkRunnable } from './create-checks';
 import { CreateBatcher } from './create-batcher';
+import { EventJournal } from './event-journal';
 import { maySee, type Principal } from './principal';
 import { RestartReconciler } from './restart-reconciler';
 import { TaskDispatcher } from './task-dispatcher';
@@ -42,6 +43,7 @@ export class EngineTesService implements TesService {
   private readonly dispatcher: TaskDispatcher;
   private readonly runner: TaskRunner;
   private readonly reconciler: RestartReconciler;
+  readonly events: EventJournal;
 
   constructor(
     @inject(TesTaskStore) private readonly store: TesTaskStore,
@@ -51,6 +53,8 @@ export class EngineTesService implements TesService {
     @inject(TesServiceOptions) private readonly options: TesServiceOptions,
   ) {
     this.records = new TaskRecords(store);
+    this.events = new EventJournal(options.eventBufferSize, (id) => store.ownerOf(id));
+    this.records.subscribe((event) => this.events.append(event));
     this.runner = new TaskRunner(this.records, engine, mover, options);
     this.dispatcher = new TaskDispatcher(
       options,
@@ -124,6 +128,8 @@ export class EngineTesService implements TesService {
       tasksByState: Object.fromEntries(TES_STATES.map((state) => [state, counts[state] ?? 0])),
       queueWaitSeconds: this.runner.queueWait.snapshot(),
       runSeconds: this.runner.runTimes.snapshot(),
+      peakMemoryBytes: this.runner.peakMemory.snapshot(),
+      cpuSeconds: this.runner.cpuSeconds.snapshot(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { type UsageSample } from '@capstan/core-constraints';
 import { type EngineEvent } from '@capstan/engine';
 
 /** The fastest an executor log's stdout/stderr tails are refreshed in the store while it runs. */
@@ -10,6 +11,8 @@ export interface ExecutorWatchHooks {
   readonly started: (at: Date) => void;
   /** Refresh the tails from the attempt's captured files (`folder`); at most once per {@link LOG_REFRESH_MS}. */
   readonly refresh: (folder: string) => Promise<void>;
+  /** A usage reading of the running attempt. */
+  readonly usage?: (sample: UsageSample) => void;
 }
 
 /**
@@ -36,6 +39,10 @@ export class ExecutorWatch {
     if (event.type !== 'backend') return;
     if (event.event.type === 'started') this.hooks.started(new Date(event.time));
     if (event.event.type === 'log') this.schedule();
+    if (event.event.type === 'usage') {
+      const { type: _type, ...sample } = event.event;
+      this.hooks.usage?.(sample);
+    }
   };
 
   /** No refresh after this: the executor's final log is written next. */

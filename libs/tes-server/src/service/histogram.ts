@@ -12,6 +12,10 @@ export interface HistogramSnapshot {
 export const QUEUE_WAIT_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
 /** Run time, seconds: from a second (a quick check) to a day (a long alignment or assembly). */
 export const RUN_DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400] as const;
+/** A task's peak memory, bytes: 16 MiB (a shell step) to 256 GiB (a large assembly), each bucket 2 to 4 times the last. */
+export const PEAK_MEMORY_BUCKETS = [16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 262144].map((mebibytes) => mebibytes * 1024 * 1024);
+/** A task's CPU seconds (user and system, all its executors): a tenth of a second to four CPU-days. */
+export const CPU_SECONDS_BUCKETS = [0.1, 1, 10, 60, 300, 900, 3600, 14400, 86400, 345600] as const;
 
 /** Observations counted into fixed buckets: constant memory for a server that runs for months. */
 export class Histogram {

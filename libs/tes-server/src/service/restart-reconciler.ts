@@ -89,6 +89,7 @@ export class RestartReconciler {
     const beforeRemoval = (end: ExecutionResult): Promise<void> => this.runner.storeEnd(task.id, task, layout, index, folder, end);
     const outcome = await (backend.reattach as NonNullable<typeof backend.reattach>)(leftover.resource, { ...paths, beforeRemoval }, signal);
     this.records.putExecutorLog(task.id, index, await this.runner.executorLog(task.id, task, layout, index, paths, outcome));
+    this.runner.recordEnded(task.id, index, outcome);
     // Whether the engine kept a copy of the output is the backend's configuration (logCopy), not known here.
     const how =
       leftover.resource.state === 'running'

@@ -1,4 +1,5 @@
 import { type StoredTesTask, type TesExecutorLog, type TesState, type TesTaskLog } from '@capstan/tes-model';
+import { type UsageSample } from '@capstan/core-constraints';
 import { type TesTaskStore } from '@capstan/tes-store';
 import { type TransferProgress } from '@capstan/transfer';
 
@@ -6,7 +7,11 @@ import { type TransferProgress } from '@capstan/transfer';
 export type TesServiceEvent =
   | { readonly type: 'state'; readonly taskId: string; readonly state: TesState }
   | { readonly type: 'transfer'; readonly taskId: string; readonly progress: TransferProgress }
-  | { readonly type: 'reconciled'; readonly taskId: string; readonly outcome: string };
+  | { readonly type: 'reconciled'; readonly taskId: string; readonly outcome: string }
+  | { readonly type: 'executor-started'; readonly taskId: string; readonly executor: number }
+  | { readonly type: 'executor-ended'; readonly taskId: string; readonly executor: number; readonly exitCode: number }
+  | { readonly type: 'usage'; readonly taskId: string; readonly executor: number; readonly sample: UsageSample }
+  | { readonly type: 'system-log'; readonly taskId: string; readonly message: string };
 
 /**
  * The one writer of a task's state and logs, shared by the service's parts. Once closed it writes nothing: the next
@@ -49,7 +54,9 @@ export class TaskRecords {
   }
 
   systemLog(id: string, message: string): void {
+    if (this.isClosed) return;
     this.updateLog(id, (log) => ({ ...log, system_logs: [...(log.system_logs ?? []), message] }));
+    this.emit({ type: 'system-log', taskId: id, message });
   }
 
   /** Puts executor `index`'s log at its place in the current task log (log i is executor i), optionally with a new state. */

@@ -1,4 +1,4 @@
-import { CapstanError, type ExecutionResult } from '@capstan/core-constraints';
+import { CapstanError, type ExecutionResult, type ResourceUsage } from '@capstan/core-constraints';
 import { type RunOptions, type TaskEngine, type TaskResult } from '@capstan/engine';
 import { formatRfc3339, isFinal, type TesExecutorLog, type TesTaskLog, type ValidatedTask } from '@capstan/tes-model';
 import { removeTaskTree } from '@capstan/task-files';
@@ -9,11 +9,12 @@ import { capturedIn, type CapturedStreams, readExecutorLog } from './executor-lo
 import { executorTask } from './executor-task';
 import { ExecutorWatch } from './executor-watch';
 import { faultPause } from './fault-pause';
-import { Histogram, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
+import { CPU_SECONDS_BUCKETS, Histogram, PEAK_MEMORY_BUCKETS, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from './histogram';
 import { type TaskRecords, withCurrentLog } from './task-records';
 import { fetchInputs, uploadOutputs } from './task-files-io';
 import { planTaskLayout, type TesTaskLayout } from './task-layout';
 import { type TesServiceOptions } from './tes-service-options';
+import { usageTotal, withUsageMetadata } from './usage-metadata';
 
 export type Outcome = 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED';
 
@@ -28,6 +29,8 @@ class SystemFailure extends Error {}
 export class TaskRunner {
   readonly queueWait = new Histogram(QUEUE_WAIT_BUCKETS);
   readonly runTimes = new Histogram(RUN_DURATION_BUCKETS);
+  readonly peakMemory = new Histogram(PEAK_MEMORY_BUCKETS);
+  readonly cpuSeconds = new Histogram(CPU_SECONDS_BUCKETS);
 
   constructor(
     private readonly records: TaskRecords,
@@ -129,8 +132,16 @@ export class TaskRunner {
     if (current === undefined || this.records.closed) return;
     if (outcome === 'CANCELED' && current.state !== 'CANCELING' && !isFinal(current.state)) this.records.setState(id, 'CANCELING');
     const final = outcome === 'CANCELED' ? 'CANCELED' : this.records.store.get(id)?.state === 'CANCELING' ? 'CANCELED' : outcome;
-    this.records.setState(id, final, (task) => withCurrentLog(task, (last) => ({ ...last, end_time: formatRfc3339(new Date()) })));
+    const ended = this.records.setState(id, final, (task) => withCurrentLog(task, (last) => ({ ...last, end_time: formatRfc3339(new Date()) })));
+    this.observeUsage(ended?.logs[ended.logs.length - 1]?.metadata);
     if (layout !== undefined && !this.options.keepTaskFiles) await removeTaskTree(join(this.options.dataDir, 'tasks', id)).catch(() => undefined);
+  }
+
+  /** Executor `index` ended: its usage into the task log's metadata, and the event. */
+  recordEnded(id: string, index: number, end: { readonly usage?: ResourceUsage; readonly exitCode: number | null }): void {
+    const { usage } = end;
+    if (usage !== undefined) this.records.updateLog(id, (log) => ({ ...log, metadata: withUsageMetadata(log.metadata, index, usage) }));
+    if (!this.records.closed) this.records.emit({ type: 'executor-ended', taskId: id, executor: index, exitCode: end.exitCode ?? -1 });
   }
 
   endUnexpectedly(id: string, error: unknown): void {
@@ -139,6 +150,14 @@ export class TaskRunner {
     if (task === undefined || isFinal(task.state)) return;
     this.records.systemLog(id, `Capstan failed while running the task: ${error instanceof Error ? error.message : String(error)}`);
     this.records.setState(id, task.state === 'CANCELING' ? 'CANCELED' : 'SYSTEM_ERROR');
+  }
+
+  /** The task's usage totals (this try's), into /metrics' histograms; a task whose backend read nothing is left out. */
+  private observeUsage(metadata: Readonly<Record<string, string>> | undefined): void {
+    const peak = usageTotal(metadata, 'peak_memory_bytes');
+    const cpu = usageTotal(metadata, 'cpu_seconds');
+    if (peak !== undefined) this.peakMemory.observe(peak);
+    if (cpu !== undefined) this.cpuSeconds.observe(cpu);
   }
 
   private progressOf(id: string): ProgressListener {
@@ -156,7 +175,9 @@ export class TaskRunner {
         const first = stored?.state === 'QUEUED' || stored?.state === 'INITIALIZING';
         this.records.setExecutorLog(id, index, { start_time: formatRfc3339(at), exit_code: -1 }, first ? 'RUNNING' : undefined);
         if (first) this.queueWait.observe((at.getTime() - Date.parse(stored.creation_time)) / 1000);
+        this.records.emit({ type: 'executor-started', taskId: id, executor: index });
       },
+      usage: (sample) => this.records.emit({ type: 'usage', taskId: id, executor: index, sample }),
       refresh: async (folder) => {
         const now = new Date();
         const { stdout, stderr } = await this.executorLog(id, task, layout, index, capturedIn(folder), { startedAt: now, endedAt: now, exitCode: null }, false);
@@ -176,6 +197,7 @@ export class TaskRunner {
     if (attempt !== undefined) {
       const run = { ...attempt, startedAt: new Date(attempt.startedAt), endedAt: new Date(attempt.endedAt) };
       this.records.putExecutorLog(id, index, await this.executorLog(id, task, layout, index, capturedIn(attempt.folder), run));
+      this.recordEnded(id, index, attempt);
       if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
         this.records.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
       }

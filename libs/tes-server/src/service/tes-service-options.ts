@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import type { InjectionToken } from 'tsyringe';
 import { z } from 'zod';
 import { TES_SERVER_VERSION } from '../version';
+import { DEFAULT_EVENT_BUFFER_SIZE } from './event-journal';
 
 export const tesServiceOptionsSchema = z.strictObject({
   /** Holds `tasks/<id>/files` (each task's container paths on the host) and the engine's work folders. */
@@ -26,6 +27,8 @@ export const tesServiceOptionsSchema = z.strictObject({
    * only containers carrying them are taken over, and the ones no unfinished task claims are removed.
    */
   holderLabels: z.record(z.string(), z.string()).default({}),
+  /** How many of the last live events are kept for event-stream clients that reconnect with Last-Event-ID. */
+  eventBufferSize: z.int().min(100).max(1_000_000).default(DEFAULT_EVENT_BUFFER_SIZE),
   /** Keep each task's files (`tasks/<id>`) after it ends, for debugging. */
   keepTaskFiles: z.boolean().default(false),
   serviceInfo: z

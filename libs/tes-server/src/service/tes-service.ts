@@ -1,5 +1,6 @@
 import { type ListQuery, type TesServiceInfo, type TesTaskInView, type TesView } from '@capstan/tes-model';
 import type { InjectionToken } from 'tsyringe';
+import { type EventJournal } from './event-journal';
 import { type HistogramSnapshot } from './histogram';
 import { type Principal } from './principal';
 
@@ -17,6 +18,10 @@ export interface TesMetricsSnapshot {
   readonly queueWaitSeconds: HistogramSnapshot;
   /** Seconds from the first executor's start to the task's end, of tasks that ended since the server did. */
   readonly runSeconds: HistogramSnapshot;
+  /** The highest memory a task held (its executors' highest), of tasks ended since the server started whose backend read it. */
+  readonly peakMemoryBytes: HistogramSnapshot;
+  /** CPU seconds (user and system) a task used over its executors, of tasks ended since the server started. */
+  readonly cpuSeconds: HistogramSnapshot;
 }
 
 /**
@@ -36,6 +41,11 @@ export interface TesService {
   /** Cancels a task; a task already in a final state is left as it is (a no-op, not an error). */
   cancelTask(id: string, caller: Principal): Promise<void>;
   metrics(): TesMetricsSnapshot;
+  /** The live events (states, executors, usage, system logs) and the last ones kept for clients that reconnect. */
+  readonly events: TesEventFeed;
 }
+
+/** What the HTTP layer needs of the journal: the events after an id, and the ones to come. */
+export type TesEventFeed = Pick<EventJournal, 'after' | 'subscribe'>;
 
 export const TesService: InjectionToken<TesService> = Symbol.for('capstan.TesService');

@@ -12,7 +12,8 @@ import {
   type TesView,
   taskView,
 } from '@capstan/tes-model';
-import { histogramOf, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from '../../service/histogram';
+import { CPU_SECONDS_BUCKETS, histogramOf, PEAK_MEMORY_BUCKETS, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from '../../service/histogram';
+import { EventJournal } from '../../service/event-journal';
 import { maySee, type Principal } from '../../service/principal';
 import { type TesListResult, type TesMetricsSnapshot, type TesService } from '../../service/tes-service';
 
@@ -26,8 +27,12 @@ export class FakeTesService implements TesService {
   /** The principal of each call, in order, so specs can see who the HTTP layer said was calling. */
   readonly callers: Principal[] = [];
   failure: Error | undefined;
+  /** A real journal: a spec appends service events to it (`events.append`) as the engine's service would. */
+  readonly events = new EventJournal(100, (id) => this.owners.get(id));
   queueWaitSeconds: number[] = [];
   runSeconds: number[] = [];
+  peakMemoryBytes: number[] = [];
+  cpuSeconds: number[] = [];
 
   serviceInfo(): TesServiceInfo {
     this.failIfAsked();
@@ -78,7 +83,13 @@ export class FakeTesService implements TesService {
     this.failIfAsked();
     const tasksByState = Object.fromEntries(TES_STATES.map((state) => [state, 0]));
     for (const task of this.tasks.values()) tasksByState[task.state] = (tasksByState[task.state] ?? 0) + 1;
-    return { tasksByState, queueWaitSeconds: histogramOf(QUEUE_WAIT_BUCKETS, this.queueWaitSeconds), runSeconds: histogramOf(RUN_DURATION_BUCKETS, this.runSeconds) };
+    return {
+      tasksByState,
+      queueWaitSeconds: histogramOf(QUEUE_WAIT_BUCKETS, this.queueWaitSeconds),
+      runSeconds: histogramOf(RUN_DURATION_BUCKETS, this.runSeconds),
+      peakMemoryBytes: histogramOf(PEAK_MEMORY_BUCKETS, this.peakMemoryBytes),
+      cpuSeconds: histogramOf(CPU_SECONDS_BUCKETS, this.cpuSeconds),
+    };
   }
 
   /** The stored task, to change its state or logs in a spec; as `caller` would find it, when given. */
