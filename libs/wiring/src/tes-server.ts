@@ -217,5 +217,7 @@ function eventFields(event: TesServiceEvent): Record<string, unknown> {
       return { taskId: event.taskId, ...event.progress };
     case 'reconciled':
       return { taskId: event.taskId, outcome: event.outcome };
+    case 'oom':
+      return { taskId: event.taskId, executor: event.executor, message: event.message, settings: event.settings };
   }
 }

@@ -50,7 +50,7 @@ export class EngineTesService implements TesService {
     @inject(FileTransfer) private readonly mover: FileTransfer,
     @inject(TesServiceOptions) private readonly options: TesServiceOptions,
   ) {
-    this.records = new TaskRecords(store);
+    this.records = new TaskRecords(store, options.dataDir);
     this.runner = new TaskRunner(this.records, engine, mover, options);
     this.dispatcher = new TaskDispatcher(
       options,
