@@ -157,6 +157,7 @@ async function startOn(
       auth: {
         ...(api.auth.tokens === undefined ? {} : { tokens: api.auth.tokens }),
         ...(principals.length === 0 ? {} : { principals }),
+        ...(api.auth.users === undefined ? {} : { users: api.auth.users }),
         ...(api.auth.disabled === undefined ? {} : { disabled: api.auth.disabled }),
       },
       bodyLimitBytes: api.bodyLimitBytes,

@@ -122,5 +122,6 @@ function authSettings(options: TesHttpOptions): AuthSettings {
       ...(options.auth.tokens ?? []).map((token, index) => ({ name: plainTokenName(index), token, admin: false })),
       ...(options.auth.principals ?? []).map((principal) => ({ name: principal.name, token: principal.token, admin: principal.admin })),
     ],
+    users: options.auth.users ?? [],
   };
 }
