@@ -99,10 +99,14 @@ describe('failures in TES terms', () => {
     expect(command.view.state).toBe('EXECUTOR_ERROR');
   });
 
-  it('a memory request no backend can give is refused in TES fields', async () => {
-    const { view, systemLogs } = await runTask({ resources: { ram_gb: 100_000 }, executors: [{ image: IMAGE, command: ['true'] }] });
+  it.each([
+    ['memory', { ram_gb: 100_000 }, 'resources.ram_gb'],
+    ['cpu', { cpu_cores: 10_000 }, 'resources.cpu_cores'],
+  ])('a %s request no backend can give is refused in TES fields', async (_what, resources, field) => {
+    const { view, systemLogs } = await runTask({ resources, executors: [{ image: IMAGE, command: ['true'] }] });
     expect(['SYSTEM_ERROR', 'EXECUTOR_ERROR']).toContain(view.state);
-    expect(systemLogs).toContain('resources.ram_gb');
+    expect(systemLogs).toContain(`lower ${field}, or ask the server's operator to set engine.limits.`);
+    expect(systemLogs).toContain(field);
     expect(systemLogs).not.toMatch(/requirements\.|hints\./);
   });
 });

@@ -11,6 +11,14 @@ describe('inTesFields', () => {
     ['requirements.disk is 1 TB', 'resources.disk_gb is 1 TB'],
     ['requirements.container is not an image name', "the executor's image is not an image name"],
     ['hints.max_memory is below the request', 'resources.ram_gb is below the request'],
+    [
+      'task requires 90.9 TiB of memory but the docker backend has at most 23.5 GiB of memory per task; lower requirements.memory, or set the memory limit behavior to try_with_max to clamp',
+      "task requires 90.9 TiB of memory but the docker backend has at most 23.5 GiB of memory per task; lower resources.ram_gb, or ask the server's operator to set engine.limits.memory: try_with_max to clamp",
+    ],
+    [
+      'requirements.cpu: clamped from 12 CPUs to 8 CPUs, the most the docker backend gives one task (cpu limit behavior try_with_max)',
+      "resources.cpu_cores: clamped from 12 CPUs to 8 CPUs, the most the docker backend gives one task (the server's engine.limits.cpu is try_with_max)",
+    ],
   ])('%s', (message, expected) => {
     expect(inTesFields(message)).toBe(expected);
   });

@@ -12,6 +12,9 @@ const FIELDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/requirements\.cpus?\b/g, 'resources.cpu_cores'],
   [/requirements\.disk\b/g, 'resources.disk_gb'],
   [/requirements\.container\b/g, 'the executor\'s image'],
+  // The limit behaviors are the operator's configuration, which a client can only ask for.
+  [/set the (cpu|memory|gpu) limit behavior to try_with_max/g, 'ask the server\'s operator to set engine.limits.$1: try_with_max'],
+  [/\((cpu|memory|gpu) limit behavior try_with_max\)/g, '(the server\'s engine.limits.$1 is try_with_max)'],
 ];
 
 /** What stands for the server's data folder in a message for a client: its place on the host is the operator's business. */
