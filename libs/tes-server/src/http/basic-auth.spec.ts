@@ -73,6 +73,15 @@ describe('basic authentication beside bearer tokens', () => {
     expect((await send(header)).status).toBe(401);
   });
 
+  it('hostile: many wrong passwords at once get 401s or 429s with Retry-After, never a 500, and alice still signs in', async () => {
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, index) => send(basic('alice', `guess-${index}`))));
+    const statuses = new Set(answers.map((answer) => answer.status));
+    expect([...statuses].every((status) => status === 401 || status === 429)).toBe(true);
+    const busy = answers.find((answer) => answer.status === 429);
+    if (busy !== undefined) expect(busy.headers.get('retry-after')).toBe('1');
+    expect((await send(basic('alice', PASSWORD))).status).toBe(200);
+  });
+
   it('rate-limits a Basic principal like a token\'s: its own allowance, 429 past it', async () => {
     const statuses: number[] = [];
     for (let index = 0; index < 5; index += 1) statuses.push((await send(basic('alice', PASSWORD))).status);
@@ -82,6 +91,14 @@ describe('basic authentication beside bearer tokens', () => {
 });
 
 describe('BasicUsers', () => {
+  it('fault: a flood of wrong passwords runs at most `concurrent` checks at once and answers busy past `waiting`', async () => {
+    const users = new BasicUsers([{ name: 'alice', admin: false, passwordHash: await hashPassword(PASSWORD, 1024) }], { concurrent: 1, waiting: 2 });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, index) => users.find('alice', `wrong-${index}`)));
+    expect(results).toEqual([undefined, undefined, undefined, 'busy', 'busy', 'busy']);
+    // The queue drained: a right pair is checked again, not refused as busy.
+    expect(await users.find('alice', PASSWORD)).toEqual({ name: 'alice', admin: false });
+  });
+
   it('fault: an unknown user costs a scrypt like a wrong password (the time does not say whether the user exists)', async () => {
     const users = new BasicUsers([{ name: 'alice', admin: false, passwordHash: await hashPassword(PASSWORD, 16_384) }]);
     const timed = async (user: string): Promise<number> => {

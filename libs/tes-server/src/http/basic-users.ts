@@ -79,8 +79,18 @@ export class BasicUsers {
   private readonly users: ReadonlyMap<string, { readonly hash: ScryptHash; readonly principal: Principal }>;
   private readonly decoy: ScryptHash;
   private readonly verified = new Map<string, Principal>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
-  constructor(users: readonly PrincipalUser[]) {
+  /**
+   * `limits.concurrent` scrypt checks run at once: they run on libuv's pool (4 threads), which file transfers share,
+   * so a flood of wrong passwords must not take all of it; beyond `limits.waiting` queued checks, `find` answers
+   * 'busy' at once.
+   */
+  constructor(
+    users: readonly PrincipalUser[],
+    private readonly limits: { readonly concurrent: number; readonly waiting: number } = { concurrent: 2, waiting: 256 },
+  ) {
     const entries = users.flatMap(({ name, admin, passwordHash }) => {
       const hash = parsePasswordHash(passwordHash);
       return hash === undefined ? [] : [[name, { hash, principal: { name, admin } }] as const];
@@ -94,13 +104,22 @@ export class BasicUsers {
     return this.users.size;
   }
 
-  async find(user: string, password: string): Promise<Principal | undefined> {
+  /** The principal of a right pair, undefined for a wrong one, 'busy' when too many checks are waiting. */
+  async find(user: string, password: string): Promise<Principal | undefined | 'busy'> {
     const pairDigest = createHash('sha256').update(`${user.length}:${user}:${password}`, 'utf8').digest('base64');
     const known = this.verified.get(pairDigest);
     if (known !== undefined) return known;
     const entry = this.users.get(user);
     const hash = entry?.hash ?? this.decoy;
-    const key = await derive(password, hash);
+    if (this.running < this.limits.concurrent) this.running += 1;
+    else if (this.waiting.length >= this.limits.waiting) return 'busy';
+    // A finished check hands its slot to the first waiting one, so no newcomer slips in between.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    const key = await derive(password, hash).finally(() => {
+      const next = this.waiting.shift();
+      if (next === undefined) this.running -= 1;
+      else next();
+    });
     const same = timingSafeEqual(key, hash.key);
     if (!same || entry === undefined) return undefined;
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);

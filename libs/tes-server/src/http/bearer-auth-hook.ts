@@ -71,6 +71,10 @@ export function bearerAuthHook(auth: AuthSettings): (request: FastifyRequest, re
     const credentials = users.size === 0 ? undefined : basicCredentialsOf(header);
     const token = credentials === undefined ? bearerTokenOf(header) : undefined;
     const principal = credentials !== undefined ? await users.find(credentials.user, credentials.password) : token === undefined ? undefined : tokens.find(token);
+    if (principal === 'busy') {
+      void reply.header('retry-after', '1');
+      throw new TesHttpError(HttpErrorCode.TooManyRequests, 'the server is checking too many passwords at once; send the request again in a second (Retry-After)');
+    }
     if (principal !== undefined) {
       principals.set(request, principal);
       return;
