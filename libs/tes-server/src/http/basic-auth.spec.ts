@@ -48,6 +48,12 @@ describe('basic authentication beside bearer tokens', () => {
     expect((await fetch(`${server.base}${TASKS}/${id}`, { headers: { authorization: basic('alice', PASSWORD) } })).status).toBe(200);
   });
 
+  it('the OpenAPI document offers both schemes, either one enough', async () => {
+    const document = (await (await fetch(`${server.base}/ga4gh/tes/v1/openapi.json`)).json()) as { components: { securitySchemes: unknown }; paths: Record<string, Record<string, { security?: unknown }>> };
+    expect(document.components.securitySchemes).toEqual({ bearerAuth: expect.objectContaining({ scheme: 'bearer' }), basicAuth: expect.objectContaining({ type: 'http', scheme: 'basic' }) });
+    expect(document.paths['/tasks']?.['post']?.security).toEqual([{ bearerAuth: [] }, { basicAuth: [] }]);
+  });
+
   it('offers both schemes in the challenge', async () => {
     const answer = await send(undefined);
     expect(answer.status).toBe(401);

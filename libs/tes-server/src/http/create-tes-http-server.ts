@@ -37,7 +37,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
 
   const requests = new HttpRequestCounter();
   const routes = tesRoutes(service, () => renderTesMetrics(service.metrics(), requests), options);
-  const document = buildOpenApiDocument(routes, { authEnabled: !('disabled' in auth) });
+  const document = buildOpenApiDocument(routes, { authEnabled: !('disabled' in auth), basicAuth: 'users' in auth && (auth.users ?? []).length > 0 });
 
   // The route template each fastify pattern is reported as, in logs and metrics.
   const templates = new Map<string, string>(routes.map((route) => [route.url, route.path]));
