@@ -21,12 +21,15 @@ export const apiConfigSchema = z.strictObject({
    * `host` is a loopback address (then everyone is one anonymous admin). `tokenFile` (`--token-file`): a YAML list of
    * `{name, token, admin?}`, mode 0600. `token`: one token, principal "default", best given as the variable
    * `CAPSTAN_API__AUTH__TOKEN` (not visible in `ps`). `tokens` (`--token`): principals token-1, token-2, ... by place.
+   * `users`: principals that sign in with HTTP Basic, each with a scrypt password hash.
    */
   auth: z
     .strictObject({
       tokens: z.array(z.string()).optional(),
       token: z.string().optional(),
       tokenFile: z.string().min(1).optional(),
+      /** HTTP Basic users beside the tokens: `{name, passwordHash, admin?}`, the hash scrypt (never a password). */
+      users: z.array(z.strictObject({ name: z.string(), passwordHash: z.string(), admin: z.boolean().optional() })).optional(),
       disabled: z.boolean().optional(),
     })
     .default({}),

@@ -158,6 +158,7 @@ async function startOn(
       auth: {
         ...(api.auth.tokens === undefined ? {} : { tokens: api.auth.tokens }),
         ...(principals.length === 0 ? {} : { principals }),
+        ...(api.auth.users === undefined ? {} : { users: api.auth.users }),
         ...(api.auth.disabled === undefined ? {} : { disabled: api.auth.disabled }),
       },
       bodyLimitBytes: api.bodyLimitBytes,
@@ -227,5 +228,7 @@ function eventFields(event: TesServiceEvent): Record<string, unknown> {
       return { taskId: event.taskId, executor: event.executor, ...event.sample };
     case 'system-log':
       return { taskId: event.taskId, message: event.message };
+    case 'oom':
+      return { taskId: event.taskId, executor: event.executor, message: event.message, settings: event.settings };
   }
 }

@@ -1,12 +1,14 @@
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { ANONYMOUS, type Principal } from '../service/principal';
+import { basicCredentialsOf, BasicUsers, type PrincipalUser } from './basic-users';
 import { bearerTokenOf, type PrincipalToken, PrincipalTokens } from './bearer-tokens';
 import { HttpErrorCode, TesHttpError } from './http-error-body';
 import { hostOfHeader, isLoopbackHost } from './loopback-host';
 
 const REALM = 'capstan-tes';
 
-export type AuthSettings = { readonly principals: readonly PrincipalToken[] } | { readonly disabled: true };
+/** `users` sign in with HTTP Basic beside the tokens' Bearer: the same principals, the same rules. */
+export type AuthSettings = { readonly principals: readonly PrincipalToken[]; readonly users?: readonly PrincipalUser[] } | { readonly disabled: true };
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -53,31 +55,42 @@ export function loopbackOnlyHook(): (request: FastifyRequest) => Promise<void> {
 /**
  * The onRequest hook of every protected route. With tokens: a request without `Authorization: Bearer <token>`, or
  * with a token the server does not know, gets a 401 with `WWW-Authenticate: Bearer` (RFC 6750); a known token names
- * the request's principal. With authentication disabled, {@link loopbackOnlyHook} already named the anonymous
- * principal, so there is nothing left to check.
+ * the request's principal. With users too, `Authorization: Basic` (RFC 7617) is accepted beside it, and a wrong user
+ * name and a wrong password get the same 401 (which part was wrong is not said). With authentication disabled,
+ * {@link loopbackOnlyHook} already named the anonymous principal, so there is nothing left to check.
  */
 export function bearerAuthHook(auth: AuthSettings): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   // Checked again here, so a protected route is never open even where the global hook was not installed.
   if ('disabled' in auth) return loopbackOnlyHook();
   const tokens = new PrincipalTokens(auth.principals);
+  const users = new BasicUsers(auth.users ?? []);
+  const challenges = users.size === 0 ? [`Bearer realm="${REALM}"`] : [`Bearer realm="${REALM}"`, `Basic realm="${REALM}", charset="UTF-8"`];
+  const forms = users.size === 0 ? '"Authorization: Bearer <token>"' : '"Authorization: Bearer <token>" or "Authorization: Basic <base64 of user:password>"';
   return async (request, reply) => {
     const header = request.headers.authorization;
-    const token = bearerTokenOf(header);
-    const principal = token === undefined ? undefined : tokens.find(token);
+    const credentials = users.size === 0 ? undefined : basicCredentialsOf(header);
+    const token = credentials === undefined ? bearerTokenOf(header) : undefined;
+    const principal = credentials !== undefined ? await users.find(credentials.user, credentials.password) : token === undefined ? undefined : tokens.find(token);
+    if (principal === 'busy') {
+      void reply.header('retry-after', '1');
+      throw new TesHttpError(HttpErrorCode.TooManyRequests, 'the server is checking too many passwords at once; send the request again in a second (Retry-After)');
+    }
     if (principal !== undefined) {
       principals.set(request, principal);
       return;
     }
     if (header === undefined) {
-      void reply.header('www-authenticate', `Bearer realm="${REALM}"`);
-      throw new TesHttpError(HttpErrorCode.Unauthorized, 'the request has no Authorization header; send "Authorization: Bearer <token>" with a token the server is configured with (auth.tokens)');
+      void reply.header('www-authenticate', challenges);
+      throw new TesHttpError(HttpErrorCode.Unauthorized, `the request has no Authorization header; send ${forms} with credentials the server is configured with (auth.tokens${users.size === 0 ? '' : ', auth.users'})`);
     }
-    void reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
+    void reply.header('www-authenticate', credentials === undefined ? [`Bearer realm="${REALM}", error="invalid_token"`, ...challenges.slice(1)] : challenges);
     throw new TesHttpError(
       HttpErrorCode.Unauthorized,
-      token === undefined
-        ? 'the Authorization header is not of the form "Bearer <token>"; send "Authorization: Bearer <token>"'
-        : 'the bearer token is not one the server accepts; send a token from the server\'s auth.tokens',
+      credentials !== undefined
+        ? 'the user name and password are not a pair the server accepts; send a user of the server\'s auth.users with its password'
+        : token === undefined
+          ? `the Authorization header is not of the form ${forms}; send one of those`
+          : 'the bearer token is not one the server accepts; send a token from the server\'s auth.tokens',
     );
   };
 }

@@ -127,8 +127,8 @@ describe('authentication options', () => {
     ['no auth at all', { host: '127.0.0.1' }, 'auth', /^auth is missing; authentication is on by default/],
     ['no tokens', { host: '127.0.0.1', auth: { tokens: [] } }, 'auth.tokens', /^auth\.tokens is empty; give at least one bearer token/],
     ['disabled: false without tokens', { host: '127.0.0.1', auth: { disabled: false } }, 'auth.tokens', /^auth\.tokens is missing;/],
-    ['both tokens and disabled', { host: '127.0.0.1', auth: { tokens: [TEST_TOKEN], disabled: true } }, 'auth', /^auth has both tokens and disabled: true/],
-    ['an unknown key', { host: '127.0.0.1', auth: { token: TEST_TOKEN } }, 'auth', /^auth has the unknown key "token"; the known keys are tokens, principals, disabled$/],
+    ['both tokens and disabled', { host: '127.0.0.1', auth: { tokens: [TEST_TOKEN], disabled: true } }, 'auth', /^auth has both credentials \(tokens or users\) and disabled: true/],
+    ['an unknown key', { host: '127.0.0.1', auth: { token: TEST_TOKEN } }, 'auth', /^auth has the unknown key "token"; the known keys are tokens, principals, users, disabled$/],
   ])('refuses %s', (_label, options, path, message) => {
     const error = creationError(options);
     expect(error.path).toBe(path);

@@ -40,7 +40,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   const streams = new EventStreams(service.events, options.events);
   const renderMetrics = (): string => renderTesMetrics(service.metrics(), requests, { open: streams.count, dropped: streams.dropped });
   const routes = tesRoutes(service, renderMetrics, { listBudgetBytes: options.listBudgetBytes, streams, heartbeatSeconds: options.events.heartbeatSeconds });
-  const document = buildOpenApiDocument(routes, { authEnabled: !('disabled' in auth) });
+  const document = buildOpenApiDocument(routes, { authEnabled: !('disabled' in auth), basicAuth: 'users' in auth && (auth.users ?? []).length > 0 });
 
   // The route template each fastify pattern is reported as, in logs and metrics.
   const templates = new Map<string, string>(routes.map((route) => [route.url, route.path]));
@@ -130,5 +130,6 @@ function authSettings(options: TesHttpOptions): AuthSettings {
       ...(options.auth.tokens ?? []).map((token, index) => ({ name: plainTokenName(index), token, admin: false })),
       ...(options.auth.principals ?? []).map((principal) => ({ name: principal.name, token: principal.token, admin: principal.admin })),
     ],
+    users: options.auth.users ?? [],
   };
 }

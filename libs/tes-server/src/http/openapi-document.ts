@@ -16,6 +16,13 @@ export type JsonObject = Record<string, unknown>;
 
 const ERROR_SCHEMA = 'tesError';
 const BEARER_SCHEME = 'bearerAuth';
+const BASIC_SCHEME = 'basicAuth';
+
+/** `basicAuth`: the server has auth.users, who may sign in with HTTP Basic instead of a token. */
+export interface OpenApiAuth {
+  readonly authEnabled: boolean;
+  readonly basicAuth?: boolean;
+}
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'The request is invalid; `path` names the field or query parameter.',
@@ -64,9 +71,9 @@ function parameter(doc: ParameterDoc): JsonObject {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-function operation(route: TesRoute, authEnabled: boolean): JsonObject {
+function operation(route: TesRoute, auth: OpenApiAuth): JsonObject {
   const { doc } = route;
-  const needsToken = route.protected && authEnabled;
+  const needsToken = route.protected && auth.authEnabled;
   const errors = [...doc.errors, ...(needsToken ? [401] : []), 500].sort((a, b) => a - b);
   const answer =
     doc.answer === 'prometheus'
@@ -82,7 +89,8 @@ function operation(route: TesRoute, authEnabled: boolean): JsonObject {
     ...(doc.parameters.length > 0 ? { parameters: doc.parameters.map(parameter) } : {}),
     ...(doc.requestBody === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: ref(doc.requestBody) } } } }),
     responses: { 200: answer, ...Object.fromEntries(errors.map((status) => [String(status), { $ref: `#/components/responses/${status}` }])) },
-    ...(needsToken ? { security: [{ [BEARER_SCHEME]: [] }] } : {}),
+    // Alternatives: either scheme alone is enough.
+    ...(needsToken ? { security: [{ [BEARER_SCHEME]: [] }, ...(auth.basicAuth === true ? [{ [BASIC_SCHEME]: [] }] : [])] } : {}),
   };
 }
 
@@ -91,12 +99,12 @@ function operation(route: TesRoute, authEnabled: boolean): JsonObject {
  * (`z.toJSONSchema`), so that it cannot drift from the code. Like the TES spec, paths are relative to the server
  * `/ga4gh/tes/v1`; `/metrics`, outside it, carries its own server `/`.
  */
-export function buildOpenApiDocument(routes: readonly TesRoute[], options: { readonly authEnabled: boolean }): JsonObject {
+export function buildOpenApiDocument(routes: readonly TesRoute[], options: OpenApiAuth): JsonObject {
   const paths: Record<string, JsonObject> = {};
   for (const route of routes) {
     const inBase = route.path.startsWith(`${TES_BASE_PATH}/`);
     const key = inBase ? route.path.slice(TES_BASE_PATH.length) : route.path;
-    paths[key] = { ...(inBase ? {} : { servers: [{ url: '/' }] }), ...paths[key], [route.method.toLowerCase()]: operation(route, options.authEnabled) };
+    paths[key] = { ...(inBase ? {} : { servers: [{ url: '/' }] }), ...paths[key], [route.method.toLowerCase()]: operation(route, options) };
   }
   const statuses = [...new Set(routes.flatMap((route) => [...route.doc.errors, 500, ...(route.protected && options.authEnabled ? [401] : [])]))].sort((a, b) => a - b);
   return {
@@ -106,7 +114,9 @@ export function buildOpenApiDocument(routes: readonly TesRoute[], options: { rea
       version: TES_SPEC_VERSION,
       description:
         'The GA4GH TES v1.1 API as Capstan serves it. Errors answer `{code, message, path, status}` (see tesError). ' +
-        (options.authEnabled ? 'Task routes and /metrics need `Authorization: Bearer <token>`; service-info and these docs are public.' : 'Authentication is disabled (loopback only).'),
+        (options.authEnabled
+          ? `Task routes and /metrics need \`Authorization: Bearer <token>\`${options.basicAuth === true ? ' or `Authorization: Basic` with a user and password' : ''}; service-info and these docs are public.`
+          : 'Authentication is disabled (loopback only).'),
     },
     servers: [{ url: TES_BASE_PATH }],
     tags: [
@@ -119,7 +129,12 @@ export function buildOpenApiDocument(routes: readonly TesRoute[], options: { rea
       responses: Object.fromEntries(
         statuses.map((status) => [String(status), { description: ERROR_DESCRIPTIONS[status] ?? 'An error.', content: { 'application/json': { schema: ref(ERROR_SCHEMA) } } }]),
       ),
-      ...(options.authEnabled ? { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', description: 'A token from the server\'s auth.tokens.' } } } : {}),
+      ...(options.authEnabled ? { securitySchemes: securitySchemes(options.basicAuth === true) } : {}),
     },
   };
+}
+
+function securitySchemes(basic: boolean): JsonObject {
+  const bearer = { type: 'http', scheme: 'bearer', description: 'A token from the server\'s auth.tokens.' };
+  return basic ? { [BEARER_SCHEME]: bearer, [BASIC_SCHEME]: { type: 'http', scheme: 'basic', description: 'A user of the server\'s auth.users and its password.' } } : { [BEARER_SCHEME]: bearer };
 }

@@ -1,6 +1,7 @@
 import { CapstanError, describeValue, ErrorCode, formatBytes, joinPath } from '@capstan/core-constraints';
 import { z } from 'zod';
 import { isLoopbackHost } from './loopback-host';
+import { passwordHashProblem } from './basic-users';
 import { TOKEN_FIX, tokenProblem } from './token-strength';
 
 /** 4 MiB: gRPC's default message limit, which Funnel (the reference TES server) inherits; far above a usual task. */
@@ -33,6 +34,23 @@ const principalSchema = z
   )
   .strict();
 
+// The hash is never quoted: it is a secret's digest, and an error message may end up in a log.
+const userSchema = z
+  .object(
+    {
+      name: principalSchema.shape.name,
+      passwordHash: z
+        .string({ error: (issue) => `is ${describeValue(issue.input)}, not a string; give the scrypt hash of the user's password (never the password itself)` })
+        .superRefine((hash, context) => {
+          const problem = passwordHashProblem(hash);
+          if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+        }),
+      admin: principalSchema.shape.admin,
+    },
+    { error: (issue) => `is ${describeValue(issue.input)}, not a user; write { name: "alice", passwordHash: "scrypt$16384$8$1$<salt>$<key>", admin: false }` },
+  )
+  .strict();
+
 /** The principal a plain token (`auth.tokens`, `--token`) names: by its place in the list. */
 export function plainTokenName(index: number): string {
   return `token-${index + 1}`;
@@ -48,6 +66,8 @@ const authSchema = z
         .optional(),
       /** Named principals, each with its own token; admins see every task. */
       principals: z.array(principalSchema, { error: (issue) => `is ${describeValue(issue.input)}, not a list of principals; write principals: [{ name: "alice", token: "<token>" }]` }).optional(),
+      /** Principals that sign in with HTTP Basic (user name and password), held as scrypt hashes. */
+      users: z.array(userSchema, { error: (issue) => `is ${describeValue(issue.input)}, not a list of users; write users: [{ name: "alice", passwordHash: "scrypt$..." }]` }).optional(),
       disabled: z.boolean({ error: (issue) => `is ${describeValue(issue.input)}, not true or false` }).optional(),
     },
     {
@@ -60,10 +80,11 @@ const authSchema = z
   .strict()
   .superRefine((auth, context) => {
     const tokens = [...(auth.tokens ?? []), ...(auth.principals ?? []).map((principal) => principal.token)];
+    const credentials = tokens.length + (auth.users ?? []).length;
     checkPrincipals(auth, context);
-    if (auth.disabled === true && tokens.length > 0) {
-      context.addIssue({ code: 'custom', message: 'has both tokens and disabled: true; keep the tokens to require them, or remove them to serve without authentication' });
-    } else if (auth.disabled !== true && tokens.length === 0) {
+    if (auth.disabled === true && credentials > 0) {
+      context.addIssue({ code: 'custom', message: 'has both credentials (tokens or users) and disabled: true; keep them to require them, or remove them to serve without authentication' });
+    } else if (auth.disabled !== true && credentials === 0) {
       context.addIssue({
         code: 'custom',
         path: ['tokens'],
@@ -73,7 +94,10 @@ const authSchema = z
   });
 
 /** Each token strong enough, each name and token used once; messages name the principal, never the token. */
-function checkPrincipals(auth: { tokens?: string[] | undefined; principals?: Array<{ name: string; token: string }> | undefined }, context: z.core.$RefinementCtx): void {
+function checkPrincipals(
+  auth: { tokens?: string[] | undefined; principals?: Array<{ name: string; token: string }> | undefined; users?: Array<{ name: string }> | undefined },
+  context: z.core.$RefinementCtx,
+): void {
   const entries = [
     ...(auth.tokens ?? []).map((token, index) => ({ name: plainTokenName(index), token, path: ['tokens', index], what: `(the token of principal "${plainTokenName(index)}")` })),
     ...(auth.principals ?? []).map((principal, index) => ({ ...principal, path: ['principals', index, 'token'], what: `(the token of principal "${principal.name}")` })),
@@ -87,6 +111,11 @@ function checkPrincipals(auth: { tokens?: string[] | undefined; principals?: Arr
     if (names.has(entry.name)) context.addIssue({ code: 'custom', path: [...entry.path.slice(0, -1), 'name'], message: `is "${entry.name}", the name of an earlier principal; give each principal its own name` });
     names.add(entry.name);
     tokens.add(entry.token);
+  }
+  // A user is the same kind of principal as a token's: one name, one principal, whichever way it signs in.
+  for (const [index, user] of (auth.users ?? []).entries()) {
+    if (names.has(user.name)) context.addIssue({ code: 'custom', path: ['users', index, 'name'], message: `is "${user.name}", the name of an earlier principal; give each principal its own name` });
+    names.add(user.name);
   }
 }
 
@@ -196,7 +225,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
           ? 'maxStreams, maxStreamsPerPrincipal, heartbeatSeconds, maxPendingBytes'
         : issue.path[1] === 'principals'
           ? 'name, token, admin'
-          : 'tokens, principals, disabled';
+          : issue.path[1] === 'users'
+            ? 'name, passwordHash, admin'
+            : 'tokens, principals, users, disabled';
     return `has the unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; the known keys are ${known}`;
   }
   return issue.message;

@@ -3,6 +3,7 @@ import { inputSource, type ValidatedTask } from '@capstan/tes-model';
 import { type FileTransfer } from '@capstan/transfer';
 import { executorTask } from './executor-task';
 import { planTaskLayout } from './task-layout';
+import { inTesFields } from './tes-terms';
 import { type TesServiceOptions } from './tes-service-options';
 
 /** Refuses a backend the client chose that this server does not offer. */
@@ -28,7 +29,7 @@ export function checkRunnable(task: ValidatedTask, mover: Pick<FileTransfer, 'ch
     } catch (error) {
       if (!(error instanceof CapstanError)) throw error;
       const field = tesField(index, error.path);
-      throw new CapstanError(ErrorCode.TesInvalidTask, `${field}: ${error.message}`, { path: field, cause: error });
+      throw new CapstanError(ErrorCode.TesInvalidTask, `${field}: ${inTesFields(error.message)}`, { path: field, cause: error });
     }
   });
   task.inputs.forEach((input, index) => {

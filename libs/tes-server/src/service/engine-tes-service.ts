@@ -52,7 +52,7 @@ export class EngineTesService implements TesService {
     @inject(FileTransfer) private readonly mover: FileTransfer,
     @inject(TesServiceOptions) private readonly options: TesServiceOptions,
   ) {
-    this.records = new TaskRecords(store);
+    this.records = new TaskRecords(store, options.dataDir);
     this.events = new EventJournal(options.eventBufferSize, (id) => store.ownerOf(id));
     this.records.subscribe((event) => this.events.append(event));
     this.runner = new TaskRunner(this.records, engine, mover, options);

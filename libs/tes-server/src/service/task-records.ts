@@ -2,6 +2,7 @@ import { type StoredTesTask, type TesExecutorLog, type TesState, type TesTaskLog
 import { type UsageSample } from '@capstan/core-constraints';
 import { type TesTaskStore } from '@capstan/tes-store';
 import { type TransferProgress } from '@capstan/transfer';
+import { inTesTerms } from './tes-terms';
 
 /** What the service reports while it works (the api logs them). */
 export type TesServiceEvent =
@@ -11,7 +12,9 @@ export type TesServiceEvent =
   | { readonly type: 'executor-started'; readonly taskId: string; readonly executor: number }
   | { readonly type: 'executor-ended'; readonly taskId: string; readonly executor: number; readonly exitCode: number }
   | { readonly type: 'usage'; readonly taskId: string; readonly executor: number; readonly sample: UsageSample }
-  | { readonly type: 'system-log'; readonly taskId: string; readonly message: string };
+  | { readonly type: 'system-log'; readonly taskId: string; readonly message: string }
+  /** For the operator: an executor ran out of memory; `message` is the engine's own (host paths and Capstan's fields). */
+  | { readonly type: 'oom'; readonly taskId: string; readonly executor: number; readonly message: string; readonly settings: string };
 
 /**
  * The one writer of a task's state and logs, shared by the service's parts. Once closed it writes nothing: the next
@@ -21,7 +24,11 @@ export class TaskRecords {
   private readonly listeners = new Set<(event: TesServiceEvent) => void>();
   private isClosed = false;
 
-  constructor(readonly store: TesTaskStore) {}
+  /** `dataDir` is the server's data folder: system logs name the task's container paths instead of host paths in it. */
+  constructor(
+    readonly store: TesTaskStore,
+    private readonly dataDir: string,
+  ) {}
 
   get closed(): boolean {
     return this.isClosed;
@@ -53,10 +60,12 @@ export class TaskRecords {
     this.store.update(id, (task) => withCurrentLog(task, change));
   }
 
+  /** Adds a line to the task's system log, in the client's terms (see {@link inTesTerms}). */
   systemLog(id: string, message: string): void {
     if (this.isClosed) return;
-    this.updateLog(id, (log) => ({ ...log, system_logs: [...(log.system_logs ?? []), message] }));
-    this.emit({ type: 'system-log', taskId: id, message });
+    const line = inTesTerms(message, this.dataDir, id);
+    this.updateLog(id, (log) => ({ ...log, system_logs: [...(log.system_logs ?? []), line] }));
+    this.emit({ type: 'system-log', taskId: id, message: line });
   }
 
   /** Puts executor `index`'s log at its place in the current task log (log i is executor i), optionally with a new state. */

@@ -18,6 +18,13 @@ import { usageTotal, withUsageMetadata } from './usage-metadata';
 
 export type Outcome = 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED';
 
+/**
+ * The server settings an operator may turn when tasks run out of memory; a client is only told the TES field
+ * (resources.ram_gb), since it cannot change the server's configuration.
+ */
+export const OOM_SETTINGS =
+  'engine.memoryRetryMultiplier (an executor killed for memory is retried with its memory multiplied by it; 1, the default, is off) and engine.limits.memory (deny or clamp a request above the backend\'s per-task maximum)';
+
 /** Thrown inside a task's run to end it with SYSTEM_ERROR and a message for its system log. */
 class SystemFailure extends Error {}
 
@@ -201,6 +208,7 @@ export class TaskRunner {
       if (attempt.endReason !== 'exited' && attempt.endReason !== 'canceled') {
         this.records.systemLog(id, `executor ${index} ended: ${attempt.endReason}${attempt.message === undefined ? '' : ` (${attempt.message})`}`);
       }
+      if (attempt.endReason === 'oom') this.records.emit({ type: 'oom', taskId: id, executor: index, message: attempt.message ?? 'killed for running out of memory', settings: OOM_SETTINGS });
     }
     if (!this.options.keepTaskFiles) await removeTaskTree(result.folder).catch(() => undefined);
     if (result.state === 'succeeded') return 'OK';
