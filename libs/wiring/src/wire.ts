@@ -59,7 +59,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
 }
 
 async function registerWithConfig(options: WireOptions, all: boolean): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  const configured = await readConfigWithPlugins(options);
+  const configured = await readConfigWithPlugins(options, all);
   const container = rootContainer.createChildContainer();
   const registered = await registerPlugins(container, configured, all);
   options.registerBackends?.(container);
