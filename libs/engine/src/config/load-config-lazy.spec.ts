@@ -92,4 +92,29 @@ describe('loadConfig with lazy sections: builds only the sections a command uses
     await expect(load(byName, {}, { backend: '__proto__' })).resolves.toMatchObject({ engine: { backend: '__proto__' } });
     expect(byName.loads).toEqual([['docker', 'podman', 'local', 'slurm']]);
   });
+
+  describe('another command\'s section given as a function', () => {
+    const api = z.strictObject({ port: z.number().default(8000), auth: z.strictObject({ token: z.string() }).optional() });
+    const withApi = (env: NodeJS.ProcessEnv, schema: () => Promise<z.ZodType>) =>
+      loadConfig({ sections: {}, otherSections: { api: schema }, cwd: dir, env: { HOME: dir, ...env }, flags: { backend: 'local' } });
+
+    it('is not built when every variable is a setting of the command, nor for its section in the file', async () => {
+      await writeFile(join(dir, 'capstan.yaml'), 'api:\n  port: 1\n');
+      const schema = jest.fn(() => Promise.resolve(api));
+      const config = await withApi({ CAPSTAN_BACKEND: 'local' }, schema);
+      expect(schema).not.toHaveBeenCalled();
+      expect(config.backends).not.toHaveProperty('api');
+    });
+
+    it('is built for a variable that is no setting of the command: its own are ignored silently, a typo warned about', async () => {
+      const schema = jest.fn(() => Promise.resolve(api));
+      const config = await withApi({ CAPSTAN_API__AUTH__TOKEN: 'secret', CAPSTAN_API__PROT: '1' }, schema);
+      expect(schema).toHaveBeenCalledTimes(1);
+      expect(config.warnings).toEqual([expect.stringContaining('CAPSTAN_API__PROT is not a Capstan setting and is ignored; did you mean CAPSTAN_API__PORT?')]);
+    });
+
+    it('fault: a schema that cannot be built fails the command with its error', async () => {
+      await expect(withApi({ CAPSTAN_API__PORT: '1' }, () => Promise.reject(new Error('chunk missing')))).rejects.toThrow('chunk missing');
+    });
+  });
 });

@@ -14,9 +14,11 @@ export interface ConfigSources {
   readonly sections: Readonly<Record<string, z.ZodType>>;
   /**
    * Sections other commands read (`capstan run` is given the TES server's `api`): one config file and one environment
-   * serve every command, so these are accepted without being read or validated here.
+   * serve every command, so these are accepted without being read or validated here. A schema may be given as a
+   * function that builds it: it is called only when a `CAPSTAN_...` variable is no setting of this command's, to tell
+   * another command's variable from an unknown one.
    */
-  readonly otherSections?: Readonly<Record<string, z.ZodType>>;
+  readonly otherSections?: Readonly<Record<string, z.ZodType | LazySchema>>;
   /** An explicit file (`--config`); otherwise ./capstan.yaml, then the user's config folder. */
   readonly file?: string;
   /** Values from command-line flags, which win over everything (dotted keys: `docker.pullPolicy`). */
@@ -31,6 +33,9 @@ export interface ConfigSources {
   /** Backend sections whose schemas are built only when a command needs them (see LazySections). */
   readonly lazySections?: LazySections;
 }
+
+/** A schema built (or imported) when first needed. */
+export type LazySchema = () => Promise<z.ZodType>;
 
 /**
  * Sections whose schemas cost time to build (Capstan's own backends: each is a module of zod schemas). One is built
@@ -70,10 +75,14 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const otherSections = sources.otherSections ?? {};
   const lazy = sources.lazySections;
   let sections = lazy === undefined ? given : { ...(await lazy.load(neededSections(lazy, given, document, sources.flags ?? {}, env))), ...given };
-  let read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(otherSections));
-  if (lazy !== undefined && read.warnings.length > 0 && lazy.names.some((name) => !Object.hasOwn(sections, name))) {
-    sections = { ...(await lazy.load(lazy.names)), ...given };
-    read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(otherSections));
+  let others = builtSchemas(otherSections);
+  let read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
+  // A variable that is no setting of what was built: build the rest before warning, so the warning is the same.
+  const unbuilt = lazy?.names.filter((name) => !Object.hasOwn(sections, name)) ?? [];
+  if (read.warnings.length > 0 && (unbuilt.length > 0 || Object.keys(others).length < Object.keys(otherSections).length)) {
+    if (lazy !== undefined && unbuilt.length > 0) sections = { ...(await lazy.load(lazy.names)), ...given };
+    others = Object.fromEntries(await Promise.all(Object.entries(otherSections).map(async ([name, schema]) => [name, typeof schema === 'function' ? await schema() : schema] as const)));
+    read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
   }
   const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sections, key)));
   // Where each overridden value came from, so an error names the variable or flag rather than the file.
@@ -96,6 +105,10 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   );
   const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
   return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file, warnings: read.warnings };
+}
+
+function builtSchemas(sections: Readonly<Record<string, z.ZodType | LazySchema>>): Record<string, z.ZodType> {
+  return Object.fromEntries(Object.entries(sections).filter((entry): entry is [string, z.ZodType] => typeof entry[1] !== 'function'));
 }
 
 function neededSections(lazy: LazySections, given: Readonly<Record<string, z.ZodType>>, document: Record<string, unknown>, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): string[] {
