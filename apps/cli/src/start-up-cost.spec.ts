@@ -125,6 +125,11 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     const local = await loaded(['run', '--backend', 'local', '--work-root', runs, '--', 'true']);
     expect(local.code).toBe(0);
     expect(runnerLibraries(local.sources)).toEqual(['local-runner']);
+    // Nor the `api` section's: it is built only to tell the server's variables from unknown ones.
+    expect(local.sources.filter((file) => file.startsWith('libs/tes-server/') || file === 'libs/wiring/src/api-config.ts')).toEqual([]);
+    const serverVariable = await loadedWith({ CAPSTAN_API__AUTH__TOKEN: 'secret' }, runs);
+    expect(serverVariable.sources).toContain('libs/wiring/src/api-config.ts');
+    expect(serverVariable.stderr).not.toContain('warning');
     // Control: a variable of the docker section makes it present, so its schema is built (and checks the value), yet
     // Docker's code stays unloaded; an unknown variable builds every section, for its "did you mean".
     const withDocker = await loadedWith({ CAPSTAN_DOCKER__PULL_POLICY: 'always' }, runs);
