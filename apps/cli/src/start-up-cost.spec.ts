@@ -31,6 +31,13 @@ interface Loaded {
   readonly urls: readonly string[];
   /** The npm packages' files bundled into the chunks that were loaded (`zod/v4/locales/en.js`). */
   readonly bundled: readonly string[];
+  /** The workspace's own source files in those chunks (`libs/docker-runner/src/docker-backend-plugin.ts`). */
+  readonly sources: readonly string[];
+}
+
+/** The runner libraries (and docker-api, Docker's and Podman's options) whose files a command's chunks held. */
+function runnerLibraries(sources: readonly string[]): string[] {
+  return [...new Set(sources.map((file) => /^libs\/([a-z-]+-runner|docker-api)\//.exec(file)?.[1]).filter((name): name is string => name !== undefined))].sort();
 }
 
 describe('start-up cost: a command loads only what it runs (the built CLI)', () => {
@@ -38,7 +45,10 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
   beforeAll(buildCli, 60_000);
   const folder = folderPerTest('start-up-cost-');
 
-  async function loaded(args: readonly string[], bundle = cliBundle): Promise<Loaded> {
+  /** A local run with these environment variables set. */
+  const loadedWith = (env: NodeJS.ProcessEnv, runs: string): Promise<Loaded> => loaded(['run', '--backend', 'local', '--work-root', runs, '--', 'true'], cliBundle, env);
+
+  async function loaded(args: readonly string[], bundle = cliBundle, extraEnv: NodeJS.ProcessEnv = {}): Promise<Loaded> {
     const hook = join(folder(), 'hook.cjs');
     const list = join(folder(), `loaded-${Math.random().toString(36).slice(2)}.txt`);
     await writeFile(hook, HOOK);
@@ -46,7 +56,7 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     let stdout = '';
     let stderr = '';
     try {
-      ({ stdout, stderr } = await execFileAsync(process.execPath, ['--require', hook, bundle, ...args], { cwd: folder(), env: { ...process.env, LOADED_LIST: list } }));
+      ({ stdout, stderr } = await execFileAsync(process.execPath, ['--require', hook, bundle, ...args], { cwd: folder(), env: { ...process.env, ...extraEnv, LOADED_LIST: list } }));
     } catch (error) {
       ({ code, stdout, stderr } = error as { code: number; stdout: string; stderr: string });
     }
@@ -54,13 +64,16 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     const packages = new Set(urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined));
     // Packages bundled into the chunks that were loaded (zod, yaml, dockerode): esbuild marks each file's code.
     const bundled: string[] = [];
+    const sources: string[] = [];
     for (const url of urls.filter((one) => one.startsWith('file:') && one.includes('/capstan.chunks/'))) {
-      for (const match of (await readFile(new URL(url), 'utf8')).matchAll(/^\/\/ (?:\S*\/)?node_modules\/(((?:@[^/]+\/)?[^/]+)\/\S+)/gm)) {
+      const text = await readFile(new URL(url), 'utf8');
+      for (const match of text.matchAll(/^\/\/ (?:\S*\/)?node_modules\/(((?:@[^/]+\/)?[^/]+)\/\S+)/gm)) {
         packages.add(match[2] as string);
         bundled.push(match[1] as string);
       }
+      sources.push(...[...text.matchAll(/^\/\/ (libs\/\S+)/gm)].map((match) => match[1] as string));
     }
-    return { code, stdout, stderr, packages, urls, bundled };
+    return { code, stdout, stderr, packages, urls, bundled, sources };
   }
 
   it.each([['--help'], ['--version'], ['help', 'run'], ['run', '--help'], ['completion', 'bash']])('capstan %s loads no backend, zod, yaml, dockerode or server', async (...args) => {
@@ -105,6 +118,36 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(backendChunks(result.urls)).toEqual(['local']);
     // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
     expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
+  });
+
+  it('capstan run --backend local builds no other backend\'s options schema: their plugin modules are never loaded', async () => {
+    const runs = join(folder(), 'runs');
+    const local = await loaded(['run', '--backend', 'local', '--work-root', runs, '--', 'true']);
+    expect(local.code).toBe(0);
+    expect(runnerLibraries(local.sources)).toEqual(['local-runner']);
+    // Nor the `api` section's: it is built only to tell the server's variables from unknown ones.
+    expect(local.sources.filter((file) => file.startsWith('libs/tes-server/') || file === 'libs/wiring/src/api-config.ts')).toEqual([]);
+    const serverVariable = await loadedWith({ CAPSTAN_API__AUTH__TOKEN: 'secret' }, runs);
+    expect(serverVariable.sources).toContain('libs/wiring/src/api-config.ts');
+    expect(serverVariable.stderr).not.toContain('warning');
+    // Control: a variable of the docker section makes it present, so its schema is built (and checks the value), yet
+    // Docker's code stays unloaded; an unknown variable builds every section, for its "did you mean".
+    const withDocker = await loadedWith({ CAPSTAN_DOCKER__PULL_POLICY: 'always' }, runs);
+    expect(withDocker.code).toBe(0);
+    expect(withDocker.sources).toContain('libs/docker-runner/src/docker-backend-plugin.ts');
+    expect(runnerLibraries(withDocker.sources)).toEqual(['docker-api', 'docker-runner', 'local-runner']);
+    expect(backendChunks(withDocker.urls)).toEqual(['local']);
+    const typo = await loadedWith({ CAPSTAN_APPTAINR__BINARY: 'x' }, runs);
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toContain('did you mean CAPSTAN_APPTAINER__BINARY?');
+    expect(runnerLibraries(typo.sources)).toEqual(['apptainer-runner', 'docker-api', 'docker-runner', 'local-runner', 'podman-runner', 'slurm-runner', 'tes-runner']);
+  });
+
+  it('fault: a bad value in a section the run does not use is still the typed error, naming the variable', async () => {
+    const result = await loadedWith({ CAPSTAN_DOCKER__PULL_POLICY: 'sometimes' }, join(folder(), 'runs'));
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('environment variable CAPSTAN_DOCKER__PULL_POLICY');
+    expect(backendChunks(result.urls)).toEqual([]);
   });
 
   it('capstan run on Docker loads no other backend, SSH or BuildKit gRPC (a local socket needs neither)', async () => {

@@ -6,4 +6,4 @@ export { type OutputFile } from './run/collect-outputs';
 export { type PublishedOutput } from './run/publish-outputs';
 export { type AttemptRecord, type PhaseTimes, type TaskResult } from './run/task-result';
 export { type EngineConfig, engineConfigSchema } from './config/capstan-config';
-export { type ConfigSources, loadConfig, type LoadedConfig } from './config/load-config';
+export { type ConfigSources, type LazySchema, type LazySections, loadConfig, type LoadedConfig } from './config/load-config';

@@ -69,7 +69,8 @@ export const apiConfigSchema = z.strictObject({
   logTailBytes: tesServiceOptionsSchema.shape.logTailBytes,
   keepTaskFiles: tesServiceOptionsSchema.shape.keepTaskFiles,
   serviceInfo: tesServiceOptionsSchema.shape.serviceInfo,
-  transfer: transferOptionsSchema.default(transferOptionsSchema.parse({})),
+  // Prefault, not `.default(parse({}))`: every command builds this schema, and a parse at import cost each of them.
+  transfer: transferOptionsSchema.prefault({}),
   /**
    * Allows a backend that runs commands on this host without a container (`local`): every client's command then runs
    * as the server's own user. Off unless the operator says so (`--run-client-commands-on-host`).

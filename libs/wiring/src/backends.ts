@@ -1,26 +1,28 @@
-import { apptainerBackendPlugin } from '@capstan/apptainer-runner/plugin';
 import { type BackendPlugin } from '@capstan/core-constraints';
-import { dockerBackendPlugin } from '@capstan/docker-runner/plugin';
-import { localBackendPlugin } from '@capstan/local-runner/plugin';
-import { podmanBackendPlugin } from '@capstan/podman-runner/plugin';
-import { slurmBackendPlugin } from '@capstan/slurm-runner/plugin';
-import { tesBackendPlugin } from '@capstan/tes-runner/plugin';
 
 /**
- * The backends this CLI ships, as plugins of the same shape as a third party's. Swarm is a mode of the docker
- * backend (`docker.swarm`), not a backend of its own. Each plugin imports its backend's code in `register`, and wiring
- * registers only the plugins a command needs: a command loads the schemas of all, the code of the one it runs.
+ * The backends this CLI ships, as plugins of the same shape as a third party's, each imported only when a command
+ * needs it: importing a plugin builds its options schema (zod, at module evaluation), and a run on one backend has no
+ * use for the other five. Swarm is a mode of the docker backend (`docker.swarm`), not a backend of its own.
  */
-export const BUILT_IN_PLUGINS: readonly BackendPlugin[] = [
-  dockerBackendPlugin,
-  podmanBackendPlugin,
-  apptainerBackendPlugin,
-  localBackendPlugin,
+const BUILT_IN: Readonly<Record<string, () => Promise<BackendPlugin>>> = {
+  docker: async () => (await import('@capstan/docker-runner/plugin')).dockerBackendPlugin,
+  podman: async () => (await import('@capstan/podman-runner/plugin')).podmanBackendPlugin,
+  apptainer: async () => (await import('@capstan/apptainer-runner/plugin')).apptainerBackendPlugin,
+  local: async () => (await import('@capstan/local-runner/plugin')).localBackendPlugin,
   // Chosen by name only (never by `auto`): it needs a cluster.
-  slurmBackendPlugin,
+  slurm: async () => (await import('@capstan/slurm-runner/plugin')).slurmBackendPlugin,
   // Chosen by name only (never by `auto`): it needs a configured server.
-  tesBackendPlugin,
-];
+  tes: async () => (await import('@capstan/tes-runner/plugin')).tesBackendPlugin,
+};
+
+/** The names of Capstan's own backends, known without importing any of them. */
+export const BUILT_IN_BACKENDS: readonly string[] = Object.keys(BUILT_IN);
+
+/** Imports Capstan's own backend plugins (all by default), in the order given; an unknown name is skipped. */
+export async function loadBuiltInPlugins(names: readonly string[] = BUILT_IN_BACKENDS): Promise<BackendPlugin[]> {
+  return Promise.all(names.flatMap((name) => (Object.hasOwn(BUILT_IN, name) ? [(BUILT_IN[name] as () => Promise<BackendPlugin>)()] : [])));
+}
 
 /**
  * The order `auto` tries container backends in, first usable wins; `local` is the fallback when none answers.
@@ -28,18 +30,23 @@ export const BUILT_IN_PLUGINS: readonly BackendPlugin[] = [
  */
 export const AUTO_ORDER = ['docker', 'podman', 'apptainer'] as const;
 
-export const configSections = sectionsOf(BUILT_IN_PLUGINS);
-
 export function sectionsOf(plugins: readonly BackendPlugin[]): Record<string, BackendPlugin['optionsSchema']> {
   return Object.fromEntries(plugins.map((plugin) => [plugin.name, plugin.optionsSchema]));
 }
 
 /**
- * The plugins a command on `backend` needs: that one, or what `auto` probes (and falls back to). An unknown name
- * needs them all: it may be a backend the host application registers itself, and if not, the error lists every name.
+ * The names of the backends a command on `backend` needs: that one, or what `auto` probes (and falls back to). An
+ * unknown name needs them all: it may be a backend the host application registers itself, and if not, the error
+ * lists every name.
  */
+export function backendsFor(names: readonly string[], backend: unknown): readonly string[] {
+  const wanted: readonly unknown[] = backend === undefined || backend === 'auto' ? [...AUTO_ORDER, 'local'] : [backend];
+  const chosen = names.filter((name) => wanted.includes(name));
+  return chosen.length === 0 ? names : chosen;
+}
+
+/** The plugins a command on `backend` needs (see `backendsFor`). */
 export function pluginsFor(plugins: readonly BackendPlugin[], backend: string): readonly BackendPlugin[] {
-  const wanted: readonly string[] = backend === 'auto' ? [...AUTO_ORDER, 'local'] : [backend];
-  const chosen = plugins.filter((plugin) => wanted.includes(plugin.name));
-  return chosen.length === 0 ? plugins : chosen;
+  const wanted = backendsFor(plugins.map((plugin) => plugin.name), backend);
+  return plugins.filter((plugin) => wanted.includes(plugin.name));
 }

@@ -1,6 +1,6 @@
 import { engineConfigSchema } from '@capstan/engine';
 import { envSettings, readEnvSettings } from '@capstan/engine/internal';
-import { configSections } from './backends';
+import { loadBuiltInPlugins, sectionsOf } from './backends';
 import { apiConfigSchema } from './api-config';
 
 /** Variables the README, docs and tests set: each must stay a documented setting as the schemas change. */
@@ -33,7 +33,10 @@ const DOCUMENTED = [
 ];
 
 describe('the CAPSTAN_ variables of every built-in section', () => {
-  const settings = envSettings({ ...configSections, api: apiConfigSchema }, engineConfigSchema);
+  let settings: ReturnType<typeof envSettings> = [];
+  beforeAll(async () => {
+    settings = envSettings({ ...sectionsOf(await loadBuiltInPlugins()), api: apiConfigSchema }, engineConfigSchema);
+  });
 
   it.each(DOCUMENTED)('reads %s', (variable) => {
     const read = readEnvSettings({ [variable]: '1' }, settings);

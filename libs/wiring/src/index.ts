@@ -1,5 +1,5 @@
 // The public API of @capstan/wiring (reviewed in api/wiring.api.md): named exports only.
-export { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
+export { BUILT_IN_BACKENDS, loadBuiltInPlugins, pluginsFor, sectionsOf } from './backends';
 export { type LoadedPlugin, loadPlugins, type ModuleImporter } from './plugin-loader';
 export { chooseBackend } from './choose-backend';
 export { wire, wireBackends, type WireOptions, type Wiring } from './wire';

@@ -1,7 +1,7 @@
 import { type Backend, type BackendPlugin, BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { engineConfigSchema, type LoadedConfig, loadConfig } from '@capstan/engine';
 import type { DependencyContainer } from 'tsyringe';
-import { BUILT_IN_PLUGINS, pluginsFor, sectionsOf } from './backends';
+import { backendsFor, BUILT_IN_BACKENDS, loadBuiltInPlugins, pluginsFor, sectionsOf } from './backends';
 import { CAPSTAN, loadPlugins, registerPlugin } from './plugin-loader';
 import type { WireOptions } from './wire';
 
@@ -17,12 +17,13 @@ export interface ConfiguredPlugins {
 }
 
 /**
- * Reads the configuration with every plugin's section: Capstan's own, those the host passed (`plugins`), and those
- * the configuration names (`plugins:`), which are imported while it is read.
+ * Reads the configuration with the plugins' sections: those the host passed (`plugins`), those the configuration
+ * names (`plugins:`, imported while it is read), and of Capstan's own all (`all`) or those the command needs (with a
+ * value in a source, or the chosen backend and what `auto` probes): the others are never imported.
  */
-export async function readConfigWithPlugins(options: WireOptions): Promise<ConfiguredPlugins> {
+export async function readConfigWithPlugins(options: WireOptions, all: boolean): Promise<ConfiguredPlugins> {
   const sectionNames = [...Object.keys(options.extraSections ?? {}), ...Object.keys(options.otherSections ?? {})];
-  const reserved = new Set(['auto', ...Object.keys(engineConfigSchema.shape), ...sectionNames, ...BUILT_IN_PLUGINS.map((plugin) => plugin.name)]);
+  const reserved = new Set(['auto', ...Object.keys(engineConfigSchema.shape), ...sectionNames, ...BUILT_IN_BACKENDS]);
   const given = (options.plugins ?? []).map((plugin) => ({ plugin, spec: plugin.name }));
   for (const [index, { plugin }] of given.entries()) {
     if (reserved.has(plugin.name) || given.findIndex((other) => other.plugin.name === plugin.name) !== index) {
@@ -30,8 +31,18 @@ export async function readConfigWithPlugins(options: WireOptions): Promise<Confi
     }
   }
   let configured: readonly PluginEntry[] = [];
+  let builtIn = all ? await loadBuiltInPlugins() : [];
   const config = await loadConfig({
-    sections: { ...sectionsOf(BUILT_IN_PLUGINS), ...sectionsOf(given.map((entry) => entry.plugin)), ...options.extraSections },
+    sections: { ...sectionsOf(builtIn), ...sectionsOf(given.map((entry) => entry.plugin)), ...options.extraSections },
+    ...(all
+      ? {}
+      : {
+          lazySections: {
+            names: BUILT_IN_BACKENDS,
+            wanted: (backend: unknown) => backendsFor(BUILT_IN_BACKENDS, backend),
+            load: async (names: readonly string[]) => sectionsOf((builtIn = await loadBuiltInPlugins(names))),
+          },
+        }),
     ...(options.otherSections ? { otherSections: options.otherSections } : {}),
     ...(options.configFile ? { file: options.configFile } : {}),
     ...(options.flags ? { flags: options.flags } : {}),
@@ -43,7 +54,7 @@ export async function readConfigWithPlugins(options: WireOptions): Promise<Confi
   }).catch((error: unknown) => {
     throw namingPlugin(error, configured);
   });
-  return { config, entries: [...BUILT_IN_PLUGINS.map((plugin) => ({ plugin })), ...given, ...configured] };
+  return { config, entries: [...builtIn.map((plugin) => ({ plugin })), ...given, ...configured] };
 }
 
 /**
@@ -66,7 +77,8 @@ export async function registerPlugins(container: DependencyContainer, { config, 
 /** One of Capstan's own backends, built on its own (in a child of `container`) with its configured options. */
 export async function buildBuiltIn(container: DependencyContainer, name: string, config: LoadedConfig): Promise<Backend> {
   const scratch = container.createChildContainer();
-  await BUILT_IN_PLUGINS.find((plugin) => plugin.name === name)?.register(scratch, config.backends[name]);
+  const [plugin] = await loadBuiltInPlugins([name]);
+  await plugin?.register(scratch, config.backends[name]);
   return BackendRegistry.fromContainer(scratch).get(name);
 }
 

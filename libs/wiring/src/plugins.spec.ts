@@ -1,19 +1,23 @@
 import { BackendRegistry, defineBackendPlugin, ErrorCode, parseTask, registerBackend } from '@capstan/core-constraints';
-import { LocalBackend } from '@capstan/local-runner';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import { z } from 'zod';
 import { goodPlugin, PLUGIN_HEADER, seenRegistrations, writeModule, writePackage } from './testing/plugin-fixtures';
-import { BUILT_IN_PLUGINS, pluginsFor } from './backends';
+import { type BackendPlugin } from '@capstan/core-constraints';
+import { BUILT_IN_BACKENDS, loadBuiltInPlugins, pluginsFor } from './backends';
 import { startTesServer } from './tes-server';
 import { wire, wireBackends } from './wire';
 
 jest.setTimeout(30_000);
 
 describe('pluginsFor: what a command registers', () => {
-  const names = (backend: string): string[] => pluginsFor(BUILT_IN_PLUGINS, backend).map((plugin) => plugin.name);
+  let builtIn: BackendPlugin[] = [];
+  beforeAll(async () => {
+    builtIn = await loadBuiltInPlugins();
+  });
+  const names = (backend: string): string[] => pluginsFor(builtIn, backend).map((plugin) => plugin.name);
   it.each([
     ['auto', ['docker', 'podman', 'apptainer', 'local']],
     ['slurm', ['slurm']],
@@ -24,7 +28,10 @@ describe('pluginsFor: what a command registers', () => {
   });
 
   // Each built-in register imports its backend's code when it runs; what it imported must register that backend alone.
-  it.each(BUILT_IN_PLUGINS.map((plugin) => [plugin.name, plugin] as const))('built-in %s registers its own backend, and nothing else', async (name, plugin) => {
+  it.each(BUILT_IN_BACKENDS)('built-in %s registers its own backend, and nothing else', async (name) => {
+    const [plugin] = await loadBuiltInPlugins([name]);
+    if (plugin === undefined) throw new Error(`no built-in plugin ${name}`);
+    expect(plugin.name).toBe(name);
     const container = rootContainer.createChildContainer();
     await plugin.register(container, plugin.optionsSchema.parse({}));
     expect(BackendRegistry.fromContainer(container).names).toEqual([name]);
@@ -46,7 +53,7 @@ describe('pluginsFor: what a command registers', () => {
   });
 
   it('fault: a built-in register given options its schema would refuse fails with the config error, registering nothing', async () => {
-    const docker = BUILT_IN_PLUGINS.find((plugin) => plugin.name === 'docker');
+    const [docker] = await loadBuiltInPlugins(['docker']);
     const container = rootContainer.createChildContainer();
     await expect(docker?.register(container, { socketPath: 'relative/docker.sock' })).rejects.toMatchObject({ code: ErrorCode.InvalidConfig, path: "docker.socketPath" });
     expect(BackendRegistry.fromContainer(container).names).toEqual([]);
@@ -181,8 +188,10 @@ describe('backend plugins named in the configuration', () => {
       name: 'coded',
       optionsSchema: z.strictObject({ label: z.string().default('none') }),
       // Typed from the schema: `options.label` is a string here, with no cast.
-      register: (container, options) => {
+      register: async (container, options) => {
         seenRegistrations().push({ name: 'coded', options: options.label });
+        // Imported, not a static import: wiring's built-in table imports local-runner lazily.
+        const { LocalBackend } = await import('@capstan/local-runner');
         registerBackend(container, () => Object.assign(new LocalBackend(), { name: 'coded' }));
       },
     });

@@ -1,5 +1,5 @@
 import { type Backend, type BackendPlugin, BackendRegistry } from '@capstan/core-constraints';
-import { EngineOptions, type LoadedConfig, TaskEngine } from '@capstan/engine';
+import { EngineOptions, type LazySchema, type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
 import { registerResourceManager } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
@@ -13,8 +13,11 @@ export interface WireOptions {
   readonly flags?: Readonly<Record<string, unknown>>;
   /** Config sections besides the backends' (e.g. the TES server's `api`), validated by their schemas. */
   readonly extraSections?: Readonly<Record<string, z.ZodType>>;
-  /** Sections other commands read (the CLI's `run` is given the server's `api`): accepted in the file and environment, not read. */
-  readonly otherSections?: Readonly<Record<string, z.ZodType>>;
+  /**
+   * Sections other commands read (the CLI's `run` is given the server's `api`): accepted in the file and environment,
+   * not read; a schema given as a function is built only to tell an unknown `CAPSTAN_...` variable from theirs.
+   */
+  readonly otherSections?: Readonly<Record<string, z.ZodType | LazySchema>>;
   /** Overrides the configured work root (the TES server keeps its work under its data folder). */
   readonly workRoot?: string | ((config: LoadedConfig) => string);
   /**
@@ -59,7 +62,7 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
 }
 
 async function registerWithConfig(options: WireOptions, all: boolean): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  const configured = await readConfigWithPlugins(options);
+  const configured = await readConfigWithPlugins(options, all);
   const container = rootContainer.createChildContainer();
   const registered = await registerPlugins(container, configured, all);
   options.registerBackends?.(container);

@@ -1,5 +1,5 @@
 import { configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
-import { apiConfigSchema, wireBackends } from '@capstan/wiring';
+import { wireBackends } from '@capstan/wiring';
 import { type ENGINE_FLAGS } from './definitions';
 
 // Light commands (runs, logs, ps) import these from report-failure itself: this module loads every backend's wiring.
@@ -17,9 +17,10 @@ type EngineCommand = CommandSpec & { readonly flags: typeof ENGINE_FLAGS };
 
 /**
  * Config sections the CLI's commands do not read but share a file and an environment with: the TES server's `api`
- * (`CAPSTAN_API__AUTH__TOKEN` exported for `capstan serve` must not trouble `capstan run`).
+ * (`CAPSTAN_API__AUTH__TOKEN` exported for `capstan serve` must not trouble `capstan run`). Its schema is imported
+ * only when a `CAPSTAN_...` variable is no setting of the command's: to tell the server's from an unknown one.
  */
-export const OTHER_SECTIONS = { api: apiConfigSchema };
+export const OTHER_SECTIONS = { api: async () => (await import('./api-section')).apiConfigSchema };
 
 /** The config file and the dotted config keys a command's engine flags set; the config loader validates the values. */
 export function engineFlags<S extends EngineCommand>(spec: S, values: FlagValues<S>): { configFile?: string; flags: Record<string, unknown>; otherSections: typeof OTHER_SECTIONS } {

@@ -8,15 +8,16 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { readConfinedJson } from './read-json';
 
-/** A live `capstan run` as it registers itself for `capstan ps`. */
-const entrySchema = z.looseObject({
+/** A live `capstan run` as it registers itself for `capstan ps`; built at the first read, which a run never does. */
+const buildEntrySchema = () => z.looseObject({
   version: z.literal(1),
   pid: z.number().int().positive(),
   processStartedAt: z.iso.datetime().nullable(),
   runId: z.string().max(64),
   runFolder: z.string().max(4096),
 });
-export type ProcessEntry = z.infer<typeof entrySchema>;
+export type ProcessEntry = z.infer<ReturnType<typeof buildEntrySchema>>;
+let entrySchema: ReturnType<typeof buildEntrySchema> | undefined;
 
 const ENTRY = /^([1-9][0-9]{0,9})\.json$/;
 const ENTRY_MAX_BYTES = 64 * 1024;
@@ -120,6 +121,6 @@ export async function liveProcesses(folder = registryFolder(), processes: Proces
 }
 
 async function readEntry(folder: string, name: string): Promise<ProcessEntry | undefined> {
-  const read = await readConfinedJson(folder, name, entrySchema, ENTRY_MAX_BYTES);
+  const read = await readConfinedJson(folder, name, (entrySchema ??= buildEntrySchema()), ENTRY_MAX_BYTES);
   return read !== undefined && 'value' in read ? read.value : undefined;
 }

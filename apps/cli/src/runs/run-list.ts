@@ -62,7 +62,7 @@ export async function listRuns(workRoot: string, processes: ProcessTable = procP
 
 /** A run folder's record; `missing` when it has none (a run of an earlier Capstan, or one no task started in yet). */
 export async function readRunRecord(path: string): Promise<{ record?: RunRecord; problem?: string; missing?: true }> {
-  const read = await readConfinedJson(path, RUN_RECORD_FILE, runRecordSchema, RUN_RECORD_MAX_BYTES);
+  const read = await readConfinedJson(path, RUN_RECORD_FILE, runRecordSchema(), RUN_RECORD_MAX_BYTES);
   if (read === undefined) return { problem: `no ${RUN_RECORD_FILE} (a run of an earlier Capstan, or not a capstan run)`, missing: true };
   return 'value' in read ? { record: read.value } : { problem: read.problem };
 }

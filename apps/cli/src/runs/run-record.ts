@@ -7,11 +7,9 @@ export const ENDED_STATES = ['succeeded', 'failed', 'canceled', 'error'] as cons
 const TASK_STATES = ['queued', 'running', ...ENDED_STATES] as const;
 export type RecordedTaskState = (typeof TASK_STATES)[number];
 
-const time = z.iso.datetime();
-const text = z.string().max(1024);
-
 // Loose objects: a later Capstan (or another part of it, e.g. resource usage) may add fields; an older reader keeps them.
-const taskRecordSchema = z.looseObject({
+// Built at the first read, not at import: `capstan run` writes records and never reads one.
+const taskRecordSchema = (time: z.ZodISODateTime, text: z.ZodString) => z.looseObject({
   name: text,
   uniqueName: text,
   backend: text.nullable(),
@@ -25,7 +23,7 @@ const taskRecordSchema = z.looseObject({
   endReason: text.nullable(),
 });
 
-export const runRecordSchema = z.looseObject({
+const buildRunRecordSchema = (time = z.iso.datetime(), text = z.string().max(1024)) => z.looseObject({
   version: z.literal(1),
   runId: z.string().regex(/^[0-9a-z]{12}$/),
   startedAt: time,
@@ -37,11 +35,17 @@ export const runRecordSchema = z.looseObject({
   processStartedAt: time.nullable(),
   /** Tasks the run was given; those without an entry in `tasks` have not been resolved yet. */
   taskCount: z.number().int().min(0),
-  tasks: z.array(taskRecordSchema).max(1_000_000),
+  tasks: z.array(taskRecordSchema(time, text)).max(1_000_000),
 });
 
-export type TaskRecord = z.infer<typeof taskRecordSchema>;
-export type RunRecord = z.infer<typeof runRecordSchema>;
+let built: ReturnType<typeof buildRunRecordSchema> | undefined;
+
+export function runRecordSchema(): ReturnType<typeof buildRunRecordSchema> {
+  return (built ??= buildRunRecordSchema());
+}
+
+export type TaskRecord = z.infer<ReturnType<typeof taskRecordSchema>>;
+export type RunRecord = z.infer<ReturnType<typeof buildRunRecordSchema>>;
 
 export function isEnded(state: RecordedTaskState): boolean {
   return (ENDED_STATES as readonly string[]).includes(state);

@@ -14,7 +14,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(base, { recursive: true, force: true }));
 
-const read = async (folder: string): Promise<ReturnType<typeof runRecordSchema.parse>> => runRecordSchema.parse(JSON.parse(await readFile(join(folder, 'run.json'), 'utf8')));
+const read = async (folder: string): Promise<ReturnType<ReturnType<typeof runRecordSchema>['parse']>> => runRecordSchema().parse(JSON.parse(await readFile(join(folder, 'run.json'), 'utf8')));
 
 describe('RunRecorder', () => {
   it('writes run.json once the engine made the run folder, follows a task through its attempts to its end, then records the run\'s end', async () => {

@@ -46,6 +46,16 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, settings: readonly EnvSe
   return { values, warnings };
 }
 
+/** The first key each `CAPSTAN_...` variable sets (`docker` for `CAPSTAN_DOCKER__USER`): the sections it gives values to. */
+export function envTopKeys(env: NodeJS.ProcessEnv): Set<string> {
+  const keys = new Set<string>();
+  for (const [variable, value] of Object.entries(env)) {
+    if (!variable.startsWith(ENV_PREFIX) || value === undefined || TASK_VARIABLES.includes(variable)) continue;
+    keys.add(camelCase(variable.slice(ENV_PREFIX.length).split('__')[0] ?? ''));
+  }
+  return keys;
+}
+
 function covers(setting: EnvSetting, path: readonly string[]): boolean {
   if (path.length < setting.path.length || (path.length > setting.path.length && !setting.open)) return false;
   return setting.path.every((part, index) => part === path[index]);

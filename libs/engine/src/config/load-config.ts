@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 import { type EngineConfig, engineConfigSchema } from './capstan-config';
-import { envSettings, readEnvSettings } from './config-env';
+import { ENV_PREFIX, envSettings, envTopKeys, readEnvSettings } from './config-env';
 
 export const CONFIG_FILE_NAME = 'capstan.yaml';
 
@@ -14,9 +14,11 @@ export interface ConfigSources {
   readonly sections: Readonly<Record<string, z.ZodType>>;
   /**
    * Sections other commands read (`capstan run` is given the TES server's `api`): one config file and one environment
-   * serve every command, so these are accepted without being read or validated here.
+   * serve every command, so these are accepted without being read or validated here. A schema may be given as a
+   * function that builds it: it is called only when a `CAPSTAN_...` variable is no setting of this command's, to tell
+   * another command's variable from an unknown one.
    */
-  readonly otherSections?: Readonly<Record<string, z.ZodType>>;
+  readonly otherSections?: Readonly<Record<string, z.ZodType | LazySchema>>;
   /** An explicit file (`--config`); otherwise ./capstan.yaml, then the user's config folder. */
   readonly file?: string;
   /** Values from command-line flags, which win over everything (dotted keys: `docker.pullPolicy`). */
@@ -28,6 +30,25 @@ export interface ConfigSources {
    * else the working folder) and gives their sections, validated and read from the environment like built-in ones.
    */
   readonly pluginSections?: (plugins: readonly string[], baseDir: string) => Promise<Readonly<Record<string, z.ZodType>>>;
+  /** Backend sections whose schemas are built only when a command needs them (see LazySections). */
+  readonly lazySections?: LazySections;
+}
+
+/** A schema built (or imported) when first needed. */
+export type LazySchema = () => Promise<z.ZodType>;
+
+/**
+ * Sections whose schemas cost time to build (Capstan's own backends: each is a module of zod schemas). One is built
+ * when it has a value in a source (file, `CAPSTAN_<SECTION>_...`, flags) or the chosen backend needs it (`wanted`);
+ * all are when a `CAPSTAN_...` variable is unknown, so its warning suggests from every section as before.
+ */
+export interface LazySections {
+  /** Every section's name, known without building its schema. */
+  readonly names: readonly string[];
+  /** The sections the backend setting needs (as written: it is validated later), besides those with values. */
+  readonly wanted: (backend: unknown) => readonly string[];
+  /** Builds the named sections' schemas (importing what holds them); may be called again with more names. */
+  readonly load: (names: readonly string[]) => Promise<Readonly<Record<string, z.ZodType>>>;
 }
 
 export interface LoadedConfig {
@@ -50,12 +71,22 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
   const { document, file } = await readConfigFile(sources.file, cwd, env);
-  const sections = { ...sources.sections, ...(await pluginSectionsOf(sources, document, file ?? null, cwd)) };
+  const given = { ...sources.sections, ...(await pluginSectionsOf(sources, document, file ?? null, cwd)) };
   const otherSections = sources.otherSections ?? {};
+  const lazy = sources.lazySections;
+  let sections = lazy === undefined ? given : { ...(await lazy.load(neededSections(lazy, given, document, sources.flags ?? {}, env))), ...given };
+  let others = builtSchemas(otherSections);
+  let read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
+  // A variable that is no setting of what was built: build the rest before warning, so the warning is the same.
+  const unbuilt = lazy?.names.filter((name) => !Object.hasOwn(sections, name)) ?? [];
+  if (read.warnings.length > 0 && (unbuilt.length > 0 || Object.keys(others).length < Object.keys(otherSections).length)) {
+    if (lazy !== undefined && unbuilt.length > 0) sections = { ...(await lazy.load(lazy.names)), ...given };
+    others = Object.fromEntries(await Promise.all(Object.entries(otherSections).map(async ([name, schema]) => [name, typeof schema === 'function' ? await schema() : schema] as const)));
+    read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
+  }
   const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sections, key)));
   // Where each overridden value came from, so an error names the variable or flag rather than the file.
   const provenance = new Map<string, string>();
-  const read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(otherSections));
   for (const { variable, path, value } of read.values) {
     setPath(merged, path, value);
     provenance.set(path.join('.'), `environment variable ${variable}`);
@@ -74,6 +105,19 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   );
   const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
   return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file, warnings: read.warnings };
+}
+
+function builtSchemas(sections: Readonly<Record<string, z.ZodType | LazySchema>>): Record<string, z.ZodType> {
+  return Object.fromEntries(Object.entries(sections).filter((entry): entry is [string, z.ZodType] => typeof entry[1] !== 'function'));
+}
+
+function neededSections(lazy: LazySections, given: Readonly<Record<string, z.ZodType>>, document: Record<string, unknown>, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): string[] {
+  const present = new Set([...Object.keys(document), ...envTopKeys(env)]);
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) present.add(key.split('.')[0] ?? key);
+  // The backend setting as the sources give it, flags over environment over file, as they are merged below.
+  const backend = flags['backend'] ?? env[`${ENV_PREFIX}BACKEND`] ?? document['backend'];
+  const wanted = typeof backend === 'string' && Object.hasOwn(given, backend) ? [] : lazy.wanted(backend);
+  return lazy.names.filter((name) => !Object.hasOwn(given, name) && (present.has(name) || wanted.includes(name)));
 }
 
 /** The plugin list is read before everything else: the sections it adds decide how the rest is validated. */
