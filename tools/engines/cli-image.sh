@@ -39,14 +39,18 @@ const { dirname, join, relative } = require('node:path');
 const [bundle, root] = process.argv.slice(2);
 const builtins = new Set(builtinModules);
 const wanted = new Set();
-// The entry and its chunks: ES imports, and the requires of the CommonJS packages bundled in them (docker-modem).
+// The entry and its chunks: ES imports (static and dynamic: packages imported at first use), and the requires of the CommonJS packages bundled in them (docker-modem).
 const chunks = bundle.replace(/\.main\.mjs$/, '.chunks');
 const files = [bundle, ...readdirSync(chunks).filter((name) => name.endsWith('.mjs')).map((name) => join(chunks, name))];
 const text = files.map((file) => readFileSync(file, 'utf8')).join('\n');
-for (const match of text.matchAll(/(?:require\(|from |import )"([^".][^"]*)"/g)) {
+for (const match of text.matchAll(/(?:require\(|import\(|from |import )"([^".][^"]*)"/g)) {
   const name = match[1].startsWith('@') ? match[1].split('/').slice(0, 2).join('/') : match[1].split('/')[0];
   if (!name.startsWith('node:') && !builtins.has(name)) wanted.add(name);
 }
+// Packages the CLI reads as files at run time (the report inlines uplot's script and CSS by path), found by a path
+// into one of the CLI's declared dependencies in the bundle's text.
+const declared = Object.keys(JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8')).dependencies ?? {});
+for (const name of declared) if (['`', '"', "'"].some((quote) => text.includes(`${quote}${name}/`))) wanted.add(name);
 const folders = new Set();
 const visit = (name, from) => {
   if (name.startsWith('@types/')) return;

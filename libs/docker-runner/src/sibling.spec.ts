@@ -1,5 +1,6 @@
 import { DockerClient, DockerStreamDemuxer } from '@capstan/docker-api/internal';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,6 +113,10 @@ describe('the docker backend in a sibling container (real daemon)', () => {
     expect(await readFile(join(attempt, 'stdout'), 'utf8')).toBe('hello from the host\n');
     expect(await readFile(join(attempt, 'work', 'shout.txt'), 'utf8')).toBe('HELLO FROM THE HOST\n');
     expect(task.outputs.map((output) => output.path)).toEqual(['shout.txt']);
+    // Every package the CLI loads at first use (the output glob) or reads as a file (the report's chart script) is in
+    // the image: the run leaves its report and warns of nothing.
+    expect(run.stderr).not.toMatch(/warning/);
+    expect(readdirSync(join(onHost(task.folder), '..')).sort()).toEqual(expect.arrayContaining(['report.html', 'run.json', 'trace.tsv']));
     expect(await client.listContainers({ 'io.capstan.run-id': task.runId })).toEqual([]);
     expect(await client.listContainers(TEST_LABEL)).toEqual([]);
   });
