@@ -120,7 +120,10 @@ start_detached() {
   shift 2
   mkdir -p "$(dirname "$logfile")" "$(dirname "$pidfile")"
   printf '\n=== %s starting: %s\n' "$(date -Is)" "$*" >>"$logfile"
-  setsid nohup "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+  # From /: a daemon keeps its working folder for life, and one started from a folder that is later removed (a
+  # worktree, a CI clone) makes every child it forks fail its getcwd (slurmstepd then writes an error into each job's
+  # stderr). exec keeps $! the daemon's own pid.
+  (cd / && exec setsid nohup "$@") </dev/null >>"$logfile" 2>&1 9>&- &
   echo $! >"$pidfile"
   # shellcheck disable=SC2034 # read by the sourcing script
   STARTED_PID=$!
