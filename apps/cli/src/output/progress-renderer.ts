@@ -41,7 +41,7 @@ export class ProgressRenderer {
     const task = this.task(event);
     switch (event.type) {
       case 'resolved':
-        task.status = `resolved on ${event.backend}`;
+        task.status = `resolved on ${event.backend}${event.route === undefined ? '' : ` (${event.route})`}`;
         event.warnings.forEach((warning) => this.say(task, `warning: ${warning}`));
         break;
       case 'queued':
