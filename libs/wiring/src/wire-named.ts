@@ -1,4 +1,4 @@
-import { type Backend, type BackendPlugin, BackendRegistry } from '@capstan/core-constraints';
+import { type Backend, type BackendPlugin, BackendRegistry, namedBackend } from '@capstan/core-constraints';
 import { EngineOptions, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
 import { registerResourceManager, ResourceLedger } from '@capstan/resource-manager';
@@ -6,20 +6,6 @@ import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { loadBuiltInPlugins } from './backends';
 import { type ConfiguredPlugins } from './plugin-set';
 import { engineOptionsOf, ledgerOptions, type WireOptions, type Wiring } from './wire';
-
-/**
- * A backend under a name of the configuration's own (`hpc` for a Slurm backend): everything else is the backend's,
- * so what a task meets on it, its capabilities and its errors are those of its type.
- */
-export function namedAs(backend: Backend, name: string): Backend {
-  return new Proxy(backend, {
-    get(target, key) {
-      if (key === 'name') return name;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
 
 /**
  * Builds every backend of `backends:`, each in a container of its own (two of one type must not share an instance
@@ -32,7 +18,7 @@ export async function registerNamed(container: DependencyContainer, { config, en
     if (plugin === undefined) continue;
     const own = container.createChildContainer();
     await plugin.register(own, typeOptions);
-    backends.push(namedAs(BackendRegistry.fromContainer(own).get(type), name));
+    backends.push(namedBackend(BackendRegistry.fromContainer(own).get(type), name));
   }
   const registry = new BackendRegistry(backends);
   container.registerInstance(BackendRegistry, registry);
