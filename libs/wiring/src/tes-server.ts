@@ -51,7 +51,7 @@ export interface RunningTesServer {
  */
 function selectableOf(api: ApiConfig, registry: BackendRegistry, config: LoadedConfig): readonly string[] {
   if (api.selectableBackends.length > 0 || config.named === undefined) return api.selectableBackends;
-  return registry.names;
+  return registry.names.filter((name) => name !== config.engine.backend);
 }
 
 /**
