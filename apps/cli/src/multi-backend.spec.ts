@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCli, capstan, taskFolder } from './testing/cli-harness';
+import { buildCli, capstan, taskFolder, workspaceRoot } from './testing/cli-harness';
 
 const IMAGE = 'capstan-test/busybox:1';
 
@@ -85,6 +85,18 @@ describe('capstan run over several backends from a config file (the built CLI, r
     expect(rows.map((row) => row.split('\t')[column]).sort()).toEqual(['box', 'here', 'here', 'hpc']);
   });
 
+  it('names each task\'s backend in the human summary', async () => {
+    const config = await configFile();
+    const files = await Promise.all([
+      taskFile('quick', { command: 'true', requirements: { container: IMAGE }, hints: { short_task: true } }),
+      taskFile('plain', { command: 'true', requirements: { container: IMAGE } }),
+    ]);
+    const result = await capstan(['run', ...files, '--config', config], { env: cleanEnv() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}quick {2}on here {2}succeeded/m);
+    expect(result.stdout).toMatch(/^ {2}plain {2}on box {3}succeeded/m);
+  });
+
   it('plans a task on the backend it would go to, saying which rule matched; --backend sends it elsewhere', async () => {
     const config = await configFile();
     const file = await taskFile('heavy', { command: 'true', requirements: { container: IMAGE }, hints: { labels: { place: 'cluster' } } });
@@ -126,5 +138,11 @@ describe('capstan run over several backends from a config file (the built CLI, r
       'also-fine': ['here', 'succeeded', undefined],
     });
     expect(summary.results[0]?.error?.message).toContain('backend "down" was chosen by the task\'s "backend" hint');
+  });
+
+  it('documents the example configuration as it is in examples/several-backends', async () => {
+    const doc = await readFile(join(workspaceRoot, 'docs', 'configuration.md'), 'utf8');
+    const example = await readFile(join(workspaceRoot, 'examples', 'several-backends', 'capstan.yaml'), 'utf8');
+    expect(doc).toContain(`\`\`\`yaml\n${example}\`\`\`\n`);
   });
 });
