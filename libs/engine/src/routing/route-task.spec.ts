@@ -1,4 +1,5 @@
-import { CapstanError, parseTask, type Task } from '@capstan/core-constraints';
+import { parseTask, type Task } from '@capstan/core-constraints';
+import { thrownCapstanError } from '@capstan/support/testing';
 import { routeTask } from './route-task';
 import { type Routing, routeRuleSchema } from './routing-config';
 
@@ -10,16 +11,6 @@ const NAMES = ['here', 'hpc', 'box'];
 
 function routing(rules: unknown[] = [], defaultBackend = 'box'): Routing {
   return { names: NAMES, rules: rules.map((rule) => routeRuleSchema.parse(rule)), defaultBackend };
-}
-
-function refusal(work: () => unknown): CapstanError {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof CapstanError) return error;
-    throw error;
-  }
-  throw new Error('expected a CapstanError');
 }
 
 describe('routeTask', () => {
@@ -83,7 +74,7 @@ describe('routeTask', () => {
     ['a number', 3],
     ['a mapping', { type: 'docker' }],
   ])('refuses a backend hint naming %s, listing the configured names', (_label, hint) => {
-    const error = refusal(() => routeTask(task({}, { backend: hint }), routing()));
+    const error = thrownCapstanError(() => routeTask(task({}, { backend: hint }), routing()));
     expect(error.code).toBe('backend.unknown');
     expect(error.path).toBe('hints.backend');
     expect(error.message).toContain('the configured backends are "here", "hpc", "box"');
@@ -91,7 +82,7 @@ describe('routeTask', () => {
   });
 
   it('shows a long hostile hint shortened, never whole', () => {
-    const error = refusal(() => routeTask(task({}, { backend: 'x'.repeat(100_000) }), routing()));
+    const error = thrownCapstanError(() => routeTask(task({}, { backend: 'x'.repeat(100_000) }), routing()));
     expect(error.message.length).toBeLessThan(1000);
   });
 
