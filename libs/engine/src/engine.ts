@@ -11,13 +11,11 @@ import {
   isSuccessCode,
   type Lease,
   type Resolution,
-  resolveConstraints,
   ResourceManager,
   RUN_OUTPUTS_FOLDER,
   runFolderName,
   type Task,
   ATTEMPT_VARIABLE,
-  taskWarnings,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { setMaxListeners } from 'node:events';
@@ -28,7 +26,6 @@ import { type EngineEvent } from './events/engine-event';
 import { EventHub } from './events/event-hub';
 import { createAttemptFolder } from './run/attempt-folder';
 import { linkSignals } from './run/linked-signal';
-import { capabilityWarnings } from './run/capability-warnings';
 import { deliverOutputs } from './run/deliver-outputs';
 import { LatestRunLink } from './run/latest-link';
 import { OutputsManifest } from './run/outputs-manifest';
@@ -38,10 +35,10 @@ import { executeAttempt } from './run/execute-attempt';
 import { repairOwnership } from './run/repair-ownership';
 import { escalateAfterOom } from './run/memory-retry';
 import { missingShellLine, shellNotFound } from './run/missing-shell';
-import { taskMemoryRetryMultiplier, taskShell, taskTimeoutMs } from './run/task-options';
 import { TaskRun } from './run/task-run';
 import { BackendLedgers } from './routing/backend-ledgers';
-import { type Route, routeTask, withRoute } from './routing/route-task';
+import { type Route, routeTask } from './routing/route-task';
+import { type Prepared, prepareTask } from './run/prepare-task';
 
 export interface Plan {
   readonly task: string;
@@ -71,15 +68,6 @@ export interface RunOptions {
    * backend removes its container, so a caller that must not lose a result (a TES server) stores it durably first.
    */
   readonly beforeRemoval?: ExecutionRequest['beforeRemoval'];
-}
-
-/** A task checked and resolved on its backend, with the engine's settings it runs under. */
-interface Prepared {
-  readonly resolution: Resolution;
-  readonly shell: string;
-  readonly timeoutMs: number | undefined;
-  /** After an oom end, the next attempt's memory is multiplied by this (1: off). */
-  readonly memoryFactor: number;
 }
 
 /**
@@ -177,7 +165,7 @@ export class TaskEngine {
   async plan(task: Task, backendName?: string, backendReason?: string): Promise<Plan> {
     const route = this.route(task, { ...(backendName === undefined ? {} : { backend: backendName }), ...(backendReason === undefined ? {} : { backendReason }) });
     const backend = this.registry.get(route.backend);
-    const { resolution } = await this.prepare(task, backend, route);
+    const { resolution } = await prepareTask(task, backend, route, this.options);
     await stageInputs(task);
     return { task: task.name, backend: backend.name, route: route.reason, resolution };
   }
@@ -210,7 +198,7 @@ export class TaskEngine {
       const route = this.route(task, runOptions);
       run.backend = route.backend;
       const backend = this.registry.get(route.backend);
-      const prepared = await run.timed('resolveMs', () => this.prepare(task, backend, route));
+      const prepared = await run.timed('resolveMs', () => prepareTask(task, backend, route, this.options));
       const { resolution } = prepared;
       run.warnings.push(...resolution.warnings);
       // A single-backend engine routes nothing, so its events stay as they were.
@@ -335,27 +323,6 @@ export class TaskEngine {
       }
       run.emit({ type: 'cleaned', folderDeleted: run.folderDeleted });
     });
-  }
-
-  /** Every check `run` makes before it queues a task; `plan` makes the same ones. */
-  private async prepare(task: Task, backend: Backend, route: Route): Promise<Prepared> {
-    const shell = taskShell(task, this.options.shell);
-    const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
-    const memoryFactor = taskMemoryRetryMultiplier(task, this.options.memoryRetryMultiplier ?? 1);
-    return { resolution: await withRoute(route, this.options.routing !== undefined, () => this.resolve(task, backend)), shell, timeoutMs, memoryFactor };
-  }
-
-  private async resolve(task: Task, backend: Backend): Promise<Resolution> {
-    const capacity = await backend.capacity();
-    const resolution = resolveConstraints(task.requirements, task.hints, capacity, {
-      backendName: backend.name,
-      cpuLimitBehavior: this.options.cpuLimitBehavior,
-      memoryLimitBehavior: this.options.memoryLimitBehavior,
-      gpuLimitBehavior: this.options.gpuLimitBehavior,
-      defaultContainer: this.options.defaultContainer,
-    });
-    const behaviors = { cpu: this.options.cpuLimitBehavior, memory: this.options.memoryLimitBehavior };
-    return { ...resolution, warnings: [...taskWarnings(task), ...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities, backend.name, behaviors)] };
   }
 }
 
