@@ -36,7 +36,6 @@ describe('capstan run over several backends from a config file (the built CLI, r
       [
         `workRoot: ${join(dir(), 'runs')}`,
         'shell: sh',
-        'reapOnStart: false',
         'backend: box',
         'backends:',
         '  here: { type: local }',

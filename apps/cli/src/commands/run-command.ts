@@ -44,7 +44,14 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     // Beside the tasks, not before them: the scan removes only what a Capstan process that is gone left (never this
     // run's containers: their owner is alive), and waiting for it cost every run a round trip to the engine. It never rejects.
-    const reaping = wiring.config.engine.reapOnStart ? reapAtStart(wiring.engine, io, json) : undefined;
+    // With several backends each one's orphans are looked for: a dead run may have left them on any.
+    const reapOn = wiring.config.named === undefined ? [undefined] : wiring.registry.names;
+    // One after another: two named backends on one daemon see the same orphans, and the second finds them gone.
+    const reaping = wiring.config.engine.reapOnStart
+      ? (async () => {
+          for (const name of reapOn) await reapAtStart(wiring.engine, io, json, name);
+        })()
+      : undefined;
     const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}\n`));
     try {
       const forced = forcedBackend(values.backend, wiring.config);
@@ -107,9 +114,9 @@ async function runAll(
   }
 }
 
-async function reapAtStart(engine: TaskEngine, io: CommandIo, json: boolean): Promise<void> {
+async function reapAtStart(engine: TaskEngine, io: CommandIo, json: boolean, backend?: string): Promise<void> {
   try {
-    const report = await engine.reapOrphans();
+    const report = await engine.reapOrphans(backend);
     if (!json && report.removed.length > 0) {
       io.stderr(`capstan: removed ${report.removed.length} container(s) left by Capstan processes that are gone: ${report.removed.map((r) => r.name).join(', ')}\n`);
     }

@@ -122,7 +122,7 @@ function neededSections(lazy: LazySections, given: Readonly<Record<string, z.Zod
   const backend = flags['backend'] ?? env[`${ENV_PREFIX}BACKEND`] ?? document['backend'];
   const wanted = typeof backend === 'string' && Object.hasOwn(given, backend) ? [] : lazy.wanted(backend);
   // Several named backends: each one's type is needed, and the default name is no type (it would ask for all).
-  const types = namedBackendTypes(document);
+  const types = namedBackendTypes(document, env);
   if (types.length > 0) return lazy.names.filter((name) => !Object.hasOwn(given, name) && (present.has(name) || types.includes(name)));
   return lazy.names.filter((name) => !Object.hasOwn(given, name) && (present.has(name) || wanted.includes(name)));
 }

@@ -9,14 +9,19 @@ export interface NamedBackend {
   readonly options: unknown;
 }
 
-/** The backend types `backends:` in a config document names: their sections' schemas are needed to read it. */
-export function namedBackendTypes(document: Record<string, unknown>): string[] {
+/**
+ * The backend types `backends:` names, in the file or as `CAPSTAN_BACKENDS__<NAME>__TYPE`: their sections' schemas are
+ * needed to read it.
+ */
+export function namedBackendTypes(document: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
   const backends = document['backends'];
-  if (typeof backends !== 'object' || backends === null || Array.isArray(backends)) return [];
-  return Object.values(backends).flatMap((entry: unknown) => {
+  const entries = typeof backends === 'object' && backends !== null && !Array.isArray(backends) ? Object.values(backends) : [];
+  const fromFile = entries.flatMap((entry: unknown) => {
     const type = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['type'] : undefined;
     return typeof type === 'string' ? [type] : [];
   });
+  const fromEnv = Object.entries(env).flatMap(([variable, value]) => (/^CAPSTAN_BACKENDS__[A-Z0-9_]+__TYPE$/.test(variable) && value !== undefined ? [value] : []));
+  return [...fromFile, ...fromEnv];
 }
 
 /**
