@@ -126,8 +126,8 @@ describe('loadConfig with lazy sections: builds only the sections a command uses
     expect(config.named).toEqual({ hpc: { type: 'slurm', options: { partition: 'long' } }, box: { type: 'docker', options: { pullPolicy: 'if-not-present' } } });
     await rm(join(dir, 'capstan.yaml'));
     const fromEnv = lazy();
-    const viaEnv = await load(fromEnv, { CAPSTAN_BACKENDS__HERE__TYPE: 'local', CAPSTAN_BACKENDS__HERE__SHELL: 'bash' });
-    expect(fromEnv.loads.flat()).toEqual(['local']);
-    expect(viaEnv.named).toEqual({ here: { type: 'local', options: { shell: 'bash' } } });
+    const viaEnv = await load(fromEnv, { CAPSTAN_BACKENDS__BOX__TYPE: 'docker', CAPSTAN_BACKENDS__BOX__PULL_POLICY: 'always' });
+    expect(fromEnv.loads.flat()).toEqual(['docker']);
+    expect(viaEnv.named).toEqual({ box: { type: 'docker', options: { pullPolicy: 'always' } } });
   });
 });
