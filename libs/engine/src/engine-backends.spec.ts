@@ -103,6 +103,15 @@ describe('TaskEngine with several backends', () => {
     engine.close();
   });
 
+  it('fails a task the routed backend cannot fit, saying where routing sent it and why', async () => {
+    const engine = engineOver([new FakeBackend('slow', async () => ({})), new FakeBackend('fast', async () => ({}))]);
+    const big = parseTask({ name: 'big', command: 'true', requirements: { container: 'capstan-test/busybox:1', cpu: 64, memory: '1 GiB' } });
+    const result = await engine.run(big);
+    expect({ state: result.state, code: result.error?.code }).toEqual({ state: 'error', code: 'resource.exceeds_capacity' });
+    expect(result.error?.message).toContain('backend "fast" was chosen by the default backend (no rule of routes matched); a routing rule or a "backend" hint can send the task to a backend that fits it');
+    engine.close();
+  });
+
   it('drains every backend\'s queue', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));

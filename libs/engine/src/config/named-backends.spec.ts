@@ -81,6 +81,7 @@ describe('loadConfig with several backends', () => {
     ['a type\'s option of the wrong type', 'backends:\n  box: { type: docker, graceSeconds: soon }\n', {}, 'config.invalid', 'backends.box.graceSeconds', '"soon" is not a number'],
     ['an entry without a type', 'backends:\n  box: { pullPolicy: never }\n', {}, 'config.invalid', 'backends.box.type', 'a value is required here'],
     ['a name that is no plain word', 'backends:\n  "../box": { type: docker }\n', {}, 'config.invalid', 'backends', 'a backend name is a lower-case letter'],
+    ['a backend called auto', 'backends:\n  auto: { type: docker }\n', {}, 'config.invalid', 'backends', '"auto" is no backend name'],
     ['an empty backends:', 'backends: {}\n', {}, 'config.invalid', 'backends', 'backends: is empty'],
     ['routes without backends', 'routes:\n  - { backend: box }\n', {}, 'config.invalid', 'routes', 'routes: picks among the backends of backends:'],
   ])('refuses %s, naming the field, the value and the fix', async (_label, yaml, flags, code, path, message) => {

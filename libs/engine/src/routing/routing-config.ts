@@ -7,7 +7,11 @@ import { z } from 'zod';
  */
 export const BACKEND_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 
-const backendName = z.string().regex(BACKEND_NAME_PATTERN, 'a backend name is a lower-case letter, then letters, digits, "-" or "_" (at most 63), e.g. "hpc"');
+const backendName = z
+  .string()
+  .regex(BACKEND_NAME_PATTERN, 'a backend name is a lower-case letter, then letters, digits, "-" or "_" (at most 63), e.g. "hpc"')
+  // `backend: auto` means "the first of backends:", so no backend may be called that.
+  .refine((name) => name !== 'auto', '"auto" is no backend name (backend: auto picks the first of backends:); call it something else, e.g. "box"');
 
 /** One named backend: its type (a backend Capstan or a plugin ships) and that type's options, over the type's own section. */
 export const namedBackendSchema = z.looseObject({ type: z.string().min(1) });
