@@ -24,6 +24,11 @@ export interface ConformanceOptions {
   readonly engine?: Partial<EngineOptions>;
   /** Per-scenario time limit. Default 120 s. */
   readonly timeoutMs?: number;
+  /**
+   * Backends the engine holds besides the one under test (an engine of several backends, `engine.routing` sending the
+   * suite's tasks to the one under test): the scenarios are the same, the engine is the one a configuration builds.
+   */
+  readonly others?: readonly Backend[];
 }
 
 export interface Scenario {
@@ -58,7 +63,7 @@ export function describeBackendConformance(options: ConformanceOptions): void {
     beforeAll(async () => {
       workRoot = await mkdtemp(join(tmpdir(), `capstan-conformance-${options.name.replace(/[^A-Za-z0-9-]+/g, "-")}-`));
       const capacity = await backend.capacity();
-      engine = new TaskEngine(new BackendRegistry([backend]), new ResourceLedger({ capacity: capacity.total, perTaskMax: capacity.perTaskMax }), new NameGenerator(), {
+      engine = new TaskEngine(new BackendRegistry([backend, ...(options.others ?? [])]), new ResourceLedger({ capacity: capacity.total, perTaskMax: capacity.perTaskMax }), new NameGenerator(), {
         ...DEFAULT_ENGINE_OPTIONS,
         shell,
         backend: backend.name,

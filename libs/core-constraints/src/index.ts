@@ -89,6 +89,7 @@ export {
 } from './backend/resource-usage';
 export { BackendRegistry, registerBackend } from './backend/backend-registry';
 export { type BackendPlugin, defineBackendPlugin } from './backend/backend-plugin';
+export { namedBackend } from './backend/named-backend';
 export { createDiskFolders, type DiskFolder, planDiskFolders, sanitiseMountPoint } from './backend/attempt-disks';
 export { CAPABILITY_NAME, DEFAULT_CAP_DROP } from './backend/container-hardening';
 export { redactUrl } from './urls/redact-url';

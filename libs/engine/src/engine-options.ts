@@ -1,6 +1,7 @@
-import { type LimitBehavior } from '@capstan/core-constraints';
+import { type Backend, type LimitBehavior, type ResourceManager } from '@capstan/core-constraints';
 import { type RetentionPolicy } from '@capstan/cleanup';
 import type { InjectionToken } from 'tsyringe';
+import { type Routing } from './routing/routing-config';
 
 export interface EngineOptions {
   /** The backend tasks run on unless a run names another. */
@@ -30,6 +31,13 @@ export interface EngineOptions {
   readonly holderLabels?: Readonly<Record<string, string>>;
   /** Milliseconds between usage readings of a running attempt (0: only what a backend reads at the end). */
   readonly usageIntervalMs?: number;
+  /** Several backends by name: a task goes to its hint's, the first matching rule's, or the default (`backend`). */
+  readonly routing?: Routing;
+  /**
+   * Makes the ledger of one backend, when a task first goes to it: several backends each keep their own capacity and
+   * queue. Without it every task is admitted by the injected ResourceManager.
+   */
+  readonly backendLedger?: (backend: Backend) => Promise<ResourceManager>;
 }
 
 export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');

@@ -1,5 +1,6 @@
 import { applyRetention, reapOrphans, type ReapReport } from '@capstan/cleanup';
 import {
+  type AdmissionEvent,
   type Backend,
   BackendRegistry,
   CapstanError,
@@ -10,13 +11,11 @@ import {
   isSuccessCode,
   type Lease,
   type Resolution,
-  resolveConstraints,
   ResourceManager,
   RUN_OUTPUTS_FOLDER,
   runFolderName,
   type Task,
   ATTEMPT_VARIABLE,
-  taskWarnings,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { setMaxListeners } from 'node:events';
@@ -27,7 +26,6 @@ import { type EngineEvent } from './events/engine-event';
 import { EventHub } from './events/event-hub';
 import { createAttemptFolder } from './run/attempt-folder';
 import { linkSignals } from './run/linked-signal';
-import { capabilityWarnings } from './run/capability-warnings';
 import { deliverOutputs } from './run/deliver-outputs';
 import { LatestRunLink } from './run/latest-link';
 import { OutputsManifest } from './run/outputs-manifest';
@@ -37,18 +35,24 @@ import { executeAttempt } from './run/execute-attempt';
 import { repairOwnership } from './run/repair-ownership';
 import { escalateAfterOom } from './run/memory-retry';
 import { missingShellLine, shellNotFound } from './run/missing-shell';
-import { taskMemoryRetryMultiplier, taskShell, taskTimeoutMs } from './run/task-options';
 import { TaskRun } from './run/task-run';
+import { BackendLedgers } from './routing/backend-ledgers';
+import { type Route, routeTask } from './routing/route-task';
+import { type Prepared, prepareTask } from './run/prepare-task';
 
 export interface Plan {
   readonly task: string;
   readonly backend: string;
+  /** Why the task goes to that backend: the caller's choice, its hint, the routing rule that matched, or the default. */
+  readonly route: string;
   readonly resolution: Resolution;
 }
 
 export interface RunOptions {
-  /** Overrides the configured backend for this task. */
+  /** Overrides the configured backend for this task (and its hint and the routing rules). */
   readonly backend?: string;
+  /** Why the caller chose `backend` (for the plan and events), e.g. "the --backend flag". */
+  readonly backendReason?: string;
   /** Cancels this task alone. */
   readonly signal?: AbortSignal;
   /** This task's events alone, as they happen: a caller tracking one task need not filter the whole stream. */
@@ -64,15 +68,6 @@ export interface RunOptions {
    * backend removes its container, so a caller that must not lose a result (a TES server) stores it durably first.
    */
   readonly beforeRemoval?: ExecutionRequest['beforeRemoval'];
-}
-
-/** A task checked and resolved on its backend, with the engine's settings it runs under. */
-interface Prepared {
-  readonly resolution: Resolution;
-  readonly shell: string;
-  readonly timeoutMs: number | undefined;
-  /** After an oom end, the next attempt's memory is multiplied by this (1: off). */
-  readonly memoryFactor: number;
 }
 
 /**
@@ -98,6 +93,8 @@ export class TaskEngine {
   /** Tasks between admission request and end, by unique name: the ledger's events reach their task through it. */
   private readonly inFlight = new Map<string, TaskRun>();
   private readonly stopListening: () => void;
+  /** A ledger per backend when the engine has several (EngineOptions.backendLedger); else only `resources`. */
+  private readonly ledgers: BackendLedgers;
 
   constructor(
     @inject(BackendRegistry) private readonly registry: BackendRegistry,
@@ -115,11 +112,14 @@ export class TaskEngine {
     // Every running attempt listens on these two; thousands of concurrent tasks are normal, not a leak.
     setMaxListeners(0, this.kill.signal, this.killNowController.signal);
     // One subscription for every task: a listener per task would make each event cost O(tasks in flight).
-    this.stopListening = this.resources.onEvent((event) => {
-      if (event.type === 'dropped') return;
-      const { taskName, ...body } = event;
-      this.inFlight.get(taskName)?.emit(body);
-    });
+    this.stopListening = this.resources.onEvent((event) => this.toTask(event));
+    this.ledgers = new BackendLedgers(resources, options.backendLedger, (event) => this.toTask(event));
+  }
+
+  private toTask(event: AdmissionEvent): void {
+    if (event.type === 'dropped') return;
+    const { taskName, ...body } = event;
+    this.inFlight.get(taskName)?.emit(body);
   }
 
   /** Every task's life as one stream; iterate it from as many places as you like. */
@@ -130,6 +130,7 @@ export class TaskEngine {
   /** Ends the event streams once the caller has no more tasks to run. */
   close(): void {
     this.stopListening();
+    this.ledgers.close();
     this.hub.close();
   }
 
@@ -141,7 +142,7 @@ export class TaskEngine {
   drain(): void {
     if (this.draining) return;
     this.draining = true;
-    this.resources.dropQueued('the run was canceled');
+    this.ledgers.dropQueued('the run was canceled');
   }
 
   /** Drains, and stops running attempts gracefully: each backend signals its task and waits out its grace period. */
@@ -161,11 +162,22 @@ export class TaskEngine {
    * same checks `run` makes before the first attempt (and checks the inputs as staging would), so a task that plans
    * is refused by `run` only for what changed in between.
    */
-  async plan(task: Task, backendName = this.options.backend): Promise<Plan> {
-    const backend = this.registry.get(backendName);
-    const { resolution } = await this.prepare(task, backend);
+  async plan(task: Task, backendName?: string, backendReason?: string): Promise<Plan> {
+    const route = this.route(task, { ...(backendName === undefined ? {} : { backend: backendName }), ...(backendReason === undefined ? {} : { backendReason }) });
+    const backend = this.registry.get(route.backend);
+    const { resolution } = await prepareTask(task, backend, route, this.options);
     await stageInputs(task);
-    return { task: task.name, backend: backend.name, resolution };
+    return { task: task.name, backend: backend.name, route: route.reason, resolution };
+  }
+
+  /**
+   * Where a task goes: the caller's choice, else (with several backends) its hint or the first matching rule, else
+   * the default. One backend alone routes nothing: a single-backend configuration runs as it always did.
+   */
+  route(task: Task, runOptions: Pick<RunOptions, 'backend' | 'backendReason'> = {}): Route {
+    if (runOptions.backend !== undefined) return { backend: runOptions.backend, reason: runOptions.backendReason ?? 'chosen by the caller' };
+    const { routing } = this.options;
+    return routing === undefined ? { backend: this.options.backend, reason: 'the configured backend' } : routeTask(task, routing);
   }
 
   /** Removes the resources of earlier Capstan processes on this host that are gone (their owner pid is dead). */
@@ -183,15 +195,21 @@ export class TaskEngine {
     let lease: Lease | undefined;
     try {
       if (this.draining) throw new CapstanError(ErrorCode.Canceled, 'the run was canceled before this task started');
-      const backend = this.registry.get(run.backend);
-      const prepared = await run.timed('resolveMs', () => this.prepare(task, backend));
+      const route = this.route(task, runOptions);
+      run.backend = route.backend;
+      const backend = this.registry.get(route.backend);
+      const prepared = await run.timed('resolveMs', () => prepareTask(task, backend, route, this.options));
       const { resolution } = prepared;
       run.warnings.push(...resolution.warnings);
-      run.emit({ type: 'resolved', backend: backend.name, constraints: resolution.constraints, warnings: resolution.warnings });
+      // A single-backend engine routes nothing, so its events stay as they were.
+      const routed = this.options.routing === undefined ? {} : { route: route.reason };
+      run.emit({ type: 'resolved', backend: backend.name, ...routed, constraints: resolution.constraints, warnings: resolution.warnings });
 
       this.inFlight.set(uniqueName, run);
       const { cpu, memory, gpu } = resolution.constraints;
-      lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
+      // Each backend has its own ledger and queue: a task waiting for a busy cluster holds up no local one.
+      const resources = await this.ledgers.of(backend);
+      lease = await run.timed('queueMs', () => resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
       if (runOptions.afterAdmission) await run.timed('stageMs', () => (runOptions.afterAdmission as NonNullable<RunOptions['afterAdmission']>)(signal));
       const inputs = await run.timed('stageMs', () => stageInputs(task));
       run.emit({ type: 'staged', inputs: inputs.length });
@@ -199,7 +217,7 @@ export class TaskEngine {
       // An oom retry with more memory must hold more of the ledger: the lease is taken again at the new size.
       const relet = async (next: Constraints): Promise<void> => {
         lease?.release();
-        lease = await run.timed('queueMs', () => this.resources.acquire(uniqueName, { cpu: next.cpu, memory: next.memory, gpu: next.gpu }, signal));
+        lease = await run.timed('queueMs', () => resources.acquire(uniqueName, { cpu: next.cpu, memory: next.memory, gpu: next.gpu }, signal));
       };
       const ran = await this.runAttempts(run, task, backend, prepared, inputs, signal, { relet, beforeRemoval: runOptions.beforeRemoval });
       lease?.release();
@@ -305,27 +323,6 @@ export class TaskEngine {
       }
       run.emit({ type: 'cleaned', folderDeleted: run.folderDeleted });
     });
-  }
-
-  /** Every check `run` makes before it queues a task; `plan` makes the same ones. */
-  private async prepare(task: Task, backend: Backend): Promise<Prepared> {
-    const shell = taskShell(task, this.options.shell);
-    const timeoutMs = taskTimeoutMs(task, this.options.timeoutMs);
-    const memoryFactor = taskMemoryRetryMultiplier(task, this.options.memoryRetryMultiplier ?? 1);
-    return { resolution: await this.resolve(task, backend), shell, timeoutMs, memoryFactor };
-  }
-
-  private async resolve(task: Task, backend: Backend): Promise<Resolution> {
-    const capacity = await backend.capacity();
-    const resolution = resolveConstraints(task.requirements, task.hints, capacity, {
-      backendName: backend.name,
-      cpuLimitBehavior: this.options.cpuLimitBehavior,
-      memoryLimitBehavior: this.options.memoryLimitBehavior,
-      gpuLimitBehavior: this.options.gpuLimitBehavior,
-      defaultContainer: this.options.defaultContainer,
-    });
-    const behaviors = { cpu: this.options.cpuLimitBehavior, memory: this.options.memoryLimitBehavior };
-    return { ...resolution, warnings: [...taskWarnings(task), ...resolution.warnings, ...capabilityWarnings(resolution.constraints, backend.capabilities, backend.name, behaviors)] };
   }
 }
 

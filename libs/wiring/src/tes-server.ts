@@ -11,7 +11,7 @@ import {
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
 import { registerTransfer } from '@capstan/transfer';
-import { TaskEngine } from '@capstan/engine';
+import { type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type ApiConfig, apiConfigSchema, DEFAULT_PRINCIPAL } from './api-config';
 import { prepareDataDir } from './data-dir';
@@ -43,6 +43,15 @@ export interface RunningTesServer {
   readonly backend: string;
   /** Stops listening and leaves running tasks to the next start (they are reconciled from the store). */
   close(): Promise<void>;
+}
+
+/**
+ * The backends a client may name in `backend_parameters.backend`: `api.selectableBackends` when set, else with
+ * `backends:` every configured one (the registry holds those names only, never a type).
+ */
+function selectableOf(api: ApiConfig, registry: BackendRegistry, config: LoadedConfig): readonly string[] {
+  if (api.selectableBackends.length > 0 || config.named === undefined) return api.selectableBackends;
+  return registry.names.filter((name) => name !== config.engine.backend);
 }
 
 /**
@@ -84,7 +93,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     allBackends: true,
     accept: (backend, registry, config) => {
       const api = config.backends['api'] as ApiConfig;
-      assertNoHostExecution(registry, [backend.name, ...api.selectableBackends], api.runClientCommandsOnHost);
+      assertNoHostExecution(registry, [backend.name, ...selectableOf(api, registry, config)], api.runClientCommandsOnHost);
     },
     ...(options.registerBackends === undefined ? {} : { registerBackends: options.registerBackends }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
@@ -135,7 +144,7 @@ async function startOn(
       defaultBackend: wiring.backend.name,
       maxRunningTasks: api.maxRunningTasks,
       paused: api.paused,
-      selectableBackends: api.selectableBackends,
+      selectableBackends: selectableOf(api, wiring.registry, wiring.config),
       logTailBytes: api.logTailBytes,
       keepTaskFiles: api.keepTaskFiles,
       maxTaskBytes: api.maxTaskBytes,

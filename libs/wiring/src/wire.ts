@@ -1,11 +1,12 @@
-import { type Backend, type BackendPlugin, BackendRegistry } from '@capstan/core-constraints';
+import { type Backend, type BackendCapacity, type BackendPlugin, BackendRegistry } from '@capstan/core-constraints';
 import { EngineOptions, type LazySchema, type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { NameGenerator } from '@capstan/naming';
-import { registerResourceManager } from '@capstan/resource-manager';
+import { registerResourceManager, type ResourceLedgerOptions } from '@capstan/resource-manager';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
 import { chooseAuto, chooseBackend } from './choose-backend';
-import { assertPluginsRegistered, buildBuiltIn, readConfigWithPlugins, registerPlugins } from './plugin-set';
+import { assertPluginsRegistered, buildBuiltIn, type ConfiguredPlugins, readConfigWithPlugins, registerPlugins } from './plugin-set';
+import { registerNamed, wireNamed } from './wire-named';
 
 export interface WireOptions {
   readonly configFile?: string;
@@ -61,8 +62,12 @@ export async function wireBackends(options: WireOptions = {}): Promise<{ config:
   return wired;
 }
 
-async function registerWithConfig(options: WireOptions, all: boolean): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
-  const configured = await readConfigWithPlugins(options, all);
+async function registerWithConfig(options: WireOptions, all: boolean, read?: ConfiguredPlugins): Promise<{ config: LoadedConfig; registry: BackendRegistry; container: DependencyContainer }> {
+  const configured = read ?? (await readConfigWithPlugins(options, all));
+  if (configured.config.named !== undefined) {
+    const container = rootContainer.createChildContainer();
+    return { config: configured.config, registry: await registerNamed(container, configured, options), container };
+  }
   const container = rootContainer.createChildContainer();
   const registered = await registerPlugins(container, configured, all);
   options.registerBackends?.(container);
@@ -74,7 +79,9 @@ async function registerWithConfig(options: WireOptions, all: boolean): Promise<{
 /** Reads the configuration and wires one engine on the chosen backend. */
 export async function wire(options: WireOptions = {}): Promise<Wiring & { container: DependencyContainer }> {
   const all = options.allBackends ?? false;
-  const { config, registry: registered, container } = await registerWithConfig(options, all);
+  const configured = await readConfigWithPlugins(options, all);
+  if (configured.config.named !== undefined) return wireNamed(configured, options);
+  const { config, registry: registered, container } = await registerWithConfig(options, all, configured);
   const hostFallback = options.hostFallback ?? true;
   // `auto` imports and builds each candidate only when it comes to probe it: a run on Docker loads no other backend.
   const probed: Backend[] = [];
@@ -89,15 +96,26 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
   container.registerInstance(BackendRegistry, registry);
   options.accept?.(backend, registry, config);
   const capacity = await backend.capacity();
-  registerResourceManager(container, {
+  registerResourceManager(container, ledgerOptions(backend, capacity, config));
+  container.registerInstance(NameGenerator, new NameGenerator());
+  container.registerInstance(EngineOptions, engineOptionsOf(config, options, backend.name));
+  return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
+}
+
+/** What a backend's ledger admits: its capacity, or only per-task checks when its cluster schedules itself. */
+export function ledgerOptions(backend: Backend, capacity: BackendCapacity, config: LoadedConfig): ResourceLedgerOptions {
+  return {
     capacity: capacity.total,
     perTaskMax: capacity.perTaskMax,
     unlimited: backend.capabilities.schedulesItself,
     ...(config.engine.maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks: config.engine.maxConcurrentTasks }),
-  });
-  container.registerInstance(NameGenerator, new NameGenerator());
-  const engineOptions: EngineOptions = {
-    backend: backend.name,
+  };
+}
+
+/** The engine's settings from the configuration, with `backend` as its default. */
+export function engineOptionsOf(config: LoadedConfig, options: WireOptions, backend: string): EngineOptions {
+  return {
+    backend,
     workRoot: typeof options.workRoot === 'function' ? options.workRoot(config) : (options.workRoot ?? config.engine.workRoot),
     shell: config.engine.shell,
     memoryRetryMultiplier: config.engine.memoryRetryMultiplier,
@@ -111,7 +129,4 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
     ...(options.holderLabels === undefined ? {} : { holderLabels: options.holderLabels(config) }),
     ...(config.engine.defaultContainer === undefined ? {} : { defaultContainer: config.engine.defaultContainer }),
     ...(config.engine.timeoutSeconds === undefined ? {} : { timeoutMs: config.engine.timeoutSeconds * 1000 }),
-  };
-  container.registerInstance(EngineOptions, engineOptions);
-  return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
-}
+  };}

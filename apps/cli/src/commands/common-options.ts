@@ -1,4 +1,5 @@
 import { configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
+import { type LoadedConfig } from '@capstan/engine';
 import { wireBackends } from '@capstan/wiring';
 import { type ENGINE_FLAGS } from './definitions';
 
@@ -41,4 +42,14 @@ export async function wireBackendsFor(configFile: string | undefined, io: Comman
   const wired = await wireBackends({ otherSections: OTHER_SECTIONS, ...(configFile === undefined ? {} : { configFile }) });
   printConfigWarnings(wired.config.warnings, io);
   return wired;
+}
+
+export const BACKEND_FLAG_REASON = 'the --backend flag';
+
+/**
+ * With several backends (`backends:`), `--backend NAME` sends every task of the command to that one, over hints and
+ * rules (the configuration has already refused a name it does not have). With one backend it stays the setting.
+ */
+export function forcedBackend(flag: unknown, config: LoadedConfig): string | undefined {
+  return typeof flag === 'string' && config.named !== undefined ? flag : undefined;
 }

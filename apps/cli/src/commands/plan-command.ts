@@ -2,13 +2,15 @@ import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-const
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode } from '@capstan/support';
-import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
+import { BACKEND_FLAG_REASON, type CommandIo, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { PLAN_COMMAND } from './definitions';
 
 /** The `--json` shape of a plan: a stable contract for scripts. */
 export interface PlanJson {
   readonly task: string;
   readonly backend: string;
+  /** With several backends (`backends:`): why the task goes to this one (its hint, the rule that matched, the default). */
+  readonly route?: string;
   readonly constraints: {
     readonly containers: ReadonlyArray<{ readonly kind: string; readonly reference: string }>;
     readonly cpu: number;
@@ -37,11 +39,13 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     if (positionals.length !== 1) throw usageError(PLAN_COMMAND, `plan takes exactly one task file, got ${positionals.length}`);
     file = positionals[0] as string;
     const task = await loadTaskFile(file);
-    const { engine, backend, config } = await wire(engineFlags(PLAN_COMMAND, values));
+    const { engine, registry, config } = await wire(engineFlags(PLAN_COMMAND, values));
     printConfigWarnings(config.warnings, io);
-    const plan = await engine.plan(task);
-    const images = await backend.describeImages?.(plan.resolution.constraints);
-    const report: PlanJson = { ...planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings), ...(images === undefined ? {} : { images }) };
+    const forced = forcedBackend(values.backend, config);
+    const plan = await engine.plan(task, forced, forced === undefined ? undefined : BACKEND_FLAG_REASON);
+    const images = await registry.get(plan.backend).describeImages?.(plan.resolution.constraints);
+    const route = config.named === undefined ? {} : { route: plan.route };
+    const report: PlanJson = { ...planJson(plan.task, plan.backend, plan.resolution.constraints, plan.resolution.warnings), ...route, ...(images === undefined ? {} : { images }) };
     // The human plan has them on stderr already; the JSON one is the whole answer, so it lists them too.
     if (json) report.warnings = [...report.warnings, ...config.warnings];
     io.stdout(json ? `${JSON.stringify(report)}\n` : formatPlan(report));
@@ -74,6 +78,7 @@ function formatPlan(plan: PlanJson): string {
   const limit = (hint: string, value: string | null): string => `${hint}: ${value ?? 'not set'}`;
   const lines = [
     `Task "${plan.task}" on the ${plan.backend} backend would run with:`,
+    ...(plan.route === undefined ? [] : [`  chosen by  ${plan.route}`]),
     `  container  ${c.containers.map((image) => `${image.reference} (${image.kind})`).join(', then ')}`,
     `  cpu        ${c.cpu} (${limit('max_cpu', c.cpuLimit === null ? null : String(c.cpuLimit))})`,
     `  memory     ${formatBytes(c.memory)} (${limit('max_memory', c.memoryLimit === null ? null : formatBytes(c.memoryLimit))})`,

@@ -1,13 +1,13 @@
 import { CapstanError, ErrorCode, loadTaskFile, type Task } from '@capstan/core-constraints';
 import { type ReapReport } from '@capstan/cleanup';
-import { type TaskEngine, type TaskResult } from '@capstan/engine';
+import { type RunOptions, type TaskEngine, type TaskResult } from '@capstan/engine';
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { RunTracking } from '../runs/run-tracking';
-import { type CommandIo, engineFlags, printConfigWarnings, reportFailure, usageError } from './common-options';
+import { BACKEND_FLAG_REASON, type CommandIo, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
 import { UnfinishedGuard } from './unfinished-guard';
@@ -44,10 +44,19 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     // Beside the tasks, not before them: the scan removes only what a Capstan process that is gone left (never this
     // run's containers: their owner is alive), and waiting for it cost every run a round trip to the engine. It never rejects.
-    const reaping = wiring.config.engine.reapOnStart ? reapAtStart(wiring.engine, io, json) : undefined;
+    // With several backends each one's orphans are looked for: a dead run may have left them on any.
+    const reapOn = wiring.config.named === undefined ? [undefined] : wiring.registry.names;
+    // One after another: two named backends on one daemon see the same orphans, and the second finds them gone.
+    const reaping = wiring.config.engine.reapOnStart
+      ? (async () => {
+          for (const name of reapOn) await reapAtStart(wiring.engine, io, json, name);
+        })()
+      : undefined;
     const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}\n`));
     try {
-      return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, tracking));
+      const forced = forcedBackend(values.backend, wiring.config);
+      const runOptions = forced === undefined ? {} : { backend: forced, backendReason: BACKEND_FLAG_REASON };
+      return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, tracking, runOptions));
     } finally {
       await tracking.end();
       await reaping;
@@ -57,7 +66,15 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   }
 }
 
-async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo, json: boolean, configWarnings: readonly string[], tracking: RunTracking): Promise<TaskResult[]> {
+async function runAll(
+  engine: TaskEngine,
+  tasks: readonly Task[],
+  io: CommandIo,
+  json: boolean,
+  configWarnings: readonly string[],
+  tracking: RunTracking,
+  runOptions: RunOptions,
+): Promise<TaskResult[]> {
   const renderer = json ? undefined : new ProgressRenderer(io);
   const stream = engine.events();
   const printing = (async () => {
@@ -85,7 +102,7 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
     io.stderr,
   );
   try {
-    const results = await Promise.all(tasks.map((task, index) => engine.run(task).finally(() => guard.ended(task.name, index))));
+    const results = await Promise.all(tasks.map((task, index) => engine.run(task, runOptions).finally(() => guard.ended(task.name, index))));
     engine.close();
     await printing;
     if (renderer) renderer.finish(results, await failureDetails(results));
@@ -97,9 +114,9 @@ async function runAll(engine: TaskEngine, tasks: readonly Task[], io: CommandIo,
   }
 }
 
-async function reapAtStart(engine: TaskEngine, io: CommandIo, json: boolean): Promise<void> {
+async function reapAtStart(engine: TaskEngine, io: CommandIo, json: boolean, backend?: string): Promise<void> {
   try {
-    const report = await engine.reapOrphans();
+    const report = await engine.reapOrphans(backend);
     if (!json && report.removed.length > 0) {
       io.stderr(`capstan: removed ${report.removed.length} container(s) left by Capstan processes that are gone: ${report.removed.map((r) => r.name).join(', ')}\n`);
     }

@@ -41,7 +41,7 @@ export class ProgressRenderer {
     const task = this.task(event);
     switch (event.type) {
       case 'resolved':
-        task.status = `resolved on ${event.backend}`;
+        task.status = `resolved on ${event.backend}${event.route === undefined ? '' : ` (${event.route})`}`;
         event.warnings.forEach((warning) => this.say(task, `warning: ${warning}`));
         break;
       case 'queued':
@@ -172,14 +172,16 @@ export class ProgressRenderer {
 
 function summary(results: readonly TaskResult[]): string {
   if (results.length === 0) return '';
+  // Tasks of one run on several backends (routing): each row says where it ran.
+  const mixed = new Set(results.map((result) => result.backend)).size > 1;
   const rows = results.map((result) => {
     const exit = result.exitCode === null ? '-' : String(result.exitCode);
     const reason = result.endReason ?? (result.error ? result.error.code : '-');
     // A task refused before its first attempt made no folder: naming one would send the reader nowhere.
     const folder = result.attempts.length === 0 ? '(no folder)' : result.folderDeleted ? '(folder deleted)' : result.folder;
-    return [result.taskName, result.state, `exit ${exit}`, reason, formatDuration(result.phases.totalMs), folder];
+    return [result.taskName, ...(mixed ? [`on ${result.backend}`] : []), result.state, `exit ${exit}`, reason, formatDuration(result.phases.totalMs), folder];
   });
-  const widths = [0, 1, 2, 3, 4].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const widths = (mixed ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 3, 4]).map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const lines = rows.map((row) =>
     row
       .map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] ?? 0) : cell))

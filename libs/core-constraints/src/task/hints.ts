@@ -43,7 +43,7 @@ const RESERVED_KEYS: ReadonlySet<string> = new Set(Object.values(RESERVED).flat(
  * Hints Capstan's engine reads itself (hints are open in WDL, so these never conflict with the reserved ones). A new
  * engine hint is added here, so that a misspelling of it is warned about (see taskWarnings).
  */
-export const ENGINE_HINT_KEYS = ['shell', 'timeout', 'memory_retry_multiplier'] as const;
+export const ENGINE_HINT_KEYS = ['shell', 'timeout', 'memory_retry_multiplier', 'backend', 'labels'] as const;
 
 /** Every hint key Capstan reads: WDL's reserved hints with their aliases, and the engine's own. */
 export const KNOWN_HINT_KEYS: readonly string[] = [...RESERVED_KEYS, ...ENGINE_HINT_KEYS];

@@ -1,12 +1,16 @@
 import { RETENTION_POLICIES } from '@capstan/cleanup';
 import { DEFAULT_USAGE_INTERVAL_SECONDS, LIMIT_BEHAVIORS, MAX_USAGE_INTERVAL_SECONDS, MIN_USAGE_INTERVAL_SECONDS } from '@capstan/core-constraints';
 import { z } from 'zod';
+import { backendsSchema, routesSchema } from '../routing/routing-config';
 
 const limitBehavior = z.enum(LIMIT_BEHAVIORS as unknown as ['deny', 'try_with_max']);
 
 /** Settings of the engine itself; each backend's own section is validated by that backend's schema. */
 export const engineConfigSchema = z.strictObject({
-  /** A backend name, or `auto` to pick the first available container backend (else local). */
+  /**
+   * A backend name, or `auto` to pick the first available container backend (else local). With `backends:`, the name
+   * of the default one among them (the first when left out).
+   */
   backend: z.string().min(1).default('auto'),
   /** Where runs' folders go; relative paths are from the working folder. */
   workRoot: z.string().min(1).default('capstan-runs'),
@@ -43,6 +47,10 @@ export const engineConfigSchema = z.strictObject({
    * Each adds a backend, selected by its name, with its options in a section of that name.
    */
   plugins: z.array(z.string().min(1)).default([]),
+  /** Several backends in one engine, by name: `{ here: { type: local }, hpc: { type: slurm, partition: long } }`. */
+  backends: backendsSchema.optional(),
+  /** With `backends:`: rules that pick a task's backend, in order, the first that matches wins. */
+  routes: routesSchema.optional(),
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

@@ -117,4 +117,17 @@ describe('loadConfig with lazy sections: builds only the sections a command uses
       await expect(withApi({ CAPSTAN_API__PORT: '1' }, () => Promise.reject(new Error('chunk missing')))).rejects.toThrow('chunk missing');
     });
   });
+
+  it('builds the types of named backends, from the file or the environment, and no other section', async () => {
+    const fromFile = lazy();
+    await writeFile(join(dir, 'capstan.yaml'), 'backends:\n  hpc: { type: slurm, partition: long }\n  box: { type: docker }\n');
+    const config = await load(fromFile);
+    expect(fromFile.loads.flat().sort()).toEqual(['docker', 'slurm']);
+    expect(config.named).toEqual({ hpc: { type: 'slurm', options: { partition: 'long' } }, box: { type: 'docker', options: { pullPolicy: 'if-not-present' } } });
+    await rm(join(dir, 'capstan.yaml'));
+    const fromEnv = lazy();
+    const viaEnv = await load(fromEnv, { CAPSTAN_BACKENDS__BOX__TYPE: 'docker', CAPSTAN_BACKENDS__BOX__PULL_POLICY: 'always' });
+    expect(fromEnv.loads.flat()).toEqual(['docker']);
+    expect(viaEnv.named).toEqual({ box: { type: 'docker', options: { pullPolicy: 'always' } } });
+  });
 });

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 import { type EngineConfig, engineConfigSchema } from './capstan-config';
 import { ENV_PREFIX, envSettings, envTopKeys, readEnvSettings } from './config-env';
+import { type NamedBackend, namedBackendTypes, readNamedBackends } from './named-backends';
 
 export const CONFIG_FILE_NAME = 'capstan.yaml';
 
@@ -55,6 +56,8 @@ export interface LoadedConfig {
   readonly engine: EngineConfig;
   /** Each backend's validated options (its schema's defaults when the file has no section for it). */
   readonly backends: Readonly<Record<string, unknown>>;
+  /** The backends of `backends:` by name, when the configuration has several; `engine.backend` names the default. */
+  readonly named?: Readonly<Record<string, NamedBackend>>;
   /** The file read, if any. */
   readonly file: string | undefined;
   /** What was ignored and why (an unknown `CAPSTAN_...` variable), for the caller to show once. */
@@ -99,12 +102,13 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const sectionNames = Object.keys(sections);
   const engineDocument = Object.fromEntries(Object.entries(merged).filter(([key]) => !sectionNames.includes(key)));
   const where = (path: string | null): string => (path !== null && provenance.get(path)) || (file ?? 'configuration');
-  const engine = withSource(where, () => parseWithSchema(engineConfigSchema, engineDocument, null));
+  const parsed = withSource(where, () => parseWithSchema(engineConfigSchema, engineDocument, null));
   const backends = Object.fromEntries(
     Object.entries(sections).map(([name, schema]) => [name, withSource(where, () => parseSection(schema, merged[name] ?? {}, name))]),
   );
+  const { engine, named } = withSource(where, () => readNamedBackends(parsed, sections, merged, parseSection));
   const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
-  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, file, warnings: read.warnings };
+  return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, ...(named === undefined ? {} : { named }), file, warnings: read.warnings };
 }
 
 function builtSchemas(sections: Readonly<Record<string, z.ZodType | LazySchema>>): Record<string, z.ZodType> {
@@ -117,6 +121,9 @@ function neededSections(lazy: LazySections, given: Readonly<Record<string, z.Zod
   // The backend setting as the sources give it, flags over environment over file, as they are merged below.
   const backend = flags['backend'] ?? env[`${ENV_PREFIX}BACKEND`] ?? document['backend'];
   const wanted = typeof backend === 'string' && Object.hasOwn(given, backend) ? [] : lazy.wanted(backend);
+  // Several named backends: each one's type is needed, and the default name is no type (it would ask for all).
+  const types = namedBackendTypes(document, env);
+  if (types.length > 0) return lazy.names.filter((name) => !Object.hasOwn(given, name) && (present.has(name) || types.includes(name)));
   return lazy.names.filter((name) => !Object.hasOwn(given, name) && (present.has(name) || wanted.includes(name)));
 }
 

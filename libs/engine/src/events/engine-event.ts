@@ -18,7 +18,7 @@ export type TaskState = 'succeeded' | 'failed' | 'canceled' | 'error';
 /** One task's life, as the CLI and the API see it. */
 export type EngineEvent = EventContext &
   (
-    | { readonly type: 'resolved'; readonly backend: string; readonly constraints: Constraints; readonly warnings: readonly string[] }
+    | { readonly type: 'resolved'; readonly backend: string; readonly route?: string; readonly constraints: Constraints; readonly warnings: readonly string[] }
     | AdmissionBody<Extract<AdmissionEvent, { type: 'queued' | 'admitted' | 'released' }>>
     | { readonly type: 'staged'; readonly inputs: number }
     | { readonly type: 'attempt-started'; readonly attempt: number; readonly attemptName: string; readonly folder: string }
