@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildCli, cliBundle, startCapstan, until } from './testing/cli-harness';
+import { fencedBlocks } from '../../../tools/lib/markdown-blocks';
+import { buildCli, cliBundle, startCapstan, until, workspaceRoot } from './testing/cli-harness';
 import { Tmux } from './testing/tmux';
 
 // `capstan top` at a real terminal (tmux: keys in with send-keys, the screen out with capture-pane), attached to a real
@@ -137,6 +138,11 @@ describe('capstan top in a terminal', () => {
     const tmux = await Tmux.start('fault', top('--server', url, '--token-file', join(folder, 'token')), env);
     sessions.push(tmux);
     await tmux.waitFor('fault', /capstan top - server .* 0 tasks/);
+    // A smaller terminal: top draws to its new size (the key help on its last line, every line within its width).
+    await tmux.tmux('resize-window', '-t', 'fault', '-x', '70', '-y', '12');
+    const small = await tmux.waitFor('fault', /^capstan top - server \S+ - 0 tasks - …\n(?:.*\n){10}↑\/↓ select/);
+    expect(small.split('\n').every((line) => [...line].length <= 70)).toBe(true);
+    await tmux.tmux('resize-window', '-t', 'fault', '-x', '140', '-y', '30');
     const server = servers.pop();
     server?.child.kill('SIGTERM');
     await server?.exited;
@@ -169,5 +175,19 @@ describe('capstan top in a terminal', () => {
     process.kill(Number(stdout.trim()), 'SIGTERM');
     await tmux.waitFor('local:top', /top exited 130\nicanon/);
     expect(await tmux.format('local:top', '#{alternate_on} #{cursor_flag}')).toBe('0 1');
+  });
+
+  it("the README's example runs as written: one screen of a local run's task with its last output", async () => {
+    const readme = await readFile(join(workspaceRoot, 'README.md'), 'utf8');
+    const block = fencedBlocks(readme, 'README.md').find((one) => one.language === 'sh' && one.body.some((line) => line.includes('capstan top --once')));
+    expect(block).toBeDefined();
+    const dir = await mkdtemp(join(folder, 'readme-'));
+    const capstan = `capstan() { "${process.execPath}" "${cliBundle}" "$@"; }`;
+    const { stdout } = await run('sh', ['-c', `${capstan}\n${block?.body.join('\n') ?? ''}\nwait\n`], { cwd: dir, env });
+    expect(stdout).toMatch(/^capstan top - capstan run processes on this host - 1 task \(1 running\)/);
+    expect(stdout).toMatch(/\n {2}running +1\.\d s +- +- +sh-\w+ +step [12]\n$/);
+    // The example leaves its run in the background: it ends within seconds, and leaves the registry.
+    const registry = join(env['XDG_RUNTIME_DIR'] ?? '', 'capstan', 'processes');
+    await until(async () => (await readdir(registry)).length === 0, 20_000, 'the example\'s run ended');
   });
 });

@@ -48,7 +48,7 @@ function headerLine(view: TopView): string {
   view.tasks.forEach((task) => counts.set(task.group, (counts.get(task.group) ?? 0) + 1));
   const summary = FILTERS.slice(1).filter((group) => counts.has(group)).map((group) => `${counts.get(group)} ${group}`).join(', ');
   const clock = new Date(view.now).toISOString().slice(11, 19);
-  return `capstan top - ${printable(view.source)} - ${view.tasks.length} tasks${summary === '' ? '' : ` (${summary})`} - filter: ${view.filter} - ${clock} UTC`;
+  return `capstan top - ${printable(view.source)} - ${view.tasks.length} task${view.tasks.length === 1 ? '' : 's'}${summary === '' ? '' : ` (${summary})`} - filter: ${view.filter} - ${clock} UTC`;
 }
 
 function footerLines(view: TopView): [string, string] {
