@@ -173,7 +173,7 @@ export class ServerSource implements TopSource {
     }
     const id = typeof data.taskId === 'string' ? data.taskId : undefined;
     const known = id === undefined ? undefined : this.tasks.get(id);
-    if (event.event === 'state' && id !== undefined && typeof data.state === 'string' && data.state in GROUPS) {
+    if (event.event === 'state' && id !== undefined && typeof data.state === 'string' && Object.hasOwn(GROUPS, data.state)) {
       const state = data.state as TesState;
       if (known === undefined) void this.refresh().then(() => this.changed(), () => undefined);
       else this.tasks.set(id, { ...known, state, group: GROUPS[state], ...(state === 'RUNNING' && known.group !== 'running' ? { since: Date.now() } : {}), ...(isFinal(state) ? { endedAt: Date.now() } : {}) });

@@ -17,6 +17,9 @@ export interface TopSource {
 export function describe(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === 'string') return cause.code;
+  // A schema's refusal (zod): its first issue, not the whole list.
+  const issue = (error as { issues?: Array<{ path?: unknown[]; message?: unknown }> }).issues?.[0];
+  if (issue !== undefined) return `its answer is not TES: ${(issue.path ?? []).join('.')}: ${String(issue.message)}`;
   if (error instanceof Error) return error.name === 'TimeoutError' ? 'no answer within 5 s' : error.message;
   return String(error);
 }
