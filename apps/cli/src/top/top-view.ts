@@ -1,9 +1,6 @@
 /** What the rows are sorted and filtered by, whatever the source calls its states. */
 export type StateGroup = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
 
-export const FILTERS = ['all', 'running', 'queued', 'succeeded', 'failed', 'canceled'] as const;
-export type Filter = (typeof FILTERS)[number];
-
 /** One task as a source sees it; text fields are the source's own (untrusted) and are made printable when drawn. */
 export interface TopTask {
   /** Unique within the source: what cancel and the log tail are asked by. */
@@ -19,6 +16,10 @@ export interface TopTask {
   readonly memoryBytes?: number;
   readonly lastLine?: string;
 }
+
+/** The state filters, in the order `f` steps through them. */
+export const FILTERS = ['all', 'running', 'queued', 'succeeded', 'failed', 'canceled'] as const;
+export type Filter = (typeof FILTERS)[number];
 
 export type Mode = 'list' | 'log' | 'confirm';
 
