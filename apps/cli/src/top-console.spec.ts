@@ -22,6 +22,7 @@ let folder: string;
 let env: NodeJS.ProcessEnv;
 const sessions: Tmux[] = [];
 const servers: Array<ReturnType<typeof startCapstan>> = [];
+const dataFolders: string[] = [];
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'capstan-top-console-'));
@@ -39,11 +40,18 @@ afterEach(async () => {
     server.child.kill('SIGTERM');
     await server.exited;
   }
+  // A stopped server leaves its tasks' containers to its next start (they belong to its data folder): none comes.
+  for (const data of dataFolders.splice(0)) {
+    const { stdout } = await run('docker', ['ps', '-a', '-q', '--filter', `label=io.capstan.holder-folder=${data}`]);
+    const ids = stdout.split('\n').filter((id) => id !== '');
+    if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
+  }
 });
 
 afterAll(() => rm(folder, { recursive: true, force: true }));
 
 async function serve(name: string): Promise<string> {
+  dataFolders.push(join(folder, name));
   const server = startCapstan(['serve', '--host', '127.0.0.1', '--port', '0', '--backend', 'docker', '--data-dir', join(folder, name)], {
     env: { ...env, CAPSTAN_API__AUTH__TOKEN: TOKEN, CAPSTAN_USAGE_INTERVAL_SECONDS: '1' },
   });

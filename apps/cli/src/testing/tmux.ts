@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -56,7 +57,10 @@ export class Tmux {
     throw new Error(`the pane ${target} did not show ${pattern} within ${timeoutMs} ms; it shows:\n${text}`);
   }
 
+  /** Ends the server and removes its socket file (kill-server leaves it). */
   async kill(): Promise<void> {
+    const socket = (await this.tmux('display-message', '-p', '#{socket_path}').catch(() => '')).trim();
     await this.tmux('kill-server').catch(() => undefined);
+    if (socket !== '') await rm(socket, { force: true });
   }
 }
