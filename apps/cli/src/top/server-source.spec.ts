@@ -1,3 +1,4 @@
+import { until } from '@capstan/support/testing';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { apiBase, ServerSource } from './server-source';
@@ -80,4 +81,34 @@ describe('ServerSource', () => {
     expect(tasks).toEqual([]);
     expect(problem).toMatch(/does not answer \(its answer is not TES: tasks: /);
   });
+
+  it('applies the stream\'s state and usage events at once, between two list calls', async () => {
+    let lists = 0;
+    let stream: ServerResponse | undefined;
+    const url = await listen((request, response) => {
+      if (request.url?.startsWith('/ga4gh/tes/v1/events') === true) {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(': capstan events\n\n');
+        stream = response;
+        return;
+      }
+      lists += 1;
+      response.end(JSON.stringify({ tasks: [{ id: 'T1', state: 'RUNNING', creation_time: new Date().toISOString() }] }));
+    });
+    source = new ServerSource(apiBase(url), TOKEN, 60_000);
+    const live = source;
+    const changes: Array<ReturnType<ServerSource['snapshot']>> = [];
+    live.start(() => changes.push(live.snapshot()));
+    await until(() => lists === 1 && stream !== undefined && changes.length > 0);
+    stream?.write('id: e.1\nevent: usage\ndata: {"taskId":"T1","executor":0,"cpuPercent":42.5,"memoryBytes":1048576}\n\n');
+    await until(() => live.snapshot().tasks[0]?.memoryBytes === 1048576);
+    expect(live.snapshot().tasks[0]).toMatchObject({ state: 'RUNNING', cpuPercent: 42.5 });
+    stream?.write('id: e.2\nevent: state\ndata: {"taskId":"T1","state":"COMPLETE"}\n\n');
+    await until(() => live.snapshot().tasks[0]?.state === 'COMPLETE');
+    // A task that ended shows no live reading, and nothing was listed again.
+    expect(live.snapshot().tasks[0]).toMatchObject({ group: 'succeeded' });
+    expect(live.snapshot().tasks[0]).not.toHaveProperty('cpuPercent');
+    expect(lists).toBe(1);
+  });
 });
+
