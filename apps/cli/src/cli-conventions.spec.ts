@@ -21,18 +21,18 @@ describe('the CLI behaves like its peers (the built CLI)', () => {
   });
 
   it('"capstan help <command>" prints what "<command> --help" does; the list names every command', async () => {
-    for (const command of ['run', 'plan', 'runs', 'logs', 'report', 'ps', 'doctor', 'cleanup', 'serve']) {
+    for (const command of ['run', 'plan', 'runs', 'logs', 'report', 'ps', 'top', 'doctor', 'cleanup', 'serve']) {
       const viaHelp = await capstan(['help', command]);
       const viaFlag = await capstan([command, '--help']);
       expect(viaHelp.code).toBe(0);
       expect(viaHelp.stdout).toBe(viaFlag.stdout);
       expect(viaHelp.stdout).toMatch(new RegExp(`^Usage: capstan ${command}`));
     }
-    for (const command of ['run', 'plan', 'runs', 'logs', 'report', 'ps', 'doctor', 'cleanup', 'serve']) {
+    for (const command of ['run', 'plan', 'runs', 'logs', 'report', 'ps', 'top', 'doctor', 'cleanup', 'serve']) {
       for (const line of (await capstan(['help', command])).stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(118);
     }
     const list = await capstan(['--help']);
-    for (const command of ['run', 'plan', 'runs', 'logs', 'report', 'ps', 'doctor', 'cleanup', 'serve']) expect(list.stdout).toMatch(new RegExp(`\\n  ${command} +\\S`));
+    for (const command of ['run', 'plan', 'runs', 'logs', 'report', 'ps', 'top', 'doctor', 'cleanup', 'serve']) expect(list.stdout).toMatch(new RegExp(`\\n  ${command} +\\S`));
     expect(list.stdout).toContain('-V, --version');
   });
 

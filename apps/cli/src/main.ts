@@ -16,6 +16,7 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   logs: async (argv, io) => (await import('./commands/logs-command')).logsCommand(argv, io),
   report: async (argv, io) => (await import('./commands/report-command')).reportCommand(argv, io),
   ps: async (argv, io) => (await import('./commands/ps-command')).psCommand(argv, io),
+  top: async (argv, io) => (await import('./commands/top-command')).topCommand(argv, io),
   doctor: async (argv, io) => (await import('./commands/doctor-command')).doctorCommand(argv, io),
   cleanup: async (argv, io) => (await import('./commands/cleanup-command')).cleanupCommand(argv, io),
   serve: async (argv, io) => (await import('./commands/serve-command')).serveCommand(argv, io),

@@ -84,6 +84,16 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(result.urls.filter((url) => /-command-[A-Z0-9]+\.mjs$/.test(url))).toEqual([]);
   });
 
+  it('capstan top --once, on this host or a server, loads no backend, dockerode, tsyringe or server', async () => {
+    for (const args of [['top', '--once'], ['top', '--once', '--server', 'http://127.0.0.1:1']]) {
+      const result = await loaded(args);
+      // Port 1 answers nothing: the screen says so, with exit 69.
+      expect(result.code).toBe(args.length === 2 ? 0 : 69);
+      expect(result.urls.some((url) => /top-command-[A-Z0-9]+\.mjs$/.test(url))).toBe(true);
+      expect(HEAVY.filter((name) => name !== 'zod' && result.packages.has(name))).toEqual([]);
+    }
+  });
+
   it('capstan ps, and runs, logs and report given --work-root, load no backend, dockerode, tsyringe or server (zod reads their records)', async () => {
     const runs = join(folder(), 'runs');
     for (const args of [['ps'], ['runs', '--work-root', runs], ['logs', 'latest', '--work-root', runs], ['report', 'latest', '--work-root', runs]]) {

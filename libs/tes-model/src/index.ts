@@ -86,3 +86,4 @@ export {
   taskIdTime,
 } from './ids/task-id';
 export { formatRfc3339, isRfc3339, parseRfc3339, rfc3339Schema } from './time/rfc3339';
+export { CAPSTAN_TES_DESCRIPTION, usageFromMetadata, USAGE_KEY_PREFIX, usageTotal, withUsageMetadata } from './usage/usage-metadata';

@@ -11,7 +11,7 @@ import {
   type ManagedResource,
 } from '@capstan/core-constraints';
 import { canceledBeforeStart } from '@capstan/support';
-import { isFinal, type TesTaskInView } from '@capstan/tes-model';
+import { CAPSTAN_TES_DESCRIPTION, isFinal, type TesServiceInfo, type TesTaskInView } from '@capstan/tes-model';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { checkLocalInputs } from './execution/check-inputs';
@@ -38,11 +38,13 @@ interface Connection {
  */
 export class TesBackend implements Backend {
   readonly name = 'tes';
-  readonly capabilities: BackendCapabilities = TES_CAPABILITIES;
   readonly options: TesBackendOptions;
   /** The tag every task of this instance carries (a new value per instance). */
   readonly instanceTag: { readonly key: string; readonly value: string };
   private readonly connection: Connection | undefined;
+  /** Whether the server is a Capstan one, once its service-info said so (asked once, by the probe or the first end). */
+  private capstanServer: Promise<boolean> | undefined;
+  private knownCapstan = false;
 
   constructor(options: TesBackendOptionsInput = {}, fetchImpl: typeof fetch = globalThis.fetch) {
     this.options = parseTesBackendOptions(options);
@@ -61,6 +63,32 @@ export class TesBackend implements Backend {
     this.connection = { client, poller };
   }
 
+  /**
+   * TES_CAPABILITIES; usage `final-only` once the server's service-info showed a Capstan server (its task logs carry
+   * each task's usage), `unavailable` against any other server, as TES 1.1 has no usage field.
+   */
+  get capabilities(): BackendCapabilities {
+    return this.knownCapstan ? { ...TES_CAPABILITIES, usage: 'final-only' } : TES_CAPABILITIES;
+  }
+
+  private recognize(info: TesServiceInfo): boolean {
+    this.knownCapstan = info.description === CAPSTAN_TES_DESCRIPTION;
+    this.capstanServer = Promise.resolve(this.knownCapstan);
+    return this.knownCapstan;
+  }
+
+  /** Asks service-info once; a server that does not answer it is taken for another (no usage read). */
+  private readsUsage(client: TesHttpClient): Promise<boolean> {
+    this.capstanServer ??= client.serviceInfo({ retries: 0 }).then(
+      (info) => this.recognize(info),
+      () => {
+        this.capstanServer = undefined;
+        return false;
+      },
+    );
+    return this.capstanServer;
+  }
+
   /** The shared poll loop (for tests and diagnostics); undefined when no url is set. */
   get poller(): TaskPoller | undefined {
     return this.connection?.poller;
@@ -74,6 +102,7 @@ export class TesBackend implements Backend {
     const url = client.settings.url;
     try {
       const info = await client.serviceInfo({ signal, retries: 0 });
+      this.recognize(info);
       // service-info is often open to all; listing tasks proves the credentials are accepted where they matter.
       await client.listTasks({ tags: { [this.instanceTag.key]: this.instanceTag.value }, view: 'MINIMAL', pageSize: 1 }, { signal, retries: 0 });
       return {
@@ -105,7 +134,7 @@ export class TesBackend implements Backend {
     // Not abortable: a POST cut short may still create the task, which would then run unseen. A cancel that arrives
     // meanwhile is forwarded as soon as the id is known (RemoteAttempt looks at the signal first).
     const id = await submitTask(client, task);
-    return new RemoteAttempt(id, request, emit, { client, poller, cancelWaitMs: this.options.cancelWaitMs }, submittedAt).follow(signal);
+    return new RemoteAttempt(id, request, emit, { client, poller, cancelWaitMs: this.options.cancelWaitMs, readsUsage: () => this.readsUsage(client) }, submittedAt).follow(signal);
   }
 
   /**

@@ -19,6 +19,6 @@ export const TES_CAPABILITIES: BackendCapabilities = {
   enforcesDiskSize: false,
   // The server queues and places tasks itself: Capstan's resource manager runs unlimited.
   schedulesItself: true,
-  // TES 1.1 has no usage fields; a Capstan server's task log metadata could carry them (not read yet).
+  // TES 1.1 has no usage fields; against a Capstan server the backend declares `final-only` (its task log metadata).
   usage: 'unavailable',
 };

@@ -199,5 +199,33 @@ runId, runFolder}], tasks: [{pid, runId, runFolder, task, uniqueName, state, bac
   },
 } as const satisfies CommandSpec;
 
+export const TOP_COMMAND = {
+  name: 'top',
+  summary: 'a live console of running tasks: this host\'s capstan runs, or a capstan serve',
+  usage: ['top [--server URL [--token-file FILE]] [--once]'],
+  description: `A live terminal console, one row per task: state, elapsed time, CPU % and memory (the last usage reading), and
+its last line of output. Keys: up/down (or k/j) select, f shows the next state filter (all, running, queued,
+succeeded, failed, canceled), enter opens the selected task's log tail (enter or esc goes back), c cancels it after
+a y to confirm, q or Ctrl-C quits. The terminal is restored on every exit, also on SIGTERM and SIGHUP.
+
+Without --server: the tasks of the capstan run processes alive on this host (as capstan ps finds them). A run has
+no way to stop one of its tasks alone, so cancel sends SIGTERM to the task's capstan run (its process group when it
+leads one), which stops the whole run gracefully, and says so.
+
+With --server: the tasks of a capstan serve (the newest 100 the token may see), its event stream for states and
+usage as they happen, GetTask for a log tail, CancelTask to cancel. A server that stops answering is shown on the
+status line and retried; top does not exit. Give the token in a file (--token-file): --token shows in ps.
+
+Task names and output are drawn with every escape sequence and control character removed. --once prints one
+screen as plain text and exits (for scripts; top needs a terminal otherwise).`,
+  flags: {
+    server: { type: 'string', value: 'URL', help: 'a capstan serve\'s address (http://HOST:PORT, or its /ga4gh/tes/v1 base)' },
+    'token-file': { type: 'string', value: 'FILE', help: 'a file holding the bearer token for --server (its first line)' },
+    token: { type: 'string', value: 'TOKEN', help: 'the bearer token itself (visible in ps: prefer --token-file)' },
+    once: { type: 'boolean', help: 'print one screen as text and exit' },
+    help: HELP_FLAG,
+  },
+} as const satisfies CommandSpec;
+
 /** Every command, in the order help and docs list them. */
-export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, RUNS_COMMAND, LOGS_COMMAND, REPORT_COMMAND, PS_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];
+export const COMMANDS: readonly CommandSpec[] = [RUN_COMMAND, PLAN_COMMAND, RUNS_COMMAND, LOGS_COMMAND, REPORT_COMMAND, PS_COMMAND, TOP_COMMAND, DOCTOR_COMMAND, CLEANUP_COMMAND, SERVE_COMMAND];

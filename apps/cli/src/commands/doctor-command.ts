@@ -58,13 +58,15 @@ async function examine(backend: Backend): Promise<BackendReport> {
     enforces: enforceable.filter(([, yes]) => yes).map(([what]) => what),
     doesNotEnforce: enforceable.filter(([, yes]) => !yes).map(([what]) => what),
     runs: flags.runsContainers ? flags.containerKinds : ['commands on the host (no container)'],
-    usage: flags.usage ?? 'unavailable',
   };
   const probe = await backend.probe().catch((error: unknown) => ({ available: false, problems: [error instanceof Error ? error.message : String(error)] }));
-  if (!probe.available) return { ...base, available: false, problems: probe.problems };
+  // Read after the probe: a backend may learn what it reports from the runtime it reached (tes against a Capstan server).
+  const usage = backend.capabilities.usage ?? 'unavailable';
+  if (!probe.available) return { ...base, usage, available: false, problems: probe.problems };
   const capacity = await backend.capacity();
   return {
     ...base,
+    usage,
     available: true,
     ...('version' in probe && probe.version !== undefined ? { version: probe.version } : {}),
     problems: probe.problems,

@@ -21,6 +21,8 @@ const taskRecordSchema = (time: z.ZodISODateTime, text: z.ZodString) => z.looseO
   endedAt: time.nullable(),
   exitCode: z.number().int().nullable(),
   endReason: text.nullable(),
+  /** The running attempt's last usage reading (for `capstan top`); absent before the first, or from an older Capstan. */
+  usage: z.looseObject({ time, cpuPercent: z.number().min(0).optional(), memoryBytes: z.number().min(0).optional() }).optional(),
 });
 
 const buildRunRecordSchema = (time = z.iso.datetime(), text = z.string().max(1024)) => z.looseObject({

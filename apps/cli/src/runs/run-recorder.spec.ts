@@ -39,6 +39,20 @@ describe('RunRecorder', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("keeps the running attempt's last usage reading for capstan top, and drops it when a retry starts", async () => {
+    const folder = join(base, 'run');
+    await mkdir(folder);
+    const recorder = await RunRecorder.start(folder, BASE, () => undefined);
+    recorder.observe({ ...context, type: 'attempt-started', attempt: 1, attemptName: 't-1', folder: '/x' });
+    recorder.observe({ ...context, type: 'backend', attempt: 1, event: { type: 'usage', elapsedSeconds: 1, cpuPercent: 97.5, memoryBytes: 2048, readBytes: 1 } });
+    recorder.observe({ ...context, type: 'backend', attempt: 1, event: { type: 'log', stream: 'stdout', text: 'x' } });
+    await recorder.end();
+    expect((await read(folder)).tasks[0]?.usage).toEqual({ time: context.time, cpuPercent: 97.5, memoryBytes: 2048 });
+    recorder.observe({ ...context, type: 'attempt-started', attempt: 2, attemptName: 't-1-2', folder: '/y' });
+    await recorder.end();
+    expect((await read(folder)).tasks[0]).not.toHaveProperty('usage');
+  });
+
   it('fault: a run folder that cannot be written (a file stands there) warns once and never throws', async () => {
     const folder = join(base, 'run');
     await writeFile(folder, 'not a folder');

@@ -78,8 +78,16 @@ export function applyEvent(task: TaskRecord, event: EngineEvent): TaskRecord {
   switch (event.type) {
     case 'resolved':
       return { ...task, backend: event.backend };
-    case 'attempt-started':
-      return { ...task, state: 'running', attempt: event.attempt, attemptStartedAt: event.time };
+    case 'attempt-started': {
+      // A retry's readings start afresh: the last attempt's would pass for this one's.
+      const { usage: _previous, ...rest } = task;
+      return { ...rest, state: 'running', attempt: event.attempt, attemptStartedAt: event.time };
+    }
+    case 'backend': {
+      if (event.event.type !== 'usage') return task;
+      const { cpuPercent, memoryBytes } = event.event;
+      return { ...task, usage: { time: event.time, ...(cpuPercent === undefined ? {} : { cpuPercent }), ...(memoryBytes === undefined ? {} : { memoryBytes }) } };
+    }
     case 'attempt-ended':
       return { ...task, exitCode: event.exitCode, endReason: event.endReason };
     case 'finished':

@@ -1,5 +1,5 @@
 import { type ExecutionResult } from '@capstan/core-constraints';
-import { isRfc3339, parseRfc3339, type TesExecutorLog, type TesTaskInView, type TesTaskLog } from '@capstan/tes-model';
+import { isRfc3339, parseRfc3339, type TesExecutorLog, type TesTaskInView, type TesTaskLog, usageFromMetadata } from '@capstan/tes-model';
 
 /** Why Capstan stopped the task itself, if it did. */
 export type StopReason = 'canceled' | 'timeout';
@@ -11,6 +11,8 @@ export interface ResultContext {
   readonly observedStart?: Date | undefined;
   readonly submittedAt: Date;
   readonly now: Date;
+  /** The server is a Capstan one, whose task log metadata holds the task's usage (another server's means something else). */
+  readonly readsUsage?: boolean;
 }
 
 export interface FinalResult {
@@ -28,7 +30,8 @@ export interface FinalResult {
  * - SYSTEM_ERROR: `error`, the system logs as the message;
  * - CANCELED: `canceled`; PREEMPTED: `preempted`.
  * When Capstan stopped the task (cancel or timeout), that reason wins, whatever final state the cancel led to.
- * Times are the server's (executor, else task log), else what the polls saw.
+ * Times are the server's (executor, else task log), else what the polls saw. Usage is the task log's, from a Capstan
+ * server (`readsUsage`) only.
  */
 export function finalResult(task: TesTaskInView, context: ResultContext): FinalResult {
   const taskLog = task.logs?.[task.logs.length - 1];
@@ -36,8 +39,9 @@ export function finalResult(task: TesTaskInView, context: ResultContext): FinalR
   const systemLogs = (taskLog?.system_logs ?? []).flatMap((entry) => entry.split('\n')).map((line) => line.trim()).filter((line) => line !== '');
   const times = { startedAt: startOf(executorLog, taskLog, context), endedAt: endOf(executorLog, taskLog, context) };
   const exitCode = executorLog?.exit_code ?? null;
+  const usage = context.readsUsage === true ? usageFromMetadata(taskLog?.metadata) : undefined;
   const result = (endReason: ExecutionResult['endReason'], code: number | null, message?: string): FinalResult => ({
-    result: { exitCode: code, endReason, ...(message === undefined ? {} : { message }), ...times },
+    result: { exitCode: code, endReason, ...(message === undefined ? {} : { message }), ...times, ...(usage === undefined ? {} : { usage }) },
     warnings: systemLogs,
   });
   const serverSays = systemLogs.length === 0 ? '' : ` (server: ${systemLogs.join('; ')})`;

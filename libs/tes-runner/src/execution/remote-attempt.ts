@@ -9,6 +9,8 @@ export interface RemoteAttemptContext {
   readonly client: TesHttpClient;
   readonly poller: TaskPoller;
   readonly cancelWaitMs: number;
+  /** Whether the server is a Capstan one, whose task logs carry usage (asked once the task has ended). */
+  readonly readsUsage: () => Promise<boolean>;
 }
 
 /** How the wait for the task ended. */
@@ -138,7 +140,8 @@ export class RemoteAttempt {
       return { exitCode: null, endReason, message: end.message, startedAt: this.observedStart ?? this.submittedAt, endedAt: now };
     }
     const task = await this.fullView(end.task);
-    const { result, warnings } = finalResult(task, { stopReason: this.stopReason, timeoutMs: this.request.timeoutMs, observedStart: this.observedStart, submittedAt: this.submittedAt, now });
+    const readsUsage = await this.context.readsUsage();
+    const { result, warnings } = finalResult(task, { stopReason: this.stopReason, timeoutMs: this.request.timeoutMs, observedStart: this.observedStart, submittedAt: this.submittedAt, now, readsUsage });
     const fallbacks = executorRan(task) ? await fillMissingStreams(task, this.request.paths) : [];
     [...warnings, ...fallbacks].forEach((message) => this.emitEvent({ type: 'warning', message }));
     return result;

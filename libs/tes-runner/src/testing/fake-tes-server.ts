@@ -44,6 +44,8 @@ export interface FakeTesServerOptions {
   readonly basic?: { readonly username: string; readonly password: string };
   /** service-info answers without credentials (as many servers do). */
   readonly publicServiceInfo?: boolean;
+  /** service-info's description (a Capstan server is known by its own). */
+  readonly description?: string;
   /** A cancel sets CANCELING; with true (default) the next list call finds it CANCELED, with false it stays CANCELING. */
   readonly cancelCompletes?: boolean;
 }
@@ -56,6 +58,8 @@ export interface FinishOptions {
   readonly systemLogs?: readonly string[];
   /** Write stdout/stderr to the task's file:// outputs, as a server sharing the filesystem would (default true). */
   readonly deliver?: boolean;
+  /** The task log's metadata. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 const BASE_PATH = '/ga4gh/tes/v1';
@@ -110,7 +114,7 @@ export class FakeTesServer {
     const task = this.task(id);
     const now = formatRfc3339(new Date());
     const executorLogs = options.exitCode === undefined ? [] : [{ exit_code: options.exitCode, start_time: now, end_time: now, stdout: options.stdout ?? '', stderr: options.stderr ?? '' }];
-    task.logs = [{ logs: executorLogs, outputs: [], start_time: now, end_time: now, ...(options.systemLogs === undefined ? {} : { system_logs: [...options.systemLogs] }) }];
+    task.logs = [{ logs: executorLogs, outputs: [], start_time: now, end_time: now, ...(options.systemLogs === undefined ? {} : { system_logs: [...options.systemLogs] }), ...(options.metadata === undefined ? {} : { metadata: { ...options.metadata } }) }];
     if (options.deliver !== false) {
       const executor = task.executors[0];
       for (const output of task.outputs) {
@@ -178,7 +182,7 @@ export class FakeTesServer {
   private answer(kind: RouteKind, path: string, query: URLSearchParams, body: unknown): [number, unknown] {
     switch (kind) {
       case 'service-info':
-        return [200, { id: 'org.example.fake-tes', name: 'Fake TES', type: { group: 'org.ga4gh', artifact: 'tes', version: TES_SPEC_VERSION }, organization: { name: 'Capstan tests', url: 'https://example.org' }, version: '0.0.1' }];
+        return [200, { id: 'org.example.fake-tes', name: 'Fake TES', type: { group: 'org.ga4gh', artifact: 'tes', version: TES_SPEC_VERSION }, organization: { name: 'Capstan tests', url: 'https://example.org' }, version: '0.0.1', ...(this.options.description === undefined ? {} : { description: this.options.description }) }];
       case 'create': {
         const accepted = acceptCreateTask(body, { supportedBackendParameters: [] });
         const task = createStoredTask(accepted.task);

@@ -2,6 +2,7 @@ import { BackendRegistry, CapstanError, ErrorCode } from '@capstan/core-constrai
 import { TaskEngine } from '@capstan/engine';
 import {
   acceptCreateTask,
+  CAPSTAN_TES_DESCRIPTION,
   createStoredTask,
   type ListQuery,
   stateOnCancel,
@@ -76,7 +77,7 @@ export class EngineTesService implements TesService {
       id: info.id,
       name: info.name,
       type: { group: TES_SERVICE_GROUP, artifact: TES_ARTIFACT, version: TES_SPEC_VERSION },
-      description: 'A GA4GH TES v1.1 server on the Capstan task-execution engine',
+      description: CAPSTAN_TES_DESCRIPTION,
       organization: info.organization,
       version: this.options.version,
       storage: this.options.storage,

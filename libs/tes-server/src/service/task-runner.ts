@@ -1,6 +1,6 @@
 import { CapstanError, type ExecutionResult, type ResourceUsage } from '@capstan/core-constraints';
 import { type RunOptions, type TaskEngine, type TaskResult } from '@capstan/engine';
-import { formatRfc3339, isFinal, type TesExecutorLog, type TesTaskLog, type ValidatedTask } from '@capstan/tes-model';
+import { formatRfc3339, isFinal, type TesExecutorLog, type TesTaskLog, usageTotal, type ValidatedTask, withUsageMetadata } from '@capstan/tes-model';
 import { removeTaskTree } from '@capstan/task-files';
 import { type FileTransfer, type ProgressListener } from '@capstan/transfer';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { type TaskRecords, withCurrentLog } from './task-records';
 import { fetchInputs, uploadOutputs } from './task-files-io';
 import { planTaskLayout, type TesTaskLayout } from './task-layout';
 import { type TesServiceOptions } from './tes-service-options';
-import { usageTotal, withUsageMetadata } from './usage-metadata';
 
 export type Outcome = 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED';
 

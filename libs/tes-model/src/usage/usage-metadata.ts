@@ -1,5 +1,11 @@
 import { type ResourceUsage } from '@capstan/core-constraints';
 
+/**
+ * The service-info `description` of a Capstan server: a client reads usage from such a server's task logs, and from
+ * no other (whose metadata, if any, means something else).
+ */
+export const CAPSTAN_TES_DESCRIPTION = 'A GA4GH TES v1.1 server on the Capstan task-execution engine';
+
 /** Every usage key in a TES task log's `metadata` starts with this. */
 export const USAGE_KEY_PREFIX = 'capstan.usage.';
 
@@ -60,4 +66,42 @@ export function withUsageMetadata(metadata: Readonly<Record<string, string>> | u
 export function usageTotal(metadata: Readonly<Record<string, string>> | undefined, field: 'peak_memory_bytes' | 'cpu_seconds'): number | undefined {
   const value = metadata?.[taskKey(field)];
   return value === undefined ? undefined : Number(value);
+}
+
+/** A figure a server wrote is believed only as a plain finite number within this (a hostile server sends anything). */
+const MAX_FIGURE = 2 ** 53;
+
+/**
+ * The task's usage as a Capstan server wrote it into its task log's `metadata` (the totals, `capstan.usage.<field>`);
+ * undefined when no key is there, as with any other TES server. A value that is not a plain non-negative number is
+ * left out, never read as 0.
+ */
+export function usageFromMetadata(metadata: Readonly<Record<string, string>> | undefined): ResourceUsage | undefined {
+  if (metadata === undefined || !Object.keys(metadata).some((key) => key.startsWith(USAGE_KEY_PREFIX))) return undefined;
+  const figure = (field: Field): number | undefined => {
+    const text = metadata[taskKey(field)];
+    if (text === undefined || !/^[0-9]{1,20}(\.[0-9]{1,12})?$/.test(text)) return undefined;
+    const value = Number(text);
+    return value <= MAX_FIGURE ? value : undefined;
+  };
+  const wall = figure('wall_seconds');
+  const user = figure('cpu_user_seconds');
+  const system = figure('cpu_system_seconds');
+  // The task's mean is not written (a mean of means would mislead): it is made from its CPU and wall seconds.
+  const cpu = figure('cpu_seconds') ?? (user === undefined && system === undefined ? undefined : (user ?? 0) + (system ?? 0));
+  const mean = cpu !== undefined && wall !== undefined && wall > 0 ? Math.round((cpu / wall) * 1000) / 10 : undefined;
+  const partial = Object.entries(metadata).find(([key]) => key.startsWith(`${USAGE_KEY_PREFIX}executor.`) && key.endsWith('.partial'))?.[1];
+  const usage: Record<string, number | string | undefined> = {
+    peakMemoryBytes: figure('peak_memory_bytes'),
+    cpuUserSeconds: user,
+    cpuSystemSeconds: system,
+    cpuPercentMean: mean,
+    cpuPercentPeak: figure('cpu_percent_peak'),
+    readBytes: figure('read_bytes'),
+    writtenBytes: figure('written_bytes'),
+    wallSeconds: wall,
+    partial: partial?.replace(/\p{Cc}/gu, ' ').slice(0, 500),
+  };
+  const defined = Object.fromEntries(Object.entries(usage).filter(([, value]) => value !== undefined));
+  return { ...defined, samples: figure('samples') ?? 0 } as ResourceUsage;
 }
