@@ -86,6 +86,8 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(HEAVY.filter((name) => result.packages.has(name))).toEqual([]);
     // No command's chunk either: the help text comes from the command definitions alone.
     expect(result.urls.filter((url) => /-command-[A-Z0-9]+\.mjs$/.test(url))).toEqual([]);
+    // Nor node:util's ES facade (its lazy TextDecoder sets up ICU): the argument parser takes parseArgs without it.
+    expect(result.urls).not.toContain('node:util');
   });
 
   it('capstan ps, and runs, logs and report given --work-root, load no backend, dockerode, tsyringe or server (zod reads their records)', async () => {
@@ -124,6 +126,9 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     // each of the chunks.
     expect(result.urls.filter((url) => url === 'resolve:reflect-metadata').length).toBeLessThanOrEqual(2);
     expect(result.packages.has('reflect-metadata')).toBe(true);
+    expect(result.urls).not.toContain('node:util');
+    // Control: the hook does see the built-in modules a run imports.
+    expect(result.urls).toContain('node:child_process');
     // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
     expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
   });
