@@ -38,11 +38,10 @@ await build({
   outdir: dirname(launcher),
   outExtension: { '.js': '.mjs' },
   chunkNames: `${chunks}/[name]-[hash]`,
-  // The bundled CommonJS packages (docker-modem) still call require for their external dependencies. And
-  // reflect-metadata first: ES imports run in the order they appear, and esbuild puts a dependency's imports (tsyringe,
-  // which throws without Reflect metadata) above the entry's own `import 'reflect-metadata'`.
+  // The bundled CommonJS packages (docker-modem) still call require for their external dependencies. reflect-metadata
+  // is the launcher's to load, once, before the first chunk (see below), not an import of each of the 30-odd chunks.
   banner: {
-    js: "import 'reflect-metadata'; import { createRequire as __capstanCreateRequire } from 'node:module'; const require = __capstanCreateRequire(import.meta.url);",
+    js: "import { createRequire as __capstanCreateRequire } from 'node:module'; const require = __capstanCreateRequire(import.meta.url);",
   },
   sourcemap: 'linked',
   tsconfig: join(root, 'tsconfig.base.json'),
@@ -94,6 +93,9 @@ function lazyPlugin() {
 }
 // The cache folder: NODE_COMPILE_CACHE when set (Node then enables the cache itself), else a user cache folder. A cache
 // that cannot be written is no error: Node reports a status, and the program runs uncached.
+// reflect-metadata before the bundle: tsyringe throws without it, and ES imports run in the order they appear, where
+// esbuild puts a dependency's imports (tsyringe) above the entry's own. Required here, its path is resolved once; as a
+// banner of every chunk each chunk's import resolved it again (start-up cost).
 writeFileSync(
   launcher,
   `#!/usr/bin/env node
@@ -106,6 +108,7 @@ try {
     enableCompileCache(join(home, 'capstan', 'compile-cache'));
   }
 } catch {}
+require('reflect-metadata');
 import('./${base}.main.mjs');
 `,
 );

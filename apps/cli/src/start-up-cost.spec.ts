@@ -8,8 +8,12 @@ const HOOK = `
 const { registerHooks } = require('node:module');
 const { writeFileSync } = require('node:fs');
 const seen = new Set();
-registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
-process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen].join('\\n')));
+const resolved = [];
+registerHooks({
+  resolve(specifier, context, next) { if (specifier === 'reflect-metadata') resolved.push(specifier); return next(specifier, context); },
+  load(url, context, next) { seen.add(url); return next(url, context); },
+});
+process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen, ...resolved.map((name) => 'resolve:' + name)].join('\\n')));
 `;
 
 /** npm packages a command that runs no task, or a `run`, must not load. */
@@ -82,6 +86,8 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(HEAVY.filter((name) => result.packages.has(name))).toEqual([]);
     // No command's chunk either: the help text comes from the command definitions alone.
     expect(result.urls.filter((url) => /-command-[A-Z0-9]+\.mjs$/.test(url))).toEqual([]);
+    // Nor node:util's ES facade (its lazy TextDecoder sets up ICU): the argument parser takes parseArgs without it.
+    expect(result.urls).not.toContain('node:util');
   });
 
   it('capstan top --once, on this host or a server, loads no backend, dockerode, tsyringe or server', async () => {
@@ -124,8 +130,15 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
   it('capstan run --backend local loads no other backend, dockerode, TES server, SQLite, Swagger, SSH or BuildKit gRPC', async () => {
     const result = await loaded(['run', '--backend', 'local', '--work-root', join(folder(), 'runs'), '--', 'true']);
     expect(result.code).toBe(0);
-    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch'].filter((name) => result.packages.has(name))).toEqual([]);
+    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch', 'yaml'].filter((name) => result.packages.has(name))).toEqual([]);
     expect(backendChunks(result.urls)).toEqual(['local']);
+    // reflect-metadata is the launcher's, resolved once before the bundle (and once more by main's own import), not by
+    // each of the chunks.
+    expect(result.urls.filter((url) => url === 'resolve:reflect-metadata').length).toBeLessThanOrEqual(2);
+    expect(result.packages.has('reflect-metadata')).toBe(true);
+    expect(result.urls).not.toContain('node:util');
+    // Control: the hook does see the built-in modules a run imports.
+    expect(result.urls).toContain('node:child_process');
     // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
     expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
   });
@@ -183,6 +196,22 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(globbed.code).toBe(0);
     expect(globbed.stdout).toMatch(/globbed +succeeded/);
     expect(globbed.packages.has('tinyglobby')).toBe(true);
+    // And a task file, a configuration file or a `CAPSTAN_*` value is read with yaml, which the quick form never loads.
+    expect(globbed.packages.has('yaml')).toBe(true);
+    await writeFile(join(folder(), 'capstan.yaml'), 'usageIntervalSeconds: 0\n');
+    const configured = await loaded(['run', '--backend', 'local', '--work-root', runs, '--', 'true']);
+    expect(configured.code).toBe(0);
+    expect(configured.packages.has('yaml')).toBe(true);
+    const variable = await loadedWith({ CAPSTAN_USAGE_INTERVAL_SECONDS: '0' }, join(folder(), 'other-runs'));
+    expect(variable.code).toBe(0);
+    expect(variable.packages.has('yaml')).toBe(true);
+  });
+
+  it('fault: a configuration file that is not YAML is still the typed error once yaml is loaded at first use', async () => {
+    await writeFile(join(folder(), 'capstan.yaml'), 'backend: [local\n');
+    const result = await loaded(['run', '--work-root', join(folder(), 'runs'), '--', 'true']);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('capstan.yaml is not valid YAML');
   });
 
   it('hostile: a command name from Object.prototype, or an option, loads nothing heavy and is a usage error', async () => {

@@ -1,6 +1,11 @@
 import { CapstanError, ErrorCode, suggestKey } from '@capstan/core-constraints';
-import { parseArgs } from 'node:util';
 import { type CommandSpec, type FlagValues, parserOptions } from './spec';
+
+// Not `import { parseArgs } from 'node:util'`: imported as an ES module (the CLI's bundle), node:util gets an ES facade
+// that reads every export, and its lazy TextDecoder and TextEncoder getters set up ICU's converters, about 10 ms of CPU
+// that every command paid, --help included (start-up cost, docs/benchmarks.md). getBuiltinModule hands over the
+// module Node has already loaded.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 export interface ParsedCommand<S extends CommandSpec> {
   readonly values: FlagValues<S>;

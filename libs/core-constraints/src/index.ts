@@ -53,7 +53,8 @@ export {
   runFolderName,
   runIdOfFolder,
 } from './task/run-folder';
-export { loadTaskFile, parseTaskText } from './task/task-file';
+export { loadTaskFile } from './task/task-file';
+export { parseTaskText } from './task/task-text';
 export {
   type BackendCapacity,
   type Constraints,

@@ -38,8 +38,8 @@ describe('the CAPSTAN_ variables of every built-in section', () => {
     settings = envSettings({ ...sectionsOf(await loadBuiltInPlugins()), api: apiConfigSchema }, engineConfigSchema);
   });
 
-  it.each(DOCUMENTED)('reads %s', (variable) => {
-    const read = readEnvSettings({ [variable]: '1' }, settings);
+  it.each(DOCUMENTED)('reads %s', async (variable) => {
+    const read = await readEnvSettings({ [variable]: '1' }, settings);
     expect(read).toEqual({ values: [expect.objectContaining({ variable })], warnings: [] });
   });
 
@@ -49,7 +49,7 @@ describe('the CAPSTAN_ variables of every built-in section', () => {
     expect(names.filter((name) => name.includes('___') || name.endsWith('_'))).toEqual([]);
   });
 
-  it('warns about a section that does not exist', () => {
-    expect(readEnvSettings({ CAPSTAN_DOCKR__USER: 'root' }, settings).warnings).toEqual([expect.stringContaining('did you mean CAPSTAN_DOCKER__USER?')]);
+  it('warns about a section that does not exist', async () => {
+    expect((await readEnvSettings({ CAPSTAN_DOCKR__USER: 'root' }, settings)).warnings).toEqual([expect.stringContaining('did you mean CAPSTAN_DOCKER__USER?')]);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { readAliased } from '../schema/keys';
+import { lazySchema } from '../schema/lazy-schema';
 import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
 import { describeValue, parseSize } from '../units/size';
 
@@ -48,22 +49,26 @@ export const ENGINE_HINT_KEYS = ['shell', 'timeout', 'memory_retry_multiplier', 
 /** Every hint key Capstan reads: WDL's reserved hints with their aliases, and the engine's own. */
 export const KNOWN_HINT_KEYS: readonly string[] = [...RESERVED_KEYS, ...ENGINE_HINT_KEYS];
 
-const accelerator: z.ZodType<AcceleratorHint> = z.union(
-  [z.number().int().nonnegative().transform((count) => ({ count })), z.string().min(1).transform((spec) => ({ spec }))],
-  { error: (issue) => `${describeValue(issue.input)} is neither a count of accelerators (e.g. 2) nor a specification (e.g. "nvidia-tesla-t4")` },
-);
-
-// Built once: zod schemas are costly to construct, and a server parses hints for every task it accepts.
+// Each built at the first task that gives its hint (lazySchema), then kept for the next.
 const SCHEMAS = {
-  maxCpu: z.number().positive().finite(),
-  maxMemory: capstanParser((v) => parseSize(v)),
-  disks: z.union([z.string().min(1), z.record(z.string(), z.string())], {
-    error: (issue) => `${describeValue(issue.input)} is neither a disk class for every mount (e.g. "SSD") nor a mapping of mount point to class (e.g. {"/mnt/scratch": "HDD"})`,
-  }),
-  flag: z.boolean(),
-  preemptible: z.union([z.number().int().nonnegative(), z.boolean().transform(Number)], {
-    error: (issue) => `${describeValue(issue.input)} is not a number of retries on preemption (e.g. 2) or true/false`,
-  }),
+  accelerator: lazySchema((): z.ZodType<AcceleratorHint> =>
+    z.union([z.number().int().nonnegative().transform((count) => ({ count })), z.string().min(1).transform((spec) => ({ spec }))], {
+      error: (issue) => `${describeValue(issue.input)} is neither a count of accelerators (e.g. 2) nor a specification (e.g. "nvidia-tesla-t4")`,
+    }),
+  ),
+  maxCpu: lazySchema(() => z.number().positive().finite()),
+  maxMemory: lazySchema(() => capstanParser((v) => parseSize(v))),
+  disks: lazySchema(() =>
+    z.union([z.string().min(1), z.record(z.string(), z.string())], {
+      error: (issue) => `${describeValue(issue.input)} is neither a disk class for every mount (e.g. "SSD") nor a mapping of mount point to class (e.g. {"/mnt/scratch": "HDD"})`,
+    }),
+  ),
+  flag: lazySchema(() => z.boolean()),
+  preemptible: lazySchema(() =>
+    z.union([z.number().int().nonnegative(), z.boolean().transform(Number)], {
+      error: (issue) => `${describeValue(issue.input)} is not a number of retries on preemption (e.g. 2) or true/false`,
+    }),
+  ),
 };
 
 export function parseHints(value: unknown, path: string | null = 'hints'): Hints {
@@ -72,16 +77,16 @@ export function parseHints(value: unknown, path: string | null = 'hints'): Hints
     throw new CapstanError(ErrorCode.InvalidValue, 'hints must be a mapping of hint names to values', { path });
   }
   const entries = section as Record<string, unknown>;
-  const read = <T>(hint: keyof typeof RESERVED, schema: z.ZodType<T>): T | undefined => {
+  const read = <T>(hint: keyof typeof RESERVED, schema: () => z.ZodType<T>): T | undefined => {
     const found = readAliased(entries, RESERVED[hint], path);
-    return found === undefined ? undefined : parseWithSchema(schema, found.value, joinPath(path, found.key));
+    return found === undefined ? undefined : parseWithSchema(schema(), found.value, joinPath(path, found.key));
   };
   const other = Object.fromEntries(Object.entries(entries).filter(([key]) => !RESERVED_KEYS.has(key)));
   const hints: Hints = {
     maxCpu: read('maxCpu', SCHEMAS.maxCpu),
     maxMemory: read('maxMemory', SCHEMAS.maxMemory),
-    gpu: read('gpu', accelerator),
-    fpga: read('fpga', accelerator),
+    gpu: read('gpu', SCHEMAS.accelerator),
+    fpga: read('fpga', SCHEMAS.accelerator),
     disks: read('disks', SCHEMAS.disks),
     shortTask: read('shortTask', SCHEMAS.flag) ?? false,
     preemptible: read('preemptible', SCHEMAS.preemptible) ?? 0,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type ContainerSource, parseContainerList } from '../containers/container-source';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { assertKnownKeys, readAliased } from '../schema/keys';
+import { lazySchema } from '../schema/lazy-schema';
 import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
 import { DEFAULT_DISKS, type DiskSpec, parseDisks } from '../units/disk';
 import { describeValue, GIB, parseSize } from '../units/size';
@@ -37,33 +38,37 @@ export const REQUIREMENT_KEYS: readonly string[] = Object.values(ATTRIBUTES).fla
 
 export const DEFAULT_MEMORY = 2 * GIB;
 
-const cpuSchema = z.number().positive().finite();
+const cpuSchema = lazySchema(() => z.number().positive().finite());
 /**
  * The most retries a task may ask for: each one runs the whole task again on the shared resources, and a task that
  * fails 20 times has a problem more retries will not fix.
  */
 export const MAX_RETRIES = 20;
 
-const retriesSchema = z
-  .number()
-  .int()
-  .nonnegative()
-  .superRefine((retries, context) => {
-    if (retries <= MAX_RETRIES) return;
-    context.addIssue({
-      code: 'custom',
-      message: `${retries} is above the limit of ${MAX_RETRIES} retries (each retry runs the whole task again); write at most ${MAX_RETRIES}, and fix what makes the task fail`,
-      params: { capstanCode: ErrorCode.InvalidValue },
-    });
+const retriesSchema = lazySchema(() =>
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .superRefine((retries, context) => {
+      if (retries <= MAX_RETRIES) return;
+      context.addIssue({
+        code: 'custom',
+        message: `${retries} is above the limit of ${MAX_RETRIES} retries (each retry runs the whole task again); write at most ${MAX_RETRIES}, and fix what makes the task fail`,
+        params: { capstanCode: ErrorCode.InvalidValue },
+      });
+    }),
+);
+// Each built at the first task that gives its attribute (lazySchema), then kept for the next.
+const containerSchema = lazySchema(() => capstanParser((v) => parseContainerList(v, null)));
+const memorySchema = lazySchema(() => capstanParser((v) => parseSize(v)));
+const flagSchema = lazySchema(() => z.boolean());
+const disksSchema = lazySchema(() => capstanParser((v) => parseDisks(v)));
+const returnCodesSchema = lazySchema(() => {
+  const exitCode = z.number().int();
+  return z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)], {
+    error: (issue) => `${describeValue(issue.input)} is not an exit code, a non-empty list of exit codes, or "*" (any code); write e.g. 0, [0, 3] or "*"`,
   });
-// Built once: zod schemas are costly to construct, and a server parses requirements for every task it accepts.
-const containerSchema = capstanParser((v) => parseContainerList(v, null));
-const memorySchema = capstanParser((v) => parseSize(v));
-const flagSchema = z.boolean();
-const disksSchema = capstanParser((v) => parseDisks(v));
-const exitCode = z.number().int();
-const returnCodesSchema = z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)], {
-  error: (issue) => `${describeValue(issue.input)} is not an exit code, a non-empty list of exit codes, or "*" (any code); write e.g. 0, [0, 3] or "*"`,
 });
 
 /**
@@ -78,9 +83,9 @@ export function parseRequirements(value: unknown, path: string | null = 'require
   const entries = section as Record<string, unknown>;
   assertKnownKeys(entries, REQUIREMENT_KEYS, path, 'requirements are closed in WDL 1.2: put other attributes under hints');
 
-  const read = <T>(attribute: keyof typeof ATTRIBUTES, schema: z.ZodType<T>, fallback: T): T => {
+  const read = <T>(attribute: keyof typeof ATTRIBUTES, schema: () => z.ZodType<T>, fallback: T): T => {
     const found = readAliased(entries, ATTRIBUTES[attribute], path);
-    return found === undefined ? fallback : parseWithSchema(schema, found.value, joinPath(path, found.key));
+    return found === undefined ? fallback : parseWithSchema(schema(), found.value, joinPath(path, found.key));
   };
 
   return {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CapstanError } from '../errors/capstan-error';
 import { GIB } from '../units/size';
-import { loadTaskFile, parseTaskText } from './task-file';
+import { loadTaskFile } from './task-file';
+import { parseTaskText } from './task-text';
 
 function capstanErrorOf(run: () => unknown): CapstanError {
   try {

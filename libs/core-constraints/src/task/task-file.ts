@@ -1,10 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
-import { parseTask, type Task } from './task';
-
-const URL_SOURCE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+import { type Task } from './task';
 
 /**
  * Reads a task file (YAML, or JSON, which is YAML too) and validates it. Relative input sources are host paths
@@ -21,26 +17,8 @@ export async function loadTaskFile(file: string): Promise<Task> {
       details: { value: file },
     });
   }
+  // Imported here, not at the top: the YAML parser is evaluated only by a command that reads a task file (start-up
+  // cost: a quick-form `capstan run -- CMD` never needs it).
+  const { parseTaskText } = await import('./task-text');
   return parseTaskText(text, file);
-}
-
-/** Parses task text; `file` names it in errors and anchors relative input sources. */
-export function parseTaskText(text: string, file: string): Task {
-  let document: unknown;
-  try {
-    document = parseYaml(text, { prettyErrors: true });
-  } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    throw new CapstanError(ErrorCode.FileSyntax, `task file ${file} is not valid YAML or JSON${where}: ${(error as Error).message.split('\n')[0]}`, {
-      cause: error,
-    });
-  }
-  const task = parseTask(document);
-  const base = dirname(resolve(file));
-  return {
-    ...task,
-    inputs: task.inputs.map((input) =>
-      URL_SOURCE.test(input.source) || isAbsolute(input.source) ? input : { ...input, source: resolve(base, input.source) },
-    ),
-  };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { lazySchema } from '../schema/lazy-schema';
 import { joinPath, parseWithSchema } from '../schema/zod-bridge';
 
 /** One declared output: a glob relative to the work dir, under a name (the pattern itself in the list form). */
@@ -13,13 +14,18 @@ export interface TaskOutput {
 /** Output names become folder-free manifest keys: no separators, no leading dot. */
 const OUTPUT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-const patternSchema = z.string().trim().min(1);
-const objectSchema = z.strictObject({ name: z.string().optional(), pattern: patternSchema, optional: z.boolean().default(false) });
-const entrySchema = z.union([patternSchema, objectSchema], {
-  error: 'an output is a glob such as "*.bam" (a trailing "?" makes it optional), or { pattern, optional }',
-});
-const outputsSchema = z.union([z.array(entrySchema), z.record(z.string(), entrySchema)], {
-  error: 'outputs is a list of globs, or a mapping from output names to globs, e.g. { bam: "*.bam", log: "run.log?" }',
+type OutputEntry = string | { readonly name?: string | undefined; readonly pattern: string; readonly optional: boolean };
+
+// Built at the first task that declares outputs (lazySchema), not when the module is imported.
+const outputsSchema = lazySchema(() => {
+  const patternSchema = z.string().trim().min(1);
+  const objectSchema = z.strictObject({ name: z.string().optional(), pattern: patternSchema, optional: z.boolean().default(false) });
+  const entrySchema = z.union([patternSchema, objectSchema], {
+    error: 'an output is a glob such as "*.bam" (a trailing "?" makes it optional), or { pattern, optional }',
+  });
+  return z.union([z.array(entrySchema), z.record(z.string(), entrySchema)], {
+    error: 'outputs is a list of globs, or a mapping from output names to globs, e.g. { bam: "*.bam", log: "run.log?" }',
+  });
 });
 
 /**
@@ -28,8 +34,8 @@ const outputsSchema = z.union([z.array(entrySchema), z.record(z.string(), entryS
  */
 export function parseTaskOutputs(raw: unknown): TaskOutput[] {
   if (raw === undefined || raw === null) return [];
-  const parsed = parseWithSchema(outputsSchema, raw, 'outputs');
-  const entries: Array<[string | undefined, z.infer<typeof entrySchema>, string | null]> = Array.isArray(parsed)
+  const parsed = parseWithSchema(outputsSchema(), raw, 'outputs');
+  const entries: Array<[string | undefined, OutputEntry, string | null]> = Array.isArray(parsed)
     ? parsed.map((entry, index) => [undefined, entry, joinPath('outputs', index)])
     : Object.entries(parsed).map(([name, entry]) => [name, entry, joinPath('outputs', name)]);
   const seen = new Map<string, string | null>();
@@ -44,7 +50,7 @@ export function parseTaskOutputs(raw: unknown): TaskOutput[] {
   });
 }
 
-function toOutput(key: string | undefined, entry: string | z.infer<typeof objectSchema>, path: string | null): TaskOutput {
+function toOutput(key: string | undefined, entry: OutputEntry, path: string | null): TaskOutput {
   const optionalMark = typeof entry === 'string' && entry.endsWith('?');
   const pattern = typeof entry === 'string' ? (optionalMark ? entry.slice(0, -1).trimEnd() : entry) : entry.pattern;
   const optional = typeof entry === 'string' ? optionalMark : entry.optional;

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { assertKnownKeys } from '../schema/keys';
+import { lazySchema } from '../schema/lazy-schema';
 import { joinPath, parseWithSchema } from '../schema/zod-bridge';
 import { describeValue } from '../units/size';
 import { type Hints, parseHints } from './hints';
@@ -40,22 +41,31 @@ export interface Task {
 
 export const TASK_KEYS = ['name', 'command', 'requirements', 'hints', 'inputs', 'outputs', 'env'] as const;
 
-const nameSchema = z.string().trim().min(1).max(255);
-const commandSchema = z.string().refine((text) => text.trim() !== '', 'the command is empty');
-const envSchema = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _, not starting with a digit'),
-  z.union([z.string(), z.number().transform(String), z.boolean().transform(String)], {
-    error: (issue) => `${describeValue(issue.input)} is not an environment value; give a string, number or boolean`,
-  }),
+// Built at the first task parsed (lazySchema), not when the module is imported.
+const nameSchema = lazySchema(() => z.string().trim().min(1).max(255));
+const commandSchema = lazySchema(() => z.string().refine((text) => text.trim() !== '', 'the command is empty'));
+const envOrEmptySchema = lazySchema(() =>
+  z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _, not starting with a digit'),
+      z.union([z.string(), z.number().transform(String), z.boolean().transform(String)], {
+        error: (issue) => `${describeValue(issue.input)} is not an environment value; give a string, number or boolean`,
+      }),
+    )
+    .default({}),
 );
-const inputSchema = z.strictObject({
-  source: z.string().trim().min(1),
-  path: z.string().trim().min(1).optional(),
-  type: z.enum(['file', 'directory']).default('file'),
-  writable: z.boolean().optional(),
-});
-const inputsSchema = z.array(inputSchema).default([]);
-const envOrEmptySchema = envSchema.default({});
+const inputsSchema = lazySchema(() =>
+  z
+    .array(
+      z.strictObject({
+        source: z.string().trim().min(1),
+        path: z.string().trim().min(1).optional(),
+        type: z.enum(['file', 'directory']).default('file'),
+        writable: z.boolean().optional(),
+      }),
+    )
+    .default([]),
+);
 
 /** Validates a task document (already read from YAML or JSON). Throws only CapstanError, naming the path of the first problem. */
 export function parseTask(document: unknown): Task {
@@ -64,15 +74,15 @@ export function parseTask(document: unknown): Task {
   }
   const raw = document as Record<string, unknown>;
   assertKnownKeys(raw, TASK_KEYS, null, 'put custom attributes under hints');
-  const inputs = parseWithSchema(inputsSchema, raw['inputs'], 'inputs');
+  const inputs = parseWithSchema(inputsSchema(), raw['inputs'], 'inputs');
   return {
-    name: parseWithSchema(nameSchema, raw['name'], 'name'),
-    command: parseWithSchema(commandSchema, raw['command'], 'command'),
+    name: parseWithSchema(nameSchema(), raw['name'], 'name'),
+    command: parseWithSchema(commandSchema(), raw['command'], 'command'),
     requirements: parseRequirements(raw['requirements'], 'requirements'),
     hints: parseHints(raw['hints'], 'hints'),
     inputs: resolveGuestPaths(inputs),
     outputs: parseTaskOutputs(raw['outputs']),
-    env: parseWithSchema(envOrEmptySchema, raw['env'], 'env'),
+    env: parseWithSchema(envOrEmptySchema(), raw['env'], 'env'),
   };
 }
 

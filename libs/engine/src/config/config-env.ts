@@ -1,5 +1,4 @@
 import { schemaSettings, suggestKey, TASK_VARIABLES } from '@capstan/core-constraints';
-import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 
 export const ENV_PREFIX = 'CAPSTAN_';
@@ -33,17 +32,20 @@ export function envSettings(sections: Readonly<Record<string, z.ZodType>>, root?
  * script, a test harness, a typo): it is ignored with one warning naming the nearest documented variable, never an
  * error, so an unrelated variable cannot break every command. `ignored` settings are known but not read here (another
  * command's section); the variables Capstan sets inside tasks are skipped silently, so a nested capstan works.
+ * Async because the YAML parser that reads the values is imported only when a variable is read (start-up cost).
  */
-export function readEnvSettings(env: NodeJS.ProcessEnv, settings: readonly EnvSetting[], ignored: readonly EnvSetting[] = []): { values: EnvValue[]; warnings: string[] } {
-  const values: EnvValue[] = [];
+export async function readEnvSettings(env: NodeJS.ProcessEnv, settings: readonly EnvSetting[], ignored: readonly EnvSetting[] = []): Promise<{ values: EnvValue[]; warnings: string[] }> {
+  const read: { variable: string; path: string[]; text: string }[] = [];
   const warnings: string[] = [];
   for (const [variable, value] of Object.entries(env)) {
     if (!variable.startsWith(ENV_PREFIX) || value === undefined || TASK_VARIABLES.includes(variable)) continue;
     const path = variable.slice(ENV_PREFIX.length).split('__').map(camelCase);
-    if (settings.some((setting) => covers(setting, path))) values.push({ variable, path, value: parseScalar(value) });
+    if (settings.some((setting) => covers(setting, path))) read.push({ variable, path, text: value });
     else if (!ignored.some((setting) => covers(setting, path))) warnings.push(unknownVariableWarning(variable, [...settings, ...ignored]));
   }
-  return { values, warnings };
+  if (read.length === 0) return { values: [], warnings };
+  const { parseYaml } = await import('./config-yaml');
+  return { values: read.map(({ variable, path, text }) => ({ variable, path, value: parseScalar(text, parseYaml) })), warnings };
 }
 
 /** The first key each `CAPSTAN_...` variable sets (`docker` for `CAPSTAN_DOCKER__USER`): the sections it gives values to. */
@@ -79,7 +81,7 @@ function screamingSnake(key: string): string {
 }
 
 /** Values are YAML scalars (`true`, `30`, `always`); a mapping or list stays the string written. */
-function parseScalar(value: string): unknown {
+function parseScalar(value: string, parseYaml: (text: string) => unknown): unknown {
   try {
     const parsed: unknown = parseYaml(value);
     return parsed === null || typeof parsed === 'object' ? value : parsed;

@@ -2,7 +2,6 @@ import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constrai
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 import { type EngineConfig, engineConfigSchema } from './capstan-config';
 import { ENV_PREFIX, envSettings, envTopKeys, readEnvSettings } from './config-env';
@@ -79,13 +78,13 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
   const lazy = sources.lazySections;
   let sections = lazy === undefined ? given : { ...(await lazy.load(neededSections(lazy, given, document, sources.flags ?? {}, env))), ...given };
   let others = builtSchemas(otherSections);
-  let read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
+  let read = await readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
   // A variable that is no setting of what was built: build the rest before warning, so the warning is the same.
   const unbuilt = lazy?.names.filter((name) => !Object.hasOwn(sections, name)) ?? [];
   if (read.warnings.length > 0 && (unbuilt.length > 0 || Object.keys(others).length < Object.keys(otherSections).length)) {
     if (lazy !== undefined && unbuilt.length > 0) sections = { ...(await lazy.load(lazy.names)), ...given };
     others = Object.fromEntries(await Promise.all(Object.entries(otherSections).map(async ([name, schema]) => [name, typeof schema === 'function' ? await schema() : schema] as const)));
-    read = readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
+    read = await readEnvSettings(env, envSettings(sections, engineConfigSchema), envSettings(others));
   }
   const merged: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !Object.hasOwn(otherSections, key) || Object.hasOwn(sections, key)));
   // Where each overridden value came from, so an error names the variable or flag rather than the file.
@@ -151,6 +150,8 @@ async function readConfigFile(explicit: string | undefined, cwd: string, env: No
       }
       continue;
     }
+    // Imported only when there is a file to read: most commands run without one (start-up cost).
+    const { parseYaml } = await import('./config-yaml');
     let document: unknown;
     try {
       document = parseYaml(text) ?? {};
