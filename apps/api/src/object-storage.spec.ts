@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('a TES task with s3:// inputs and outputs', () => {
-  it('runs on Docker: an object and a prefix in, a file and a folder out, with their sizes in the output log', async () => {
+  it('runs on Docker: an object and a prefix in, a file, a folder and a wildcard out, with their sizes in the output log', async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/in/reads.txt`, Body: 'acgt\nttga\n' }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/refs/a.fa`, Body: '>a\n' }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/refs/b/b.fa`, Body: '>bb\n' }));
@@ -65,6 +65,7 @@ describe('a TES task with s3:// inputs and outputs', () => {
         outputs: [
           { url: `s3://${bucket}/${prefix}/out/upper.txt`, path: '/work/upper.txt' },
           { url: `s3://${bucket}/${prefix}/out/listing`, path: '/work/listing', type: 'DIRECTORY' },
+          { url: `s3://${bucket}/${prefix}/out/glob`, path: '/work/*.txt', path_prefix: '/work/' },
         ],
         executors: [
           {
@@ -85,6 +86,7 @@ describe('a TES task with s3:// inputs and outputs', () => {
     expect(task.logs?.at(-1)?.outputs).toEqual([
       { url: `s3://${bucket}/${prefix}/out/upper.txt`, path: '/work/upper.txt', size_bytes: '10' },
       { url: `s3://${bucket}/${prefix}/out/listing/refs.txt`, path: '/work/listing/refs.txt', size_bytes: '7' },
+      { url: `s3://${bucket}/${prefix}/out/glob/upper.txt`, path: '/work/upper.txt', size_bytes: '10' },
     ]);
     const upper = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/out/upper.txt` }));
     expect(await upper.Body?.transformToString()).toBe('ACGT\nTTGA\n');
