@@ -134,6 +134,22 @@ describe('s3:// outputs through the transfer', () => {
   });
 });
 
+describe('gs:// through the S3-compatible API (proven against the S3 server here, not against GCS)', () => {
+  it('stores an object with the gs store\'s own keys and endpoint, and serves no s3:// with them', async () => {
+    const gs = { endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
+    const transfer = new FileAndHttpTransfer(parseTransferOptions({}), undefined, undefined, objectStores({ gs }));
+    await writeFile(join(folder, 'x.txt'), 'via gs');
+    const written = await transfer.putOutput({ hostPath: join(folder, 'x.txt'), within: folder, url: `gs://${server.bucket}/${prefix}/x.txt`, fieldPath: 'outputs.0.url' });
+    expect(written).toEqual([{ url: `gs://${server.bucket}/${prefix}/x.txt`, sizeBytes: 6, relativePath: '' }]);
+    expect(await get('x.txt')).toBe('via gs');
+    expect(() => transfer.checkAddress(`s3://${server.bucket}/x`, 'in', 'inputs.0.url')).toThrow(expect.objectContaining({ code: 'transfer.refused' }));
+  });
+
+  it('refuses a gs section without HMAC keys, naming the field', () => {
+    expect(() => objectStores({ gs: {} }, 'api.transfer')).toThrow(expect.objectContaining({ path: 'api.transfer.gs.accessKeyId' }));
+  });
+});
+
 describe('s3:// addresses', () => {
   const transfer = transferFor();
   it.each([
