@@ -111,10 +111,10 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(['zod', 'yaml', 'tsyringe'].filter((name) => !result.packages.has(name))).toEqual([]);
   });
 
-  it('capstan run --backend local loads no other backend, dockerode, TES server, SQLite, Swagger, SSH or BuildKit gRPC', async () => {
+  it('capstan run --backend local loads no other backend, dockerode, TES server, SQLite, Swagger, SSH, BuildKit gRPC or AWS SDK', async () => {
     const result = await loaded(['run', '--backend', 'local', '--work-root', join(folder(), 'runs'), '--', 'true']);
     expect(result.code).toBe(0);
-    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch'].filter((name) => result.packages.has(name))).toEqual([]);
+    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'].filter((name) => result.packages.has(name))).toEqual([]);
     expect(backendChunks(result.urls)).toEqual(['local']);
     // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
     expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
