@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { localS3Server } from '@capstan/backend-test-kit';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,20 +12,9 @@ jest.setTimeout(180_000);
 
 const TOKEN = 'test-token-s3-0123456789abcdef';
 const IMAGE = 'capstan-test/busybox:1';
-const store = Object.fromEntries(
-  readFileSync('/var/lib/capstan/s3/credentials.env', 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('='))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-) as Record<string, string>;
-const bucket = store['S3_BUCKET'] ?? 'capstan-test';
-const secret = store['S3_SECRET_ACCESS_KEY'] ?? '';
-const client = new S3Client({
-  endpoint: store['S3_ENDPOINT'],
-  forcePathStyle: true,
-  region: 'us-east-1',
-  credentials: { accessKeyId: store['S3_ACCESS_KEY_ID'] ?? '', secretAccessKey: secret },
-});
+const store = localS3Server();
+const { bucket, secretAccessKey: secret } = store;
+const client = new S3Client({ endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: store.accessKeyId, secretAccessKey: secret } });
 const prefix = `s3-branch-api-${randomBytes(6).toString('hex')}`;
 
 let folder: string;
@@ -36,10 +25,10 @@ beforeAll(async () => {
   await buildApps();
   const env = {
     ...process.env,
-    CAPSTAN_API__TRANSFER__S3__ENDPOINT: store['S3_ENDPOINT'],
+    CAPSTAN_API__TRANSFER__S3__ENDPOINT: store.endpoint,
     CAPSTAN_API__TRANSFER__S3__FORCE_PATH_STYLE: 'true',
     CAPSTAN_API__TRANSFER__S3__REGION: 'us-east-1',
-    CAPSTAN_API__TRANSFER__S3__ACCESS_KEY_ID: store['S3_ACCESS_KEY_ID'],
+    CAPSTAN_API__TRANSFER__S3__ACCESS_KEY_ID: store.accessKeyId,
     CAPSTAN_API__TRANSFER__S3__SECRET_ACCESS_KEY: secret,
   };
   api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', TOKEN], { token: TOKEN, env });

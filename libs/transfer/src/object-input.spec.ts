@@ -1,8 +1,9 @@
-import { CapstanError, ObjectStoreFailure, type ObjectRead, type ObjectStore, type StoredObject } from '@capstan/core-constraints';
+import { ObjectStoreFailure, type ObjectRead, type ObjectStore, type StoredObject } from '@capstan/core-constraints';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileAndHttpTransfer } from './file-and-http-transfer';
 import { parseTransferOptions } from './options/transfer-options';
+import { rejection } from './test-kit/rejection';
 import { TempFolders } from './test-kit/temp-folders';
 
 // The store-independent rules the transfer applies to every object store, against a store held in memory (the real
@@ -43,12 +44,6 @@ afterEach(() => folders.removeAll());
 
 function transferWith(store: ObjectStore): FileAndHttpTransfer {
   return new FileAndHttpTransfer(parseTransferOptions({ maxInputBytes: 100 }), undefined, undefined, [store]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CapstanError> {
-  const error: unknown = await promise.then(() => new Error('it succeeded'), (caught: unknown) => caught);
-  if (!(error instanceof CapstanError)) throw error;
-  return error;
 }
 
 describe('object store inputs', () => {

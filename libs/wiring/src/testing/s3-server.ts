@@ -1,31 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { localS3Server, type LocalS3Server } from '@capstan/backend-test-kit';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 
-/** The S3-compatible store tools/engines/s3.sh started (its credentials.env), shared by every test. */
-export interface S3Server {
-  readonly endpoint: string;
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly bucket: string;
-  /** s3rver's script, for a test that starts (and kills) its own instance. */
-  readonly bin: string;
-}
+export type S3Server = LocalS3Server;
 
-export function sharedS3Server(file = '/var/lib/capstan/s3/credentials.env'): S3Server {
-  const values = Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-  const get = (key: string): string => {
-    const value = values[key];
-    if (value === undefined) throw new Error(`${file} has no ${key}; run tools/engines/s3.sh`);
-    return value;
-  };
-  return { endpoint: get('S3_ENDPOINT'), accessKeyId: get('S3_ACCESS_KEY_ID'), secretAccessKey: get('S3_SECRET_ACCESS_KEY'), bucket: get('S3_BUCKET'), bin: get('S3RVER_BIN') };
-}
+/** The S3-compatible store tools/engines/s3.sh started, shared by every test. */
+export const sharedS3Server = (): S3Server => localS3Server();
 
 /** The transfer's `s3` section for a server. */
 export function s3Options(server: S3Server, extra: Record<string, unknown> = {}): Record<string, unknown> {
