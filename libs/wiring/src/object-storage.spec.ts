@@ -91,10 +91,19 @@ describe('s3:// inputs through the transfer', () => {
     expect(shown).not.toContain('CAPSTANWRONGKEY');
   });
 
-  it('refuses a credential written into the URL, and never shows it', async () => {
-    const error = await rejection(transferFor().fetchInput({ url: `s3://AKIAX:${SECRET}@${server.bucket}/k`, hostPath: join(folder, 'k'), fieldPath: 'inputs.0.url' }));
+  it('refuses a credential written into the URL, at creation and at transfer, and never shows it', async () => {
+    const address = `s3://AKIAX:${SECRET}@${server.bucket}/k`;
+    const error = await rejection(transferFor().fetchInput({ url: address, hostPath: join(folder, 'k'), fieldPath: 'inputs.0.url' }));
     expect(error.code).toBe('transfer.refused');
     expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(SECRET);
+    let atCreation: unknown;
+    try {
+      transferFor().checkAddress(address, 'in', 'inputs.0.url');
+    } catch (caught) {
+      atCreation = caught;
+    }
+    expect(atCreation).toMatchObject({ code: 'transfer.refused', path: 'inputs.0.url' });
+    expect(JSON.stringify({ message: (atCreation as Error).message, details: (atCreation as CapstanError).details })).not.toContain(SECRET);
   });
 });
 
