@@ -66,4 +66,28 @@ describe('an S3 store that dies mid-transfer', () => {
     own = await ownS3Server(sharedS3Server(), join(folder, 'store'), BUCKET, Number(port));
     await expect(testClient(own.server).send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'out/big.bin' }))).rejects.toMatchObject({ name: 'NotFound' });
   }, 60_000);
+
+  it('stops an input and an output at once when the task is canceled: run.canceled, no file, no object', async () => {
+    await testClient(own.server).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'big.bin', Body: Buffer.alloc(SIZE, 7) }));
+    const inputs = join(folder, 'inputs');
+    await mkdir(inputs);
+    const cancelIn = new AbortController();
+    const abortOnFirstBytes = (controller: AbortController) => (event: { bytesDone: number }): void => {
+      if (event.bytesDone > 0) controller.abort();
+    };
+    const input = await rejection(
+      transfer().fetchInput({ url: `s3://${BUCKET}/big.bin`, hostPath: join(inputs, 'big.bin'), fieldPath: 'inputs.0.url' }, cancelIn.signal, abortOnFirstBytes(cancelIn)),
+    );
+    expect(input).toMatchObject({ code: 'run.canceled', path: 'inputs.0.url' });
+    expect(await readdir(inputs)).toEqual([]);
+    const task = join(folder, 'task');
+    await mkdir(task);
+    await writeFile(join(task, 'big.bin'), Buffer.alloc(SIZE, 9));
+    const cancelOut = new AbortController();
+    const output = await rejection(
+      transfer().putOutput({ hostPath: join(task, 'big.bin'), within: task, url: `s3://${BUCKET}/out/canceled.bin`, fieldPath: 'outputs.0.url' }, cancelOut.signal, abortOnFirstBytes(cancelOut)),
+    );
+    expect(output).toMatchObject({ code: 'run.canceled', path: 'outputs.0.url' });
+    await expect(testClient(own.server).send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'out/canceled.bin' }))).rejects.toMatchObject({ name: 'NotFound' });
+  }, 60_000);
 });
