@@ -22,27 +22,31 @@ export async function loadClient(settings: S3StoreSettings): Promise<LoadedClien
     settings.accessKeyId !== undefined && settings.secretAccessKey !== undefined
       ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
       : undefined;
-  const client = new sdk.S3Client({
-    ...(settings.region === undefined ? {} : { region: settings.region }),
-    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-    ...(credentials === undefined ? {} : { credentials }),
-    ...(settings.profile === undefined ? {} : { profile: settings.profile }),
-    forcePathStyle: settings.forcePathStyle,
-    maxAttempts: settings.retries + 1,
-    requestHandler: { requestTimeout: settings.timeoutMs, connectionTimeout: settings.timeoutMs },
-    // Checksums only where an operation requires them: S3-compatible stores do not all know the newer headers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  if (settings.region === undefined) await ensureRegion(client);
-  return { sdk, storage, client };
+  const build = (region: string | undefined): S3Client =>
+    new sdk.S3Client({
+      ...(region === undefined ? {} : { region }),
+      ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+      ...(credentials === undefined ? {} : { credentials }),
+      ...(settings.profile === undefined ? {} : { profile: settings.profile }),
+      forcePathStyle: settings.forcePathStyle,
+      maxAttempts: settings.retries + 1,
+      requestHandler: { requestTimeout: settings.timeoutMs, connectionTimeout: settings.timeoutMs },
+      // Checksums only where an operation requires them: S3-compatible stores do not all know the newer headers.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const client = build(settings.region);
+  if (settings.region !== undefined || (await hasRegion(client))) return { sdk, storage, client };
+  // Neither the options nor the chain (AWS_REGION, the profile) name a region: us-east-1, as AWS's own tools assume.
+  client.destroy();
+  return { sdk, storage, client: build('us-east-1') };
 }
 
-/** Without a region from the options or the chain, us-east-1 (what AWS's own tools assume). */
-async function ensureRegion(client: S3Client): Promise<void> {
+async function hasRegion(client: S3Client): Promise<boolean> {
   try {
     await client.config.region();
+    return true;
   } catch {
-    client.config.region = () => Promise.resolve('us-east-1');
+    return false;
   }
 }

@@ -107,6 +107,26 @@ describe('s3:// inputs through the transfer', () => {
   });
 });
 
+describe('the region', () => {
+  it('is us-east-1 when neither the options nor the standard chain name one', async () => {
+    const saved = { AWS_REGION: process.env['AWS_REGION'], AWS_DEFAULT_REGION: process.env['AWS_DEFAULT_REGION'], AWS_CONFIG_FILE: process.env['AWS_CONFIG_FILE'] };
+    delete process.env['AWS_REGION'];
+    delete process.env['AWS_DEFAULT_REGION'];
+    process.env['AWS_CONFIG_FILE'] = join(folder, 'no-aws-config');
+    try {
+      await put('r.txt', 'r');
+      const { region: _omitted, ...withoutRegion } = s3Options(server);
+      const files = await transferFor(withoutRegion).fetchInput({ url: url('r.txt'), hostPath: join(folder, 'r.txt'), fieldPath: 'inputs.0.url' });
+      expect(files).toEqual([{ url: url('r.txt'), sizeBytes: 1, relativePath: '' }]);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});
+
 describe('s3:// outputs through the transfer', () => {
   it('stores a file and a folder, reporting each object and its size', async () => {
     const task = join(folder, 'task');
