@@ -37,6 +37,13 @@ export class S3ObjectStore implements ObjectStore {
           if (object.Key === undefined || !object.Key.startsWith(prefix)) continue;
           objects.push({ relativePath: object.Key.slice(prefix.length), sizeBytes: object.Size ?? 0 });
         }
+        if (objects.length > this.settings.maxListedObjects) {
+          throw new ObjectStoreFailure(
+            'refused',
+            `there are more than ${this.settings.maxListedObjects} objects below "${prefix}" in the bucket "${bucket}"`,
+            'give a narrower prefix, or ask the operator to raise the store\'s maxListedObjects',
+          );
+        }
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
     } catch (error) {

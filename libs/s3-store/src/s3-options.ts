@@ -27,6 +27,8 @@ const fields = {
   timeoutMs: z.int().min(1).default(60_000),
   /** The size of each part of a multipart upload (and what is held in memory per part in flight). */
   partSizeBytes: partSize.default(8 * MIB),
+  /** The most objects one DIRECTORY input may list (a client naming a huge prefix is refused, not followed). */
+  maxListedObjects: z.int().min(1).max(10_000_000).default(100_000),
   /** Parts sent at once; memory held by one upload is at most about `partSizeBytes * queueSize`. */
   queueSize: z.int().min(1).max(16).default(4),
 };

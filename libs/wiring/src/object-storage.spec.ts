@@ -63,6 +63,15 @@ describe('s3:// inputs through the transfer', () => {
     expect((await readdir(folder, { recursive: true })).sort()).toEqual(['reads', 'reads/a.fq', 'reads/lane', 'reads/lane/b.fq']);
   });
 
+  it('refuses a prefix with more objects than maxListedObjects, writing nothing', async () => {
+    await Promise.all(['a', 'b', 'c'].map((name) => put(`many/${name}`, name)));
+    const transfer = transferFor(s3Options(server, { maxListedObjects: 2 }));
+    const error = await rejection(transfer.fetchInput({ url: url('many'), type: 'DIRECTORY', hostPath: join(folder, 'many'), fieldPath: 'inputs.2.url' }));
+    expect(error).toMatchObject({ code: 'transfer.refused', path: 'inputs.2.url' });
+    expect(error.message).toContain('more than 2 objects');
+    expect(await readdir(folder)).toEqual([]);
+  });
+
   it('fails a missing object, typed, naming the field and the key, and leaves nothing at the host path', async () => {
     const hostPath = join(folder, 'inputs', 'missing.txt');
     const error = await rejection(transferFor().fetchInput({ url: url('missing.txt'), type: 'FILE', hostPath, fieldPath: 'inputs.3.url' }));
