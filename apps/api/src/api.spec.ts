@@ -287,7 +287,7 @@ describe('invalid tasks are refused with 400, naming the field', () => {
     ['an empty command', { executors: [{ image: IMAGE, command: [] }] }, 'executors.0.command'],
     ['an empty tag key', { tags: { '': 'v' }, executors: [{ image: IMAGE, command: ['true'] }] }, 'tags'],
     ['a file:// input outside the allowed roots', { inputs: [{ url: 'file:///etc/passwd', path: '/in/p' }], executors: [{ image: IMAGE, command: ['true'] }] }, 'inputs.0.url'],
-    ['an s3:// output', { outputs: [{ url: 's3://bucket/x', path: '/out/x' }], executors: [{ image: IMAGE, command: ['true'] }] }, 'outputs.0.url'],
+    ['an s3:// output on a server given no s3 store', { outputs: [{ url: 's3://bucket/x', path: '/out/x' }], executors: [{ image: IMAGE, command: ['true'] }] }, 'outputs.0.url'],
     ["a path on Capstan's own work dir", { volumes: ['/mnt/task/work'], executors: [{ image: IMAGE, command: ['true'] }] }, 'volumes.0'],
   ])('%s', async (_case, body, field) => {
     const answer = await api.call('/tasks', { body });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAttemptFolder, uniqueId } from './backend-test-run';
 import { localRegistry } from './local-registry';
+import { localS3Server } from './local-s3';
 
 describe('backend test kit', () => {
   let dir: string;
@@ -22,6 +23,14 @@ describe('backend test kit', () => {
     const file = join(dir, 'credentials.env');
     await writeFile(file, 'REGISTRY=127.0.0.1:5000\nREGISTRY_USER=capstan\nREGISTRY_PASSWORD=p=w\nREGISTRY_IMAGE=127.0.0.1:5000/capstan/busybox:1\n');
     expect(localRegistry(file)).toEqual({ registry: '127.0.0.1:5000', username: 'capstan', password: 'p=w', image: '127.0.0.1:5000/capstan/busybox:1' });
+  });
+
+  it('reads the S3 store credentials file written by tools/engines/s3.sh, and names a missing key', async () => {
+    const file = join(dir, 's3.env');
+    await writeFile(file, 'S3_ENDPOINT=http://127.0.0.1:4568\nS3_ACCESS_KEY_ID=S3RVER\nS3_SECRET_ACCESS_KEY=S3RVER\nS3_BUCKET=capstan-test\nS3RVER_BIN=/opt/s3rver.js\n');
+    expect(localS3Server(file)).toEqual({ endpoint: 'http://127.0.0.1:4568', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', bucket: 'capstan-test', bin: '/opt/s3rver.js' });
+    await writeFile(file, 'S3_ENDPOINT=http://127.0.0.1:4568\n');
+    expect(() => localS3Server(file)).toThrow(`${file} has no S3_ACCESS_KEY_ID; run tools/engines/s3.sh`);
   });
 
   it('gives ids that differ and carry their prefix', () => {

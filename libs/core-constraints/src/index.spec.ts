@@ -25,6 +25,7 @@ describe('the public surface of core-constraints', () => {
     'resolveConstraints',
     'registerBackend',
     'BackendRegistry',
+    'ObjectStoreFailure',
   ] as const)('exports %s', (name) => {
     expect(typeof api[name]).toBe('function');
   });

@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, parseWithSchema, redactUrl } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, ObjectStoreFailure, parseWithSchema, redactUrl, type ObjectStore } from '@capstan/core-constraints';
 import { lstat, realpath } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -24,20 +24,28 @@ import { readSourceTree, type FileType, type SourceTree } from './local/source-t
 import { TargetConflict } from './local/staged-target';
 import { copyTree } from './local/tree-copy';
 import { writeContent } from './local/write-content';
+import { fetchObjects, putObjects, storeFailure } from './objects/object-transfer';
 import { type TransferSettings } from './options/transfer-options';
 import { ProgressReporter, type ProgressListener } from './progress/progress-reporter';
 
-/** The FileTransfer for file:// (under allowed roots) and http(s)://, with inline `content` for inputs. */
+/**
+ * The FileTransfer for file:// (under allowed roots), http(s):// and the schemes of the object stores it is given
+ * (`s3://`), with inline `content` for inputs.
+ */
 export class FileAndHttpTransfer implements FileTransfer {
   private readonly roots: AllowedRoots;
   private readonly policy: AddressPolicy;
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-  /** `clock` paces retries and `resolve` looks names up; tests pass a clock that records waits and a hosts table. */
+  /**
+   * `clock` paces retries and `resolve` looks names up; tests pass a clock that records waits and a hosts table.
+   * `stores` serve the other schemes, each its own (the first one naming a scheme wins).
+   */
   constructor(
     readonly settings: TransferSettings,
     private readonly clock: RetryClock = systemClock,
     private readonly resolve: Resolve = systemResolve,
+    readonly stores: readonly ObjectStore[] = [],
   ) {
     this.roots = new AllowedRoots(settings.allowedRoots);
     this.policy = new AddressPolicy(settings.allowAddresses);
@@ -45,9 +53,16 @@ export class FileAndHttpTransfer implements FileTransfer {
 
   checkAddress(url: string, direction: 'in' | 'out', fieldPath: string): void {
     const subject = { fieldPath, shownUrl: redactUrl(url) };
-    const address = parseAddress(url, subject);
+    const address = parseAddress(url, subject, this.stores);
     if (address.kind === 'file') this.roots.checkWritten(address.path, direction === 'in' ? 'read' : 'write', subject);
-    else checkLiteralHost(this.policy, subject, address.url, null);
+    else if (address.kind === 'http') checkLiteralHost(this.policy, subject, address.url, null);
+    else {
+      try {
+        address.store.checkAddress(address.url);
+      } catch (error) {
+        throw error instanceof ObjectStoreFailure ? storeFailure(subject, error) : error;
+      }
+    }
   }
 
   async fetchInput(request: InputRequest, signal?: AbortSignal, onProgress?: ProgressListener): Promise<TransferredFile[]> {
@@ -64,9 +79,14 @@ export class FileAndHttpTransfer implements FileTransfer {
     const subject = { fieldPath: input.fieldPath, shownUrl: redactUrl(url) };
     if (url === '') throw transferRefused(subject, 'the input has neither a url nor content', 'give one of them');
     return this.guard(subject, input.hostPath, signal, async () => {
-      const address = parseAddress(url, subject);
+      const address = parseAddress(url, subject, this.stores);
       const progress = this.reporter('in', subject, onProgress);
       if (address.kind === 'file') return this.copyIn(address, url, input.type, input.hostPath, subject, progress, signal);
+      if (address.kind === 'object') {
+        address.store.checkAddress(address.url);
+        const maxBytes = this.settings.maxInputBytes;
+        return fetchObjects({ address, type: input.type, hostPath: input.hostPath, subject, maxBytes, progress, signal });
+      }
       if (input.type === 'DIRECTORY') {
         throw transferRefused(
           subject,
@@ -84,13 +104,15 @@ export class FileAndHttpTransfer implements FileTransfer {
     const output = parseWithSchema(outputRequestSchema, request, null);
     const subject = { fieldPath: output.fieldPath, shownUrl: redactUrl(output.url) };
     return this.guard(subject, output.hostPath, signal, async () => {
-      const address = parseAddress(output.url, subject);
+      const address = parseAddress(output.url, subject, this.stores);
+      if (address.kind === 'object') address.store.checkAddress(address.url);
       // A destination Capstan will not write is refused before the task's files are even looked at.
       const target = address.kind === 'file' ? await this.roots.resolveTarget(address.path, subject) : null;
       const tree = await this.outputTree(output.hostPath, output.within, output.type, subject, signal);
       const progress = this.reporter('out', subject, onProgress);
       progress.setTotal(tree.totalBytes);
       if (address.kind === 'http') return this.upload(tree, address, output.url, subject, progress, signal);
+      if (address.kind === 'object') return putObjects(address, tree, progress, signal);
       const urlOf = (relative: string): string => redactUrl(childUrl(output.url, relative));
       return copyTree({ tree, type: output.type, target: target ?? address.path, urlOf, progress, signal });
     });
@@ -192,6 +214,7 @@ export class FileAndHttpTransfer implements FileTransfer {
       if (signal?.aborted) throw transferCanceled(subject);
       if (error instanceof CapstanError && error.code === ErrorCode.TaskFileRefused) throw transferRefused(subject, error.message, 'nothing was read from it', { path: error.details['value'] });
       if (error instanceof CapstanError) throw error;
+      if (error instanceof ObjectStoreFailure) throw storeFailure(subject, error);
       if (error instanceof TargetConflict) {
         throw transferFailed(subject, `${subject.shownUrl} cannot be written: ${error.message}`, 'remove what is in the way, or choose another destination');
       }

@@ -10,6 +10,7 @@ import {
   tesServiceOptionsSchema,
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
+import { objectStores } from '@capstan/s3-store';
 import { registerTransfer } from '@capstan/transfer';
 import { type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -132,7 +133,9 @@ async function startOn(
 ): Promise<RunningTesServer> {
   const { container } = wiring;
   // The TES service moves files through the transfer's own contract, so its rules (allowed roots, addresses) are one.
-  const { settings } = registerTransfer(container, api.transfer, 'api.transfer');
+  const { s3, gs, ...transferOptions } = api.transfer;
+  const stores = objectStores({ s3, gs }, 'api.transfer');
+  const { settings } = registerTransfer(container, transferOptions, 'api.transfer', stores);
   const store = new SqliteTesTaskStore({ file: join(dataDir, 'tasks.sqlite') });
   container.registerInstance(TesTaskStore, store);
   container.registerInstance(TaskEngine, wiring.engine);
@@ -151,7 +154,7 @@ async function startOn(
       eventBufferSize: api.events.bufferSize,
       holderLabels: holder,
       serviceInfo: api.serviceInfo,
-      storage: settings.allowedRoots.map((root) => `file://${root}`),
+      storage: [...settings.allowedRoots.map((root) => `file://${root}`), ...stores.flatMap((store) => store.describe())],
     }),
   );
   const service = container.resolve(EngineTesService);

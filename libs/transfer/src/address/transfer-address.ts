@@ -1,3 +1,4 @@
+import { type ObjectStore } from '@capstan/core-constraints';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transferRefused, type TransferSubject } from '../errors/transfer-errors';
@@ -15,21 +16,33 @@ export interface HttpAddress {
   readonly authorization: string | null;
 }
 
-export type TransferAddress = FileAddress | HttpAddress;
+/** An object in a store that serves the URL's scheme (`s3://bucket/key`). */
+export interface ObjectAddress {
+  readonly kind: 'object';
+  readonly url: URL;
+  readonly store: ObjectStore;
+}
 
-export const SUPPORTED_SCHEMES = 'file:// (under the allowed roots), http:// and https://';
+export type TransferAddress = FileAddress | HttpAddress | ObjectAddress;
+
+/** The schemes a transfer with these stores speaks, for messages: `file:// (under the allowed roots), http://, ...`. */
+export function supportedSchemes(stores: readonly ObjectStore[]): string {
+  const schemes = ['http://', 'https://', ...stores.flatMap((store) => store.schemes.map((scheme) => `${scheme}://`))];
+  return `file:// (under the allowed roots), ${schemes.slice(0, -1).join(', ')} and ${schemes.at(-1)}`;
+}
 
 /** Reads a url into an address, or refuses it (a scheme Capstan does not speak, a file URL naming another host). */
-export function parseAddress(value: string, subject: TransferSubject): TransferAddress {
+export function parseAddress(value: string, subject: TransferSubject, stores: readonly ObjectStore[] = []): TransferAddress {
+  const supported = supportedSchemes(stores);
   if (value.trim() === '') {
-    throw transferRefused(subject, 'the url is empty', `give a ${SUPPORTED_SCHEMES} URL`);
+    throw transferRefused(subject, 'the url is empty', `give a ${supported} URL`);
   }
   if (value.startsWith('/')) return { kind: 'file', path: resolve(value) };
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw transferRefused(subject, `${subject.shownUrl} is neither an absolute path nor a URL`, `give a ${SUPPORTED_SCHEMES} URL`);
+    throw transferRefused(subject, `${subject.shownUrl} is neither an absolute path nor a URL`, `give a ${supported} URL`);
   }
   switch (url.protocol) {
     case 'file:':
@@ -38,10 +51,12 @@ export function parseAddress(value: string, subject: TransferSubject): TransferA
     case 'https:':
       return httpAddress(url);
     default: {
-      const scheme = url.protocol.slice(0, -1);
+      const scheme = url.protocol.slice(0, -1).toLowerCase();
+      const store = stores.find((candidate) => candidate.schemes.includes(scheme));
+      if (store !== undefined) return { kind: 'object', url, store };
       throw transferRefused(
         subject,
-        `the scheme "${scheme}" of ${subject.shownUrl} is not supported; Capstan transfers ${SUPPORTED_SCHEMES}`,
+        `the scheme "${scheme}" of ${subject.shownUrl} is not supported; Capstan transfers ${supported}`,
         `copy the data to a place served over one of those, or stage it on the host under an allowed root`,
         { scheme },
       );

@@ -1,0 +1,56 @@
+/**
+ * An object store a transfer reaches by URL scheme (`s3://bucket/key`, `gs://...`, `az://...`). The transfer owns
+ * everything a store has in common (confinement of host paths, staging, size limits, progress, error messages naming
+ * the task field); a store only speaks its protocol. So a new store plugs in beside the others without touching them.
+ */
+export interface ObjectStore {
+  /** The URL schemes it serves, lower case, without the colon (`['s3']`). */
+  readonly schemes: readonly string[];
+  /** Refuses (ObjectStoreFailure `refused`) an address it could never use, from its text alone: no I/O, no SDK. */
+  checkAddress(url: URL): void;
+  /**
+   * The objects below the address taken as a folder (its key plus `/`), each with its `/`-separated path below it.
+   * An empty list when there are none. The transfer refuses hostile paths (`..`, empty segments) itself.
+   */
+  list(url: URL, signal?: AbortSignal): Promise<StoredObject[]>;
+  /** The object's bytes as they arrive; `not_found` when there is no such object. */
+  read(url: URL, signal?: AbortSignal): Promise<ObjectRead>;
+  /**
+   * Writes the object from a stream of `sizeBytes` bytes, in parts when it is large, so that at most a bounded
+   * number of bytes is held in memory; the object appears under its key only when the whole stream was stored.
+   * `onBytes` gets the running total of bytes sent.
+   */
+  write(url: URL, body: AsyncIterable<Uint8Array>, sizeBytes: number, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<void>;
+  /** What `service-info`'s storage list shows for it (`s3://`); no bucket names, no credentials. */
+  describe(): readonly string[];
+}
+
+export interface StoredObject {
+  readonly relativePath: string;
+  readonly sizeBytes: number;
+}
+
+export interface ObjectRead {
+  /** From the store's answer; null when it did not say. */
+  readonly sizeBytes: number | null;
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+export type ObjectStoreFailureKind = 'refused' | 'not_found' | 'denied' | 'failed';
+
+/**
+ * How a store says why it could not do something. `problem` and `fix` are shown to the task's client: they must not
+ * hold a credential (name the bucket and key, never a signed URL or a key). The transfer adds the task field and the
+ * address, and makes a CapstanError of it (`refused`: transfer.refused; the others: transfer.failed).
+ */
+export class ObjectStoreFailure extends Error {
+  constructor(
+    readonly kind: ObjectStoreFailureKind,
+    readonly problem: string,
+    readonly fix: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${problem}; ${fix}`, options);
+    this.name = 'ObjectStoreFailure';
+  }
+}

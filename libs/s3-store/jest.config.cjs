@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 's3-store',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
