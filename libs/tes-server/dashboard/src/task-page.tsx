@@ -30,6 +30,14 @@ export function TaskPage(props: { id: string }) {
     return () => stop.abort();
   }, [path, reloads]);
   const reload = useThrottled(() => setReloads((count) => count + 1), 1000);
+  // The server refreshes a running executor's log tails every 2 s without an event; usage events (every
+  // engine.usageIntervalSeconds) re-read it too, and this keeps the tails moving when usage is off. One task, not all.
+  const running = task?.state === 'RUNNING';
+  useEffect(() => {
+    if (!running) return undefined;
+    const timer = setInterval(reload, 5000);
+    return () => clearInterval(timer);
+  }, [running]);
   useTesEvents((event) => {
     if (event.data.taskId !== props.id) return;
     if (event.event === 'state' && event.data.state !== undefined) {
@@ -40,7 +48,6 @@ export function TaskPage(props: { id: string }) {
     if (event.event === 'usage') {
       const point: UsagePoint = { seconds: event.data.elapsedSeconds ?? 0, memoryBytes: event.data.memoryBytes, cpuPercent: event.data.cpuPercent };
       setUsage((known) => [...known.slice(-599), point]);
-      return;
     }
     reload();
   });
@@ -98,7 +105,7 @@ export function TaskPage(props: { id: string }) {
           <h3 id="states-title">States seen on this page</h3>
           <ol id="state-history">
             {states.map((entry) => (
-              <li>
+              <li data-state={entry.state} data-time={entry.time}>
                 {entry.state} at {when(entry.time)}
               </li>
             ))}
@@ -116,7 +123,7 @@ export function TaskPage(props: { id: string }) {
               </h4>
               <p class="mono">{executor.command.join(' ')}</p>
               <p>
-                {run === undefined ? 'Not started.' : `Started ${when(run.start_time)}${run.end_time === undefined ? ', running' : `, ended ${when(run.end_time)}`}${run.exit_code === undefined ? '' : `, exit code ${run.exit_code}`}`}
+                {run === undefined ? 'Not started.' : `Started ${when(run.start_time)}${run.end_time === undefined ? ', running' : `, ended ${when(run.end_time)}, exit code ${run.exit_code ?? 'unknown'}`}`}
               </p>
               <h5>stdout (tail)</h5>
               <pre class="log stdout" tabIndex={0}>{run?.stdout ?? ''}</pre>
