@@ -33,6 +33,8 @@ export function TaskList() {
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState(0);
   const [list, setList] = useState<TesList | undefined>(undefined);
+  // The page the list shown belongs to: the caption must not name the next page before its tasks arrive.
+  const [shownPage, setShownPage] = useState(0);
   const [problem, setProblem] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
 
@@ -41,6 +43,7 @@ export function TaskList() {
     callApi<TesList>(listPath(filters, tokens[page]), { signal: stop.signal }).then(
       (answer) => {
         setList(answer);
+        setShownPage(page);
         setProblem(null);
       },
       (error: unknown) => {
@@ -112,11 +115,11 @@ export function TaskList() {
       {list === undefined ? (
         <p role="status">Loading…</p>
       ) : list.tasks.length === 0 ? (
-        <p id="no-tasks">{page === 0 ? 'No tasks match.' : 'No more tasks.'}</p>
+        <p id="no-tasks">{shownPage === 0 ? 'No tasks match.' : 'No more tasks.'}</p>
       ) : (
         <table id="task-table">
           <caption>
-            Page {page + 1}, {list.tasks.length} tasks, newest first
+            Page {shownPage + 1}, {list.tasks.length} tasks, newest first
           </caption>
           <thead>
             <tr>
