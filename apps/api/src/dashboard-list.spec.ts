@@ -1,11 +1,9 @@
 import { acceptCreateTask, createStoredTask } from '@capstan/tes-model';
 import { SqliteTesTaskStore } from '@capstan/tes-store';
 import { mkdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApps, type RunningApi, startApi, stopApi, workspaceRoot } from './testing/api-harness';
-import { DashboardSession } from './testing/dashboard-session';
+import { type RunningApi } from './testing/api-harness';
+import { DASHBOARD_SHOTS, type DashboardServer, type DashboardSession, startDashboardServer } from './testing/dashboard-session';
 
 // The dashboard's task list over 10,000 tasks in headless chromium. The tasks are stored before the server starts, as
 // CreateTask stores them (10,000 creates over HTTP cost 15-45 s here), and the server is paused (api.paused: they stay
@@ -13,9 +11,7 @@ import { DashboardSession } from './testing/dashboard-session';
 // Screenshot: <workspace>/tmp/dashboard/list-10000.png.
 const TOKEN = 'dashboard-list-spec-token-3b9e51f0c7a2';
 const TASKS = 10_000;
-const shots = join(workspaceRoot, 'tmp', 'dashboard');
-
-let folder: string;
+let server: DashboardServer;
 let api: RunningApi;
 let browser: DashboardSession;
 let origin: string;
@@ -23,22 +19,16 @@ let origin: string;
 jest.setTimeout(240_000);
 
 beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'capstan-dashboard-list-'));
-  await mkdir(shots, { recursive: true });
-  await writeFile(join(folder, 'capstan.yaml'), 'api:\n  paused: true\n');
-  await buildApps();
-  const started = Date.now();
-  seedTasks(join(folder, 'data'));
-  process.stdout.write(`dashboard-list: ${TASKS} tasks stored in ${Date.now() - started} ms\n`);
-  api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', TOKEN, '--config', join(folder, 'capstan.yaml')], { token: TOKEN });
-  origin = new URL(api.url).origin;
-  browser = DashboardSession.start();
+  server = await startDashboardServer('dashboard-list', TOKEN, 'api:\n  paused: true\n', (dataDir) => {
+    const started = Date.now();
+    seedTasks(dataDir);
+    process.stdout.write(`dashboard-list: ${TASKS} tasks stored in ${Date.now() - started} ms\n`);
+  });
+  ({ api, browser, origin } = server);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (api !== undefined) await stopApi(api);
-  await rm(folder, { recursive: true, force: true });
+  await server?.stop();
 });
 
 /**
@@ -87,7 +77,7 @@ describe('the dashboard over 10,000 tasks', () => {
     }
     expect(await browser.eval(ids)).toEqual(await apiPage(50, 1));
     expect(await browser.eval(names)).toEqual(Array.from({ length: 50 }, (_, index) => `bulk-${String(TASKS - 1 - index).padStart(5, '0')}`));
-    await browser.send({ op: 'screenshot', path: join(shots, 'list-10000.png') });
+    await browser.send({ op: 'screenshot', path: join(DASHBOARD_SHOTS, 'list-10000.png') });
 
     // 250 a page: each page one request with the token of the one before, the same tasks the API's own paging gives.
     await browser.eval(`document.querySelector('#filter-page-size').value = '250'; document.querySelector('#filter-page-size').dispatchEvent(new Event('change', { bubbles: true }))`);

@@ -1,8 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApps, type RunningApi, startApi, stopApi, until, workspaceRoot } from './testing/api-harness';
-import { DashboardSession } from './testing/dashboard-session';
+import { type RunningApi, until } from './testing/api-harness';
+import { DASHBOARD_SHOTS, type DashboardServer, type DashboardSession, startDashboardServer } from './testing/dashboard-session';
 
 // The dashboard in headless chromium against the bundled server, tasks on Docker (busybox containers, usage
 // read every 0.5 s): sign-in, the empty server, a busy one with a hostile task name, a failed task's page updating live,
@@ -10,9 +8,7 @@ import { DashboardSession } from './testing/dashboard-session';
 // dashboard-list.spec.ts.
 const TOKEN = 'dashboard-spec-token-7d41c9e2a6b84f0e';
 const HOSTILE = '<img src=x onerror="document.title=\'pwned\'">';
-const shots = join(workspaceRoot, 'tmp', 'dashboard');
-
-let folder: string;
+let server: DashboardServer;
 let api: RunningApi;
 let browser: DashboardSession;
 let origin: string;
@@ -20,19 +16,12 @@ let origin: string;
 jest.setTimeout(180_000);
 
 beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'capstan-dashboard-'));
-  await mkdir(shots, { recursive: true });
-  await writeFile(join(folder, 'capstan.yaml'), 'usageIntervalSeconds: 0.5\napi:\n  maxRunningTasks: 2\n');
-  await buildApps();
-  api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', TOKEN, '--config', join(folder, 'capstan.yaml')], { token: TOKEN });
-  origin = new URL(api.url).origin;
-  browser = DashboardSession.start();
+  server = await startDashboardServer('dashboard', TOKEN, 'usageIntervalSeconds: 0.5\napi:\n  maxRunningTasks: 2\n');
+  ({ api, browser, origin } = server);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (api !== undefined) await stopApi(api);
-  await rm(folder, { recursive: true, force: true });
+  await server?.stop();
 });
 
 async function create(name: string, script: string, tags: Record<string, string> = {}): Promise<string> {
@@ -45,7 +34,7 @@ async function stateOf(id: string): Promise<string> {
   return ((await api.call(`/tasks/${id}?view=MINIMAL`)).body as { state: string }).state;
 }
 
-const shot = (name: string) => browser.send({ op: 'screenshot', path: join(shots, `${name}.png`) });
+const shot = (name: string) => browser.send({ op: 'screenshot', path: join(DASHBOARD_SHOTS, `${name}.png`) });
 const present = (selector: string) => `document.querySelector(${JSON.stringify(selector)}) !== null`;
 
 describe('the dashboard in a browser', () => {

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildApps, type RunningApi, startApi, stopApi, workspaceRoot } from './api-harness';
 import { type BrowserCommand, type BrowserFacts } from './dashboard-browser';
 
 export type { BrowserFacts };
@@ -67,4 +70,39 @@ export class DashboardSession {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** Where the dashboard specs write their screenshots (never committed). */
+export const DASHBOARD_SHOTS = join(workspaceRoot, 'tmp', 'dashboard');
+
+export interface DashboardServer {
+  readonly api: RunningApi;
+  readonly browser: DashboardSession;
+  /** The server's origin, where the dashboard is: http://127.0.0.1:<port> */
+  readonly origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the apps, starts the bundled server on Docker with `config` (capstan.yaml) and `token`, after `prepare` had
+ * the data folder, and a browser; `stop` ends both and removes the folder.
+ */
+export async function startDashboardServer(name: string, token: string, config: string, prepare: (dataDir: string) => void = () => undefined): Promise<DashboardServer> {
+  const folder = await mkdtemp(join(tmpdir(), `capstan-${name}-`));
+  await mkdir(DASHBOARD_SHOTS, { recursive: true });
+  await writeFile(join(folder, 'capstan.yaml'), config);
+  await buildApps();
+  prepare(join(folder, 'data'));
+  const api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', token, '--config', join(folder, 'capstan.yaml')], { token });
+  const browser = DashboardSession.start();
+  return {
+    api,
+    browser,
+    origin: new URL(api.url).origin,
+    async stop() {
+      await browser.close();
+      await stopApi(api);
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
 }
