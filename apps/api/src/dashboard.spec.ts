@@ -53,6 +53,11 @@ describe('the dashboard in a browser', () => {
     expect(await browser.text('#auth-error')).toMatch(/^The server refused the token \(401\): .+Enter the token the server was started with\.$/);
     expect(await browser.eval('document.querySelector("#task-table")')).toBeNull();
     await shot('wrong-token');
+    expect(await browser.lowContrast()).toEqual([]);
+    // The check itself finds grey on white (a test that could not fail would prove nothing).
+    await browser.eval('document.querySelector("#auth-error").style.color = "#aaaaaa"');
+    expect(await browser.lowContrast()).toEqual([expect.objectContaining({ text: expect.stringContaining('The server refused'), ratio: 2.32 })]);
+    await browser.eval('document.querySelector("#auth-error").style.color = ""');
   });
 
   it('shows the empty server once the token is right (kept in sessionStorage, sent as a header, no cookie)', async () => {
@@ -98,6 +103,7 @@ describe('the dashboard in a browser', () => {
     expect(delays.length).toBeGreaterThan(0);
     process.stdout.write(`dashboard: state change to DOM update: ${delays.map((ms) => `${ms} ms`).join(', ')}\n`);
     await shot('failed-task');
+    expect(await browser.lowContrast()).toEqual([]);
   });
 
   it('shows a busy server: running and queued tasks, a hostile task name as text, the failure listed', async () => {
@@ -115,10 +121,12 @@ describe('the dashboard in a browser', () => {
     await until(async () => ((await (await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()).match(/capstan_tes_tasks\{state="RUNNING"\} 2/) === null ? undefined : true), 30_000, 'two tasks running');
     await browser.wait(`document.querySelectorAll('#task-table [data-state="RUNNING"]').length === 2 && document.querySelectorAll('#task-table [data-state="QUEUED"]').length === 2`, 30_000);
     await shot('busy-list');
+    expect(await browser.lowContrast()).toEqual([]);
     await browser.eval('location.hash = "#/server"');
     await browser.wait('document.querySelector("#server-running")?.textContent === "2 of 2" && document.querySelector("#server-queued")?.textContent === "2"', 30_000);
     expect(await browser.text('#failures')).toContain('fails');
     await shot('busy-server');
+    expect(await browser.lowContrast()).toEqual([]);
   });
 
   it('cancels a task from its page after a confirmation that Escape dismisses, and reaches the controls by keyboard', async () => {

@@ -59,6 +59,34 @@ export class DashboardSession {
     return this.eval(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`);
   }
 
+  /**
+   * Every visible element with its own text whose WCAG contrast against its background is below 4.5:1 (text, colour,
+   * background, ratio). Backgrounds are the first opaque one up the tree (the page's are all opaque or none).
+   */
+  lowContrast(): Promise<{ text: string; color: string; background: string; ratio: number }[]> {
+    return this.eval(`(() => {
+      const rgb = (value) => (value.match(/[\\d.]+/g) ?? []).map(Number);
+      const luminance = ([r, g, b]) => [r, g, b].map((c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+      const backgroundOf = (element) => {
+        for (let at = element; at; at = at.parentElement) {
+          const color = rgb(getComputedStyle(at).backgroundColor);
+          if (color.length === 3 || color[3] > 0) return color.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const found = [];
+      for (const element of document.querySelectorAll('body *')) {
+        const own = [...element.childNodes].some((node) => node.nodeType === 3 && node.textContent.trim() !== '');
+        if (!own || element.getClientRects().length === 0 || element.closest('dialog:not([open])')) continue;
+        const style = getComputedStyle(element);
+        const [l1, l2] = [luminance(rgb(style.color)), luminance(backgroundOf(element))].sort((a, b) => b - a);
+        const ratio = (l1 + 0.05) / (l2 + 0.05);
+        if (ratio < 4.5) found.push({ text: element.textContent.slice(0, 40), color: style.color, background: String(backgroundOf(element)), ratio: Math.round(ratio * 100) / 100 });
+      }
+      return found;
+    })()`);
+  }
+
   facts(): Promise<BrowserFacts> {
     return this.send({ op: 'facts' });
   }
