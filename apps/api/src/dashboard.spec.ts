@@ -109,7 +109,9 @@ describe('the dashboard in a browser', () => {
   it('shows a busy server: running and queued tasks, a hostile task name as text, the failure listed', async () => {
     await browser.eval('location.hash = "#/"');
     const hostile = await create(HOSTILE, 'sleep 60', { [HOSTILE]: '"><script>document.title="pwned"</script>' });
-    for (const index of [1, 2, 3]) await create(`busy-${index}`, 'sleep 60', { batch: 'busy' });
+    // busy-1 writes a line a second: its page's log tail must move while it runs.
+    await create('busy-1', 'for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 1; done; sleep 60', { batch: 'busy' });
+    for (const index of [2, 3]) await create(`busy-${index}`, 'sleep 60', { batch: 'busy' });
     // A creation sends no event (QUEUED is the state at creation): the list shows new tasks on Refresh.
     await browser.send({ op: 'click', selector: '#refresh' });
     await browser.wait(`document.querySelectorAll('#task-table tbody tr').length === 5`, 30_000);
@@ -134,6 +136,14 @@ describe('the dashboard in a browser', () => {
     const id = list.tasks[0]?.id ?? '';
     await browser.eval(`location.hash = "#/tasks/${id}"`);
     await browser.wait('document.querySelector("#cancel-task") !== null && !document.querySelector("#cancel-task").disabled');
+    // While it runs, without a reload: the stdout tail moves on and the usage readings arrive.
+    await browser.eval('window.__sameDocument = true');
+    const stdout = `(document.querySelector('.log.stdout')?.textContent ?? '')`;
+    await browser.wait(`${stdout}.includes('tick-1') && !${stdout}.includes('tick-8')`, 30_000);
+    await browser.wait(`${stdout}.includes('tick-8')`, 30_000);
+    await browser.wait(`Number(/^([0-9]+) readings/.exec(document.querySelector('#usage-last')?.textContent ?? '')?.[1] ?? 0) >= 3`, 30_000);
+    expect(await browser.eval('[window.__sameDocument, document.querySelectorAll("#usage polyline").length]')).toEqual([true, 2]);
+    await shot('running-task');
     await browser.eval('document.querySelector("#cancel-task").focus()');
     await browser.send({ op: 'press', key: 'Enter' });
     await browser.wait('document.querySelector("#cancel-dialog").open');

@@ -63,7 +63,9 @@ async function run(command: BrowserCommand): Promise<unknown> {
       return null;
     case 'wait': {
       const started = performance.now();
-      await page.waitForFunction(command.until, { timeout: command.timeoutMs ?? 30_000, polling: 'raf' });
+      await page.waitForFunction(command.until, { timeout: command.timeoutMs ?? 30_000, polling: 'raf' }).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}: ${command.until}`, { cause: error });
+      });
       return performance.now() - started;
     }
     case 'eval':
