@@ -1,5 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningApi, until } from './testing/api-harness';
+import { type RunningApi, startApi, stopApi, until } from './testing/api-harness';
 import { DASHBOARD_SHOTS, type DashboardServer, type DashboardSession, startDashboardServer } from './testing/dashboard-session';
 
 // The dashboard in headless chromium against the bundled server, tasks on Docker (busybox containers, usage
@@ -156,6 +158,21 @@ describe('the dashboard in a browser', () => {
     await browser.send({ op: 'click', selector: '#cancel-confirm' });
     await browser.wait('document.querySelector("#task-state [data-state]")?.getAttribute("data-state") === "CANCELED"', 60_000);
     expect(await stateOf(id)).toBe('CANCELED');
+  });
+
+  it('opens at once on a server without authentication (--no-auth, loopback only), asking for no token', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'capstan-dashboard-no-auth-'));
+    const open = await startApi(['--no-auth', '--backend', 'docker', '--data-dir', join(folder, 'data')]);
+    try {
+      const id = ((await open.call('/tasks', { body: { name: 'no-auth', executors: [{ image: 'capstan-test/busybox:1', command: ['true'] }] } })).body as { id: string }).id;
+      await browser.goto(`${new URL(open.url).origin}/`);
+      await browser.wait(`document.querySelector('tr[data-task="${id}"]') !== null`);
+      expect(await browser.eval('[document.querySelector("#token"), sessionStorage.getItem("capstan.dashboard.token"), document.querySelector("header button")]')).toEqual([null, null, null]);
+      await browser.wait('document.querySelector("#stream-status")?.textContent === "Live"');
+    } finally {
+      await stopApi(open);
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('made no request to another origin, opened no dialog, and logged no script or CSP error', async () => {
