@@ -122,6 +122,11 @@ describe('the dashboard in a browser', () => {
         return { link: row.querySelector('a').textContent, tags: row.children[3].textContent, images: document.querySelectorAll('img').length, scripts: document.querySelectorAll('body script').length, title: document.title }; })()`,
     );
     expect(row).toEqual({ link: HOSTILE, tags: `${HOSTILE}="><script>document.title="pwned"</script>`, images: 0, scripts: 0, title: 'Capstan TES dashboard' });
+    // Its own page too: the title and tags as text.
+    await browser.eval(`location.hash = "#/tasks/${hostile}"`);
+    await browser.wait(`document.querySelector('#task-title')?.textContent === ${JSON.stringify(HOSTILE)}`);
+    expect(await browser.eval('[document.querySelectorAll("img").length, document.querySelectorAll("body script").length, document.title]')).toEqual([0, 0, 'Capstan TES dashboard']);
+    await browser.eval('location.hash = "#/"');
     await until(async () => ((await (await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()).match(/capstan_tes_tasks\{state="RUNNING"\} 2/) === null ? undefined : true), 30_000, 'two tasks running');
     await browser.wait(`document.querySelectorAll('#task-table [data-state="RUNNING"]').length === 2 && document.querySelectorAll('#task-table [data-state="QUEUED"]').length === 2`, 30_000);
     await shot('busy-list');
