@@ -30,19 +30,20 @@ afterEach(async () => {
 
 const bare = (path: string, headers: Record<string, string> = {}) => fetch(`${server.base}${path}`, { headers });
 
+/** Fetches `path` without a token and checks it answered `body` as `type` under the dashboard's headers. */
+async function expectServed(path: string, body: string, type: string, cacheControl: string): Promise<Response> {
+  const answer = await bare(path);
+  expect([answer.status, await answer.text(), answer.headers.get('content-type'), answer.headers.get('cache-control')]).toEqual([200, body, type, cacheControl]);
+  expect([answer.headers.get('content-security-policy'), answer.headers.get('x-content-type-options'), answer.headers.get('set-cookie')]).toEqual([DASHBOARD_CSP, 'nosniff', null]);
+  return answer;
+}
+
 describe('the dashboard files', () => {
   it('serves the page at / without a token, with a strict CSP, revalidated on every load (an ETag answers 304)', async () => {
     server = await startTesServer({ dashboardDir: join(folder, 'site') });
-    const page = await bare('/');
-    expect(page.status).toBe(200);
-    expect(await page.text()).toBe(PAGE);
-    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(page.headers.get('content-security-policy')).toBe(DASHBOARD_CSP);
+    const page = await expectServed('/', PAGE, 'text/html; charset=utf-8', 'no-cache');
     expect(DASHBOARD_CSP).toContain("script-src 'self'");
     expect(DASHBOARD_CSP).not.toMatch(/unsafe|\*|https?:/);
-    expect(page.headers.get('cache-control')).toBe('no-cache');
-    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(page.headers.get('set-cookie')).toBeNull();
     const again = await bare('/', { 'if-none-match': page.headers.get('etag') ?? '' });
     expect(again.status).toBe(304);
     // The API beside it still wants its token.
@@ -51,11 +52,7 @@ describe('the dashboard files', () => {
 
   it('serves the assets by name with a year of caching, and 404 for anything else (hostile: traversal, a symlink, other types)', async () => {
     server = await startTesServer({ dashboardDir: join(folder, 'site') });
-    const script = await bare('/dashboard/assets/dashboard-AAAA.js');
-    expect(script.status).toBe(200);
-    expect(await script.text()).toBe(SCRIPT);
-    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    await expectServed('/dashboard/assets/dashboard-AAAA.js', SCRIPT, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable');
     for (const path of ['/dashboard/assets/..%2F..%2Fsecret.js', '/dashboard/assets/%2e%2e/secret.js', '/dashboard/assets/notes.txt', '/dashboard/assets/missing.js', '/dashboard/assets/link.js', '/dashboard/assets/link.js/']) {
       const answer = await bare(path);
       expect([path, answer.status]).toEqual([path, 404]);
