@@ -108,6 +108,21 @@ describe('the dashboard in a browser', () => {
     expect(await browser.lowContrast()).toEqual([]);
   });
 
+  it("shows a finished task's inputs and outputs with the output's size", async () => {
+    const url = `file://${join(server.shared, 'dashboard-out.txt')}`;
+    const answer = await api.call('/tasks', {
+      body: { name: 'files', inputs: [{ path: '/data/in.txt', content: 'hello' }], outputs: [{ url, path: '/data/out.txt' }], executors: [{ image: 'capstan-test/busybox:1', command: ['cp', '/data/in.txt', '/data/out.txt'] }] },
+    });
+    const id = (answer.body as { id: string }).id;
+    await browser.eval(`location.hash = "#/tasks/${id}"`);
+    await browser.wait('document.querySelector("#task-state [data-state]")?.getAttribute("data-state") === "COMPLETE"', 60_000);
+    await browser.wait(`[...document.querySelectorAll('#files tbody tr')].some((row) => row.children[3].textContent === '5 B')`, 10_000);
+    expect(await browser.eval(`[...document.querySelectorAll('#files tbody tr')].map((row) => [...row.children].map((cell) => cell.textContent))`)).toEqual([
+      ['input', '/data/in.txt', '(content)', ''],
+      ['output', '/data/out.txt', url, '5 B'],
+    ]);
+  });
+
   it('shows a busy server: running and queued tasks, a hostile task name as text, the failure listed', async () => {
     await browser.eval('location.hash = "#/"');
     const hostile = await create(HOSTILE, 'sleep 60', { [HOSTILE]: '"><script>document.title="pwned"</script>' });
@@ -116,7 +131,7 @@ describe('the dashboard in a browser', () => {
     for (const index of [2, 3]) await create(`busy-${index}`, 'sleep 60', { batch: 'busy' });
     // A creation sends no event (QUEUED is the state at creation): the list shows new tasks on Refresh.
     await browser.send({ op: 'click', selector: '#refresh' });
-    await browser.wait(`document.querySelectorAll('#task-table tbody tr').length === 5`, 30_000);
+    await browser.wait(`document.querySelectorAll('#task-table tbody tr').length === 6`, 30_000);
     const row = await browser.eval<{ link: string; tags: string; images: number; scripts: number; title: string }>(
       `(() => { const row = document.querySelector('tr[data-task="${hostile}"]');
         return { link: row.querySelector('a').textContent, tags: row.children[3].textContent, images: document.querySelectorAll('img').length, scripts: document.querySelectorAll('body script').length, title: document.title }; })()`,

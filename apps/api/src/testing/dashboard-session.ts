@@ -108,12 +108,14 @@ export interface DashboardServer {
   readonly browser: DashboardSession;
   /** The server's origin, where the dashboard is: http://127.0.0.1:<port> */
   readonly origin: string;
+  /** A folder file:// inputs and outputs may use (--allow-root). */
+  readonly shared: string;
   stop(): Promise<void>;
 }
 
 /**
- * Builds the apps, starts the bundled server on Docker with `config` (capstan.yaml) and `token`, after `prepare` had
- * the data folder, and a browser; `stop` ends both and removes the folder.
+ * Builds the apps, starts the bundled server on Docker with `config` (capstan.yaml), `token` and a shared folder,
+ * after `prepare` had the data folder, and a browser; `stop` ends both and removes the folder.
  */
 export async function startDashboardServer(name: string, token: string, config: string, prepare: (dataDir: string) => void = () => undefined): Promise<DashboardServer> {
   const folder = await mkdtemp(join(tmpdir(), `capstan-${name}-`));
@@ -121,12 +123,15 @@ export async function startDashboardServer(name: string, token: string, config: 
   await writeFile(join(folder, 'capstan.yaml'), config);
   await buildApps();
   prepare(join(folder, 'data'));
-  const api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', token, '--config', join(folder, 'capstan.yaml')], { token });
+  const shared = join(folder, 'shared');
+  await mkdir(shared);
+  const api = await startApi(['--backend', 'docker', '--data-dir', join(folder, 'data'), '--token', token, '--config', join(folder, 'capstan.yaml'), '--allow-root', shared], { token });
   const browser = DashboardSession.start();
   return {
     api,
     browser,
     origin: new URL(api.url).origin,
+    shared,
     async stop() {
       await browser.close();
       await stopApi(api);

@@ -139,7 +139,7 @@ export function TaskPage(props: { id: string }) {
       </section>
       <section aria-labelledby="files-title">
         <h3 id="files-title">Inputs and outputs</h3>
-        <table>
+        <table id="files">
           <thead>
             <tr>
               <th scope="col">Kind</th>
