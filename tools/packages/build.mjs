@@ -2,7 +2,7 @@
 // `npm run package`: builds every project into an npm package and packs one tarball each into dist/packages/.
 //   JS            esbuild, one ES module per package; other @capstan packages and npm packages stay imports
 //   declarations  one tsc program over every library (emitDeclarationOnly), then each library's part of it
-//   apps          an ES module bundle of the app and the libraries it uses, and a small bin launcher
+//   apps          an ES module bundle of the app and the libraries it uses, a small bin launcher, and the TES dashboard
 // Refuses to build when a package.json is out of date or a declaration imports a package its package.json lacks.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -76,6 +76,9 @@ for (const project of projects) {
     mkdirSync(dirname(bin), { recursive: true });
     writeFileSync(bin, launcher(main));
     chmodSync(bin, 0o755);
+    // Both apps serve the TES server (capstan serve, capstan-api), whose dashboard is found at dist/dashboard (wiring's
+    // findDashboardDir): built files only, preact inside them, so the package needs no dependency for it.
+    execFileSync(process.execPath, [join(root, 'tools/bundle-dashboard.mjs'), join(out, 'dist', 'dashboard')], { cwd: root, stdio: 'inherit' });
   } else {
     copyDeclarations(join(staging, 'dts', project.dir, 'src'), join(out, 'dist'), project, manifest);
   }

@@ -45,7 +45,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo, signals
     io.stderr(`capstan serve: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.Internal;
   }
-  io.stderr(`Capstan TES server on ${server.url} (backend ${server.backend}); docs at ${server.url}/docs\n`);
+  io.stderr(`Capstan TES server on ${server.url} (backend ${server.backend}); dashboard at ${new URL('/', server.url).href}, docs at ${server.url}/docs\n`);
   const running = server;
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -15,6 +15,7 @@ import { registerTransfer } from '@capstan/transfer';
 import { type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type ApiConfig, apiConfigSchema, DEFAULT_PRINCIPAL } from './api-config';
+import { findDashboardDir } from './dashboard-dir';
 import { prepareDataDir } from './data-dir';
 import { readTokenFile } from './token-file';
 import { holderLabels } from '@capstan/naming';
@@ -33,6 +34,8 @@ export interface StartTesServerOptions {
   readonly registerBackends?: WireOptions['registerBackends'];
   /** Backend plugins besides Capstan's own (see `WireOptions.plugins`). */
   readonly plugins?: WireOptions['plugins'];
+  /** The built dashboard's folder, served at `/`. Default: the one beside the running program (findDashboardDir). */
+  readonly dashboardDir?: string;
 }
 
 export interface RunningTesServer {
@@ -110,7 +113,7 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     // What the configuration ignored (an unknown CAPSTAN_ variable) is logged once, like every server event.
     for (const message of wiring.config.warnings) logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'config-warning', message })}\n`);
     if (dataDirState === 'tightened') logStream.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'data-dir-tightened', dataDir, mode: '700' })}\n`);
-    return await startOn(wiring, api, dataDir, principals, logStream, holder);
+    return await startOn(wiring, api, dataDir, principals, logStream, holder, options.dashboardDir ?? findDashboardDir());
   } catch (error) {
     wiring.engine.close();
     throw error;
@@ -130,6 +133,7 @@ async function startOn(
   principals: PrincipalToken[],
   logStream: { write(line: string): unknown },
   holder: Readonly<Record<string, string>>,
+  dashboardDir: string | undefined,
 ): Promise<RunningTesServer> {
   const { container } = wiring;
   // The TES service moves files through the transfer's own contract, so its rules (allowed roots, addresses) are one.
@@ -179,6 +183,7 @@ async function startOn(
       rateLimit: api.rateLimit,
       events: { maxStreams: api.events.maxStreams, maxStreamsPerPrincipal: api.events.maxStreamsPerPrincipal, heartbeatSeconds: api.events.heartbeatSeconds, maxPendingBytes: api.events.maxPendingBytes },
       logStream,
+      ...(dashboardDir === undefined ? {} : { dashboardDir }),
     });
     await service.start();
     retention?.start();

@@ -25,6 +25,15 @@ describe('npm run package, installed from outside the repository', () => {
     const files = execFileSync('tar', ['tzf', tarball('engine')], { encoding: 'utf8' }).trim().split('\n');
     expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/index.js', 'package/dist/index.d.ts']));
     expect(files.filter((file) => /\.spec\.|(?<!\.d)\.ts$|\/src\//.test(file))).toEqual([]);
+    // The TES server's dashboard, built, in both apps that serve it.
+    for (const app of ['api', 'cli']) {
+      const appFiles = execFileSync('tar', ['tzf', tarball(app, app === 'cli' ? cliVersion : '0.1.0')], { encoding: 'utf8' }).trim().split('\n');
+      expect(appFiles.filter((file) => file.startsWith('package/dist/dashboard/')).map((file) => file.replace(/-[A-Z0-9]{8}\./, '-HASH.')).sort()).toEqual([
+        'package/dist/dashboard/assets/dashboard-HASH.js',
+        'package/dist/dashboard/assets/style-HASH.css',
+        'package/dist/dashboard/index.html',
+      ]);
+    }
   });
 
   it('installs the CLI globally into a private prefix; `capstan` runs from any folder and prints its version', () => {

@@ -7,11 +7,12 @@ export const workspaceRoot = resolve(__dirname, '..', '..', '..', '..');
 export const apiBundle = join(workspaceRoot, 'tmp', 'api-under-test', 'capstan-api.cjs');
 export const cliBundle = join(workspaceRoot, 'tmp', 'api-under-test', 'capstan.cjs');
 
-/** Builds the api (and the CLI, which the TES client tests drive) as users run them: the bundled apps. */
+/** Builds the api (and the CLI, which the TES client tests drive) as users run them: the bundled apps and the dashboard beside them. */
 export async function buildApps(): Promise<void> {
   await Promise.all([
     execFileAsync(process.execPath, [join(workspaceRoot, 'tools', 'bundle-app.mjs'), 'apps/api/src/main.ts', 'tmp/api-under-test/capstan-api.cjs'], { cwd: workspaceRoot }),
     execFileAsync(process.execPath, [join(workspaceRoot, 'tools', 'bundle-app.mjs'), 'apps/cli/src/bin.ts', 'tmp/api-under-test/capstan.cjs'], { cwd: workspaceRoot }),
+    execFileAsync(process.execPath, [join(workspaceRoot, 'tools', 'bundle-dashboard.mjs'), 'tmp/api-under-test/dashboard'], { cwd: workspaceRoot }),
   ]);
 }
 

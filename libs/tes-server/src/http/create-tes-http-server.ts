@@ -5,6 +5,7 @@ import { fastify, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type TesService } from '../service/tes-service';
 import { type AuthSettings, bearerAuthHook, findPrincipal, loopbackOnlyHook } from './bearer-auth-hook';
 import { HttpErrorCode, TesHttpError } from './http-error-body';
+import { installDashboard } from './dashboard-files';
 import { installErrorAnswers } from './error-answers';
 import { EventStreams } from './event-streams';
 import { installJsonBodyParser } from './json-body';
@@ -22,8 +23,8 @@ export const DOCS_PATH = `${TES_BASE_PATH}/docs`;
 export type TesHttpServer = FastifyInstance;
 
 /**
- * The GA4GH TES v1.1 HTTP server over `service`: the TES routes under /ga4gh/tes/v1, /metrics, the OpenAPI document
- * and its Swagger UI. Returns the fastify instance, not yet listening: call `listen({ host: options.host, port })`.
+ * The GA4GH TES v1.1 HTTP server over `service`: the TES routes under /ga4gh/tes/v1, /metrics, the OpenAPI document,
+ * its Swagger UI and the dashboard at `/`. Returns the fastify instance, not yet listening: call `listen({ host: options.host, port })`.
  * Throws a CapstanError (`config.invalid`) naming the option when the options are wrong, among them authentication
  * disabled on a host that is not loopback.
  */
@@ -119,6 +120,7 @@ export function createTesHttpServer(service: TesService, input: TesHttpOptionsIn
   // The plugin's types know OpenAPI 2 and 3.0 documents; in static mode it serves the 3.1 object as it is.
   app.register(fastifySwagger, { mode: 'static', specification: { document: document as unknown as StaticDocumentSpec['document'] } });
   app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
+  installDashboard(app, options.dashboardDir);
   return app;
 }
 

@@ -192,6 +192,11 @@ export const tesHttpOptionsSchema = z
        * seconds between heartbeats, and the bytes a stream may have waiting for a slow client before it is dropped.
        */
       events: eventStreamsSchema,
+      /**
+       * The folder of the built dashboard (index.html and the files it names), served at `/`; absent: `/` answers a
+       * page that says the dashboard is not in this build. Read once, when the server is created.
+       */
+      dashboardDir: z.string({ error: (issue) => `is ${describeValue(issue.input)}, not a folder path; give the folder the dashboard build wrote, e.g. "dist/apps/api/dashboard"` }).min(1).optional(),
       /** One JSON line per request goes here. Default: process.stdout. */
       logStream: z
         .custom<LogSink>((value) => typeof (value as Partial<LogSink> | null)?.write === 'function', {

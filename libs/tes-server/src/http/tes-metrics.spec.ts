@@ -155,6 +155,23 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('GET /metrics, the capacity the dashboard shows', () => {
+  it('names the backend and the running-task limit when the service reports them, escaping a hostile backend name', async () => {
+    const server = await startTesServer();
+    try {
+      const before = parsePrometheusText(await (await server.call('/metrics')).text());
+      expect(before.types.has('capstan_tes_backend_info')).toBe(false);
+      server.service.capacity = { backend: 'my"backend\n} 9', maxRunningTasks: 3 };
+      const { types, samples } = parsePrometheusText(await (await server.call('/metrics')).text());
+      expect(types.get('capstan_tes_backend_info')).toBe('gauge');
+      expect(samples.filter((sample) => sample.name === 'capstan_tes_backend_info')).toEqual([{ name: 'capstan_tes_backend_info', labels: { backend: 'my"backend\n} 9' }, value: 1 }]);
+      expect(samples.filter((sample) => sample.name === 'capstan_tes_max_running_tasks')).toEqual([{ name: 'capstan_tes_max_running_tasks', labels: {}, value: 3 }]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('renderHistogram', () => {
   it('counts an observation equal to a bound in that bucket, and cumulates', () => {
     expect(renderHistogram('h', 'help "quoted"\nline', histogramOf([1, 2], [1, 1.5, 3, 0]))).toEqual([

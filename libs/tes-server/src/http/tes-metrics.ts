@@ -48,6 +48,12 @@ export function renderTesMetrics(snapshot: TesMetricsSnapshot, requests: HttpReq
       'CPU seconds (user and system) a task used over its executors, of tasks ended since the server started whose backend read them.',
       snapshot.cpuSeconds,
     ),
+    ...(snapshot.capacity === undefined
+      ? []
+      : [
+          ...renderGauge('capstan_tes_backend_info', 'The backend tasks run on unless they name another (always 1; the name is the label).', [{ labels: { backend: snapshot.capacity.backend }, value: 1 }]),
+          ...renderGauge('capstan_tes_max_running_tasks', 'Tasks that may run at once (api.maxRunningTasks); the backend may admit fewer by cpu and memory.', [{ labels: {}, value: snapshot.capacity.maxRunningTasks }]),
+        ]),
     ...renderGauge('capstan_tes_event_streams', 'Event streams open (GET /ga4gh/tes/v1/events).', [{ labels: {}, value: streams.open }]),
     ...renderCounter('capstan_tes_event_streams_dropped_total', 'Event streams dropped because their client read too slowly.', [{ labels: {}, value: streams.dropped }]),
     ...renderCounter('capstan_tes_http_requests_total', 'HTTP requests answered, by method, route template and status.', requests.samples()),

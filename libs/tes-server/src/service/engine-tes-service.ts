@@ -131,6 +131,7 @@ export class EngineTesService implements TesService {
       runSeconds: this.runner.runTimes.snapshot(),
       peakMemoryBytes: this.runner.peakMemory.snapshot(),
       cpuSeconds: this.runner.cpuSeconds.snapshot(),
+      capacity: { backend: this.options.defaultBackend, maxRunningTasks: this.options.maxRunningTasks },
     };
   }
 

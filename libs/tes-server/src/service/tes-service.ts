@@ -22,6 +22,8 @@ export interface TesMetricsSnapshot {
   readonly peakMemoryBytes: HistogramSnapshot;
   /** CPU seconds (user and system) a task used over its executors, of tasks ended since the server started. */
   readonly cpuSeconds: HistogramSnapshot;
+  /** The backend tasks run on by default, and how many may run at once (the dashboard's server view shows both). */
+  readonly capacity?: { readonly backend: string; readonly maxRunningTasks: number };
 }
 
 /**

@@ -33,6 +33,7 @@ export class FakeTesService implements TesService {
   runSeconds: number[] = [];
   peakMemoryBytes: number[] = [];
   cpuSeconds: number[] = [];
+  capacity: TesMetricsSnapshot['capacity'] = undefined;
 
   serviceInfo(): TesServiceInfo {
     this.failIfAsked();
@@ -89,6 +90,7 @@ export class FakeTesService implements TesService {
       runSeconds: histogramOf(RUN_DURATION_BUCKETS, this.runSeconds),
       peakMemoryBytes: histogramOf(PEAK_MEMORY_BUCKETS, this.peakMemoryBytes),
       cpuSeconds: histogramOf(CPU_SECONDS_BUCKETS, this.cpuSeconds),
+      ...(this.capacity === undefined ? {} : { capacity: this.capacity }),
     };
   }
 
