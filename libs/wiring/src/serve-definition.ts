@@ -8,8 +8,9 @@ export const SERVE_COMMAND = {
   description: `Runs Capstan's GA4GH TES v1.1 server: POST /ga4gh/tes/v1/tasks runs tasks on the configured backend. Each option is
 also settable in capstan.yaml under "api:", or as a CAPSTAN_API__... variable.
 
-Docs page: http://HOST:PORT/ga4gh/tes/v1/docs   Metrics: /metrics   Stops on SIGINT/SIGTERM/SIGHUP; running tasks are
-taken up again (re-attached) by the next start with the same data folder.`,
+Dashboard: http://HOST:PORT/   API docs page: /ga4gh/tes/v1/docs   Metrics: /metrics
+Stops on SIGINT/SIGTERM/SIGHUP; running tasks are taken up again (re-attached) by the next start with the same data
+folder.`,
   flags: {
     host: { type: 'string', value: 'ADDRESS', help: 'address to listen on', shownDefault: '127.0.0.1', configKey: 'api.host' },
     port: { type: 'string', value: 'N', help: 'port (0 picks a free one)', shownDefault: '8000', configKey: 'api.port', number: true },
