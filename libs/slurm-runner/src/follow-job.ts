@@ -3,10 +3,8 @@ import { meterAttempt, type UsageMeter } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
 import { type JobAccounting, mergeFinalUsage } from './job-accounting';
 import { type CancelMode, type JobMonitor } from './job-monitor';
-import { parseStatusFile, type JobStatus } from './job-script';
+import { type JobStatus, type NodeRuntime, OutputTail, parseStatusFile } from '@capstan/job-script';
 import { decodeExitStatus, endReasonOfState, isRunning, isTerminal, type JobRecord } from './job-state';
-import { OutputTail } from './output-tail';
-import { type SlurmRuntime } from './slurm-backend-options';
 
 export interface FollowJob {
   readonly jobId: string;
@@ -14,7 +12,7 @@ export interface FollowJob {
   readonly signal: AbortSignal;
   readonly emit: (event: BackendEvent) => void;
   readonly monitor: JobMonitor;
-  readonly runtime: SlurmRuntime;
+  readonly runtime: NodeRuntime;
   readonly statusFile: string;
   readonly submittedAt: Date;
   /** What the job asked for (--mem), for messages. */

@@ -1,11 +1,12 @@
+import { NODE_RUNTIMES, type NodeRuntime } from '@capstan/job-script';
 import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
 /** What runs the task inside the job on the node. */
-export const SLURM_RUNTIMES = ['apptainer', 'docker', 'podman'] as const;
-export type SlurmRuntime = (typeof SLURM_RUNTIMES)[number];
+export const SLURM_RUNTIMES = NODE_RUNTIMES;
+export type SlurmRuntime = NodeRuntime;
 
 const REGISTRY_HOST = /^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -12,7 +12,8 @@ import {
   type ManagedResource,
   planDiskFolders,
 } from '@capstan/core-constraints';
-import { assertInputsExist, canceledBeforeStart } from '@capstan/support';
+import { buildJobScript, imageCandidates, jobLogins } from '@capstan/job-script';
+import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -20,14 +21,12 @@ import { type NodeMaximum, largestNode, parseNodes, parsePartitions, type SlurmN
 import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
 
 import { followJob } from './follow-job';
-import { imageCandidates } from './image-candidates';
 import { type AccountingOptions, JobAccounting } from './job-accounting';
 import { JobMonitor, type MonitorStats } from './job-monitor';
-import { buildJobScript } from './job-script';
 import { choosePartition, isShortTask, partitionsInRules } from './partition-rules';
 import { buildSbatchArgs, parseSbatchOutput } from './sbatch-args';
 import { type SlurmBackendOptions, type SlurmBackendOptionsInput, defaultSifCacheDir, parseSlurmBackendOptions } from './slurm-backend-options';
-import { Semaphore, SlurmCli, type SlurmCommand } from './slurm-cli';
+import { SlurmCli, type SlurmCommand } from './slurm-cli';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Docker and Podman refuse smaller memory limits. */
@@ -183,17 +182,7 @@ export class SlurmBackend implements Backend {
     await createDiskFolders(disks);
 
     // Registry logins travel in the job's environment (sbatch --export by name), never in the script file.
-    const logins: Record<string, number> = {};
-    const loginEnv: Record<string, string> = {};
-    for (const candidate of candidates) {
-      if (candidate.kind !== 'convert' || candidate.registry === null || logins[candidate.registry] !== undefined) continue;
-      const login = this.options.registries[candidate.registry];
-      if (login === undefined) continue;
-      const number = Object.keys(logins).length + 1;
-      logins[candidate.registry] = number;
-      loginEnv[`CAPSTAN_LOGIN_${number}_USER`] = login.username;
-      loginEnv[`CAPSTAN_LOGIN_${number}_PASSWORD`] = login.password;
-    }
+    const { logins, env: loginEnv } = jobLogins(candidates, this.options.registries);
     const memoryBytes = request.constraints.memoryLimit ?? request.constraints.memory;
     const script = buildJobScript({
       request,
