@@ -16,7 +16,7 @@ process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen].join('
 const HEAVY = ['zod', 'yaml', 'dockerode', 'docker-modem', 'tsyringe', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'better-sqlite3', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'tar-fs'];
 const SERVER_ONLY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/rate-limit', 'better-sqlite3'];
 const DOCKER_EXTRAS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
-const BACKENDS = ['docker', 'podman', 'apptainer', 'local', 'slurm', 'tes'] as const;
+const BACKENDS = ['docker', 'podman', 'apptainer', 'local', 'slurm', 'batch', 'tes'] as const;
 
 /** The backends whose code (the lazily imported `register-NAME-backend` chunk) a command loaded. */
 function backendChunks(urls: readonly string[]): string[] {
