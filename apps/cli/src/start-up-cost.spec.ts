@@ -140,7 +140,7 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     const typo = await loadedWith({ CAPSTAN_APPTAINR__BINARY: 'x' }, runs);
     expect(typo.code).toBe(0);
     expect(typo.stderr).toContain('did you mean CAPSTAN_APPTAINER__BINARY?');
-    expect(runnerLibraries(typo.sources)).toEqual(['apptainer-runner', 'docker-api', 'docker-runner', 'local-runner', 'podman-runner', 'slurm-runner', 'tes-runner']);
+    expect(runnerLibraries(typo.sources)).toEqual(['apptainer-runner', 'batch-runner', 'docker-api', 'docker-runner', 'local-runner', 'podman-runner', 'slurm-runner', 'tes-runner']);
   });
 
   it('fault: a bad value in a section the run does not use is still the typed error, naming the variable', async () => {

@@ -5,16 +5,12 @@ import {
   type BackendEvent,
   type BackendProbe,
   CapstanError,
-  createDiskFolders,
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
-  planDiskFolders,
 } from '@capstan/core-constraints';
-import { buildJobScript, imageCandidates, jobLogins } from '@capstan/job-script';
+import { writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type BatchBackendOptions, type BatchBackendOptionsInput, defaultSifCacheDir, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
 import { type CommandRunner, CountingRunner, LocalCommandRunner, whatItSaid } from './command-runner';
 import { followJob } from './follow-job';
@@ -25,8 +21,6 @@ import { submitValues } from './submit-values';
 import { renderTemplate } from './template';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** Docker and Podman refuse smaller memory limits. */
-const MIN_CONTAINER_MEMORY_BYTES = 6 * 1024 * 1024;
 
 export interface BatchBackendDependencies {
   /** Where the scheduler's commands run: this host by default; a test's fake, or a login node over SSH. */
@@ -120,39 +114,7 @@ export class BatchBackend implements Backend {
     const submittedAt = new Date();
     const canceled = (): ExecutionResult => canceledBeforeStart('the job was submitted', submittedAt);
     if (signal.aborted) return canceled();
-    const { candidates, skipped } = imageCandidates(request.constraints.containers, { runtime: this.options.runtime, insecureRegistries: this.options.insecureRegistries });
-    if (candidates.length === 0) {
-      const reasons = [...request.constraints.skippedContainers.map((skip) => skip.reason), ...skipped.map((skip) => `"${skip.uri}" is ${skip.reason}`)];
-      throw new CapstanError(ErrorCode.ImageUnavailable, `none of the task's images can run with ${this.options.runtime} inside a batch job: ${reasons.join('; ')}; give an image it can run under requirements.container`, {
-        path: 'requirements.container',
-      });
-    }
-    const jobDir = join(request.paths.root, 'batch');
-    const statusFile = join(jobDir, 'status');
-    const scriptPath = join(jobDir, 'job.sh');
-    await mkdir(jobDir, { recursive: true });
-    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
-    await createDiskFolders(disks);
-    const { logins, env: loginEnv } = jobLogins(candidates, this.options.registries);
-    const memoryBytes = request.constraints.memoryLimit ?? request.constraints.memory;
-    const script = buildJobScript({
-      request,
-      runtime: this.options.runtime,
-      runtimeBinary: this.runtimeBinary,
-      runtimeArgs: this.options.runtimeArgs,
-      capDrop: this.options.capDrop,
-      candidates,
-      logins,
-      sifCacheDir: this.sifCacheDir,
-      statusFile,
-      disks,
-      network: this.options.network,
-      graceSeconds: this.options.graceSeconds,
-      noPrivs: this.options.noPrivs,
-      memoryLimitBytes: memoryBytes === 0 ? 0 : Math.max(memoryBytes, MIN_CONTAINER_MEMORY_BYTES),
-    });
-    await writeFile(scriptPath, script, { mode: 0o700 });
-    await chmod(scriptPath, 0o700);
+    const { scriptPath, statusFile, loginEnv, memoryBytes } = await writeJobScript(request, { ...this.options, runtimeBinary: this.runtimeBinary, sifCacheDir: this.sifCacheDir }, 'batch', 'batch');
     const env = { ...this.commandEnv, ...loginEnv };
     const argv = renderTemplate(this.profile.submit, submitValues({ request, scriptPath, memoryBytes, queue: this.options.queue, envNames: Object.keys(env) }), 'submit');
     const jobId = await this.submits.use(async () => {

@@ -1,3 +1,4 @@
+import { PollLoop } from '@capstan/job-script';
 import { type CommandResult, type CommandRunner, whatItSaid } from './command-runner';
 import { type JobLine, parseStatus } from './job-output';
 import { type BatchProfile } from './profiles';
@@ -32,9 +33,7 @@ export interface MonitorStats {
  * for in the same turn of the event loop go out as one cancel call.
  */
 export class JobMonitor {
-  private readonly watchers = new Map<string, JobWatcher>();
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private readonly loop: PollLoop<JobWatcher>;
   private failures = 0;
   private readonly pendingCancels = new Set<string>();
   private cancelFlush: Promise<CommandResult | undefined> | undefined;
@@ -44,18 +43,12 @@ export class JobMonitor {
     private readonly runner: CommandRunner,
     private readonly profile: BatchProfile,
     private readonly settings: MonitorSettings,
-  ) {}
+  ) {
+    this.loop = new PollLoop(settings.intervalMs, (ids) => this.poll(ids));
+  }
 
   watch(jobId: string, watcher: JobWatcher): () => void {
-    this.watchers.set(jobId, watcher);
-    this.schedule();
-    return () => {
-      if (this.watchers.get(jobId) === watcher) this.watchers.delete(jobId);
-      if (this.watchers.size === 0 && this.timer !== undefined) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-      }
-    };
+    return this.loop.watch(jobId, watcher);
   }
 
   /** Queues a cancel; every cancel of this turn goes out in one call. Resolves with its result. */
@@ -76,9 +69,7 @@ export class JobMonitor {
   }
 
   close(): void {
-    this.watchers.clear();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop.close();
   }
 
   private async flushCancels(): Promise<CommandResult | undefined> {
@@ -91,45 +82,29 @@ export class JobMonitor {
     return this.runner.run({ argv: renderTemplate(this.profile.cancel, { job_ids: ids, job_ids_csv: ids.join(',') }, 'cancel'), env: this.settings.env, timeoutMs: this.settings.timeoutMs });
   }
 
-  private schedule(): void {
-    if (this.timer !== undefined || this.polling || this.watchers.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll();
-    }, this.settings.intervalMs);
-  }
-
-  private async poll(): Promise<void> {
-    const ids = [...this.watchers.keys()];
-    if (ids.length === 0) return;
-    this.polling = true;
+  private async poll(ids: readonly string[]): Promise<void> {
     this.stats.polls += 1;
     this.stats.mostJobsInOnePoll = Math.max(this.stats.mostJobsInOnePoll, ids.length);
-    try {
-      const result = await this.runner.run({
-        argv: renderTemplate(this.profile.status, { job_ids: ids, job_ids_csv: ids.join(',') }, 'status'),
-        env: this.settings.env,
-        timeoutMs: this.settings.timeoutMs,
-      });
-      const noneKnown = result.code !== 0 && this.profile.noJobsPattern !== undefined && new RegExp(this.profile.noJobsPattern).test(result.stderr + result.stdout);
-      if (result.code !== 0 && !noneKnown) {
-        this.failures += 1;
-        const message = `the status command failed: ${whatItSaid(result)}`;
-        for (const id of ids) this.watchers.get(id)?.unreadable(this.failures, message);
-        return;
-      }
-      this.failures = 0;
-      const lines = noneKnown ? new Map<string, JobLine>() : parseStatus(result.stdout, this.profile);
-      for (const id of ids) {
-        const watcher = this.watchers.get(id);
-        const line = lines.get(id);
-        if (watcher === undefined) continue;
-        if (line === undefined) watcher.left();
-        else watcher.update(line);
-      }
-    } finally {
-      this.polling = false;
-      this.schedule();
+    const result = await this.runner.run({
+      argv: renderTemplate(this.profile.status, { job_ids: ids, job_ids_csv: ids.join(',') }, 'status'),
+      env: this.settings.env,
+      timeoutMs: this.settings.timeoutMs,
+    });
+    const noneKnown = result.code !== 0 && this.profile.noJobsPattern !== undefined && new RegExp(this.profile.noJobsPattern).test(result.stderr + result.stdout);
+    if (result.code !== 0 && !noneKnown) {
+      this.failures += 1;
+      const message = `the status command failed: ${whatItSaid(result)}`;
+      for (const id of ids) this.loop.watcher(id)?.unreadable(this.failures, message);
+      return;
+    }
+    this.failures = 0;
+    const lines = noneKnown ? new Map<string, JobLine>() : parseStatus(result.stdout, this.profile);
+    for (const id of ids) {
+      const watcher = this.loop.watcher(id);
+      const line = lines.get(id);
+      if (watcher === undefined) continue;
+      if (line === undefined) watcher.left();
+      else watcher.update(line);
     }
   }
 }

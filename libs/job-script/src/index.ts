@@ -5,4 +5,6 @@ export { type CandidateSettings, type ImageCandidate, imageCandidates, isLoopbac
 export { assertMountablePath, csvField } from './mount-fields';
 export { NODE_RUNTIMES, type NodeRuntime } from './node-runtime';
 export { OutputTail } from './output-tail';
+export { PollLoop } from './poll-loop';
 export { jobLogins, type RegistryLogin } from './registry-logins';
+export { type NodeSettings, writeJobScript, type WrittenJob } from './write-job-script';

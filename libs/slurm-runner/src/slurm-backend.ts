@@ -5,17 +5,14 @@ import {
   type BackendEvent,
   type BackendProbe,
   CapstanError,
-  createDiskFolders,
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
   type ManagedResource,
-  planDiskFolders,
 } from '@capstan/core-constraints';
-import { buildJobScript, imageCandidates, jobLogins } from '@capstan/job-script';
+import { writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { type NodeMaximum, largestNode, parseNodes, parsePartitions, type SlurmNode, type SlurmPartition } from './cluster-nodes';
 import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
@@ -29,8 +26,6 @@ import { type SlurmBackendOptions, type SlurmBackendOptionsInput, defaultSifCach
 import { SlurmCli, type SlurmCommand } from './slurm-cli';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** Docker and Podman refuse smaller memory limits. */
-const MIN_CONTAINER_MEMORY_BYTES = 6 * 1024 * 1024;
 /** The fields listManaged reads; the comment comes last because only it may hold anything (it is percent-encoded, though). */
 const LIST_FORMAT = 'JobID:0|,State:0|,Name:0|,Comment:0';
 
@@ -167,41 +162,8 @@ export class SlurmBackend implements Backend {
     const canceled = (): ExecutionResult => canceledBeforeStart('the job was submitted', submittedAt);
     if (signal.aborted) return canceled();
 
-    const { candidates, skipped } = imageCandidates(request.constraints.containers, { runtime: this.options.runtime, insecureRegistries: this.options.insecureRegistries });
-    if (candidates.length === 0) {
-      const reasons = [...request.constraints.skippedContainers.map((skip) => skip.reason), ...skipped.map((skip) => `"${skip.uri}" is ${skip.reason}`)];
-      throw new CapstanError(ErrorCode.ImageUnavailable, `none of the task's images can run with ${this.options.runtime} inside a Slurm job: ${reasons.join('; ')}; give an image it can run under requirements.container`, {
-        path: 'requirements.container',
-      });
-    }
-    const jobDir = join(request.paths.root, 'slurm');
-    const statusFile = join(jobDir, 'status');
-    const scriptPath = join(jobDir, 'job.sh');
-    await mkdir(jobDir, { recursive: true });
-    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
-    await createDiskFolders(disks);
-
     // Registry logins travel in the job's environment (sbatch --export by name), never in the script file.
-    const { logins, env: loginEnv } = jobLogins(candidates, this.options.registries);
-    const memoryBytes = request.constraints.memoryLimit ?? request.constraints.memory;
-    const script = buildJobScript({
-      request,
-      runtime: this.options.runtime,
-      runtimeBinary: this.runtimeBinary,
-      runtimeArgs: this.options.runtimeArgs,
-      capDrop: this.options.capDrop,
-      candidates,
-      logins,
-      sifCacheDir: this.sifCacheDir,
-      statusFile,
-      disks,
-      network: this.options.network,
-      graceSeconds: this.options.graceSeconds,
-      noPrivs: this.options.noPrivs,
-      memoryLimitBytes: memoryBytes === 0 ? 0 : Math.max(memoryBytes, MIN_CONTAINER_MEMORY_BYTES),
-    });
-    await writeFile(scriptPath, script, { mode: 0o700 });
-    await chmod(scriptPath, 0o700);
+    const { scriptPath, statusFile, loginEnv, memoryBytes } = await writeJobScript(request, { ...this.options, runtimeBinary: this.runtimeBinary, sifCacheDir: this.sifCacheDir }, 'slurm', 'Slurm');
 
     const partition = choosePartition(this.options.partitions, {
       gpu: request.constraints.gpu,
