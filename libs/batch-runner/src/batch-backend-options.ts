@@ -1,18 +1,12 @@
-import { NODE_RUNTIMES } from '@capstan/job-script';
-import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { commandArgument, configCheck as check, nodeOptionsShape } from '@capstan/job-script';
+import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type BatchProfile, JOB_PHASES, PROFILE_NAMES, PROFILES } from './profiles';
 import { PLACEHOLDERS, unknownPlaceholders } from './template';
 
-const REGISTRY_HOST = /^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A check whose message is used as written, with the value shown (see docker-runner's options for the pattern). */
-function check<T>(test: (value: T) => boolean, explain: string): [(value: T) => boolean, { error: (issue: { input: unknown }) => string; params: { capstanCode: ErrorCode } }] {
-  return [test, { error: (issue) => `${JSON.stringify(issue.input)} ${explain}`, params: { capstanCode: ErrorCode.InvalidConfig } }];
-}
 
 function compiles(pattern: string): boolean {
   try {
@@ -23,15 +17,12 @@ function compiles(pattern: string): boolean {
   }
 }
 
-const word = z.string().refine(...check((value: string) => value !== '' && !/[\0\n\r]/.test(value), 'is not a command-line word (empty, or holds a NUL or a line break)'));
+const word = commandArgument;
 const template = z
   .array(z.union([word, z.array(word).min(1)]))
   .min(1)
   .refine(...check((value: ReadonlyArray<string | readonly string[]>) => unknownPlaceholders(value).length === 0, `uses a placeholder that does not exist; the placeholders are ${Object.keys(PLACEHOLDERS).map((name) => `{${name}}`).join(', ')}`));
 const pattern = z.string().refine(...check((value: string) => compiles(value), 'is not a regular expression (JavaScript syntax)'));
-const registryHost = z.string().refine(...check((value: string) => REGISTRY_HOST.test(value), 'is not a registry host; write a host with an optional port, e.g. "127.0.0.1:5000"'));
-const program = z.string().refine(...check((value: string) => value.trim() !== '' && !/[\0\n\r]/.test(value), 'is not a program name or path'));
-const absolute = z.string().refine(...check((value: string) => value.startsWith('/') && !/[\0\n\r]/.test(value), 'is not an absolute path'));
 
 /** What may replace parts of the chosen profile (each one whole). */
 const profileOverrides = z.strictObject({
@@ -59,19 +50,7 @@ export const batchBackendOptionsSchema = z.strictObject({
   commands: profileOverrides.default({}),
   /** The queue (Grid Engine, LSF, PBS) or partition (Slurm) of every job: `{queue}`. Unset: the scheduler's default. */
   queue: z.string().refine(...check((value: string) => PLACEHOLDERS.queue.test(value), 'is not a queue name (letters, digits, "_", ".", "@", "-")')).optional(),
-  /** What runs the task on the node: `apptainer` (default), `docker` or `podman`. It must be installed on every node. */
-  runtime: z.enum(NODE_RUNTIMES).default('apptainer'),
-  runtimeBinary: program.optional(),
-  runtimeArgs: z.array(word).default([]),
-  capDrop: z
-    .array(z.string().refine(...check((value: string) => CAPABILITY_NAME.test(value), 'is not a capability; give a name such as "NET_RAW" (or "CAP_NET_RAW"), or "ALL"')))
-    .default([...DEFAULT_CAP_DROP]),
-  network: z.enum(['default', 'none']).default('default'),
-  /** Apptainer: where images are converted to SIF files, once; on a file system every node sees. */
-  sifCacheDir: absolute.optional(),
-  registries: z.record(registryHost, z.strictObject({ username: z.string().min(1), password: z.string() })).default({}),
-  insecureRegistries: z.array(registryHost).default([]),
-  noPrivs: z.boolean().default(true),
+  ...nodeOptionsShape,
   /** Variables of Capstan's environment the scheduler's commands (and so the job) get; nothing else of it. */
   passEnv: z
     .array(z.string().refine(...check((value: string) => ENV_NAME.test(value), 'is not a variable name')))

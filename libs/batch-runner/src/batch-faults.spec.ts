@@ -1,6 +1,7 @@
 import { createAttemptFolder } from '@capstan/backend-test-kit';
 import { type BackendEvent, CapstanError, ErrorCode, type ExecutionRequest } from '@capstan/core-constraints';
 import { testRequest } from '@capstan/support/testing';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,12 +76,14 @@ describe('BatchBackend when the scheduler misbehaves', () => {
   });
 
   it('a status command that hangs is killed at the command timeout and counts as a failed read', async () => {
-    await writeFile(join(dir, 'status.sleep'), '30');
+    await writeFile(join(dir, 'status.sleep'), '31');
     const started = Date.now();
     const result = await execute(backend({ commandTimeoutMs: 300, statusRetries: 2 }));
     expect(result).toMatchObject({ endReason: 'lost', exitCode: null });
     expect(result.message).toContain('did not answer within 300 ms');
     expect(Date.now() - started).toBeLessThan(10_000);
+    // The whole command was killed, its children too: no `sleep 31` of it is left.
+    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((line) => line.trim() === 'sleep 31')).toEqual([]);
   });
 
   it('one failed read among good ones is retried: the job goes on to its real end', async () => {

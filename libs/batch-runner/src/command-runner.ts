@@ -1,5 +1,8 @@
 import { shellQuote } from '@capstan/support';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+
+/** What one scheduler command may print (a listing of every job of a large cluster fits). */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 export interface CommandResult {
   /** Null when the program could not be started (ENOENT), was killed, or timed out. */
@@ -32,20 +35,43 @@ export function commandLine(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
-/** Runs commands on this host with execFile: no shell, a clean environment, a time limit. */
+/**
+ * Runs commands on this host (spawn, no shell), with a clean environment and a time limit. Each command leads its own
+ * process group, so that one killed at its time limit takes what it started (a wrapper script's children) with it.
+ */
 export class LocalCommandRunner implements CommandRunner {
   run(command: RunCommand): Promise<CommandResult> {
     const [program = '', ...args] = command.argv;
     return new Promise((resolve) => {
-      execFile(program, args, { env: { ...command.env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: command.timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-        if (error === null) {
-          resolve({ code: 0, stdout, stderr });
-          return;
+      const child = spawn(program, args, { env: { ...command.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let size = 0;
+      let failure: string | undefined;
+      const collect = (into: Buffer[]) => (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size <= MAX_OUTPUT_BYTES) into.push(chunk);
+        else if (failure === undefined) kill(`${program} printed more than ${MAX_OUTPUT_BYTES} bytes and was killed`);
+      };
+      const kill = (why: string): void => {
+        failure ??= why;
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
         }
-        const failed = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
-        if (typeof failed.code === 'string') resolve({ code: null, stdout, stderr, failure: `${program} could not be started (${failed.code})` });
-        else if (failed.killed === true || failed.code === null) resolve({ code: null, stdout, stderr, failure: `${program} did not answer within ${command.timeoutMs} ms and was killed` });
-        else resolve({ code: failed.code ?? null, stdout, stderr });
+      };
+      const timer = setTimeout(() => kill(`${program} did not answer within ${command.timeoutMs} ms and was killed`), command.timeoutMs);
+      child.stdout.on('data', collect(out));
+      child.stderr.on('data', collect(err));
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        failure ??= `${program} could not be started (${error.code ?? error.message})`;
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        const stdout = Buffer.concat(out).toString('utf8');
+        const stderr = Buffer.concat(err).toString('utf8');
+        resolve(failure === undefined ? { code, stdout, stderr } : { code: null, stdout, stderr, failure });
       });
     });
   }

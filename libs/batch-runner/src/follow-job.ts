@@ -124,6 +124,8 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       left: () => {
         if (finishing) return;
         finishing = true;
+        // Gone from the listing for good: no more status reads while its end is looked up.
+        unwatch();
         ended().catch((error: unknown) => finish({ kind: 'lost', text: `reading the end of ${job.profileName} job ${jobId} failed: ${(error as Error).message}` }));
       },
       unreadable: (failures, message) => {
@@ -133,6 +135,7 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
           return;
         }
         finishing = true;
+        unwatch();
         // Nothing more can be known of it: canceled (before the result is given), so that it does not run on unwatched.
         const lost = (): void => finish({ kind: 'lost', text: `the state of ${job.profileName} job ${jobId} could not be read ${failures} times in a row (${message}); it was canceled` });
         monitor.cancel(jobId).then(lost, lost);

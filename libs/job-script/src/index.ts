@@ -3,6 +3,7 @@
 export { buildJobScript, type JobScriptPlan, type JobStatus, NO_IMAGE_EXIT, parseStatusFile } from './job-script';
 export { type CandidateSettings, type ImageCandidate, imageCandidates, isLoopbackRegistry, registryOf, sifCacheKey } from './image-candidates';
 export { assertMountablePath, csvField } from './mount-fields';
+export { commandArgument, configCheck, nodeOptionsShape } from './node-options';
 export { NODE_RUNTIMES, type NodeRuntime } from './node-runtime';
 export { OutputTail } from './output-tail';
 export { PollLoop } from './poll-loop';
