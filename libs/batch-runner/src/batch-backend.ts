@@ -9,7 +9,7 @@ import {
   type ExecutionRequest,
   type ExecutionResult,
 } from '@capstan/core-constraints';
-import { writeJobScript } from '@capstan/job-script';
+import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { type BatchBackendOptions, type BatchBackendOptionsInput, defaultSifCacheDir, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
 import { type CommandRunner, CountingRunner, LocalCommandRunner, whatItSaid } from './command-runner';
@@ -57,21 +57,9 @@ export class BatchBackend implements Backend {
     this.runner = new CountingRunner(dependencies.runner ?? new LocalCommandRunner());
     this.monitor = new JobMonitor(this.runner, this.profile, { intervalMs: this.options.pollIntervalMs, timeoutMs: this.options.commandTimeoutMs, env: this.commandEnv });
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
-    const apptainer = this.options.runtime === 'apptainer';
-    this.capabilities = {
-      containerKinds: apptainer ? ['docker', 'library', 'oras', 'sif'] : ['docker'],
-      runsContainers: true,
-      // Docker and Podman limit their containers themselves; an Apptainer job is held only by what the scheduler enforces.
-      enforcesMemoryLimit: !apptainer,
-      enforcesCpuLimit: !apptainer,
-      gpus: true,
-      readOnlyInputs: true,
-      networkIsolation: this.options.network === 'none',
-      runsAsInvokingUser: true,
-      enforcesDiskSize: false,
-      schedulesItself: true,
-      usage: 'unavailable',
-    };
+    // The scheduler confines nothing Capstan can rely on (profiles ask for memory, few sites enforce it): an Apptainer
+    // job is held by nothing; Docker and Podman limit their containers themselves. Usage is not read (yet).
+    this.capabilities = nodeJobCapabilities({ ...this.options, clusterLimits: { memory: false, cpu: false }, usage: 'unavailable' });
   }
 
   get runtimeBinary(): string {

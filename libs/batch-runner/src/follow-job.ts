@@ -1,5 +1,5 @@
-import { type BackendEvent, type ExecutionRequest, type ExecutionResult } from '@capstan/core-constraints';
-import { type NodeRuntime, OutputTail, parseStatusFile } from '@capstan/job-script';
+import { type ExecutionResult } from '@capstan/core-constraints';
+import { OutputTail, parseStatusFile, type SubmittedJob } from '@capstan/job-script';
 import { abortableWait } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
 import { whatItSaid } from './command-runner';
@@ -8,18 +8,11 @@ import { type JobMonitor } from './job-monitor';
 import { type Ending, jobResult } from './job-result';
 import { type BatchProfile } from './profiles';
 
-export interface FollowJob {
-  readonly jobId: string;
-  readonly request: ExecutionRequest;
-  readonly signal: AbortSignal;
-  readonly emit: (event: BackendEvent) => void;
+export interface FollowJob extends SubmittedJob {
   readonly monitor: JobMonitor;
   readonly profile: BatchProfile;
   readonly profileName: string;
-  readonly runtime: NodeRuntime;
-  readonly statusFile: string;
-  readonly submittedAt: Date;
-  readonly memoryBytes: number;
+  /** Reads of a job's end (the finished command) before it is lost, and the wait between two. */
   readonly retries: number;
   readonly retryDelayMs: number;
 }

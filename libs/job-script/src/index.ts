@@ -3,9 +3,11 @@
 export { buildJobScript, type JobScriptPlan, type JobStatus, NO_IMAGE_EXIT, parseStatusFile } from './job-script';
 export { type CandidateSettings, type ImageCandidate, imageCandidates, isLoopbackRegistry, registryOf, sifCacheKey } from './image-candidates';
 export { assertMountablePath, csvField } from './mount-fields';
+export { nodeJobCapabilities, type NodeCapabilitySettings } from './node-capabilities';
 export { commandArgument, configCheck, nodeOptionsShape } from './node-options';
 export { NODE_RUNTIMES, type NodeRuntime } from './node-runtime';
 export { OutputTail } from './output-tail';
 export { PollLoop } from './poll-loop';
+export { type SubmittedJob } from './submitted-job';
 export { jobLogins, type RegistryLogin } from './registry-logins';
 export { type NodeSettings, writeJobScript, type WrittenJob } from './write-job-script';

@@ -10,7 +10,7 @@ import {
   type ExecutionResult,
   type ManagedResource,
 } from '@capstan/core-constraints';
-import { writeJobScript } from '@capstan/job-script';
+import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -63,24 +63,12 @@ export class SlurmBackend implements Backend {
     this.monitor = new JobMonitor(this.cli, this.options.pollIntervalMs);
     this.accounting = this.options.runtime === 'apptainer' && this.options.accounting ? new JobAccounting(this.cli, dependencies.accounting) : undefined;
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
-    const apptainer = this.options.runtime === 'apptainer';
-    this.capabilities = {
-      containerKinds: apptainer ? ['docker', 'library', 'oras', 'sif'] : ['docker'],
-      runsContainers: true,
-      // Docker and Podman limit their containers themselves; an Apptainer job is held only by the cluster's cgroups.
-      enforcesMemoryLimit: apptainer ? this.options.clusterLimits.memory : true,
-      enforcesCpuLimit: apptainer ? this.options.clusterLimits.cpu : true,
-      gpus: true,
-      readOnlyInputs: true,
-      networkIsolation: this.options.network === 'none',
-      // Jobs run as the submitting user; Apptainer keeps that user, Docker and Podman are given it (--user uid:gid).
-      runsAsInvokingUser: true,
-      enforcesDiskSize: false,
-      schedulesItself: true,
+    this.capabilities = nodeJobCapabilities({
+      ...this.options,
       // From the cluster's job accounting (sstat, sacct), which sees the job's own processes: Apptainer's are, a Docker
       // or Podman container's belong to its daemon, outside the job, so their usage would be the client's alone.
       usage: this.accounting === undefined ? 'unavailable' : 'sampled',
-    };
+    });
   }
 
   /** The runtime's CLI as the job script calls it. */
