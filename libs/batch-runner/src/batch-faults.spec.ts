@@ -170,4 +170,26 @@ describe('BatchBackend when the scheduler misbehaves', () => {
     expect(await calls()).toContain('cancel 42');
     expect(events.some((event) => event.type === 'warning' && event.message.includes('the cancel of gridengine job 42 failed'))).toBe(true);
   });
+
+  it.each([
+    ['42|OUT_OF_MEMORY|0:125', 'oom', 'for its memory'],
+    ['42|TIMEOUT|0:15', 'timeout', 'at its time limit'],
+    ['42|PREEMPTED|0:15', 'preempted', 'preempted'],
+    ['42|NODE_FAIL|0:0', 'lost', 'NODE_FAIL'],
+  ])('the end the scheduler reports (sacct: %s) without the status file is the typed reason %s', async (record, endReason, words) => {
+    await writeFile(join(dir, 'finished.out'), `${record}\n`);
+    const result = await execute(backend({ profile: 'slurm' }));
+    expect(result.endReason).toBe(endReason);
+    expect(result.message).toContain(words);
+  });
+
+  it('a state the table does not name is a warning, and the job is polled on to its end', async () => {
+    await writeFile(join(dir, 'status.out'), '     42 0.55500 fault-a1   root         zz    12/07/2026 06:36:23                                    1\n');
+    const done = execute(backend());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await writeStatus('exit=0\n');
+    await rm(join(dir, 'status.out'));
+    expect(await done).toMatchObject({ endReason: 'exited', exitCode: 0 });
+    expect(events.filter((event) => event.type === 'warning' && event.message.includes('"zz"'))).toHaveLength(1);
+  });
 });
