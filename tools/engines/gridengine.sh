@@ -132,9 +132,9 @@ start_execd() {
     qconf -Ae "$STATE/conf/exechost" >/dev/null 2>&1
     log "added the execution host $HOST"
   fi
-  execd_up && return 0
+  # The process, not qhost, says whether an execd runs: the qmaster shows a dead execd's last report until max_unheard.
   local pid
-  pid=$(our_pid "$STATE/sge_execd.pid" sge_execd || true)
+  pid=$(our_pid "$STATE/sge_execd.pid" sge_execd || our_pid "/var/spool/gridengine/execd/$HOST/execd.pid" sge_execd || true)
   if [ -z "$pid" ]; then
     mkdir -p /var/spool/gridengine/execd && chown sgeadmin:sgeadmin /var/spool/gridengine/execd
     log "starting sge_execd (log $EXECD_LOG)"
