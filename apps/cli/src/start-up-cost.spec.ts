@@ -20,7 +20,7 @@ process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen, ...res
 const HEAVY = ['zod', 'yaml', 'dockerode', 'docker-modem', 'tsyringe', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'better-sqlite3', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'tar-fs'];
 const SERVER_ONLY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/rate-limit', 'better-sqlite3'];
 const DOCKER_EXTRAS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
-const BACKENDS = ['docker', 'podman', 'apptainer', 'local', 'slurm', 'tes'] as const;
+const BACKENDS = ['docker', 'podman', 'apptainer', 'local', 'slurm', 'batch', 'tes'] as const;
 
 /** The backends whose code (the lazily imported `register-NAME-backend` chunk) a command loaded. */
 function backendChunks(urls: readonly string[]): string[] {
@@ -163,7 +163,7 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     const typo = await loadedWith({ CAPSTAN_APPTAINR__BINARY: 'x' }, runs);
     expect(typo.code).toBe(0);
     expect(typo.stderr).toContain('did you mean CAPSTAN_APPTAINER__BINARY?');
-    expect(runnerLibraries(typo.sources)).toEqual(['apptainer-runner', 'docker-api', 'docker-runner', 'local-runner', 'podman-runner', 'slurm-runner', 'tes-runner']);
+    expect(runnerLibraries(typo.sources)).toEqual(['apptainer-runner', 'batch-runner', 'docker-api', 'docker-runner', 'local-runner', 'podman-runner', 'slurm-runner', 'tes-runner']);
   });
 
   it('fault: a bad value in a section the run does not use is still the typed error, naming the variable', async () => {

@@ -1,24 +1,13 @@
-import { type BackendEvent, CapstanError, DEFAULT_USAGE_INTERVAL_SECONDS, type EndReason, ErrorCode, type ExecutionRequest, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
+import { CapstanError, DEFAULT_USAGE_INTERVAL_SECONDS, type EndReason, ErrorCode, type ExecutionResult, formatBytes } from '@capstan/core-constraints';
 import { meterAttempt, type UsageMeter } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
 import { type JobAccounting, mergeFinalUsage } from './job-accounting';
 import { type CancelMode, type JobMonitor } from './job-monitor';
-import { parseStatusFile, type JobStatus } from './job-script';
+import { type JobStatus, OutputTail, parseStatusFile, type SubmittedJob } from '@capstan/job-script';
 import { decodeExitStatus, endReasonOfState, isRunning, isTerminal, type JobRecord } from './job-state';
-import { OutputTail } from './output-tail';
-import { type SlurmRuntime } from './slurm-backend-options';
 
-export interface FollowJob {
-  readonly jobId: string;
-  readonly request: ExecutionRequest;
-  readonly signal: AbortSignal;
-  readonly emit: (event: BackendEvent) => void;
+export interface FollowJob extends SubmittedJob {
   readonly monitor: JobMonitor;
-  readonly runtime: SlurmRuntime;
-  readonly statusFile: string;
-  readonly submittedAt: Date;
-  /** What the job asked for (--mem), for messages. */
-  readonly memoryBytes: number;
   /** Set when the backend reports usage: sstat while the job runs, sacct after its end. */
   readonly accounting?: JobAccounting;
 }

@@ -1,3 +1,4 @@
+import { PollLoop } from '@capstan/job-script';
 import { type JobRecord, parseSqueue, SQUEUE_FORMAT } from './job-state';
 import { type SlurmCli } from './slurm-cli';
 
@@ -31,29 +32,21 @@ export interface MonitorStats {
  * when the last has answered). Cancels asked for in the same turn of the event loop are sent as one scancel per mode.
  */
 export class JobMonitor {
-  private readonly watchers = new Map<string, JobWatcher>();
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private readonly loop: PollLoop<JobWatcher>;
   private readonly pendingCancels = new Map<CancelMode, Set<string>>();
   private cancelFlush: Promise<void> | undefined;
   private stats = { polls: 0, mostJobsInOnePoll: 0, cancelCalls: 0, jobsCanceled: 0 };
 
   constructor(
     private readonly cli: SlurmCli,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.loop = new PollLoop(intervalMs, (ids) => this.poll(ids));
+  }
 
   /** Follows a job until the returned function is called. */
   watch(jobId: string, watcher: JobWatcher): () => void {
-    this.watchers.set(jobId, watcher);
-    this.schedule();
-    return () => {
-      if (this.watchers.get(jobId) === watcher) this.watchers.delete(jobId);
-      if (this.watchers.size === 0 && this.timer !== undefined) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-      }
-    };
+    return this.loop.watch(jobId, watcher);
   }
 
   /** Queues a cancel; every cancel of this turn goes out in one scancel per mode. Resolves once it was sent. */
@@ -74,9 +67,7 @@ export class JobMonitor {
 
   /** Stops polling (the watchers are forgotten). */
   close(): void {
-    this.watchers.clear();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop.close();
   }
 
   private async flushCancels(): Promise<void> {
@@ -94,40 +85,24 @@ export class JobMonitor {
     }
   }
 
-  private schedule(): void {
-    if (this.timer !== undefined || this.polling || this.watchers.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll();
-    }, this.intervalMs);
-  }
-
-  private async poll(): Promise<void> {
-    const ids = [...this.watchers.keys()];
-    if (ids.length === 0) return;
-    this.polling = true;
+  private async poll(ids: readonly string[]): Promise<void> {
     this.stats.polls += 1;
     this.stats.mostJobsInOnePoll = Math.max(this.stats.mostJobsInOnePoll, ids.length);
-    try {
-      const result = await this.cli.run('squeue', ['--noheader', '--states=all', `--jobs=${ids.join(',')}`, `--Format=${SQUEUE_FORMAT}`]);
-      // squeue fails with "Invalid job id specified" when none of the jobs is known any more.
-      const noneKnown = result.code !== 0 && /invalid job id/i.test(result.stderr);
-      if (result.code !== 0 && !noneKnown) {
-        const message = `squeue failed (${result.spawnError?.code ?? `exit code ${result.code ?? 'none'}`}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}`;
-        for (const id of ids) this.watchers.get(id)?.pollFailed?.(message);
-        return;
-      }
-      const records = noneKnown ? new Map<string, JobRecord>() : parseSqueue(result.stdout);
-      for (const id of ids) {
-        const watcher = this.watchers.get(id);
-        if (watcher === undefined) continue;
-        const record = records.get(id);
-        if (record === undefined) watcher.gone();
-        else watcher.update(record);
-      }
-    } finally {
-      this.polling = false;
-      this.schedule();
+    const result = await this.cli.run('squeue', ['--noheader', '--states=all', `--jobs=${ids.join(',')}`, `--Format=${SQUEUE_FORMAT}`]);
+    // squeue fails with "Invalid job id specified" when none of the jobs is known any more.
+    const noneKnown = result.code !== 0 && /invalid job id/i.test(result.stderr);
+    if (result.code !== 0 && !noneKnown) {
+      const message = `squeue failed (${result.spawnError?.code ?? `exit code ${result.code ?? 'none'}`}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}`;
+      for (const id of ids) this.loop.watcher(id)?.pollFailed?.(message);
+      return;
+    }
+    const records = noneKnown ? new Map<string, JobRecord>() : parseSqueue(result.stdout);
+    for (const id of ids) {
+      const watcher = this.loop.watcher(id);
+      if (watcher === undefined) continue;
+      const record = records.get(id);
+      if (record === undefined) watcher.gone();
+      else watcher.update(record);
     }
   }
 }

@@ -1,13 +1,13 @@
-import { CAPABILITY_NAME, CapstanError, DEFAULT_CAP_DROP, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { commandArgument, configCheck as check, NODE_RUNTIMES, type NodeRuntime, nodeOptionsShape } from '@capstan/job-script';
+import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
 /** What runs the task inside the job on the node. */
-export const SLURM_RUNTIMES = ['apptainer', 'docker', 'podman'] as const;
-export type SlurmRuntime = (typeof SLURM_RUNTIMES)[number];
+export const SLURM_RUNTIMES = NODE_RUNTIMES;
+export type SlurmRuntime = NodeRuntime;
 
-const REGISTRY_HOST = /^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Slurm partition names: no commas (sbatch reads a list), no blanks, no `=`. */
 const PARTITION = /^[A-Za-z0-9_.-]+$/;
@@ -17,15 +17,8 @@ export function defaultSifCacheDir(): string {
   return join(homedir(), '.cache', 'capstan', 'slurm-sif');
 }
 
-/** A check whose message is used as written, with the value shown (see docker-runner's options for the pattern). */
-function check<T>(test: (value: T) => boolean, explain: string): [(value: T) => boolean, { error: (issue: { input: unknown }) => string; params: { capstanCode: ErrorCode } }] {
-  return [test, { error: (issue) => `${JSON.stringify(issue.input)} ${explain}`, params: { capstanCode: ErrorCode.InvalidConfig } }];
-}
-
 const partition = z.string().refine(...check((value: string) => PARTITION.test(value), 'is not a Slurm partition name (letters, digits, ".", "_", "-")'));
-const argument = z.string().refine(...check((value: string) => value !== '' && !/[\0\n\r]/.test(value), 'is not a command-line argument (empty, or holds a NUL or a line break)'));
-const registryHost = z.string().refine(...check((value: string) => REGISTRY_HOST.test(value), 'is not a registry host; write a host with an optional port, e.g. "127.0.0.1:5000"'));
-const program = z.string().refine(...check((value: string) => value.trim() !== '' && !/[\0\n\r]/.test(value), 'is not a program name or path'));
+const argument = commandArgument;
 
 /**
  * Which partition a job goes to, by the first rule that matches: a task that needs GPUs -> `gpu`, FPGAs -> `fpga`,
@@ -44,16 +37,7 @@ const partitionRulesSchema = z.strictObject({
  * job, Slurm's default partition, polling once a second.
  */
 export const slurmBackendOptionsSchema = z.strictObject({
-  /** What runs the task on the node: `apptainer` (default), `docker` or `podman`. It must be installed on every node. */
-  runtime: z.enum(SLURM_RUNTIMES).default('apptainer'),
-  /** The runtime's CLI on the nodes: a name found on the job's PATH, or an absolute path. Default: the runtime's name. */
-  runtimeBinary: program.optional(),
-  /** Extra arguments of `apptainer exec` / `docker run` / `podman run`, placed before the image. */
-  runtimeArgs: z.array(argument).default([]),
-  /** Docker and Podman: capabilities taken from the task's container (`--cap-drop`); [] keeps the engine's default set. */
-  capDrop: z
-    .array(z.string().refine(...check((value: string) => CAPABILITY_NAME.test(value), 'is not a capability; give a name such as "NET_RAW" (or "CAP_NET_RAW"), or "ALL"')))
-    .default([...DEFAULT_CAP_DROP]),
+  ...nodeOptionsShape,
   partitions: partitionRulesSchema.default({}),
   /**
    * A task whose timeout is at most this many minutes counts as short (goes to `partitions.short`) even without the
@@ -79,18 +63,6 @@ export const slurmBackendOptionsSchema = z.strictObject({
    * what the controller reports.
    */
   clusterLimits: z.strictObject({ memory: z.boolean().default(false), cpu: z.boolean().default(false) }).default({ memory: false, cpu: false }),
-  /** `default`: the runtime's own network (Apptainer: the host's; Docker: a bridge); `none`: only a loopback interface. */
-  network: z.enum(['default', 'none']).default('default'),
-  /** Apptainer: where docker://, library:// and oras:// images are converted to SIF files, once; on a filesystem all nodes see. */
-  sifCacheDir: z.string().refine(...check((value: string) => value.startsWith('/'), 'is not an absolute path')).optional(),
-  /** Apptainer: registry logins by host (with port), handed to the job in its environment, never written to a file. */
-  registries: z
-    .record(registryHost, z.strictObject({ username: z.string().min(1), password: z.string() }))
-    .default({}),
-  /** Apptainer: hosts pulled over plain HTTP (`--no-https`) besides the loopback ones, which always are. */
-  insecureRegistries: z.array(registryHost).default([]),
-  /** Apptainer as root: `--no-privs` (root in the container without capabilities); ignored for other users. */
-  noPrivs: z.boolean().default(true),
   /**
    * Variables of Capstan's environment the job gets: sbatch runs with only these (and SLURM_CONF), with --export=ALL.
    * Never the task's: its runtime starts the container with the task's own variables only.

@@ -5,33 +5,27 @@ import {
   type BackendEvent,
   type BackendProbe,
   CapstanError,
-  createDiskFolders,
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
   type ManagedResource,
-  planDiskFolders,
 } from '@capstan/core-constraints';
-import { assertInputsExist, canceledBeforeStart } from '@capstan/support';
+import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
+import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { type NodeMaximum, largestNode, parseNodes, parsePartitions, type SlurmNode, type SlurmPartition } from './cluster-nodes';
 import { decodeCommentLabels, encodeCommentLabels } from './comment-labels';
 
 import { followJob } from './follow-job';
-import { imageCandidates } from './image-candidates';
 import { type AccountingOptions, JobAccounting } from './job-accounting';
 import { JobMonitor, type MonitorStats } from './job-monitor';
-import { buildJobScript } from './job-script';
 import { choosePartition, isShortTask, partitionsInRules } from './partition-rules';
 import { buildSbatchArgs, parseSbatchOutput } from './sbatch-args';
 import { type SlurmBackendOptions, type SlurmBackendOptionsInput, defaultSifCacheDir, parseSlurmBackendOptions } from './slurm-backend-options';
-import { Semaphore, SlurmCli, type SlurmCommand } from './slurm-cli';
+import { SlurmCli, type SlurmCommand } from './slurm-cli';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** Docker and Podman refuse smaller memory limits. */
-const MIN_CONTAINER_MEMORY_BYTES = 6 * 1024 * 1024;
 /** The fields listManaged reads; the comment comes last because only it may hold anything (it is percent-encoded, though). */
 const LIST_FORMAT = 'JobID:0|,State:0|,Name:0|,Comment:0';
 
@@ -69,24 +63,12 @@ export class SlurmBackend implements Backend {
     this.monitor = new JobMonitor(this.cli, this.options.pollIntervalMs);
     this.accounting = this.options.runtime === 'apptainer' && this.options.accounting ? new JobAccounting(this.cli, dependencies.accounting) : undefined;
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
-    const apptainer = this.options.runtime === 'apptainer';
-    this.capabilities = {
-      containerKinds: apptainer ? ['docker', 'library', 'oras', 'sif'] : ['docker'],
-      runsContainers: true,
-      // Docker and Podman limit their containers themselves; an Apptainer job is held only by the cluster's cgroups.
-      enforcesMemoryLimit: apptainer ? this.options.clusterLimits.memory : true,
-      enforcesCpuLimit: apptainer ? this.options.clusterLimits.cpu : true,
-      gpus: true,
-      readOnlyInputs: true,
-      networkIsolation: this.options.network === 'none',
-      // Jobs run as the submitting user; Apptainer keeps that user, Docker and Podman are given it (--user uid:gid).
-      runsAsInvokingUser: true,
-      enforcesDiskSize: false,
-      schedulesItself: true,
+    this.capabilities = nodeJobCapabilities({
+      ...this.options,
       // From the cluster's job accounting (sstat, sacct), which sees the job's own processes: Apptainer's are, a Docker
       // or Podman container's belong to its daemon, outside the job, so their usage would be the client's alone.
       usage: this.accounting === undefined ? 'unavailable' : 'sampled',
-    };
+    });
   }
 
   /** The runtime's CLI as the job script calls it. */
@@ -168,51 +150,8 @@ export class SlurmBackend implements Backend {
     const canceled = (): ExecutionResult => canceledBeforeStart('the job was submitted', submittedAt);
     if (signal.aborted) return canceled();
 
-    const { candidates, skipped } = imageCandidates(request.constraints.containers, { runtime: this.options.runtime, insecureRegistries: this.options.insecureRegistries });
-    if (candidates.length === 0) {
-      const reasons = [...request.constraints.skippedContainers.map((skip) => skip.reason), ...skipped.map((skip) => `"${skip.uri}" is ${skip.reason}`)];
-      throw new CapstanError(ErrorCode.ImageUnavailable, `none of the task's images can run with ${this.options.runtime} inside a Slurm job: ${reasons.join('; ')}; give an image it can run under requirements.container`, {
-        path: 'requirements.container',
-      });
-    }
-    const jobDir = join(request.paths.root, 'slurm');
-    const statusFile = join(jobDir, 'status');
-    const scriptPath = join(jobDir, 'job.sh');
-    await mkdir(jobDir, { recursive: true });
-    const disks = planDiskFolders(request.paths.root, request.constraints.disks);
-    await createDiskFolders(disks);
-
     // Registry logins travel in the job's environment (sbatch --export by name), never in the script file.
-    const logins: Record<string, number> = {};
-    const loginEnv: Record<string, string> = {};
-    for (const candidate of candidates) {
-      if (candidate.kind !== 'convert' || candidate.registry === null || logins[candidate.registry] !== undefined) continue;
-      const login = this.options.registries[candidate.registry];
-      if (login === undefined) continue;
-      const number = Object.keys(logins).length + 1;
-      logins[candidate.registry] = number;
-      loginEnv[`CAPSTAN_LOGIN_${number}_USER`] = login.username;
-      loginEnv[`CAPSTAN_LOGIN_${number}_PASSWORD`] = login.password;
-    }
-    const memoryBytes = request.constraints.memoryLimit ?? request.constraints.memory;
-    const script = buildJobScript({
-      request,
-      runtime: this.options.runtime,
-      runtimeBinary: this.runtimeBinary,
-      runtimeArgs: this.options.runtimeArgs,
-      capDrop: this.options.capDrop,
-      candidates,
-      logins,
-      sifCacheDir: this.sifCacheDir,
-      statusFile,
-      disks,
-      network: this.options.network,
-      graceSeconds: this.options.graceSeconds,
-      noPrivs: this.options.noPrivs,
-      memoryLimitBytes: memoryBytes === 0 ? 0 : Math.max(memoryBytes, MIN_CONTAINER_MEMORY_BYTES),
-    });
-    await writeFile(scriptPath, script, { mode: 0o700 });
-    await chmod(scriptPath, 0o700);
+    const { scriptPath, statusFile, loginEnv, memoryBytes } = await writeJobScript(request, { ...this.options, runtimeBinary: this.runtimeBinary, sifCacheDir: this.sifCacheDir }, 'slurm', 'Slurm');
 
     const partition = choosePartition(this.options.partitions, {
       gpu: request.constraints.gpu,

@@ -3,7 +3,7 @@ import { type BackendPlugin } from '@capstan/core-constraints';
 /**
  * The backends this CLI ships, as plugins of the same shape as a third party's, each imported only when a command
  * needs it: importing a plugin builds its options schema (zod, at module evaluation), and a run on one backend has no
- * use for the other five. Swarm is a mode of the docker backend (`docker.swarm`), not a backend of its own.
+ * use for the others. Swarm is a mode of the docker backend (`docker.swarm`), not a backend of its own.
  */
 const BUILT_IN: Readonly<Record<string, () => Promise<BackendPlugin>>> = {
   docker: async () => (await import('@capstan/docker-runner/plugin')).dockerBackendPlugin,
@@ -12,6 +12,8 @@ const BUILT_IN: Readonly<Record<string, () => Promise<BackendPlugin>>> = {
   local: async () => (await import('@capstan/local-runner/plugin')).localBackendPlugin,
   // Chosen by name only (never by `auto`): it needs a cluster.
   slurm: async () => (await import('@capstan/slurm-runner/plugin')).slurmBackendPlugin,
+  // Chosen by name only (never by `auto`): it needs a scheduler (its profile: batch.profile).
+  batch: async () => (await import('@capstan/batch-runner/plugin')).batchBackendPlugin,
   // Chosen by name only (never by `auto`): it needs a configured server.
   tes: async () => (await import('@capstan/tes-runner/plugin')).tesBackendPlugin,
 };

@@ -22,7 +22,7 @@ describe('pluginsFor: what a command registers', () => {
     ['auto', ['docker', 'podman', 'apptainer', 'local']],
     ['slurm', ['slurm']],
     // An unknown name may be a host application's own backend; if not, the error lists every known one.
-    ['lsf', ['docker', 'podman', 'apptainer', 'local', 'slurm', 'tes']],
+    ['lsf', ['docker', 'podman', 'apptainer', 'local', 'slurm', 'batch', 'tes']],
   ])('%s', (backend, expected) => {
     expect(names(backend)).toEqual(expected);
   });
@@ -90,7 +90,7 @@ describe('backend plugins named in the configuration', () => {
     await writePackage(join(dir, 'conf'), '@acme/capstan-mine', goodPlugin('acme'));
     await configure('plugins: ["@acme/capstan-mine"]\n');
     const { registry } = await wireBackends({ configFile });
-    expect(registry.names).toEqual(expect.arrayContaining(['docker', 'podman', 'apptainer', 'local', 'slurm', 'tes', 'acme']));
+    expect(registry.names).toEqual(expect.arrayContaining(['docker', 'podman', 'apptainer', 'local', 'slurm', 'batch', 'tes', 'acme']));
     expect(seenRegistrations()).toEqual([{ name: 'acme', options: { marker: 'plain', slots: 1 } }]);
   });
 

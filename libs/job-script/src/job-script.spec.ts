@@ -9,7 +9,7 @@ import { buildJobScript, type JobScriptPlan, NO_IMAGE_EXIT, parseStatusFile } fr
 
 // The generated script is run by a real /bin/sh against fake runtimes (small scripts that print the arguments and
 // variables they were given): this checks quoting, the order of candidates, the status file and the exit code, without
-// Slurm or a container. The real runtimes run it in slurm-backend.spec.ts and the conformance suite.
+// a scheduler or a container. The real runtimes run it in the slurm and batch backends' tests and the conformance suite.
 
 const FAKE_APPTAINER = `#!/bin/sh
 case "$1" in

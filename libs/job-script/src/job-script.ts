@@ -1,8 +1,8 @@
 import { CapstanError, type DiskFolder, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
 import { type ImageCandidate } from './image-candidates';
 import { shellQuote } from '@capstan/support';
-import { assertMountablePath, csvField } from './shell-quote';
-import { type SlurmRuntime } from './slurm-backend-options';
+import { assertMountablePath, csvField } from './mount-fields';
+import { type NodeRuntime } from './node-runtime';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -15,7 +15,7 @@ export const NO_IMAGE_EXIT = 125;
 
 export interface JobScriptPlan {
   readonly request: ExecutionRequest;
-  readonly runtime: SlurmRuntime;
+  readonly runtime: NodeRuntime;
   /** A name found on the job's PATH, or an absolute path. */
   readonly runtimeBinary: string;
   readonly runtimeArgs: readonly string[];
@@ -40,13 +40,13 @@ export interface JobScriptPlan {
  * into the shared SIF cache under an flock), runs the task in its container with the same guest layout as every
  * Capstan backend (work dir rw at /mnt/task/work, the command file ro at /mnt/task/command, inputs ro at their guest
  * paths unless writable, extra disks rw), forwards a cancel to the container, writes the outcome to the status file
- * and ends with the task's exit code. The task's stdout and stderr are the job's (sbatch --output/--error).
+ * and ends with the task's exit code. The task's stdout and stderr are the job's (the scheduler writes them to the attempt's files).
  */
 export function buildJobScript(plan: JobScriptPlan): string {
   const { request } = plan;
   const lines = [
     '#!/bin/sh',
-    `# Capstan attempt ${oneLine(request.attemptName)} of task ${oneLine(request.taskName)}: run by sbatch, written by @capstan/slurm-runner.`,
+    `# Capstan attempt ${oneLine(request.attemptName)} of task ${oneLine(request.taskName)}: run by the batch scheduler, written by @capstan/job-script.`,
     '# The task runs in a container; what happened goes to the status file, the exit code is the task\'s.',
     `capstan_status=${shellQuote(plan.statusFile)}`,
     'capstan_report() { printf \'%s\\n\' "$@" >"$capstan_status.tmp" && mv -f "$capstan_status.tmp" "$capstan_status"; }',
@@ -208,7 +208,7 @@ function apptainerRunLines(plan: JobScriptPlan): string[] {
     'capstan_privs=',
     ...(plan.noPrivs ? ['if [ "$(id -u)" = 0 ]; then capstan_privs=--no-privs; fi'] : []),
     ...env,
-    // scancel signals only this script. SIGTERM goes on to Apptainer's starter, which passes it into the container;
+    // USR2 is Grid Engine's notice of a coming SIGKILL (qsub -notify). A cancel (scancel, qdel) signals only this script. SIGTERM goes on to Apptainer's starter, which passes it into the container;
     // after the grace period the container's init (the starter's child, PID 1 of its PID namespace) is killed, and
     // with it, by the kernel, every process of the container. USR1 (kill now) kills it at once.
     'capstan_killer=',
@@ -220,7 +220,7 @@ function apptainerRunLines(plan: JobScriptPlan): string[] {
     `  (sleep ${plan.graceSeconds}; capstan_kill_container) &`,
     '  capstan_killer=$!',
     '}',
-    "trap 'capstan_stop' TERM INT HUP",
+    "trap 'capstan_stop' TERM INT HUP USR2",
     "trap 'capstan_trapped=1; capstan_kill_container' USR1",
     `"$capstan_rt" ${args.join(' ')} &`,
     ...WAIT_LINES,
@@ -274,7 +274,7 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     `capstan_name=${shellQuote(request.attemptName)}`,
     'capstan_user="$(id -u):$(id -g)"',
     'capstan_remove() { "$capstan_rt" rm -f "$capstan_name" >/dev/null 2>&1; }',
-    // A cancel (SIGTERM from scancel) stops the container, which is no process of the job: the daemon runs it. The
+    // A cancel (SIGTERM from scancel or qsig) stops the container, which is no process of the job: the daemon runs it. The
     // signal may come before the container exists, or between its creation and its start (when a stop is a no-op and
     // the start still follows), so the stop is repeated for as long as `docker run` runs.
     'capstan_stop() {',
@@ -288,7 +288,7 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     '  capstan_stopping=',
     '}',
     'capstan_stopping=',
-    `trap 'capstan_stop stop "-t ${plan.graceSeconds}"' TERM INT HUP`,
+    `trap 'capstan_stop stop "-t ${plan.graceSeconds}"' TERM INT HUP USR2`,
     "trap 'capstan_stopping=; capstan_stop kill' USR1",
     "trap 'capstan_remove' EXIT",
     '(',
@@ -320,7 +320,7 @@ function guestMounts(plan: JobScriptPlan): Array<{ source: string; target: strin
   return mounts;
 }
 
-function assertEnvName(name: string, runtime: SlurmRuntime): void {
+function assertEnvName(name: string, runtime: NodeRuntime): void {
   if (!ENV_NAME.test(name)) {
     throw new CapstanError(ErrorCode.InvalidValue, `"${name}" is not a variable name a container can be given (letters, digits and "_", not starting with a digit); rename it`, { path: 'env', details: { value: name } });
   }

@@ -1,7 +1,7 @@
 import { type ContainerSource } from '@capstan/core-constraints';
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { type SlurmRuntime } from './slurm-backend-options';
+import { type NodeRuntime } from './node-runtime';
 
 /** One image the job script tries, in the task's order; the first that works is run. */
 export type ImageCandidate =
@@ -13,7 +13,7 @@ export type ImageCandidate =
   | { readonly kind: 'image'; readonly uri: string; readonly reference: string };
 
 export interface CandidateSettings {
-  readonly runtime: SlurmRuntime;
+  readonly runtime: NodeRuntime;
   readonly insecureRegistries: readonly string[];
 }
 

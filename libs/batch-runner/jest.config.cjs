@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'batch-runner',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'job-script',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
