@@ -21,8 +21,11 @@ const taskRecordSchema = (time: z.ZodISODateTime, text: z.ZodString) => z.looseO
   endedAt: time.nullable(),
   exitCode: z.number().int().nullable(),
   endReason: text.nullable(),
-  /** The running attempt's last usage reading (for `capstan top`); absent before the first, or from an older Capstan. */
-  usage: z.looseObject({ time, cpuPercent: z.number().min(0).optional(), memoryBytes: z.number().min(0).optional() }).optional(),
+  /**
+   * The running attempt's last usage reading (for `capstan top`); absent before the first, or from an older Capstan. A
+   * reading of another shape (a later Capstan's) is dropped, not a reason to call the whole run unknown.
+   */
+  usage: z.looseObject({ time, cpuPercent: z.number().min(0).optional(), memoryBytes: z.number().min(0).optional() }).optional().catch(undefined),
 });
 
 const buildRunRecordSchema = (time = z.iso.datetime(), text = z.string().max(1024)) => z.looseObject({
