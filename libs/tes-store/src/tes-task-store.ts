@@ -8,6 +8,19 @@ export interface TesTaskListPage {
   readonly nextPageToken: string | undefined;
 }
 
+/** One task of a page as the JSON text of its view: what the server sends, never parsed and serialised again. */
+export interface TesTaskJson {
+  readonly id: string;
+  readonly json: string;
+}
+
+/** One ListTasks page as JSON texts (see {@link TesTaskStore.listJson}). */
+export interface TesTaskJsonPage {
+  readonly tasks: TesTaskJson[];
+  /** Absent on the last page. */
+  readonly nextPageToken: string | undefined;
+}
+
 /**
  * The durable record of every TES task the server accepted. Synchronous on purpose: the embedded SQLite store answers
  * in microseconds and a synchronous API keeps read-modify-write steps atomic within the process.
@@ -42,6 +55,11 @@ export interface TesTaskStore {
    * tes-model's `selectTaskPage` + `taskView`, page token included. With `owner`, only that principal's tasks.
    */
   list(query: ListQuery, owner?: string): TesTaskListPage;
+  /**
+   * The same page as {@link list}, each task as the JSON text of its view (`JSON.stringify` of what `list` returns,
+   * byte for byte): a stored BASIC document with nothing to redact is sent as stored.
+   */
+  listJson(query: ListQuery, owner?: string): TesTaskJsonPage;
   /** Up to `limit` ids of tasks that reached a final state before `cutoff`, the longest finished first (retention). */
   finishedBefore(cutoff: Date, limit: number): string[];
   /** Deletes a task in a final state (a task in any other state is kept); whether it deleted one. */

@@ -70,7 +70,7 @@ export function basicFields(task: StoredTesTask): StoredTesTask {
 }
 
 /** A URL that may hold a credential: user info, a query or a fragment (others are shown exactly as written). */
-const MAY_HOLD_SECRET = /[@?#]/;
+export const MAY_HOLD_SECRET = /[@?#]/;
 
 /**
  * Replaces, in place, the credentials of every input, output and output-log URL of a task view (user info and query
