@@ -37,6 +37,13 @@ export interface TesTaskStore {
    * together pays for one commit instead of one per task. `owners[i]` is the owner of `tasks[i]`.
    */
   insertMany(tasks: readonly StoredTesTask[], owners?: readonly string[]): void;
+  /**
+   * {@link insertMany} for tasks just made by `createStoredTask` from `acceptCreateTask`'s task (a body validated once,
+   * in full, by the create schema), with nothing changed since but task logs of warnings: stored without parsing them
+   * again, since `storedTesTaskSchema` would give back the same task (tes-model's tests hold it to that). Anything else
+   * goes through `insert` or `insertMany`. An id already stored is still refused, and the transaction undone.
+   */
+  insertCreated(tasks: readonly StoredTesTask[], owners: readonly string[]): void;
   /** The principal that created the task; undefined when no task has the id. */
   ownerOf(id: string): string | undefined;
   get(id: string): StoredTesTask | undefined;

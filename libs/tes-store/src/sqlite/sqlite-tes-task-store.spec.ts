@@ -114,6 +114,17 @@ describe('SqliteTesTaskStore', () => {
       expect(store.countByState()).toEqual({ QUEUED: 1 });
       expect(store.list(parseListQuery({ tag_key: 't' })).tasks).toEqual([]);
     });
+
+    it('insertCreated stores a batch as insertMany does, owners included, and still refuses a stored id (all or none)', () => {
+      const tasks = [storedTask({ id: ids.next(), name: 'a' }), storedTask({ id: ids.next(), name: 'b', tags: { t: '1' } })];
+      store.insertCreated(tasks, ['alice', 'bob']);
+      expect(tasks.map((task) => store.get(task.id))).toEqual(tasks);
+      expect(tasks.map((task) => store.ownerOf(task.id))).toEqual(['alice', 'bob']);
+      const fresh = storedTask({ id: ids.next() });
+      expect(captureCapstanError(() => store.insertCreated([fresh, storedTask({ id: tasks[0]?.id ?? '' })], ['alice', 'alice'])).path).toBe('id');
+      expect(store.get(fresh.id)).toBeUndefined();
+      expect(store.countByState()).toEqual({ QUEUED: 2 });
+    });
   });
 
   describe('update', () => {

@@ -104,7 +104,11 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   insertMany(tasks: readonly StoredTesTask[], owners: readonly string[] = []): void {
-    this.insertManyInTransaction(tasks.map(validTask), owners);
+    this.insertCreated(tasks.map(validTask), owners);
+  }
+
+  insertCreated(tasks: readonly StoredTesTask[], owners: readonly string[]): void {
+    this.insertManyInTransaction(tasks, owners);
     this.taskCount += tasks.length;
   }
 
