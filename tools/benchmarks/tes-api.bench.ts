@@ -4,7 +4,9 @@
 // into better-sqlite3. Both are child processes on loopback; autocannon in this process loads them in turn (the order
 // swapped every round) at each concurrency, and each case reports medians over the rounds and the median of the
 // per-round ratios. Not a test: prints numbers, asserts no time.
-//   node tools/run-ts.mjs tools/benchmarks/tes-api.bench.ts [seconds=5] [rounds=5] [stored=20000] [concurrencies=1,16,64]
+//   node tools/run-ts.mjs tools/benchmarks/tes-api.bench.ts [seconds=5] [rounds=5] [stored=20000] [concurrencies=1,16,64] [api bundle]
+// The last argument measures another build of the api (an earlier commit's `tmp/bench-api/capstan-api.cjs`) instead
+// of this checkout's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 5);
 const stored = Number(process.argv[4] ?? 20_000);
 const concurrencies = (process.argv[5] ?? '1,16,64').split(',').map(Number);
+const givenBundle = process.argv[6];
 const root = resolve(__dirname, '..', '..');
 const token = 'bench-token-0123456789abcdef';
 const TASK = JSON.stringify({
@@ -106,13 +109,14 @@ async function fill(server: Server, count: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/api/src/main.ts', 'tmp/bench-api/capstan-api.cjs'], { cwd: root });
+  if (givenBundle === undefined) execFileSync(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/api/src/main.ts', 'tmp/bench-api/capstan-api.cjs'], { cwd: root });
+  const bundle = givenBundle === undefined ? join(root, 'tmp', 'bench-api', 'capstan-api.cjs') : resolve(givenBundle);
   const folder = mkdtempSync(join(tmpdir(), 'capstan-tes-bench-'));
   const servers: Server[] = [];
   try {
     const api = await start(
       'capstan api',
-      [join(root, 'tmp', 'bench-api', 'capstan-api.cjs'), '--host', '127.0.0.1', '--port', '0', '--data-dir', join(folder, 'data'), '--backend', 'local', '--run-client-commands-on-host', '--token', token],
+      [bundle, '--host', '127.0.0.1', '--port', '0', '--data-dir', join(folder, 'data'), '--backend', 'local', '--run-client-commands-on-host', '--token', token],
       // No per-principal rate limit: the benchmark is one client measuring the server's own throughput.
       { CAPSTAN_API__PAUSED: 'true', CAPSTAN_API__RATE_LIMIT__MAX: '0' },
       '/tasks',
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
     servers.push(api);
     const baseline = await start('baseline', [join(root, 'tools', 'benchmarks', 'tes-api-baseline.mjs'), join(folder, 'baseline.sqlite')], {}, '/tasks');
     servers.push(baseline);
-    console.log(`TES api benchmark; ${machineLine()}`);
+    console.log(`TES api benchmark; ${machineLine()}; api ${bundle}`);
     console.log(`create body ${TASK.length} bytes; capstan with bearer auth, its SQLite store (WAL, group commit); the baseline fastify + JSON schema + better-sqlite3 (WAL)`);
     for (const server of servers) await load(server.tasks, 16, 2, TASK);
     await compare({ title: 'CreateTask', run: (server, connections, duration) => load(server.tasks, connections, duration, TASK) }, api, baseline);

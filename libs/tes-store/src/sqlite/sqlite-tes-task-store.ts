@@ -158,7 +158,8 @@ export class SqliteTesTaskStore implements TesTaskStore {
     const { rows, nextPageToken } = this.pageRows(query, owner);
     const tasks = rows.map((row): TesTaskJson => {
       const id = fromUtf16Key(row.id_key);
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id, json: JSON.stringify({ id, state: row.state }) };
+      // A state is one of tes-model's upper-case words: nothing in it to escape.
+      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id, json: `{"id":${JSON.stringify(id)},"state":"${row.state}"}` };
       return { id, json: documentViewJson(row.basic_json, row.extra_json ?? null, query.view) };
     });
     return { tasks, nextPageToken };
