@@ -49,6 +49,7 @@ export {
   basicFields,
   DEFAULT_VIEW,
   parseView,
+  MAY_HOLD_SECRET,
   redactTaskUrls,
   taskView,
   TES_VIEWS,

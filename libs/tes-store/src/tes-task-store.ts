@@ -8,6 +8,19 @@ export interface TesTaskListPage {
   readonly nextPageToken: string | undefined;
 }
 
+/** One task of a page as the JSON text of its view: what the server sends, never parsed and serialised again. */
+export interface TesTaskJson {
+  readonly id: string;
+  readonly json: string;
+}
+
+/** One ListTasks page as JSON texts (see {@link TesTaskStore.listJson}). */
+export interface TesTaskJsonPage {
+  readonly tasks: TesTaskJson[];
+  /** Absent on the last page. */
+  readonly nextPageToken: string | undefined;
+}
+
 /**
  * The durable record of every TES task the server accepted. Synchronous on purpose: the embedded SQLite store answers
  * in microseconds and a synchronous API keeps read-modify-write steps atomic within the process.
@@ -24,6 +37,13 @@ export interface TesTaskStore {
    * together pays for one commit instead of one per task. `owners[i]` is the owner of `tasks[i]`.
    */
   insertMany(tasks: readonly StoredTesTask[], owners?: readonly string[]): void;
+  /**
+   * {@link insertMany} for tasks just made by `createStoredTask` from `acceptCreateTask`'s task (a body validated once,
+   * in full, by the create schema), with nothing changed since but task logs of warnings: stored without parsing them
+   * again, since `storedTesTaskSchema` would give back the same task (tes-model's tests hold it to that). Anything else
+   * goes through `insert` or `insertMany`. An id already stored is still refused, and the transaction undone.
+   */
+  insertCreated(tasks: readonly StoredTesTask[], owners: readonly string[]): void;
   /** The principal that created the task; undefined when no task has the id. */
   ownerOf(id: string): string | undefined;
   get(id: string): StoredTesTask | undefined;
@@ -42,6 +62,11 @@ export interface TesTaskStore {
    * tes-model's `selectTaskPage` + `taskView`, page token included. With `owner`, only that principal's tasks.
    */
   list(query: ListQuery, owner?: string): TesTaskListPage;
+  /**
+   * The same page as {@link list}, each task as the JSON text of its view (`JSON.stringify` of what `list` returns,
+   * byte for byte): a stored BASIC document with nothing to redact is sent as stored.
+   */
+  listJson(query: ListQuery, owner?: string): TesTaskJsonPage;
   /** Up to `limit` ids of tasks that reached a final state before `cutoff`, the longest finished first (retention). */
   finishedBefore(cutoff: Date, limit: number): string[];
   /** Deletes a task in a final state (a task in any other state is kept); whether it deleted one. */

@@ -1,6 +1,8 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import fc from 'fast-check';
 import { captureCapstanError } from '../testing/capture-capstan-error';
+import { acceptCreateTask } from './accept-create-task';
+import { createStoredTask, storedTesTaskSchema } from './stored-task';
 import { validateCreateTask } from './validate-create-task';
 
 function taskError(body: unknown): CapstanError {
@@ -209,6 +211,10 @@ describe('validateCreateTask', () => {
       try {
         const task = validateCreateTask(body);
         expect(task.executors.length).toBeGreaterThan(0);
+        // What the server stores without parsing again (TesTaskStore.insertCreated) is exactly what the stored
+        // schema would make of it: the second parse it skips could change nothing, key order included.
+        const stored = createStoredTask(acceptCreateTask(body, { supportedBackendParameters: ['backend'] }).task, { id: '01TASK', now: new Date(0) });
+        expect(JSON.stringify(storedTesTaskSchema.parse(stored))).toBe(JSON.stringify(stored));
       } catch (error) {
         expect(error).toBeInstanceOf(CapstanError);
         expect((error as CapstanError).code).toBe(ErrorCode.TesInvalidTask);

@@ -59,6 +59,9 @@ describe('RFC 3339 date-times', () => {
   it('refuses to write an invalid date or a year RFC 3339 cannot hold', () => {
     expect(() => formatRfc3339(new Date(Number.NaN))).toThrow('an invalid Date cannot be written');
     expect(() => formatRfc3339(new Date('+010000-01-01T00:00:00Z'))).toThrow('outside the years 0000 to 9999');
+    expect(() => formatRfc3339(new Date('-000001-12-31T23:59:59.999Z'))).toThrow('outside the years 0000 to 9999');
+    expect(formatRfc3339(new Date('9999-12-31T23:59:59.999Z'))).toBe('9999-12-31T23:59:59.999Z');
+    expect(formatRfc3339(new Date('0000-01-01T00:00:00.000Z'))).toBe('0000-01-01T00:00:00.000Z');
   });
 
   it('is a zod schema for timestamp fields', () => {

@@ -59,8 +59,11 @@ export function formatRfc3339(date: Date): string {
     throw new CapstanError(ErrorCode.InvalidValue, 'an invalid Date cannot be written as an RFC 3339 date-time; pass a valid Date');
   }
   const text = date.toISOString();
-  // Years beyond 9999 come out as "+010000-..." from toISOString, which RFC 3339 (four-digit years) cannot express.
-  if (!isRfc3339(text)) throw new CapstanError(ErrorCode.InvalidValue, `${text} is outside the years 0000 to 9999 that RFC 3339 can write`);
+  // Years beyond 9999 (or before 0) come out as "+010000-..." from toISOString, which RFC 3339 (four-digit years)
+  // cannot express; within them toISOString is RFC 3339 already (checked by the year, not by reading the text back:
+  // every create writes one).
+  const year = date.getUTCFullYear();
+  if (year < 0 || year > 9999) throw new CapstanError(ErrorCode.InvalidValue, `${text} is outside the years 0000 to 9999 that RFC 3339 can write`);
   return text;
 }
 

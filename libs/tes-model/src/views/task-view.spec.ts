@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createStoredTask, type StoredTesTask } from '../create/stored-task';
 import { validateCreateTask } from '../create/validate-create-task';
 import { tesTaskInViewSchema } from '../model/tes-task';
-import { parseView, type TesView, taskView } from './task-view';
+import { basicFields, parseView, redactTaskUrls, type TesView, taskView } from './task-view';
 
 function storedTask(): StoredTesTask {
   const task = validateCreateTask({
@@ -129,6 +129,18 @@ describe('taskView', () => {
     }
     expect(secretive.inputs[0]?.url).toBe('https://reader:pa55w0rd@data.example/in');
     expect(taskView(storedTask(), 'FULL').inputs?.[1]?.url).toBe('s3://bucket/file1'); // a URL without secrets is shown as written
+  });
+
+  it('basicFields drops what BASIC leaves out, keeps the key order, and redacting it leaves the task as stored (hostile: credentials)', () => {
+    const task = storedTask();
+    const log = { ...(task.logs[0] as StoredTesTask['logs'][number]), outputs: [{ url: 'https://u:pw@up.example/out', path: '/data/sum', size_bytes: '17' }] };
+    const secretive: StoredTesTask = { ...task, inputs: [{ url: 'https://u:pw@data.example/in', path: '/data/in', type: 'FILE' }], outputs: [{ url: 'https://up.example/o?sig=S', path: '/o', type: 'FILE' }], logs: [log] };
+    const before = structuredClone(secretive);
+    const basic = basicFields(secretive);
+    expect(JSON.stringify(basic)).toBe(JSON.stringify(taskView(before, 'BASIC')).replace('https://***@data.example/in', 'https://u:pw@data.example/in').replace('sig=***', 'sig=S').replace('https://***@up.example/out', 'https://u:pw@up.example/out'));
+    redactTaskUrls(basic);
+    expect(secretive).toEqual(before);
+    expect(Object.keys(basic)).toEqual(Object.keys(secretive));
   });
 
   it('refuses a view that is not one', () => {

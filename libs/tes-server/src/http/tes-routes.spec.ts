@@ -66,7 +66,10 @@ describe('the TES routes', () => {
     const second = await create(task({ name: 'align-2' }));
     await create(task({ name: 'sort-1' }));
 
-    const page1 = (await (await server.call(`${TASKS}?name_prefix=align&page_size=1`)).json()) as { tasks: unknown[]; next_page_token: string };
+    const answer1 = await server.call(`${TASKS}?name_prefix=align&page_size=1`);
+    // The page is sent as JSON text the server joined itself: still JSON, said so.
+    expect(answer1.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const page1 = (await answer1.json()) as { tasks: unknown[]; next_page_token: string };
     expect(page1.tasks).toEqual([{ id: second, state: 'QUEUED' }]);
     const page2 = (await (await server.call(`${TASKS}?name_prefix=align&page_size=1&page_token=${page1.next_page_token}`)).json()) as Record<string, unknown>;
     expect(page2).toEqual({ tasks: [{ id: first, state: 'QUEUED' }] });

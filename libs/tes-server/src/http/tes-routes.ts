@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { type TesService } from '../service/tes-service';
 import { type EventStreams } from './event-streams';
 import { principalOf } from './bearer-auth-hook';
-import { fitToBudget } from './list-budget';
+import { pageJson } from './list-budget';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text';
 import { noteOf } from './request-notes';
 
@@ -139,7 +139,11 @@ export function tesRoutes(
         answer: 'tesListTasksResponse',
         errors: [400, 429],
       },
-      handle: (request) => fitToBudget(service.listTasks(parseListQuery(request.query as QueryParameters), principalOf(request)), settings.listBudgetBytes),
+      handle: (request, reply) => {
+        const page = pageJson(service.listTasks(parseListQuery(request.query as QueryParameters), principalOf(request)), settings.listBudgetBytes);
+        void reply.type('application/json; charset=utf-8');
+        return page;
+      },
     },
     {
       method: 'POST',

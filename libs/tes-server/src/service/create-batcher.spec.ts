@@ -13,7 +13,7 @@ function recordingStore(): { store: TesTaskStore; batches: string[][] } {
     if (items.some((item) => item.name === 'bad')) throw new Error('refused by the store');
     batches.push(items.map((item) => item.name ?? ''));
   };
-  const store = { insertMany: (items: StoredTesTask[]) => refuse(items), insert: (item: StoredTesTask) => refuse([item]) } as unknown as TesTaskStore;
+  const store = { insertCreated: (items: StoredTesTask[]) => refuse(items), insert: (item: StoredTesTask) => refuse([item]) } as unknown as TesTaskStore;
   return { store, batches };
 }
 

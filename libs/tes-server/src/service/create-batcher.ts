@@ -33,11 +33,13 @@ export class CreateBatcher {
     const batch = this.pending.splice(0);
     let stored = batch;
     try {
-      this.store.insertMany(
+      // The service made each task from a body validated once, in full, at the boundary: not parsed again.
+      this.store.insertCreated(
         batch.map((pending) => pending.task),
         batch.map((pending) => pending.owner),
       );
     } catch {
+      // Alone, and validated by the store (insert): the failing task gets the store's own words for what is wrong.
       stored = batch.filter((pending) => {
         try {
           this.store.insert(pending.task, pending.owner);

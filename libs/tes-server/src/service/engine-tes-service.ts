@@ -107,7 +107,7 @@ export class EngineTesService implements TesService {
   }
 
   listTasks(query: ListQuery, caller: Principal): TesListResult {
-    const page = this.store.list(query, caller.admin ? undefined : caller.name);
+    const page = this.store.listJson(query, caller.admin ? undefined : caller.name);
     return page.nextPageToken === undefined ? { tasks: page.tasks } : { tasks: page.tasks, next_page_token: page.nextPageToken };
   }
 

@@ -1,12 +1,13 @@
 import { type ListQuery, type TesServiceInfo, type TesTaskInView, type TesView } from '@capstan/tes-model';
+import { type TesTaskJson } from '@capstan/tes-store';
 import type { InjectionToken } from 'tsyringe';
 import { type EventJournal } from './event-journal';
 import { type HistogramSnapshot } from './histogram';
 import { type Principal } from './principal';
 
-/** One ListTasks answer, the spec's shape. */
+/** One ListTasks answer, the spec's shape, each task as the JSON text of its view (sent as it is, not serialised again). */
 export interface TesListResult {
-  readonly tasks: TesTaskInView[];
+  readonly tasks: readonly TesTaskJson[];
   readonly next_page_token?: string;
 }
 

@@ -69,6 +69,11 @@ describe('SqliteTesTaskStore.list against tes-model', () => {
             const page = store.list(query);
             expect(page.tasks).toEqual(expected.tasks.map((task) => taskView(task, query.view)));
             expect(page.nextPageToken).toBe(expected.nextPageToken);
+            // The page as sent: byte for byte what serialising the views gives (key order, redaction and all).
+            const sent = store.listJson(query);
+            expect(sent.tasks.map((task) => task.json)).toEqual(expected.tasks.map((task) => JSON.stringify(taskView(task, query.view))));
+            expect(sent.tasks.map((task) => task.id)).toEqual(expected.tasks.map((task) => task.id));
+            expect(sent.nextPageToken).toBe(expected.nextPageToken);
             if (page.nextPageToken === undefined) return;
             // A task created between two pages.
             const added = late.shift();

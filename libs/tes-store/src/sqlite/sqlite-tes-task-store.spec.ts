@@ -47,7 +47,23 @@ describe('SqliteTesTaskStore', () => {
         const listed = JSON.stringify(store.list(parseListQuery({ view })).tasks);
         expect(listed).toContain('https://***@data.example/reads');
         expect(listed).not.toMatch(/pa55w0rd|5EC12E7/);
+        const sent = store.listJson(parseListQuery({ view })).tasks.map((listedTask) => listedTask.json).join(',');
+        expect(sent).toContain('https://***@data.example/reads');
+        expect(sent).not.toMatch(/pa55w0rd|5EC12E7/);
       }
+    });
+
+    it('sends a stored BASIC document as it is only when nothing in it could need redacting (hostile: a secret in an output log URL)', () => {
+      const plain = storedTask({ id: ids.next(), ran: true, state: 'COMPLETE', name: 'plain' });
+      store.insert(plain);
+      const ran = storedTask({ id: ids.next(), ran: true, state: 'COMPLETE', name: 'secret in a log' });
+      const log = ran.logs[0] as StoredTesTask['logs'][number];
+      const hidden: StoredTesTask = { ...ran, logs: [{ ...log, outputs: [{ url: 'https://u:hunter2@data.example/out', path: '/data/out/x', size_bytes: '1' }] }] };
+      store.insert(hidden);
+      const [secretJson, plainJson] = store.listJson(parseListQuery({ view: 'BASIC' })).tasks.map((listedTask) => listedTask.json);
+      expect(plainJson).toBe(JSON.stringify(store.getView(plain.id, 'BASIC')));
+      expect(secretJson).not.toContain('hunter2');
+      expect(secretJson).toBe(JSON.stringify(store.getView(hidden.id, 'BASIC')));
     });
 
     it('answers undefined for an unknown id', () => {
@@ -97,6 +113,17 @@ describe('SqliteTesTaskStore', () => {
       expect(store.get(twice.id)).toBeUndefined();
       expect(store.countByState()).toEqual({ QUEUED: 1 });
       expect(store.list(parseListQuery({ tag_key: 't' })).tasks).toEqual([]);
+    });
+
+    it('insertCreated stores a batch as insertMany does, owners included, and still refuses a stored id (all or none)', () => {
+      const tasks = [storedTask({ id: ids.next(), name: 'a' }), storedTask({ id: ids.next(), name: 'b', tags: { t: '1' } })];
+      store.insertCreated(tasks, ['alice', 'bob']);
+      expect(tasks.map((task) => store.get(task.id))).toEqual(tasks);
+      expect(tasks.map((task) => store.ownerOf(task.id))).toEqual(['alice', 'bob']);
+      const fresh = storedTask({ id: ids.next() });
+      expect(captureCapstanError(() => store.insertCreated([fresh, storedTask({ id: tasks[0]?.id ?? '' })], ['alice', 'alice'])).path).toBe('id');
+      expect(store.get(fresh.id)).toBeUndefined();
+      expect(store.countByState()).toEqual({ QUEUED: 2 });
     });
   });
 

@@ -12,7 +12,7 @@ import {
   type TesView,
 } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
-import { type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
+import { type TesTaskJson, type TesTaskJsonPage, type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
 import {
   defaultAccess,
   deleteFinishedSql,
@@ -28,7 +28,7 @@ import { openTaskDatabase } from './open-task-database';
 import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
 import { sameTags, toTagRows, toTaskRow } from './task-row';
-import { documentView, joinTask } from './task-documents';
+import { documentView, documentViewJson, joinTask } from './task-documents';
 import { fromUtf16Key, utf16Key } from './utf16-key';
 
 interface ListRow {
@@ -104,7 +104,11 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   insertMany(tasks: readonly StoredTesTask[], owners: readonly string[] = []): void {
-    this.insertManyInTransaction(tasks.map(validTask), owners);
+    this.insertCreated(tasks.map(validTask), owners);
+  }
+
+  insertCreated(tasks: readonly StoredTesTask[], owners: readonly string[]): void {
+    this.insertManyInTransaction(tasks, owners);
     this.taskCount += tasks.length;
   }
 
@@ -142,17 +146,34 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   list(query: ListQuery, owner?: string): TesTaskListPage {
+    const { rows, nextPageToken } = this.pageRows(query, owner);
+    const tasks = rows.map((row): TesTaskInView => {
+      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: fromUtf16Key(row.id_key), state: row.state };
+      return documentView(row.basic_json, row.extra_json ?? null, query.view);
+    });
+    return { tasks, nextPageToken };
+  }
+
+  listJson(query: ListQuery, owner?: string): TesTaskJsonPage {
+    const { rows, nextPageToken } = this.pageRows(query, owner);
+    const tasks = rows.map((row): TesTaskJson => {
+      const id = fromUtf16Key(row.id_key);
+      // A state is one of tes-model's upper-case words: nothing in it to escape.
+      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id, json: `{"id":${JSON.stringify(id)},"state":"${row.state}"}` };
+      return { id, json: documentViewJson(row.basic_json, row.extra_json ?? null, query.view) };
+    });
+    return { tasks, nextPageToken };
+  }
+
+  /** The rows of one page and the token of the next (read one row past the page to know whether there is one). */
+  private pageRows(query: ListQuery, owner: string | undefined): { rows: ListRow[]; nextPageToken: string | undefined } {
     checkPageSize(query.pageSize);
     const { sql, parameters } = listTasksSql(query, query.pageSize + 1, this.listAccess(query), owner);
     const rows = this.allRows<ListRow>(sql, ...parameters);
     const page = rows.slice(0, query.pageSize);
-    const tasks = page.map((row): TesTaskInView => {
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: fromUtf16Key(row.id_key), state: row.state };
-      return documentView(row.basic_json, row.extra_json ?? null, query.view);
-    });
     const last = page[page.length - 1];
     const nextPageToken = rows.length > page.length && last !== undefined ? encodePageToken({ after: fromUtf16Key(last.id_key) }) : undefined;
-    return { tasks, nextPageToken };
+    return { rows: page, nextPageToken };
   }
 
   listInStates(states: readonly TesState[]): StoredTesTask[] {

@@ -1,4 +1,4 @@
-import { basicFields, redactTaskUrls, type StoredTesTask, tesExecutorLogSchema, tesInputSchema, tesTaskLogSchema, type TesTaskInView } from '@capstan/tes-model';
+import { basicFields, MAY_HOLD_SECRET, redactTaskUrls, type StoredTesTask, tesExecutorLogSchema, tesInputSchema, tesTaskLogSchema, type TesTaskInView } from '@capstan/tes-model';
 
 /**
  * A task stored as two JSON documents: `basic`, tes-model's `basicFields` of it (what BASIC lists and gets return,
@@ -65,6 +65,16 @@ export function joinTask(basic: string, extra: string | null): StoredTesTask {
 /** The FULL or BASIC view from the documents (the MINIMAL view needs none), its URLs' credentials hidden. */
 export function documentView(basic: string, extra: string | null, view: 'BASIC' | 'FULL'): TesTaskInView {
   return redactTaskUrls(view === 'BASIC' ? (JSON.parse(basic) as TesTaskInView) : joinTask(basic, extra));
+}
+
+/**
+ * The JSON text of {@link documentView}. A BASIC document without `@`, `?` or `#` (MAY_HOLD_SECRET) anywhere has no
+ * URL that `redactTaskUrls` would change (it looks only at URLs holding one of them), and JSON.stringify of its parse is the
+ * document itself: it is returned as stored, neither parsed nor serialised again.
+ */
+export function documentViewJson(basic: string, extra: string | null, view: 'BASIC' | 'FULL'): string {
+  if (view === 'BASIC' && !MAY_HOLD_SECRET.test(basic)) return basic;
+  return JSON.stringify(documentView(basic, extra, view));
 }
 
 /** `value` with the fields of `added`, keys in schema order (keys the schema does not name after them). */

@@ -69,7 +69,7 @@ export class FakeTesService implements TesService {
     this.callers.push(caller);
     const visible = [...this.tasks.values()].filter((task) => maySee(caller, this.owners.get(task.id) ?? ''));
     const page = selectTaskPage(visible, query);
-    const tasks = page.tasks.map((task) => taskView(task, query.view));
+    const tasks = page.tasks.map((task) => ({ id: task.id, json: JSON.stringify(taskView(task, query.view)) }));
     return page.nextPageToken === undefined ? { tasks } : { tasks, next_page_token: page.nextPageToken };
   }
 
