@@ -81,6 +81,8 @@ export class NiceBackend implements Backend {
         graceMs: this.options.graceSeconds * 1000,
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
         ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
+        // Every backend says when the command began: a TES server's RUNNING state and start times come from it.
+        onSpawn: () => emit({ type: 'started', id: request.attemptName }),
       },
       signal,
       emit,

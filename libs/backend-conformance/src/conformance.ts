@@ -136,9 +136,21 @@ function scenarios(options: ConformanceOptions): Scenario[] {
       },
     },
     {
-      title: 'retries up to max_retries, each attempt in its own folder',
+      title: "retries up to max_retries, each attempt in its own folder, and reports each attempt's start once while it runs",
       run: async ({ run, stdoutOf }) => {
-        const result = await run({ name: 'retry', command: 'echo try; exit 5', requirements: { container: options.image, max_retries: 2 } });
+        // `started` is what a TES server turns into RUNNING and an executor's start time: exactly one per attempt,
+        // after the engine began the attempt and before it ended. The first attempt runs a second, so a start
+        // reported only at its end is seen as one.
+        const seen: string[] = [];
+        const command = 'echo try; [ "$CAPSTAN_ATTEMPT" != 1 ] || sleep 1; exit 5';
+        const result = await run({ name: 'retry', command, requirements: { container: options.image, max_retries: 2 } }, undefined, (event) => {
+          if (event.taskName !== 'retry') return;
+          if (event.type === 'attempt-started' || event.type === 'attempt-ended') seen.push(`${event.type} ${event.attempt}@${Date.parse(event.time)}`);
+          if (event.type === 'backend' && event.event.type === 'started') seen.push(`started@${Date.parse(event.time)}`);
+        });
+        expect(seen.map((entry) => entry.replace(/@\d+$/, ''))).toEqual([1, 2, 3].flatMap((n) => [`attempt-started ${n}`, 'started', `attempt-ended ${n}`]));
+        const [, started = 0, ended = 0] = seen.map((entry) => Number(entry.split('@')[1]));
+        expect(ended - started).toBeGreaterThanOrEqual(500);
         expect(result).toMatchObject({ state: 'failed', exitCode: 5 });
         expect(result.attempts.map((attempt) => attempt.folder.split('/').pop())).toEqual(['1', '2', '3']);
         expect(new Set(result.attempts.map((attempt) => attempt.attemptName)).size).toBe(3);

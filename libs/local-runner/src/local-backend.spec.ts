@@ -94,6 +94,45 @@ describe('LocalBackend (real processes)', () => {
     expect(result.endReason).toBe('canceled');
   });
 
+  describe("the command's start (the contract's started event)", () => {
+    const recorded = async (command: string, extra: Partial<ExecutionRequest> = {}, signal = new AbortController().signal) => {
+      const events: BackendEvent[] = [];
+      const result = await backend.execute(await request(command, { usageIntervalMs: 100, ...extra }), signal, (event) => events.push(event));
+      return { result, events, started: events.filter((event) => event.type === 'started') };
+    };
+
+    it('reports it once, named by the attempt, before any output or usage reading of the command', async () => {
+      const { result, events, started } = await recorded('echo first; sleep 0.5; echo last');
+      expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
+      expect(started).toEqual([{ type: 'started', id: 't-1' }]);
+      expect(events.filter((event) => event.type !== 'warning')[0]).toEqual(started[0]);
+      expect(events.some((event) => event.type === 'usage')).toBe(true);
+    });
+
+    it('hostile: a command that kills its own shell at once, or leaves a child holding its output, is still reported started once', async () => {
+      for (const command of ['kill -9 $$', '(sleep 3 &) ; exit 0']) {
+        const { result, started } = await recorded(command);
+        expect(result.endReason).toBe('exited');
+        expect(started).toHaveLength(1);
+      }
+    });
+
+    it('fault: never reports a start for a shell that cannot be spawned, a run canceled before it, or a missing input', async () => {
+      const missingShell = await recorded('true', { shell: join(dir, 'no-such-shell') });
+      expect(missingShell.result.endReason).toBe('error');
+      expect(missingShell.started).toEqual([]);
+      const aborted = new AbortController();
+      aborted.abort();
+      const canceled = await recorded('true', {}, aborted.signal);
+      expect(canceled.result.endReason).toBe('canceled');
+      expect(canceled.started).toEqual([]);
+      const events: BackendEvent[] = [];
+      const missingInput = backend.execute(await request('true', { inputs: [{ hostPath: join(dir, 'absent'), guestPath: '/mnt/task/x', type: 'file' }] }), new AbortController().signal, (event) => events.push(event));
+      await expect(missingInput).rejects.toMatchObject({ code: 'value.invalid' });
+      expect(events).toEqual([]);
+    });
+  });
+
   describe('resource usage', () => {
     it('declares usage sampled, emits readings while the group runs and sums them in the result', async () => {
       expect(backend.capabilities.usage).toBe('sampled');

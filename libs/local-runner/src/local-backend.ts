@@ -89,7 +89,11 @@ export class LocalBackend implements Backend {
         graceMs: this.options.graceSeconds * 1000,
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
         ...(request.stopNow === undefined ? {} : { stopNow: request.stopNow }),
-        onSpawn: (pid) => (meter = meterAttempt(processGroupUsageReader(pid), request.usageIntervalMs, emit)),
+        onSpawn: (pid) => {
+          // The contract's `started`: without it a TES server keeps the task INITIALIZING until it ends.
+          emit({ type: 'started', id: request.attemptName });
+          meter = meterAttempt(processGroupUsageReader(pid), request.usageIntervalMs, emit);
+        },
       },
       signal,
       emit,

@@ -119,6 +119,13 @@ export type BackendEvent =
   | { readonly type: 'pulling'; readonly image: string; readonly bytesDone: number; readonly bytesTotal: number | null }
   /** `source`: where the image came from when it is not the image's own registry (e.g. an engine's local store). */
   | { readonly type: 'pulled'; readonly image: string; readonly ms: number; readonly source?: string }
+  /**
+   * The attempt's command began to run (its container started, its process spawned, its job running): once per attempt
+   * that gets that far, before the attempt ends, and never for one that did not (an image that could not be pulled, a
+   * program that could not be spawned). Every backend emits it; callers build on it (a TES server's RUNNING state and
+   * executor start time). `id`: the runtime's id for the attempt (a container or job id), or `attemptName` where it
+   * has none.
+   */
   | { readonly type: 'started'; readonly id: string }
   | { readonly type: 'log'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
   | { readonly type: 'warning'; readonly message: string }
