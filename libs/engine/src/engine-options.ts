@@ -38,6 +38,19 @@ export interface EngineOptions {
    * queue. Without it every task is admitted by the injected ResourceManager.
    */
   readonly backendLedger?: (backend: Backend) => Promise<ResourceManager>;
+  /**
+   * Fetches inputs whose source is a URL other than file:// (`s3://...`) into the task's folder before they are bound.
+   * Without it such inputs are refused; local paths never go through it.
+   */
+  readonly remoteInputs?: RemoteInputs;
+}
+
+/** What the engine needs of a transfer (the wiring gives it the FileTransfer registered for the CLI). */
+export interface RemoteInputs {
+  /** Refuses (CapstanError, path `fieldPath`) an address it would never fetch, from the text alone. */
+  check(url: string, fieldPath: string): void | Promise<void>;
+  /** Writes the object (`file`) or every object below the prefix (`directory`) at `hostPath`, which does not exist yet. */
+  fetch(request: { url: string; hostPath: string; type: 'file' | 'directory'; fieldPath: string }, signal: AbortSignal): Promise<void>;
 }
 
 export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');

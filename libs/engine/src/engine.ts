@@ -166,7 +166,7 @@ export class TaskEngine {
     const route = this.route(task, { ...(backendName === undefined ? {} : { backend: backendName }), ...(backendReason === undefined ? {} : { backendReason }) });
     const backend = this.registry.get(route.backend);
     const { resolution } = await prepareTask(task, backend, route, this.options);
-    await stageInputs(task);
+    await stageInputs(task, this.options.remoteInputs);
     return { task: task.name, backend: backend.name, route: route.reason, resolution };
   }
 
@@ -211,7 +211,7 @@ export class TaskEngine {
       const resources = await this.ledgers.of(backend);
       lease = await run.timed('queueMs', () => resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
       if (runOptions.afterAdmission) await run.timed('stageMs', () => (runOptions.afterAdmission as NonNullable<RunOptions['afterAdmission']>)(signal));
-      const inputs = await run.timed('stageMs', () => stageInputs(task));
+      const inputs = await run.timed('stageMs', () => stageInputs(task, this.options.remoteInputs, { folder: run.folder, signal }));
       run.emit({ type: 'staged', inputs: inputs.length });
 
       // An oom retry with more memory must hold more of the ledger: the lease is taken again at the new size.
