@@ -54,7 +54,7 @@ export {
   runIdOfFolder,
 } from './task/run-folder';
 export { loadTaskFile } from './task/task-file';
-export { parseTaskText } from './task/task-text';
+export { parseTaskText, URL_SOURCE } from './task/task-text';
 export {
   type BackendCapacity,
   type Constraints,

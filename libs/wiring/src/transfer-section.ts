@@ -1,4 +1,4 @@
-import { type RemoteInputs } from '@capstan/engine';
+import { type RemoteFiles } from '@capstan/engine';
 import { gsStoreOptionsSchema, objectStores, s3StoreOptionsSchema } from '@capstan/s3-store';
 import { FileTransfer, registerTransfer, transferOptionsSchema, type TransferSettings } from '@capstan/transfer';
 import { type ObjectStore } from '@capstan/core-constraints';
@@ -24,10 +24,10 @@ export function registerTransferSection(container: DependencyContainer, section:
 }
 
 /**
- * The engine's remote inputs through the FileTransfer of the CLI's `transfer` section, registered when the first
- * remote input is met: a run of local inputs builds no store.
+ * The engine's remote inputs and output dir through the FileTransfer of the CLI's `transfer` section, registered when
+ * the first URL is met: a run of local files builds no store.
  */
-export function remoteInputsOf(container: DependencyContainer, section: TransferSection, path: string): RemoteInputs {
+export function remoteFilesOf(container: DependencyContainer, section: TransferSection, path: string): RemoteFiles {
   let transfer: FileTransfer | undefined;
   const resolveTransfer = (): FileTransfer => {
     if (transfer === undefined) {
@@ -40,6 +40,9 @@ export function remoteInputsOf(container: DependencyContainer, section: Transfer
     check: (url, fieldPath) => resolveTransfer().checkAddress(url, 'in', fieldPath),
     async fetch({ url, hostPath, type, fieldPath }, signal) {
       await resolveTransfer().fetchInput({ url, hostPath, type: type === 'directory' ? 'DIRECTORY' : 'FILE', fieldPath }, signal);
+    },
+    async put({ url, hostPath, within, fieldPath }, signal) {
+      await resolveTransfer().putOutput({ url, hostPath, within, type: 'FILE', fieldPath }, signal);
     },
   };
 }

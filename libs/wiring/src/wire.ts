@@ -7,7 +7,7 @@ import { type z } from 'zod';
 import { chooseAuto, chooseBackend } from './choose-backend';
 import { assertPluginsRegistered, buildBuiltIn, type ConfiguredPlugins, readConfigWithPlugins, registerPlugins } from './plugin-set';
 import { registerNamed, wireNamed } from './wire-named';
-import { remoteInputsOf, type TransferSection } from './transfer-section';
+import { remoteFilesOf, type TransferSection } from './transfer-section';
 
 export interface WireOptions {
   readonly configFile?: string;
@@ -122,7 +122,7 @@ export function ledgerOptions(backend: Backend, capacity: BackendCapacity, confi
 export function engineOptionsOf(config: LoadedConfig, options: WireOptions, backend: string, container: DependencyContainer): EngineOptions {
   const section = options.transferSection;
   return {
-    ...(section === undefined ? {} : { remoteInputs: remoteInputsOf(container, config.backends[section] as TransferSection, section) }),
+    ...(section === undefined ? {} : { remoteFiles: remoteFilesOf(container, config.backends[section] as TransferSection, section) }),
     backend,
     workRoot: typeof options.workRoot === 'function' ? options.workRoot(config) : (options.workRoot ?? config.engine.workRoot),
     shell: config.engine.shell,

@@ -1,5 +1,5 @@
 import { shown } from '@capstan/cli-spec';
-import { CapstanError, ErrorCode, parseTask, type Task } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, parseTask, type Task, URL_SOURCE } from '@capstan/core-constraints';
 import { shellQuote } from '@capstan/support';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -86,7 +86,7 @@ function envPair(pair: string): [string, string] {
 
 /** `SRC[:DEST]`: a host file or folder, and where the task sees it (an absolute path; default under /mnt/task/inputs). */
 async function quickInput(spec: string, cwd: string): Promise<{ source: string; path?: string; type: 'file' | 'directory' }> {
-  if (URL_SPEC.test(spec)) return urlInput(spec);
+  if (URL_SOURCE.test(spec)) return urlInput(spec);
   // A host path may hold ":" itself: the whole word names the source when it exists.
   const whole = await kindOf(resolve(cwd, spec));
   const at = spec.lastIndexOf(':');
@@ -101,8 +101,6 @@ async function quickInput(spec: string, cwd: string): Promise<{ source: string; 
   if (type === undefined) throw usage('input', spec, `${shown(resolve(cwd, source))} does not exist; give a host file or folder (relative paths are from the current folder)`);
   return { source: resolve(cwd, source), ...(dest === undefined ? {} : { path: dest }), type };
 }
-
-const URL_SPEC = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
 /**
  * `URL[:DEST]` (`s3://bucket/key:/data/x`): fetched by the run's transfer. Only a colon followed by `/` after the

@@ -1,14 +1,12 @@
-import { CapstanError, ErrorCode, type ExecutionInput, type Task, type TaskInput } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, type ExecutionInput, type Task, type TaskInput, URL_SOURCE } from '@capstan/core-constraints';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RemoteInputs } from '../engine-options';
-
-const URL_SOURCE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
+import { type RemoteFiles } from '../engine-options';
 
 /** Where remote inputs are fetched to, and what fetches them; without it a remote source is refused. */
 export interface RemoteStaging {
-  readonly remote: RemoteInputs;
+  readonly remote: RemoteFiles;
   /** The task's own folder: each remote input lands in `inputs/<index>` below it. */
   readonly folder: string;
   readonly signal: AbortSignal;
@@ -19,7 +17,7 @@ export interface RemoteStaging {
  * checked to exist with the declared type and then bound in place, never copied. Other URL schemes are fetched
  * through `staging` into the task's folder (or only checked, when `staging` has no folder: a plan fetches nothing).
  */
-export async function stageInputs(task: Task, remote?: RemoteInputs, staging?: Omit<RemoteStaging, 'remote'>): Promise<ExecutionInput[]> {
+export async function stageInputs(task: Task, remote?: RemoteFiles, staging?: Omit<RemoteStaging, 'remote'>): Promise<ExecutionInput[]> {
   return Promise.all(
     task.inputs.map(async (input, index) => {
       const path = `inputs.${index}.source`;
@@ -46,7 +44,7 @@ export async function stageInputs(task: Task, remote?: RemoteInputs, staging?: O
   );
 }
 
-async function stageRemote(input: TaskInput, index: number, scheme: string, remote: RemoteInputs | undefined, staging: Omit<RemoteStaging, 'remote'> | undefined): Promise<ExecutionInput> {
+async function stageRemote(input: TaskInput, index: number, scheme: string, remote: RemoteFiles | undefined, staging: Omit<RemoteStaging, 'remote'> | undefined): Promise<ExecutionInput> {
   const fieldPath = `inputs.${index}.source`;
   if (remote === undefined) {
     throw new CapstanError(ErrorCode.InvalidValue, `input "${input.source}" is a ${scheme}:// URL, which the CLI cannot fetch yet; download it and give its host path`, {
