@@ -1,6 +1,7 @@
 import { localS3Server } from '@capstan/backend-test-kit';
 import { readFile } from 'node:fs/promises';
-import { buildCli, taskFolder } from './testing/cli-harness';
+import { join } from 'node:path';
+import { buildCli, taskFolder, workspaceRoot } from './testing/cli-harness';
 import { IMAGE, putText, resultOf, runWithStore, storeOf, type StoreKeys } from './testing/object-store-cli';
 
 const server = localS3Server();
@@ -52,6 +53,15 @@ describe('capstan run: inputs from an object store (the built CLI against the re
     expect(resultOf(result.stdout)?.error).toMatchObject({ code: 'transfer.failed', path: 'inputs.0.source' });
     expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
     expect(`${result.stdout}${result.stderr}`).not.toContain(server.secretAccessKey);
+  });
+
+  it('documents the example configuration and task file as they are in examples/object-store', async () => {
+    const doc = (name: string): Promise<string> => readFile(join(workspaceRoot, 'docs', name), 'utf8');
+    const example = (name: string): Promise<string> => readFile(join(workspaceRoot, 'examples', 'object-store', name), 'utf8');
+    expect(await doc('configuration.md')).toContain(`\`\`\`yaml\n${await example('capstan.yaml')}\`\`\`\n`);
+    const inputs = (await example('count-bases.yaml')).split('\n').slice(7, 10).join('\n');
+    expect(inputs).toMatch(/^inputs:\n {2}- source: s3:\/\//);
+    expect(await doc('task-file.md')).toContain(`\`\`\`yaml\n${inputs}\n\`\`\`\n`);
   });
 
   it('refuses a scheme no store serves, as before, naming the field', async () => {

@@ -34,6 +34,15 @@ describe('capstan run --output-dir s3://...: outputs published to an object stor
     expect(await readText(store, `${prefix}/pub/sub/b.txt`)).toBe('beta');
     const manifest = JSON.parse(await readText(store, `${prefix}/outputs.json`)) as { outputs: { path: string; size: number; sha256: string }[] };
     expect(manifest.outputs.map((entry) => entry.path).sort()).toEqual([`${prefix}/pub/a.txt`, `${prefix}/pub/sub/b.txt`]);
+    expect(manifest.outputs.map((entry) => entry.sha256).sort()).toEqual([sha('alpha'), sha('beta')].sort());
+  });
+
+  it('names the uploaded files and the manifest by their URLs in the summary a person reads', async () => {
+    const prefix = `s3://${server.bucket}/${PREFIX}/summary`;
+    const result = await runWithStore(folder.dir(), server, quick(prefix, 'printf alpha > a.txt', ['a.txt']), undefined, false);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${prefix}/pub/a.txt (5 B)`);
+    expect(result.stdout).toContain(`manifest: ${prefix}/outputs.json`);
   });
 
   it('hostile: an output that links out of the task folder is not uploaded; the rest is', async () => {

@@ -35,11 +35,11 @@ export async function readText(store: ObjectStore, url: string): Promise<string>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Runs the built CLI with `--json` and a config file of the test's own (its `transfer:` section reaching `server`). */
-export async function runWithStore(dir: string, server: LocalS3Server, args: readonly string[], keys?: StoreKeys): Promise<CliResult> {
+/** Runs the built CLI (with `--json` unless told) and a config file of the test's own (its `transfer:` section reaching `server`). */
+export async function runWithStore(dir: string, server: LocalS3Server, args: readonly string[], keys?: StoreKeys, json = true): Promise<CliResult> {
   const file = join(dir, 'capstan.json');
   await writeFile(file, JSON.stringify({ backend: 'docker', workRoot: join(dir, 'runs'), transfer: { s3: s3Section(server, keys) } }));
-  return capstan(['run', '--json', '--config', file, ...args], { cwd: dir });
+  return capstan(['run', ...(json ? ['--json'] : []), '--config', file, ...args], { cwd: dir });
 }
 
 export interface PublishedEntry {
