@@ -54,7 +54,8 @@ export {
   runIdOfFolder,
 } from './task/run-folder';
 export { loadTaskFile } from './task/task-file';
-export { parseTaskText, URL_SOURCE } from './task/task-text';
+export { parseTaskText } from './task/task-text';
+export { URL_SOURCE } from './urls/url-source';
 export {
   type BackendCapacity,
   type Constraints,
