@@ -64,6 +64,14 @@ describe('capstan run: inputs from an object store (the built CLI against the re
     expect(await doc('task-file.md')).toContain(`\`\`\`yaml\n${inputs}\n\`\`\`\n`);
   });
 
+  it('hostile: refuses a credential written into an --input URL, and never shows it', async () => {
+    const secret = 'taskfiles-s3-url-secret-9876';
+    const result = await run(['--image', IMAGE, '--shell', 'sh', '--input', `s3://AKIATASKFILES:${secret}@${server.bucket}/${PREFIX}/reads.txt:/data/x`, '--', 'true']);
+    expect(result.code).toBe(65);
+    expect(resultOf(result.stdout)?.error).toMatchObject({ code: 'transfer.refused', path: 'inputs.0.source' });
+    expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+  });
+
   it('refuses a scheme no store serves, as before, naming the field', async () => {
     const result = await run([await task('gs', [{ source: 'gs://bucket/key', path: '/data/x' }])]);
     expect(result.code).toBe(65);

@@ -45,6 +45,16 @@ describe('capstan run --output-dir s3://...: outputs published to an object stor
     expect(result.stdout).toContain(`manifest: ${prefix}/outputs.json`);
   });
 
+  it('hostile: a credential written into --output-dir is refused typed and never shown; nothing is uploaded', async () => {
+    const secret = 'taskfiles-s3-dir-secret-5432';
+    const result = await runWithStore(folder.dir(), server, quick(`s3://AKIATASKFILES:${secret}@${server.bucket}/${PREFIX}/cred`, 'printf a > a.txt', ['a.txt']));
+    expect(result.code).toBe(65);
+    expect(resultOf(result.stdout)?.error).toMatchObject({ code: 'transfer.refused', path: 'outputDir' });
+    expect(result.stdout).not.toContain('"attempt-started"');
+    expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+    expect(await store.list(new URL(`s3://${server.bucket}/${PREFIX}/cred`))).toEqual([]);
+  });
+
   it('hostile: an output that links out of the task folder is not uploaded; the rest is', async () => {
     const prefix = `s3://${server.bucket}/${PREFIX}/hostile`;
     const result = await runWithStore(folder.dir(), server, quick(prefix, 'ln -s /etc/passwd leak.txt && printf ok > ok.txt', ['*.txt']));

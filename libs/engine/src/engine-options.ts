@@ -48,8 +48,8 @@ export interface EngineOptions {
 
 /** What the engine needs of a transfer (the wiring gives it the FileTransfer registered for the CLI). */
 export interface RemoteFiles {
-  /** Refuses (CapstanError, path `fieldPath`) an address it would never use, from the text alone. */
-  check(url: string, fieldPath: string): void | Promise<void>;
+  /** Refuses (CapstanError, path `fieldPath`) an address it would never read (`in`) or write (`out`), from the text alone. */
+  check(url: string, fieldPath: string, direction?: 'in' | 'out'): void | Promise<void>;
   /** Writes the object (`file`) or every object below the prefix (`directory`) at `hostPath`, which does not exist yet. */
   fetch(request: { url: string; hostPath: string; type: 'file' | 'directory'; fieldPath: string }, signal: AbortSignal): Promise<void>;
   /** Stores the regular file `hostPath` as the object `url`; a link is followed only to a place inside `within`. */

@@ -30,7 +30,7 @@ import { linkSignals } from './run/linked-signal';
 import { deliverOutputs } from './run/deliver-outputs';
 import { LatestRunLink } from './run/latest-link';
 import { OutputsManifest } from './run/outputs-manifest';
-import { type ObjectOutputDir, objectOutputDir, uploadManifest } from './run/object-outputs';
+import { type ObjectOutputDir, objectOutputDir, OUTPUT_DIR_FIELD, uploadManifest } from './run/object-outputs';
 import { stageInputs } from './run/stage-inputs';
 import { type TaskResult } from './run/task-result';
 import { executeAttempt } from './run/execute-attempt';
@@ -207,6 +207,8 @@ export class TaskEngine {
       run.backend = route.backend;
       const backend = this.registry.get(route.backend);
       const prepared = await run.timed('resolveMs', () => prepareTask(task, backend, route, this.options));
+      // An output dir the transfer would refuse fails the task before it runs, not after its work is done.
+      if (this.objectOutputs !== undefined) await this.objectOutputs.remote.check(this.objectOutputs.url, OUTPUT_DIR_FIELD, 'out');
       const { resolution } = prepared;
       run.warnings.push(...resolution.warnings);
       // A single-backend engine routes nothing, so its events stay as they were.

@@ -37,7 +37,7 @@ export function remoteFilesOf(container: DependencyContainer, section: TransferS
     return transfer;
   };
   return {
-    check: (url, fieldPath) => resolveTransfer().checkAddress(url, 'in', fieldPath),
+    check: (url, fieldPath, direction = 'in') => resolveTransfer().checkAddress(url, direction, fieldPath),
     async fetch({ url, hostPath, type, fieldPath }, signal) {
       await resolveTransfer().fetchInput({ url, hostPath, type: type === 'directory' ? 'DIRECTORY' : 'FILE', fieldPath }, signal);
     },
