@@ -1,3 +1,4 @@
+import { localS3Server } from '@capstan/backend-test-kit';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildCli, cliBundle, execFileAsync, folderPerTest, workspaceRoot } from './testing/cli-harness';
@@ -141,6 +142,23 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(result.urls).toContain('node:child_process');
     // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
     expect(result.bundled.filter((file) => file.startsWith('zod/v4/locales/'))).toEqual(['zod/v4/locales/en.js']);
+  });
+
+  it('control: a run whose input is an s3:// URL loads the AWS SDK, so the check above can fail', async () => {
+    // Keys given, so the SDK never asks the credential chain (whose instance metadata lookup is no loopback address).
+    const s3 = localS3Server();
+    const store = {
+      CAPSTAN_TRANSFER__S3__ENDPOINT: s3.endpoint,
+      CAPSTAN_TRANSFER__S3__FORCE_PATH_STYLE: 'true',
+      CAPSTAN_TRANSFER__S3__REGION: 'us-east-1',
+      CAPSTAN_TRANSFER__S3__ACCESS_KEY_ID: s3.accessKeyId,
+      CAPSTAN_TRANSFER__S3__SECRET_ACCESS_KEY: s3.secretAccessKey,
+      CAPSTAN_TRANSFER__S3__RETRIES: '0',
+    };
+    const args = ['run', '--backend', 'local', '--work-root', join(folder(), 'runs'), '--input', `s3://${s3.bucket}/taskfiles-s3-no-such-object:/mnt/task/inputs/x`, '--', 'true'];
+    const result = await loaded(args, cliBundle, store);
+    expect(result.code).toBe(69);
+    expect(result.packages.has('@aws-sdk/client-s3')).toBe(true);
   });
 
   it('capstan run --backend local builds no other backend\'s options schema: their plugin modules are never loaded', async () => {

@@ -55,6 +55,7 @@ export {
 } from './task/run-folder';
 export { loadTaskFile } from './task/task-file';
 export { parseTaskText } from './task/task-text';
+export { URL_SOURCE } from './urls/url-source';
 export {
   type BackendCapacity,
   type Constraints,

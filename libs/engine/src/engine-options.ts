@@ -38,6 +38,22 @@ export interface EngineOptions {
    * queue. Without it every task is admitted by the injected ResourceManager.
    */
   readonly backendLedger?: (backend: Backend) => Promise<ResourceManager>;
+  /**
+   * Fetches inputs whose source is a URL other than file:// (`s3://...`) into the task's folder before they are bound,
+   * and uploads published outputs when `outputDir` is such a URL. Without it such inputs and output dirs are refused;
+   * local paths never go through it.
+   */
+  readonly remoteFiles?: RemoteFiles;
+}
+
+/** What the engine needs of a transfer (the wiring gives it the FileTransfer registered for the CLI). */
+export interface RemoteFiles {
+  /** Refuses (CapstanError, path `fieldPath`) an address it would never read (`in`) or write (`out`), from the text alone. */
+  check(url: string, fieldPath: string, direction?: 'in' | 'out'): void | Promise<void>;
+  /** Writes the object (`file`) or every object below the prefix (`directory`) at `hostPath`, which does not exist yet. */
+  fetch(request: { url: string; hostPath: string; type: 'file' | 'directory'; fieldPath: string }, signal: AbortSignal): Promise<void>;
+  /** Stores the regular file `hostPath` as the object `url`; a link is followed only to a place inside `within`. */
+  put(request: { url: string; hostPath: string; within: string; fieldPath: string }, signal: AbortSignal): Promise<void>;
 }
 
 export const EngineOptions: InjectionToken<EngineOptions> = Symbol.for('capstan.EngineOptions');

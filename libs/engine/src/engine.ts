@@ -16,6 +16,7 @@ import {
   runFolderName,
   type Task,
   ATTEMPT_VARIABLE,
+  URL_SOURCE,
 } from '@capstan/core-constraints';
 import { capstanLabels, labelFilter, NameGenerator, parseCapstanLabels } from '@capstan/naming';
 import { setMaxListeners } from 'node:events';
@@ -29,6 +30,7 @@ import { linkSignals } from './run/linked-signal';
 import { deliverOutputs } from './run/deliver-outputs';
 import { LatestRunLink } from './run/latest-link';
 import { OutputsManifest } from './run/outputs-manifest';
+import { type ObjectOutputDir, objectOutputDir, OUTPUT_DIR_FIELD, uploadManifest } from './run/object-outputs';
 import { stageInputs } from './run/stage-inputs';
 import { type TaskResult } from './run/task-result';
 import { executeAttempt } from './run/execute-attempt';
@@ -83,6 +85,8 @@ export class TaskEngine {
   /** Where declared outputs are published, each task in its own folder, with `outputs.json`. */
   readonly outputRoot: string;
   private readonly manifest: OutputsManifest;
+  /** Where outputs are uploaded after their local publishing, when the output dir is an object store's prefix. */
+  private readonly objectOutputs: ObjectOutputDir | undefined;
   private readonly latest: LatestRunLink;
   private readonly hub = new EventHub<EngineEvent>();
   /** Aborted by the second cancel: stops running attempts (gracefully: each backend's grace period applies). */
@@ -106,8 +110,12 @@ export class TaskEngine {
     // Absolute from here on: a backend hands these folders to a runtime (a Docker bind) that has no working folder.
     const workRoot = resolve(options.workRoot);
     this.runFolder = join(workRoot, runFolderName(this.runId, new Date()));
-    this.outputRoot = options.outputDir === undefined ? join(this.runFolder, RUN_OUTPUTS_FOLDER) : resolve(options.outputDir);
-    this.manifest = new OutputsManifest(this.outputRoot, this.runId);
+    const remoteDir = options.outputDir !== undefined && URL_SOURCE.test(options.outputDir);
+    this.objectOutputs = remoteDir ? objectOutputDir(options.outputDir as string, options.remoteFiles) : undefined;
+    // A store's outputs are published in the run folder first (hard links of the checked files), then uploaded.
+    this.outputRoot = options.outputDir === undefined || remoteDir ? join(this.runFolder, RUN_OUTPUTS_FOLDER) : resolve(options.outputDir);
+    const objects = this.objectOutputs;
+    this.manifest = new OutputsManifest(this.outputRoot, this.runId, objects && ((path) => uploadManifest(objects, path, this.outputRoot, this.kill.signal)));
     this.latest = new LatestRunLink(workRoot, this.runFolder);
     // Every running attempt listens on these two; thousands of concurrent tasks are normal, not a leak.
     setMaxListeners(0, this.kill.signal, this.killNowController.signal);
@@ -166,7 +174,7 @@ export class TaskEngine {
     const route = this.route(task, { ...(backendName === undefined ? {} : { backend: backendName }), ...(backendReason === undefined ? {} : { backendReason }) });
     const backend = this.registry.get(route.backend);
     const { resolution } = await prepareTask(task, backend, route, this.options);
-    await stageInputs(task);
+    await stageInputs(task, this.options.remoteFiles);
     return { task: task.name, backend: backend.name, route: route.reason, resolution };
   }
 
@@ -199,6 +207,8 @@ export class TaskEngine {
       run.backend = route.backend;
       const backend = this.registry.get(route.backend);
       const prepared = await run.timed('resolveMs', () => prepareTask(task, backend, route, this.options));
+      // An output dir the transfer would refuse fails the task before it runs, not after its work is done.
+      if (this.objectOutputs !== undefined) await this.objectOutputs.remote.check(this.objectOutputs.url, OUTPUT_DIR_FIELD, 'out');
       const { resolution } = prepared;
       run.warnings.push(...resolution.warnings);
       // A single-backend engine routes nothing, so its events stay as they were.
@@ -211,7 +221,7 @@ export class TaskEngine {
       const resources = await this.ledgers.of(backend);
       lease = await run.timed('queueMs', () => resources.acquire(uniqueName, { cpu, memory, gpu }, signal));
       if (runOptions.afterAdmission) await run.timed('stageMs', () => (runOptions.afterAdmission as NonNullable<RunOptions['afterAdmission']>)(signal));
-      const inputs = await run.timed('stageMs', () => stageInputs(task));
+      const inputs = await run.timed('stageMs', () => stageInputs(task, this.options.remoteFiles, { folder: run.folder, signal }));
       run.emit({ type: 'staged', inputs: inputs.length });
 
       // An oom retry with more memory must hold more of the ledger: the lease is taken again at the new size.
@@ -222,7 +232,7 @@ export class TaskEngine {
       const ran = await this.runAttempts(run, task, backend, prepared, inputs, signal, { relet, beforeRemoval: runOptions.beforeRemoval });
       lease?.release();
       const workDir = join(run.attempts[run.attempts.length - 1]?.folder ?? run.folder, 'work');
-      const success = ran && (await deliverOutputs(run, task, workDir, this.outputRoot, this.manifest));
+      const success = ran && (await deliverOutputs(run, task, workDir, this.outputRoot, this.manifest, this.objectOutputs && { target: this.objectOutputs, signal }));
       await this.retain(run, success);
       const { endReason } = run.lastEnd;
       return run.finish(success ? 'succeeded' : endReason === 'canceled' ? 'canceled' : 'failed');

@@ -1,6 +1,6 @@
 // The public API of @capstan/engine (reviewed in api/engine.api.md): named exports only.
 export { type Plan, type RunOptions, TaskEngine } from './engine';
-export { DEFAULT_ENGINE_OPTIONS, EngineOptions } from './engine-options';
+export { DEFAULT_ENGINE_OPTIONS, EngineOptions, type RemoteFiles } from './engine-options';
 export { type AdmissionBody, type EngineEvent, type EventContext, type TaskState } from './events/engine-event';
 export { type OutputFile } from './run/collect-outputs';
 export { type PublishedOutput } from './run/publish-outputs';

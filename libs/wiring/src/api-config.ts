@@ -1,9 +1,8 @@
 import { capstanParser, parseSize } from '@capstan/core-constraints';
 import { DEFAULT_EVENT_STREAMS, DEFAULT_LIST_BUDGET_BYTES, DEFAULT_RATE_LIMIT, tesServiceOptionsSchema } from '@capstan/tes-server';
-import { gsStoreOptionsSchema, s3StoreOptionsSchema } from '@capstan/s3-store';
-import { transferOptionsSchema } from '@capstan/transfer';
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { transferSectionSchema } from './transfer-section';
 
 // Apart from tes-server.ts: every CLI command validates the `api` section (it shares the config file), and importing
 // the server's start-up from here would load fastify, SQLite and Swagger into `capstan run`.
@@ -71,8 +70,7 @@ export const apiConfigSchema = z.strictObject({
   keepTaskFiles: tesServiceOptionsSchema.shape.keepTaskFiles,
   serviceInfo: tesServiceOptionsSchema.shape.serviceInfo,
   // Prefault, not `.default(parse({}))`: every command builds this schema, and a parse at import cost each of them.
-  // The object stores (`s3`, `gs`) sit beside the transfer's own options: each is served only when its section is given.
-  transfer: transferOptionsSchema.extend({ s3: s3StoreOptionsSchema.optional(), gs: gsStoreOptionsSchema.optional() }).prefault({}),
+  transfer: transferSectionSchema.prefault({}),
   /**
    * Allows a backend that runs commands on this host without a container (`local`): every client's command then runs
    * as the server's own user. Off unless the operator says so (`--run-client-commands-on-host`).

@@ -5,5 +5,6 @@ export { chooseBackend } from './choose-backend';
 export { wire, wireBackends, type WireOptions, type Wiring } from './wire';
 export { type RunningTesServer, startTesServer, type StartTesServerOptions } from './tes-server';
 export { apiConfigSchema } from './api-config';
+export { transferSectionSchema } from './transfer-section';
 export { serveCommand, type ServeIo } from './serve-command';
 export { SERVE_COMMAND } from './serve-definition';

@@ -10,8 +10,6 @@ import {
   tesServiceOptionsSchema,
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
-import { objectStores } from '@capstan/s3-store';
-import { registerTransfer } from '@capstan/transfer';
 import { type LoadedConfig, TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type ApiConfig, apiConfigSchema, DEFAULT_PRINCIPAL } from './api-config';
@@ -21,6 +19,7 @@ import { readTokenFile } from './token-file';
 import { holderLabels } from '@capstan/naming';
 import { dataFolderHolder } from './data-folder-holder';
 import { wire, type WireOptions } from './wire';
+import { registerTransferSection, transferSectionSchema } from './transfer-section';
 
 
 export interface StartTesServerOptions {
@@ -86,6 +85,8 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
   let holder: Record<string, string> = {};
   const wiring = await wire({
     extraSections: { api: apiConfigSchema },
+    // The CLI's `transfer` section shares the file; the server reads its own `api.transfer`.
+    otherSections: { transfer: transferSectionSchema },
     workRoot: (config) => join(dataDirOf(config.backends['api'] as ApiConfig), 'work'),
     // Containers name the data folder, not this pid: the next start on the folder takes them over, and pid-based
     // reapers (capstan cleanup, capstan run) leave them alone.
@@ -137,9 +138,7 @@ async function startOn(
 ): Promise<RunningTesServer> {
   const { container } = wiring;
   // The TES service moves files through the transfer's own contract, so its rules (allowed roots, addresses) are one.
-  const { s3, gs, ...transferOptions } = api.transfer;
-  const stores = objectStores({ s3, gs }, 'api.transfer');
-  const { settings } = registerTransfer(container, transferOptions, 'api.transfer', stores);
+  const { settings, stores } = registerTransferSection(container, api.transfer, 'api.transfer');
   const store = new SqliteTesTaskStore({ file: join(dataDir, 'tasks.sqlite') });
   container.registerInstance(TesTaskStore, store);
   container.registerInstance(TaskEngine, wiring.engine);

@@ -44,7 +44,7 @@ export async function wireNamed(configured: ConfiguredPlugins, options: WireOpti
   container.registerInstance(NameGenerator, new NameGenerator());
   const names = registry.names;
   container.registerInstance(EngineOptions, {
-    ...engineOptionsOf(config, options, backend.name),
+    ...engineOptionsOf(config, options, backend.name, container),
     routing: { names, rules: config.engine.routes ?? [], defaultBackend: backend.name },
     backendLedger: async (chosen: Backend) => new ResourceLedger(ledgerOptions(chosen, await chosen.capacity(), config)),
   });

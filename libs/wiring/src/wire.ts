@@ -7,6 +7,7 @@ import { type z } from 'zod';
 import { chooseAuto, chooseBackend } from './choose-backend';
 import { assertPluginsRegistered, buildBuiltIn, type ConfiguredPlugins, readConfigWithPlugins, registerPlugins } from './plugin-set';
 import { registerNamed, wireNamed } from './wire-named';
+import { remoteFilesOf, type TransferSection } from './transfer-section';
 
 export interface WireOptions {
   readonly configFile?: string;
@@ -44,6 +45,11 @@ export interface WireOptions {
    * others. `wireBackends` always registers every backend.
    */
   readonly allBackends?: boolean;
+  /**
+   * The config section (in `extraSections`, with transferSectionSchema) whose transfer fetches inputs from URLs other
+   * than file:// (`s3://`): the CLI's `transfer`. Without it such inputs are refused.
+   */
+  readonly transferSection?: string;
 }
 
 export interface Wiring {
@@ -98,7 +104,7 @@ export async function wire(options: WireOptions = {}): Promise<Wiring & { contai
   const capacity = await backend.capacity();
   registerResourceManager(container, ledgerOptions(backend, capacity, config));
   container.registerInstance(NameGenerator, new NameGenerator());
-  container.registerInstance(EngineOptions, engineOptionsOf(config, options, backend.name));
+  container.registerInstance(EngineOptions, engineOptionsOf(config, options, backend.name, container));
   return { engine: container.resolve(TaskEngine), registry, backend, config, selection, container };
 }
 
@@ -113,8 +119,10 @@ export function ledgerOptions(backend: Backend, capacity: BackendCapacity, confi
 }
 
 /** The engine's settings from the configuration, with `backend` as its default. */
-export function engineOptionsOf(config: LoadedConfig, options: WireOptions, backend: string): EngineOptions {
+export function engineOptionsOf(config: LoadedConfig, options: WireOptions, backend: string, container: DependencyContainer): EngineOptions {
+  const section = options.transferSection;
   return {
+    ...(section === undefined ? {} : { remoteFiles: remoteFilesOf(container, config.backends[section] as TransferSection, section) }),
     backend,
     workRoot: typeof options.workRoot === 'function' ? options.workRoot(config) : (options.workRoot ?? config.engine.workRoot),
     shell: config.engine.shell,

@@ -1,6 +1,6 @@
 import { configFlags, type CommandSpec, type FlagValues } from '@capstan/cli-spec';
 import { type LoadedConfig } from '@capstan/engine';
-import { wireBackends } from '@capstan/wiring';
+import { transferSectionSchema, wireBackends } from '@capstan/wiring';
 import { type ENGINE_FLAGS } from './definitions';
 
 // Light commands (runs, logs, ps) import these from report-failure itself: this module loads every backend's wiring.
@@ -21,7 +21,17 @@ type EngineCommand = CommandSpec & { readonly flags: typeof ENGINE_FLAGS };
  * (`CAPSTAN_API__AUTH__TOKEN` exported for `capstan serve` must not trouble `capstan run`). Its schema is imported
  * only when a `CAPSTAN_...` variable is no setting of the command's: to tell the server's from an unknown one.
  */
-export const OTHER_SECTIONS = { api: async () => (await import('./api-section')).apiConfigSchema };
+export const OTHER_SECTIONS = { api: async () => (await import('./api-section')).apiConfigSchema, transfer: transferSectionSchema };
+
+/**
+ * What `run` and `plan` give `wire` to fetch inputs from object stores: the `transfer` section (the same schema as the
+ * server's `api.transfer`), read by the engine's remote inputs only when a task names a URL.
+ */
+export const TRANSFER_WIRING = {
+  extraSections: { transfer: transferSectionSchema.prefault({}) },
+  otherSections: { api: OTHER_SECTIONS.api },
+  transferSection: 'transfer',
+} as const;
 
 /** The config file and the dotted config keys a command's engine flags set; the config loader validates the values. */
 export function engineFlags<S extends EngineCommand>(spec: S, values: FlagValues<S>): { configFile?: string; flags: Record<string, unknown>; otherSections: typeof OTHER_SECTIONS } {

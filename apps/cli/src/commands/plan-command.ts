@@ -2,7 +2,7 @@ import { type Constraints, formatBytes, loadTaskFile } from '@capstan/core-const
 import { helpText, parseCommand } from '@capstan/cli-spec';
 import { wire } from '@capstan/wiring';
 import { ExitCode } from '@capstan/support';
-import { BACKEND_FLAG_REASON, type CommandIo, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
+import { BACKEND_FLAG_REASON, type CommandIo, TRANSFER_WIRING, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { PLAN_COMMAND } from './definitions';
 
 /** The `--json` shape of a plan: a stable contract for scripts. */
@@ -39,7 +39,7 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
     if (positionals.length !== 1) throw usageError(PLAN_COMMAND, `plan takes exactly one task file, got ${positionals.length}`);
     file = positionals[0] as string;
     const task = await loadTaskFile(file);
-    const { engine, registry, config } = await wire(engineFlags(PLAN_COMMAND, values));
+    const { engine, registry, config } = await wire({ ...engineFlags(PLAN_COMMAND, values), ...TRANSFER_WIRING });
     printConfigWarnings(config.warnings, io);
     const forced = forcedBackend(values.backend, config);
     const plan = await engine.plan(task, forced, forced === undefined ? undefined : BACKEND_FLAG_REASON);

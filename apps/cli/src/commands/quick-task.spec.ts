@@ -27,6 +27,17 @@ describe('quickTask', () => {
     expect(task.command).toBe(`/usr/bin/printf '%s\\n' 'it'\\''s'`);
   });
 
+  it('takes --input URL[:DEST] as written: a prefix (ending in /) is a folder, a port or key colon is no DEST', async () => {
+    const input = ['s3://b/reads.fq:/data/r.fq', 's3://b/ref/', 'http://127.0.0.1:8080/x', 's3://b/odd:name'];
+    const task = await quickTask({ command: ['true'], input, cwd });
+    expect(task.inputs.map(({ source, path, type }) => [source, path, type])).toEqual([
+      ['s3://b/reads.fq', '/data/r.fq', 'file'],
+      ['s3://b/ref/', '/mnt/task/inputs/ref', 'directory'],
+      ['http://127.0.0.1:8080/x', '/mnt/task/inputs/x', 'file'],
+      ['s3://b/odd:name', '/mnt/task/inputs/odd:name', 'file'],
+    ]);
+  });
+
   it('places --input SRC[:DEST], keeps --output globs, and sets --retries', async () => {
     const task = await quickTask({ command: ['true'], cwd, input: ['reads.fq:/data/r.fq', 'ref', 'odd:name.txt'], output: ['*.bam', 'log.txt'], retries: '3' });
     expect(task.inputs).toEqual([

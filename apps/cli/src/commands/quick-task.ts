@@ -1,5 +1,5 @@
 import { shown } from '@capstan/cli-spec';
-import { CapstanError, ErrorCode, parseTask, type Task } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, parseTask, type Task, URL_SOURCE } from '@capstan/core-constraints';
 import { shellQuote } from '@capstan/support';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -86,6 +86,7 @@ function envPair(pair: string): [string, string] {
 
 /** `SRC[:DEST]`: a host file or folder, and where the task sees it (an absolute path; default under /mnt/task/inputs). */
 async function quickInput(spec: string, cwd: string): Promise<{ source: string; path?: string; type: 'file' | 'directory' }> {
+  if (URL_SOURCE.test(spec)) return urlInput(spec);
   // A host path may hold ":" itself: the whole word names the source when it exists.
   const whole = await kindOf(resolve(cwd, spec));
   const at = spec.lastIndexOf(':');
@@ -99,6 +100,19 @@ async function quickInput(spec: string, cwd: string): Promise<{ source: string; 
   const type = whole ?? (await kindOf(resolve(cwd, source)));
   if (type === undefined) throw usage('input', spec, `${shown(resolve(cwd, source))} does not exist; give a host file or folder (relative paths are from the current folder)`);
   return { source: resolve(cwd, source), ...(dest === undefined ? {} : { path: dest }), type };
+}
+
+/**
+ * `URL[:DEST]` (`s3://bucket/key:/data/x`): fetched by the run's transfer. Only a colon followed by `/` after the
+ * scheme's `://` starts DEST (a port's or a key's own colon does not); a URL ending in `/` names a prefix, brought in
+ * as a folder.
+ */
+function urlInput(spec: string): { source: string; path?: string; type: 'file' | 'directory' } {
+  const at = spec.lastIndexOf(':');
+  const split = at > spec.indexOf('://') && spec[at + 1] === '/';
+  const source = split ? spec.slice(0, at) : spec;
+  const dest = split ? spec.slice(at + 1) : undefined;
+  return { source, ...(dest === undefined ? {} : { path: dest }), type: source.endsWith('/') ? 'directory' : 'file' };
 }
 
 async function kindOf(path: string): Promise<'file' | 'directory' | undefined> {

@@ -7,7 +7,7 @@ import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { RunTracking } from '../runs/run-tracking';
-import { BACKEND_FLAG_REASON, type CommandIo, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
+import { BACKEND_FLAG_REASON, type CommandIo, TRANSFER_WIRING, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
 import { UnfinishedGuard } from './unfinished-guard';
@@ -39,7 +39,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       }
       file = undefined;
     }
-    const wiring = await wire({ ...engineFlags(RUN_COMMAND, values), latestLink: true });
+    const wiring = await wire({ ...engineFlags(RUN_COMMAND, values), ...TRANSFER_WIRING, latestLink: true });
     printConfigWarnings(wiring.config.warnings, io);
     if (!json) wiring.selection.forEach((line) => io.stderr(`capstan: backend ${line}\n`));
     // Beside the tasks, not before them: the scan removes only what a Capstan process that is gone left (never this

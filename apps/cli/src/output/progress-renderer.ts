@@ -1,4 +1,4 @@
-import { formatBytes, OUTPUTS_MANIFEST } from '@capstan/core-constraints';
+import { formatBytes, OUTPUTS_MANIFEST, URL_SOURCE } from '@capstan/core-constraints';
 import { dirname, join } from 'node:path';
 import { type EngineEvent, type TaskResult } from '@capstan/engine';
 import { type CommandIo } from '../commands/common-options';
@@ -195,12 +195,18 @@ function summary(results: readonly TaskResult[]): string {
   return `\nSummary:\n${lines.map((line) => `  ${line}`).join('\n')}\n${errors.length > 0 ? `${errors.join('\n')}\n` : ''}${usageSummary(results)}${publishedOutputs(results)}`;
 }
 
+/** `outputs.json` beside a task's output folder: a path, or an object store's URL (`s3://bucket/prefix/task`). */
+function manifestOf(outputsFolder: string): string {
+  if (!URL_SOURCE.test(outputsFolder)) return join(dirname(outputsFolder), OUTPUTS_MANIFEST);
+  return `${outputsFolder.slice(0, outputsFolder.lastIndexOf('/'))}/${OUTPUTS_MANIFEST}`;
+}
+
 /** Where each published output is, one line each, then the manifests: what a reader copies next. */
 function publishedOutputs(results: readonly TaskResult[]): string {
   const files = results.flatMap((result) => result.published);
   if (files.length === 0) return '';
   const nameWidth = Math.max(...files.map((file) => `${file.task} ${file.name}`.length));
   const lines = files.map((file) => `  ${`${file.task} ${file.name}`.padEnd(nameWidth)}  ${file.path} (${formatBytes(file.size)})`);
-  const manifests = [...new Set(results.flatMap((result) => (result.outputsFolder === null ? [] : [join(dirname(result.outputsFolder), OUTPUTS_MANIFEST)])))];
+  const manifests = [...new Set(results.flatMap((result) => (result.outputsFolder === null ? [] : [manifestOf(result.outputsFolder)])))];
   return `\nOutputs:\n${lines.join('\n')}\n${manifests.map((path) => `  manifest: ${path}\n`).join('')}`;
 }

@@ -2,8 +2,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { parseTask, type Task } from './task';
+import { URL_SOURCE } from '../urls/url-source';
 
-const URL_SOURCE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
 /** Parses task text; `file` names it in errors and anchors relative input sources. */
 export function parseTaskText(text: string, file: string): Task {

@@ -53,6 +53,12 @@ describe('loadConfig', () => {
     expect(config.backends['docker']).toEqual({ pullPolicy: 'always', graceSeconds: 5 });
   });
 
+  it('keeps an object store\'s outputDir (s3://bucket/prefix) as written: it is no host path', async () => {
+    expect((await loadConfig({ sections, cwd: dir, env: { HOME: dir }, flags: { outputDir: 's3://bucket/runs' } })).engine.outputDir).toBe('s3://bucket/runs');
+    // A relative path that merely holds "s3:" is still a host path.
+    expect((await loadConfig({ sections, cwd: dir, env: { HOME: dir }, flags: { outputDir: 's3:bucket' } })).engine.outputDir).toBe(join(dir, 's3:bucket'));
+  });
+
   it('reads outputDir from the file, CAPSTAN_OUTPUT_DIR or a flag, relative to the working folder', async () => {
     await writeFile(join(dir, 'capstan.yaml'), 'outputDir: results\n');
     expect((await loadConfig({ sections, cwd: dir, env: { HOME: dir } })).engine.outputDir).toBe(join(dir, 'results'));

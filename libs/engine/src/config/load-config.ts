@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, parseWithSchema, URL_SOURCE } from '@capstan/core-constraints';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -106,7 +106,8 @@ export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> 
     Object.entries(sections).map(([name, schema]) => [name, withSource(where, () => parseSection(schema, merged[name] ?? {}, name))]),
   );
   const { engine, named } = withSource(where, () => readNamedBackends(parsed, sections, merged, parseSection));
-  const outputDir = engine.outputDir === undefined ? {} : { outputDir: resolve(cwd, engine.outputDir) };
+  // An object store's prefix (`s3://bucket/prefix`) is no host path: kept as written, it is uploaded to.
+  const outputDir = engine.outputDir === undefined ? {} : { outputDir: URL_SOURCE.test(engine.outputDir) ? engine.outputDir : resolve(cwd, engine.outputDir) };
   return { engine: { ...engine, workRoot: resolve(cwd, engine.workRoot), ...outputDir }, backends, ...(named === undefined ? {} : { named }), file, warnings: read.warnings };
 }
 

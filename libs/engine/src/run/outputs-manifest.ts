@@ -15,6 +15,8 @@ export class OutputsManifest {
   constructor(
     private readonly root: string,
     private readonly runId: string,
+    /** Runs after each write, in the same order (an object store's copy is never replaced by an older one). */
+    private readonly afterWrite?: (path: string) => Promise<void>,
   ) {}
 
   get path(): string {
@@ -33,6 +35,7 @@ export class OutputsManifest {
     try {
       await writeFile(temporary, text, { flag: 'wx', mode: 0o644 });
       await rename(temporary, this.path);
+      await this.afterWrite?.(this.path);
     } catch (error) {
       await rm(temporary, { force: true });
       throw error;
