@@ -111,3 +111,51 @@ describe('capstanParser', () => {
     expect(() => parseWithSchema(broken, 1, null)).toThrow(TypeError);
   });
 });
+
+describe('parseWithSchema never shows a credential', () => {
+  const section = z
+    .strictObject({ accessKeyId: z.string().optional(), secretAccessKey: z.string().min(1).optional(), region: z.string().optional() })
+    .refine((options) => (options.accessKeyId === undefined) === (options.secretAccessKey === undefined), {
+      message: 'give accessKeyId and secretAccessKey together, or neither',
+      path: ['secretAccessKey'],
+    });
+
+  it('hostile: a section refused as a whole names the field but carries no secret in its message or details', () => {
+    const error = capstanErrorOf(() => parseWithSchema(section, { secretAccessKey: 'wJalrXUtnFEMI-very-secret', region: 'eu' }, 'api.transfer.s3'));
+    expect(error.path).toBe('api.transfer.s3.secretAccessKey');
+    expect(error.message).toContain('give accessKeyId and secretAccessKey together');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain('very-secret');
+  });
+
+  it.each([
+    ['a credential of the wrong type', { secretAccessKey: 1234567890123, accessKeyId: 'AKIA' }, 'secretAccessKey'],
+    ['a nested password', { users: [{ name: 'ann', password: 987654321 }] }, 'users.0.password'],
+    ['a connection string of the wrong type', { connection_string: ['DefaultEndpointsProtocol=https;AccountKey=abc987'] }, 'connection_string'],
+  ])('hostile: %s is named, never shown', (_name, value, field) => {
+    const schema = z.looseObject({
+      secretAccessKey: z.string().optional(),
+      accessKeyId: z.string().optional(),
+      users: z.array(z.object({ name: z.string(), password: z.string() })).optional(),
+      connection_string: z.string().optional(),
+    });
+    const error = capstanErrorOf(() => parseWithSchema(schema, value, null));
+    expect(error.path).toBe(field);
+    const shown = JSON.stringify({ message: error.message, details: error.details });
+    expect(shown).not.toMatch(/1234567890123|987654321|abc987/);
+    expect(shown).toContain('hidden');
+  });
+
+  it('still shows ordinary values, and says a missing credential is missing', () => {
+    const region = capstanErrorOf(() => parseWithSchema(z.strictObject({ region: z.string() }), { region: 42 }, null));
+    expect(region.message).toBe('42 is not a string');
+    const missing = capstanErrorOf(() => parseWithSchema(z.strictObject({ secretAccessKey: z.string() }), {}, null));
+    expect(missing.message).toBe('a value is required here (a string)');
+  });
+
+  it('shows a section with its credentials hidden, leaving the value itself untouched', () => {
+    const value = { token: 'abc-secret-token', port: 1 };
+    const error = capstanErrorOf(() => parseWithSchema(z.strictObject({ token: z.string(), port: z.number() }).refine(() => false, 'never'), value, null));
+    expect(error.details['value']).toEqual({ token: '(hidden: a credential)', port: 1 });
+    expect(value.token).toBe('abc-secret-token');
+  });
+});

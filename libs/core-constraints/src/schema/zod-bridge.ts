@@ -4,6 +4,7 @@ import { describeValue } from '../units/size';
 import { objectKeysAt } from './schema-shape';
 import { suggestKey } from './suggest';
 import { joinPath } from './join-path';
+import { HIDDEN_VALUE, hideSecrets, isSecretKey } from './secret-values';
 
 export { joinPath } from './join-path';
 
@@ -36,7 +37,9 @@ function issueToError(issue: z.core.$ZodIssue | undefined, root: string | null, 
   const path = joinPath(root, ...issue.path.map(String), params?.subPath);
   if (params?.capstanCode !== undefined) return new CapstanError(params.capstanCode, issue.message, { path });
   if (issue.code === 'unrecognized_keys') return new CapstanError(ErrorCode.InvalidValue, describeUnknownKeys(issue, schema), { path, details: { value: issue.keys[0] } });
-  return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue), { path, details: { value: issue.input } });
+  // A credential's value is never shown: not in the message, not in the details (the field's name says enough).
+  if (issue.path.some(isSecretKey) && issue.input !== undefined) return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue, HIDDEN_VALUE), { path, details: { value: HIDDEN_VALUE } });
+  return new CapstanError(ErrorCode.InvalidValue, describeIssue(issue), { path, details: { value: hideSecrets(issue.input) } });
 }
 
 const MAX_KEYS_SHOWN = 5;
@@ -64,8 +67,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   record: 'a mapping',
 };
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const shown = describeValue(issue.input);
+function describeIssue(issue: z.core.$ZodIssue, shown = describeValue(issue.input)): string {
   switch (issue.code) {
     case 'invalid_type': {
       const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
