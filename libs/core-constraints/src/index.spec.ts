@@ -26,6 +26,7 @@ describe('the public surface of core-constraints', () => {
     'registerBackend',
     'BackendRegistry',
     'ObjectStoreFailure',
+    'guardedObjectBody',
   ] as const)('exports %s', (name) => {
     expect(typeof api[name]).toBe('function');
   });
