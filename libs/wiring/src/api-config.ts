@@ -1,5 +1,6 @@
 import { capstanParser, parseSize } from '@capstan/core-constraints';
 import { DEFAULT_EVENT_STREAMS, DEFAULT_LIST_BUDGET_BYTES, DEFAULT_RATE_LIMIT, tesServiceOptionsSchema } from '@capstan/tes-server';
+import { azureStoreOptionsSchema } from '@capstan/azure-store';
 import { gsStoreOptionsSchema, s3StoreOptionsSchema } from '@capstan/s3-store';
 import { transferOptionsSchema } from '@capstan/transfer';
 import { z } from 'zod';
@@ -71,8 +72,11 @@ export const apiConfigSchema = z.strictObject({
   keepTaskFiles: tesServiceOptionsSchema.shape.keepTaskFiles,
   serviceInfo: tesServiceOptionsSchema.shape.serviceInfo,
   // Prefault, not `.default(parse({}))`: every command builds this schema, and a parse at import cost each of them.
-  // The object stores (`s3`, `gs`) sit beside the transfer's own options: each is served only when its section is given.
-  transfer: transferOptionsSchema.extend({ s3: s3StoreOptionsSchema.optional(), gs: gsStoreOptionsSchema.optional() }).prefault({}),
+  // The object stores (`s3`, `gs`, `azure`) sit beside the transfer's own options: each is served only when its section
+  // is given.
+  transfer: transferOptionsSchema
+    .extend({ s3: s3StoreOptionsSchema.optional(), gs: gsStoreOptionsSchema.optional(), azure: azureStoreOptionsSchema.optional() })
+    .prefault({}),
   /**
    * Allows a backend that runs commands on this host without a container (`local`): every client's command then runs
    * as the server's own user. Off unless the operator says so (`--run-client-commands-on-host`).

@@ -10,6 +10,7 @@ import {
   tesServiceOptionsSchema,
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
+import { azureObjectStore } from '@capstan/azure-store';
 import { objectStores } from '@capstan/s3-store';
 import { registerTransfer } from '@capstan/transfer';
 import { type LoadedConfig, TaskEngine } from '@capstan/engine';
@@ -137,8 +138,9 @@ async function startOn(
 ): Promise<RunningTesServer> {
   const { container } = wiring;
   // The TES service moves files through the transfer's own contract, so its rules (allowed roots, addresses) are one.
-  const { s3, gs, ...transferOptions } = api.transfer;
-  const stores = objectStores({ s3, gs }, 'api.transfer');
+  const { s3, gs, azure, ...transferOptions } = api.transfer;
+  const azureStore = azureObjectStore(azure, 'api.transfer.azure');
+  const stores = [...objectStores({ s3, gs }, 'api.transfer'), ...(azureStore === null ? [] : [azureStore])];
   const { settings } = registerTransfer(container, transferOptions, 'api.transfer', stores);
   const store = new SqliteTesTaskStore({ file: join(dataDir, 'tasks.sqlite') });
   container.registerInstance(TesTaskStore, store);
