@@ -37,40 +37,19 @@ NODE=$(command -v node)
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "CAPSTAN_AZURITE_PORT must be a port number, not '$PORT'"
 need_cmd curl curl
 
-install_azurite() {
-  if [ "$(node -p "require('$PREFIX/node_modules/azurite/package.json').version" 2>/dev/null)" = "$VERSION" ]; then return 0; fi
-  log "installing azurite@$VERSION into $PREFIX (npm)"
-  mkdir -p "$PREFIX"
-  [ -f "$PREFIX/package.json" ] || printf '{ "name": "capstan-azurite", "private": true }\n' >"$PREFIX/package.json"
-  npm install --prefix "$PREFIX" --no-audit --no-fund --omit=dev "azurite@$VERSION" >>"$AZ_LOG" 2>&1 ||
-    { show_log_tail "$AZ_LOG"; die "npm could not install azurite@$VERSION; see $AZ_LOG"; }
-}
 mkdir -p "$DIR/data" "$CAPSTAN_LOG_DIR"
-with_lock "$CAPSTAN_ENGINES_LOCK.azurite" install_azurite
+with_lock "$CAPSTAN_ENGINES_LOCK.azurite" npm_tool_install "$PREFIX" azurite "$VERSION" "$AZ_LOG"
 
 # An unsigned request to the account: Azurite answers with its own error document (and its x-ms-request-id header);
 # nothing answering: 000.
 root_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$ADDR/$ACCOUNT?comp=list" 2>/dev/null || true; }
 answers() { curl -s -D - -o /dev/null --max-time 3 "http://$ADDR/$ACCOUNT?comp=list" 2>/dev/null | grep -qi '^x-ms-request-id:'; }
 
+# --skipApiVersionCheck: the SDK may speak a newer service version than this Azurite knows; --disableTelemetry: nothing
+# leaves the machine.
 start_azurite() {
-  local pid
-  pid=$(cat "$PIDFILE" 2>/dev/null || true)
-  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$BIN"; then
-    answers && return 0
-  else
-    answers && return 0 # another Azurite: its account and container are checked below
-    local status
-    status=$(root_status)
-    [ "$status" = 000 ] || die "something else answers on $ADDR (HTTP $status); set CAPSTAN_AZURITE_PORT"
-    log "starting Azurite's Blob service on $ADDR (log $AZ_LOG)"
-    # --skipApiVersionCheck: the SDK may speak a newer service version than this Azurite knows; --disableTelemetry:
-    # nothing leaves the machine.
-    start_detached "$AZ_LOG" "$PIDFILE" "$NODE" "$BIN" --blobHost 127.0.0.1 --blobPort "$PORT" --location "$DIR/data" \
-      --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry --silent
-    pid=$STARTED_PID
-  fi
-  wait_until azurite "$AZ_LOG" "$pid" answers
+  start_node_server "Azurite's Blob service" "$AZ_LOG" "$PIDFILE" "$BIN" CAPSTAN_AZURITE_PORT \
+    "$NODE" "$BIN" --blobHost 127.0.0.1 --blobPort "$PORT" --location "$DIR/data" --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry --silent
 }
 with_lock "$CAPSTAN_ENGINES_LOCK.azurite" start_azurite
 
