@@ -3,10 +3,11 @@ import { azureObjectStore } from '@capstan/azure-store';
 import { type ObjectStore } from '@capstan/core-constraints';
 import { FileAndHttpTransfer, parseTransferOptions } from '@capstan/transfer';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azureOptions, sharedAzurite, testContainer } from './testing/azurite-server';
+import { describeStoreTransfers } from './testing/object-store-suite';
 import { rejection } from './testing/rejection';
 
 // Against the real Azurite of tools/engines/azurite.sh: every test under a prefix of its own.
@@ -29,7 +30,6 @@ let prefix: string;
 const url = (name: string): string => `az://${server.account}/${server.container}/${prefix}/${name}`;
 const put = (name: string, body: string): Promise<unknown> => container.getBlockBlobClient(`${prefix}/${name}`).upload(body, Buffer.byteLength(body));
 const get = async (name: string): Promise<string> => (await container.getBlobClient(`${prefix}/${name}`).downloadToBuffer()).toString('utf8');
-const exists = (name: string): Promise<boolean> => container.getBlobClient(`${prefix}/${name}`).exists();
 
 beforeEach(async () => {
   folder = await mkdtemp(join(tmpdir(), 'capstan-azure-store-'));
@@ -37,62 +37,27 @@ beforeEach(async () => {
 });
 afterEach(() => rm(folder, { recursive: true, force: true }));
 
-describe('az:// inputs through the transfer', () => {
-  it('brings one blob to the host path, with its size, by az:// and by the service\'s own URL', async () => {
+describeStoreTransfers('az:// through the transfer (the tests every store passes)', (testPrefix) => ({
+  noun: 'blobs',
+  url: (name) => `az://${server.account}/${server.container}/${testPrefix}/${name}`,
+  put: (name, body) => container.getBlockBlobClient(`${testPrefix}/${name}`).upload(body, Buffer.byteLength(body)),
+  get: async (name) => (await container.getBlobClient(`${testPrefix}/${name}`).downloadToBuffer()).toString('utf8'),
+  exists: (name) => container.getBlobClient(`${testPrefix}/${name}`).exists(),
+  transfer: (extra) => transferFor(azureOptions(server, extra)),
+  wrongCredentials: { options: { accountKey: WRONG_KEY }, secrets: [WRONG_KEY, server.key] },
+}));
+
+describe('az:// through the transfer', () => {
+  it('reads a blob by the service\'s own URL, and stores an empty file as an empty blob', async () => {
     await put('ref.fa', '>chr1\nACGT\n');
-    const hostPath = join(folder, 'inputs', 'ref.fa');
-    const files = await transferFor().fetchInput({ url: url('ref.fa'), type: 'FILE', hostPath, fieldPath: 'inputs.0.url' });
-    expect(await readFile(hostPath, 'utf8')).toBe('>chr1\nACGT\n');
-    expect(files).toEqual([{ url: url('ref.fa'), sizeBytes: 11, relativePath: '' }]);
     const direct = `${server.endpoint}/${server.container}/${prefix}/ref.fa`;
-    const again = await transferFor().fetchInput({ url: direct, type: 'FILE', hostPath: join(folder, 'direct.fa'), fieldPath: 'inputs.1.url' });
-    expect(again).toEqual([{ url: direct, sizeBytes: 11, relativePath: '' }]);
+    const files = await transferFor().fetchInput({ url: direct, type: 'FILE', hostPath: join(folder, 'direct.fa'), fieldPath: 'inputs.1.url' });
+    expect(files).toEqual([{ url: direct, sizeBytes: 11, relativePath: '' }]);
     expect(await readFile(join(folder, 'direct.fa'), 'utf8')).toBe('>chr1\nACGT\n');
-  });
-
-  it('brings every blob below a prefix as a DIRECTORY', async () => {
-    await put('reads/a.fq', 'AAAA');
-    await put('reads/lane/b.fq', 'CC');
-    await put('readsX/not-below.fq', 'no');
-    const hostPath = join(folder, 'reads');
-    const files = await transferFor().fetchInput({ url: url('reads'), type: 'DIRECTORY', hostPath, fieldPath: 'inputs.1.url' });
-    expect(await readFile(join(hostPath, 'a.fq'), 'utf8')).toBe('AAAA');
-    expect(await readFile(join(hostPath, 'lane', 'b.fq'), 'utf8')).toBe('CC');
-    expect(files.map((file) => [file.relativePath, file.sizeBytes]).sort()).toEqual([
-      ['a.fq', 4],
-      ['lane/b.fq', 2],
-    ]);
-    expect((await readdir(folder, { recursive: true })).sort()).toEqual(['reads', 'reads/a.fq', 'reads/lane', 'reads/lane/b.fq']);
-  });
-
-  it('refuses a prefix with more blobs than maxListedObjects, writing nothing', async () => {
-    await Promise.all(['a', 'b', 'c'].map((name) => put(`many/${name}`, name)));
-    const transfer = transferFor(azureOptions(server, { maxListedObjects: 2 }));
-    const error = await rejection(transfer.fetchInput({ url: url('many'), type: 'DIRECTORY', hostPath: join(folder, 'many'), fieldPath: 'inputs.2.url' }));
-    expect(error).toMatchObject({ code: 'transfer.refused', path: 'inputs.2.url' });
-    expect(error.message).toContain('more than 2 blobs');
-    expect(await readdir(folder)).toEqual([]);
-  });
-
-  it('fails a missing blob, typed, naming the field and the blob, and leaves nothing at the host path', async () => {
-    const hostPath = join(folder, 'inputs', 'missing.txt');
-    const error = await rejection(transferFor().fetchInput({ url: url('missing.txt'), type: 'FILE', hostPath, fieldPath: 'inputs.3.url' }));
-    expect(error).toMatchObject({ code: 'transfer.failed', path: 'inputs.3.url' });
-    expect(error.message).toContain(`${prefix}/missing.txt`);
-    expect(error.details['reason']).toBe('not_found');
-    expect(await readdir(join(folder, 'inputs'))).toEqual([]);
-  });
-
-  it('refuses a wrong account key typed, without the key in what the client sees', async () => {
-    await put('ref.fa', 'x');
-    const transfer = transferFor(azureOptions(server, { accountKey: WRONG_KEY }));
-    const error = await rejection(transfer.fetchInput({ url: url('ref.fa'), hostPath: join(folder, 'ref.fa'), fieldPath: 'inputs.0.url' }));
-    expect(error).toMatchObject({ code: 'transfer.failed', path: 'inputs.0.url' });
-    expect(error.details['reason']).toBe('denied');
-    const shown = JSON.stringify({ message: error.message, details: error.details, cause: String(error.cause) });
-    expect(shown).not.toContain(WRONG_KEY);
-    expect(shown).not.toContain(server.key);
-    expect(await readdir(folder)).toEqual([]);
+    await writeFile(join(folder, 'empty.txt'), '');
+    const empty = await transferFor().putOutput({ hostPath: join(folder, 'empty.txt'), within: folder, url: url('empty.txt'), fieldPath: 'outputs.0.url' });
+    expect(empty).toEqual([{ url: url('empty.txt'), sizeBytes: 0, relativePath: '' }]);
+    expect(await get('empty.txt')).toBe('');
   });
 
   it('refuses a credential or a SAS token written into the URL, at creation and at transfer, and never shows it', async () => {
@@ -109,43 +74,6 @@ describe('az:// inputs through the transfer', () => {
       expect(() => transferFor().checkAddress(address, 'in', 'inputs.0.url')).toThrow(expect.objectContaining({ code: 'transfer.refused', path: 'inputs.0.url' }));
     }
     expect(await readdir(folder)).toEqual([]);
-  });
-});
-
-describe('az:// outputs through the transfer', () => {
-  it('stores a file and a folder, reporting each blob and its size', async () => {
-    const task = join(folder, 'task');
-    await mkdir(join(task, 'out', 'sub'), { recursive: true });
-    await writeFile(join(task, 'result.txt'), 'done\n');
-    await writeFile(join(task, 'out', 'a.txt'), 'A');
-    await writeFile(join(task, 'out', 'sub', 'b.txt'), 'BB');
-    await writeFile(join(task, 'out', 'empty.txt'), '');
-    const transfer = transferFor();
-    const file = await transfer.putOutput({ hostPath: join(task, 'result.txt'), within: task, url: url('result.txt'), type: 'FILE', fieldPath: 'outputs.0.url' });
-    expect(file).toEqual([{ url: url('result.txt'), sizeBytes: 5, relativePath: '' }]);
-    expect(await get('result.txt')).toBe('done\n');
-    const tree = await transfer.putOutput({ hostPath: join(task, 'out'), within: task, url: url('out'), type: 'DIRECTORY', fieldPath: 'outputs.1.url' });
-    expect(tree.map((entry) => [entry.url, entry.sizeBytes]).sort()).toEqual([
-      [url('out/a.txt'), 1],
-      [url('out/empty.txt'), 0],
-      [url('out/sub/b.txt'), 2],
-    ]);
-    expect(await get('out/sub/b.txt')).toBe('BB');
-    expect(await get('out/empty.txt')).toBe('');
-  });
-
-  it('refuses an output that links out of the task folder, and stores nothing', async () => {
-    const task = join(folder, 'task');
-    await mkdir(join(task, 'out'), { recursive: true });
-    await writeFile(join(folder, 'host-secret'), 'the host file');
-    await symlink(join(folder, 'host-secret'), join(task, 'stolen.txt'));
-    await symlink(join(folder, 'host-secret'), join(task, 'out', 'stolen.txt'));
-    const transfer = transferFor();
-    const single = await rejection(transfer.putOutput({ hostPath: join(task, 'stolen.txt'), within: task, url: url('stolen.txt'), fieldPath: 'outputs.0.url' }));
-    expect(single.code).toBe('transfer.refused');
-    const inFolder = await rejection(transfer.putOutput({ hostPath: join(task, 'out'), within: task, url: url('out'), type: 'DIRECTORY', fieldPath: 'outputs.1.url' }));
-    expect(inFolder.code).toBe('transfer.refused');
-    expect([await exists('stolen.txt'), await exists('out/stolen.txt')]).toEqual([false, false]);
   });
 });
 
