@@ -1,4 +1,5 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { type CapstanError } from '@capstan/core-constraints';
 import { objectStores } from '@capstan/s3-store';
 import { FileAndHttpTransfer, parseTransferOptions } from '@capstan/transfer';
 import { randomBytes } from 'node:crypto';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeStoreTransfers } from './testing/object-store-suite';
 import { rejection } from './testing/rejection';
-import { s3Options, sharedS3Server, testClient } from './testing/s3-server';
+import { objectExists, s3Options, sharedS3Server, testClient } from './testing/s3-server';
 
 // Against the real S3-compatible store of tools/engines/s3.sh: every test under a prefix of its own.
 const server = sharedS3Server();
@@ -36,11 +37,7 @@ describeStoreTransfers('s3:// through the transfer (the tests every store passes
   url: (key) => `s3://${server.bucket}/${testPrefix}/${key}`,
   put: (key, body) => client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `${testPrefix}/${key}`, Body: body })),
   get: async (key) => (await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: `${testPrefix}/${key}` }))).Body?.transformToString() ?? '',
-  exists: (key) =>
-    client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: `${testPrefix}/${key}` })).then(
-      () => true,
-      (error: unknown) => ((error as { name?: string }).name === 'NotFound' ? false : Promise.reject(error)),
-    ),
+  exists: (key) => objectExists(client, server.bucket, `${testPrefix}/${key}`),
   transfer: (extra) => transferFor(s3Options(server, extra)),
   wrongCredentials: { options: { accessKeyId: 'CAPSTANWRONGKEY', secretAccessKey: SECRET }, secrets: [SECRET, 'CAPSTANWRONGKEY'] },
 }));

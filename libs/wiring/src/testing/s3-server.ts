@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { localS3Server, type LocalS3Server } from '@capstan/backend-test-kit';
 import { type ChildProcess } from 'node:child_process';
 import { spawnListening } from './spawn-listening';
@@ -28,4 +28,12 @@ export async function ownS3Server(shared: S3Server, dataDir: string, bucket: str
   const args = [shared.bin, '-d', dataDir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--no-vhost-buckets'];
   const { address, process: child } = await spawnListening('s3rver', process.execPath, args, /listening on (127\.0\.0\.1:\d+)/);
   return { server: { ...shared, endpoint: `http://${address}`, bucket }, process: child };
+}
+
+/** Whether the bucket holds an object under the key (HeadObject; NotFound is no, any other failure throws). */
+export function objectExists(client: S3Client, bucket: string, key: string): Promise<boolean> {
+  return client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    (error: unknown) => ((error as { name?: string }).name === 'NotFound' ? false : Promise.reject(error)),
+  );
 }
