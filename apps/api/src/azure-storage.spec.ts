@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApps, type RunningApi, startApi, stopApi, until } from './testing/api-harness';
+import { buildApps, type RunningApi, startApi, stopApi } from './testing/api-harness';
+import { BUSYBOX, missingInputTask, roundTrip, roundTripOutputs } from './testing/object-store-tasks';
 
 // A TES task on Docker whose inputs come from az:// and whose outputs go to az:// and to the account's own http URL,
 // through the bundled server, against the Azurite of tools/engines/azurite.sh (its credentials.env). The server signs
@@ -12,7 +13,6 @@ import { buildApps, type RunningApi, startApi, stopApi, until } from './testing/
 jest.setTimeout(180_000);
 
 const TOKEN = 'test-token-azure-0123456789abcdef';
-const IMAGE = 'capstan-test/busybox:1';
 const store = localAzurite();
 const { account, key } = store;
 const container = new BlobServiceClient(store.endpoint, new StorageSharedKeyCredential(account, key)).getContainerClient(store.container);
@@ -41,42 +41,11 @@ describe('a TES task with az:// inputs and outputs', () => {
   it('runs on Docker: a blob and a prefix in, a file, a folder and a wildcard out, with their sizes in the output log', async () => {
     const put = (name: string, body: string): Promise<unknown> => container.getBlockBlobClient(`${prefix}/${name}`).upload(body, body.length);
     await Promise.all([put('in/reads.txt', 'acgt\nttga\n'), put('refs/a.fa', '>a\n'), put('refs/b/b.fa', '>bb\n')]);
+    // The same blob by the account's own (here Azurite's path-style) URL, beside az://.
     const direct = `${store.endpoint}/${store.container}/${prefix}/out/direct.txt`;
-    const created = await api.call('/tasks', {
-      body: {
-        name: 'azure round trip',
-        inputs: [
-          { url: az('in/reads.txt'), path: '/data/reads.txt' },
-          { url: az('refs'), path: '/refs', type: 'DIRECTORY' },
-        ],
-        outputs: [
-          { url: az('out/upper.txt'), path: '/work/upper.txt' },
-          { url: az('out/listing'), path: '/work/listing', type: 'DIRECTORY' },
-          { url: az('out/glob'), path: '/work/*.txt', path_prefix: '/work/' },
-          { url: direct, path: '/work/upper.txt' },
-        ],
-        executors: [
-          {
-            image: IMAGE,
-            command: ['sh', '-c', 'tr a-z A-Z < /data/reads.txt > /work/upper.txt && mkdir -p /work/listing && cat /refs/a.fa /refs/b/b.fa > /work/listing/refs.txt'],
-          },
-        ],
-        volumes: ['/work'],
-      },
-    });
-    expect(created.status).toBe(200);
-    const id = (created.body as { id: string }).id;
-    const task = await until(async () => {
-      const view = (await api.call(`/tasks/${id}?view=FULL`)).body as { state: string; logs?: Array<{ outputs: unknown[]; system_logs?: string[] }> };
-      return ['COMPLETE', 'EXECUTOR_ERROR', 'SYSTEM_ERROR', 'CANCELED'].includes(view.state) ? view : undefined;
-    }, 120_000, `task ${id} to end`);
+    const task = await roundTrip(api, az, [{ url: direct, path: '/work/upper.txt' }]);
     expect(task).toMatchObject({ state: 'COMPLETE' });
-    expect(task.logs?.at(-1)?.outputs).toEqual([
-      { url: az('out/upper.txt'), path: '/work/upper.txt', size_bytes: '10' },
-      { url: az('out/listing/refs.txt'), path: '/work/listing/refs.txt', size_bytes: '7' },
-      { url: az('out/glob/upper.txt'), path: '/work/upper.txt', size_bytes: '10' },
-      { url: direct, path: '/work/upper.txt', size_bytes: '10' },
-    ]);
+    expect(task.logs?.at(-1)?.outputs).toEqual([...roundTripOutputs(az), { url: direct, path: '/work/upper.txt', size_bytes: '10' }]);
     expect((await container.getBlobClient(`${prefix}/out/upper.txt`).downloadToBuffer()).toString()).toBe('ACGT\nTTGA\n');
     expect((await container.getBlobClient(`${prefix}/out/direct.txt`).downloadToBuffer()).toString()).toBe('ACGT\nTTGA\n');
     expect(JSON.stringify(task)).not.toContain(key);
@@ -88,7 +57,7 @@ describe('a TES task with az:// inputs and outputs', () => {
     expect(storage).toEqual(expect.arrayContaining([`az://${account}/`, `${store.endpoint}/`]));
     expect(JSON.stringify(storage)).not.toContain(key);
     for (const url of [`az://otheraccount/${store.container}/x`, `${store.endpoint}/${store.container}/x?sv=2021&sig=CLIENTSECRET`]) {
-      const answer = await api.call('/tasks', { body: { inputs: [{ url, path: '/in/x' }], executors: [{ image: IMAGE, command: ['true'] }] } });
+      const answer = await api.call('/tasks', { body: { inputs: [{ url, path: '/in/x' }], executors: [{ image: BUSYBOX, command: ['true'] }] } });
       expect(answer.status).toBe(400);
       expect(answer.text).toContain('inputs.0.url');
       expect(answer.text).not.toContain('CLIENTSECRET');
@@ -96,15 +65,9 @@ describe('a TES task with az:// inputs and outputs', () => {
   });
 
   it('ends a task whose input blob is missing SYSTEM_ERROR, naming the field and the blob', async () => {
-    const created = await api.call('/tasks', { body: { inputs: [{ url: az('no-such.txt'), path: '/in/x' }], executors: [{ image: IMAGE, command: ['cat', '/in/x'] }] } });
-    const id = (created.body as { id: string }).id;
-    const task = await until(async () => {
-      const view = (await api.call(`/tasks/${id}?view=FULL`)).body as { state: string; logs?: Array<{ system_logs?: string[] }> };
-      return view.state === 'SYSTEM_ERROR' || view.state === 'COMPLETE' ? view : undefined;
-    }, 60_000, `task ${id} to end`);
+    const task = await missingInputTask(api, az('no-such.txt'));
     expect(task.state).toBe('SYSTEM_ERROR');
-    const systemLogs = task.logs?.at(-1)?.system_logs?.join('\n') ?? '';
-    expect(systemLogs).toContain('inputs.0.url');
-    expect(systemLogs).toContain(`${prefix}/no-such.txt`);
+    expect(task.systemLogs).toContain('inputs.0.url');
+    expect(task.systemLogs).toContain(`${prefix}/no-such.txt`);
   });
 });
