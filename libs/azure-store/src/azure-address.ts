@@ -1,4 +1,4 @@
-import { ObjectStoreFailure } from '@capstan/core-constraints';
+import { ObjectStoreFailure, singleObjectName } from '@capstan/core-constraints';
 import { type AzureStoreSettings } from './azure-options';
 
 /** A container and a blob name (the name `''` names the whole container as a folder). */
@@ -68,15 +68,7 @@ export function parseBlobAddress(url: URL, settings: AzureStoreSettings): BlobLo
   return { container, blob };
 }
 
-/** The name prefix that lists what lies below an address taken as a folder (`''` for the whole container). */
-export function blobPrefix(blob: string): string {
-  return blob === '' || blob.endsWith('/') ? blob : `${blob}/`;
-}
-
 /** A blob is a single file: its name must be one, not a folder. */
 export function blobName(location: BlobLocation, account: string): string {
-  if (location.blob === '' || location.blob.endsWith('/')) {
-    throw new ObjectStoreFailure('refused', `az://${account}/${location.container}/${location.blob} names a folder, not a blob`, 'give the blob\'s whole name, or type DIRECTORY for a folder');
-  }
-  return location.blob;
+  return singleObjectName(location.blob, `az://${account}/${location.container}/${location.blob}`);
 }

@@ -1,6 +1,6 @@
-import { guardedObjectBody, ObjectStoreFailure, type ObjectRead, type ObjectStore, type StoredObject } from '@capstan/core-constraints';
+import { guardedObjectBody, objectFolderPrefix, ObjectStoreFailure, type ObjectRead, type ObjectStore, type StoredObject } from '@capstan/core-constraints';
 import { Readable } from 'node:stream';
-import { blobName, blobPrefix, parseBlobAddress, underService } from './azure-address';
+import { blobName, parseBlobAddress, underService } from './azure-address';
 import { loadClient, type LoadedClient } from './azure-client';
 import { azureFailure } from './azure-failure';
 import { type AzureStoreSettings } from './azure-options';
@@ -28,7 +28,7 @@ export class AzureObjectStore implements ObjectStore {
 
   async list(url: URL, signal?: AbortSignal): Promise<StoredObject[]> {
     const { container, blob } = parseBlobAddress(url, this.settings);
-    const prefix = blobPrefix(blob);
+    const prefix = objectFolderPrefix(blob);
     const { service } = await this.client();
     const objects: StoredObject[] = [];
     try {

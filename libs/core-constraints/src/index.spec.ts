@@ -27,6 +27,8 @@ describe('the public surface of core-constraints', () => {
     'BackendRegistry',
     'ObjectStoreFailure',
     'guardedObjectBody',
+    'objectFolderPrefix',
+    'singleObjectName',
   ] as const)('exports %s', (name) => {
     expect(typeof api[name]).toBe('function');
   });

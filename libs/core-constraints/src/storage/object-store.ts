@@ -82,3 +82,16 @@ export async function* guardedObjectBody(
     close();
   }
 }
+
+/** The name prefix that lists what lies below an object name taken as a folder (`''`: the whole bucket or container). */
+export function objectFolderPrefix(name: string): string {
+  return name === '' || name.endsWith('/') ? name : `${name}/`;
+}
+
+/** An object is a single file: refuses a name that is empty or ends in `/` (a folder), shown to the client as `shown`. */
+export function singleObjectName(name: string, shown: string): string {
+  if (name === '' || name.endsWith('/')) {
+    throw new ObjectStoreFailure('refused', `${shown} names a folder, not an object`, 'give the object\'s whole name, or type DIRECTORY for a folder');
+  }
+  return name;
+}

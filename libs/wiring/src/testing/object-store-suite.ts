@@ -81,7 +81,7 @@ export function describeStoreTransfers(title: string, make: (prefix: string) => 
       expect(await readdir(folder)).toEqual([]);
     });
 
-    it('refuses bad credentials typed, without them in what the client sees', async () => {
+    it('refuses bad credentials typed, without the secret or the key in what the client sees', async () => {
       await store.put('ref.fa', 'x');
       const error = await rejection(store.transfer(store.wrongCredentials.options).fetchInput({ url: store.url('ref.fa'), hostPath: join(folder, 'ref.fa'), fieldPath: 'inputs.0.url' }));
       expect(error).toMatchObject({ code: 'transfer.failed', path: 'inputs.0.url' });
