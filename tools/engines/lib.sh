@@ -179,3 +179,36 @@ run_dep() {
   [ "${CAPSTAN_ENGINES_NO_DEPS:-0}" = 1 ] && return 0
   "$ENGINES_DIR/$1"
 }
+
+# npm_tool_install PREFIX PACKAGE VERSION LOGFILE: installs PACKAGE@VERSION from npm into its own folder PREFIX (never
+# the workspace), unless that version is there. Run it under a lock: two installs into one folder break each other.
+npm_tool_install() {
+  local prefix=$1 package=$2 version=$3 logfile=$4
+  if [ "$(node -p "require('$prefix/node_modules/$package/package.json').version" 2>/dev/null)" = "$version" ]; then return 0; fi
+  log "installing $package@$version into $prefix (npm)"
+  mkdir -p "$prefix"
+  [ -f "$prefix/package.json" ] || printf '{ "name": "capstan-%s", "private": true }\n' "$package" >"$prefix/package.json"
+  npm install --prefix "$prefix" --no-audit --no-fund --omit=dev "$package@$version" >>"$logfile" 2>&1 ||
+    { show_log_tail "$logfile"; die "npm could not install $package@$version; see $logfile"; }
+}
+
+# start_node_server NAME LOGFILE PIDFILE SCRIPT PORT_VARIABLE CMD...: makes sure the server SCRIPT (run by CMD) answers,
+# as the caller's `answers` and `root_status` functions tell: a server of ours already answering (its pid file's
+# process runs SCRIPT) or another that answers is kept (the caller checks it further); a port something else holds
+# fails naming PORT_VARIABLE; otherwise CMD is started detached and waited for.
+start_node_server() {
+  local name=$1 logfile=$2 pidfile=$3 script=$4 port_variable=$5 pid status
+  shift 5
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$script"; then
+    answers && return 0
+  else
+    answers && return 0
+    status=$(root_status)
+    [ "$status" = 000 ] || die "something else answers on $ADDR (HTTP $status); set $port_variable"
+    log "starting $name on $ADDR (log $logfile)"
+    start_detached "$logfile" "$pidfile" "$@"
+    pid=$STARTED_PID
+  fi
+  wait_until "$name" "$logfile" "$pid" answers
+}

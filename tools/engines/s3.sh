@@ -30,36 +30,16 @@ BIN=$PREFIX/node_modules/s3rver/bin/s3rver.js
 need_cmd curl curl
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 
-install_s3rver() {
-  if [ "$(node -p "require('$PREFIX/node_modules/s3rver/package.json').version" 2>/dev/null)" = "$VERSION" ]; then return 0; fi
-  log "installing s3rver@$VERSION into $PREFIX (npm)"
-  mkdir -p "$PREFIX"
-  [ -f "$PREFIX/package.json" ] || printf '{ "name": "capstan-s3rver", "private": true }\n' >"$PREFIX/package.json"
-  npm install --prefix "$PREFIX" --no-audit --no-fund --omit=dev "s3rver@$VERSION" >>"$S3_LOG" 2>&1 ||
-    { show_log_tail "$S3_LOG"; die "npm could not install s3rver@$VERSION; see $S3_LOG"; }
-}
 mkdir -p "$DIR/data" "$CAPSTAN_LOG_DIR"
-with_lock "$CAPSTAN_ENGINES_LOCK.s3" install_s3rver
+with_lock "$CAPSTAN_ENGINES_LOCK.s3" npm_tool_install "$PREFIX" s3rver "$VERSION" "$S3_LOG"
 
 # GET / (ListBuckets): s3rver answers an unsigned one with its bucket list; nothing answering: 000.
 root_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$ADDR/" 2>/dev/null || true; }
 answers() { curl -s --max-time 3 "http://$ADDR/" 2>/dev/null | grep -q '<ListAllMyBucketsResult'; }
 
 start_s3() {
-  local pid
-  pid=$(cat "$PIDFILE" 2>/dev/null || true)
-  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$BIN"; then
-    answers && return 0
-  else
-    answers && return 0 # another s3rver: its bucket and keys are checked below
-    local status
-    status=$(root_status)
-    [ "$status" = 000 ] || die "something else answers on $ADDR (GET / gave HTTP $status); set CAPSTAN_S3_PORT"
-    log "starting s3rver on $ADDR (log $S3_LOG)"
-    start_detached "$S3_LOG" "$PIDFILE" node "$BIN" -d "$DIR/data" -a 127.0.0.1 -p "$PORT" --configure-bucket "$BUCKET" --no-vhost-buckets
-    pid=$STARTED_PID
-  fi
-  wait_until s3rver "$S3_LOG" "$pid" answers
+  start_node_server s3rver "$S3_LOG" "$PIDFILE" "$BIN" CAPSTAN_S3_PORT \
+    node "$BIN" -d "$DIR/data" -a 127.0.0.1 -p "$PORT" --configure-bucket "$BUCKET" --no-vhost-buckets
 }
 with_lock "$CAPSTAN_ENGINES_LOCK.s3" start_s3
 

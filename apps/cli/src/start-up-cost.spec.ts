@@ -128,10 +128,10 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(['zod', 'yaml', 'tsyringe'].filter((name) => !result.packages.has(name))).toEqual([]);
   });
 
-  it('capstan run --backend local loads no other backend, dockerode, TES server, SQLite, Swagger, SSH, BuildKit gRPC or AWS SDK', async () => {
+  it('capstan run --backend local loads no other backend, dockerode, TES server, SQLite, Swagger, SSH, BuildKit gRPC, AWS SDK or Azure SDK', async () => {
     const result = await loaded(['run', '--backend', 'local', '--work-root', join(folder(), 'runs'), '--', 'true']);
     expect(result.code).toBe(0);
-    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch', 'yaml', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'].filter((name) => result.packages.has(name))).toEqual([]);
+    expect([...SERVER_ONLY, ...DOCKER_EXTRAS, 'dockerode', 'docker-modem', 'tinyglobby', 'picomatch', 'yaml', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@azure/storage-blob', '@azure/core-rest-pipeline'].filter((name) => result.packages.has(name))).toEqual([]);
     expect(backendChunks(result.urls)).toEqual(['local']);
     // reflect-metadata is the launcher's, resolved once before the bundle (and once more by main's own import), not by
     // each of the chunks.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAttemptFolder, uniqueId } from './backend-test-run';
 import { localRegistry } from './local-registry';
+import { localAzurite } from './local-azurite';
 import { localS3Server } from './local-s3';
 
 describe('backend test kit', () => {
@@ -31,6 +32,15 @@ describe('backend test kit', () => {
     expect(localS3Server(file)).toEqual({ endpoint: 'http://127.0.0.1:4568', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', bucket: 'capstan-test', bin: '/opt/s3rver.js' });
     await writeFile(file, 'S3_ENDPOINT=http://127.0.0.1:4568\n');
     expect(() => localS3Server(file)).toThrow(`${file} has no S3_ACCESS_KEY_ID; run tools/engines/s3.sh`);
+  });
+
+  it('reads the Azurite credentials file written by tools/engines/azurite.sh, and names the missing keys', async () => {
+    const file = join(dir, 'azurite.env');
+    const lines = 'AZURITE_ENDPOINT=http://127.0.0.1:10000/dev\nAZURITE_ACCOUNT=dev\nAZURITE_KEY=a2V5==\nAZURITE_CONTAINER=c-1\nAZURITE_BIN=/opt/b.js\n';
+    await writeFile(file, `${lines}AZURITE_NODE=/opt/node\n`);
+    expect(localAzurite(file)).toEqual({ endpoint: 'http://127.0.0.1:10000/dev', account: 'dev', key: 'a2V5==', container: 'c-1', bin: '/opt/b.js', node: '/opt/node' });
+    await writeFile(file, 'AZURITE_ENDPOINT=http://127.0.0.1:10000/dev\nAZURITE_ACCOUNT=dev\n');
+    expect(() => localAzurite(file)).toThrow(`${file} has no AZURITE_KEY, AZURITE_CONTAINER, AZURITE_BIN, AZURITE_NODE; run tools/engines/azurite.sh`);
   });
 
   it('gives ids that differ and carry their prefix', () => {

@@ -1,9 +1,11 @@
 // The public API of @capstan/backend-test-kit (reviewed in api/backend-test-kit.api.md): named exports only.
 export { BackendTestRun, createAttemptFolder, type RunOutcome, type TaskDocument, uniqueId } from './backend-test-run';
 export { localRegistry, type LocalRegistry } from './local-registry';
+export { localAzurite, type LocalAzurite } from './local-azurite';
 export { localS3Server, type LocalS3Server, ownS3Server } from './local-s3';
 export { CAPABILITY_BITS, HARDENING_PROBE_COMMAND, type HardeningReport, parseHardeningProbe } from './hardening-probe';
 export { SocketProxy } from './socket-proxy';
+export { spawnListening } from './spawn-listening';
 export {
   type AttemptWatch,
   eventually,

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { readCredentialsFile } from './local-registry';
+import { spawnListening } from './spawn-listening';
 
 /** The S3-compatible store tools/engines/s3.sh runs (s3rver), from its credentials file. */
 export interface LocalS3Server {
@@ -24,23 +25,7 @@ export function localS3Server(file = '/var/lib/capstan/s3/credentials.env'): Loc
 
 /** An s3rver of the test's own on a free loopback port (or `port`, to start it again), killed by the test. */
 export async function ownS3Server(shared: LocalS3Server, dataDir: string, bucket: string, port = 0): Promise<{ server: LocalS3Server; process: ChildProcess }> {
-  const child = spawn(process.execPath, [shared.bin, '-d', dataDir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--no-vhost-buckets'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`s3rver did not start within 20 s: ${text}`)), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = /listening on (127\.0\.0\.1:\d+)/.exec(text);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(`http://${match[1]}`);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`s3rver exited (${code}): ${text}`)));
-  });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return { server: { ...shared, endpoint, bucket }, process: child };
+  const args = [shared.bin, '-d', dataDir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--no-vhost-buckets'];
+  const { address, process: child } = await spawnListening('s3rver', process.execPath, args, /listening on (127\.0\.0\.1:\d+)/);
+  return { server: { ...shared, endpoint: `http://${address}`, bucket }, process: child };
 }

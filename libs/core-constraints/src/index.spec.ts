@@ -26,6 +26,9 @@ describe('the public surface of core-constraints', () => {
     'registerBackend',
     'BackendRegistry',
     'ObjectStoreFailure',
+    'guardedObjectBody',
+    'objectFolderPrefix',
+    'singleObjectName',
   ] as const)('exports %s', (name) => {
     expect(typeof api[name]).toBe('function');
   });

@@ -95,7 +95,7 @@ export { namedBackend } from './backend/named-backend';
 export { createDiskFolders, type DiskFolder, planDiskFolders, sanitiseMountPoint } from './backend/attempt-disks';
 export { CAPABILITY_NAME, DEFAULT_CAP_DROP } from './backend/container-hardening';
 export { redactUrl } from './urls/redact-url';
-export { type ObjectRead, type ObjectStore, ObjectStoreFailure, type ObjectStoreFailureKind, type StoredObject } from './storage/object-store';
+export { guardedObjectBody, objectFolderPrefix, type ObjectRead, type ObjectStore, ObjectStoreFailure, type ObjectStoreFailureKind, type StoredObject, singleObjectName } from './storage/object-store';
 export { hintWarnings, memoryWarnings, SMALL_MEMORY_BYTES, taskWarnings } from './task/task-warnings';
 export { ATTEMPT_VARIABLE, TASK_ROOT_VARIABLE, TASK_VARIABLES } from './task/task-variables';
 export { objectKeysAt, type SchemaSetting, schemaSettings, unwrapSchema } from './schema/schema-shape';

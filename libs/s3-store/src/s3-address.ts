@@ -1,4 +1,4 @@
-import { ObjectStoreFailure } from '@capstan/core-constraints';
+import { objectFolderPrefix, ObjectStoreFailure, singleObjectName } from '@capstan/core-constraints';
 
 /** A bucket and a key, as read from `s3://bucket/key` (the key `''` names the whole bucket as a folder). */
 export interface BucketKey {
@@ -48,14 +48,9 @@ export function parseBucketKey(url: URL, buckets: readonly string[]): BucketKey 
 }
 
 /** The key prefix that lists what lies below an address taken as a folder (`''` for the whole bucket). */
-export function folderPrefix(key: string): string {
-  return key === '' || key.endsWith('/') ? key : `${key}/`;
-}
+export const folderPrefix = objectFolderPrefix;
 
 /** An object is a single file: its key must name one, not a folder. */
 export function objectKey(location: BucketKey, scheme: string): string {
-  if (location.key === '' || location.key.endsWith('/')) {
-    throw new ObjectStoreFailure('refused', `${scheme}://${location.bucket}/${location.key} names a folder, not an object`, 'give the object\'s whole key, or type DIRECTORY for a folder');
-  }
-  return location.key;
+  return singleObjectName(location.key, `${scheme}://${location.bucket}/${location.key}`);
 }

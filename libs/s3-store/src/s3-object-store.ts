@@ -1,4 +1,4 @@
-import { ObjectStoreFailure, type ObjectRead, type ObjectStore, type StoredObject } from '@capstan/core-constraints';
+import { guardedObjectBody, ObjectStoreFailure, type ObjectRead, type ObjectStore, type StoredObject } from '@capstan/core-constraints';
 import { Readable } from 'node:stream';
 import { folderPrefix, objectKey, parseBucketKey } from './s3-address';
 import { loadClient, type LoadedClient } from './s3-client';
@@ -60,7 +60,8 @@ export class S3ObjectStore implements ObjectStore {
     try {
       const answer = await client.send(new sdk.GetObjectCommand({ Bucket: location.bucket, Key: key }), { abortSignal: signal });
       if (!(answer.Body instanceof Readable)) throw new ObjectStoreFailure('failed', `${what}: the store sent no body`, 'try again');
-      return { sizeBytes: answer.ContentLength ?? null, body: guardedBody(answer.Body, what) };
+      const body = answer.Body;
+      return { sizeBytes: answer.ContentLength ?? null, body: guardedObjectBody(body, () => body.destroy(), (error, bytes) => s3Failure(error, `${what}, after ${bytes} bytes`)) };
     } catch (error) {
       throw s3Failure(error, what);
     }
@@ -99,20 +100,5 @@ export class S3ObjectStore implements ObjectStore {
     // A failed load (a broken install) is not kept: the next transfer tries again.
     this.loaded.catch(() => (this.loaded = null));
     return this.loaded;
-  }
-}
-
-/** The object's bytes, with a broken connection turned into a failure that names the object, not the socket. */
-async function* guardedBody(body: Readable, what: string): AsyncIterable<Uint8Array> {
-  let bytes = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
-      bytes += chunk.byteLength;
-      yield chunk;
-    }
-  } catch (error) {
-    throw s3Failure(error, `${what}, after ${bytes} bytes`);
-  } finally {
-    body.destroy();
   }
 }

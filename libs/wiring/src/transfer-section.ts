@@ -1,3 +1,4 @@
+import { azureObjectStore, azureStoreOptionsSchema } from '@capstan/azure-store';
 import { type RemoteFiles } from '@capstan/engine';
 import { gsStoreOptionsSchema, objectStores, s3StoreOptionsSchema } from '@capstan/s3-store';
 import { FileTransfer, registerTransfer, transferOptionsSchema, type TransferSettings } from '@capstan/transfer';
@@ -6,10 +7,14 @@ import { type DependencyContainer } from 'tsyringe';
 import { type z } from 'zod';
 
 /**
- * The transfer's settings with its object stores beside them (`s3`, `gs`: each served only when its section is
- * given): the TES server's `api.transfer` and the CLI's `transfer`, one definition for both.
+ * The transfer's settings with its object stores beside them (`s3`, `gs`, `azure`: each served only when its section
+ * is given): the TES server's `api.transfer` and the CLI's `transfer`, one definition for both.
  */
-export const transferSectionSchema = transferOptionsSchema.extend({ s3: s3StoreOptionsSchema.optional(), gs: gsStoreOptionsSchema.optional() });
+export const transferSectionSchema = transferOptionsSchema.extend({
+  s3: s3StoreOptionsSchema.optional(),
+  gs: gsStoreOptionsSchema.optional(),
+  azure: azureStoreOptionsSchema.optional(),
+});
 export type TransferSection = z.output<typeof transferSectionSchema>;
 
 /**
@@ -17,8 +22,9 @@ export type TransferSection = z.output<typeof transferSectionSchema>;
  * stores it turns on. Building a store loads no SDK: that waits for its first transfer.
  */
 export function registerTransferSection(container: DependencyContainer, section: TransferSection, path: string): { settings: TransferSettings; stores: ObjectStore[] } {
-  const { s3, gs, ...transferOptions } = section;
-  const stores = objectStores({ s3, gs }, path);
+  const { s3, gs, azure, ...transferOptions } = section;
+  const azureStore = azureObjectStore(azure, `${path}.azure`);
+  const stores = [...objectStores({ s3, gs }, path), ...(azureStore === null ? [] : [azureStore])];
   const { settings } = registerTransfer(container, transferOptions, path, stores);
   return { settings, stores };
 }

@@ -9,6 +9,11 @@ export interface ObjectStore {
   /** Refuses (ObjectStoreFailure `refused`) an address it could never use, from its text alone: no I/O, no SDK. */
   checkAddress(url: URL): void;
   /**
+   * Whether an http(s) URL is the store's own (Azure's `https://account.blob.core.windows.net/...`): the transfer then
+   * hands it to the store, with the store's credentials, instead of fetching it as plain http. From its text alone.
+   */
+  ownsUrl?(url: URL): boolean;
+  /**
    * The objects below the address taken as a folder (its key plus `/`), each with its `/`-separated path below it.
    * An empty list when there are none. The transfer refuses hostile paths (`..`, empty segments) itself.
    */
@@ -53,4 +58,40 @@ export class ObjectStoreFailure extends Error {
     super(`${problem}; ${fix}`, options);
     this.name = 'ObjectStoreFailure';
   }
+}
+
+/**
+ * A store's object body as a transfer reads it: a failure while reading (a broken connection) becomes the store's own
+ * `fail(error, bytesSoFar)`, naming the object rather than the socket; `close` runs however reading ends (the transfer
+ * stops early at a size limit), so the connection is not left open.
+ */
+export async function* guardedObjectBody(
+  body: AsyncIterable<Uint8Array>,
+  close: () => void,
+  fail: (error: unknown, bytesSoFar: number) => ObjectStoreFailure,
+): AsyncIterable<Uint8Array> {
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      bytes += chunk.byteLength;
+      yield chunk;
+    }
+  } catch (error) {
+    throw fail(error, bytes);
+  } finally {
+    close();
+  }
+}
+
+/** The name prefix that lists what lies below an object name taken as a folder (`''`: the whole bucket or container). */
+export function objectFolderPrefix(name: string): string {
+  return name === '' || name.endsWith('/') ? name : `${name}/`;
+}
+
+/** An object is a single file: refuses a name that is empty or ends in `/` (a folder), shown to the client as `shown`. */
+export function singleObjectName(name: string, shown: string): string {
+  if (name === '' || name.endsWith('/')) {
+    throw new ObjectStoreFailure('refused', `${shown} names a folder, not an object`, 'give the object\'s whole name, or type DIRECTORY for a folder');
+  }
+  return name;
 }

@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, redactUrl } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, type ObjectStore, redactUrl } from '@capstan/core-constraints';
 import { childUrl, parseAddress } from './transfer-address';
 
 function parse(url: string): ReturnType<typeof parseAddress> {
@@ -40,6 +40,23 @@ describe('parseAddress', () => {
     expect(error.message).toContain(`"${scheme}"`);
     expect(error.message).toContain('file:// (under the allowed roots), http:// and https://');
     expect(error.details).toMatchObject({ scheme });
+  });
+
+  it('hands an http(s) URL a store owns to that store, and every other one to plain http', () => {
+    // A pure routing rule: a fake store that owns the URLs of one host.
+    const owner: ObjectStore = {
+      schemes: ['az'],
+      ownsUrl: (url) => url.host === 'acct.blob.core.windows.net',
+      checkAddress: () => undefined,
+      list: () => Promise.resolve([]),
+      read: () => Promise.reject(new Error('unused')),
+      write: () => Promise.resolve(),
+      describe: () => ['az://'],
+    };
+    const subject = { fieldPath: 'inputs.0.url', shownUrl: 'x' };
+    expect(parseAddress('https://acct.blob.core.windows.net/c/b', subject, [owner])).toMatchObject({ kind: 'object', store: owner });
+    expect(parseAddress('https://other.blob.core.windows.net/c/b', subject, [owner])).toMatchObject({ kind: 'http' });
+    expect(parseAddress('az://acct/c/b', subject, [owner])).toMatchObject({ kind: 'object', store: owner });
   });
 
   it('refuses a file URL naming another host, relative paths and empty urls', () => {

@@ -48,8 +48,10 @@ export function parseAddress(value: string, subject: TransferSubject, stores: re
     case 'file:':
       return { kind: 'file', path: filePath(url, subject) };
     case 'http:':
-    case 'https:':
-      return httpAddress(url);
+    case 'https:': {
+      const owner = stores.find((candidate) => candidate.ownsUrl?.(url) === true);
+      return owner === undefined ? httpAddress(url) : { kind: 'object', url, store: owner };
+    }
     default: {
       const scheme = url.protocol.slice(0, -1).toLowerCase();
       const store = stores.find((candidate) => candidate.schemes.includes(scheme));

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { localS3Server, type LocalS3Server } from '@capstan/backend-test-kit';
 
 export type S3Server = LocalS3Server;
@@ -22,3 +22,11 @@ export function testClient(server: S3Server): S3Client {
 }
 
 export { ownS3Server } from '@capstan/backend-test-kit';
+
+/** Whether the bucket holds an object under the key (HeadObject; NotFound is no, any other failure throws). */
+export function objectExists(client: S3Client, bucket: string, key: string): Promise<boolean> {
+  return client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    (error: unknown) => ((error as { name?: string }).name === 'NotFound' ? false : Promise.reject(error)),
+  );
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'azure-store',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
