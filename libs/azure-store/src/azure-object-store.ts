@@ -79,7 +79,7 @@ export class AzureObjectStore implements ObjectStore {
     const blob = service.getContainerClient(location.container).getBlockBlobClient(name);
     try {
       signal?.throwIfAborted();
-      await blob.uploadStream(Readable.from(body), this.settings.blockSizeBytes, this.settings.concurrency, {
+      await blob.uploadStream(Readable.from(asBuffers(body)), this.settings.blockSizeBytes, this.settings.concurrency, {
         abortSignal: signal,
         onProgress: (progress) => onBytes?.(progress.loadedBytes),
       });
@@ -94,4 +94,13 @@ export class AzureObjectStore implements ObjectStore {
     this.loaded.catch(() => (this.loaded = null));
     return this.loaded;
   }
+}
+
+/**
+ * The SDK's block scheduler copies each chunk with Buffer's own methods, and a plain Uint8Array (what the contract
+ * allows) made it throw inside a stream handler, leaving the upload pending forever: every chunk goes in as a Buffer
+ * over the same memory.
+ */
+async function* asBuffers(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of body) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
