@@ -12,10 +12,10 @@ const store = azureObjectStore(section, 'transfer.azure') as ObjectStore;
 const PREFIX = `az://${server.account}/${server.container}/cli-azure-${process.pid}-${Date.now()}`;
 
 /** The built CLI with a config of the test's own whose `transfer.azure` section reaches the Azurite of tools/engines/azurite.sh. */
-async function run(dir: string, args: readonly string[]): Promise<CliResult> {
+async function run(dir: string, args: readonly string[], json = true): Promise<CliResult> {
   const file = join(dir, 'capstan.json');
   await writeFile(file, JSON.stringify({ backend: 'docker', workRoot: join(dir, 'runs'), transfer: { azure: section } }));
-  return capstan(['run', '--json', '--config', file, '--image', IMAGE, '--shell', 'sh', '--memory', '32 MiB', ...args], { cwd: dir });
+  return capstan(['run', ...(json ? ['--json'] : []), '--config', file, '--image', IMAGE, '--shell', 'sh', '--memory', '32 MiB', ...args], { cwd: dir });
 }
 
 describe('capstan run with az:// inputs and --output-dir (the built CLI, real Azurite and Docker)', () => {
@@ -53,5 +53,8 @@ describe('capstan run with az:// inputs and --output-dir (the built CLI, real Az
     expect(result.code).toBe(69);
     expect(resultOf(result.stdout)?.error).toMatchObject({ code: 'transfer.failed', path: 'inputs.0.source' });
     expect(result.stdout).not.toContain('"attempt-started"');
+    // The summary a person reads names the field once (the transfer's message already starts with it).
+    const human = await run(folder.dir(), ['--input', `${PREFIX}/missing.txt:/data/m`, '--', 'true'], false);
+    expect(human.stdout).toMatch(/^ {2}true: inputs\.0\.source: az:\/\/.*missing\.txt.*no such blob/m);
   });
 });

@@ -188,7 +188,7 @@ function summary(results: readonly TaskResult[]): string {
       .join('  ')
       .trimEnd(),
   );
-  const errors = results.filter((result) => result.error).map((result) => `  ${result.taskName}: ${result.error?.path ? `${result.error.path}: ` : ''}${result.error?.message}`);
+  const errors = results.filter((result) => result.error).map((result) => `  ${result.taskName}: ${withPath(result.error?.path, result.error?.message ?? '')}`);
   // A lost task has no exit status of its own: say what was lost, or the row reads like any failure.
   errors.push(...results.filter((result) => !result.error && result.endReason === 'lost').map((result) => `  ${result.taskName}: lost: ${result.attempts[result.attempts.length - 1]?.message ?? 'the runtime stopped answering'}`));
   errors.push(...results.flatMap((result) => result.missingOutputs.map((line) => `  ${result.taskName}: missing_output: ${line}`)));
@@ -209,4 +209,9 @@ function publishedOutputs(results: readonly TaskResult[]): string {
   const lines = files.map((file) => `  ${`${file.task} ${file.name}`.padEnd(nameWidth)}  ${file.path} (${formatBytes(file.size)})`);
   const manifests = [...new Set(results.flatMap((result) => (result.outputsFolder === null ? [] : [manifestOf(result.outputsFolder)])))];
   return `\nOutputs:\n${lines.join('\n')}\n${manifests.map((path) => `  manifest: ${path}\n`).join('')}`;
+}
+
+/** `path: message`, once: a transfer's messages already start with the field they are about. */
+function withPath(path: string | null | undefined, message: string): string {
+  return path && !message.startsWith(`${path}: `) ? `${path}: ${message}` : message;
 }
