@@ -60,6 +60,12 @@ export class LocalCommandRunner implements CommandRunner {
         } catch {
           child.kill('SIGKILL');
         }
+        // Something outside the group may hold the pipes (an ssh session on a multiplexed connection hands them to
+        // its master): the command is over once killed, whoever still writes.
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, 500).unref();
       };
       const timer = setTimeout(() => kill(`${program} did not answer within ${command.timeoutMs} ms and was killed`), command.timeoutMs);
       child.stdout.on('data', collect(out));

@@ -40,6 +40,16 @@ describe('BatchBackend over SSH', () => {
     open.push(made);
     return made;
   }
+  /** A job submitted over SSH, sshd stopped (the connection with it) once the job has started. */
+  async function runningWhileSshdStops(options: BatchBackendOptionsInput, command: string) {
+    const instance = backend(options);
+    const request = await run.request(instance, { command });
+    const events: BackendEvent[] = [];
+    const pending = instance.execute(request, new AbortController().signal, (event) => events.push(event));
+    await waitFor(() => events.some((event) => event.type === 'started'));
+    await sshd.stop();
+    return { request, pending };
+  }
   const refusal = (instance: SshCommandRunner): Promise<CapstanError> => instance.connect(Date.now() + 2000).then(() => { throw new Error('connected'); }, (error: CapstanError) => error);
 
   it('runs tasks end to end, every command a session of one connection, one status call per poll', async () => {
@@ -76,6 +86,16 @@ describe('BatchBackend over SSH', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('kills a command that runs past its time, and the connection serves the next one', async () => {
+    const instance = runner();
+    const started = Date.now();
+    const slow = await instance.run({ argv: ['sleep', '10'], env: {}, timeoutMs: 1000 });
+    expect(slow).toMatchObject({ code: null });
+    expect(slow.failure).toContain('did not answer within');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await instance.run({ argv: ['echo', 'still here'], env: {}, timeoutMs: 10_000 })).toMatchObject({ code: 0, stdout: 'still here\n' });
+  });
+
   it('refuses a login node whose host key is not the known one, typed, naming knownHostsFile', async () => {
     const { publicKey } = await strangerKey(folder);
     const knownHostsFile = join(folder, 'known_hosts');
@@ -100,28 +120,19 @@ describe('BatchBackend over SSH', () => {
   });
 
   it('reconnects when sshd stops mid-run and comes back; the job still ends as it did', async () => {
-    const instance = backend({ commandTimeoutMs: 4000, statusRetries: 30 });
-    const request = await run.request(instance, { command: 'sleep 3; echo survived' });
-    const events: BackendEvent[] = [];
-    const pending = instance.execute(request, new AbortController().signal, (event) => events.push(event));
-    await waitFor(() => events.some((event) => event.type === 'started'));
     const before = await sshd.connections();
-    await sshd.stop();
+    const { request, pending } = await runningWhileSshdStops({ commandTimeoutMs: 4000, statusRetries: 30 }, 'sleep 3; echo survived');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await sshd.start();
     const result = await pending;
     expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
     expect(await readFile(request.paths.stdoutFile, 'utf8')).toBe('survived\n');
-    expect(await sshd.connections()).toBe(before + 1);
+    // The first connection, and one more once sshd was back: failed attempts in between log no login.
+    expect(await sshd.connections()).toBe(before + 2);
   }, 60_000);
 
   it('never calls a job done whose state could not be read: sshd gone for good, the job is lost', async () => {
-    const instance = backend({ commandTimeoutMs: 1000, statusRetries: 3 });
-    const request = await run.request(instance, { command: 'sleep 2' });
-    const events: BackendEvent[] = [];
-    const pending = instance.execute(request, new AbortController().signal, (event) => events.push(event));
-    await waitFor(() => events.some((event) => event.type === 'started'));
-    await sshd.stop();
+    const { pending } = await runningWhileSshdStops({ commandTimeoutMs: 1000, statusRetries: 3 }, 'sleep 2');
     try {
       expect(await pending).toMatchObject({ endReason: 'lost', exitCode: null });
     } finally {
