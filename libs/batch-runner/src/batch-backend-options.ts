@@ -1,10 +1,10 @@
 import { commandArgument, configCheck as check, nodeOptionsShape } from '@capstan/job-script';
 import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { sshOptionsSchema } from '@capstan/process-kit';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type BatchProfile, JOB_PHASES, PROFILE_NAMES, PROFILES } from './profiles';
-import { sshOptionsSchema } from './ssh-options';
 import { PLACEHOLDERS, unknownPlaceholders } from './template';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -12,12 +12,12 @@ import {
 import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { type BatchBackendOptions, type BatchBackendOptionsInput, defaultSifCacheDir, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
-import { type CommandRunner, CountingRunner, LocalCommandRunner, whatItSaid } from './command-runner';
+import { type CommandRunner, LocalCommandRunner, SshCommandRunner } from '@capstan/process-kit';
+import { CountingRunner, whatItSaid } from './command-runner';
 import { followJob } from './follow-job';
 import { jobIdIn } from './job-output';
 import { JobMonitor, type MonitorStats } from './job-monitor';
 import { type BatchProfile } from './profiles';
-import { SshCommandRunner } from './ssh-runner';
 import { submitValues } from './submit-values';
 import { renderTemplate } from './template';
 
@@ -56,7 +56,7 @@ export class BatchBackend implements Backend {
       if (value !== undefined) this.commandEnv[name] = value;
     }
     this.commandEnv['PATH'] ??= DEFAULT_PATH;
-    this.ssh = dependencies.runner === undefined && this.options.ssh !== undefined ? new SshCommandRunner(this.options.ssh) : undefined;
+    this.ssh = dependencies.runner === undefined && this.options.ssh !== undefined ? new SshCommandRunner(this.options.ssh, 'batch.ssh') : undefined;
     this.runner = new CountingRunner(dependencies.runner ?? this.ssh ?? new LocalCommandRunner());
     this.monitor = new JobMonitor(this.runner, this.profile, { intervalMs: this.options.pollIntervalMs, timeoutMs: this.options.commandTimeoutMs, env: this.commandEnv });
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchBackend } from './batch-backend';
 import { type BatchBackendOptionsInput, parseBatchBackendOptions } from './batch-backend-options';
-import { SshCommandRunner } from './ssh-runner';
+import { SshCommandRunner } from '@capstan/process-kit';
 import { strangerKey, TestSshd } from './test-sshd';
 
 // The batch backend's commands over SSH to a real sshd on 127.0.0.1 (tools/engines/sshd.sh's keys, an instance of
@@ -36,7 +36,7 @@ describe('BatchBackend over SSH', () => {
     return made;
   }
   function runner(overrides: Parameters<TestSshd['options']>[0] = {}): SshCommandRunner {
-    const made = new SshCommandRunner(sshd.options(overrides));
+    const made = new SshCommandRunner(sshd.options(overrides), 'batch.ssh');
     open.push(made);
     return made;
   }

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SshOptions } from './ssh-options';
+import { type SshOptions } from '@capstan/process-kit';
 
 /** The keys and config of tools/engines/sshd.sh. */
 export const SSHD_STATE = '/var/lib/capstan/sshd';

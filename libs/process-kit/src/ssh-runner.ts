@@ -14,7 +14,7 @@ const MOST_BACKOFF_MS = 5000;
 export type SshFailureKind = 'unreachable' | 'auth-refused' | 'host-key-mismatch';
 
 /** What ssh's own words say went wrong, as the field to fix: the three refusals a config can cause. */
-export function sshFailure(stderr: string, options: SshOptions, path = 'batch.ssh'): CapstanError {
+export function sshFailure(stderr: string, options: SshOptions, path: string): CapstanError {
   const where = `${options.user}@${options.host}:${options.port}`;
   const said = stderr.trim().split('\n').filter((line) => !line.startsWith('@') && line.trim() !== '').slice(-2).join(' ');
   const fail = (kind: SshFailureKind, field: string, message: string) =>
@@ -45,9 +45,10 @@ export class SshCommandRunner implements CommandRunner {
   private backoffMs = FIRST_BACKOFF_MS;
   private closed = false;
 
+  /** `path` is where the options sit in the config (`batch.ssh`), for the field an error names. */
   constructor(
     readonly options: SshOptions,
-    private readonly path = 'batch.ssh',
+    private readonly path: string,
   ) {}
 
   /** Options every ssh invocation shares: strict host key checking, no prompt, this key only. */
