@@ -1,4 +1,4 @@
-import { BackendTestRun } from '@capstan/backend-test-kit';
+import { BackendTestRun, strangerKey, TestSshd } from '@capstan/backend-test-kit';
 import { type BackendEvent, CapstanError } from '@capstan/core-constraints';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { BatchBackend } from './batch-backend';
 import { type BatchBackendOptionsInput, parseBatchBackendOptions } from './batch-backend-options';
 import { SshCommandRunner } from '@capstan/process-kit';
-import { strangerKey, TestSshd } from './test-sshd';
 
 // The batch backend's commands over SSH to a real sshd on 127.0.0.1 (tools/engines/sshd.sh's keys, an instance of
 // this file's own so that it can be stopped), driving the real Grid Engine cell of tools/engines/gridengine.sh.

@@ -4,7 +4,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SshOptions } from '@capstan/process-kit';
+
+/** What a scheduler backend's `ssh` section holds (process-kit's SshOptions), as a test hands it over. */
+export interface TestSshOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly identityFile: string;
+  readonly knownHostsFile: string;
+  readonly connectTimeoutSeconds: number;
+}
 
 /** The keys and config of tools/engines/sshd.sh. */
 export const SSHD_STATE = '/var/lib/capstan/sshd';
@@ -37,7 +46,7 @@ export class TestSshd {
     return join(this.folder, 'known_hosts');
   }
 
-  options(overrides: Partial<SshOptions> = {}): SshOptions {
+  options(overrides: Partial<TestSshOptions> = {}): TestSshOptions {
     return { host: '127.0.0.1', port: this.port, user: 'root', identityFile: join(SSHD_STATE, 'client_key'), knownHostsFile: this.knownHostsFile, connectTimeoutSeconds: 5, ...overrides };
   }
 
