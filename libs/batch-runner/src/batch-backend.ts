@@ -83,7 +83,7 @@ export class BatchBackend implements Backend {
     const details: Record<string, string | number | boolean> = { profile: this.options.profile, runtime: this.options.runtime, pollIntervalMs: this.options.pollIntervalMs };
     if (this.ssh !== undefined) {
       details['sshHost'] = `${this.ssh.options.host}:${this.ssh.options.port}`;
-      const refused = await this.ssh.connect().then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error)));
+      const refused = await this.ssh.refusal();
       if (refused !== undefined) return { available: false, problems: [refused], details };
     }
     const result = await this.runner.run({ argv: renderTemplate(this.profile.status, { job_ids: ['0'], job_ids_csv: '0' }, 'status'), env: this.commandEnv, timeoutMs: this.options.commandTimeoutMs });

@@ -78,6 +78,14 @@ export class SshCommandRunner implements CommandRunner {
     return this.connecting;
   }
 
+  /** For a backend's probe(): connects, and says why it could not (the typed refusal's message), or undefined. */
+  refusal(): Promise<string | undefined> {
+    return this.connect().then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+  }
+
   private async connectWithBackoff(deadline: number): Promise<void> {
     for (;;) {
       try {
