@@ -115,7 +115,7 @@ export class SshCommandRunner implements CommandRunner {
       let settled = false;
       const check = async (): Promise<void> => {
         while (!settled) {
-          const result = await this.local.run({ argv: ['ssh', '-o', `ControlPath=${socket}`, '-O', 'check', 'capstan'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, timeoutMs: 5000 });
+          const result = await this.local.run({ argv: ['ssh', '-F', '/dev/null', '-o', `ControlPath=${socket}`, '-O', 'check', 'capstan'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, timeoutMs: 5000 });
           if (settled) return;
           if (result.code === 0) {
             settled = true;
