@@ -8,7 +8,7 @@ ENGINE=engines
 
 export CAPSTAN_ENGINES_NO_DEPS=1 # run in order here, so the scripts need not run their prerequisites
 total_start=$(date +%s.%N)
-for step in docker.sh test-images.sh registry.sh test-user.sh shells.sh swarm.sh podman.sh apptainer.sh slurm.sh gridengine.sh chromium.sh s3.sh azurite.sh; do
+for step in docker.sh test-images.sh registry.sh test-user.sh shells.sh swarm.sh podman.sh apptainer.sh slurm.sh gridengine.sh sshd.sh chromium.sh s3.sh azurite.sh; do
   start=$(date +%s.%N)
   "$ENGINES_DIR/$step"
   log "$step done in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"

@@ -5,6 +5,7 @@ export { localAzurite, type LocalAzurite } from './local-azurite';
 export { localS3Server, type LocalS3Server, ownS3Server } from './local-s3';
 export { CAPABILITY_BITS, HARDENING_PROBE_COMMAND, type HardeningReport, parseHardeningProbe } from './hardening-probe';
 export { SocketProxy } from './socket-proxy';
+export { SSHD_STATE, strangerKey, type TestSshOptions, TestSshd } from './test-sshd';
 export { spawnListening } from './spawn-listening';
 export {
   type AttemptWatch,

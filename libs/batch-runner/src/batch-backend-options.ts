@@ -1,5 +1,6 @@
 import { commandArgument, configCheck as check, nodeOptionsShape } from '@capstan/job-script';
 import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { sshOptionsSchema } from '@capstan/process-kit';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -67,6 +68,8 @@ export const batchBackendOptionsSchema = z.strictObject({
   largestNode: z
     .strictObject({ cpu: z.number().positive().default(64), memoryMiB: z.number().int().positive().default(262_144), gpu: z.number().int().min(0).default(0) })
     .default({ cpu: 64, memoryMiB: 262_144, gpu: 0 }),
+  /** Run the scheduler's commands on a login node over SSH (one multiplexed connection); unset: on this host. */
+  ssh: sshOptionsSchema.optional(),
   /** Seconds the container is given to stop after SIGTERM on cancel. Keep below the scheduler's own kill delay. */
   graceSeconds: z.number().int().min(0).max(3600).default(3),
 });

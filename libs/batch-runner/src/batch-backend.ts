@@ -12,7 +12,8 @@ import {
 import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { type BatchBackendOptions, type BatchBackendOptionsInput, defaultSifCacheDir, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
-import { type CommandRunner, CountingRunner, LocalCommandRunner, whatItSaid } from './command-runner';
+import { type CommandRunner, LocalCommandRunner, SshCommandRunner } from '@capstan/process-kit';
+import { CountingRunner, whatItSaid } from './command-runner';
 import { followJob } from './follow-job';
 import { jobIdIn } from './job-output';
 import { JobMonitor, type MonitorStats } from './job-monitor';
@@ -40,6 +41,7 @@ export class BatchBackend implements Backend {
   readonly profile: BatchProfile;
   readonly sifCacheDir: string;
   private readonly runner: CountingRunner;
+  private readonly ssh: SshCommandRunner | undefined;
   private readonly monitor: JobMonitor;
   private readonly submits: Semaphore;
   private readonly commandEnv: Record<string, string>;
@@ -54,7 +56,8 @@ export class BatchBackend implements Backend {
       if (value !== undefined) this.commandEnv[name] = value;
     }
     this.commandEnv['PATH'] ??= DEFAULT_PATH;
-    this.runner = new CountingRunner(dependencies.runner ?? new LocalCommandRunner());
+    this.ssh = dependencies.runner === undefined && this.options.ssh !== undefined ? new SshCommandRunner(this.options.ssh, 'batch.ssh') : undefined;
+    this.runner = new CountingRunner(dependencies.runner ?? this.ssh ?? new LocalCommandRunner());
     this.monitor = new JobMonitor(this.runner, this.profile, { intervalMs: this.options.pollIntervalMs, timeoutMs: this.options.commandTimeoutMs, env: this.commandEnv });
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
     // The scheduler confines nothing Capstan can rely on (profiles ask for memory, few sites enforce it): an Apptainer
@@ -78,6 +81,11 @@ export class BatchBackend implements Backend {
   /** Runs the status command once: the scheduler answers, and its commands are where the profile says. */
   async probe(): Promise<BackendProbe> {
     const details: Record<string, string | number | boolean> = { profile: this.options.profile, runtime: this.options.runtime, pollIntervalMs: this.options.pollIntervalMs };
+    if (this.ssh !== undefined) {
+      details['sshHost'] = `${this.ssh.options.host}:${this.ssh.options.port}`;
+      const refused = await this.ssh.refusal();
+      if (refused !== undefined) return { available: false, problems: [refused], details };
+    }
     const result = await this.runner.run({ argv: renderTemplate(this.profile.status, { job_ids: ['0'], job_ids_csv: '0' }, 'status'), env: this.commandEnv, timeoutMs: this.options.commandTimeoutMs });
     const noneKnown = this.profile.noJobsPattern !== undefined && new RegExp(this.profile.noJobsPattern).test(result.stderr + result.stdout);
     if (result.code === 0 || noneKnown) return { available: true, problems: [], details };
@@ -142,8 +150,9 @@ export class BatchBackend implements Backend {
     });
   }
 
-  /** Stops polling; jobs keep running in the scheduler. */
+  /** Stops polling and closes the SSH connection; jobs keep running in the scheduler. */
   close(): void {
     this.monitor.close();
+    this.ssh?.close();
   }
 }

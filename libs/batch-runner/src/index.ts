@@ -2,7 +2,7 @@
 export { BatchBackend, type BatchBackendDependencies } from './batch-backend';
 export { type BatchBackendOptions, type BatchBackendOptionsInput, batchBackendOptionsSchema, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
 export { batchBackendPlugin } from './batch-backend-plugin';
-export { type CommandResult, type CommandRunner, commandLine, LocalCommandRunner, type RunCommand } from './command-runner';
+export { type CommandResult, type CommandRunner, commandLine, LocalCommandRunner, type RunCommand } from '@capstan/process-kit';
 export { type MonitorStats } from './job-monitor';
 export { type BatchProfile, JOB_PHASES, type JobPhase, PROFILE_NAMES, PROFILES, type ProfileName } from './profiles';
 export { registerBatchBackend } from './register-batch-backend';

@@ -1,5 +1,6 @@
 import { PollLoop } from '@capstan/job-script';
-import { type CommandResult, type CommandRunner, whatItSaid } from './command-runner';
+import { type CommandResult, type CommandRunner } from '@capstan/process-kit';
+import { whatItSaid } from './command-runner';
 import { type JobLine, parseStatus } from './job-output';
 import { type BatchProfile } from './profiles';
 import { renderTemplate } from './template';

@@ -2,7 +2,7 @@ import { CapstanError } from '@capstan/core-constraints';
 import { testRequest } from '@capstan/support/testing';
 import { execFileSync } from 'node:child_process';
 import { parseBatchBackendOptions } from './batch-backend-options';
-import { commandLine } from './command-runner';
+import { commandLine } from '@capstan/process-kit';
 import { PROFILES } from './profiles';
 import { submitValues } from './submit-values';
 import { renderTemplate } from './template';

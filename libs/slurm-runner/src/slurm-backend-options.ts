@@ -1,5 +1,6 @@
 import { commandArgument, configCheck as check, NODE_RUNTIMES, type NodeRuntime, nodeOptionsShape } from '@capstan/job-script';
 import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
+import { sshOptionsSchema } from '@capstan/process-kit';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -77,6 +78,8 @@ export const slurmBackendOptionsSchema = z.strictObject({
    * needs JobAcctGatherType and slurmdbd). Turn off on a cluster without them: every attempt's usage would be partial.
    */
   accounting: z.boolean().default(true),
+  /** Run the Slurm commands on a login node over SSH (one multiplexed connection); unset: on this host. */
+  ssh: sshOptionsSchema.optional(),
 });
 
 /** What a user may write (every field optional). */

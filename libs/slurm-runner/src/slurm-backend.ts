@@ -11,6 +11,7 @@ import {
   type ManagedResource,
 } from '@capstan/core-constraints';
 import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
+import { SshCommandRunner } from '@capstan/process-kit';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -48,6 +49,7 @@ export class SlurmBackend implements Backend {
   readonly options: SlurmBackendOptions;
   readonly sifCacheDir: string;
   readonly cli: SlurmCli;
+  private readonly ssh: SshCommandRunner | undefined;
   private readonly monitor: JobMonitor;
   private readonly accounting: JobAccounting | undefined;
   private readonly submits: Semaphore;
@@ -59,7 +61,8 @@ export class SlurmBackend implements Backend {
     this.sifCacheDir = this.options.sifCacheDir ?? defaultSifCacheDir();
     this.baseEnv = Object.fromEntries(Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined));
     this.baseEnv['PATH'] ??= DEFAULT_PATH;
-    this.cli = dependencies.cli ?? new SlurmCli(this.options.binDir, this.baseEnv);
+    this.ssh = dependencies.cli === undefined && this.options.ssh !== undefined ? new SshCommandRunner(this.options.ssh, 'slurm.ssh') : undefined;
+    this.cli = dependencies.cli ?? new SlurmCli(this.options.binDir, this.baseEnv, undefined, this.ssh);
     this.monitor = new JobMonitor(this.cli, this.options.pollIntervalMs);
     this.accounting = this.options.runtime === 'apptainer' && this.options.accounting ? new JobAccounting(this.cli, dependencies.accounting) : undefined;
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
@@ -90,8 +93,14 @@ export class SlurmBackend implements Backend {
     const problems: string[] = [];
     const details: Record<string, string | number | boolean> = { runtime: this.options.runtime, runtimeBinary: this.runtimeBinary, pollIntervalMs: this.options.pollIntervalMs };
     const path = this.baseEnv['PATH'] ?? DEFAULT_PATH;
+    if (this.ssh !== undefined) {
+      details['sshHost'] = `${this.ssh.options.host}:${this.ssh.options.port}`;
+      const refused = await this.ssh.refusal();
+      if (refused !== undefined) return { available: false, problems: [refused], details };
+    }
+    // Over SSH the commands are on the login node: whether they are there, sbatch --version below says.
     const missing = (['sbatch', 'squeue', 'scontrol', 'scancel'] as const).filter((command) =>
-      this.options.binDir === undefined ? !onPath(command, path) : !existsSync(join(this.options.binDir, command)),
+      this.ssh !== undefined ? false : this.options.binDir === undefined ? !onPath(command, path) : !existsSync(join(this.options.binDir, command)),
     );
     if (missing.length > 0) {
       problems.push(
@@ -228,6 +237,7 @@ export class SlurmBackend implements Backend {
   /** Stops polling; jobs keep running in Slurm. */
   close(): void {
     this.monitor.close();
+    this.ssh?.close();
   }
 
   private async readCapacity(): Promise<BackendCapacity> {

@@ -1,3 +1,4 @@
+import { type CommandRunner } from '@capstan/process-kit';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -42,6 +43,8 @@ export class SlurmCli {
     private readonly baseEnv: Readonly<Record<string, string>>,
     /** How many issued commands are remembered with their time (the counts are kept for ever). */
     private readonly logLimit = 100_000,
+    /** Where the commands run instead of here: a login node over SSH (`slurm.ssh`). */
+    private readonly remote?: CommandRunner,
   ) {}
 
   /** The command's path: in binDir, else found on PATH once (so a command run with a clean environment is found too). */
@@ -60,6 +63,7 @@ export class SlurmCli {
     this.counts.set(command, (this.counts.get(command) ?? 0) + 1);
     if (this.log.length >= this.logLimit) this.log.splice(0, this.log.length - this.logLimit + 1);
     this.log.push({ command, at: Date.now() });
+    if (this.remote !== undefined) return this.runRemote(command, args, options, this.remote);
     return new Promise((resolve) => {
       execFile(
         this.program(command),
@@ -82,6 +86,16 @@ export class SlurmCli {
         },
       );
     });
+  }
+
+  /**
+   * On the login node the command gets only the variables given for it: this host's own (baseEnv) name folders that
+   * are not there, and the login node has its PATH. Found on that PATH unless binDir says where.
+   */
+  private async runRemote(command: SlurmCommand, args: readonly string[], options: RunOptions, remote: CommandRunner): Promise<CommandResult> {
+    const program = this.binDir === undefined ? command : join(this.binDir, command);
+    const result = await remote.run({ argv: [program, ...args], env: { ...options.env }, timeoutMs: options.timeoutMs ?? 60_000 });
+    return { code: result.code, stdout: result.stdout, stderr: result.failure ?? result.stderr };
   }
 
   /** How many times each command was run since this instance was made. */
