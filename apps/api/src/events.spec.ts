@@ -14,7 +14,9 @@ const ALICE = 'alice-sse-token-0f3b6a91c7d24e58';
 const BOB = 'bob-sse-token-7c1e2d94b0a84f36a';
 const EVENTS = '/events';
 // About 2 s of CPU, then a pause: usage readings every 0.5 s see it run.
-const BUSY = 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; sleep 1; echo done';
+// Long enough for a stats reading to complete on a loaded machine (Docker's first takes a second or more): a usage
+// event is then certain, not a race with the task's end.
+const BUSY = 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; sleep 4; echo done';
 
 let folder: string;
 let tokens: string;
