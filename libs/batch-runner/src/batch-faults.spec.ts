@@ -99,6 +99,19 @@ describe('BatchBackend when the scheduler misbehaves', () => {
     expect(await done).toMatchObject({ endReason: 'exited', exitCode: 0 });
   });
 
+  it('a job that ran and ended between two polls, never listed as running, still reports its start once, before its end', async () => {
+    await writeStatus('exit=5\n');
+    const result = await execute(backend());
+    expect(result).toMatchObject({ endReason: 'exited', exitCode: 5 });
+    expect(events.filter((event) => event.type === 'started')).toEqual([{ type: 'started', id: '42' }]);
+  });
+
+  it('fault: a job that left without a status file reports no start (nothing says its command ran)', async () => {
+    await writeFile(join(dir, 'finished.out'), 'failed 0\nexit_status 1\n');
+    await execute(backend());
+    expect(events.filter((event) => event.type === 'started')).toEqual([]);
+  });
+
   it('ignores junk in the status output and ids the pattern does not take, and reads the job among them', async () => {
     await writeFile(
       join(dir, 'status.out'),

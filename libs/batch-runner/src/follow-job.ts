@@ -62,6 +62,9 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       void (async () => {
         await Promise.all(tails.map((tail) => tail.finish()));
         const status = parseStatusFile(await readFile(job.statusFile, 'utf8').catch(() => ''));
+        // A job that ran between two polls was never seen running, but its script wrote the command's exit: it
+        // started, and the contract wants that said once, before its end.
+        if (runningSince === undefined && status.exitCode !== undefined) emit({ type: 'started', id: jobId });
         return jobResult(job, { ...ending, status, requested, runningSince });
       })().then(resolve, (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
     };
