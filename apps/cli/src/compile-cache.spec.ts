@@ -29,7 +29,8 @@ describe('compile cache: the CLI keeps compiled code in the user cache folder, a
       result = error as { code: number; stdout: string; stderr: string };
     }
     const cache = new Map<string, string>();
-    for (const match of result.stderr.matchAll(/V8 code cache for ESM file:\/\/\S*\/(capstan\.(?:main\.mjs|chunks\/\S+\.mjs)) was ([a-z ]+?)(?:,|$)/gm)) {
+    // Node 24 says "V8 code cache for ESM file://...", Node 22 "cache for file://...".
+    for (const match of result.stderr.matchAll(/(?:V8 code cache for ESM|\] cache for) file:\/\/\S*\/(capstan\.(?:main\.mjs|chunks\/\S+\.mjs)) was ([a-z ]+?)(?:,|$)/gm)) {
       cache.set(match[1] as string, match[2] as string);
     }
     return { ...result, cache };
