@@ -29,7 +29,8 @@ run_jest() {
   return "$status"
 }
 
-. tools/lib/ensure-node.sh
+# An explicit empty line argument: a sourced script sees this script's own arguments (jest filters) otherwise.
+. tools/lib/ensure-node.sh ""
 main_node=$capstan_node_desc
 echo "capstan: main pass on $main_node"
 bash tools/lib/ensure-node-deps.sh

@@ -112,8 +112,9 @@ describe('capstan top in a terminal', () => {
     const screen = await tmux.waitFor('server', /running +[\d.]+ s +[\d.]+ +[\d.]+ (?:KiB|MiB) +top-ticker/, 30_000);
     expect(screen).toMatch(/^capstan top - server http:\/\/127\.0\.0\.1:\d+\/ga4gh\/tes\/v1 - 2 tasks \(2 running\)/);
 
-    const log = await openLog(tmux, 'server', 'top-hostile');
-    expect(log).toMatch(/ {2}hostile-start\n {2}evil-line/);
+    // The log view opens on "reading..." and fills in when the server's logs come back.
+    expect(await openLog(tmux, 'server', 'top-hostile')).toContain('log of top-hostile ');
+    await tmux.waitFor('server', / {2}hostile-start\n {2}evil-line/);
     await back(tmux, 'server');
     await openLog(tmux, 'server', 'top-ticker');
     await tmux.waitFor('server', / {2}tick \d+\n(?: {2}tick \d+\n){3}/);
