@@ -101,7 +101,8 @@ describe.each(BACKENDS)('on %s', (backend, IMAGE) => {
       expect(systemLogs).toContain('FIFO');
       const started = Date.now();
       expect((await api.call('/tasks?view=FULL')).status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Not a timing target: a listing that opened the FIFO would hang until the test's own timeout.
+      expect(Date.now() - started).toBeLessThan(15_000);
     });
 
     it('a device node: refused if the task could make one (no CAP_MKNOD: never created), never opened', async () => {
@@ -114,11 +115,8 @@ describe.each(BACKENDS)('on %s', (backend, IMAGE) => {
       const stderr = view.logs?.[0]?.logs[0]?.stderr ?? '';
       expect(view.logs?.[0]?.logs[0]?.stdout).toBe('');
       if (stderr.includes('not-made')) expect(systemLogs).not.toContain('"logs/out"');
-      else {
-        expect(stderr).toContain('made');
-        expect(systemLogs).toContain('"logs/out"');
-        expect(systemLogs).toContain('device node');
-      }
+      // One expectation with the whole view, so that a failure shows what the task and the server said.
+      else expect({ stderr, systemLogs, view }).toMatchObject({ stderr: expect.stringContaining('made'), systemLogs: expect.stringMatching(/"logs\/out"[\s\S]*device node|device node[\s\S]*"logs\/out"/) });
       expect(view.state).toBe('COMPLETE');
     });
   });

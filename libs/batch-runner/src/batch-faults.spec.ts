@@ -199,7 +199,11 @@ describe('BatchBackend when the scheduler misbehaves', () => {
   it('a state the table does not name is a warning, and the job is polled on to its end', async () => {
     await writeFile(join(dir, 'status.out'), '     42 0.55500 fault-a1   root         zz    12/07/2026 06:36:23                                    1\n');
     const done = execute(backend());
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The job ends only once a poll has read the unknown state (a fixed wait was too short for CI at load 47).
+    const deadline = Date.now() + 30_000;
+    while (!events.some((event) => event.type === 'warning' && event.message.includes('"zz"')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await writeStatus('exit=0\n');
     await rm(join(dir, 'status.out'));
     expect(await done).toMatchObject({ endReason: 'exited', exitCode: 0 });
