@@ -125,4 +125,65 @@ describe('the dashboard over 10,000 tasks', () => {
     expect(facts.requests.filter((request) => /\/tasks\/[^?]+/.test(request))).toEqual([]);
     process.stdout.write(`dashboard-list: cancel request to the row showing CANCELED: ${delay} ms\n`);
   });
+
+  it('adds a task created elsewhere to the first page live when it passes the filters, and notes it on other pages', async () => {
+    await browser.goto(`${origin}/`);
+    await browser.eval(`sessionStorage.setItem('capstan.dashboard.token', ${JSON.stringify(TOKEN)})`);
+    await browser.send({ op: 'reload' });
+    await browser.wait(`${rows}.length === 50`);
+    await browser.wait('document.querySelector("#stream-status")?.textContent === "Live"');
+    const listReads = async () => (await browser.facts()).requests.filter((request) => request.startsWith('GET /ga4gh/tes/v1/tasks?')).length;
+    const create = async (name: string, tags: Record<string, string>) => {
+      const answer = await api.call('/tasks', { body: { name, tags, executors: [{ image: 'capstan-test/busybox:1', command: ['true'] }] } });
+      expect(answer.status).toBe(200);
+      return (answer.body as { id: string }).id;
+    };
+    const firstRow = `${rows}[0]?.getAttribute('data-task')`;
+
+    // No filter: the row comes from the event, on top, without reading the list again.
+    const before = await listReads();
+    const sent = Date.now();
+    const plain = await create('live-plain <b>not bold</b>', { parity: 'odd' });
+    await browser.wait(`${firstRow} === ${JSON.stringify(plain)}`);
+    const delay = Date.now() - sent;
+    expect(await browser.eval(`${rows}[0].querySelector('a').textContent`)).toBe('live-plain <b>not bold</b>');
+    expect(await browser.eval(`${rows}[0].querySelector('[data-state]').getAttribute('data-state')`)).toBe('QUEUED');
+    expect(await browser.eval(`${rows}.length`)).toBe(51);
+    expect(await listReads()).toBe(before);
+    await browser.send({ op: 'screenshot', path: join(DASHBOARD_SHOTS, 'list-live-created.png') });
+
+    // Filtered by tag: a task that does not pass stays out, one that does comes in (events arrive in order, so the
+    // first would be there by the time the second is).
+    await browser.send({ op: 'type', selector: '#filter-tag-key', text: 'parity' });
+    await browser.send({ op: 'type', selector: '#filter-tag-value', text: 'even' });
+    await browser.send({ op: 'click', selector: '#filters button[type=submit]' });
+    await browser.wait(`${rows}.length === 50 && ${rows}.every((row) => row.cells[3].textContent === 'parity=even')`);
+    const odd = await create('live-odd', { parity: 'odd' });
+    const even = await create('live-even', { parity: 'even' });
+    await browser.wait(`${firstRow} === ${JSON.stringify(even)}`);
+    expect(await browser.eval<string[]>(ids)).not.toContain(odd);
+
+    // Name and tags too large for the event (partial): the page is read again and the server's filter decides.
+    const big = await create('live-big', { parity: 'even', one: 'x'.repeat(3000), two: 'y'.repeat(3000) });
+    await browser.wait(`${firstRow} === ${JSON.stringify(big)}`);
+    expect(await browser.eval(`${rows}[0].querySelector('a').textContent`)).toBe('live-big');
+
+    // Another page: the rows stay, a note counts the new tasks that pass the filters, and leads to the first page.
+    await browser.send({ op: 'click', selector: '#page-next' });
+    await browser.wait(`document.querySelector('#task-table caption')?.textContent.startsWith('Page 2,')`);
+    const secondPage = await browser.eval<string[]>(ids);
+    await create('live-odd-2', { parity: 'odd' });
+    const later = await create('live-even-2', { parity: 'even' });
+    await browser.wait(`document.querySelector('#new-tasks')?.textContent.startsWith('1 new task on the first page')`);
+    await create('live-even-3', { parity: 'even' });
+    await browser.wait(`document.querySelector('#new-tasks')?.textContent.startsWith('2 new tasks')`);
+    expect(await browser.eval(ids)).toEqual(secondPage);
+    await browser.send({ op: 'click', selector: '#new-tasks-show' });
+    await browser.wait(`document.querySelector('#task-table caption')?.textContent.startsWith('Page 1,') && ${rows}[1]?.getAttribute('data-task') === ${JSON.stringify(later)}`);
+    expect(await browser.eval('document.querySelector("#new-tasks")')).toBeNull();
+    const facts = await browser.facts();
+    expect(facts.errors).toEqual([]);
+    expect(facts.requests.filter((request) => /\/tasks\/[^?]+/.test(request))).toEqual([]);
+    process.stdout.write(`dashboard-list: create request to its row on the first page: ${delay} ms\n`);
+  });
 });

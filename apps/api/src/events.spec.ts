@@ -72,6 +72,10 @@ describe('capstan serve: live events, usage metadata and metrics with tasks on D
     // States in order, the executor's start before its end, usage readings between; no event of the other's task.
     expect(statesOf(aliceStream, aliceTask)).toEqual(['INITIALIZING', 'RUNNING', 'COMPLETE']);
     const kinds = ofTask(aliceStream, aliceTask).map((event) => event.event);
+    // The creation comes first, with what a task list shows; bob's stream has his own creation, not alice's.
+    expect(kinds[0]).toBe('created');
+    expect(aliceStream.data('created')).toEqual([{ id: ofTask(aliceStream, aliceTask)[0]?.id, time: expect.any(String), taskId: aliceTask, state: 'QUEUED', creationTime: expect.any(String), name: 'sse-alice', tags: {} }]);
+    expect(bobStream.data('created').map((data) => data['taskId'])).toEqual([bobTask]);
     expect(kinds.indexOf('executor-started')).toBeLessThan(kinds.indexOf('executor-ended'));
     const usage = aliceStream.data<{ taskId: string; cpuSeconds?: number; memoryBytes?: number }>('usage').filter((data) => data.taskId === aliceTask);
     expect(usage.length).toBeGreaterThanOrEqual(1);

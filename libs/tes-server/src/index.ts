@@ -1,6 +1,7 @@
 // The public API of @capstan/tes-server (reviewed in api/tes-server.api.md): named exports only.
 export { type TesEventFeed, type TesListResult, type TesMetricsSnapshot, TesService } from './service/tes-service';
 export { DEFAULT_EVENT_BUFFER_SIZE, type EventJournal, type JournalEntry, type Resumption, type TesStreamEvent } from './service/event-journal';
+export { type TaskCreatedEvent } from './service/task-created';
 export { USAGE_KEY_PREFIX } from '@capstan/tes-model';
 export { TesServiceOptions, tesServiceOptionsSchema } from './service/tes-service-options';
 export { TES_SERVER_VERSION } from './version';

@@ -15,6 +15,11 @@ export interface TesEvent {
     readonly elapsedSeconds?: number;
     readonly message?: string;
     readonly reason?: string;
+    /** A `created` event's: what the task list shows and filters on (left out, with `partial`, when large). */
+    readonly name?: string;
+    readonly tags?: Readonly<Record<string, string>>;
+    readonly creationTime?: string;
+    readonly partial?: boolean;
   };
 }
 

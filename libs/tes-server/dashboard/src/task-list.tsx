@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { callApi, explain, STATES, TES, type TesList, type TesTask } from './api';
+import { callApi, explain, STATES, TES, type TesList } from './api';
 import { useTesEvents, useThrottled } from './hub';
+import { fitsFilters, withCreated } from './new-tasks';
 import { StateBadge, when } from './parts';
 
 interface Filters {
@@ -37,6 +38,9 @@ export function TaskList() {
   const [shownPage, setShownPage] = useState(0);
   const [problem, setProblem] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
+  // Tasks created (and passing the filters) since this page other than the first was opened: a note, not new rows.
+  const [created, setCreated] = useState(0);
+  useEffect(() => setCreated(0), [filters, page]);
 
   useEffect(() => {
     const stop = new AbortController();
@@ -56,12 +60,20 @@ export function TaskList() {
   const reload = useThrottled(() => setReloads((count) => count + 1), 2000);
   useTesEvents((event) => {
     if (event.event === 'gap') reload();
+    if (event.event === 'created') {
+      const fits = fitsFilters(event.data, filters);
+      if (fits === false) return;
+      if (page !== 0) setCreated((count) => count + 1);
+      // Name and tags left out for their size: the server's own filter decides, in one throttled re-read.
+      // (A page still loading may have been read before the task was stored.)
+      else if (fits === undefined || list === undefined) reload();
+      else setList((current) => (current === undefined ? current : withCreated(current, event.data)));
+      return;
+    }
     if (event.event !== 'state' || list === undefined) return;
-    const index = list.tasks.findIndex((task) => task.id === event.data.taskId);
-    if (index >= 0) {
-      const tasks = list.tasks.slice();
-      tasks[index] = { ...(tasks[index] as TesTask), state: event.data.state ?? 'UNKNOWN' };
-      setList({ ...list, tasks });
+    if (list.tasks.some((task) => task.id === event.data.taskId)) {
+      // From the list as it is by then: a row added by a creation in the same turn stays.
+      setList((current) => current && { ...current, tasks: current.tasks.map((task) => (task.id === event.data.taskId ? { ...task, state: event.data.state ?? 'UNKNOWN' } : task)) });
     } else if (page === 0) reload();
   });
 
@@ -110,6 +122,14 @@ export function TaskList() {
       {problem === null ? null : (
         <p class="error" role="alert">
           {problem}
+        </p>
+      )}
+      {created === 0 ? null : (
+        <p id="new-tasks" role="status">
+          {created === 1 ? '1 new task' : `${created} new tasks`} on the first page.{' '}
+          <button type="button" id="new-tasks-show" onClick={() => setPage(0)}>
+            Show the first page
+          </button>
         </p>
       )}
       {list === undefined ? (

@@ -2,6 +2,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { type ServerResponse } from 'node:http';
 import { type JournalEntry } from '../service/event-journal';
 import { maySee, type Principal } from '../service/principal';
+import { type TaskCreatedEvent } from '../service/task-created';
 import { type TesEventFeed } from '../service/tes-service';
 import { principalOf } from './bearer-auth-hook';
 import { HttpErrorCode, TesHttpError } from './http-error-body';
@@ -23,8 +24,13 @@ function frame(type: string, data: unknown, id?: string): string {
 
 function entryFrame(entry: JournalEntry): string {
   const { type, ...fields } = entry.event;
-  const body = 'sample' in fields ? { taskId: fields.taskId, executor: fields.executor, ...fields.sample } : fields;
+  const body = 'sample' in fields ? { taskId: fields.taskId, executor: fields.executor, ...fields.sample } : 'owner' in fields ? createdData(fields) : fields;
   return frame(type, { id: entry.id, time: entry.time, ...body }, entry.id);
+}
+
+/** A creation's data: who owns the task is the server's business (it decides who sees the event), not the client's. */
+function createdData({ owner: _owner, ...data }: Omit<TaskCreatedEvent, 'type'>): Omit<TaskCreatedEvent, 'type' | 'owner'> {
+  return data;
 }
 
 /**

@@ -219,7 +219,7 @@ export function tesRoutes(
         operationId: 'StreamEvents',
         summary: 'Live events (a Capstan extension)',
         description:
-          "The caller's task events (an admin's: everyone's) as Server-Sent Events: state, executor-started, executor-ended, usage and system-log, each with an id. " +
+          "The caller's task events (an admin's: everyone's) as Server-Sent Events: created (with the task's name and tags), state, executor-started, executor-ended, usage and system-log, each with an id. " +
           'Reconnect with the Last-Event-ID header (or last_event_id) to resume from the events the server keeps; older ids get a gap event first. ' +
           `A heartbeat comment every ${settings.heartbeatSeconds} s; a client that reads too slowly gets a dropped event and is disconnected; a closing server sends shutdown. ` +
           'Streams are limited per principal and in all (429).',

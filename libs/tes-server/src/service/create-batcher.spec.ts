@@ -21,7 +21,7 @@ describe('CreateBatcher', () => {
   it('stores the creates of one turn in one transaction, answering each, then hands each id on', async () => {
     const { store, batches } = recordingStore();
     const stored: string[] = [];
-    const batcher = new CreateBatcher(store, (id) => stored.push(id));
+    const batcher = new CreateBatcher(store, (task) => stored.push(task.id));
     const tasks = [task('a'), task('b'), task('c')];
     await Promise.all(tasks.map((item) => batcher.add(item, 'alice')));
     expect(batches).toEqual([['a', 'b', 'c']]);
@@ -31,7 +31,7 @@ describe('CreateBatcher', () => {
   it('fails only the task the store refuses when a batch fails', async () => {
     const { store, batches } = recordingStore();
     const stored: string[] = [];
-    const batcher = new CreateBatcher(store, (id) => stored.push(id));
+    const batcher = new CreateBatcher(store, (task) => stored.push(task.id));
     const [good, bad, other] = [task('a'), task('bad'), task('c')];
     const answers = await Promise.allSettled([batcher.add(good, 'alice'), batcher.add(bad, 'mallory'), batcher.add(other, 'bob')]);
     expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

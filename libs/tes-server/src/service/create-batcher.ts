@@ -17,8 +17,8 @@ export class CreateBatcher {
 
   constructor(
     private readonly store: TesTaskStore,
-    /** Called for each task once it is stored, after its create is answered. */
-    private readonly stored: (id: string) => void,
+    /** Called for each task once it is stored (with its owner), after its create is answered. */
+    private readonly stored: (task: StoredTesTask, owner: string) => void,
   ) {}
 
   /** Resolves once `task` is stored (owned by `owner`); rejects with the store's error if it cannot be. */
@@ -52,7 +52,7 @@ export class CreateBatcher {
     }
     for (const pending of stored) {
       pending.resolve();
-      this.stored(pending.task.id);
+      this.stored(pending.task, pending.owner);
     }
   }
 }

@@ -24,6 +24,7 @@ import { EventJournal } from './event-journal';
 import { maySee, type Principal } from './principal';
 import { RestartReconciler } from './restart-reconciler';
 import { TaskDispatcher } from './task-dispatcher';
+import { taskCreated } from './task-created';
 import { TaskRecords, type TesServiceEvent } from './task-records';
 import { TaskRunner } from './task-runner';
 import { checkTaskSize } from './task-size';
@@ -62,7 +63,11 @@ export class EngineTesService implements TesService {
       (id, signal) => this.runner.runQueued(id, signal),
       (id, error) => this.runner.endUnexpectedly(id, error),
     );
-    this.creates = new CreateBatcher(store, (id) => this.dispatcher.enqueue(id));
+    // Announced before it is queued, so a stream shows a task's creation before any of its states.
+    this.creates = new CreateBatcher(store, (task, owner) => {
+      this.events.append(taskCreated(task, owner));
+      this.dispatcher.enqueue(task.id);
+    });
     this.reconciler = new RestartReconciler(this.records, registry, this.runner, this.dispatcher, options);
   }
 

@@ -1,9 +1,13 @@
+import { type TaskCreatedEvent } from './task-created';
 import { type TesServiceEvent } from './task-records';
 
-/** The kinds of service events a client may follow live (transfers and reconciliations stay in the server's log). */
-export type TesStreamEvent = Extract<TesServiceEvent, { readonly type: 'state' | 'executor-started' | 'executor-ended' | 'usage' | 'system-log' }>;
+/**
+ * The kinds of events a client may follow live: its tasks' creations and the service events of them (transfers and
+ * reconciliations stay in the server's log).
+ */
+export type TesStreamEvent = TaskCreatedEvent | Extract<TesServiceEvent, { readonly type: 'state' | 'executor-started' | 'executor-ended' | 'usage' | 'system-log' }>;
 
-const STREAMED: ReadonlySet<TesServiceEvent['type']> = new Set(['state', 'executor-started', 'executor-ended', 'usage', 'system-log']);
+const STREAMED: ReadonlySet<TesStreamEvent['type']> = new Set(['created', 'state', 'executor-started', 'executor-ended', 'usage', 'system-log']);
 
 export interface JournalEntry {
   /** `<epoch>.<sequence>`: the SSE id a client sends back as Last-Event-ID. */
@@ -44,11 +48,11 @@ export class EventJournal {
   }
 
   /** Numbers and keeps a streamable event and hands it to the listeners; other events are ignored. */
-  append(event: TesServiceEvent): void {
-    if (!STREAMED.has(event.type)) return;
+  append(event: TesServiceEvent | TaskCreatedEvent): void {
+    if (!STREAMED.has(event.type as TesStreamEvent['type'])) return;
     const sequence = this.next;
     this.next += 1;
-    const entry: JournalEntry = { id: `${this.epoch}.${sequence}`, sequence, owner: this.ownerOf(event.taskId), time: new Date().toISOString(), event: event as TesStreamEvent };
+    const entry: JournalEntry = { id: `${this.epoch}.${sequence}`, sequence, owner: event.type === 'created' ? event.owner : this.ownerOf(event.taskId), time: new Date().toISOString(), event: event as TesStreamEvent };
     this.ring[sequence % this.capacity] = entry;
     for (const listener of this.listeners) listener(entry);
   }

@@ -15,6 +15,7 @@ import {
 import { CPU_SECONDS_BUCKETS, histogramOf, PEAK_MEMORY_BUCKETS, QUEUE_WAIT_BUCKETS, RUN_DURATION_BUCKETS } from '../../service/histogram';
 import { EventJournal } from '../../service/event-journal';
 import { maySee, type Principal } from '../../service/principal';
+import { taskCreated } from '../../service/task-created';
 import { type TesListResult, type TesMetricsSnapshot, type TesService } from '../../service/tes-service';
 
 /**
@@ -55,6 +56,7 @@ export class FakeTesService implements TesService {
     const stored = createStoredTask(task);
     this.tasks.set(stored.id, stored);
     this.owners.set(stored.id, caller.name);
+    this.events.append(taskCreated(stored, caller.name));
     return { id: stored.id };
   }
 
