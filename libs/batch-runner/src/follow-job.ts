@@ -1,4 +1,4 @@
-import { type ExecutionResult } from '@capstan/core-constraints';
+import { type AttemptPaths, type ExecutionResult } from '@capstan/core-constraints';
 import { OutputTail, parseStatusFile, type SubmittedJob } from '@capstan/job-script';
 import { abortableWait } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
@@ -8,7 +8,9 @@ import { type JobMonitor } from './job-monitor';
 import { type Ending, jobResult } from './job-result';
 import { type BatchProfile } from './profiles';
 
-export interface FollowJob extends SubmittedJob {
+export interface FollowJob extends Omit<SubmittedJob, 'request'> {
+  /** What of the attempt's request following the job needs: a taken-over job has its record, not the request. */
+  readonly request: { readonly paths: Pick<AttemptPaths, 'stdoutFile' | 'stderrFile'>; readonly timeoutMs?: number };
   readonly monitor: JobMonitor;
   readonly profile: BatchProfile;
   readonly profileName: string;
