@@ -51,6 +51,7 @@ describe('BatchBackend takes over the Grid Engine jobs of an earlier process', (
 
   it('finds a running job by its labels and follows it to its end: exit code and all of its output, once', async () => {
     const { request, jobId } = await abandoned('echo before; sleep 4; echo after; exit 3');
+    const abandonedAt = Date.now();
     const second = gridEngine();
     expect(await second.listManaged({ [CapstanLabel.RunId]: 'another-run' })).toEqual([]);
     const [job, ...others] = await second.listManaged(selector(request));
@@ -60,6 +61,8 @@ describe('BatchBackend takes over the Grid Engine jobs of an earlier process', (
     const result = await second.reattach(job as ManagedResource, { ...streams, beforeRemoval: async (end) => void ends.push(end.exitCode ?? -1) }, new AbortController().signal);
     expect(result).toMatchObject({ exitCode: 3, endReason: 'exited' });
     expect(ends).toEqual([3]);
+    // Its start is the one the first process saw, not the take-over's.
+    expect(result.startedAt.getTime()).toBeLessThan(abandonedAt);
     expect(await readFile(streams.stdoutFile, 'utf8')).toBe('before\nafter\n');
     // Forgotten once its result is known: a third process finds nothing to take over.
     expect(await second.listManaged(selector(request))).toEqual([]);

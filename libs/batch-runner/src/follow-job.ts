@@ -17,6 +17,8 @@ export interface FollowJob extends Omit<SubmittedJob, 'request'> {
   /** Reads of a job's end (the finished command) before it is lost, and the wait between two. */
   readonly retries: number;
   readonly retryDelayMs: number;
+  /** When an earlier process saw the job start (a take-over): no new `started`, and the timeout counts from then. */
+  readonly startedAt?: Date;
 }
 
 /** At most one warning a minute about unreadable states, per job. */
@@ -139,6 +141,10 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
         monitor.cancel(jobId).then(lost, lost);
       },
     });
+    if (job.startedAt !== undefined) {
+      runningSince = job.startedAt;
+      if (request.timeoutMs !== undefined) timeoutTimer = setTimeout(() => stop('timeout'), Math.max(0, job.startedAt.getTime() + request.timeoutMs - Date.now()));
+    }
     if (signal.aborted) onAbort();
   });
 }

@@ -17,6 +17,8 @@ const jobRecordSchema = z.strictObject({
   stderrFile: z.string().startsWith('/'),
   memoryBytes: z.number().min(0),
   submittedAt: z.string(),
+  /** When a process first saw the job running: a take-over's start time and what is left of its timeout. */
+  startedAt: z.string().optional(),
   timeoutMs: z.number().int().positive().optional(),
 });
 export type JobRecord = z.output<typeof jobRecordSchema>;

@@ -87,6 +87,7 @@ export async function reattachJob(context: ManagedJobsContext, resource: Managed
     runtime: context.runtime,
     statusFile: record.statusFile,
     submittedAt: new Date(record.submittedAt),
+    ...(record.startedAt === undefined ? {} : { startedAt: new Date(record.startedAt) }),
     memoryBytes: record.memoryBytes,
     retries: context.retries,
     retryDelayMs: context.retryDelayMs,
