@@ -16,10 +16,11 @@ export async function findLeftovers(
   registry: BackendRegistry,
   tasks: readonly StoredTesTask[],
   options: Pick<TesServiceOptions, 'defaultBackend' | 'holderLabels'>,
+  /** Where each task's executors went (its backend parameter, else the engine's routes); by default its parameter. */
+  backendOf: (task: StoredTesTask) => string = (task) => task.resources?.backend_parameters?.['backend'] ?? options.defaultBackend,
 ): Promise<{ found: Map<string, Leftover[]>; strays: Leftover[] }> {
   const found = new Map<string, Leftover[]>();
   const strays: Leftover[] = [];
-  const backendOf = (task: StoredTesTask): string => task.resources?.backend_parameters?.['backend'] ?? options.defaultBackend;
   for (const backendName of new Set([options.defaultBackend, ...tasks.map(backendOf)])) {
     const backend = registry.get(backendName);
     if (backend.listManaged === undefined) continue;
