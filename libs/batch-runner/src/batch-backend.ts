@@ -140,13 +140,13 @@ export class BatchBackend implements Backend {
     });
     if (jobId === undefined) return canceled();
     const record = jobRecord({ jobId, profile: this.options.profile, name: request.attemptName, labels: request.labels, statusFile, stdoutFile: request.paths.stdoutFile, stderrFile: request.paths.stderrFile, memoryBytes, submittedAt, ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }) });
-    // Without its record a later process could not take the job over; this one still follows it to its end.
-    await this.records.write(record).catch((error: unknown) => emit({ type: 'warning', message: `the record of ${this.options.profile} job ${jobId} could not be written (${(error as Error).message}); a restarted server could not take it over: check batch.jobRecordsDir` }));
-    // The start goes into the record too; its removal waits for that write, so that no record outlives its job.
-    let startNoted: Promise<void> = Promise.resolve();
+    // Without its record a later process could not take the job over; this one still follows it to its end. The
+    // record is written while the job is followed; its removal waits for every write, so that none outlives its job.
+    const written = this.records.write(record).catch((error: unknown) => emit({ type: 'warning', message: `the record of ${this.options.profile} job ${jobId} could not be written (${(error as Error).message}); a restarted server could not take it over: check batch.jobRecordsDir` }));
+    let startNoted: Promise<void> = written;
     const noteStart = (event: BackendEvent): void => {
       emit(event);
-      if (event.type === 'started') startNoted = this.records.write({ ...record, startedAt: new Date().toISOString() }).catch(() => undefined);
+      if (event.type === 'started') startNoted = written.then(() => this.records.write({ ...record, startedAt: new Date().toISOString() })).catch(() => undefined);
     };
     try {
       return await this.follow(jobId, request, signal, noteStart, statusFile, submittedAt, memoryBytes);
