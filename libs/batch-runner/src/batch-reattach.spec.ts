@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { BatchBackend } from './batch-backend';
 
 // A Capstan process that dies while its Grid Engine jobs run (here: a backend closed mid-job, its execute never
-// settling) and the next one that takes them over, on the real one-node cell of tools/engines/gridengine.sh.
+// settling) and the next one that takes them over, on the real one-node cell of tools/engines/gridengine.sh (and one
+// job of the slurm profile on the cluster of tools/engines/slurm.sh).
 const IMAGE = 'capstan-test/busybox:1';
 
 describe('BatchBackend takes over the Grid Engine jobs of an earlier process', () => {
@@ -16,8 +17,8 @@ describe('BatchBackend takes over the Grid Engine jobs of an earlier process', (
   let records: string;
   let streams: { stdoutFile: string; stderrFile: string };
   const backends: BatchBackend[] = [];
-  const gridEngine = (): BatchBackend => {
-    const backend = new BatchBackend({ pollIntervalMs: 200, graceSeconds: 2, profile: 'gridengine', runtime: 'docker', jobRecordsDir: records });
+  const gridEngine = (profile: 'gridengine' | 'slurm' = 'gridengine'): BatchBackend => {
+    const backend = new BatchBackend({ pollIntervalMs: 200, graceSeconds: 2, profile, runtime: 'docker', jobRecordsDir: records, ...(profile === 'slurm' ? { queue: 'debug' } : {}) });
     backends.push(backend);
     return backend;
   };
@@ -35,8 +36,8 @@ describe('BatchBackend takes over the Grid Engine jobs of an earlier process', (
   });
 
   /** Submits the task with a first backend and abandons it once the job runs: what a kill -9 of its process leaves. */
-  async function abandoned(command: string): Promise<{ request: ExecutionRequest; jobId: string }> {
-    const first = gridEngine();
+  async function abandoned(command: string, profile: 'gridengine' | 'slurm' = 'gridengine'): Promise<{ request: ExecutionRequest; jobId: string }> {
+    const first = gridEngine(profile);
     const request = await run.request(first, { command, hints: { shell: 'sh' } });
     let started = '';
     const jobId = await new Promise<string>((resolve, reject) => {
@@ -109,6 +110,17 @@ describe('BatchBackend takes over the Grid Engine jobs of an earlier process', (
     } finally {
       execFileSync('qdel', [foreign]);
     }
+  }, 120_000);
+
+  it('takes over a job of the slurm profile too, found with squeue --me (real Slurm)', async () => {
+    const { request, jobId } = await abandoned('echo before; sleep 3; echo after; exit 2', 'slurm');
+    const second = gridEngine('slurm');
+    const [job, ...others] = await second.listManaged(selector(request));
+    expect(others).toEqual([]);
+    expect(job).toMatchObject({ id: jobId, name: request.attemptName, state: 'running' });
+    expect(await second.reattach(job as ManagedResource, streams, new AbortController().signal)).toMatchObject({ exitCode: 2, endReason: 'exited' });
+    expect(await readFile(streams.stdoutFile, 'utf8')).toBe('before\nafter\n');
+    expect(second.commandCounts()['sbatch']).toBeUndefined();
   }, 120_000);
 
   it('fails the listing, typed, when the scheduler does not answer', async () => {
