@@ -62,4 +62,43 @@ describe('a kill -9 of a TES server on the batch backend', () => {
       await stopApi(second);
     }
   });
+
+  it('finds a task routes: sent to the batch backend, beside a Docker default, and takes its job over', async () => {
+    const data = join(where.folder, 'routed-data');
+    const records = join(where.folder, 'routed-records');
+    const config = join(where.folder, 'routed.yaml');
+    const lines = [
+      'backend: box',
+      'backends:',
+      '  box: { type: docker }',
+      `  ge: { type: batch, profile: gridengine, runtime: docker, pollIntervalMs: 300, graceSeconds: 2, jobRecordsDir: ${records} }`,
+      'routes:',
+      '  - { backend: ge, when: { labels: { place: cluster } } }',
+      '',
+    ];
+    await writeFile(config, lines.join('\n'));
+    const args = ['--data-dir', data, '--no-auth', '--config', config, '--allow-root', where.shared];
+    const first = await startApi(args);
+    where.servers.push(first);
+    const routed = await create(first, { ...(countingTask(where.shared, 'routed', { script: 'echo hello0; sleep 10; echo done0' }) as object), tags: { place: 'cluster' } });
+    await until(async () => ((await view(first, routed)).logs?.[0]?.logs[0]?.stdout === 'hello0\n' ? true : undefined), 90_000, 'the routed task to run');
+    // It runs as a Grid Engine job, not in a container of the default backend.
+    expect(await jobOf(records, `tes-${routed}-e0`)).toMatch(/^[0-9]+$/);
+    await stopApi(first, 'SIGKILL');
+
+    const second = await startApi(args);
+    where.servers.push(second);
+    try {
+      const done = await until(async () => {
+        const task = await view(second, routed);
+        return FINAL.includes(task.state) ? task : undefined;
+      }, 120_000, 'the routed task to end');
+      expect([done.state, done.logs]).toEqual(['COMPLETE', expect.anything()]);
+      expect(await readFile(join(where.shared, 'routed', 'runs'), 'utf8')).toBe('e0\ne1\n');
+      expect(currentLog(done)?.logs[0]?.stdout).toBe('hello0\ndone0\n');
+      expect(await readdir(records)).toEqual([]);
+    } finally {
+      await stopApi(second);
+    }
+  });
 });

@@ -50,4 +50,12 @@ describe('findLeftovers', () => {
     // Without the route the job is not found (the restart would run the task again).
     expect((await findLeftovers(registry, [task('T1')], options)).found.size).toBe(0);
   });
+
+  it("never calls the container a batch job's Docker left on this host a stray of the docker backend while its task is unfinished", async () => {
+    // The job of T1 runs Docker on the node: the docker backend lists that container with T1's labels.
+    const registry = new BackendRegistry([backendWith([container('job-container', 'tes-T1-e0'), container('old', 'tes-T9-e0')]), backendWith([container('job-7', 'tes-T1-e0')], 'hpc')]);
+    const { found, strays } = await findLeftovers(registry, [task('T1')], options, () => 'hpc');
+    expect(found.get('T1')?.map((item) => item.resource.id)).toEqual(['job-7']);
+    expect(strays.map((item) => item.resource.id)).toEqual(['old']);
+  });
 });
