@@ -1,12 +1,9 @@
 import { ErrorCode } from '@capstan/core-constraints';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningTesServer, startTesServer } from './tes-server';
+import { type RunningTesServer } from './tes-server';
+import { configuredServer } from './testing/configured-server';
 
 jest.setTimeout(90_000);
 
-const quiet = { write: (): boolean => true };
 const IMAGE = 'capstan-test/busybox:1';
 // What the executor prints says where it ran: on the host (the local backend), which sees the spec's folder, or in
 // a Docker container, which does not (this machine may itself be a container: /.dockerenv tells nothing).
@@ -19,32 +16,15 @@ interface TesTaskView {
 
 /** A TES server over a local and a Docker backend whose routes: send tasks by their tags and size, as the engine does. */
 describe('the TES server routes a task that names no backend by the engine\'s routes: (local and real Docker)', () => {
-  let dir: string;
+  let running: Awaited<ReturnType<typeof configuredServer>> | undefined;
+  let dir = '';
   let server: RunningTesServer | undefined;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'capstan-tes-routes-i15rest-'));
-    const configFile = join(dir, 'capstan.yaml');
-    await writeFile(
-      configFile,
-      [
-        'backend: box',
-        'backends:',
-        '  box: { type: docker }',
-        '  here: { type: local }',
-        'routes:',
-        '  - { backend: here, when: { labels: { place: host } } }',
-        '  - { backend: here, when: { minCpu: 2 } }',
-        'api:',
-        '  runClientCommandsOnHost: true',
-        '',
-      ].join('\n'),
-    );
-    server = await startTesServer({ configFile, flags: { 'api.dataDir': join(dir, 'data'), 'api.port': 0, 'api.host': '127.0.0.1', 'api.auth.disabled': true }, cwd: dir, logStream: quiet });
+    const config = ['backend: box', 'backends:', '  box: { type: docker }', '  here: { type: local }', 'routes:', '  - { backend: here, when: { labels: { place: host } } }', '  - { backend: here, when: { minCpu: 2 } }', 'api:', '  runClientCommandsOnHost: true'];
+    running = await configuredServer('capstan-tes-routes-i15rest-', config);
+    ({ dir, server } = running);
   });
-  afterAll(async () => {
-    await server?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => running?.close());
 
   async function ranOn(body: { tags?: Record<string, string>; resources?: Record<string, unknown> }): Promise<string> {
     const response = await fetch(`${server?.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executors: [{ image: IMAGE, command: where(dir) }], ...body }) });
@@ -80,15 +60,7 @@ describe('the TES server routes a task that names no backend by the engine\'s ro
 
 describe('a TES server whose routes: name a backend it does not offer', () => {
   it('refuses to start with a typed config error naming the rule', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'capstan-tes-routes-bad-i15rest-'));
-    try {
-      const configFile = join(dir, 'capstan.yaml');
-      const lines = ['backend: box', 'backends:', '  box: { type: docker }', '  sealed: { type: docker, network: none }', '  other: { type: docker }', 'routes:', '  - { backend: sealed, when: { minCpu: 4 } }', 'api:', '  selectableBackends: [other]', ''];
-      await writeFile(configFile, lines.join('\n'));
-      const started = startTesServer({ configFile, flags: { 'api.dataDir': join(dir, 'data'), 'api.port': 0, 'api.auth.disabled': true }, cwd: dir, logStream: quiet });
-      await expect(started).rejects.toMatchObject({ code: ErrorCode.InvalidConfig, path: 'routes.0.backend', message: expect.stringContaining('which this TES server does not offer (it offers "box", "other")') });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const lines = ['backend: box', 'backends:', '  box: { type: docker }', '  sealed: { type: docker, network: none }', '  other: { type: docker }', 'routes:', '  - { backend: sealed, when: { minCpu: 4 } }', 'api:', '  selectableBackends: [other]'];
+    await expect(configuredServer('capstan-tes-routes-bad-i15rest-', lines)).rejects.toMatchObject({ code: ErrorCode.InvalidConfig, path: 'routes.0.backend', message: expect.stringContaining('which this TES server does not offer (it offers "box", "other")') });
   });
 });
