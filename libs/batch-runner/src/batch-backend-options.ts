@@ -32,6 +32,7 @@ const profileOverrides = z.strictObject({
   status: template.optional(),
   statusLine: pattern.optional(),
   noJobsPattern: pattern.optional(),
+  list: template.optional(),
   finished: template.optional(),
   finishedState: pattern.optional(),
   finishedExit: pattern.optional(),
@@ -68,6 +69,11 @@ export const batchBackendOptionsSchema = z.strictObject({
   largestNode: z
     .strictObject({ cpu: z.number().positive().default(64), memoryMiB: z.number().int().positive().default(262_144), gpu: z.number().int().min(0).default(0) })
     .default({ cpu: 64, memoryMiB: 262_144, gpu: 0 }),
+  /**
+   * Where a file per unfinished job is kept (labels, files; mode 0700) so that a later process can find and take over
+   * the jobs an earlier one left (listManaged, reattach). On the host that runs Capstan, not the cluster.
+   */
+  jobRecordsDir: z.string().startsWith('/').optional(),
   /** Run the scheduler's commands on a login node over SSH (one multiplexed connection); unset: on this host. */
   ssh: sshOptionsSchema.optional(),
   /** Seconds the container is given to stop after SIGTERM on cancel. Keep below the scheduler's own kill delay. */
@@ -92,6 +98,11 @@ export function effectiveProfile(options: BatchBackendOptions): BatchProfile {
   const base = PROFILES[options.profile];
   const overrides = Object.fromEntries(Object.entries(options.commands).filter(([, value]) => value !== undefined));
   return { ...base, ...overrides } as BatchProfile;
+}
+
+/** The default folder of job records: per user, beside the image cache. */
+export function defaultJobRecordsDir(): string {
+  return join(homedir(), '.cache', 'capstan', 'batch-jobs');
 }
 
 /** The default folder of converted images, as the slurm backend's: on a cluster it must be on a file system every node sees. */

@@ -8,15 +8,19 @@ import {
   ErrorCode,
   type ExecutionRequest,
   type ExecutionResult,
+  type ManagedResource,
+  type ReattachStreams,
 } from '@capstan/core-constraints';
 import { nodeJobCapabilities, writeJobScript } from '@capstan/job-script';
 import { assertInputsExist, canceledBeforeStart, Semaphore } from '@capstan/support';
-import { type BatchBackendOptions, type BatchBackendOptionsInput, defaultSifCacheDir, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
+import { type BatchBackendOptions, type BatchBackendOptionsInput, defaultJobRecordsDir, defaultSifCacheDir, effectiveProfile, parseBatchBackendOptions } from './batch-backend-options';
 import { type CommandRunner, LocalCommandRunner, SshCommandRunner } from '@capstan/process-kit';
 import { CountingRunner, whatItSaid } from './command-runner';
 import { followJob } from './follow-job';
 import { jobIdIn } from './job-output';
 import { JobMonitor, type MonitorStats } from './job-monitor';
+import { JobRecords } from './job-records';
+import { jobRecord, listManagedJobs, type ManagedJobsContext, reattachJob, removeManagedJob } from './managed-jobs';
 import { type BatchProfile } from './profiles';
 import { submitValues } from './submit-values';
 import { renderTemplate } from './template';
@@ -45,6 +49,7 @@ export class BatchBackend implements Backend {
   private readonly monitor: JobMonitor;
   private readonly submits: Semaphore;
   private readonly commandEnv: Record<string, string>;
+  private readonly records: JobRecords;
 
   constructor(options: BatchBackendOptionsInput = {}, environment: NodeJS.ProcessEnv = process.env, dependencies: BatchBackendDependencies = {}) {
     this.options = parseBatchBackendOptions(options);
@@ -60,6 +65,7 @@ export class BatchBackend implements Backend {
     this.runner = new CountingRunner(dependencies.runner ?? this.ssh ?? new LocalCommandRunner());
     this.monitor = new JobMonitor(this.runner, this.profile, { intervalMs: this.options.pollIntervalMs, timeoutMs: this.options.commandTimeoutMs, env: this.commandEnv });
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
+    this.records = new JobRecords(this.options.jobRecordsDir ?? defaultJobRecordsDir(), this.options.profile);
     // The scheduler confines nothing Capstan can rely on (profiles ask for memory, few sites enforce it): an Apptainer
     // job is held by nothing; Docker and Podman limit their containers themselves. Usage is not read (yet).
     this.capabilities = nodeJobCapabilities({ ...this.options, clusterLimits: { memory: false, cpu: false }, usage: 'unavailable' });
@@ -133,6 +139,54 @@ export class BatchBackend implements Backend {
       return id;
     });
     if (jobId === undefined) return canceled();
+    const record = jobRecord({ jobId, profile: this.options.profile, name: request.attemptName, labels: request.labels, statusFile, stdoutFile: request.paths.stdoutFile, stderrFile: request.paths.stderrFile, memoryBytes, submittedAt, ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }) });
+    // Without its record a later process could not take the job over; this one still follows it to its end. The
+    // record is written while the job is followed; its removal waits for every write, so that none outlives its job.
+    const written = this.records.write(record).catch((error: unknown) => emit({ type: 'warning', message: `the record of ${this.options.profile} job ${jobId} could not be written (${(error as Error).message}); a restarted server could not take it over: check batch.jobRecordsDir` }));
+    let startNoted: Promise<void> = written;
+    const noteStart = (event: BackendEvent): void => {
+      emit(event);
+      if (event.type === 'started') startNoted = written.then(() => this.records.write({ ...record, startedAt: new Date().toISOString() })).catch(() => undefined);
+    };
+    try {
+      return await this.follow(jobId, request, signal, noteStart, statusFile, submittedAt, memoryBytes);
+    } finally {
+      await startNoted;
+      await this.records.remove(jobId).catch(() => undefined);
+    }
+  }
+
+  /** This user's jobs that Capstan submitted with these settings and did not see end (docs/batch.md, "After a restart"). */
+  listManaged(selector: Readonly<Record<string, string>>): Promise<ManagedResource[]> {
+    return listManagedJobs(this.managedContext(), selector);
+  }
+
+  /** Cancels the job (if it still runs) and forgets it. */
+  removeManaged(resource: ManagedResource): Promise<void> {
+    return removeManagedJob(this.managedContext(), resource);
+  }
+
+  /** Follows a job an earlier process submitted to its end, from its record. */
+  reattach(resource: ManagedResource, streams: ReattachStreams, signal: AbortSignal): Promise<ExecutionResult> {
+    return reattachJob(this.managedContext(), resource, streams, signal);
+  }
+
+  private managedContext(): ManagedJobsContext {
+    return {
+      runner: this.runner,
+      records: this.records,
+      monitor: this.monitor,
+      profile: this.profile,
+      profileName: this.options.profile,
+      runtime: this.options.runtime,
+      env: this.commandEnv,
+      timeoutMs: this.options.commandTimeoutMs,
+      retries: this.options.statusRetries,
+      retryDelayMs: this.options.pollIntervalMs,
+    };
+  }
+
+  private follow(jobId: string, request: ExecutionRequest, signal: AbortSignal, emit: (event: BackendEvent) => void, statusFile: string, submittedAt: Date, memoryBytes: number): Promise<ExecutionResult> {
     return followJob({
       jobId,
       request,

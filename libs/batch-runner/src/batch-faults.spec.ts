@@ -46,6 +46,7 @@ describe('BatchBackend when the scheduler misbehaves', () => {
       pollIntervalMs: 50,
       statusRetries: 3,
       commandTimeoutMs: 2000,
+      jobRecordsDir: join(dir, 'records'),
       ...options,
       commands: {
         submit: [join(dir, 'submit'), '-N', '{job_name}', '{script}'],

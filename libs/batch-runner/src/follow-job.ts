@@ -1,4 +1,4 @@
-import { type ExecutionResult } from '@capstan/core-constraints';
+import { type AttemptPaths, type ExecutionResult } from '@capstan/core-constraints';
 import { OutputTail, parseStatusFile, type SubmittedJob } from '@capstan/job-script';
 import { abortableWait } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
@@ -8,13 +8,17 @@ import { type JobMonitor } from './job-monitor';
 import { type Ending, jobResult } from './job-result';
 import { type BatchProfile } from './profiles';
 
-export interface FollowJob extends SubmittedJob {
+export interface FollowJob extends Omit<SubmittedJob, 'request'> {
+  /** What of the attempt's request following the job needs: a taken-over job has its record, not the request. */
+  readonly request: { readonly paths: Pick<AttemptPaths, 'stdoutFile' | 'stderrFile'>; readonly timeoutMs?: number };
   readonly monitor: JobMonitor;
   readonly profile: BatchProfile;
   readonly profileName: string;
   /** Reads of a job's end (the finished command) before it is lost, and the wait between two. */
   readonly retries: number;
   readonly retryDelayMs: number;
+  /** When an earlier process saw the job start (a take-over): no new `started`, and the timeout counts from then. */
+  readonly startedAt?: Date;
 }
 
 /** At most one warning a minute about unreadable states, per job. */
@@ -137,6 +141,10 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
         monitor.cancel(jobId).then(lost, lost);
       },
     });
+    if (job.startedAt !== undefined) {
+      runningSince = job.startedAt;
+      if (request.timeoutMs !== undefined) timeoutTimer = setTimeout(() => stop('timeout'), Math.max(0, job.startedAt.getTime() + request.timeoutMs - Date.now()));
+    }
     if (signal.aborted) onAbort();
   });
 }

@@ -5,6 +5,8 @@ export interface JobLine {
   readonly state: string;
   /** The exit code, when the status output carries it. */
   readonly exit?: number;
+  /** The job's name, where the output carries it (maybe cut short: Grid Engine's qstat keeps 10 characters). */
+  readonly name?: string;
 }
 
 /** The end reason a sign names. */
@@ -21,7 +23,8 @@ export function parseStatus(output: string, profile: Pick<BatchProfile, 'statusL
     const groups = line.exec(text.replace(/\r$/, ''))?.groups;
     if (groups?.['id'] === undefined || groups['state'] === undefined) continue;
     const exit = groups['exit'] === undefined ? undefined : exitCode(groups['exit']);
-    jobs.set(groups['id'], exit === undefined ? { state: groups['state'] } : { state: groups['state'], exit });
+    const name = groups['name'] === undefined || groups['name'] === '' ? undefined : groups['name'];
+    jobs.set(groups['id'], { state: groups['state'], ...(exit === undefined ? {} : { exit }), ...(name === undefined ? {} : { name }) });
   }
   return jobs;
 }

@@ -84,6 +84,17 @@ describe('shipped profiles read their scheduler', () => {
     expect(signIn(held, profile)).toBe('oom');
   });
 
+  it('lists every unfinished job of the user with one list command, read with the status line (names cut as the scheduler cuts them)', () => {
+    expect(PROFILES.gridengine.list).toEqual(['qstat']);
+    const qstat = '    339 0.50000 i15rest-av root         r     12/07/2026 10:04:04 all.q@localhost                    1        \n';
+    expect(parseStatus(qstat, PROFILES.gridengine).get('339')).toEqual({ state: 'r', name: 'i15rest-av' });
+    expect(parseStatus('4711|RUNNING|capstan-x-a1\n', PROFILES.slurm).get('4711')).toEqual({ state: 'RUNNING', name: 'capstan-x-a1' });
+    expect(parseStatus('4711|RUNNING|\n', PROFILES.slurm).get('4711')).toEqual({ state: 'RUNNING' });
+    expect(parseStatus('1237.pbs01        capstan-w-a1-ab* alice                    0 R workq\n', PROFILES.pbs).get('1237.pbs01')).toEqual({ state: 'R', name: 'capstan-w-a1-ab*' });
+    expect(parseStatus('1234 RUN -\n', PROFILES.lsf).get('1234')).toEqual({ state: 'RUN' });
+    expect(parseStatus('1234.0 2\n', PROFILES.htcondor).get('1234')).toEqual({ state: '2' });
+  });
+
   it('takes no job id that could not travel in a command, and no exit code out of range', () => {
     expect(jobIdIn('Job <12 34> is submitted\n', PROFILES.lsf)).toBeUndefined();
     expect(jobIdIn('$(id)\n', { jobIdPattern: '^(.+)$' })).toBeUndefined();

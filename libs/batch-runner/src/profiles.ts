@@ -12,8 +12,13 @@ export interface BatchProfile {
   readonly jobIdPattern: string;
   /** The state of every job at once ({job_ids} or {job_ids_csv}, or no ids: all of the user's jobs). One call a poll. */
   readonly status: CommandTemplate;
-  /** A line of status output: named groups `id` and `state` (and optionally `exit`); other lines are ignored. */
+  /** A line of status output: named groups `id` and `state` (and optionally `exit`, `name`); other lines are ignored. */
   readonly statusLine: string;
+  /**
+   * Lists every unfinished job of this user (no ids), read with `statusLine`: how a later process finds the jobs an
+   * earlier one left. A `name` group, where the listing has one (maybe cut short), must start the job's name.
+   */
+  readonly list: CommandTemplate;
   /** A failed status call whose output matches this knows none of the jobs any more (Slurm's squeue does that). */
   readonly noJobsPattern?: string;
   /** Run once for a job that left the status listing without a status file: why it ended ({job_id}). */
@@ -47,7 +52,8 @@ const gridengine: BatchProfile = {
   ],
   jobIdPattern: '^([0-9]+)',
   status: ['qstat'],
-  statusLine: '^\\s*(?<id>[0-9]+)\\s+[0-9.]+\\s+\\S+\\s+\\S+\\s+(?<state>[a-zA-Z]+)\\s',
+  statusLine: '^\\s*(?<id>[0-9]+)\\s+[0-9.]+\\s+(?<name>\\S+)\\s+\\S+\\s+(?<state>[a-zA-Z]+)\\s',
+  list: ['qstat'],
   finished: ['qacct', '-j', '{job_id}'],
   finishedState: '^failed\\s+(?<state>[0-9]+)',
   finishedExit: '^exit_status\\s+(?<exit>[0-9]+)',
@@ -70,7 +76,8 @@ const slurm: BatchProfile = {
   ],
   jobIdPattern: '^([0-9]+)',
   status: ['squeue', '--noheader', '--states=all', '--jobs={job_ids_csv}', '--format=%i|%T|'],
-  statusLine: '^(?<id>[0-9]+)\\|(?<state>[A-Z_]+)\\|',
+  statusLine: '^(?<id>[0-9]+)\\|(?<state>[A-Z_]+)\\|(?<name>[^|]*)',
+  list: ['squeue', '--me', '--noheader', '--format=%i|%T|%j'],
   noJobsPattern: 'Invalid job id',
   finished: ['sacct', '--noheader', '--parsable2', '--allocations', '--jobs={job_id}', '--format=JobID,State,ExitCode'],
   finishedState: '^[0-9]+\\|(?<state>[A-Z_]+)',
@@ -95,6 +102,7 @@ const lsf: BatchProfile = {
   jobIdPattern: '^Job <([0-9]+)> is submitted',
   status: ['bjobs', '-noheader', '-a', '-o', 'jobid stat exit_code', '{job_ids}'],
   statusLine: '^(?<id>[0-9]+)\\s+(?<state>[A-Z]+)\\s+(?<exit>[0-9]+|-)',
+  list: ['bjobs', '-noheader', '-o', 'jobid stat exit_code'],
   finished: ['bjobs', '-l', '{job_id}'],
   finishedState: 'Status <(?<state>[A-Z]+)>',
   finishedExit: 'Exited with exit code (?<exit>[0-9]+)',
@@ -112,7 +120,8 @@ const pbs: BatchProfile = {
   ],
   jobIdPattern: '^([0-9]+\\.[A-Za-z0-9.-]+)',
   status: ['qstat', '-x', '{job_ids}'],
-  statusLine: '^(?<id>[0-9]+\\.[A-Za-z0-9.-]+)\\s+\\S+\\s+\\S+\\s+\\S+\\s+(?<state>[A-Z])\\s',
+  statusLine: '^(?<id>[0-9]+\\.[A-Za-z0-9.-]+)\\s+(?<name>\\S+)\\s+\\S+\\s+\\S+\\s+(?<state>[A-Z])\\s',
+  list: ['qstat'],
   finished: ['qstat', '-x', '-f', '{job_id}'],
   finishedState: 'job_state = (?<state>[A-Z])',
   finishedExit: '[Ee]xit_status = (?<exit>-?[0-9]+)',
@@ -131,6 +140,7 @@ const htcondor: BatchProfile = {
   jobIdPattern: 'submitted to cluster ([0-9]+)',
   status: ['condor_q', '{job_ids}', '-af:j', 'JobStatus'],
   statusLine: '^(?<id>[0-9]+)\\.0\\s+(?<state>[0-9])\\s*$',
+  list: ['condor_q', '-af:j', 'JobStatus'],
   finished: ['condor_history', '{job_id}', '-limit', '1', '-af', 'JobStatus', 'ExitCode', 'RemoveReason', 'HoldReason'],
   finishedState: '^(?<state>[0-9])\\s',
   finishedExit: '^[0-9]\\s+(?<exit>[0-9]+)\\s',

@@ -74,6 +74,7 @@ describe('BatchBackend over SSH', () => {
     expect(instance.monitorStatistics().mostJobsInOnePoll).toBeGreaterThan(1);
   }, 90_000);
 
+  // 30 s: two logins over ssh on a machine loaded 20 times over its 2 cores took more than jest's default 5 s.
   it('passes hostile words and values to the remote side as data, never as shell syntax', async () => {
     const marker = join(folder, 'injected');
     const words = ['a;touch ' + marker, `$(touch ${marker})`, `\`touch ${marker}\``, "it's \"quoted\"", 'line one\nline two', '*', '-n', ''];
@@ -83,7 +84,7 @@ describe('BatchBackend over SSH', () => {
     const env = await runner().run({ argv: ['sh', '-c', 'printf %s "$CAPSTAN_SSH_HOSTILE"'], env: { CAPSTAN_SSH_HOSTILE: `$(touch ${marker});'` }, timeoutMs: 10_000 });
     expect(env.stdout).toBe(`$(touch ${marker});'`);
     expect(existsSync(marker)).toBe(false);
-  });
+  }, 30_000);
 
   it('kills a command that runs past its time, and the connection serves the next one', async () => {
     const instance = runner();
@@ -131,7 +132,8 @@ describe('BatchBackend over SSH', () => {
   }, 60_000);
 
   it('never calls a job done whose state could not be read: sshd gone for good, the job is lost', async () => {
-    const { pending } = await runningWhileSshdStops({ commandTimeoutMs: 1000, statusRetries: 3 }, 'sleep 2');
+    // 3 s a command: a submit over a fresh connection on a loaded machine (load 20 on 2 cores) took more than 1 s.
+    const { pending } = await runningWhileSshdStops({ commandTimeoutMs: 3000, statusRetries: 3 }, 'sleep 2');
     try {
       expect(await pending).toMatchObject({ endReason: 'lost', exitCode: null });
     } finally {

@@ -10,7 +10,7 @@ import {
   tesServiceOptionsSchema,
 } from '@capstan/tes-server';
 import { SqliteTesTaskStore, TesTaskStore } from '@capstan/tes-store';
-import { type LoadedConfig, TaskEngine } from '@capstan/engine';
+import { type LoadedConfig, type RouteRule, TaskEngine } from '@capstan/engine';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type ApiConfig, apiConfigSchema, DEFAULT_PRINCIPAL } from './api-config';
 import { findDashboardDir } from './dashboard-dir';
@@ -58,6 +58,22 @@ function selectableOf(api: ApiConfig, registry: BackendRegistry, config: LoadedC
 }
 
 /**
+ * TES tasks go through the engine's routes: like any task, so a rule may only send them to a backend the server
+ * offers its clients (the default and api.selectableBackends): otherwise a rule would open one they cannot name, past
+ * the checks made on those (a host backend).
+ */
+function assertRoutesOffered(routes: readonly RouteRule[], offered: readonly string[]): void {
+  routes.forEach((rule, index) => {
+    if (offered.includes(rule.backend)) return;
+    throw new CapstanError(
+      ErrorCode.InvalidConfig,
+      `routes.${index}.backend is ${JSON.stringify(rule.backend)}, which this TES server does not offer (it offers ${offered.map((name) => JSON.stringify(name)).join(', ')}); add it to api.selectableBackends, or route to one of those`,
+      { path: `routes.${index}.backend`, details: { value: rule.backend, offered: [...offered] } },
+    );
+  });
+}
+
+/**
  * Refuses to serve on a backend that runs commands on the host (no container) unless the operator allowed it in so
  * many words: TES clients are untrusted, and such a backend gives each of them a shell as the server's user.
  */
@@ -98,7 +114,9 @@ export async function startTesServer(options: StartTesServerOptions = {}): Promi
     allBackends: true,
     accept: (backend, registry, config) => {
       const api = config.backends['api'] as ApiConfig;
-      assertNoHostExecution(registry, [backend.name, ...selectableOf(api, registry, config)], api.runClientCommandsOnHost);
+      const offered = [backend.name, ...selectableOf(api, registry, config)];
+      assertRoutesOffered(config.engine.routes ?? [], offered);
+      assertNoHostExecution(registry, offered, api.runClientCommandsOnHost);
     },
     ...(options.registerBackends === undefined ? {} : { registerBackends: options.registerBackends }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),

@@ -54,7 +54,8 @@ export function executorTask(id: string, task: ValidatedTask, index: number, lay
       ...(resources?.cpu_cores === undefined ? {} : { cpu: resources.cpu_cores }),
       ...(resources?.ram_gb === undefined ? {} : { memory: gigabytes(resources.ram_gb) }),
     },
-    hints: { shell: 'sh' },
+    // The task's tags are its labels: the engine's routes: rules match on them as on a task file's hints.labels.
+    hints: { shell: 'sh', ...(task.tags === undefined || Object.keys(task.tags).length === 0 ? {} : { labels: task.tags }) },
     inputs: layout.mounts.map((mount) => ({ source: mount.hostPath, path: mount.guestPath, type: mount.type, ...(mount.writable ? { writable: true } : {}) })),
     env: executor.env ?? {},
   });

@@ -5,9 +5,9 @@ import { findLeftovers } from './leftovers';
 const HOLDER = { 'io.capstan.holder-id': 'A1b2C3d4E5f6G7h8' };
 
 /** A backend whose listing honours the label selector, as Docker's does. */
-function backendWith(resources: ManagedResource[] | Error): Backend {
+function backendWith(resources: ManagedResource[] | Error, name = 'docker'): Backend {
   return {
-    name: 'docker',
+    name,
     capabilities: {} as Backend['capabilities'],
     probe: () => Promise.reject(new Error('unused')),
     capacity: () => Promise.reject(new Error('unused')),
@@ -41,5 +41,21 @@ describe('findLeftovers', () => {
     const down = new BackendRegistry([backendWith(new Error('daemon down'))]);
     expect(await findLeftovers(down, [], options)).toEqual({ found: new Map(), strays: [] });
     await expect(findLeftovers(down, [task('T1')], options)).rejects.toThrow('daemon down');
+  });
+
+  it('looks for a routed task on the backend routes: sent it to, not only on the default', async () => {
+    const registry = new BackendRegistry([backendWith([]), backendWith([container('job-7', 'tes-T1-e0')], 'hpc')]);
+    const { found } = await findLeftovers(registry, [task('T1')], options, () => 'hpc');
+    expect(found.get('T1')?.map((item) => [item.backend, item.resource.id])).toEqual([['hpc', 'job-7']]);
+    // Without the route the job is not found (the restart would run the task again).
+    expect((await findLeftovers(registry, [task('T1')], options)).found.size).toBe(0);
+  });
+
+  it("never calls the container a batch job's Docker left on this host a stray of the docker backend while its task is unfinished", async () => {
+    // The job of T1 runs Docker on the node: the docker backend lists that container with T1's labels.
+    const registry = new BackendRegistry([backendWith([container('job-container', 'tes-T1-e0'), container('old', 'tes-T9-e0')]), backendWith([container('job-7', 'tes-T1-e0')], 'hpc')]);
+    const { found, strays } = await findLeftovers(registry, [task('T1')], options, () => 'hpc');
+    expect(found.get('T1')?.map((item) => item.resource.id)).toEqual(['job-7']);
+    expect(strays.map((item) => item.resource.id)).toEqual(['old']);
   });
 });

@@ -31,7 +31,7 @@ export class RestartReconciler {
 
   async reconcileAll(): Promise<void> {
     const unfinished = this.records.store.listInStates(['QUEUED', 'INITIALIZING', 'RUNNING', 'CANCELING']);
-    const { found: leftovers, strays } = await findLeftovers(this.registry, unfinished, this.options);
+    const { found: leftovers, strays } = await findLeftovers(this.registry, unfinished, this.options, (task) => this.backendOf(task));
     for (const stray of strays) await this.removeLeftover(stray);
     for (const task of unfinished) {
       const found = leftovers.get(task.id) ?? [];
@@ -41,6 +41,15 @@ export class RestartReconciler {
       if (action.kind === 'cancel') this.records.setState(task.id, 'CANCELED');
       else if (action.kind === 'rerun') this.dispatcher.enqueue(task.id);
       else await this.reconcile(task, action);
+    }
+  }
+
+  /** Where the task's executors were sent; a task that cannot be routed (a changed configuration) is looked for on the default. */
+  private backendOf(task: StoredTesTask): string {
+    try {
+      return this.runner.routeOf(task.id, task).backend;
+    } catch {
+      return this.options.defaultBackend;
     }
   }
 

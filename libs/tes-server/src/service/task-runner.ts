@@ -45,6 +45,16 @@ export class TaskRunner {
     private readonly options: TesServiceOptions,
   ) {}
 
+  /**
+   * The backend of a task: the one its `backend_parameters.backend` names, else where the engine's `routes:` send its
+   * first executor (tags as labels, its cpu and memory), else the default.
+   */
+  routeOf(id: string, task: ValidatedTask): { readonly backend: string; readonly reason: string } {
+    const named = task.resources?.backend_parameters?.['backend'];
+    if (named !== undefined) return { backend: named, reason: 'the task\'s backend_parameters.backend' };
+    return this.engine.route(executorTask(id, task, 0, this.layoutOf(id, task)));
+  }
+
   layoutOf(id: string, task: ValidatedTask): TesTaskLayout {
     return planTaskLayout(task, join(this.options.dataDir, 'tasks', id, 'files'));
   }
@@ -77,8 +87,9 @@ export class TaskRunner {
 
   /** Runs executors `from`.. in order (`initialize` before the first one's attempt), uploads the outputs; ends the task. */
   async runExecutors(id: string, task: ValidatedTask, layout: TesTaskLayout, from: number, signal: AbortSignal, initialize?: RunOptions['afterAdmission']): Promise<void> {
-    const backend = task.resources?.backend_parameters?.['backend'] ?? this.options.defaultBackend;
     try {
+      // Every executor of a task goes where the first would: they share its volumes, and a restart looks for them there.
+      const { backend, reason: backendReason } = this.routeOf(id, task);
       for (let index = from; index < task.executors.length; index += 1) {
         const executor = task.executors[index];
         if (executor === undefined) break;
@@ -86,7 +97,7 @@ export class TaskRunner {
         const prepare = index === from && initialize !== undefined ? { afterAdmission: initialize } : {};
         // The executor's end is stored before its container is removed: a crash in between loses nothing.
         const beforeRemoval = (end: ExecutionResult): Promise<void> => this.storeEnd(id, task, layout, index, watch.attemptFolder, end);
-        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, signal, onEvent: watch.onEvent, beforeRemoval, ...prepare }).finally(() => watch.stop());
+        const result = await this.engine.run(executorTask(id, task, index, layout), { backend, backendReason, signal, onEvent: watch.onEvent, beforeRemoval, ...prepare }).finally(() => watch.stop());
         await faultPause('executor-removed');
         const outcome = await this.recordExecutor(id, task, layout, index, result);
         if (outcome === 'CANCELED' || signal.aborted) return await this.finish(id, 'CANCELED', layout);
