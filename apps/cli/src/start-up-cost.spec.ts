@@ -199,6 +199,14 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(backendChunks(result.urls)).toEqual(['docker']);
   });
 
+  it('control: serve loads the TES server (fastify, SQLite) when it starts one, so the checks above can fail', async () => {
+    // Refused after the server's module is imported: local runs clients' commands on the host, and no flag allows it.
+    const result = await loaded(['serve', '--backend', 'local', '--no-auth', '--port', '0', '--data-dir', join(folder(), 'tes-data')]);
+    expect(result.stderr).toMatch(/runs every client's command on this host/);
+    expect(result.code).not.toBe(0);
+    expect(SERVER_ONLY.filter((name) => !result.packages.has(name))).toEqual([]);
+  });
+
   it('capstan run on auto, where Docker answers, loads Docker alone: auto imports a backend only to probe it', async () => {
     const result = await loaded(['run', '--shell', 'sh', '--image', 'capstan-test/busybox:1', '--work-root', join(folder(), 'runs'), '--', 'true']);
     expect(result.code).toBe(0);
