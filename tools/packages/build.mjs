@@ -43,6 +43,8 @@ try {
     module.enableCompileCache(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'capstan', 'compile-cache'));
   }
 } catch {}
+// tsyringe refuses to load without it: imported once here, before the bundle, rather than by each of its chunks.
+await import('${POLYFILL.name}');
 await import('../dist/${main}');
 `;
 
@@ -52,7 +54,7 @@ for (const project of projects) {
   const main = project.kind === 'app' ? `${project.bin}.js` : 'index.js';
   // Several entry points share their modules through chunks (ES splitting): `internal` and the index must hand out
   // the same classes and DI tokens, never two copies.
-  await build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: entriesOf(project).map((entry) => ({ in: join(root, project.dir, entry.source), out: entry.out })),
     outdir: join(out, 'dist'),
@@ -68,9 +70,10 @@ for (const project of projects) {
     logLevel: 'warning',
     // An app's commands load only the libraries' modules they use (see named-reexports.mjs): `run` no backend's code but its own.
     plugins: project.kind === 'app' ? [namedReexportsAsStar()] : [],
-    // In every chunk, not only the entry: ES modules evaluate a chunk's imports before the entry's own first line.
-    banner: manifest.dependencies[POLYFILL.name] ? { js: `import '${POLYFILL.name}';` } : {},
+    write: false,
+    metafile: true,
   });
+  writeOutputs(result, project.kind === 'lib' && manifest.dependencies[POLYFILL.name] !== undefined);
   if (project.kind === 'app') {
     const bin = join(out, manifest.bin[project.bin]);
     mkdirSync(dirname(bin), { recursive: true });
@@ -93,6 +96,23 @@ execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs, ...proj
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 console.log(`capstan package: ${readdirSync(tarballs).length} tarballs in ${tarballs}`);
+
+/**
+ * Writes a build's files. A library's file that imports tsyringe imports the polyfill first: ES modules evaluate a
+ * file's imports in order, so the polyfill is in place before tsyringe in whichever file a consumer imports first.
+ * Only those files: each import of it is resolved again (start-up cost), and an app's launcher imports it once.
+ */
+function writeOutputs(result, polyfill) {
+  const importsTsyringe = new Set(
+    Object.entries(result.metafile.outputs)
+      .filter(([, output]) => output.imports.some((imported) => imported.external && imported.path === POLYFILL.for))
+      .map(([file]) => resolve(root, file)),
+  );
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, polyfill && importsTsyringe.has(file.path) ? `import '${POLYFILL.name}';\n${file.text}` : file.contents);
+  }
+}
 
 /** Copies a library's declarations, their imports made explicit (see declarations.mjs). */
 function copyDeclarations(from, to, project, manifest) {

@@ -44,8 +44,9 @@ export function listProjects(root) {
 }
 
 // Entry points beside the public one: `internal` (first-party only, see docs/decisions.md), `plugin` (a runner's
-// backend plugin alone, whose import does not evaluate the backend's code), `internal-options` (the option schemas
-// such a plugin imports from a backend kit, first-party only) and `testing` (test helpers). Each is a
+// backend plugin alone, whose import does not evaluate the backend's code), `internal-options` (option schemas
+// without the code they configure, first-party only: those a plugin imports from a backend kit, and tes-server's for
+// wiring's `api` section) and `testing` (test helpers). Each is a
 // package subpath (`@capstan/docker-api/internal`), as the workspace's path aliases are.
 const SUBPATHS = [
   { subpath: './internal', source: 'src/internal.ts', out: 'internal' },

@@ -14,13 +14,19 @@ registerHooks({
   resolve(specifier, context, next) { if (specifier === 'reflect-metadata') resolved.push(specifier); return next(specifier, context); },
   load(url, context, next) { seen.add(url); return next(url, context); },
 });
-process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen, ...resolved.map((name) => 'resolve:' + name)].join('\\n')));
+// Node's own internal modules are not hooked: process.moduleLoadList names them (undici: fetch, or node:http's ES facade).
+const internal = () => process.moduleLoadList.filter((name) => /undici/.test(name)).map((name) => 'internal:' + name.split(' ').pop());
+process.on('exit', () => writeFileSync(process.env.LOADED_LIST, [...seen, ...resolved.map((name) => 'resolve:' + name), ...internal()].join('\\n')));
 `;
 
 /** npm packages a command that runs no task, or a `run`, must not load. */
 const HEAVY = ['zod', 'yaml', 'dockerode', 'docker-modem', 'tsyringe', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'better-sqlite3', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'tar-fs'];
 const SERVER_ONLY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/rate-limit', 'better-sqlite3'];
 const DOCKER_EXTRAS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
+/** dockerode's and docker-modem's packages that a run on Docker never uses (image builds, hijacked streams, TLS, DEBUG). */
+const DOCKER_UNUSED = ['tar-fs', 'tar-stream', 'bl', 'readable-stream', '@balena/dockerignore', 'split-ca', 'debug', 'supports-color'];
+/** Node's HTTP stack: a run that transfers nothing over HTTP needs none of it; undici is fetch's, or node:http's ES facade's. */
+const undici = (urls: readonly string[]): boolean => urls.some((url) => url.startsWith('internal:') && url.includes('undici'));
 const BACKENDS = ['docker', 'podman', 'apptainer', 'local', 'slurm', 'batch', 'tes'] as const;
 
 /** The backends whose code (the lazily imported `register-NAME-backend` chunk) a command loaded. */
@@ -98,6 +104,8 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
       expect(result.code).toBe(args.length === 2 ? 0 : 69);
       expect(result.urls.some((url) => /top-command-[A-Z0-9]+\.mjs$/.test(url))).toBe(true);
       expect(HEAVY.filter((name) => name !== 'zod' && result.packages.has(name))).toEqual([]);
+      // Control for the undici checks: top asks a server with fetch.
+      expect(undici(result.urls)).toBe(args.length > 2);
     }
   });
 
@@ -138,6 +146,9 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect(result.urls.filter((url) => url === 'resolve:reflect-metadata').length).toBeLessThanOrEqual(2);
     expect(result.packages.has('reflect-metadata')).toBe(true);
     expect(result.urls).not.toContain('node:util');
+    // Nor Node's HTTP client (the transfer takes it at its first HTTP transfer), nor undici.
+    expect(result.urls.filter((url) => /^node:https?$/.test(url))).toEqual([]);
+    expect(undici(result.urls)).toBe(false);
     // Control: the hook does see the built-in modules a run imports.
     expect(result.urls).toContain('node:child_process');
     // zod's locales but its default English (the bundle drops `z.locales`: Capstan writes its own messages).
@@ -197,6 +208,35 @@ describe('start-up cost: a command loads only what it runs (the built CLI)', () 
     expect([...SERVER_ONLY, ...DOCKER_EXTRAS].filter((name) => result.packages.has(name))).toEqual([]);
     expect(result.packages.has('dockerode')).toBe(true);
     expect(backendChunks(result.urls)).toEqual(['docker']);
+    // dockerode's packing, duplex, certificate and debug packages are required at first use, and none is used here;
+    // node:http comes through docker-modem's require, without the ES facade that would load undici.
+    expect(DOCKER_UNUSED.filter((name) => result.packages.has(name))).toEqual([]);
+    expect(result.urls).toContain('node:http');
+    expect(undici(result.urls)).toBe(false);
+  });
+
+  it('capstan run on Apptainer with a SIF loads no Docker code and no HTTP client (it asks a daemon only for docker-daemon: images)', async () => {
+    const result = await loaded(['run', '--backend', 'apptainer', '--shell', 'sh', '--image', '/var/lib/capstan/test-images/busybox.sif', '--work-root', join(folder(), 'runs'), '--', 'true']);
+    expect(result.code).toBe(0);
+    expect(backendChunks(result.urls)).toEqual(['apptainer']);
+    expect(result.packages.has('dockerode')).toBe(false);
+    expect(result.urls.filter((url) => /^node:https?$/.test(url))).toEqual([]);
+    expect(undici(result.urls)).toBe(false);
+  });
+
+  it('control: with DEBUG=modem a run on Docker loads debug and prints docker-modem\'s lines, as dockerode does unbundled', async () => {
+    const result = await loaded(['run', '--backend', 'docker', '--shell', 'sh', '--image', 'capstan-test/busybox:1', '--work-root', join(folder(), 'runs'), '--', 'true'], cliBundle, { DEBUG: 'modem' });
+    expect(result.code).toBe(0);
+    expect(result.packages.has('debug')).toBe(true);
+    expect(result.stderr).toMatch(/modem Sending: /);
+  });
+
+  it('control: serve loads the TES server (fastify, SQLite) when it starts one, so the checks above can fail', async () => {
+    // Refused after the server's module is imported: local runs clients' commands on the host, and no flag allows it.
+    const result = await loaded(['serve', '--backend', 'local', '--no-auth', '--port', '0', '--data-dir', join(folder(), 'tes-data')]);
+    expect(result.stderr).toMatch(/runs every client's command on this host/);
+    expect(result.code).not.toBe(0);
+    expect(SERVER_ONLY.filter((name) => !result.packages.has(name))).toEqual([]);
   });
 
   it('capstan run on auto, where Docker answers, loads Docker alone: auto imports a backend only to probe it', async () => {

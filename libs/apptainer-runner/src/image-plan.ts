@@ -1,7 +1,6 @@
 import { type ContainerSource } from '@capstan/core-constraints';
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { type SifPullPolicy } from './apptainer-backend-options';
 import { toRemoteImage } from './image-reference';
@@ -60,7 +59,8 @@ function dockerHasImage(name: string, dockerHost: string | undefined): Promise<b
   const address = dockerHost ?? 'unix:///var/run/docker.sock';
   const target = address.startsWith('unix://') ? { socketPath: address.slice('unix://'.length) } : { host: new URL(address.replace(/^tcp:/, 'http:')).hostname, port: Number(new URL(address.replace(/^tcp:/, 'http:')).port) };
   return new Promise((settle) => {
-    const asked = request({ ...target, method: 'GET', path: `/images/${encodeURIComponent(name)}/json`, timeout: ASK_TIMEOUT_MS }, (response) => {
+    // Taken here, not imported: a run of a SIF never asks, and node:http's ES facade alone costs about 20 ms of CPU.
+    const asked = process.getBuiltinModule('node:http').request({ ...target, method: 'GET', path: `/images/${encodeURIComponent(name)}/json`, timeout: ASK_TIMEOUT_MS }, (response) => {
       response.resume();
       settle(response.statusCode === 200 ? true : response.statusCode === 404 ? false : `the Docker daemon at ${address} answered ${response.statusCode}`);
     });

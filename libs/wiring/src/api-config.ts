@@ -1,5 +1,5 @@
 import { capstanParser, parseSize } from '@capstan/core-constraints';
-import { DEFAULT_EVENT_STREAMS, DEFAULT_LIST_BUDGET_BYTES, DEFAULT_RATE_LIMIT, tesServiceOptionsSchema } from '@capstan/tes-server';
+import { DEFAULT_EVENT_STREAMS, DEFAULT_LIST_BUDGET_BYTES, DEFAULT_RATE_LIMIT, tesServiceOptionsSchema } from '@capstan/tes-server/internal-options';
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { transferSectionSchema } from './transfer-section';

@@ -3,7 +3,8 @@ export { BUILT_IN_BACKENDS, loadBuiltInPlugins, pluginsFor, sectionsOf } from '.
 export { type LoadedPlugin, loadPlugins, type ModuleImporter } from './plugin-loader';
 export { chooseBackend } from './choose-backend';
 export { wire, wireBackends, type WireOptions, type Wiring } from './wire';
-export { type RunningTesServer, startTesServer, type StartTesServerOptions } from './tes-server';
+export type { RunningTesServer, StartTesServerOptions } from './tes-server';
+export { startTesServer } from './start-tes-server';
 export { apiConfigSchema } from './api-config';
 export { transferSectionSchema } from './transfer-section';
 export { serveCommand, type ServeIo } from './serve-command';

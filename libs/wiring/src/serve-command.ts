@@ -3,7 +3,7 @@ import { configFlags, helpText, parseCommand } from '@capstan/cli-spec';
 import { ExitCode, exitCodeFor } from '@capstan/support';
 import { BufferedLines } from './buffered-lines';
 import { SERVE_COMMAND } from './serve-definition';
-import { startTesServer } from './tes-server';
+import { startTesServer } from './start-tes-server';
 
 export interface ServeIo {
   readonly stdout: (text: string) => void;

@@ -90,10 +90,7 @@ export function assertNoHostExecution(registry: BackendRegistry, backendNames: r
   );
 }
 
-/**
- * Starts Capstan's TES server: reads the configuration (the `api` section and the engine's), wires the engine on the
- * chosen backend, opens the task store in the data folder, reconciles what an earlier process left, and listens.
- */
+/** What `startTesServer` (start-tes-server.ts, which imports this module when a server starts) does. */
 export async function startTesServer(options: StartTesServerOptions = {}): Promise<RunningTesServer> {
   const cwd = options.cwd ?? process.cwd();
   const logStream = options.logStream ?? process.stdout;

@@ -60,6 +60,13 @@ describe('npm run package, installed from outside the repository', () => {
     const loaded = hook.loaded();
     expect(loaded.filter((url) => /\/node_modules\/(dockerode|docker-modem|fastify)\/|\/register-(?!local-)[a-z]+-backend-/.test(url))).toEqual([]);
     expect(loaded.some((url) => /\/register-local-backend-[A-Z0-9]+\.js$/.test(url))).toBe(true);
+    // reflect-metadata is the launcher's, imported once before the bundle, not at the top of each of its chunks.
+    const cliDir = join(prefix, 'lib/node_modules/@capstan/cli');
+    const chunks = readdirSync(join(cliDir, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js'));
+    expect(chunks.length).toBeGreaterThan(10);
+    const importing = chunks.filter((file) => /^import ['"]reflect-metadata['"];/m.test(readFileSync(join(cliDir, 'dist', file), 'utf8')));
+    expect(importing).toEqual(['capstan.js']);
+    expect(readFileSync(join(cliDir, 'bin/capstan.js'), 'utf8')).toMatch(/\nawait import\('reflect-metadata'\);\nawait import\('\.\.\/dist\/capstan\.js'\);\n$/);
   });
 
   it('gives a moduleResolution node16 consumer every library with types, by import and by require', () => {
@@ -104,6 +111,10 @@ describe('npm run package, installed from outside the repository', () => {
     expect(wired).toMatchObject({ stdout: 'local\n', status: 0 });
     const loaded = hook.loaded();
     expect(loaded.filter((url) => /\/node_modules\/(dockerode|docker-modem|ssh2|@grpc\/grpc-js)\/|\/register-(?!local-)[a-z]+-backend-/.test(url))).toEqual([]);
+    // Nor the TES server's HTTP stack and store: wiring imports them when startTesServer is called, and the `api`
+    // section's schema comes from tes-server's options entry point.
+    expect(loaded.filter((url) => /\/node_modules\/(fastify|@fastify\/[a-z-]+|better-sqlite3|semver)\/|\/tes-(server|store)\/dist\/index\.js$/.test(url))).toEqual([]);
+    expect(loaded.some((url) => /\/tes-server\/dist\/internal-options\.js$/.test(url))).toBe(true);
     // Of the runners, local alone is imported (through its plugin entry point), its backend's code lazily: no other
     // runner's plugin, whose options schema a run on local does not use.
     const runnerEntries = loaded.filter((url) => /\/@capstan\/[a-z]+-runner\/dist\/[a-z]+\.js$/.test(url)).map((url) => url.replace(/^.*@capstan\//, ''));
@@ -114,6 +125,10 @@ describe('npm run package, installed from outside the repository', () => {
     const index = run(process.execPath, ['--input-type=module', '-e', "await import('@capstan/docker-runner');"], project, { env: { NODE_OPTIONS: hook.nodeOptions } });
     expect(index.status).toBe(0);
     expect(hook.loaded().filter((url) => /\/node_modules\/dockerode\//.test(url)).length).toBeGreaterThan(0);
+    // ... and tes-server's index evaluate fastify; wiring's startTesServer is there, imported at its call.
+    const server = run(process.execPath, ['--input-type=module', '-e', "const { startTesServer } = await import('@capstan/wiring'); await import('@capstan/tes-server'); console.log(typeof startTesServer);"], project, { env: { NODE_OPTIONS: hook.nodeOptions } });
+    expect(server).toMatchObject({ stdout: 'function\n', status: 0 });
+    expect(hook.loaded().filter((url) => /\/node_modules\/fastify\//.test(url)).length).toBeGreaterThan(0);
   });
 
   it('a library names its sibling packages as real dependencies: alone and offline, its install fails naming one', () => {

@@ -1,6 +1,6 @@
 import { CapstanError } from '@capstan/core-constraints';
-import { type Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { type AddressPolicy } from '../address/address-policy';
 import { type TransferAddress } from '../address/transfer-address';
 import { describeSystemError, transferFailed, transferRefused, type TransferSubject } from '../errors/transfer-errors';
@@ -37,7 +37,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 export function openRequest(context: HttpContext, url: URL, options: { method: Method; headers: Record<string, string>; signal: AbortSignal }): ClientRequest {
   const hop = url.href === context.address.url.href ? null : url;
   checkLiteralHost(context.policy, context.subject, url, hop);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // Taken at the call, not imported: see FileAndHttpTransfer's agents (start-up cost of every run).
+  const send = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
   const agent = url.protocol === 'https:' ? context.agents.https : context.agents.http;
   return send(url, { ...options, agent, lookup: guardedLookup(context.policy, context.subject, hop, context.resolve) });
 }
