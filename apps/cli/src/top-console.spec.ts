@@ -165,18 +165,36 @@ describe('capstan top in a terminal', () => {
     expect(await tmux.format('fault', '#{alternate_on} #{cursor_flag}')).toBe('0 1');
   });
 
-  it('attached to a local capstan run in another window: its task with its last output, cancel stops the run and says how; SIGTERM restores the terminal', async () => {
+  it('attached to a local capstan run of two tasks in another window: cancel ends that task alone, canceled in the summary, the other runs to its end; SIGTERM restores the terminal', async () => {
     const work = join(folder, 'runs');
-    const command = `'${process.execPath}' '${cliBundle}' run --backend local --work-root '${work}' -- sh -c 'i=0; while true; do echo "local-tick $i"; i=$((i+1)); sleep 0.3; done'`;
+    const ticker = join(folder, 'top2-ticker.yaml');
+    const steady = join(folder, 'top2-steady.yaml');
+    await writeFile(ticker, `name: top2-ticker\ncommand: 'i=0; while true; do echo "local-tick $i"; i=$((i+1)); sleep 0.3; done'\nrequirements: { container: "*", cpu: 0.1, memory: 16 MiB }\nhints: { shell: sh }\n`);
+    await writeFile(steady, `name: top2-steady\ncommand: 'for i in 1 2 3 4 5 6 7 8; do echo "steady $i"; sleep 1; done'\nrequirements: { container: "*", cpu: 0.1, memory: 16 MiB }\nhints: { shell: sh }\n`);
+    const command = `'${process.execPath}' '${cliBundle}' run --backend local --work-root '${work}' '${ticker}' '${steady}'`;
     const tmux = await Tmux.start('local', pane(command, 'run'), env);
     sessions.push(tmux);
     await tmux.newWindow('top', top());
-    await tmux.waitFor('local:top', /running .* local-tick \d+/, 60_000);
+    await tmux.waitFor('local:top', /running .* top2-ticker-\w+ +local-tick \d+/, 60_000);
+    await tmux.waitFor('local:top', /running .* top2-steady-\w+ +steady \d/, 10_000);
+    // The ticker's row selected, whichever order the two running rows are drawn in.
     await tmux.keys('local:top', 'c');
-    await tmux.waitFor('local:top', /\? y\/n/);
+    if (!(await tmux.waitFor('local:top', /cancel task \S+ \(running\)\? y\/n/)).includes('cancel task top2-ticker-')) {
+      await tmux.keys('local:top', 'n');
+      await tmux.keys('local:top', 'Down');
+      await tmux.keys('local:top', 'c');
+    }
+    await tmux.waitFor('local:top', /cancel task top2-ticker-\w+ \(running\)\? y\/n/);
     await tmux.keys('local:top', 'y');
-    await tmux.waitFor('local:top', /capstan run cannot stop one task alone: sent SIGTERM to capstan run \d+/);
-    await tmux.waitFor('local:0', /run exited 130/, 60_000);
+    await tmux.waitFor('local:top', /canceling task top2-ticker-\w+: it stops gracefully, and the run goes on with its other tasks/);
+    await tmux.waitFor('local:top', /canceled .* top2-ticker-\w+/, 30_000);
+    // The other task goes on running after the cancel.
+    expect(await tmux.waitFor('local:top', /running .* top2-steady-\w+ +steady [3-8]/, 10_000)).toMatch(/canceled .* top2-ticker/);
+    const ended = await tmux.waitFor('local:0', /run exited \d+/, 60_000);
+    expect(ended).toMatch(/ {2}top2-ticker +canceled +exit \S+ +canceled /);
+    expect(ended).toMatch(/ {2}top2-steady +succeeded +exit 0 +exited /);
+    // The run's policy: a canceled task makes the run exit 130, as a Ctrl-C would.
+    expect(ended).toContain('run exited 130');
     await tmux.waitFor('local:top', /0 tasks/, 10_000);
 
     const panePid = await tmux.format('local:top', '#{pane_pid}');

@@ -217,9 +217,11 @@ its last line of output. Keys: up/down (or k/j) select, f shows the next state f
 succeeded, failed, canceled), enter opens the selected task's log tail (enter or esc goes back), c cancels it after
 a y to confirm, q or Ctrl-C quits. The terminal is restored on every exit, also on SIGTERM and SIGHUP.
 
-Without --server: the tasks of the capstan run processes alive on this host (as capstan ps finds them). A run has
-no way to stop one of its tasks alone, so cancel sends SIGTERM to the task's capstan run (its process group when it
-leads one), which stops the whole run gracefully, and says so.
+Without --server: the tasks of the capstan run processes alive on this host (as capstan ps finds them). Cancel
+asks the task's capstan run to cancel that task alone, through the run's socket beside its ps entry (only this
+user's, only while that very process runs): a queued task leaves the queue, a running one stops gracefully, it ends
+canceled in the run's summary, and the run goes on with its other tasks. The run's exit code follows its usual
+rule: the first task in the order given that did not succeed decides it, 130 for a canceled one.
 
 With --server: the tasks of a capstan serve (the newest 100 the token may see), its event stream for states and
 usage as they happen, GetTask for a log tail, CancelTask to cancel. A server that stops answering is shown on the
