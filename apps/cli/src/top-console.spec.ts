@@ -50,10 +50,10 @@ afterEach(async () => {
 
 afterAll(() => rm(folder, { recursive: true, force: true }));
 
-async function serve(name: string): Promise<string> {
+async function serve(name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
   dataFolders.push(join(folder, name));
   const server = startCapstan(['serve', '--host', '127.0.0.1', '--port', '0', '--backend', 'docker', '--data-dir', join(folder, name)], {
-    env: { ...env, CAPSTAN_API__AUTH__TOKEN: TOKEN, CAPSTAN_USAGE_INTERVAL_SECONDS: '1' },
+    env: { ...env, CAPSTAN_API__AUTH__TOKEN: TOKEN, CAPSTAN_USAGE_INTERVAL_SECONDS: '1', ...extraEnv },
   });
   servers.push(server);
   await until(() => /Capstan TES server on http:\/\/127\.0\.0\.1:\d+/.test(server.output().stderr), 60_000, 'the server listening');
@@ -140,6 +140,33 @@ describe('capstan top in a terminal', () => {
     expect(bytes).not.toContain(TOKEN);
     expect(await tmux.tmux('list-buffers')).toBe('');
     expect(await tmux.format('server', '#{pane_title}')).not.toContain('pwned');
+  });
+
+  it('attached to a server holding 230 tasks: the newest 100 first, scrolling past the last row loads the next pages until the oldest task shows', async () => {
+    // Paused (api.paused): the tasks stay queued, none runs.
+    const url = await serve('paging', { CAPSTAN_API__PAUSED: 'true' });
+    for (let index = 0; index < 230; index += 1) await call(url, '/tasks', { name: `top2-page-${String(index).padStart(3, '0')}`, executors: [{ image: IMAGE, command: ['true'] }] });
+    const tmux = await Tmux.start('paging', top('--server', url, '--token-file', join(folder, 'token')), env);
+    sessions.push(tmux);
+    await tmux.waitFor('paging', /- 100 tasks \(100 queued\) loaded, more on the server - filter: all/, 30_000);
+    expect(await tmux.screen('paging')).toContain('↑/↓ select (↓ at the end loads more)');
+    await tmux.keys('paging', 'G');
+    await tmux.waitFor('paging', /top2-page-130/);
+    await tmux.keys('paging', 'Down');
+    await tmux.waitFor('paging', /- 200 tasks \(200 queued\) loaded, more on the server - filter/);
+    // The scroll goes on into the rows it loaded.
+    expect(await tmux.waitFor('paging', /top2-page-129/)).not.toContain('top2-page-029');
+    await tmux.keys('paging', 'G');
+    await tmux.keys('paging', 'Down');
+    // The whole list is loaded: the header says nothing more, and the oldest task is the last row.
+    await tmux.waitFor('paging', /- 230 tasks \(230 queued\) - filter: all/);
+    await tmux.keys('paging', 'G');
+    await tmux.waitFor('paging', /queued .* top2-page-000 *\n(?:\n)*.*\n↑\/↓ select {2}f filter/);
+    // A task created now still comes in at the top, beside the loaded pages.
+    await call(url, '/tasks', { name: 'top2-page-new', executors: [{ image: IMAGE, command: ['true'] }] });
+    await tmux.waitFor('paging', /- 231 tasks \(231 queued\) - filter: all/, 15_000);
+    await tmux.keys('paging', 'q');
+    await tmux.waitFor('paging', /top exited 0\n-?icanon/);
   });
 
   it('fault: the server stopping is shown on the status line; top neither crashes nor hangs, and Ctrl-C restores the terminal', async () => {

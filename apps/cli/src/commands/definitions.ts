@@ -223,9 +223,13 @@ user's, only while that very process runs): a queued task leaves the queue, a ru
 canceled in the run's summary, and the run goes on with its other tasks. The run's exit code follows its usual
 rule: the first task in the order given that did not succeed decides it, 130 for a canceled one.
 
-With --server: the tasks of a capstan serve (the newest 100 the token may see), its event stream for states and
-usage as they happen, GetTask for a log tail, CancelTask to cancel. A server that stops answering is shown on the
-status line and retried; top does not exit. Give the token in a file (--token-file): --token shows in ps.
+With --server: the tasks of a capstan serve that the token may see, its event stream for states and usage as they
+happen, GetTask for a log tail, CancelTask to cancel. It loads the newest 100 first (read again every 2 s); down
+past the last row loads the next page (with a filter, up to 10 pages until one holds a task it shows), and the
+header says how many are loaded and whether more are on the server. top holds at most 5,000 tasks: paging on past
+that drops the pages loaded after the newest one (the header counts them as skipped; g goes back to the newest),
+so every task is reachable with a few MB at most. A server that stops answering is shown on the status line and
+retried; top does not exit. Give the token in a file (--token-file): --token shows in ps.
 
 Task names and output are drawn with every escape sequence and control character removed. --once prints one
 screen as plain text and exits (for scripts; top needs a terminal otherwise).`,
