@@ -1,5 +1,6 @@
 import { type AttemptPaths, type BackendEvent, CapstanError, type ExecutionResult } from '@capstan/core-constraints';
 import { canceledBeforeStart } from '@capstan/support';
+import { attemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
@@ -43,9 +44,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   // From the create to the end of the wait: a daemon that froze on any of these calls would hold the attempt forever.
   const watch = new AbortController();
   const unlessSilent = guardBySilence(client, run.liveness, watch.signal, () => (silent = true));
+  const cgroup = run.spec.name === undefined ? undefined : await attemptCgroup(client, run.spec.name);
+  const spec = cgroup === undefined ? run.spec : { ...run.spec, HostConfig: { ...run.spec.HostConfig, CgroupParent: cgroup.parent } };
   let id: string;
   try {
-    id = await unlessSilent(client.createContainer(run.spec));
+    id = await unlessSilent(client.createContainer(spec));
   } catch (error) {
     watch.abort();
     // The daemon may have created it and lost only the answer: find it by its labels once the daemon is back.
@@ -58,7 +61,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   let started = false;
   const startedAt = new Date();
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
-  const usage = new ContainerUsage(client, run.usageIntervalMs, emit);
+  const usage = new ContainerUsage(client, run.usageIntervalMs, emit, cgroup);
   try {
     if (signal.aborted) return (result = canceledBeforeStart('the container started'));
     // The wait is put in place beside the attach, so nothing is left to ask once the container runs.
@@ -117,6 +120,8 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
         emit({ type: 'warning', message: `could not remove container ${name} (${id.slice(0, 12)}): ${(error as Error).message}; it is removed when the daemon answers again` });
       });
     }
+    // Empty once the container is removed; a kept container's stays (its removal is by hand, as the container's).
+    if (cgroup !== undefined && !silent) await removeAttemptCgroup(cgroup);
     if (output !== undefined && outputSource !== undefined) {
       // The attach stream of a container that never ran does not end by itself when the container is removed.
       if (!started || silent) destroy(outputSource);
