@@ -1,6 +1,7 @@
 import { type UsageReading } from '@capstan/support';
 import { access, readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type DockerClient } from './docker-client';
 
 /** Where this host's cgroup file system is mounted. */
@@ -98,18 +99,30 @@ export async function readAttemptCgroup(cgroup: AttemptCgroup): Promise<UsageRea
   return Object.keys(reading).length === 0 ? null : reading;
 }
 
+/** Tries for this long while a process is still leaving the parent (Podman's conmon ends after the removal). */
+const REMOVE_TRIES = 20;
+const REMOVE_PAUSE_MS = 100;
+
 /** Removes the parent cgroup once the container is gone, deepest first (Podman leaves its conmon's cgroup in it). */
 export async function removeAttemptCgroup(cgroup: AttemptCgroup): Promise<void> {
   const tops = cgroup.version === 2 ? [cgroup.root] : (await readdir(cgroup.root).catch(() => [] as string[])).map((controller) => join(cgroup.root, controller));
-  await Promise.all(tops.map((top) => removeTree(join(top, cgroup.parent))));
+  for (let attempt = 1; attempt <= REMOVE_TRIES; attempt += 1) {
+    const left = await Promise.all(tops.map((top) => removeTree(join(top, cgroup.parent))));
+    // Still busy at the end: a kept container's (removed by hand, as the container), or a process that outlived it.
+    if (!left.includes(true)) return;
+    await sleep(REMOVE_PAUSE_MS);
+  }
 }
 
-async function removeTree(folder: string): Promise<void> {
+/** Whether something of `folder` is left that is busy. */
+async function removeTree(folder: string): Promise<boolean> {
   const entries = await readdir(folder, { withFileTypes: true }).catch(() => undefined);
-  if (entries === undefined) return;
+  if (entries === undefined) return false;
   await Promise.all(entries.filter((entry) => entry.isDirectory()).map((entry) => removeTree(join(folder, entry.name))));
-  // Busy: the container is still there (kept for inspection); its parent goes with the next one of that name, or by hand.
-  await rmdir(folder).catch(() => undefined);
+  return rmdir(folder).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'EBUSY',
+  );
 }
 
 async function readSmall(path: string): Promise<string | undefined> {

@@ -115,13 +115,17 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     } else if (run.keepFailedContainers && failed && !lost) {
       emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with ${client.daemon.cli ?? 'docker'} rm` });
     } else {
-      await client.removeContainer(id).catch((error: unknown) => {
-        if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
-        emit({ type: 'warning', message: `could not remove container ${name} (${id.slice(0, 12)}): ${(error as Error).message}; it is removed when the daemon answers again` });
-      });
+      const removed = await client.removeContainer(id).then(
+        () => true,
+        (error: unknown) => {
+          if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
+          emit({ type: 'warning', message: `could not remove container ${name} (${id.slice(0, 12)}): ${(error as Error).message}; it is removed when the daemon answers again` });
+          return false;
+        },
+      );
+      // Empty once the container is gone; a kept container's stays with it.
+      if (removed && cgroup !== undefined) await removeAttemptCgroup(cgroup);
     }
-    // Empty once the container is removed; a kept container's stays (its removal is by hand, as the container's).
-    if (cgroup !== undefined && !silent) await removeAttemptCgroup(cgroup);
     if (output !== undefined && outputSource !== undefined) {
       // The attach stream of a container that never ran does not end by itself when the container is removed.
       if (!started || silent) destroy(outputSource);
