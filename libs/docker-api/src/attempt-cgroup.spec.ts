@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttemptCgroup, count, keyed, readAttemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
+import { type AttemptCgroup, readAttemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
 import { ContainerUsage } from './container-usage';
 import { DockerClient } from './docker-client';
 
@@ -43,11 +43,6 @@ describe('the attempt cgroup', () => {
   });
 
   it('hostile: garbled, negative, huge or oversized files give no figure, never 0', async () => {
-    expect(count('-5\n')).toBeUndefined();
-    expect(count('12 13\n')).toBeUndefined();
-    expect(count('99999999999999999999\n')).toBeUndefined();
-    expect(count('')).toBeUndefined();
-    expect(keyed('user 4\nsystem x\n')).toBeUndefined();
     const cgroup = await v1({
       'memory/memory.max_usage_in_bytes': 'lots\n',
       'cpuacct/cpuacct.usage': `${'9'.repeat(70_000)}\n`,
