@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttemptCgroup, readAttemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
+import { type AttemptCgroup, attemptCgroup, readAttemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
 import { ContainerUsage } from './container-usage';
 import { DockerClient } from './docker-client';
 
@@ -64,12 +64,16 @@ describe('the attempt cgroup', () => {
     expect(summary).not.toHaveProperty('peakMemoryBytes');
   });
 
-  it('fault: a container whose cgroup this host does not see (a daemon elsewhere) gets no final reading, marked partial', async () => {
+  it('fault: a container whose cgroup this host does not see (Capstan in a container) gets no final reading, marked partial, and the daemon no more attempt cgroups', async () => {
+    // The real daemon on this host: it gets attempt cgroups until one is not seen from here.
+    const client = new DockerClient({}, {});
+    expect(await attemptCgroup(client, 'first')).toMatchObject({ parent: '/capstan-attempts/first' });
     const cgroup: AttemptCgroup = { parent: '/capstan-attempts/elsewhere', version: 1, root };
     await v1({ 'memory/memory.max_usage_in_bytes': '4096\n' });
-    const usage = new ContainerUsage(new DockerClient({ socketPath: join(root, 'no-daemon.sock'), retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } }, {}), 60_000, () => undefined, cgroup);
+    const usage = new ContainerUsage(client, 60_000, () => undefined, cgroup);
     usage.start('container-id');
     expect(await usage.stop()).toMatchObject({ samples: 0, partial: 'the attempt ended before its first usage reading' });
+    expect(await attemptCgroup(client, 'next')).toBeUndefined();
   });
 
   it('removes the parent in every controller, deepest first (Podman leaves its conmon cgroup inside)', async () => {

@@ -51,6 +51,14 @@ async function probe(client: DockerClient, root: string): Promise<1 | 2 | undefi
 }
 
 /**
+ * After an attempt whose parent this host did not see (Capstan in a container of its own, beside a daemon on the
+ * host): no later attempt on this daemon gets one, since this process could neither read nor remove it.
+ */
+export function stopAttemptCgroups(client: DockerClient): void {
+  usable.set(client, Promise.resolve(undefined));
+}
+
+/**
  * Whether the parent shows here: the runtime makes it at the container's start, so a host that does not see it does
  * not see the daemon's cgroups (a daemon in another mount namespace), and nothing there is read.
  */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,19 @@ describe('container usage (real daemon)', () => {
       // The final reading is no live sample: no usage event for it.
       expect(events.filter((event) => event.type === 'usage')).toEqual([]);
       expect(leftCgroups('usage-quick-')).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('hostile: a task that tries to reset or fake its cgroup files changes no figure (its cgroup file system is read-only)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'usage-forge-'));
+    try {
+      const forge = 'for f in /sys/fs/cgroup/memory/memory.max_usage_in_bytes /sys/fs/cgroup/memory/memory.force_empty; do echo 0 >"$f"; done; mkdir /sys/fs/cgroup/memory/forged; echo "writes: $(ls -d /sys/fs/cgroup/memory/forged 2>/dev/null)"';
+      const result = await attempt(client, folder, 'forge', `${forge}; dd if=/dev/zero bs=50M count=1 2>/dev/null | true`, 10_000);
+      expect(result).toMatchObject({ endReason: 'exited', exitCode: 0 });
+      expect(await readFile(join(folder, 'stdout'), 'utf8')).toBe('writes: \n');
+      expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MiB);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { type BackendEvent, type ExecutionResult, type ResourceUsage } from '@capstan/core-constraints';
 import { meterAttempt, type UsageMeter, type UsageReader, type UsageReading } from '@capstan/support';
 import type Dockerode from 'dockerode';
-import { type AttemptCgroup, readAttemptCgroup, seesParent } from './attempt-cgroup';
+import { type AttemptCgroup, readAttemptCgroup, seesParent, stopAttemptCgroups } from './attempt-cgroup';
 import { type DockerClient } from './docker-client';
 
 const NS_PER_SECOND = 1e9;
@@ -91,7 +91,11 @@ export class ContainerUsage {
 
   private async finish(meter: UsageMeter): Promise<ResourceUsage> {
     const cgroup = this.cgroup;
-    if (cgroup === undefined || !(await seesParent(cgroup))) return meter.stop();
+    if (cgroup === undefined) return meter.stop();
+    if (!(await seesParent(cgroup))) {
+      stopAttemptCgroups(this.client);
+      return meter.stop();
+    }
     const finalRead = async (): Promise<UsageReading> => {
       const reading = await readAttemptCgroup(cgroup);
       if (reading === null) throw new Error(`the attempt's cgroup ${cgroup.parent} could not be read after its end`);
