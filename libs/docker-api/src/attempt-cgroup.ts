@@ -1,8 +1,8 @@
 import { cgroupReading, type UsageReading } from '@capstan/support';
-import { access, readdir, readFile, rmdir } from 'node:fs/promises';
+import { access, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DockerClient } from './docker-client';
+import { type DaemonInfo, type DockerClient } from './docker-client';
 
 /** Where this host's cgroup file system is mounted. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -40,8 +40,12 @@ export async function attemptCgroup(client: DockerClient, name: string, root = C
 }
 
 async function probe(client: DockerClient, root: string): Promise<1 | 2 | undefined> {
-  const info = await client.info().catch(() => undefined);
+  // A rootless daemon (a socket of its user's) makes no cgroup of its own on cgroup v1, and is refused one anywhere.
+  const socket = client.endpoint.kind === 'unix' ? await stat(client.endpoint.socketPath).catch(() => undefined) : undefined;
+  if (socket?.uid !== 0) return undefined;
+  const info = (await client.info().catch(() => undefined)) as (DaemonInfo & { readonly SecurityOptions?: unknown }) | undefined;
   if (info?.CgroupDriver !== 'cgroupfs') return undefined;
+  if (Array.isArray(info.SecurityOptions) && info.SecurityOptions.some((option) => String(option).includes('rootless'))) return undefined;
   const version = info.CgroupVersion === '2' ? 2 : 1;
   const marker = version === 2 ? join(root, 'cgroup.controllers') : join(root, 'memory', 'memory.max_usage_in_bytes');
   return access(marker).then(
