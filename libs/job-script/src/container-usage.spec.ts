@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,12 +56,25 @@ describe("a Docker or Podman job's final usage, from the cgroup files its script
     expect((await readContainerUsage(status, 3)).peakMemoryBytes).toBeUndefined();
   });
 
-  it('the script makes the container in its own cgroup with the cgroupfs driver only, asking each runtime its own way', () => {
+  it('the script makes the container in its own cgroup with a rootful cgroupfs runtime only, asking each runtime its own way', async () => {
     const docker = cgroupUsageLines('docker');
-    expect(docker.setup.join('\n')).toContain(`info --format '{{.CgroupDriver}}'`);
-    expect(cgroupUsageLines('podman').setup.join('\n')).toContain(`info --format '{{.Host.CgroupManager}}'`);
+    expect(docker.setup.join('\n')).toContain(`info --format '{{.CgroupDriver}} {{.SecurityOptions}}'`);
+    expect(cgroupUsageLines('podman').setup.join('\n')).toContain(`info --format '{{.Host.CgroupManager}} {{.Host.Security.Rootless}}'`);
     expect(docker.runArg).toBe('${capstan_cgparent:+--cgroup-parent "$capstan_cgparent"}');
     expect(docker.save.join('\n')).toContain('cat "/sys/fs/cgroup/memory$capstan_cgparent/memory.max_usage_in_bytes" >"$capstan_usage/memory.max_usage_in_bytes"');
     expect(docker.save.join('\n')).toContain('cat "/sys/fs/cgroup$capstan_cgparent/memory.peak" >"$capstan_usage/memory.peak"');
+    // The setup as sh runs it, with a stand-in runtime answering `info` as each kind of daemon does.
+    const parentFor = async (answer: string): Promise<string> => {
+      const fake = join(folder, 'runtime');
+      await writeFile(fake, `#!/bin/sh\necho '${answer}'\n`, { mode: 0o755 });
+      const script = ['capstan_status=/x/status', `capstan_rt=${fake}`, 'capstan_name=t-1', ...docker.setup, 'printf %s "$capstan_cgparent"'].join('\n');
+      return execFileSync('sh', ['-c', script], { encoding: 'utf8' });
+    };
+    const cgroupfs = existsSync('/sys/fs/cgroup/cgroup.controllers') || existsSync('/sys/fs/cgroup/memory/memory.max_usage_in_bytes');
+    expect(await parentFor('cgroupfs [name=seccomp,profile=default]')).toBe(cgroupfs ? '/capstan-attempts/t-1' : '');
+    expect(await parentFor('cgroupfs false')).toBe(cgroupfs ? '/capstan-attempts/t-1' : '');
+    expect(await parentFor('cgroupfs [name=seccomp,profile=default name=rootless]')).toBe('');
+    expect(await parentFor('cgroupfs true')).toBe('');
+    expect(await parentFor('systemd [name=seccomp,profile=default]')).toBe('');
   });
 });

@@ -12,15 +12,15 @@ export function usageFolder(statusFile: string): string {
   return `${statusFile}-usage`;
 }
 
-/** How each runtime's `info` names its cgroup driver. */
-const DRIVER_FORMAT: Readonly<Record<Exclude<NodeRuntime, 'apptainer'>, string>> = { docker: '{{.CgroupDriver}}', podman: '{{.Host.CgroupManager}}' };
+/** How each runtime's `info` names its cgroup driver, then whether it is rootless ("true", or Docker's "name=rootless"). */
+const DRIVER_FORMAT: Readonly<Record<Exclude<NodeRuntime, 'apptainer'>, string>> = { docker: '{{.CgroupDriver}} {{.SecurityOptions}}', podman: '{{.Host.CgroupManager}} {{.Host.Security.Rootless}}' };
 
 /**
  * Shell lines for a Docker or Podman job's final usage. The container runs under its daemon, outside the job's
  * cgroup, so Slurm's accounting never sees it: it is made inside a cgroup of its own (`--cgroup-parent`, with the
- * cgroupfs driver only: systemd's wants slice names), whose files keep the peak memory and the CPU and I/O counters
- * after the container ended; the script copies them into the usage folder before removing the container, then
- * removes the parent. The task cannot write there: the folder is no mount of its container.
+ * cgroupfs driver of a rootful runtime only: systemd's wants slice names), whose files keep the peak memory and the
+ * CPU and I/O counters after the container ended; the script copies them into the usage folder before removing the
+ * container, then removes the parent. The task cannot write there: the folder is no mount of its container.
  */
 export function cgroupUsageLines(runtime: Exclude<NodeRuntime, 'apptainer'>): { readonly setup: string[]; readonly runArg: string; readonly save: string[]; readonly drop: string[] } {
   const copies = (version: 1 | 2): string[] =>
@@ -29,10 +29,13 @@ export function cgroupUsageLines(runtime: Exclude<NodeRuntime, 'apptainer'>): { 
     setup: [
       'capstan_usage="$capstan_status-usage"',
       'capstan_cgparent= capstan_cgv=',
-      `if [ "$("$capstan_rt" info --format '${DRIVER_FORMAT[runtime]}' 2>/dev/null)" = cgroupfs ]; then`,
-      '  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then capstan_cgv=2; elif [ -f /sys/fs/cgroup/memory/memory.max_usage_in_bytes ]; then capstan_cgv=1; fi',
-      '  [ -z "$capstan_cgv" ] || capstan_cgparent="/capstan-attempts/$capstan_name"',
-      'fi',
+      // A rootless runtime (the job user's own Podman, rootless Docker) may make no cgroup: the container would not start.
+      `case "$("$capstan_rt" info --format '${DRIVER_FORMAT[runtime]}' 2>/dev/null)" in`,
+      "  *rootless* | *' true') ;;",
+      "  'cgroupfs '*)",
+      '    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then capstan_cgv=2; elif [ -f /sys/fs/cgroup/memory/memory.max_usage_in_bytes ]; then capstan_cgv=1; fi',
+      '    [ -z "$capstan_cgv" ] || capstan_cgparent="/capstan-attempts/$capstan_name" ;;',
+      'esac',
     ],
     runArg: '${capstan_cgparent:+--cgroup-parent "$capstan_cgparent"}',
     save: [
