@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttemptCgroup, attemptCgroup, readAttemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
+import { type AttemptCgroup, attemptCgroup, readAttemptCgroup, removeAttemptCgroup, sweepStale } from './attempt-cgroup';
 import { ContainerUsage } from './container-usage';
 import { DockerClient } from './docker-client';
 
@@ -80,5 +80,16 @@ describe('the attempt cgroup', () => {
     const cgroup = await v1({}, 'conmon');
     await removeAttemptCgroup(cgroup);
     for (const controller of ['memory', 'cpuacct', 'blkio', 'pids']) await expect(mkdir(join(root, controller, PARENT))).resolves.toBeUndefined();
+  });
+
+  it('sweeps attempt cgroups left over 10 minutes ago, never a recent one nor one that cannot be removed', async () => {
+    const attempts = join(root, 'memory', 'capstan-attempts');
+    for (const name of ['left', 'busy', 'starting']) await mkdir(join(attempts, name, 'conmon'), { recursive: true });
+    // A file stands for a process: the kernel refuses to remove a cgroup that holds one, as this refuses a folder that is not empty.
+    await writeFile(join(attempts, 'busy', 'conmon', 'process'), '');
+    const old = new Date(Date.now() - 3_600_000);
+    for (const name of ['left', 'busy']) await utimes(join(attempts, name), old, old);
+    await sweepStale(root, 1);
+    expect((await readdir(attempts)).sort()).toEqual(['busy', 'starting']);
   });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DaemonInfo, type DockerClient } from './docker-client';
 
+/** The cgroup every attempt cgroup is made in. */
+const ATTEMPTS = 'capstan-attempts';
 /** Where this host's cgroup file system is mounted. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** A cgroup file of more than this is not one the kernel wrote for a single cgroup. */
@@ -36,7 +38,7 @@ export async function attemptCgroup(client: DockerClient, name: string, root = C
   if (client.endpoint.kind !== 'unix' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/.test(name)) return undefined;
   if (!usable.has(client)) usable.set(client, probe(client, root));
   const version = await usable.get(client);
-  return version === undefined ? undefined : { parent: `/capstan-attempts/${name}`, version, root };
+  return version === undefined ? undefined : { parent: `/${ATTEMPTS}/${name}`, version, root };
 }
 
 async function probe(client: DockerClient, root: string): Promise<1 | 2 | undefined> {
@@ -48,10 +50,36 @@ async function probe(client: DockerClient, root: string): Promise<1 | 2 | undefi
   if (Array.isArray(info.SecurityOptions) && info.SecurityOptions.some((option) => String(option).includes('rootless'))) return undefined;
   const version = info.CgroupVersion === '2' ? 2 : 1;
   const marker = version === 2 ? join(root, 'cgroup.controllers') : join(root, 'memory', 'memory.max_usage_in_bytes');
-  return access(marker).then(
-    () => version,
-    () => undefined,
+  const mounted = await access(marker).then(
+    () => true,
+    () => false,
   );
+  if (!mounted) return undefined;
+  void sweepStale(root, version);
+  return version;
+}
+
+/** An attempt cgroup this old is no container's that is starting: one with processes (a live container) stays. */
+const STALE_MS = 10 * 60_000;
+
+/**
+ * Removes the empty attempt cgroups that attempts which never reached their removal left (Capstan killed, a container
+ * kept or left to a lost daemon and removed later): once per process and daemon. A cgroup with a process in it, or
+ * a child with one, cannot be removed, so a running container's is never touched.
+ */
+export async function sweepStale(root: string, version: 1 | 2, now = Date.now()): Promise<void> {
+  const tops = await controllerTops(root, version);
+  for (const top of tops) {
+    const folder = join(top, ATTEMPTS);
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      const stats = await stat(join(folder, name)).catch(() => undefined);
+      if (stats?.isDirectory() === true && now - stats.mtimeMs > STALE_MS) await removeTree(join(folder, name));
+    }
+  }
+}
+
+async function controllerTops(root: string, version: 1 | 2): Promise<string[]> {
+  return version === 2 ? [root] : (await readdir(root).catch(() => [] as string[])).map((controller) => join(root, controller));
 }
 
 /**
@@ -85,7 +113,7 @@ const REMOVE_PAUSE_MS = 100;
 
 /** Removes the parent cgroup once the container is gone, deepest first (Podman leaves its conmon's cgroup in it). */
 export async function removeAttemptCgroup(cgroup: AttemptCgroup): Promise<void> {
-  const tops = cgroup.version === 2 ? [cgroup.root] : (await readdir(cgroup.root).catch(() => [] as string[])).map((controller) => join(cgroup.root, controller));
+  const tops = await controllerTops(cgroup.root, cgroup.version);
   for (let attempt = 1; attempt <= REMOVE_TRIES; attempt += 1) {
     const left = await Promise.all(tops.map((top) => removeTree(join(top, cgroup.parent))));
     // Still busy at the end: a kept container's (removed by hand, as the container), or a process that outlived it.

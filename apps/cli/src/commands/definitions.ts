@@ -68,8 +68,8 @@ why figures are missing. Docker and Podman answer a stopped container's stats wi
 its cgroup at once, so a task shorter than one interval would report nothing: with the cgroupfs driver and a rootful
 daemon on this host's socket, each attempt's container is made inside a cgroup of its own
 (/capstan-attempts/<container>), read once more after the container ended (peak memory, CPU seconds, block I/O; on
-Podman its conmon, a few MiB, is counted too) and removed with the container (a container kept for inspection, or
-left to a lost daemon, leaves its empty folder there). With the systemd driver, a rootless or a remote daemon there
+Podman its conmon, a few MiB, is counted too) and removed with the container (one left behind, by a kept container
+or a killed Capstan, is removed by the next Capstan process once empty and 10 minutes old). With the systemd driver, a rootless or a remote daemon there
 is no such last reading, and a task that ended before its first reading has "partial" usage. The slurm backend's Apptainer jobs are
 read from the cluster's accounting; its Docker and Podman jobs, whose containers run under their daemon outside the
 job, get the same cgroup of their own from the job script, which copies its files into the attempt's slurm/ folder
