@@ -50,10 +50,10 @@ afterEach(async () => {
 
 afterAll(() => rm(folder, { recursive: true, force: true }));
 
-async function serve(name: string): Promise<string> {
+async function serve(name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
   dataFolders.push(join(folder, name));
   const server = startCapstan(['serve', '--host', '127.0.0.1', '--port', '0', '--backend', 'docker', '--data-dir', join(folder, name)], {
-    env: { ...env, CAPSTAN_API__AUTH__TOKEN: TOKEN, CAPSTAN_USAGE_INTERVAL_SECONDS: '1' },
+    env: { ...env, CAPSTAN_API__AUTH__TOKEN: TOKEN, CAPSTAN_USAGE_INTERVAL_SECONDS: '1', ...extraEnv },
   });
   servers.push(server);
   await until(() => /Capstan TES server on http:\/\/127\.0\.0\.1:\d+/.test(server.output().stderr), 60_000, 'the server listening');
@@ -142,6 +142,33 @@ describe('capstan top in a terminal', () => {
     expect(await tmux.format('server', '#{pane_title}')).not.toContain('pwned');
   });
 
+  it('attached to a server holding 230 tasks: the newest 100 first, scrolling past the last row loads the next pages until the oldest task shows', async () => {
+    // Paused (api.paused): the tasks stay queued, none runs.
+    const url = await serve('paging', { CAPSTAN_API__PAUSED: 'true' });
+    for (let index = 0; index < 230; index += 1) await call(url, '/tasks', { name: `top2-page-${String(index).padStart(3, '0')}`, executors: [{ image: IMAGE, command: ['true'] }] });
+    const tmux = await Tmux.start('paging', top('--server', url, '--token-file', join(folder, 'token')), env);
+    sessions.push(tmux);
+    await tmux.waitFor('paging', /- 100 tasks \(100 queued\) loaded, more on the server - filter: all/, 30_000);
+    expect(await tmux.screen('paging')).toContain('↑/↓ select (↓ at the end loads more)');
+    await tmux.keys('paging', 'G');
+    await tmux.waitFor('paging', /top2-page-130/);
+    await tmux.keys('paging', 'Down');
+    await tmux.waitFor('paging', /- 200 tasks \(200 queued\) loaded, more on the server - filter/);
+    // The scroll goes on into the rows it loaded.
+    expect(await tmux.waitFor('paging', /top2-page-129/)).not.toContain('top2-page-029');
+    await tmux.keys('paging', 'G');
+    await tmux.keys('paging', 'Down');
+    // The whole list is loaded: the header says nothing more, and the oldest task is the last row.
+    await tmux.waitFor('paging', /- 230 tasks \(230 queued\) - filter: all/);
+    await tmux.keys('paging', 'G');
+    await tmux.waitFor('paging', /queued .* top2-page-000 *\n(?:\n)*.*\n↑\/↓ select {2}f filter/);
+    // A task created now still comes in at the top, beside the loaded pages.
+    await call(url, '/tasks', { name: 'top2-page-new', executors: [{ image: IMAGE, command: ['true'] }] });
+    await tmux.waitFor('paging', /- 231 tasks \(231 queued\) - filter: all/, 15_000);
+    await tmux.keys('paging', 'q');
+    await tmux.waitFor('paging', /top exited 0\n-?icanon/);
+  });
+
   it('fault: the server stopping is shown on the status line; top neither crashes nor hangs, and Ctrl-C restores the terminal', async () => {
     const url = await serve('fault');
     const tmux = await Tmux.start('fault', top('--server', url, '--token-file', join(folder, 'token')), env);
@@ -165,18 +192,36 @@ describe('capstan top in a terminal', () => {
     expect(await tmux.format('fault', '#{alternate_on} #{cursor_flag}')).toBe('0 1');
   });
 
-  it('attached to a local capstan run in another window: its task with its last output, cancel stops the run and says how; SIGTERM restores the terminal', async () => {
+  it('attached to a local capstan run of two tasks in another window: cancel ends that task alone, canceled in the summary, the other runs to its end; SIGTERM restores the terminal', async () => {
     const work = join(folder, 'runs');
-    const command = `'${process.execPath}' '${cliBundle}' run --backend local --work-root '${work}' -- sh -c 'i=0; while true; do echo "local-tick $i"; i=$((i+1)); sleep 0.3; done'`;
+    const ticker = join(folder, 'top2-ticker.yaml');
+    const steady = join(folder, 'top2-steady.yaml');
+    await writeFile(ticker, `name: top2-ticker\ncommand: 'i=0; while true; do echo "local-tick $i"; i=$((i+1)); sleep 0.3; done'\nrequirements: { container: "*", cpu: 0.1, memory: 16 MiB }\nhints: { shell: sh }\n`);
+    await writeFile(steady, `name: top2-steady\ncommand: 'for i in 1 2 3 4 5 6 7 8; do echo "steady $i"; sleep 1; done'\nrequirements: { container: "*", cpu: 0.1, memory: 16 MiB }\nhints: { shell: sh }\n`);
+    const command = `'${process.execPath}' '${cliBundle}' run --backend local --work-root '${work}' '${ticker}' '${steady}'`;
     const tmux = await Tmux.start('local', pane(command, 'run'), env);
     sessions.push(tmux);
     await tmux.newWindow('top', top());
-    await tmux.waitFor('local:top', /running .* local-tick \d+/, 60_000);
+    await tmux.waitFor('local:top', /running .* top2-ticker-\w+ +local-tick \d+/, 60_000);
+    await tmux.waitFor('local:top', /running .* top2-steady-\w+ +steady \d/, 10_000);
+    // The ticker's row selected, whichever order the two running rows are drawn in.
     await tmux.keys('local:top', 'c');
-    await tmux.waitFor('local:top', /\? y\/n/);
+    if (!(await tmux.waitFor('local:top', /cancel task \S+ \(running\)\? y\/n/)).includes('cancel task top2-ticker-')) {
+      await tmux.keys('local:top', 'n');
+      await tmux.keys('local:top', 'Down');
+      await tmux.keys('local:top', 'c');
+    }
+    await tmux.waitFor('local:top', /cancel task top2-ticker-\w+ \(running\)\? y\/n/);
     await tmux.keys('local:top', 'y');
-    await tmux.waitFor('local:top', /capstan run cannot stop one task alone: sent SIGTERM to capstan run \d+/);
-    await tmux.waitFor('local:0', /run exited 130/, 60_000);
+    await tmux.waitFor('local:top', /canceling task top2-ticker-\w+: it stops gracefully, and the run goes on with its other tasks/);
+    await tmux.waitFor('local:top', /canceled .* top2-ticker-\w+/, 30_000);
+    // The other task goes on running after the cancel.
+    expect(await tmux.waitFor('local:top', /running .* top2-steady-\w+ +steady [3-8]/, 10_000)).toMatch(/canceled .* top2-ticker/);
+    const ended = await tmux.waitFor('local:0', /run exited \d+/, 60_000);
+    expect(ended).toMatch(/ {2}top2-ticker +canceled +exit \S+ +canceled /);
+    expect(ended).toMatch(/ {2}top2-steady +succeeded +exit 0 +exited /);
+    // The run's policy: a canceled task makes the run exit 130, as a Ctrl-C would.
+    expect(ended).toContain('run exited 130');
     await tmux.waitFor('local:top', /0 tasks/, 10_000);
 
     const panePid = await tmux.format('local:top', '#{pane_pid}');

@@ -1,5 +1,6 @@
 import { type AttemptPaths, type BackendEvent, CapstanError, type ExecutionResult } from '@capstan/core-constraints';
 import { canceledBeforeStart } from '@capstan/support';
+import { attemptCgroup, removeAttemptCgroup } from './attempt-cgroup';
 import { describeEnd, isConnectionLost, killedFromOutside, lostEnd, removedFromOutside, type StopReason } from './attempt-end';
 import { captureContainerOutput } from './container-output';
 import { ContainerStopper } from './container-stopper';
@@ -43,9 +44,11 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   // From the create to the end of the wait: a daemon that froze on any of these calls would hold the attempt forever.
   const watch = new AbortController();
   const unlessSilent = guardBySilence(client, run.liveness, watch.signal, () => (silent = true));
+  const cgroup = run.spec.name === undefined ? undefined : await attemptCgroup(client, run.spec.name);
+  const spec = cgroup === undefined ? run.spec : { ...run.spec, HostConfig: { ...run.spec.HostConfig, CgroupParent: cgroup.parent } };
   let id: string;
   try {
-    id = await unlessSilent(client.createContainer(run.spec));
+    id = await unlessSilent(client.createContainer(spec));
   } catch (error) {
     watch.abort();
     // The daemon may have created it and lost only the answer: find it by its labels once the daemon is back.
@@ -58,7 +61,7 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
   let started = false;
   const startedAt = new Date();
   const stopper = new ContainerStopper(client, id, run.graceSeconds);
-  const usage = new ContainerUsage(client, run.usageIntervalMs, emit);
+  const usage = new ContainerUsage(client, run.usageIntervalMs, emit, cgroup);
   try {
     if (signal.aborted) return (result = canceledBeforeStart('the container started'));
     // The wait is put in place beside the attach, so nothing is left to ask once the container runs.
@@ -112,10 +115,16 @@ export async function runAttemptContainer(run: AttemptContainer): Promise<Execut
     } else if (run.keepFailedContainers && failed && !lost) {
       emit({ type: 'warning', message: `kept the failed container ${run.spec.name ?? id} (${id.slice(0, 12)}) for inspection; remove it with ${client.daemon.cli ?? 'docker'} rm` });
     } else {
-      await client.removeContainer(id).catch((error: unknown) => {
-        if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
-        emit({ type: 'warning', message: `could not remove container ${name} (${id.slice(0, 12)}): ${(error as Error).message}; it is removed when the daemon answers again` });
-      });
+      const removed = await client.removeContainer(id).then(
+        () => true,
+        (error: unknown) => {
+          if (isConnectionLost(error)) client.lost.removeWhenBack(name, run.spec.Labels ?? {});
+          emit({ type: 'warning', message: `could not remove container ${name} (${id.slice(0, 12)}): ${(error as Error).message}; it is removed when the daemon answers again` });
+          return false;
+        },
+      );
+      // Empty once the container is gone; a kept container's stays with it.
+      if (removed && cgroup !== undefined) await removeAttemptCgroup(cgroup);
     }
     if (output !== undefined && outputSource !== undefined) {
       // The attach stream of a container that never ran does not end by itself when the container is removed.

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackendEvent } from '@capstan/core-constraints';
 import { UsageMeter } from '@capstan/support';
+import { CGROUP_ROOT } from './attempt-cgroup';
 import { runAttemptContainer } from './attempt-container';
 import { containerUsageReader, readingFromStats } from './container-usage';
 import { DockerClient } from './docker-client';
@@ -44,6 +46,12 @@ describe('container usage (real daemon)', () => {
   const created: string[] = [];
   const name = (what: string): string => `usage-${what}-${process.pid}-${Date.now()}`;
   afterAll(() => created.forEach((id) => docker('rm', '-f', id)));
+  /** Attempt cgroups of this process's containers named `what...` left on the host, in any controller. */
+  const leftCgroups = (what: string): string[] =>
+    readdirSync(CGROUP_ROOT).flatMap((controller) => {
+      const parent = join(CGROUP_ROOT, controller, 'capstan-attempts');
+      return existsSync(parent) ? readdirSync(parent).filter((one) => one.startsWith(what) && one.includes(`-${process.pid}-`)) : [];
+    });
 
   /** One attempt's container through runAttemptContainer, its output in `folder`. */
   function attempt(on: DockerClient, folder: string, what: string, command: string, usageIntervalMs: number, emit: (event: BackendEvent) => void = () => undefined) {
@@ -87,12 +95,46 @@ describe('container usage (real daemon)', () => {
     }
   });
 
-  it('reports no figures, marked partial, for a container that exits before the first reading', async () => {
+  it('a task that holds 50 MiB and exits before any stats reading: its attempt cgroup gives the final reading, then is removed', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'usage-quick-'));
     try {
-      const result = await attempt(client, folder, 'quick', 'true', 10_000);
-      expect(result).toMatchObject({ endReason: 'exited', exitCode: 0, usage: { samples: 0, partial: 'the attempt ended before its first usage reading' } });
-      expect(result.usage).not.toHaveProperty('peakMemoryBytes');
+      const events: BackendEvent[] = [];
+      const result = await attempt(client, folder, 'quick', 'dd if=/dev/zero bs=50M count=1 2>/dev/null | true', 10_000, (event) => events.push(event));
+      expect(result).toMatchObject({ endReason: 'exited', exitCode: 0, usage: { samples: 1 } });
+      expect(result.usage?.partial).toBeUndefined();
+      expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MiB);
+      expect(result.usage?.peakMemoryBytes).toBeLessThanOrEqual(80 * MiB);
+      expect((result.usage?.cpuUserSeconds ?? 0) + (result.usage?.cpuSystemSeconds ?? 0)).toBeGreaterThan(0);
+      // The final reading is no live sample: no usage event for it.
+      expect(events.filter((event) => event.type === 'usage')).toEqual([]);
+      expect(leftCgroups('usage-quick-')).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('hostile: a task that tries to reset or fake its cgroup files changes no figure (its cgroup file system is read-only)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'usage-forge-'));
+    try {
+      const forge = 'for f in /sys/fs/cgroup/memory/memory.max_usage_in_bytes /sys/fs/cgroup/memory/memory.force_empty; do echo 0 >"$f"; done; mkdir /sys/fs/cgroup/memory/forged; echo "writes: $(ls -d /sys/fs/cgroup/memory/forged 2>/dev/null)"';
+      const result = await attempt(client, folder, 'forge', `${forge}; dd if=/dev/zero bs=50M count=1 2>/dev/null | true`, 10_000);
+      expect(result).toMatchObject({ endReason: 'exited', exitCode: 0 });
+      expect(await readFile(join(folder, 'stdout'), 'utf8')).toBe('writes: \n');
+      expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MiB);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('Podman as well: a quick 50 MiB task gets its final reading from its attempt cgroup (conmon shares it: a few MiB more)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'usage-podman-'));
+    try {
+      const podman = new DockerClient({ socketPath: '/run/podman/podman.sock' }, {});
+      const result = await attempt(podman, folder, 'podman', 'dd if=/dev/zero bs=50M count=1 2>/dev/null | true', 10_000);
+      expect(result).toMatchObject({ endReason: 'exited', exitCode: 0, usage: { samples: 1 } });
+      expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MiB);
+      expect(result.usage?.peakMemoryBytes).toBeLessThanOrEqual(80 * MiB);
+      expect(leftCgroups('usage-podman-')).toEqual([]);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -128,7 +170,8 @@ describe('container usage (real daemon)', () => {
       const result = await attempt(dropping, folder, 'dropped', 'sleep 2; echo done', 300);
       expect(result).toMatchObject({ endReason: 'exited', exitCode: 0 });
       expect(result.usage?.partial).toMatch(/^[0-9]+ of [0-9]+ usage readings failed \(.+\): the figures are lower bounds$/);
-      expect(result.usage?.samples).toBe(0);
+      // Only the final reading, from the attempt's cgroup on this host, which no daemon connection carries.
+      expect(result.usage?.samples).toBe(1);
     });
   });
 

@@ -1,6 +1,7 @@
 import { type BackendEvent, type ExecutionResult, type ResourceUsage } from '@capstan/core-constraints';
 import { meterAttempt, type UsageMeter, type UsageReader, type UsageReading } from '@capstan/support';
 import type Dockerode from 'dockerode';
+import { type AttemptCgroup, readAttemptCgroup, seesParent, stopAttemptCgroups } from './attempt-cgroup';
 import { type DockerClient } from './docker-client';
 
 const NS_PER_SECOND = 1e9;
@@ -61,7 +62,9 @@ export function containerUsageReader(client: DockerClient, id: string): UsageRea
 
 /**
  * The usage of one attempt's container: started with the container, stopped when its wait returns (before the
- * container, and so its cgroup, is removed), summed into the attempt's result. Readings are `usage` events.
+ * container, and so its cgroup, is removed), summed into the attempt's result. Readings are `usage` events. With an
+ * attempt cgroup (attempt-cgroup.ts) a last reading is taken from it after the end: the totals of a task that ended
+ * before any stats reading, or between two. One that cannot be read marks the usage `partial`.
  */
 export class ContainerUsage {
   private meter: UsageMeter | undefined;
@@ -71,6 +74,7 @@ export class ContainerUsage {
     private readonly client: DockerClient,
     private readonly intervalMs: number | undefined,
     private readonly emit: (event: BackendEvent) => void,
+    private readonly cgroup?: AttemptCgroup,
   ) {}
 
   start(id: string): void {
@@ -79,9 +83,25 @@ export class ContainerUsage {
 
   /** Stops the readings (at once; idempotent) and gives the summary, undefined when the container never started. */
   stop(): Promise<ResourceUsage | undefined> {
-    if (this.meter === undefined) return Promise.resolve(undefined);
-    this.summary ??= this.meter.stop();
+    const meter = this.meter;
+    if (meter === undefined) return Promise.resolve(undefined);
+    this.summary ??= this.finish(meter);
     return this.summary;
+  }
+
+  private async finish(meter: UsageMeter): Promise<ResourceUsage> {
+    const cgroup = this.cgroup;
+    if (cgroup === undefined) return meter.stop();
+    if (!(await seesParent(cgroup))) {
+      stopAttemptCgroups(this.client);
+      return meter.stop();
+    }
+    const finalRead = async (): Promise<UsageReading> => {
+      const reading = await readAttemptCgroup(cgroup);
+      if (reading === null) throw new Error(`the attempt's cgroup ${cgroup.parent} could not be read after its end`);
+      return reading;
+    };
+    return meter.stop({ finalRead });
   }
 
   async into(result: ExecutionResult): Promise<ExecutionResult> {

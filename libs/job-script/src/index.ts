@@ -1,6 +1,7 @@
 // The public API of @capstan/job-script (reviewed in api/job-script.api.md): named exports only. The script a batch
 // job runs on a node to run one task in a container, shared by the scheduler backends (slurm, batch).
 export { buildJobScript, type JobScriptPlan, type JobStatus, NO_IMAGE_EXIT, parseStatusFile } from './job-script';
+export { readContainerUsage } from './container-usage';
 export { type CandidateSettings, type ImageCandidate, imageCandidates, isLoopbackRegistry, registryOf, sifCacheKey } from './image-candidates';
 export { assertMountablePath, csvField } from './mount-fields';
 export { nodeJobCapabilities, type NodeCapabilitySettings } from './node-capabilities';

@@ -1,6 +1,7 @@
 import { CapstanError, type DiskFolder, ErrorCode, type ExecutionRequest, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
 import { type ImageCandidate } from './image-candidates';
 import { shellQuote } from '@capstan/support';
+import { cgroupUsageLines } from './container-usage';
 import { assertMountablePath, csvField } from './mount-fields';
 import { type NodeRuntime } from './node-runtime';
 
@@ -241,6 +242,7 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     shellQuote(['type=bind', csvField(`source=${source}`), csvField(`target=${target}`), ...(readOnly ? ['readonly'] : [])].join(',')),
   );
   const cpuShares = Math.max(2, Math.round(constraints.cpu * 1024));
+  const usage = cgroupUsageLines(plan.runtime === 'podman' ? 'podman' : 'docker');
   const args = [
     'run',
     '--name',
@@ -262,6 +264,7 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     ...(constraints.cpuLimit === null ? [] : ['--cpus', String(constraints.cpuLimit)]),
     ...(plan.memoryLimitBytes > 0 ? ['--memory', `${plan.memoryLimitBytes}b`, '--memory-swap', `${plan.memoryLimitBytes}b`] : []),
     ...(plan.network === 'none' ? ['--network', 'none'] : []),
+    usage.runArg,
     ...(constraints.gpu > 0 && plan.runtime === 'docker' ? ['--gpus', String(constraints.gpu)] : []),
     ...mounts.flatMap((mount) => ['--mount', mount]),
     ...Object.keys(request.env).flatMap((name) => ['--env', name]),
@@ -274,6 +277,7 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     `capstan_name=${shellQuote(request.attemptName)}`,
     'capstan_user="$(id -u):$(id -g)"',
     'capstan_remove() { "$capstan_rt" rm -f "$capstan_name" >/dev/null 2>&1; }',
+    ...usage.setup,
     // A cancel (SIGTERM from scancel or qsig) stops the container, which is no process of the job: the daemon runs it. The
     // signal may come before the container exists, or between its creation and its start (when a stop is a no-op and
     // the start still follows), so the stop is repeated for as long as `docker run` runs.
@@ -298,7 +302,9 @@ function runtimeRunLines(plan: JobScriptPlan): string[] {
     ...WAIT_LINES,
     // Kept until now (no --rm) because the OOM flag goes with the container.
     'capstan_oom=$("$capstan_rt" inspect --format \'{{.State.OOMKilled}}\' "$capstan_name" 2>/dev/null)',
+    ...usage.save,
     'capstan_remove',
+    ...usage.drop,
     'trap - EXIT',
     'capstan_report "exit=$capstan_rc" "oom=$capstan_oom"',
     'exit "$capstan_rc"',

@@ -3,7 +3,7 @@ import { meterAttempt, type UsageMeter } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
 import { type JobAccounting, mergeFinalUsage } from './job-accounting';
 import { type CancelMode, type JobMonitor } from './job-monitor';
-import { type JobStatus, OutputTail, parseStatusFile, type SubmittedJob } from '@capstan/job-script';
+import { type JobStatus, OutputTail, parseStatusFile, readContainerUsage, type SubmittedJob } from '@capstan/job-script';
 import { decodeExitStatus, endReasonOfState, isRunning, isTerminal, type JobRecord } from './job-state';
 
 export interface FollowJob extends SubmittedJob {
@@ -70,7 +70,7 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
       request.stopNow?.removeEventListener('abort', onStopNow);
       if (record?.startTime != null) started(record);
       await Promise.all(tails.map((tail) => tail.finish()));
-      const usage = await finalUsage(job, meter, () => unmeter());
+      const usage = job.runtime === 'apptainer' ? await finalUsage(job, meter, () => unmeter()) : await containerUsage(job, runningSince);
       try {
         const status = parseStatusFile(await readFile(job.statusFile, 'utf8').catch(() => ''));
         const result = jobResult(job, record, status, requested, runningSince);
@@ -114,6 +114,18 @@ async function finalUsage(job: FollowJob, meter: UsageMeter | undefined, unmeter
   const final = await job.accounting.final(job.jobId);
   if (final.problem !== undefined) job.emit({ type: 'warning', message: `the usage of Slurm job ${job.jobId} is partial: ${final.problem}` });
   return mergeFinalUsage(sampled, final);
+}
+
+/**
+ * A Docker or Podman job's final usage, from the cgroup files its script copied (job-script's container-usage): the
+ * container runs under its daemon, outside the job, so Slurm's accounting does not see it. A job that never ran has
+ * none; one whose copy is missing or garbled has usage marked partial, and a warning says why.
+ */
+async function containerUsage(job: FollowJob, runningSince: Date | undefined): Promise<ExecutionResult['usage']> {
+  if (runningSince === undefined) return undefined;
+  const usage = await readContainerUsage(job.statusFile, (Date.now() - runningSince.getTime()) / 1000);
+  if (usage.partial !== undefined) job.emit({ type: 'warning', message: `the usage of Slurm job ${job.jobId} is partial: ${usage.partial}` });
+  return usage;
 }
 
 /** The attempt's result from what Slurm, the job script and Capstan itself know. */

@@ -68,9 +68,10 @@ export class SlurmBackend implements Backend {
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
     this.capabilities = nodeJobCapabilities({
       ...this.options,
-      // From the cluster's job accounting (sstat, sacct), which sees the job's own processes: Apptainer's are, a Docker
-      // or Podman container's belong to its daemon, outside the job, so their usage would be the client's alone.
-      usage: this.accounting === undefined ? 'unavailable' : 'sampled',
+      // Apptainer's from the cluster's job accounting (sstat, sacct), which sees the job's own processes. A Docker or
+      // Podman container belongs to its daemon, outside the job: its final usage comes from its own cgroup, which the
+      // job script copies after its end (job-script's container-usage).
+      usage: this.options.runtime !== 'apptainer' ? 'final-only' : this.accounting === undefined ? 'unavailable' : 'sampled',
     });
   }
 

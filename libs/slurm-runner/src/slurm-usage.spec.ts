@@ -93,10 +93,10 @@ describe('SlurmBackend usage (real Slurm accounting, Apptainer in the job)', () 
     }
   });
 
-  it("declares usage only where Slurm's accounting sees the task: Apptainer, with slurm.accounting on", () => {
+  it("declares sampled usage where Slurm's accounting sees the task (Apptainer, with slurm.accounting on), a final one for Docker and Podman", () => {
     expect(backend.capabilities.usage).toBe('sampled');
-    // A Docker or Podman container's processes are its daemon's, outside the job: sacct would measure the client.
-    for (const runtime of ['docker', 'podman'] as const) expect(testBackend({ runtime }).capabilities.usage).toBe('unavailable');
+    // A Docker or Podman container's processes are its daemon's, outside the job: its own cgroup, copied by the job, gives the totals.
+    for (const runtime of ['docker', 'podman'] as const) expect(testBackend({ runtime }).capabilities.usage).toBe('final-only');
     expect(testBackend({ accounting: false }).capabilities.usage).toBe('unavailable');
   });
 

@@ -1,4 +1,5 @@
 export { CachedProbe } from './cached-probe';
+export { CGROUP_USAGE_FILES, cgroupReading, type CgroupFileReader } from './cgroup-usage';
 export { DiskCache, type DiskCacheOptions, fileIdentity } from './disk-cache';
 export { canceledBeforeStart } from './canceled-before-start';
 export { EXIT_CODE_BY_ERROR, ExitCode, exitCodeFor } from './exit-codes';

@@ -79,6 +79,17 @@ describe('UsageMeter', () => {
     expect(usage).toMatchObject({ peakMemoryBytes: 7, samples: 1 });
   });
 
+  it('takes the final reading from a reader of its own when given one (a source readable only after the end), emitting no event', async () => {
+    const events: unknown[] = [];
+    const meter = new UsageMeter(async () => null, { intervalMs: 0, emit: (sample) => events.push(sample) }).start();
+    const usage = await meter.stop({ finalRead: async () => ({ peakMemoryBytes: 9, cpuUserSeconds: 1, cpuSystemSeconds: 0.5 }) });
+    expect(usage).toMatchObject({ peakMemoryBytes: 9, cpuUserSeconds: 1, cpuSystemSeconds: 0.5, samples: 1 });
+    expect(usage.partial).toBeUndefined();
+    expect(events).toEqual([]);
+    const failing = new UsageMeter(async () => null, { intervalMs: 0, emit: () => undefined }).start();
+    expect(await failing.stop({ finalRead: async () => Promise.reject(new Error('unreadable')) })).toEqual({ samples: 0, partial: '1 of 1 usage readings failed (unreadable): the figures are lower bounds' });
+  });
+
   it('abandons a reading that hangs, so a stalled source neither holds the end nor piles up readings', async () => {
     let calls = 0;
     const meter = new UsageMeter(

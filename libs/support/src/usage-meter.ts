@@ -73,16 +73,16 @@ export class UsageMeter {
 
   /**
    * Stops sampling (waiting for a reading under way) and returns the summary; `finalRead` takes one more reading
-   * first, for sources still readable after the end (a cgroup before its removal).
+   * first, for sources still readable after the end (a cgroup before its removal), with the meter's reader or its own.
    */
-  async stop(options: { readonly finalRead?: boolean } = {}): Promise<ResourceUsage> {
+  async stop(options: { readonly finalRead?: boolean | UsageReader } = {}): Promise<ResourceUsage> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const endedAt = this.now();
     // A reading under way when the attempt ended would only delay its end (a daemon's stats of a gone container).
     this.stopping.abort();
     await this.inFlight;
-    if (options.finalRead === true) await this.take(false);
+    if (options.finalRead !== undefined && options.finalRead !== false) await this.take(false, options.finalRead === true ? this.read : options.finalRead);
     return this.summary(endedAt);
   }
 
@@ -97,12 +97,12 @@ export class UsageMeter {
     this.timer.unref();
   }
 
-  private async take(emit: boolean): Promise<void> {
+  private async take(emit: boolean, read: UsageReader = this.read): Promise<void> {
     const timeout = AbortSignal.timeout(this.options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
     const signal = emit ? AbortSignal.any([timeout, this.stopping.signal]) : timeout;
     let reading: UsageReading | null;
     try {
-      reading = await Promise.race([this.read(signal), abortion(signal)]);
+      reading = await Promise.race([read(signal), abortion(signal)]);
     } catch (error) {
       if (emit && this.stopping.signal.aborted) return; // cut short by the end, not failed
       this.failures += 1;

@@ -64,9 +64,18 @@ closed terminal) stop the tasks like Ctrl-C.
 Resource usage: backends that report it (docker, podman, apptainer, local; see capstan doctor) read each running
 attempt's memory, CPU and I/O every --usage-interval seconds ("usage" events with --json) and put the totals in each
 attempt's result (attempts[].usage) and in the summary. Fields a backend cannot read are left out; "partial" says
-why figures are missing. The summary adds a right-sizing line on an out-of-memory end; for a memory peak under 25%
-of a request of 512 MiB or more, or above the request; and, for attempts of 10 s or more, for a mean CPU under 25%
-of a request of 2 CPUs or more, or above 1.5 times the request.`,
+why figures are missing. Docker and Podman answer a stopped container's stats with an empty reading and remove
+its cgroup at once, so a task shorter than one interval would report nothing: with the cgroupfs driver and a rootful
+daemon on this host's socket, each attempt's container is made inside a cgroup of its own
+(/capstan-attempts/<container>), read once more after the container ended (peak memory, CPU seconds, block I/O; on
+Podman its conmon, a few MiB, is counted too) and removed with the container (one left behind, by a kept container
+or a killed Capstan, is removed by the next Capstan process once empty and 10 minutes old). With the systemd driver, a rootless or a remote daemon there
+is no such last reading, and a task that ended before its first reading has "partial" usage. The slurm backend's Apptainer jobs are
+read from the cluster's accounting; its Docker and Podman jobs, whose containers run under their daemon outside the
+job, get the same cgroup of their own from the job script, which copies its files into the attempt's slurm/ folder
+(no mount of the container) after the end: final usage only, "partial" when the copy is missing or garbled. The summary adds a right-sizing line
+on an out-of-memory end; for a memory peak under 25% of a request of 512 MiB or more, or above the request; and, for
+attempts of 10 s or more, for a mean CPU under 25% of a request of 2 CPUs or more, or above 1.5 times the request.`,
   positionals: 'file',
   flags: {
     json: { type: 'boolean', help: 'print the event stream as NDJSON on stdout, then a summary object' },
@@ -217,13 +226,19 @@ its last line of output. Keys: up/down (or k/j) select, f shows the next state f
 succeeded, failed, canceled), enter opens the selected task's log tail (enter or esc goes back), c cancels it after
 a y to confirm, q or Ctrl-C quits. The terminal is restored on every exit, also on SIGTERM and SIGHUP.
 
-Without --server: the tasks of the capstan run processes alive on this host (as capstan ps finds them). A run has
-no way to stop one of its tasks alone, so cancel sends SIGTERM to the task's capstan run (its process group when it
-leads one), which stops the whole run gracefully, and says so.
+Without --server: the tasks of the capstan run processes alive on this host (as capstan ps finds them). Cancel
+asks the task's capstan run to cancel that task alone, through the run's socket beside its ps entry (only this
+user's, only while that very process runs): a queued task leaves the queue, a running one stops gracefully, it ends
+canceled in the run's summary, and the run goes on with its other tasks. The run's exit code follows its usual
+rule: the first task in the order given that did not succeed decides it, 130 for a canceled one.
 
-With --server: the tasks of a capstan serve (the newest 100 the token may see), its event stream for states and
-usage as they happen, GetTask for a log tail, CancelTask to cancel. A server that stops answering is shown on the
-status line and retried; top does not exit. Give the token in a file (--token-file): --token shows in ps.
+With --server: the tasks of a capstan serve that the token may see, its event stream for states and usage as they
+happen, GetTask for a log tail, CancelTask to cancel. It loads the newest 100 first (read again every 2 s); down
+past the last row loads the next page (with a filter, up to 10 pages until one holds a task it shows), and the
+header says how many are loaded and whether more are on the server. top holds at most 5,000 tasks: paging on past
+that drops the pages loaded after the newest one (the header counts them as skipped; g goes back to the newest),
+so every task is reachable with a few MB at most. A server that stops answering is shown on the status line and
+retried; top does not exit. Give the token in a file (--token-file): --token shows in ps.
 
 Task names and output are drawn with every escape sequence and control character removed. --once prints one
 screen as plain text and exits (for scripts; top needs a terminal otherwise).`,

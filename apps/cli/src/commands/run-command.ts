@@ -7,6 +7,7 @@ import { ExitCode, exitCodeFor } from '@capstan/support';
 import { failureDetails } from '../output/failure-detail';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { RunTracking } from '../runs/run-tracking';
+import { TaskCancels } from '../runs/task-cancels';
 import { BACKEND_FLAG_REASON, type CommandIo, TRANSFER_WIRING, engineFlags, forcedBackend, printConfigWarnings, reportFailure, usageError } from './common-options';
 import { RUN_COMMAND } from './definitions';
 import { quickTask } from './quick-task';
@@ -52,11 +53,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
           for (const name of reapOn) await reapAtStart(wiring.engine, io, json, name);
         })()
       : undefined;
-    const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}\n`));
+    const cancels = new TaskCancels();
+    const tracking = await RunTracking.start(wiring.engine, tasks.length, (message) => io.stderr(`capstan: warning: ${message}\n`), (name) => cancels.cancel(name));
     try {
       const forced = forcedBackend(values.backend, wiring.config);
       const runOptions = forced === undefined ? {} : { backend: forced, backendReason: BACKEND_FLAG_REASON };
-      return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, tracking, runOptions));
+      return exitCodeOf(await runAll(wiring.engine, tasks, io, json, wiring.config.warnings, { tracking, cancels }, runOptions));
     } finally {
       await tracking.end();
       await reaping;
@@ -72,7 +74,7 @@ async function runAll(
   io: CommandIo,
   json: boolean,
   configWarnings: readonly string[],
-  tracking: RunTracking,
+  { tracking, cancels }: { readonly tracking: RunTracking; readonly cancels: TaskCancels },
   runOptions: RunOptions,
 ): Promise<TaskResult[]> {
   const renderer = json ? undefined : new ProgressRenderer(io);
@@ -102,7 +104,7 @@ async function runAll(
     io.stderr,
   );
   try {
-    const results = await Promise.all(tasks.map((task, index) => engine.run(task, runOptions).finally(() => guard.ended(task.name, index))));
+    const results = await Promise.all(tasks.map((task, index) => cancels.track(runOptions, (options) => engine.run(task, options)).finally(() => guard.ended(task.name, index))));
     engine.close();
     await printing;
     if (renderer) renderer.finish(results, await failureDetails(results));

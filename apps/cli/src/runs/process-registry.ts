@@ -115,7 +115,11 @@ export async function liveProcesses(folder = registryFolder(), processes: Proces
   for (const name of names.filter((one) => ENTRY.test(one)).sort()) {
     const entry = await readEntry(folder, name);
     if (entry !== undefined && `${entry.pid}.json` === name && (await isAlive(entry.pid, entry.processStartedAt, processes))) live.push(entry);
-    else await rm(join(folder, name), { force: true });
+    else {
+      await rm(join(folder, name), { force: true });
+      // Its cancel channel, left by a run killed with -9: nothing listens there any more.
+      await rm(join(folder, name.replace(/\.json$/, '.sock')), { force: true });
+    }
   }
   return live;
 }

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { writeReport } from '../report/report-html';
 import { TraceRows, TraceWriter } from '../report/trace-recorder';
-import { ownStartTime, ProcessRegistration } from './process-registry';
+import { CancelChannel } from './cancel-channel';
+import { ownStartTime, ProcessRegistration, registryFolder } from './process-registry';
 import { RunRecorder } from './run-recorder';
 
 /**
@@ -18,11 +19,13 @@ export class RunTracking {
     private readonly run: { readonly runId: string; readonly runFolder: string },
     private readonly recorder: RunRecorder | undefined,
     private readonly registration: ProcessRegistration | undefined,
+    private readonly channel: CancelChannel | undefined,
     private readonly trace: TraceWriter,
     private readonly warn: (message: string) => void,
   ) {}
 
-  static async start(run: { readonly runId: string; readonly runFolder: string }, taskCount: number, warn: (message: string) => void): Promise<RunTracking> {
+  /** `cancelTask` answers `capstan top`'s cancel of one task, through a channel beside the registry entry. */
+  static async start(run: { readonly runId: string; readonly runFolder: string }, taskCount: number, warn: (message: string) => void, cancelTask?: (uniqueName: string) => string): Promise<RunTracking> {
     const runFolder = resolve(run.runFolder);
     const processStartedAt = await ownStartTime();
     const base = { runId: run.runId, startedAt: new Date().toISOString(), host: hostname(), pid: process.pid, processStartedAt, taskCount };
@@ -34,7 +37,11 @@ export class RunTracking {
       warn(`could not register this run for capstan ps: ${message(error)}`);
       return undefined;
     });
-    return new RunTracking({ runId: run.runId, runFolder }, recorder, registration, new TraceWriter(runFolder, warn), warn);
+    const channel = registration === undefined || cancelTask === undefined ? undefined : await CancelChannel.open(registryFolder(), cancelTask).catch((error: unknown) => {
+      warn(`could not open this run's cancel channel (capstan top can cancel only the whole run): ${message(error)}`);
+      return undefined;
+    });
+    return new RunTracking({ runId: run.runId, runFolder }, recorder, registration, channel, new TraceWriter(runFolder, warn), warn);
   }
 
   observe(event: EngineEvent): void {
@@ -50,6 +57,7 @@ export class RunTracking {
   async end(): Promise<void> {
     await this.recorder?.end();
     await this.trace.flushed();
+    await this.channel?.close().catch((error: unknown) => this.warn(`could not remove this run's cancel channel ${this.channel?.path ?? ''}: ${message(error)}`));
     await this.registration?.remove();
     if (!this.trace.appended) return;
     await writeReport(this.run.runFolder, this.run.runId).catch((error: unknown) => this.warn(`could not write the run's report.html in ${this.run.runFolder} (capstan report ${this.run.runId} rebuilds it): ${message(error)}`));

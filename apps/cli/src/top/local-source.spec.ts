@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CancelChannel } from '../runs/cancel-channel';
 import { LocalSource } from './local-source';
 import { type TopTask } from './top-view';
 
@@ -22,10 +23,10 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-/** A live "capstan run" stand-in (a sleep leading its own process group), registered with a run of one task. */
-async function registeredRun(): Promise<{ registry: string; attempt: string; pid: number }> {
+/** A live "capstan run" stand-in (a sleep leading its own process group, or this process), registered with a run of one task. */
+async function registeredRun(own?: number): Promise<{ registry: string; attempt: string; pid: number }> {
   child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
-  const pid = child.pid as number;
+  const pid = own ?? (child.pid as number);
   const registry = join(base, 'processes');
   const runFolder = join(base, 'run');
   const attempt = join(runFolder, 't-1', 'attempts', '1');
@@ -60,14 +61,34 @@ describe('LocalSource', () => {
     expect(JSON.stringify(await source.logTail(shown?.key ?? '', 10))).not.toContain('SECRET');
   });
 
-  it('cancel: SIGTERM to the run, to its process group when it leads one, and says that the whole run stops', async () => {
+  it("cancel: asks the run, through its cancel channel, to cancel that task alone, and shows the run's answer", async () => {
+    const { registry } = await registeredRun(process.pid);
+    const asked: string[] = [];
+    const channel = await CancelChannel.open(registry, (name) => {
+      asked.push(name);
+      return `canceling task ${name}`;
+    });
+    try {
+      source = new LocalSource(50, registry);
+      const [shown] = await firstTasks(source);
+      expect(await source.cancel(shown?.key ?? '')).toBe('canceling task t-1');
+      expect(asked).toEqual(['t-1']);
+      expect(await source.cancel('gone/t-9')).toBe('that task is gone');
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it('hostile: a run without a channel of this user\'s is refused, and never signaled', async () => {
     const { registry, pid } = await registeredRun();
     source = new LocalSource(50, registry);
     const [shown] = await firstTasks(source);
-    const ended = new Promise<NodeJS.Signals | null>((resolve) => child?.once('exit', (_code, signal) => resolve(signal)));
-    expect(await source.cancel(shown?.key ?? '')).toBe(`capstan run cannot stop one task alone: sent SIGTERM to capstan run ${pid}'s process group (run aaaaaaaaaaaa); it stops gracefully`);
-    expect(await ended).toBe('SIGTERM');
-    expect(await source.cancel('gone/t-9')).toBe('that task is gone');
+    await expect(source.cancel(shown?.key ?? '')).rejects.toThrow(`capstan run ${pid} has no cancel channel of this user's`);
+    // A regular file planted where the socket would be is not connected to either.
+    await writeFile(join(registry, `${pid}.sock`), '');
+    await expect(source.cancel(shown?.key ?? '')).rejects.toThrow('(not a socket)');
+    expect(child?.exitCode).toBeNull();
+    expect(child?.signalCode).toBeNull();
   });
 
   it('fault: a run.json that is not one shows no task and no problem; a registry that is a file is a problem, not a crash', async () => {

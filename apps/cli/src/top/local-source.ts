@@ -1,9 +1,9 @@
 import { readTaskFileTail } from '@capstan/task-files';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptsOf } from '../runs/task-log';
-import { isAlive, liveProcesses, type ProcessEntry } from '../runs/process-registry';
+import { requestCancel } from '../runs/cancel-channel';
+import { liveProcesses, type ProcessEntry, registryFolder } from '../runs/process-registry';
 import { readRunRecord } from '../runs/run-list';
 import { type TaskRecord } from '../runs/run-record';
 import { lastLine, tailLines } from './terminal-text';
@@ -70,19 +70,13 @@ export class LocalSource implements TopSource {
   }
 
   /**
-   * A `capstan run` has no way to stop one of its tasks and go on with the others: its documented stop is SIGTERM to
-   * the run (as Ctrl-C: no new task, running ones stop gracefully). So that is what is sent, to the registered process
-   * only while it is the one that registered (same start time), to its group when it leads one (a shell's job).
+   * Asks the task's `capstan run` to cancel that task alone, through the run's cancel channel (runs/cancel-channel):
+   * only a live run of this user's, still the process that registered, is asked.
    */
   async cancel(key: string): Promise<string> {
     const found = this.tasks.get(key);
     if (found === undefined) return 'that task is gone';
-    const { pid, processStartedAt, runId } = found.entry;
-    if (!(await isAlive(pid, processStartedAt))) return `capstan run ${pid} has already ended`;
-    const group = (await processGroup(pid)) === pid;
-    process.kill(group ? -pid : pid, 'SIGTERM');
-    const others = [...this.tasks.values()].filter((other) => other.entry.pid === pid && other.task.uniqueName !== found.task.uniqueName && GROUPS[other.task.state] !== 'succeeded' && GROUPS[other.task.state] !== 'failed').length;
-    return `capstan run cannot stop one task alone: sent SIGTERM to capstan run ${pid}${group ? "'s process group" : ''} (run ${runId}); it stops gracefully${others > 0 ? `, with its ${others} other unfinished task(s)` : ''}`;
+    return requestCancel(this.registry ?? registryFolder(), found.entry, found.task.uniqueName);
   }
 
   async close(): Promise<void> {
@@ -129,12 +123,4 @@ export class LocalSource implements TopSource {
 /** A missing file is empty; a refused one (a link, a FIFO) is shown as refused, never followed. */
 async function tail(folder: string, relative: string): Promise<string> {
   return readTaskFileTail(folder, relative, TAIL_BYTES).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : `(${relative} not read: ${describe(error)})`));
-}
-
-/** The process group of `pid` (field 5 of /proc/<pid>/stat, after the command name, which may hold anything). */
-async function processGroup(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const group = Number(fields?.[2]);
-  return Number.isInteger(group) && group > 0 ? group : undefined;
 }

@@ -103,3 +103,25 @@ describe('onKey', () => {
     expect(onKey(view(tasks), { name: 'c', ctrl: true }).effect).toBe('quit');
   });
 });
+
+describe('paging a server list', () => {
+  const tasks = [task('a', 'queued', { since: NOW - 1 }), task('b', 'queued', { since: NOW - 2 })];
+
+  it('the header says how much is loaded and whether more is on the server; nothing while the list is whole', () => {
+    expect(renderTop(view(tasks, { paging: { loaded: 2, more: true, skipped: 0 } })).lines[0]).toContain(' - 2 tasks (2 queued) loaded, more on the server - filter: all');
+    expect(renderTop(view(tasks, { paging: { loaded: 2, more: false, skipped: 4_900 }, width: 160 })).lines[0]).toContain('2 tasks (2 queued) loaded (4900 skipped, g: newest), no more - filter');
+    expect(renderTop(view(tasks, { paging: { loaded: 2, more: false, skipped: 0 } })).lines[0]).toContain(' - 2 tasks (2 queued) - filter: all');
+  });
+
+  it('down past the last row asks for more only while the list goes on; g goes back to the newest after a skip', () => {
+    const last = view(tasks, { selected: 'b', paging: { loaded: 2, more: true, skipped: 0 } });
+    expect(onKey(last, { name: 'down' }).effect).toBe('more');
+    expect(onKey({ ...last, selected: 'a' }, { name: 'down' }).effect).toBeUndefined();
+    expect(onKey({ ...last, paging: { loaded: 2, more: false, skipped: 0 } }, { name: 'down' }).effect).toBeUndefined();
+    expect(onKey(view(tasks, { selected: 'b' }), { name: 'down' }).effect).toBeUndefined();
+    expect(onKey({ ...last, paging: { loaded: 2, more: true, skipped: 100 } }, { name: 'g' })).toMatchObject({ effect: 'rewind', view: { selected: 'a' } });
+    expect(onKey(last, { name: 'g' }).effect).toBeUndefined();
+    // G as readline gives it (g with shift): the last row.
+    expect(onKey({ ...last, selected: 'a' }, { name: 'g', shift: true }).view.selected).toBe('b');
+  });
+});

@@ -11,6 +11,7 @@ export interface Frame {
 
 const KEYS = {
   list: '↑/↓ select  f filter  enter log  c cancel  q quit',
+  more: '↑/↓ select (↓ at the end loads more)  f filter  enter log  c cancel  q quit',
   log: 'enter/esc back to the list  q quit',
   confirm: 'y cancel it  any other key keeps it',
 } as const;
@@ -48,7 +49,14 @@ function headerLine(view: TopView): string {
   view.tasks.forEach((task) => counts.set(task.group, (counts.get(task.group) ?? 0) + 1));
   const summary = FILTERS.slice(1).filter((group) => counts.has(group)).map((group) => `${counts.get(group)} ${group}`).join(', ');
   const clock = new Date(view.now).toISOString().slice(11, 19);
-  return `capstan top - ${printable(view.source)} - ${view.tasks.length} task${view.tasks.length === 1 ? '' : 's'}${summary === '' ? '' : ` (${summary})`} - filter: ${view.filter} - ${clock} UTC`;
+  return `capstan top - ${printable(view.source)} - ${view.tasks.length} task${view.tasks.length === 1 ? '' : 's'}${summary === '' ? '' : ` (${summary})`}${pagingText(view)} - filter: ${view.filter} - ${clock} UTC`;
+}
+
+/** What part of a paged list is loaded: nothing to say while it is all of it. */
+function pagingText({ paging }: TopView): string {
+  if (paging === undefined || (!paging.more && paging.skipped === 0)) return '';
+  const skipped = paging.skipped === 0 ? '' : ` (${paging.skipped} skipped, g: newest)`;
+  return ` loaded${skipped}, ${paging.more ? 'more on the server' : 'no more'}`;
 }
 
 function footerLines(view: TopView): [string, string] {
@@ -57,7 +65,7 @@ function footerLines(view: TopView): [string, string] {
     view.mode === 'confirm' && selected !== undefined
       ? `cancel task ${printable(selected.name)} (${printable(selected.state).toLowerCase()})? y/n`
       : (view.problem ?? view.status ?? '');
-  return [printable(message), KEYS[view.mode]];
+  return [printable(message), KEYS[view.mode === 'list' && view.paging?.more === true ? 'more' : view.mode]];
 }
 
 function row(task: TopTask, now: number): string {

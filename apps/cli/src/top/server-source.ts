@@ -3,13 +3,14 @@ import { isFinal, type TesState, type TesTaskInView, tesListTasksResponseSchema,
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readEventStream, type StreamEvent } from './sse-stream';
 import { lastLine, tailLines } from './terminal-text';
+import { type Page, PAGE_SIZE, TaskPages } from './task-pages';
 import { describe, type TopSource } from './top-source';
-import { type StateGroup, type TopTask } from './top-view';
+import { type Paging, type StateGroup, type TopTask } from './top-view';
 
 const API_PATH = '/ga4gh/tes/v1';
 const REQUEST_TIMEOUT_MS = 5_000;
-/** top shows the newest tasks of one list page. */
-const PAGE_SIZE = 100;
+/** A task's last output line as kept for its row: a row shows less, and 5,000 rows stay small. */
+const LAST_LINE_MAX = 512;
 
 const GROUPS: Readonly<Record<TesState, StateGroup>> = {
   UNKNOWN: 'queued',
@@ -44,13 +45,13 @@ export function apiBase(server: string): string {
 }
 
 /**
- * A `capstan serve`: ListTasks (FULL, for the output tails) every `intervalMs` and at start, its event stream for
- * states and usage as they happen, GetTask for a log, CancelTask to cancel. A server that stops answering is a
- * `problem`, retried, never a crash.
+ * A `capstan serve`: ListTasks (FULL, for the output tails) every `intervalMs` and at start for the newest page, the
+ * next pages when asked (TaskPages), its event stream for states and usage as they happen, GetTask for a log,
+ * CancelTask to cancel. A server that stops answering is a `problem`, retried, never a crash.
  */
 export class ServerSource implements TopSource {
   readonly label: string;
-  private tasks = new Map<string, TopTask>();
+  private readonly pages = new TaskPages((token) => this.listPage(token));
   private readonly samples = new Map<string, { cpuPercent?: number; memoryBytes?: number }>();
   private listProblem: string | undefined;
   private streamProblem: string | undefined;
@@ -72,10 +73,18 @@ export class ServerSource implements TopSource {
     this.loops = [this.pollLoop(), this.streamLoop()];
   }
 
-  snapshot(): { tasks: readonly TopTask[]; problem?: string } {
+  snapshot(): { tasks: readonly TopTask[]; problem?: string; paging: Paging } {
     const problem = this.listProblem ?? this.streamProblem;
-    const tasks = [...this.tasks.values()].map((task) => (task.group === 'running' ? { ...task, ...this.samples.get(task.key) } : task));
-    return { tasks, ...(problem === undefined ? {} : { problem }) };
+    const tasks = this.pages.tasks().map((task) => (task.group === 'running' ? { ...task, ...this.samples.get(task.key) } : task));
+    return { tasks, ...(problem === undefined ? {} : { problem }), paging: this.pages.paging() };
+  }
+
+  more(wanted: (task: TopTask) => boolean): Promise<void> {
+    return this.pages.more(wanted);
+  }
+
+  rewind(): void {
+    this.pages.rewind();
   }
 
   async logTail(key: string, lines: number): Promise<string[]> {
@@ -90,7 +99,7 @@ export class ServerSource implements TopSource {
   }
 
   async cancel(key: string): Promise<string> {
-    const name = this.tasks.get(key)?.name ?? key;
+    const name = this.pages.get(key)?.name ?? key;
     await this.request(`/tasks/${encodeURIComponent(key)}:cancel`, 'POST');
     void this.refresh().catch(() => undefined);
     return `cancel sent for task ${name}: the server ends it`;
@@ -123,9 +132,16 @@ export class ServerSource implements TopSource {
     return JSON.parse(text) as unknown;
   }
 
-  private async refresh(): Promise<void> {
-    const page = tesListTasksResponseSchema.parse(await this.request(`/tasks?view=FULL&page_size=${PAGE_SIZE}`));
-    this.tasks = new Map(page.tasks.filter((task) => task.id !== undefined).map((task) => [task.id as string, toTopTask(task)]));
+  private refresh(): Promise<void> {
+    return this.pages.refreshHead();
+  }
+
+  private async listPage(token: string | undefined): Promise<Page> {
+    const query = `view=FULL&page_size=${PAGE_SIZE}${token === undefined ? '' : `&page_token=${encodeURIComponent(token)}`}`;
+    const page = tesListTasksResponseSchema.parse(await this.request(`/tasks?${query}`));
+    const next = page.next_page_token === undefined || page.next_page_token === '' ? {} : { next: page.next_page_token };
+    // A server that ignores page_size does not get to fill top's memory with one answer.
+    return { tasks: page.tasks.slice(0, PAGE_SIZE).filter((task) => task.id !== undefined).map(toTopTask), ...next };
   }
 
   private async pollLoop(): Promise<void> {
@@ -172,12 +188,14 @@ export class ServerSource implements TopSource {
       return;
     }
     const id = typeof data.taskId === 'string' ? data.taskId : undefined;
-    const known = id === undefined ? undefined : this.tasks.get(id);
+    const known = id === undefined ? undefined : this.pages.get(id);
     if (event.event === 'state' && id !== undefined && typeof data.state === 'string' && Object.hasOwn(GROUPS, data.state)) {
       const state = data.state as TesState;
-      if (known === undefined) void this.refresh().then(() => this.changed(), () => undefined);
-      else this.tasks.set(id, { ...known, state, group: GROUPS[state], ...(state === 'RUNNING' && known.group !== 'running' ? { since: Date.now() } : {}), ...(isFinal(state) ? { endedAt: Date.now() } : {}) });
-    } else if (event.event === 'usage' && id !== undefined) {
+      if (known !== undefined) this.pages.set({ ...known, state, group: GROUPS[state], ...(state === 'RUNNING' && known.group !== 'running' ? { since: Date.now() } : {}), ...(isFinal(state) ? { endedAt: Date.now() } : {}) });
+      // A new task is in the newest page; one further down that is not loaded stays so (no list read per event).
+      else if (state === 'QUEUED' || state === 'UNKNOWN') void this.refresh().then(() => this.changed(), () => undefined);
+    } else if (event.event === 'usage' && id !== undefined && known !== undefined) {
+      // Only loaded tasks' readings: a busy server's others would grow this map without end.
       this.samples.set(id, { ...(finite(data.cpuPercent) ? { cpuPercent: data.cpuPercent } : {}), ...(finite(data.memoryBytes) ? { memoryBytes: data.memoryBytes } : {}) });
     } else if (event.event === 'shutdown') {
       this.streamProblem = `the server is shutting down (${typeof data.reason === 'string' ? data.reason.slice(0, 200) : 'no reason given'})`;
@@ -211,6 +229,6 @@ function toTopTask(task: TesTaskInView): TopTask {
     ...(endedAt === undefined ? {} : { endedAt }),
     ...(usage?.cpuPercentMean === undefined ? {} : { cpuPercent: usage.cpuPercentMean }),
     ...(usage?.peakMemoryBytes === undefined ? {} : { memoryBytes: usage.peakMemoryBytes }),
-    ...(output === undefined ? {} : { lastLine: output }),
+    ...(output === undefined ? {} : { lastLine: output.slice(0, LAST_LINE_MAX) }),
   };
 }

@@ -20,9 +20,9 @@ export async function runConsole(source: TopSource, input: NodeJS.ReadStream, ou
 
   const redraw = (): void => {
     if (screen === undefined) return;
-    const { tasks, problem } = source.snapshot();
-    const { problem: _old, ...rest } = view;
-    view = { ...rest, tasks, ...(problem === undefined ? {} : { problem }), now: Date.now(), ...screen.size };
+    const { tasks, problem, paging } = source.snapshot();
+    const { problem: _old, paging: _was, ...rest } = view;
+    view = { ...rest, tasks, ...(problem === undefined ? {} : { problem }), ...(paging === undefined ? {} : { paging }), now: Date.now(), ...screen.size };
     screen.draw(renderTop(view));
   };
   const readLog = (): void => {
@@ -45,12 +45,35 @@ export async function runConsole(source: TopSource, input: NodeJS.ReadStream, ou
       (error: unknown) => (view = { ...view, status: `cancel of ${task.name} failed: ${describe(error)}` }),
     ).finally(redraw);
   };
+  let loading = false;
+  const more = (): void => {
+    if (loading || source.more === undefined) return;
+    loading = true;
+    const { filter } = view;
+    const last = selectedTask(view)?.key;
+    view = { ...view, status: 'loading more tasks...' };
+    source.more((task) => filter === 'all' || task.group === filter).then(
+      () => {
+        redraw();
+        const { status: _done, ...rest } = view;
+        view = rest;
+        // The scroll that asked for them goes on into them.
+        if (selectedTask(view)?.key === last) view = onKey(view, { name: 'down' }).view;
+      },
+      (error: unknown) => (view = { ...view, status: `could not load more tasks: ${describe(error)}` }),
+    ).finally(() => {
+      loading = false;
+      redraw();
+    });
+  };
   const onKeyPress = (key: Key): void => {
     const { view: next, effect } = onKey(view, key);
     view = next;
     if (effect === 'quit') finish(key.ctrl === true ? ExitCode.Canceled : ExitCode.Ok);
     else if (effect === 'open-log') readLog();
     else if (effect === 'cancel') cancel();
+    else if (effect === 'more') more();
+    else if (effect === 'rewind') source.rewind?.();
     redraw();
   };
   const onSignal = (): void => finish(ExitCode.Canceled);

@@ -1,11 +1,15 @@
-import { type TopTask } from './top-view';
+import { type Paging, type TopTask } from './top-view';
 
 /** Where top's rows come from: a `capstan serve`, or this host's `capstan run` processes. */
 export interface TopSource {
   readonly label: string;
   /** Starts watching; `changed` is called whenever the snapshot may differ. */
   start(changed: () => void): void;
-  snapshot(): { readonly tasks: readonly TopTask[]; readonly problem?: string };
+  snapshot(): { readonly tasks: readonly TopTask[]; readonly problem?: string; readonly paging?: Paging };
+  /** A paged source: loads more of its list, until a task `wanted` keeps comes in or the list ends. */
+  more?(wanted: (task: TopTask) => boolean): Promise<void>;
+  /** A paged source: back to its first page alone. */
+  rewind?(): void;
   /** The task's last output lines (stdout, then stderr), each as the task wrote it (made printable when drawn). */
   logTail(key: string, lines: number): Promise<string[]>;
   /** Asks for the task's end; says what was done. */

@@ -23,6 +23,13 @@ export type Filter = (typeof FILTERS)[number];
 
 export type Mode = 'list' | 'log' | 'confirm';
 
+/** How much of a paged source's list is loaded: `more` when the list goes on, `skipped` tasks dropped to stay bounded. */
+export interface Paging {
+  readonly loaded: number;
+  readonly more: boolean;
+  readonly skipped: number;
+}
+
 export interface TopView {
   /** What top is attached to (`server http://...`, `this host`). */
   readonly source: string;
@@ -37,18 +44,22 @@ export interface TopView {
   readonly status?: string;
   /** Why the source shows nothing new (the server stopped answering). */
   readonly problem?: string;
+  /** A paged source's window on its list (a server's); absent for one that shows every task. */
+  readonly paging?: Paging;
   readonly width: number;
   readonly height: number;
   readonly now: number;
 }
 
 /** What a key asks of the command besides a new view. */
-export type Effect = 'quit' | 'cancel' | 'open-log';
+export type Effect = 'quit' | 'cancel' | 'open-log' | 'more' | 'rewind';
 
 export interface Key {
   readonly name?: string;
   readonly sequence?: string;
   readonly ctrl?: boolean;
+  /** readline names a capital letter by its small one, with shift. */
+  readonly shift?: boolean;
 }
 
 const ORDER: Readonly<Record<StateGroup, number>> = { running: 0, queued: 1, failed: 2, canceled: 3, succeeded: 4 };
@@ -68,7 +79,7 @@ export function selectedTask(view: TopView): TopTask | undefined {
 
 /** The view after a key, and what the command must do for it. */
 export function onKey(view: TopView, key: Key): { view: TopView; effect?: Effect } {
-  const name = key.name ?? key.sequence;
+  const name = key.shift === true && key.name !== undefined && key.name.length === 1 ? key.name.toUpperCase() : (key.name ?? key.sequence);
   if (key.ctrl === true && name === 'c') return { view, effect: 'quit' };
   if (view.mode === 'confirm') {
     const { status: _dropped, ...rest } = view;
@@ -90,10 +101,11 @@ export function onKey(view: TopView, key: Key): { view: TopView; effect?: Effect
       return select(at - 1);
     case 'down':
     case 'j':
-      return select(at + 1);
+      // Past the last row of a list that goes on: the next page.
+      return at >= rows.length - 1 && view.paging?.more === true ? { ...select(at + 1), effect: 'more' } : select(at + 1);
     case 'home':
     case 'g':
-      return select(0);
+      return (view.paging?.skipped ?? 0) > 0 ? { ...select(0), effect: 'rewind' } : select(0);
     case 'end':
     case 'G':
       return select(rows.length - 1);
