@@ -17,6 +17,7 @@ import {
   defaultAccess,
   deleteFinishedSql,
   finishedBeforeSql,
+  type IdForm,
   type ListAccess,
   listTasksSql,
   namePrefixCountSql,
@@ -29,10 +30,11 @@ import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
 import { sameTags, toTagRows, toTaskRow } from './task-row';
 import { documentView, documentViewJson, joinTask } from './task-documents';
-import { fromUtf16Key, utf16Key } from './utf16-key';
+import { asciiKeyText, fromUtf16Key, utf16Key } from './utf16-key';
 
 interface ListRow {
-  readonly id_key: Buffer;
+  readonly id_key?: Buffer;
+  readonly id_text?: string;
   readonly state: TesState;
   readonly basic_json?: string;
   readonly extra_json?: string | null;
@@ -146,18 +148,18 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   list(query: ListQuery, owner?: string): TesTaskListPage {
-    const { rows, nextPageToken } = this.pageRows(query, owner);
-    const tasks = rows.map((row): TesTaskInView => {
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: fromUtf16Key(row.id_key), state: row.state };
+    const { rows, ids, nextPageToken } = this.pageRows(query, owner);
+    const tasks = rows.map((row, index): TesTaskInView => {
+      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: ids[index] ?? '', state: row.state };
       return documentView(row.basic_json, row.extra_json ?? null, query.view);
     });
     return { tasks, nextPageToken };
   }
 
   listJson(query: ListQuery, owner?: string): TesTaskJsonPage {
-    const { rows, nextPageToken } = this.pageRows(query, owner);
-    const tasks = rows.map((row): TesTaskJson => {
-      const id = fromUtf16Key(row.id_key);
+    const { rows, ids, nextPageToken } = this.pageRows(query, owner);
+    const tasks = rows.map((row, index): TesTaskJson => {
+      const id = ids[index] ?? '';
       // A state is one of tes-model's upper-case words: nothing in it to escape.
       if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id, json: `{"id":${JSON.stringify(id)},"state":"${row.state}"}` };
       return { id, json: documentViewJson(row.basic_json, row.extra_json ?? null, query.view) };
@@ -165,15 +167,28 @@ export class SqliteTesTaskStore implements TesTaskStore {
     return { tasks, nextPageToken };
   }
 
-  /** The rows of one page and the token of the next (read one row past the page to know whether there is one). */
-  private pageRows(query: ListQuery, owner: string | undefined): { rows: ListRow[]; nextPageToken: string | undefined } {
+  /**
+   * The rows of one page, their ids, and the token of the next (read one row past the page to know whether there is
+   * one). Ids are read as text; a page with an id that is not plain ASCII (never one the server made) is read again
+   * with its ids as keys.
+   */
+  private pageRows(query: ListQuery, owner: string | undefined): { rows: ListRow[]; ids: string[]; nextPageToken: string | undefined } {
     checkPageSize(query.pageSize);
-    const { sql, parameters } = listTasksSql(query, query.pageSize + 1, this.listAccess(query), owner);
-    const rows = this.allRows<ListRow>(sql, ...parameters);
-    const page = rows.slice(0, query.pageSize);
-    const last = page[page.length - 1];
-    const nextPageToken = rows.length > page.length && last !== undefined ? encodePageToken({ after: fromUtf16Key(last.id_key) }) : undefined;
-    return { rows: page, nextPageToken };
+    const access = this.listAccess(query);
+    const read = (idForm: IdForm): ListRow[] => {
+      const { sql, parameters } = listTasksSql(query, query.pageSize + 1, access, owner, idForm);
+      return this.allRows<ListRow>(sql, ...parameters);
+    };
+    let rows = read('text');
+    let ids = idsOf(rows);
+    if (ids === undefined) {
+      rows = read('key');
+      ids = rows.map((row) => fromUtf16Key(row.id_key ?? Buffer.alloc(0)));
+    }
+    const size = Math.min(rows.length, query.pageSize);
+    const last = ids[size - 1];
+    const nextPageToken = rows.length > size && last !== undefined ? encodePageToken({ after: last }) : undefined;
+    return { rows: rows.slice(0, size), ids: ids.slice(0, size), nextPageToken };
   }
 
   listInStates(states: readonly TesState[]): StoredTesTask[] {
@@ -263,6 +278,17 @@ export class SqliteTesTaskStore implements TesTaskStore {
   private allRows<Row>(sql: string, ...parameters: SqlParameter[]): Row[] {
     return this.statements.get(sql).all(...parameters) as Row[];
   }
+}
+
+/** The ids of rows read with their ids as text, or undefined if one of them is not ASCII. */
+function idsOf(rows: readonly ListRow[]): string[] | undefined {
+  const ids: string[] = [];
+  for (const row of rows) {
+    const id = row.id_text === undefined ? undefined : asciiKeyText(row.id_text);
+    if (id === undefined) return undefined;
+    ids.push(id);
+  }
+  return ids;
 }
 
 /** The task as the schema reads it (defaults filled, unknown fields dropped); a CapstanError names the bad field. */
