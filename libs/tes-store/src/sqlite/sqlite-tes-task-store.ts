@@ -1,7 +1,6 @@
 import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import {
   assertTransition,
-  encodePageToken,
   isFinal,
   type ListQuery,
   MAX_PAGE_SIZE,
@@ -12,7 +11,7 @@ import {
   type TesView,
 } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
-import { type TesTaskJson, type TesTaskJsonPage, type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
+import { type TesTaskJsonPage, type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
 import {
   defaultAccess,
   deleteFinishedSql,
@@ -25,20 +24,13 @@ import {
   type SqlParameter,
   tasksInStatesSql,
 } from './list-sql';
+import { idsOf, type ListRow, minimalPageSql, type MinimalPageRow, minimalTaskJson, pageEnd, readMinimalPage } from './page-rows';
 import { openTaskDatabase } from './open-task-database';
 import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
 import { sameTags, toTagRows, toTaskRow } from './task-row';
 import { documentView, documentViewJson, joinTask } from './task-documents';
-import { asciiKeyText, fromUtf16Key, utf16Key } from './utf16-key';
-
-interface ListRow {
-  readonly id_key?: Buffer;
-  readonly id_text?: string;
-  readonly state: TesState;
-  readonly basic_json?: string;
-  readonly extra_json?: string | null;
-}
+import { fromUtf16Key, utf16Key } from './utf16-key';
 
 interface DocumentRow {
   readonly seq: number;
@@ -148,23 +140,36 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   list(query: ListQuery, owner?: string): TesTaskListPage {
-    const { rows, ids, nextPageToken } = this.pageRows(query, owner);
-    const tasks = rows.map((row, index): TesTaskInView => {
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: ids[index] ?? '', state: row.state };
-      return documentView(row.basic_json, row.extra_json ?? null, query.view);
-    });
-    return { tasks, nextPageToken };
+    const view = query.view;
+    if (view === 'MINIMAL') {
+      const { ids, states, nextPageToken } = this.minimalPage(query, owner);
+      return { tasks: ids.map((id, index) => ({ id, state: states[index] ?? 'UNKNOWN' })), nextPageToken };
+    }
+    const { rows, nextPageToken } = this.pageRows(query, owner);
+    return { tasks: rows.map((row) => documentView(row.basic_json ?? '{}', row.extra_json ?? null, view)), nextPageToken };
   }
 
   listJson(query: ListQuery, owner?: string): TesTaskJsonPage {
+    const view = query.view;
+    if (view === 'MINIMAL') {
+      const { ids, states, nextPageToken } = this.minimalPage(query, owner);
+      return { tasks: minimalTaskJson(ids, states), nextPageToken };
+    }
     const { rows, ids, nextPageToken } = this.pageRows(query, owner);
-    const tasks = rows.map((row, index): TesTaskJson => {
-      const id = ids[index] ?? '';
-      // A state is one of tes-model's upper-case words: nothing in it to escape.
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id, json: `{"id":${JSON.stringify(id)},"state":"${row.state}"}` };
-      return { id, json: documentViewJson(row.basic_json, row.extra_json ?? null, query.view) };
-    });
-    return { tasks, nextPageToken };
+    return { tasks: rows.map((row, index) => ({ id: ids[index] ?? '', json: documentViewJson(row.basic_json ?? '{}', row.extra_json ?? null, view) })), nextPageToken };
+  }
+
+  /** A MINIMAL page read as one row of SQLite (see minimal-page.ts), or row by row if that row cannot be trusted. */
+  private minimalPage(query: ListQuery, owner: string | undefined): { ids: string[]; states: TesState[]; nextPageToken: string | undefined } {
+    checkPageSize(query.pageSize);
+    const { sql, parameters } = minimalPageSql(listTasksSql(query, query.pageSize + 1, this.listAccess(query), owner, 'key'));
+    const read = readMinimalPage(this.getRow<MinimalPageRow>(sql, ...parameters) ?? { keys: null, lengths: null, states: null });
+    if (read === undefined) {
+      const { rows, ids, nextPageToken } = this.pageRows(query, owner);
+      return { ids, states: rows.map((row) => row.state), nextPageToken };
+    }
+    const { size, nextPageToken } = pageEnd(read.ids, query.pageSize);
+    return { ids: read.ids.slice(0, size), states: read.states.slice(0, size), nextPageToken };
   }
 
   /**
@@ -185,9 +190,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
       rows = read('key');
       ids = rows.map((row) => fromUtf16Key(row.id_key ?? Buffer.alloc(0)));
     }
-    const size = Math.min(rows.length, query.pageSize);
-    const last = ids[size - 1];
-    const nextPageToken = rows.length > size && last !== undefined ? encodePageToken({ after: last }) : undefined;
+    const { size, nextPageToken } = pageEnd(ids, query.pageSize);
     return { rows: rows.slice(0, size), ids: ids.slice(0, size), nextPageToken };
   }
 
@@ -278,17 +281,6 @@ export class SqliteTesTaskStore implements TesTaskStore {
   private allRows<Row>(sql: string, ...parameters: SqlParameter[]): Row[] {
     return this.statements.get(sql).all(...parameters) as Row[];
   }
-}
-
-/** The ids of rows read with their ids as text, or undefined if one of them is not ASCII. */
-function idsOf(rows: readonly ListRow[]): string[] | undefined {
-  const ids: string[] = [];
-  for (const row of rows) {
-    const id = row.id_text === undefined ? undefined : asciiKeyText(row.id_text);
-    if (id === undefined) return undefined;
-    ids.push(id);
-  }
-  return ids;
 }
 
 /** The task as the schema reads it (defaults filled, unknown fields dropped); a CapstanError names the bad field. */
