@@ -49,6 +49,17 @@ describe('checkAddress', () => {
     }
   });
 
+  it.each([
+    ['an unsupported scheme', 'ftp://reader:hunter2-secret@example.org/x'],
+    ['a refused address', 'http://reader:hunter2-secret@169.254.169.254/x?sig=hunter2-secret'],
+    ['a signed query on a refused address', 'https://10.0.0.1/x?X-Amz-Signature=hunter2-secret'],
+  ])('shows %s redacted in its refusal (the URL is redacted only when a message needs it)', (_case, url) => {
+    const error = refusal(url);
+    expect(error.path).toBe('inputs.4.url');
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toContain('***');
+  });
+
   it('names the roots and the access refused', () => {
     expect(refusal('file:///data/shared-evil/x', 'in').message).toMatch(/outside the folders this server may read \(\/data\/shared, \/srv\/out\)/);
     expect(refusal('file:///data/shared-evil/x', 'out').message).toMatch(/may write/);

@@ -52,7 +52,13 @@ export class FileAndHttpTransfer implements FileTransfer {
   }
 
   checkAddress(url: string, direction: 'in' | 'out', fieldPath: string): void {
-    const subject = { fieldPath, shownUrl: redactUrl(url) };
+    // Redacted only when a message shows it: every create checks its URLs, and nearly all of them pass.
+    const subject = {
+      fieldPath,
+      get shownUrl(): string {
+        return redactUrl(url);
+      },
+    };
     const address = parseAddress(url, subject, this.stores);
     if (address.kind === 'file') this.roots.checkWritten(address.path, direction === 'in' ? 'read' : 'write', subject);
     else if (address.kind === 'http') checkLiteralHost(this.policy, subject, address.url, null);

@@ -27,6 +27,18 @@ const DOCUMENT_COLUMNS: Readonly<Record<Exclude<TesView, 'MINIMAL'>, string>> = 
 
 type ListFilters = Pick<ListQuery, 'cursor' | 'state' | 'namePrefix' | 'tags'>;
 
+/**
+ * How a page returns each id: `key`, the UTF-16BE key as a BLOB (`id_key`, one Buffer per row), or `text`, the same
+ * bytes cast to TEXT (`id_text`), a plain string that `asciiKeyText` reads back when the id is ASCII, as every id the
+ * server makes is. A Buffer per row was most of a MINIMAL page's cost.
+ */
+export type IdForm = 'key' | 'text';
+
+const ID_COLUMNS: Readonly<Record<IdForm, (table: string) => string>> = {
+  key: (table) => `${table}.id_key AS id_key`,
+  text: (table) => `CAST(${table}.id_key AS TEXT) AS id_text`,
+};
+
 /** The access a query would use without a name count: `tag` when it has a tag filter, else `id`. */
 export function defaultAccess(query: ListFilters): ListAccess {
   return Object.keys(query.tags).length > 0 ? 'tag' : 'id';
@@ -41,7 +53,7 @@ export function defaultAccess(query: ListFilters): ListAccess {
  * - tags: per filter key, a tag row with that key, and with that value unless the filter value is empty (matchesTags).
  * Parameters are bound, never spliced; the text depends only on which filters are present, so statements are reused.
  */
-export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit: number, access: ListAccess, owner?: string): SqlWithParameters {
+export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit: number, access: ListAccess, owner?: string, idForm: IdForm = 'key'): SqlWithParameters {
   const where = new Conjunction();
   // In SQL, not after it, so that a page of one principal's tasks is full and its cursor exact.
   if (owner !== undefined) where.add('tasks.owner = ?', owner);
@@ -72,12 +84,13 @@ export function listTasksSql(query: ListFilters & Pick<ListQuery, 'view'>, limit
   }
   // The page reads only what the indexes hold (id, state, name, tags), so the by-state and by-name accesses never
   // visit a `tasks` row of a task they skip.
-  const page = `SELECT tasks.id_key AS id_key, tasks.state AS state FROM ${source}${where.sql()} ORDER BY ${order} DESC LIMIT ?`;
+  const chosen = `FROM ${source}${where.sql()} ORDER BY ${order} DESC LIMIT ?`;
   const parameters = [...where.parameters, limit];
-  if (query.view === 'MINIMAL') return { sql: page, parameters };
+  if (query.view === 'MINIMAL') return { sql: `SELECT ${ID_COLUMNS[idForm]('tasks')}, tasks.state AS state ${chosen}`, parameters };
+  const page = `SELECT tasks.id_key AS id_key, tasks.state AS state ${chosen}`;
   // The documents are read once the page is chosen: in a plain join SQLite reads each candidate's document before
   // testing the filters, which costs a document read for every task a filter skips.
-  const documents = `SELECT page.id_key AS id_key, page.state AS state, ${DOCUMENT_COLUMNS[query.view]} FROM (${page}) AS page`;
+  const documents = `SELECT ${ID_COLUMNS[idForm]('page')}, page.state AS state, ${DOCUMENT_COLUMNS[query.view]} FROM (${page}) AS page`;
   return { sql: `${documents} JOIN tasks USING (id_key) JOIN task_documents USING (seq) ORDER BY page.id_key DESC`, parameters };
 }
 

@@ -15,8 +15,8 @@ import { type ListTuning, SqliteTesTaskStore } from './sqlite-tes-task-store';
 // The model test: on random task sets and queries, every page the store lists (walking all pages, with tasks added
 // between pages) equals tes-model's reference semantics, `selectTaskPage` + `taskView`, token included.
 
-/** Characters that break naive SQL: LIKE wildcards, the escape, case, accents, a pair and lone surrogates. */
-const awkward = fc.constantFrom('a', 'b', 'A', '%', '_', '\\', "'", '\u00e9', '\ue000', '\uffff', '\u{1f600}', '\ud83d', '\ude00');
+/** Characters that break naive SQL or JSON: LIKE wildcards, the escapes, quotes, a control character, case, accents, a pair and lone surrogates. */
+const awkward = fc.constantFrom('a', 'b', 'A', '%', '_', '\\', "'", '"', '\u0001', '\u00e9', '\ue000', '\uffff', '\u{1f600}', '\ud83d', '\ude00');
 const text = (minLength: number, maxLength: number) => fc.string({ unit: awkward, minLength, maxLength });
 
 /** Ids as the server makes them (ULID-like) and arbitrary ones, whose order JavaScript and UTF-8 disagree on. */

@@ -135,6 +135,31 @@ describe('the task database file is private', () => {
     store.close();
   });
 
+  it('upgrades a version-2 file: a principal\'s MINIMAL page is read from the owner index alone, and lists the same', () => {
+    const file = join(folder.path, 'tasks.sqlite');
+    const mine = [ids.next(), ids.next(), ids.next()];
+    const before = new SqliteTesTaskStore({ file });
+    for (const id of mine) before.insert(storedTask({ id, state: id === mine[1] ? 'RUNNING' : 'QUEUED' }), 'alice');
+    before.insert(storedTask({ id: ids.next() }), 'bob');
+    before.close();
+    // Back to version 2, as the Capstan of issue 10 wrote it.
+    const db = new Database(file);
+    db.exec('DROP INDEX tasks_by_owner; CREATE INDEX tasks_by_owner ON tasks (owner); PRAGMA user_version = 2;');
+    const minimalPage = "EXPLAIN QUERY PLAN SELECT CAST(tasks.id_key AS TEXT), tasks.state FROM tasks WHERE tasks.owner = 'alice' ORDER BY tasks.id_key DESC LIMIT 10";
+    expect(JSON.stringify(db.prepare(minimalPage).all())).not.toContain('COVERING');
+    db.close();
+    const store = new SqliteTesTaskStore({ file });
+    store.close();
+    const after = new Database(file);
+    expect(after.pragma('user_version', { simple: true })).toBe(3);
+    expect(JSON.stringify(after.prepare(minimalPage).all())).toContain('COVERING INDEX tasks_by_owner');
+    after.close();
+    const reopened = new SqliteTesTaskStore({ file });
+    expect(reopened.list(parseListQuery({ view: 'MINIMAL' }), 'alice').tasks).toEqual([...mine].reverse().map((id) => ({ id, state: id === mine[1] ? 'RUNNING' : 'QUEUED' })));
+    expect(listAll(reopened, 'alice', 2)).toEqual([...mine].reverse());
+    reopened.close();
+  });
+
   it('tightens a database an earlier version left readable by others', () => {
     const file = join(folder.path, 'tasks.sqlite');
     new SqliteTesTaskStore({ file }).close();

@@ -1,7 +1,6 @@
 import { CapstanError, ErrorCode, parseWithSchema } from '@capstan/core-constraints';
 import {
   assertTransition,
-  encodePageToken,
   isFinal,
   type ListQuery,
   MAX_PAGE_SIZE,
@@ -12,11 +11,12 @@ import {
   type TesView,
 } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
-import { type TesTaskJson, type TesTaskJsonPage, type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
+import { type TesTaskJsonPage, type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
 import {
   defaultAccess,
   deleteFinishedSql,
   finishedBeforeSql,
+  type IdForm,
   type ListAccess,
   listTasksSql,
   namePrefixCountSql,
@@ -24,19 +24,13 @@ import {
   type SqlParameter,
   tasksInStatesSql,
 } from './list-sql';
+import { idsOf, type ListRow, minimalPageSql, type MinimalPageRow, minimalTaskJson, pageEnd, readMinimalPage } from './page-rows';
 import { openTaskDatabase } from './open-task-database';
 import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
 import { sameTags, toTagRows, toTaskRow } from './task-row';
 import { documentView, documentViewJson, joinTask } from './task-documents';
 import { fromUtf16Key, utf16Key } from './utf16-key';
-
-interface ListRow {
-  readonly id_key: Buffer;
-  readonly state: TesState;
-  readonly basic_json?: string;
-  readonly extra_json?: string | null;
-}
 
 interface DocumentRow {
   readonly seq: number;
@@ -146,34 +140,58 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   list(query: ListQuery, owner?: string): TesTaskListPage {
+    const view = query.view;
+    if (view === 'MINIMAL') {
+      const { ids, states, nextPageToken } = this.minimalPage(query, owner);
+      return { tasks: ids.map((id, index) => ({ id, state: states[index] ?? 'UNKNOWN' })), nextPageToken };
+    }
     const { rows, nextPageToken } = this.pageRows(query, owner);
-    const tasks = rows.map((row): TesTaskInView => {
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id: fromUtf16Key(row.id_key), state: row.state };
-      return documentView(row.basic_json, row.extra_json ?? null, query.view);
-    });
-    return { tasks, nextPageToken };
+    return { tasks: rows.map((row) => documentView(row.basic_json ?? '{}', row.extra_json ?? null, view)), nextPageToken };
   }
 
   listJson(query: ListQuery, owner?: string): TesTaskJsonPage {
-    const { rows, nextPageToken } = this.pageRows(query, owner);
-    const tasks = rows.map((row): TesTaskJson => {
-      const id = fromUtf16Key(row.id_key);
-      // A state is one of tes-model's upper-case words: nothing in it to escape.
-      if (query.view === 'MINIMAL' || row.basic_json === undefined) return { id, json: `{"id":${JSON.stringify(id)},"state":"${row.state}"}` };
-      return { id, json: documentViewJson(row.basic_json, row.extra_json ?? null, query.view) };
-    });
-    return { tasks, nextPageToken };
+    const view = query.view;
+    if (view === 'MINIMAL') {
+      const { ids, states, nextPageToken } = this.minimalPage(query, owner);
+      return { tasks: minimalTaskJson(ids, states), nextPageToken };
+    }
+    const { rows, ids, nextPageToken } = this.pageRows(query, owner);
+    return { tasks: rows.map((row, index) => ({ id: ids[index] ?? '', json: documentViewJson(row.basic_json ?? '{}', row.extra_json ?? null, view) })), nextPageToken };
   }
 
-  /** The rows of one page and the token of the next (read one row past the page to know whether there is one). */
-  private pageRows(query: ListQuery, owner: string | undefined): { rows: ListRow[]; nextPageToken: string | undefined } {
+  /** A MINIMAL page read as one row of SQLite (see minimal-page.ts), or row by row if that row cannot be trusted. */
+  private minimalPage(query: ListQuery, owner: string | undefined): { ids: string[]; states: TesState[]; nextPageToken: string | undefined } {
     checkPageSize(query.pageSize);
-    const { sql, parameters } = listTasksSql(query, query.pageSize + 1, this.listAccess(query), owner);
-    const rows = this.allRows<ListRow>(sql, ...parameters);
-    const page = rows.slice(0, query.pageSize);
-    const last = page[page.length - 1];
-    const nextPageToken = rows.length > page.length && last !== undefined ? encodePageToken({ after: fromUtf16Key(last.id_key) }) : undefined;
-    return { rows: page, nextPageToken };
+    const { sql, parameters } = minimalPageSql(listTasksSql(query, query.pageSize + 1, this.listAccess(query), owner, 'key'));
+    const read = readMinimalPage(this.getRow<MinimalPageRow>(sql, ...parameters) ?? { keys: null, lengths: null, states: null });
+    if (read === undefined) {
+      const { rows, ids, nextPageToken } = this.pageRows(query, owner);
+      return { ids, states: rows.map((row) => row.state), nextPageToken };
+    }
+    const { size, nextPageToken } = pageEnd(read.ids, query.pageSize);
+    return { ids: read.ids.slice(0, size), states: read.states.slice(0, size), nextPageToken };
+  }
+
+  /**
+   * The rows of one page, their ids, and the token of the next (read one row past the page to know whether there is
+   * one). Ids are read as text; a page with an id that is not plain ASCII (never one the server made) is read again
+   * with its ids as keys.
+   */
+  private pageRows(query: ListQuery, owner: string | undefined): { rows: ListRow[]; ids: string[]; nextPageToken: string | undefined } {
+    checkPageSize(query.pageSize);
+    const access = this.listAccess(query);
+    const read = (idForm: IdForm): ListRow[] => {
+      const { sql, parameters } = listTasksSql(query, query.pageSize + 1, access, owner, idForm);
+      return this.allRows<ListRow>(sql, ...parameters);
+    };
+    let rows = read('text');
+    let ids = idsOf(rows);
+    if (ids === undefined) {
+      rows = read('key');
+      ids = rows.map((row) => fromUtf16Key(row.id_key ?? Buffer.alloc(0)));
+    }
+    const { size, nextPageToken } = pageEnd(ids, query.pageSize);
+    return { rows: rows.slice(0, size), ids: ids.slice(0, size), nextPageToken };
   }
 
   listInStates(states: readonly TesState[]): StoredTesTask[] {

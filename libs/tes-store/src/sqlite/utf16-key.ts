@@ -13,3 +13,19 @@ export function utf16Key(text: string): Buffer {
 export function fromUtf16Key(key: Uint8Array): string {
   return Buffer.from(key).swap16().toString('utf16le');
 }
+
+/**
+ * The string of a {@link utf16Key} that SQLite cast to TEXT (its bytes read as UTF-8), when the string is ASCII
+ * without NUL: then every byte is below 0x80, so each became one character, and the high bytes are all zero. Anything
+ * else (a byte of 0x80 or more decodes to a character of 0x80 or more) answers undefined: read the BLOB instead.
+ */
+export function asciiKeyText(cast: string): string | undefined {
+  if (cast.length % 2 !== 0) return undefined;
+  let text = '';
+  for (let index = 0; index < cast.length; index += 2) {
+    const low = cast.charCodeAt(index + 1);
+    if (cast.charCodeAt(index) !== 0 || low === 0 || low >= 0x80) return undefined;
+    text += cast[index + 1];
+  }
+  return text;
+}
