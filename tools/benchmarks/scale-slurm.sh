@@ -53,20 +53,23 @@ SlurmdLogFile=$dir/slurmd.log
 LogTimeFormat=iso8601_ms
 SlurmctldDebug=info
 SlurmdDebug=info
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-ReturnToService=2
-MpiDefault=none
-SchedulerType=sched/backfill
-SchedulerParameters=sched_interval=2,bf_interval=2,batch_sched_delay=0,default_queue_depth=10000
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU_Memory
-SlurmdParameters=config_overrides
+# Thousands of jobs at once: the scheduler looks at all of them each pass, the controller keeps up to 50,000.
 MaxJobCount=50000
+SchedulerParameters=sched_interval=2,bf_interval=2,batch_sched_delay=0,default_queue_depth=10000
+SchedulerType=sched/backfill
 # Ids of 8 digits, as on a cluster that has run for years: the length of squeue --jobs=ID,ID,... depends on it.
 FirstJobId=10000000
-KillWait=5
+# Slots, not cores: the node claims what it is told (config_overrides); CPUs and memory are the only resources.
+SlurmdParameters=config_overrides
+SelectTypeParameters=CR_CPU_Memory
+SelectType=select/cons_tres
+# Nothing of the shared cluster's cgroups or accounting: processes tracked by parentage, no limits enforced.
+TaskPlugin=task/none
+ProctrackType=proctrack/linuxproc
+MpiDefault=none
+ReturnToService=2
 MinJobAge=300
+KillWait=5
 InactiveLimit=0
 Waittime=0
 MessageTimeout=30
