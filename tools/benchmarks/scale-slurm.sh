@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A second, benchmark-only Slurm cluster for tools/benchmarks/scale.bench.ts, so that the shared one of
 # tools/engines/slurm.sh (its /etc/slurm, ports 6817/6818, state, accounting) is never touched:
-#   scale-slurm.sh start DIR CTLD_PORT SLURMD_PORT CPUS   writes DIR/slurm.conf, starts slurmctld and a slurmd of its own
+#   scale-slurm.sh start DIR CTLD_PORT SLURMD_PORT CPUS   writes DIR/slurm.conf, starts its slurmctld and slurmd
 #   scale-slurm.sh stop DIR                               kills its jobs (up to 10 min), stops both daemons
 # Every client command reaches it through SLURM_CONF=DIR/slurm.conf. One node, `scale-bench`, on this host (127.0.0.1),
 # claiming CPUS CPUs and 4 TB (SlurmdParameters=config_overrides): the jobs sleep, so slots are not cores. No
@@ -23,7 +23,8 @@ stop_pidfile() {
 }
 case "$action" in
   stop)
-    # Jobs still there (a benchmark that failed half-way) are killed first: slurmd's end would leave their steps orphaned.
+    # Jobs still there (a benchmark that failed half-way) are killed first: once slurmd is gone, their steps would
+    # be orphans.
     export SLURM_CONF=$dir/slurm.conf
     if [ -f "$SLURM_CONF" ] && scontrol ping 2>/dev/null | grep -q 'is UP'; then
       scancel --full --signal=KILL --user="$(id -un)" 2>/dev/null || true
