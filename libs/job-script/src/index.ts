@@ -7,6 +7,7 @@ export { assertMountablePath, csvField } from './mount-fields';
 export { nodeJobCapabilities, type NodeCapabilitySettings } from './node-capabilities';
 export { commandArgument, configCheck, nodeOptionsShape } from './node-options';
 export { NODE_RUNTIMES, type NodeRuntime } from './node-runtime';
+export { jobIdBatches, MAX_JOB_LIST_CHARS } from './job-id-batches';
 export { OutputTail } from './output-tail';
 export { PollLoop } from './poll-loop';
 export { type SubmittedJob } from './submitted-job';

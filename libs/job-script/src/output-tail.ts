@@ -1,5 +1,6 @@
 import { type BackendEvent } from '@capstan/core-constraints';
 import { openTaskFile } from '@capstan/task-files';
+import { lstat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -19,6 +20,8 @@ export class OutputTail {
     private readonly file: string,
     private readonly stream: 'stdout' | 'stderr',
     private readonly emit: (event: BackendEvent) => void,
+    /** How the file is opened safely (tests count the calls). */
+    private readonly open: typeof openTaskFile = openTaskFile,
   ) {}
 
   /** Emits whatever was appended since the last call (queued after a read still in progress). */
@@ -35,10 +38,16 @@ export class OutputTail {
   }
 
   private async readNew(): Promise<void> {
+    // Most polls find nothing new. The safe open below costs about ten file-system calls; with thousands of running
+    // jobs read every poll interval they were a large part of the process's CPU (docs/benchmarks.md, issue 15). One
+    // lstat (it follows no link and never blocks on a FIFO) skips a regular file that has not grown; anything else
+    // (grown, shrunk, a link or a FIFO put in its place) still goes through the safe open, which refuses what it must.
+    const seen = await lstat(this.file).catch(() => undefined);
+    if (seen === undefined || (seen.isFile() && seen.size === this.offset)) return;
     let handle;
     try {
       // The job (hostile code) can write its folder: no link out, no FIFO that would block this reader.
-      handle = await openTaskFile(dirname(this.file), basename(this.file));
+      handle = await this.open(dirname(this.file), basename(this.file));
     } catch {
       return; // not there yet (the job has not started), removed, or refused
     }

@@ -1,7 +1,9 @@
+import { jobIdBatches } from './job-id-batches';
+
 /**
  * The jobs a scheduler backend follows, read together: `poll` gets every followed job id at once (one status call
- * for all of them), every interval, only while there are jobs, one poll at a time (the next is scheduled when the
- * last has answered).
+ * for all of them; past MAX_JOB_LIST_CHARS of ids, one call per such list, one after the other), every interval,
+ * only while there are jobs, one poll at a time (the next is scheduled when the last has answered).
  */
 export class PollLoop<W> {
   private readonly watchers = new Map<string, W>();
@@ -51,7 +53,11 @@ export class PollLoop<W> {
     if (ids.length === 0) return;
     this.polling = true;
     try {
-      await this.poll(ids);
+      // A list that fails (or a watcher that throws) must not leave the other lists' jobs unread; the first error
+      // still surfaces, as it did with one list.
+      const errors: unknown[] = [];
+      for (const batch of jobIdBatches(ids)) await this.poll(batch).catch((error: unknown) => errors.push(error));
+      if (errors.length > 0) throw errors[0];
     } finally {
       this.polling = false;
       this.schedule();

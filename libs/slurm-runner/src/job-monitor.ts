@@ -1,4 +1,4 @@
-import { PollLoop } from '@capstan/job-script';
+import { jobIdBatches, PollLoop } from '@capstan/job-script';
 import { type JobRecord, parseSqueue, SQUEUE_FORMAT } from './job-state';
 import { type SlurmCli } from './slurm-cli';
 
@@ -15,7 +15,7 @@ export interface JobWatcher {
 export type CancelMode = 'graceful' | 'KILL' | 'USR1';
 
 export interface MonitorStats {
-  /** Polls made: each is exactly one squeue call. */
+  /** Polls made: each is exactly one squeue call (one per MAX_JOB_LIST_CHARS of job ids: about 7,000 jobs). */
   readonly polls: number;
   /** The most jobs one squeue call asked about. */
   readonly mostJobsInOnePoll: number;
@@ -26,10 +26,11 @@ export interface MonitorStats {
 
 /**
  * Reads the state of every job this backend follows with ONE `squeue --states=all --jobs=ID,ID,...` per interval,
- * however many there are, and hands each watcher its job's record. squeue, unlike sacct, needs no accounting database,
- * and shows a job with its final state and exit code until MinJobAge (300 s by default) after its end; a job it no
- * longer shows is reported gone. Polls run only while there are jobs to follow, one at a time (the next is scheduled
- * when the last has answered). Cancels asked for in the same turn of the event loop are sent as one scancel per mode.
+ * however many there are (past about 7,000 jobs, one per list of MAX_JOB_LIST_CHARS: Linux caps one argument), and
+ * hands each watcher its job's record. squeue, unlike sacct, needs no accounting database, and shows a job with its
+ * final state and exit code until MinJobAge (300 s by default) after its end; a job it no longer shows is reported
+ * gone. Polls run only while there are jobs to follow, one at a time (the next is scheduled when the last has
+ * answered). Cancels asked for in the same turn of the event loop are sent as one scancel per mode (and list).
  */
 export class JobMonitor {
   private readonly loop: PollLoop<JobWatcher>;
@@ -77,11 +78,14 @@ export class JobMonitor {
     // Signals first, then the graceful cancels: a forced stop must not wait behind KillWait.
     batches.sort(([a], [b]) => Number(a === 'graceful') - Number(b === 'graceful'));
     for (const [mode, ids] of batches) {
-      const args = mode === 'graceful' ? [...ids] : ['--full', `--signal=${mode}`, ...ids];
-      this.stats.cancelCalls += 1;
-      this.stats.jobsCanceled += ids.size;
-      // A job that already ended answers "already completing or completed" or "Invalid job id": nothing to do.
-      await this.cli.run('scancel', args);
+      // Over SSH the whole command line is one argument of the login node's shell, limited like squeue's --jobs list.
+      for (const list of jobIdBatches([...ids])) {
+        const args = mode === 'graceful' ? list : ['--full', `--signal=${mode}`, ...list];
+        this.stats.cancelCalls += 1;
+        this.stats.jobsCanceled += list.length;
+        // A job that already ended answers "already completing or completed" or "Invalid job id": nothing to do.
+        await this.cli.run('scancel', args);
+      }
     }
   }
 
