@@ -62,19 +62,20 @@ container), 130 if canceled, or Capstan's own code (see the README) if it could 
 closed terminal) stop the tasks like Ctrl-C.
 
 Resource usage: backends that report it (docker, podman, apptainer, local; see capstan doctor) read each running
-attempt's memory, CPU and I/O every --usage-interval seconds ("usage" events with --json) and put the totals in each
-attempt's result (attempts[].usage) and in the summary. Fields a backend cannot read are left out; "partial" says
-why figures are missing. Docker and Podman answer a stopped container's stats with an empty reading and remove
-its cgroup at once, so a task shorter than one interval would report nothing: with the cgroupfs driver and a rootful
-daemon on this host's socket, each attempt's container is made inside a cgroup of its own
+attempt's memory, CPU and I/O every --usage-interval seconds ("usage" events with --json) and put the totals in
+each attempt's result (attempts[].usage) and in the summary. Fields a backend cannot read are left out; "partial"
+says why figures are missing. Docker and Podman answer a stopped container's stats with an empty reading and
+remove its cgroup at once, so a task shorter than one interval would report nothing: with the cgroupfs driver and
+a rootful daemon on this host's socket, each attempt's container is made inside a cgroup of its own
 (/capstan-attempts/<container>), read once more after the container ended (peak memory, CPU seconds, block I/O; on
 Podman its conmon, a few MiB, is counted too) and removed with the container (one left behind, by a kept container
-or a killed Capstan, is removed by the next Capstan process once empty and 10 minutes old). With the systemd driver, a rootless or a remote daemon there
-is no such last reading, and a task that ended before its first reading has "partial" usage. The slurm backend's Apptainer jobs are
-read from the cluster's accounting; its Docker and Podman jobs, whose containers run under their daemon outside the
-job, get the same cgroup of their own from the job script, which copies its files into the attempt's slurm/ folder
-(no mount of the container) after the end: final usage only, "partial" when the copy is missing or garbled. The summary adds a right-sizing line
-on an out-of-memory end; for a memory peak under 25% of a request of 512 MiB or more, or above the request; and, for
+or a killed Capstan, is removed by the next Capstan process once empty and 10 minutes old). With the systemd
+driver, a rootless or a remote daemon there is no such last reading, and a task that ended before its first
+reading has "partial" usage. The slurm backend's Apptainer jobs are read from the cluster's accounting; its Docker
+and Podman jobs, whose containers run under their daemon outside the job, get the same cgroup of their own from
+the job script, which copies its files into the attempt's slurm/ folder (no mount of the container) after the end:
+final usage only, "partial" when the copy is missing or garbled. The summary adds a right-sizing line on an
+out-of-memory end; for a memory peak under 25% of a request of 512 MiB or more, or above the request; and, for
 attempts of 10 s or more, for a mean CPU under 25% of a request of 2 CPUs or more, or above 1.5 times the request.`,
   positionals: 'file',
   flags: {
