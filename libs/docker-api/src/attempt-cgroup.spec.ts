@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttemptCgroup, attemptCgroup, readAttemptCgroup, removeAttemptCgroup, sweepStale } from './attempt-cgroup';
+import { type AttemptCgroup, attemptCgroup, knowDaemonCgroups, readAttemptCgroup, removeAttemptCgroup, sweepStale } from './attempt-cgroup';
 import { ContainerUsage } from './container-usage';
 import { DockerClient } from './docker-client';
 
@@ -74,6 +74,25 @@ describe('the attempt cgroup', () => {
     usage.start('container-id');
     expect(await usage.stop()).toMatchObject({ samples: 0, partial: 'the attempt ended before its first usage reading' });
     expect(await attemptCgroup(client, 'next')).toBeUndefined();
+  });
+
+  it('takes the driver from the facts its backend was told (no GET /info of its own), and a told systemd driver gets none', async () => {
+    const asked: string[] = [];
+    const told = new DockerClient({}, {});
+    jest.spyOn(told, 'info').mockImplementation(() => {
+      asked.push('info');
+      return Promise.reject(new Error('not asked'));
+    });
+    knowDaemonCgroups(told, { cgroupDriver: 'cgroupfs', cgroupVersion: '1' });
+    expect(await attemptCgroup(told, 'told')).toMatchObject({ parent: '/capstan-attempts/told', version: 1 });
+    const systemd = new DockerClient({}, {});
+    jest.spyOn(systemd, 'info').mockImplementation(() => {
+      asked.push('info');
+      return Promise.reject(new Error('not asked'));
+    });
+    knowDaemonCgroups(systemd, { cgroupDriver: 'systemd', cgroupVersion: '2' });
+    expect(await attemptCgroup(systemd, 'told')).toBeUndefined();
+    expect(asked).toEqual([]);
   });
 
   it('removes the parent in every controller, deepest first (Podman leaves its conmon cgroup inside)', async () => {

@@ -27,6 +27,16 @@ export interface AttemptCgroup {
 }
 
 const usable = new WeakMap<DockerClient, Promise<1 | 2 | undefined>>();
+const told = new WeakMap<DockerClient, { readonly cgroupDriver: string; readonly cgroupVersion: string }>();
+
+/**
+ * What the daemon's facts say of its cgroups, as its backend read them (a run's come from the facts cache): the
+ * attempts' cgroup then needs no `GET /info` of its own, which would cost every `capstan run` a round trip before its
+ * container's create. Without it, the first attempt asks. A rootless daemon is still told by its socket's owner.
+ */
+export function knowDaemonCgroups(client: DockerClient, facts: { readonly cgroupDriver: string; readonly cgroupVersion: string }): void {
+  if (!usable.has(client)) told.set(client, facts);
+}
 
 /**
  * The cgroup an attempt's container is made in, when its final usage can be read here: a daemon on this host's unix
@@ -45,10 +55,12 @@ async function probe(client: DockerClient, root: string): Promise<1 | 2 | undefi
   // A rootless daemon (a socket of its user's) makes no cgroup of its own on cgroup v1, and is refused one anywhere.
   const socket = client.endpoint.kind === 'unix' ? await stat(client.endpoint.socketPath).catch(() => undefined) : undefined;
   if (socket?.uid !== 0) return undefined;
-  const info = (await client.info().catch(() => undefined)) as (DaemonInfo & { readonly SecurityOptions?: unknown }) | undefined;
-  if (info?.CgroupDriver !== 'cgroupfs') return undefined;
-  if (Array.isArray(info.SecurityOptions) && info.SecurityOptions.some((option) => String(option).includes('rootless'))) return undefined;
-  const version = info.CgroupVersion === '2' ? 2 : 1;
+  const facts = told.get(client);
+  const info = facts === undefined ? ((await client.info().catch(() => undefined)) as (DaemonInfo & { readonly SecurityOptions?: unknown }) | undefined) : undefined;
+  const driver = facts?.cgroupDriver ?? info?.CgroupDriver;
+  if (driver !== 'cgroupfs') return undefined;
+  if (Array.isArray(info?.SecurityOptions) && info.SecurityOptions.some((option) => String(option).includes('rootless'))) return undefined;
+  const version = (facts?.cgroupVersion ?? info?.CgroupVersion) === '2' ? 2 : 1;
   const marker = version === 2 ? join(root, 'cgroup.controllers') : join(root, 'memory', 'memory.max_usage_in_bytes');
   const mounted = await access(marker).then(
     () => true,

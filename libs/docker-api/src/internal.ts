@@ -1,6 +1,7 @@
 // First-party only (@capstan/* projects): helpers Capstan's own libraries share. Not part of the public API, no
 // stability promise; third-party code imports @capstan/docker-api instead (the lint refuses this entry point outside).
 export { runAttemptContainer } from './attempt-container';
+export { knowDaemonCgroups } from './attempt-cgroup';
 export { captureContainerOutput, type OutputFiles, type OutputListener } from './container-output';
 export { effectiveIdentity, grantFolderAccess, grantFolderAccessTo } from './container-user';
 export { type DaemonFacts, probeDaemon } from './daemon-probe';

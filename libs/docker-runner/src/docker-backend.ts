@@ -23,6 +23,7 @@ import {
   HostPathResolver,
   ImagePuller,
   ImageResolver,
+  knowDaemonCgroups,
   livenessOf,
   probeDaemon,
   reattachAttemptContainer,
@@ -211,10 +212,14 @@ export class DockerBackend implements Backend {
       await cache?.write(facts); // a millisecond, and the next process can count on it
       return facts;
     };
-    if (fresh || cache === null || this.factsReadFromDisk) return this.facts.get(asked, fresh);
+    const told = (facts: DaemonFacts): DaemonFacts => {
+      knowDaemonCgroups(this.client, facts);
+      return facts;
+    };
+    if (fresh || cache === null || this.factsReadFromDisk) return this.facts.get(async () => told(await asked()), fresh);
     return this.facts.get(async () => {
       this.factsReadFromDisk = true;
-      return (await cache.read()) ?? asked();
+      return told((await cache.read()) ?? (await asked()));
     });
   }
 
