@@ -27,14 +27,20 @@ export interface AttemptCgroup {
 }
 
 const usable = new WeakMap<DockerClient, Promise<1 | 2 | undefined>>();
-const told = new WeakMap<DockerClient, { readonly cgroupDriver: string; readonly cgroupVersion: string }>();
+/** `rootless`: a service its facts say runs rootless (Podman's say so) gets no attempt cgroup, whatever its socket. */
+interface DaemonCgroups {
+  readonly cgroupDriver: string;
+  readonly cgroupVersion: string;
+  readonly rootless?: boolean;
+}
+const told = new WeakMap<DockerClient, DaemonCgroups>();
 
 /**
  * What the daemon's facts say of its cgroups, as its backend read them (a run's come from the facts cache): the
  * attempts' cgroup then needs no `GET /info` of its own, which would cost every `capstan run` a round trip before its
  * container's create. Without it, the first attempt asks. A rootless daemon is still told by its socket's owner.
  */
-export function knowDaemonCgroups(client: DockerClient, facts: { readonly cgroupDriver: string; readonly cgroupVersion: string }): void {
+export function knowDaemonCgroups(client: DockerClient, facts: DaemonCgroups): void {
   if (!usable.has(client)) told.set(client, facts);
 }
 
@@ -56,6 +62,7 @@ async function probe(client: DockerClient, root: string): Promise<1 | 2 | undefi
   const socket = client.endpoint.kind === 'unix' ? await stat(client.endpoint.socketPath).catch(() => undefined) : undefined;
   if (socket?.uid !== 0) return undefined;
   const facts = told.get(client);
+  if (facts?.rootless === true) return undefined;
   const info = facts === undefined ? ((await client.info().catch(() => undefined)) as (DaemonInfo & { readonly SecurityOptions?: unknown }) | undefined) : undefined;
   const driver = facts?.cgroupDriver ?? info?.CgroupDriver;
   if (driver !== 'cgroupfs') return undefined;

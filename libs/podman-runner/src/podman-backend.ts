@@ -19,6 +19,7 @@ import {
   grantFolderAccessTo,
   ImagePuller,
   ImageResolver,
+  knowDaemonCgroups,
   livenessOf,
   reattachAttemptContainer,
   RegistryCredentials,
@@ -285,7 +286,12 @@ export class PodmanBackend implements Backend {
       await cache?.write(facts); // a millisecond, and the next process can count on it
       return facts;
     };
-    return this.facts.get(() => (fresh || cache === null ? asked() : cache.read().then((cached) => cached ?? asked())), fresh);
+    // The attempts' cgroup then needs no `GET /info` of its own before each run's create.
+    const told = (facts: PodmanFacts): PodmanFacts => {
+      knowDaemonCgroups(this.client, { cgroupDriver: facts.cgroupManager, cgroupVersion: facts.cgroupVersion, rootless: facts.rootless });
+      return facts;
+    };
+    return this.facts.get(async () => told(fresh || cache === null ? await asked() : ((await cache.read()) ?? (await asked()))), fresh);
   }
 
   /**
