@@ -65,3 +65,14 @@ export function resultOf(stdout: string): RunResult | undefined {
   const summary = JSON.parse(lines[lines.length - 1] ?? '{}') as { results?: RunResult[] };
   return summary.results?.[0];
 }
+
+/** What the task wrote to stdout, joined from a `--json` run's log events (the runtime may split one write across several). */
+export function loggedStdout(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { type?: string; event?: { type?: string; stream?: string; text?: string } })
+    .filter((event) => event.type === 'backend' && event.event?.type === 'log' && event.event.stream === 'stdout')
+    .map((event) => event.event?.text ?? '')
+    .join('');
+}
