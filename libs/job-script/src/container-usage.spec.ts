@@ -56,6 +56,16 @@ describe("a Docker or Podman job's final usage, from the cgroup files its script
     expect((await readContainerUsage(status, 3)).peakMemoryBytes).toBeUndefined();
   });
 
+  it('hostile: a FIFO in place of a copy is refused without blocking, and a file larger than any copy is not read', async () => {
+    await copied({ version: '1\n', 'memory.max_usage_in_bytes': '209715200\n' });
+    execFileSync('mkfifo', [join(usageFolder(status), 'cpuacct.stat')]);
+    await writeFile(join(usageFolder(status), 'cpuacct.usage'), `${'4'.repeat(70 * 1024)}\n`);
+    const usage = await readContainerUsage(status, 3);
+    expect(usage).toMatchObject({ peakMemoryBytes: 209_715_200, samples: 1 });
+    expect(usage.cpuUserSeconds).toBeUndefined();
+    expect(usage.cpuPercentMean).toBeUndefined();
+  });
+
   it('the script makes the container in its own cgroup with a rootful cgroupfs runtime only, asking each runtime its own way', async () => {
     const docker = cgroupUsageLines('docker');
     expect(docker.setup.join('\n')).toContain(`info --format '{{.CgroupDriver}} {{.SecurityOptions}}'`);

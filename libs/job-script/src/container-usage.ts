@@ -1,7 +1,8 @@
 import { type ResourceUsage } from '@capstan/core-constraints';
 import { CGROUP_USAGE_FILES, cgroupReading } from '@capstan/support';
-import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { openTaskFile } from '@capstan/task-files';
+import { lstat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { type NodeRuntime } from './node-runtime';
 
 /** A copied cgroup file of more than this is not one the kernel wrote for a single cgroup. */
@@ -80,9 +81,9 @@ export async function readContainerUsage(statusFile: string, wallSeconds: number
   const stats = await lstat(folder).catch(() => undefined);
   if (stats === undefined) return unavailable(`the job left no ${folder} (a node without the cgroupfs driver, or the job ended before the container)`);
   if (!stats.isDirectory()) return unavailable(`${folder} is not a folder`);
-  const version = (await small(join(folder, 'version')))?.trim();
+  const version = (await small(folder, 'version'))?.trim();
   if (version !== '1' && version !== '2') return unavailable(`${folder}/version is neither 1 nor 2`);
-  const reading = await cgroupReading(version === '1' ? 1 : 2, (_controller, name) => small(join(folder, name)));
+  const reading = await cgroupReading(version === '1' ? 1 : 2, (_controller, name) => small(folder, name));
   if (reading === null) return unavailable(`no file in ${folder} could be read as the kernel writes it`);
   const cpu = reading.cpuUserSeconds !== undefined && reading.cpuSystemSeconds !== undefined ? reading.cpuUserSeconds + reading.cpuSystemSeconds : reading.cpuSeconds;
   const round = (value: number): number => Math.round(value * 1000) / 1000;
@@ -98,8 +99,27 @@ export async function readContainerUsage(statusFile: string, wallSeconds: number
   };
 }
 
-async function small(path: string): Promise<string | undefined> {
-  const stats = await lstat(path).catch(() => undefined);
-  if (stats === undefined || !stats.isFile() || stats.size > FILE_MAX_BYTES) return undefined;
-  return readFile(path, 'utf8').catch(() => undefined);
+/**
+ * One copied file, read through task-files' confined open: every component from the attempt's `slurm` folder down is
+ * opened without following links, and a FIFO, socket or device is refused before any open (nothing blocks). At most
+ * {@link FILE_MAX_BYTES}: a larger file is not a copy the script made.
+ */
+async function small(folder: string, name: string): Promise<string | undefined> {
+  const handle = await openTaskFile(dirname(folder), `${basename(folder)}/${name}`).catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const buffer = Buffer.alloc(FILE_MAX_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > FILE_MAX_BYTES) return undefined;
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }
