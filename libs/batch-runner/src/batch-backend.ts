@@ -67,8 +67,14 @@ export class BatchBackend implements Backend {
     this.submits = new Semaphore(this.options.maxConcurrentSubmits);
     this.records = new JobRecords(this.options.jobRecordsDir ?? defaultJobRecordsDir(), this.options.profile);
     // The scheduler confines nothing Capstan can rely on (profiles ask for memory, few sites enforce it): an Apptainer
-    // job is held by nothing; Docker and Podman limit their containers themselves. Usage is not read (yet).
-    this.capabilities = nodeJobCapabilities({ ...this.options, clusterLimits: { memory: false, cpu: false }, usage: 'unavailable' });
+    // job is held by nothing; Docker and Podman limit their containers themselves. A Docker or Podman container's final
+    // usage comes from its own cgroup, which the job script copies after its end (job-script's container-usage); an
+    // Apptainer job's is not read (the schedulers' accounting commands differ per profile).
+    this.capabilities = nodeJobCapabilities({
+      ...this.options,
+      clusterLimits: { memory: false, cpu: false },
+      usage: this.options.runtime === 'apptainer' ? 'unavailable' : 'final-only',
+    });
   }
 
   get runtimeBinary(): string {

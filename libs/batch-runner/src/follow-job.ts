@@ -1,5 +1,5 @@
 import { type AttemptPaths, type ExecutionResult } from '@capstan/core-constraints';
-import { OutputTail, parseStatusFile, type SubmittedJob } from '@capstan/job-script';
+import { OutputTail, parseStatusFile, readContainerUsage, type SubmittedJob } from '@capstan/job-script';
 import { abortableWait } from '@capstan/support';
 import { readFile } from 'node:fs/promises';
 import { whatItSaid } from './command-runner';
@@ -69,7 +69,9 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
         // A job that ran between two polls was never seen running, but its script wrote the command's exit: it
         // started, and the contract wants that said once, before its end.
         if (runningSince === undefined && status.exitCode !== undefined) emit({ type: 'started', id: jobId });
-        return jobResult(job, { ...ending, status, requested, runningSince });
+        const result = jobResult(job, { ...ending, status, requested, runningSince });
+        const usage = await containerUsage(job, runningSince, status.exitCode !== undefined);
+        return usage === undefined ? result : { ...result, usage };
       })().then(resolve, (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
     };
 
@@ -147,4 +149,17 @@ export function followJob(job: FollowJob): Promise<ExecutionResult> {
     }
     if (signal.aborted) onAbort();
   });
+}
+
+/**
+ * A Docker or Podman job's final usage, from the cgroup files its script copied (job-script's container-usage): the
+ * container runs under its daemon, which the scheduler's accounting does not see. An Apptainer job, and a job that
+ * never ran, have none; a copy that is missing or garbled gives usage marked partial, and a warning says why.
+ */
+async function containerUsage(job: FollowJob, runningSince: Date | undefined, exited: boolean): Promise<ExecutionResult['usage']> {
+  if (job.runtime === 'apptainer' || (runningSince === undefined && !exited)) return undefined;
+  // A job that ran between two polls was never seen running: its figures come without a wall time (and so no mean CPU %).
+  const usage = await readContainerUsage(job.statusFile, runningSince === undefined ? undefined : (Date.now() - runningSince.getTime()) / 1000);
+  if (usage.partial !== undefined) job.emit({ type: 'warning', message: `the usage of ${job.profileName} job ${job.jobId} is partial: ${usage.partial}` });
+  return usage;
 }
