@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgroupUsageLines, readContainerUsage, usageFolder } from './container-usage';
@@ -86,5 +87,33 @@ describe("a Docker or Podman job's final usage, from the cgroup files its script
     expect(await parentFor('cgroupfs [name=seccomp,profile=default name=rootless]')).toBe('');
     expect(await parentFor('cgroupfs true')).toBe('');
     expect(await parentFor('systemd [name=seccomp,profile=default]')).toBe('');
+  });
+
+  // Real cgroups of this machine (cgroup v1's memory hierarchy, as root): what a killed job left is swept by the next.
+  const memoryAttempts = '/sys/fs/cgroup/memory/capstan-attempts';
+  const canMakeCgroups = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.max_usage_in_bytes');
+  (canMakeCgroups ? it : it.skip)('sweeps attempt cgroups a killed job left once 10 minutes old and empty; a fresh one, one holding a process and one whose container just ended stay', async () => {
+    const tag = `sweep-${process.pid}`;
+    const [stale, fresh, busy, ended] = ['stale', 'fresh', 'busy', 'ended'].map((name) => join(memoryAttempts, `${tag}-${name}`)) as [string, string, string, string];
+    for (const cgroup of [stale, fresh, busy, ended]) await mkdir(cgroup, { recursive: true });
+    await mkdir(join(stale, 'inner'));
+    await mkdir(join(ended, 'container'));
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await writeFile(join(busy, 'cgroup.procs'), String(sleeper.pid));
+      const old = new Date(Date.now() - 20 * 60_000);
+      for (const cgroup of [join(stale, 'inner'), stale, busy, ended]) await utimes(cgroup, old, old);
+      // A long task's container just ended: its own cgroup goes, which makes its attempt's cgroup new again.
+      await rmdir(join(ended, 'container'));
+      const fake = join(folder, 'runtime');
+      await writeFile(fake, "#!/bin/sh\necho 'cgroupfs [name=seccomp,profile=default]'\n", { mode: 0o755 });
+      const script = ['capstan_status=/x/status', `capstan_rt=${fake}`, 'capstan_name=t-1', ...cgroupUsageLines('docker').setup].join('\n');
+      execFileSync('sh', ['-c', script]);
+      expect([existsSync(stale), existsSync(fresh), existsSync(busy), existsSync(ended)]).toEqual([false, true, true, true]);
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((resolve) => sleeper.once('exit', resolve));
+      for (const cgroup of [join(stale, 'inner'), stale, fresh, busy, join(ended, 'container'), ended]) await rmdir(cgroup).catch(() => undefined);
+    }
   });
 });

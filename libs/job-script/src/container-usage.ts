@@ -7,6 +7,8 @@ import { type NodeRuntime } from './node-runtime';
 
 /** A copied cgroup file of more than this is not one the kernel wrote for a single cgroup. */
 const FILE_MAX_BYTES = 64 * 1024;
+/** How old an attempt's cgroup must be before a job's script removes it as left behind (as the Docker backend does). */
+const STALE_MINUTES = 10;
 
 /** The folder the job script copies the container's cgroup files into: beside the status file, outside every mount. */
 export function usageFolder(statusFile: string): string {
@@ -37,6 +39,13 @@ export function cgroupUsageLines(runtime: Exclude<NodeRuntime, 'apptainer'>): { 
       '    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then capstan_cgv=2; elif [ -f /sys/fs/cgroup/memory/memory.max_usage_in_bytes ]; then capstan_cgv=1; fi',
       '    [ -z "$capstan_cgv" ] || capstan_cgparent="/capstan-attempts/$capstan_name" ;;',
       'esac',
+      // What a job killed before its clean-up left: attempt cgroups 10 minutes old and empty (rmdir of one that still
+      // holds a process fails: the kernel keeps it). A container's exit removes its own cgroup inside its attempt's,
+      // which sets the attempt's time: one whose files are about to be copied is never that old.
+      'if [ -n "$capstan_cgparent" ]; then',
+      `  find /sys/fs/cgroup/capstan-attempts /sys/fs/cgroup/*/capstan-attempts -mindepth 1 -maxdepth 1 -type d -mmin +${STALE_MINUTES} 2>/dev/null |`,
+      '    while IFS= read -r capstan_stale; do find "$capstan_stale" -type d -delete 2>/dev/null; done',
+      'fi',
     ],
     runArg: '${capstan_cgparent:+--cgroup-parent "$capstan_cgparent"}',
     save: [

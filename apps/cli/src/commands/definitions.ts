@@ -71,10 +71,12 @@ a rootful daemon on this host's socket, each attempt's container is made inside 
 Podman its conmon, a few MiB, is counted too) and removed with the container (one left behind, by a kept container
 or a killed Capstan, is removed by the next Capstan process once empty and 10 minutes old). With the systemd
 driver, a rootless or a remote daemon there is no such last reading, and a task that ended before its first
-reading has "partial" usage. The slurm backend's Apptainer jobs are read from the cluster's accounting; its Docker
-and Podman jobs, whose containers run under their daemon outside the job, get the same cgroup of their own from
-the job script, which copies its files into the attempt's slurm/ folder (no mount of the container) after the end:
-final usage only, "partial" when the copy is missing or garbled. The summary adds a right-sizing line on an
+reading has "partial" usage. The slurm backend's Apptainer jobs are read from the cluster's accounting; Docker and
+Podman jobs of the slurm and batch backends, whose containers run under their daemon outside the job, get the same
+cgroup of their own from the job script, which copies its files into the attempt's job folder (no mount of the
+container) after the end: final usage only, "partial" when the copy is missing or garbled (the next job on the node
+removes one a killed job left, once empty and 10 minutes old). The batch backend's Apptainer jobs report no usage.
+The summary adds a right-sizing line on an
 out-of-memory end; for a memory peak under 25% of a request of 512 MiB or more, or above the request; and, for
 attempts of 10 s or more, for a mean CPU under 25% of a request of 2 CPUs or more, or above 1.5 times the request.`,
   positionals: 'file',
