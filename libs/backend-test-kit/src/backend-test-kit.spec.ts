@@ -5,6 +5,7 @@ import { createAttemptFolder, uniqueId } from './backend-test-run';
 import { localRegistry } from './local-registry';
 import { localAzurite } from './local-azurite';
 import { localS3Server } from './local-s3';
+import { fiftyMibUsageProblems } from './job-container-usage';
 
 describe('backend test kit', () => {
   let dir: string;
@@ -47,5 +48,19 @@ describe('backend test kit', () => {
     const ids = new Set(Array.from({ length: 100 }, () => uniqueId('run')));
     expect(ids.size).toBe(100);
     for (const id of ids) expect(id).toMatch(/^run-[0-9a-f]{10}$/);
+  });
+});
+
+describe('fiftyMibUsageProblems', () => {
+  it('passes a reading that holds, and names each way one does not', () => {
+    const good = { samples: 1, peakMemoryBytes: 53 * 1024 * 1024, cpuUserSeconds: 0.01, cpuSystemSeconds: 0 };
+    expect(fiftyMibUsageProblems(good)).toEqual([]);
+    expect(fiftyMibUsageProblems(undefined)).toEqual(['no usage at all']);
+    expect(fiftyMibUsageProblems({ samples: 0, partial: 'no copy', peakMemoryBytes: 1, cpuUserSeconds: 0 })).toEqual([
+      '0 readings, not 1',
+      'partial: no copy',
+      'a peak of 1 bytes, not 50 to 80 MiB',
+      'no CPU seconds',
+    ]);
   });
 });

@@ -7,6 +7,7 @@ export { CAPABILITY_BITS, HARDENING_PROBE_COMMAND, type HardeningReport, parseHa
 export { SocketProxy } from './socket-proxy';
 export { SSHD_STATE, strangerKey, type TestSshOptions, TestSshd } from './test-sshd';
 export { spawnListening } from './spawn-listening';
+export { FORGE_USAGE_FOLDERS, fiftyMibUsageProblems, HOLD_50_MIB_AND_EXIT } from './job-container-usage';
 export {
   type AttemptWatch,
   eventually,

@@ -1,4 +1,4 @@
-import { BackendTestRun } from '@capstan/backend-test-kit';
+import { BackendTestRun, FORGE_USAGE_FOLDERS, fiftyMibUsageProblems, HOLD_50_MIB_AND_EXIT } from '@capstan/backend-test-kit';
 import { type BackendEvent } from '@capstan/core-constraints';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,6 @@ import { BatchBackend } from './batch-backend';
 // it and copies after its end (job-script's container-usage).
 jest.setTimeout(120_000);
 
-const MIB = 1024 * 1024;
-const HOLD_50_MIB_AND_EXIT = 'dd if=/dev/zero bs=50M count=1 2>/dev/null | true';
 
 describe.each(['docker', 'podman'] as const)('BatchBackend usage on Grid Engine with %s in the job', (runtime) => {
   const run = new BackendTestRun(`capstan-batch-${runtime}-usage-`, 'capstan-test/busybox:1');
@@ -23,19 +21,15 @@ describe.each(['docker', 'podman'] as const)('BatchBackend usage on Grid Engine 
     expect(backend.capabilities.usage).toBe('final-only');
     const request = await run.request(backend, { command: HOLD_50_MIB_AND_EXIT }, { usageIntervalMs: 500 });
     const { result } = await run.execute(backend, request);
-    expect(result).toMatchObject({ exitCode: 0, endReason: 'exited', usage: { samples: 1 } });
-    expect(result.usage?.partial).toBeUndefined();
-    expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MIB);
-    expect(result.usage?.peakMemoryBytes).toBeLessThanOrEqual(80 * MIB);
-    expect((result.usage?.cpuUserSeconds ?? 0) + (result.usage?.cpuSystemSeconds ?? 0)).toBeGreaterThan(0);
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
+    expect(fiftyMibUsageProblems(result.usage)).toEqual([]);
   });
 
   it('hostile: a task writing a forged usage folder wherever it can reach changes no figure', async () => {
-    const forge = 'for d in /mnt/task /mnt/task/work /mnt/task/work/.. /tmp; do mkdir -p "$d/status-usage" && echo 1 >"$d/status-usage/version" && echo 1 >"$d/status-usage/memory.max_usage_in_bytes"; done 2>/dev/null;';
-    const request = await run.request(backend, { command: `${forge} ${HOLD_50_MIB_AND_EXIT}` }, { usageIntervalMs: 500 });
+    const request = await run.request(backend, { command: `${FORGE_USAGE_FOLDERS} ${HOLD_50_MIB_AND_EXIT}` }, { usageIntervalMs: 500 });
     const { result } = await run.execute(backend, request);
     expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
-    expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MIB);
+    expect(fiftyMibUsageProblems(result.usage)).toEqual([]);
   });
 
   it('fault: a node whose runtime makes no cgroup (rootless) gives usage marked partial and a warning, never 0 and never a failure', async () => {

@@ -1,4 +1,4 @@
-import { BackendTestRun } from '@capstan/backend-test-kit';
+import { BackendTestRun, FORGE_USAGE_FOLDERS, fiftyMibUsageProblems, HOLD_50_MIB_AND_EXIT } from '@capstan/backend-test-kit';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SlurmBackend } from './slurm-backend';
@@ -8,8 +8,6 @@ import { testBackend } from './testing/slurm-test-kit';
 // job's cgroup, so its usage comes from the cgroup of its own that the job script gives it and reads after its end.
 jest.setTimeout(120_000);
 
-const MIB = 1024 * 1024;
-const HOLD_50_MIB_AND_EXIT = 'dd if=/dev/zero bs=50M count=1 2>/dev/null | true';
 
 describe.each(['docker', 'podman'] as const)('SlurmBackend usage with %s in the job', (runtime) => {
   const run = new BackendTestRun(`capstan-slurm-${runtime}-usage-`, 'capstan-test/busybox:1');
@@ -27,21 +25,16 @@ describe.each(['docker', 'podman'] as const)('SlurmBackend usage with %s in the 
   it('a task that holds 50 MiB and exits at once reports its peak, its CPU and no partial; its attempt cgroup is gone', async () => {
     const request = await run.request(backend, { command: HOLD_50_MIB_AND_EXIT }, { usageIntervalMs: 500 });
     const { result } = await run.execute(backend, request);
-    expect(result).toMatchObject({ exitCode: 0, endReason: 'exited', usage: { samples: 1 } });
-    expect(result.usage?.partial).toBeUndefined();
-    expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MIB);
-    expect(result.usage?.peakMemoryBytes).toBeLessThanOrEqual(80 * MIB);
-    expect((result.usage?.cpuUserSeconds ?? 0) + (result.usage?.cpuSystemSeconds ?? 0)).toBeGreaterThan(0);
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
+    expect(fiftyMibUsageProblems(result.usage)).toEqual([]);
     const left = await readdir(join('/sys/fs/cgroup/memory/capstan-attempts')).catch(() => [] as string[]);
     expect(left.filter((name) => name === request.attemptName)).toEqual([]);
   });
 
   it('hostile: a task writing a forged usage folder wherever it can reach changes no figure', async () => {
-    // Its mounts are the work folder, the command file and its inputs: the job's folder beside them is none of them.
-    const forge = 'for d in /mnt/task /mnt/task/work /mnt/task/work/.. /tmp; do mkdir -p "$d/status-usage" && echo 1 >"$d/status-usage/version" && echo 1 >"$d/status-usage/memory.max_usage_in_bytes"; done 2>/dev/null;';
-    const request = await run.request(backend, { command: `${forge} ${HOLD_50_MIB_AND_EXIT}` }, { usageIntervalMs: 500 });
+    const request = await run.request(backend, { command: `${FORGE_USAGE_FOLDERS} ${HOLD_50_MIB_AND_EXIT}` }, { usageIntervalMs: 500 });
     const { result } = await run.execute(backend, request);
     expect(result).toMatchObject({ exitCode: 0, endReason: 'exited' });
-    expect(result.usage?.peakMemoryBytes).toBeGreaterThanOrEqual(50 * MIB);
+    expect(fiftyMibUsageProblems(result.usage)).toEqual([]);
   });
 });
