@@ -8,7 +8,7 @@
 // The last argument measures another build of the api (an earlier commit's `tmp/bench-api/capstan-api.cjs`) instead
 // of this checkout's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -36,6 +36,16 @@ interface Load {
   readonly p99: number;
   readonly total: number;
   readonly bad: number;
+  /** The server process's CPU (user + system) per request, in microseconds: what the load cost it, whoever else ran. */
+  readonly cpuMicros: number;
+}
+
+/** A process's CPU time so far (user + system, clock ticks of 10 ms), from /proc. */
+function cpuTicks(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+  // The fields after the command (which may hold spaces) start after its closing parenthesis: utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 interface Server {
@@ -45,7 +55,8 @@ interface Server {
   readonly tasks: string;
 }
 
-async function load(url: string, connections: number, duration: number, body?: string): Promise<Load> {
+async function load(server: Server, url: string, connections: number, duration: number, body?: string): Promise<Load> {
+  const before = cpuTicks(server.child.pid);
   const result = await autocannon({
     url,
     method: body === undefined ? 'GET' : 'POST',
@@ -54,7 +65,8 @@ async function load(url: string, connections: number, duration: number, body?: s
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     ...(body === undefined ? {} : { body }),
   });
-  return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, bad: result.non2xx + result.errors };
+  const cpuMicros = ((cpuTicks(server.child.pid) - before) * 10_000) / Math.max(result.requests.total, 1);
+  return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, bad: result.non2xx + result.errors, cpuMicros };
 }
 
 /** Starts a server process and resolves once its first stdout line holding `"url"` says where it listens. */
@@ -84,8 +96,8 @@ interface Case {
 /** Each concurrency: `rounds` rounds of both servers in turn; prints one row per concurrency. */
 async function compare(testCase: Case, api: Server, baseline: Server): Promise<void> {
   console.log(`\n${testCase.title}: ${seconds} s per arm, ${rounds} rounds; medians (load average at the start ${loadAverage()})`);
-  console.log('| connections | capstan req/s | baseline req/s | ratio | capstan p50 / p99 ms | baseline p50 / p99 ms | ratios per round | non-2xx |');
-  console.log('|---:|---:|---:|---:|---:|---:|---|---:|');
+  console.log('| connections | capstan req/s | baseline req/s | ratio | capstan p50 / p99 ms | baseline p50 / p99 ms | ratios per round | server CPU per request, capstan / baseline | non-2xx |');
+  console.log('|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const connections of concurrencies) {
     const rows: Array<{ api: Load; baseline: Load }> = [];
     for (let round = 0; round < rounds; round += 1) {
@@ -98,14 +110,15 @@ async function compare(testCase: Case, api: Server, baseline: Server): Promise<v
     const bad = rows.reduce((sum, row) => sum + row.api.bad + row.baseline.bad, 0);
     console.log(
       `| ${connections} | ${pick('api', 'rate').toFixed(0)} | ${pick('baseline', 'rate').toFixed(0)} | **${median(ratios).toFixed(2)}x** | ${pick('api', 'p50')} / ${pick('api', 'p99')} | ` +
-        `${pick('baseline', 'p50')} / ${pick('baseline', 'p99')} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${bad} |`,
+        `${pick('baseline', 'p50')} / ${pick('baseline', 'p99')} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ` +
+        `${pick('api', 'cpuMicros').toFixed(0)} / ${pick('baseline', 'cpuMicros').toFixed(0)} µs | ${bad} |`,
     );
   }
 }
 
 async function fill(server: Server, count: number): Promise<void> {
   let total = 0;
-  while (total < count) total += (await load(server.tasks, 16, Math.min(20, Math.ceil((count - total) / 2000) + 1), TASK)).total;
+  while (total < count) total += (await load(server, server.tasks, 16, Math.min(20, Math.ceil((count - total) / 2000) + 1), TASK)).total;
 }
 
 async function main(): Promise<void> {
@@ -126,12 +139,12 @@ async function main(): Promise<void> {
     servers.push(baseline);
     console.log(`TES api benchmark; ${machineLine()}; api ${bundle}`);
     console.log(`create body ${TASK.length} bytes; capstan with bearer auth, its SQLite store (WAL, group commit); the baseline fastify + JSON schema + better-sqlite3 (WAL)`);
-    for (const server of servers) await load(server.tasks, 16, 2, TASK);
-    await compare({ title: 'CreateTask', run: (server, connections, duration) => load(server.tasks, connections, duration, TASK) }, api, baseline);
+    for (const server of servers) await load(server, server.tasks, 16, 2, TASK);
+    await compare({ title: 'CreateTask', run: (server, connections, duration) => load(server, server.tasks, connections, duration, TASK) }, api, baseline);
     for (const server of servers) await fill(server, stored);
     console.log(`\nstored: at least ${stored} tasks in each`);
     for (const view of ['MINIMAL', 'BASIC'] as const) {
-      const run = (server: Server, connections: number, duration: number): Promise<Load> => load(`${server.tasks}?view=${view}&page_size=256`, connections, duration);
+      const run = (server: Server, connections: number, duration: number): Promise<Load> => load(server, `${server.tasks}?view=${view}&page_size=256`, connections, duration);
       for (const server of servers) await run(server, 4, 1);
       await compare({ title: `ListTasks, ${view}, page_size 256`, run }, api, baseline);
     }
