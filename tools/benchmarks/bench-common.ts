@@ -117,3 +117,13 @@ export function coveredMs(calls: readonly ApiCall[], from: number, to: number): 
   }
   return covered;
 }
+
+/** The TES task the TES benchmarks create (422 bytes as JSON): tags, resources, an input, an output, one executor. */
+export const BENCH_TES_TASK = {
+  name: 'bench align sample',
+  tags: { project: 'p01', workflow: 'rnaseq' },
+  resources: { cpu_cores: 2, ram_gb: 4 },
+  inputs: [{ url: 'https://data.example.org/reads/S1_R1.fastq.gz', path: '/data/in/S1_R1.fastq.gz' }],
+  outputs: [{ url: 'https://data.example.org/out/S1.bam', path: '/data/out/S1.bam' }],
+  executors: [{ image: 'capstan-test/busybox:1', command: ['sh', '-c', 'echo align > /data/out/S1.bam'], env: { THREADS: '2' } }],
+};

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { loadAverage, machineLine, median } from './bench-common';
+import { BENCH_TES_TASK, loadAverage, machineLine, median } from './bench-common';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 5);
@@ -21,14 +21,7 @@ const concurrencies = (process.argv[5] ?? '1,16,64').split(',').map(Number);
 const givenBundle = process.argv[6];
 const root = resolve(__dirname, '..', '..');
 const token = 'bench-token-0123456789abcdef';
-const TASK = JSON.stringify({
-  name: 'bench align sample',
-  tags: { project: 'p01', workflow: 'rnaseq' },
-  resources: { cpu_cores: 2, ram_gb: 4 },
-  inputs: [{ url: 'https://data.example.org/reads/S1_R1.fastq.gz', path: '/data/in/S1_R1.fastq.gz' }],
-  outputs: [{ url: 'https://data.example.org/out/S1.bam', path: '/data/out/S1.bam' }],
-  executors: [{ image: 'capstan-test/busybox:1', command: ['sh', '-c', 'echo align > /data/out/S1.bam'], env: { THREADS: '2' } }],
-});
+const TASK = JSON.stringify(BENCH_TES_TASK);
 
 interface Load {
   readonly rate: number;

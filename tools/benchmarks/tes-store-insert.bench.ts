@@ -12,19 +12,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineLine, median } from './bench-common';
+import { BENCH_TES_TASK, machineLine, median } from './bench-common';
 
 const creates = Number(process.argv[2] ?? 4000);
 const rounds = Number(process.argv[3] ?? 5);
 const batches = (process.argv[4] ?? '1,10,100').split(',').map(Number);
-const BODY = {
-  name: 'bench align sample',
-  tags: { project: 'p01', workflow: 'rnaseq' },
-  resources: { cpu_cores: 2, ram_gb: 4 },
-  inputs: [{ url: 'https://data.example.org/reads/S1_R1.fastq.gz', path: '/data/in/S1_R1.fastq.gz' }],
-  outputs: [{ url: 'https://data.example.org/out/S1.bam', path: '/data/out/S1.bam' }],
-  executors: [{ image: 'capstan-test/busybox:1', command: ['sh', '-c', 'echo align > /data/out/S1.bam'], env: { THREADS: '2' } }],
-};
+const BODY = BENCH_TES_TASK;
 
 interface Arm {
   readonly name: string;
