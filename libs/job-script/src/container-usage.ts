@@ -44,7 +44,7 @@ export function cgroupUsageLines(runtime: Exclude<NodeRuntime, 'apptainer'>): { 
       // which sets the attempt's time: one whose files are about to be copied is never that old.
       'if [ -n "$capstan_cgparent" ]; then',
       `  find /sys/fs/cgroup/capstan-attempts /sys/fs/cgroup/*/capstan-attempts -mindepth 1 -maxdepth 1 -type d -mmin +${STALE_MINUTES} 2>/dev/null |`,
-      '    while IFS= read -r capstan_stale; do find "$capstan_stale" -type d -delete 2>/dev/null; done',
+      '    while IFS= read -r capstan_stale; do find "$capstan_stale" -type d -delete 2>/dev/null || :; done',
       'fi',
     ],
     runArg: '${capstan_cgparent:+--cgroup-parent "$capstan_cgparent"}',
