@@ -7,6 +7,8 @@ import { type Key, onKey, selectedTask, type TopView } from './top-view';
 const LOG_LINES = 500;
 const TICK_MS = 1_000;
 const STOPPING_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+/** How long quitting waits for the source's requests and event stream to end before it leaves them behind. */
+const CLOSE_WAIT_MS = 2_000;
 
 /**
  * The live console on a terminal until q, Ctrl-C or a stopping signal; the terminal is restored on each of those
@@ -93,6 +95,9 @@ export async function runConsole(source: TopSource, input: NodeJS.ReadStream, ou
     clearInterval(tick);
     STOPPING_SIGNALS.forEach((signal) => process.off(signal, onSignal));
     screen?.restore();
-    await source.close();
+    // Quitting never hangs on the network: a request or stream that has not ended by then is left to the exit.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([source.close(), new Promise((resolve) => (waited = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(waited);
   }
 }
