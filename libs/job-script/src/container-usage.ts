@@ -109,7 +109,7 @@ export async function readContainerUsage(statusFile: string, wallSeconds: number
 }
 
 /**
- * One copied file, read through task-files' confined open: every component from the attempt's `slurm` folder down is
+ * One copied file, read through task-files' confined open: every component from the job's folder (`slurm/`, `batch/`) down is
  * opened without following links, and a FIFO, socket or device is refused before any open (nothing blocks). At most
  * {@link FILE_MAX_BYTES}: a larger file is not a copy the script made.
  */
