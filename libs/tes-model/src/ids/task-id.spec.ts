@@ -17,6 +17,17 @@ describe('task ids', () => {
     expect(taskIdTime(id)).toBeLessThanOrEqual(Date.now());
   });
 
+  it('draw fresh random bits for every millisecond, across refills of the random pool', () => {
+    let now = 0;
+    // The default source: 1,000 milliseconds take 10,000 random bytes, more than two refills of its 4 KiB pool.
+    const generator = new TaskIdGenerator(() => (now += 1));
+    const randomParts = Array.from({ length: 1000 }, () => generator.next().slice(10));
+    expect(new Set(randomParts).size).toBe(1000);
+    // Not a pool handed out twice nor left unfilled: no two consecutive parts share their first 8 characters (40 bits).
+    expect(randomParts.some((part) => part === '0'.repeat(16))).toBe(false);
+    expect(randomParts.every((part, index) => index === 0 || part.slice(0, 8) !== randomParts[index - 1]?.slice(0, 8))).toBe(true);
+  });
+
   it('encode time and randomness like ULID', () => {
     const generator = new TaskIdGenerator(() => 1_469_918_176_385, (bytes) => bytes.fill(255));
     expect(generator.next()).toBe('01ARYZ6S41ZZZZZZZZZZZZZZZZ');
