@@ -28,6 +28,11 @@ describe('pageJson', () => {
     expect(decodePageToken(page.next_page_token ?? '')).toEqual({ after: 'b' });
   });
 
+  it('keeps every task of a page that fits in bytes though not at three bytes a character', () => {
+    const tasks = [view('b', 20_000), view('a', 20_000)];
+    expect(pageJson({ tasks: listed(...tasks) }, 100_000)).toBe(JSON.stringify({ tasks }));
+  });
+
   it('counts bytes, not characters (multi-byte text)', () => {
     const wide = (id: string): TesTaskInView => ({ id, state: 'COMPLETE', description: '\u00e9'.repeat(30_000) });
     expect(read(pageJson({ tasks: listed(wide('b'), wide('a')) }, 100_000)).tasks.length).toBe(1);

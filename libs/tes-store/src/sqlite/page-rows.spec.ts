@@ -40,7 +40,13 @@ describe('MINIMAL pages as one row', () => {
     expect(readMinimalPage({ keys: Buffer.concat([utf16Key('b'), utf16Key('b')]), lengths: '2,2', states: 'QUEUED,QUEUED' })).toBeUndefined();
     expect(readMinimalPage({ keys: Buffer.concat([utf16Key('b'), utf16Key('a')]), lengths: '2,2', states: 'QUEUED' })).toBeUndefined();
     expect(readMinimalPage({ keys: Buffer.concat([utf16Key('bc'), utf16Key('a')]), lengths: '2,2', states: 'QUEUED,QUEUED' })).toBeUndefined();
+    expect(readMinimalPage({ keys: Buffer.concat([utf16Key('b'), utf16Key('a')]), lengths: '2,x', states: 'QUEUED,QUEUED' })).toBeUndefined();
+    expect(readMinimalPage({ keys: Buffer.concat([utf16Key('b'), utf16Key('a')]), lengths: '2,3', states: 'QUEUED,QUEUED' })).toBeUndefined();
     expect(readMinimalPage({ keys: Buffer.concat([utf16Key('b'), utf16Key('a')]), lengths: '2,2', states: 'QUEUED,RUNNING' })).toEqual({ ids: ['b', 'a'], states: ['QUEUED', 'RUNNING'] });
+    expect(readMinimalPage({ keys: Buffer.concat([utf16Key('ccc'), utf16Key('b'), utf16Key('')]), lengths: '6,2,0', states: 'QUEUED,RUNNING,COMPLETE' })).toEqual({
+      ids: ['ccc', 'b', ''],
+      states: ['QUEUED', 'RUNNING', 'COMPLETE'],
+    });
   });
 
   it('writes each task as JSON.stringify would, quoting only when an id needs it', () => {

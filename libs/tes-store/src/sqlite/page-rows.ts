@@ -56,19 +56,35 @@ export function minimalPageSql(page: SqlWithParameters): SqlWithParameters {
  */
 export function readMinimalPage(row: MinimalPageRow): { ids: string[]; states: TesState[] } | undefined {
   if (row.keys === null || row.lengths === null || row.states === null) return { ids: [], states: [] };
-  const text = Buffer.from(row.keys).swap16().toString('utf16le');
+  // The row's Buffer is this read's own (SQLite copies a BLOB out for each row): swapped in place, not copied.
+  const text = row.keys.swap16().toString('utf16le');
   const states = row.states.split(',') as TesState[];
   const ids: string[] = [];
+  const lengths = row.lengths;
   let at = 0;
-  for (const bytes of row.lengths.split(',')) {
-    const id = text.slice(at, at + Number(bytes) / 2);
-    const previous = ids[ids.length - 1];
+  let bytes = 0;
+  let previous: string | undefined;
+  // The lengths are decimal numbers joined by commas; read digit by digit rather than split and converted.
+  for (let index = 0; index <= lengths.length; index += 1) {
+    const code = index < lengths.length ? lengths.charCodeAt(index) : COMMA;
+    if (code !== COMMA) {
+      if (code < ZERO || code > NINE) return undefined;
+      bytes = bytes * 10 + (code - ZERO);
+      continue;
+    }
+    const id = text.slice(at, at + bytes / 2);
     if (previous !== undefined && !(id < previous)) return undefined;
     ids.push(id);
-    at += id.length;
+    previous = id;
+    at += bytes / 2;
+    bytes = 0;
   }
   return ids.length === states.length && at === text.length ? { ids, states } : undefined;
 }
+
+const COMMA = 0x2c;
+const ZERO = 0x30;
+const NINE = 0x39;
 
 /** Printable ASCII but `"` and `\`: text JSON.stringify would only quote. */
 const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
