@@ -115,6 +115,15 @@ describe('isAddressBlock and ipLiteral', () => {
     expect(ipLiteral('[::1]')).toBe('::1');
     expect(ipLiteral('127.0.0.1')).toBe('127.0.0.1');
     expect(ipLiteral('example.org')).toBeNull();
+    // Literals ending in a hex letter, names ending in a digit, and what a URL parser makes of odd IPv4 forms.
+    expect(ipLiteral('[::ffff:7f00:abcd]')).toBe('::ffff:7f00:abcd');
+    expect(ipLiteral('[fe80::a]')).toBe('fe80::a');
+    expect(ipLiteral('::1')).toBe('::1');
+    expect(ipLiteral('node1')).toBeNull();
+    expect(ipLiteral('10.0.0.1x')).toBeNull();
+    expect(ipLiteral('')).toBeNull();
+    expect(ipLiteral(new URL('http://0x7f.1/').hostname)).toBe('127.0.0.1');
+    expect(ipLiteral(new URL('http://[::FFFF:127.0.0.1]/').hostname)).toBe('::ffff:7f00:1');
   });
 });
 

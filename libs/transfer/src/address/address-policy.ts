@@ -68,6 +68,10 @@ export function isAddressBlock(text: string): boolean {
 /** The address inside URL host brackets (`[::1]` → `::1`), or null when the host is a name. */
 export function ipLiteral(hostname: string): string | null {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  // Every IPv4 literal ends in a digit and every IPv6 one holds a colon; a name that does neither (nearly every host
+  // a task names) needs no full test.
+  const last = bare.charCodeAt(bare.length - 1);
+  if (!(last >= 0x30 && last <= 0x39) && !bare.includes(':')) return null;
   return isIP(bare) === 0 ? null : bare;
 }
 

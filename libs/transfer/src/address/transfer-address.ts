@@ -33,16 +33,16 @@ export function supportedSchemes(stores: readonly ObjectStore[]): string {
 
 /** Reads a url into an address, or refuses it (a scheme Capstan does not speak, a file URL naming another host). */
 export function parseAddress(value: string, subject: TransferSubject, stores: readonly ObjectStore[] = []): TransferAddress {
-  const supported = supportedSchemes(stores);
+  // Only messages name the supported schemes: nearly every url passes, so the list is written only for a refusal.
   if (value.trim() === '') {
-    throw transferRefused(subject, 'the url is empty', `give a ${supported} URL`);
+    throw transferRefused(subject, 'the url is empty', `give a ${supportedSchemes(stores)} URL`);
   }
   if (value.startsWith('/')) return { kind: 'file', path: resolve(value) };
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw transferRefused(subject, `${subject.shownUrl} is neither an absolute path nor a URL`, `give a ${supported} URL`);
+    throw transferRefused(subject, `${subject.shownUrl} is neither an absolute path nor a URL`, `give a ${supportedSchemes(stores)} URL`);
   }
   switch (url.protocol) {
     case 'file:':
@@ -58,7 +58,7 @@ export function parseAddress(value: string, subject: TransferSubject, stores: re
       if (store !== undefined) return { kind: 'object', url, store };
       throw transferRefused(
         subject,
-        `the scheme "${scheme}" of ${subject.shownUrl} is not supported; Capstan transfers ${supported}`,
+        `the scheme "${scheme}" of ${subject.shownUrl} is not supported; Capstan transfers ${supportedSchemes(stores)}`,
         `copy the data to a place served over one of those, or stage it on the host under an allowed root`,
         { scheme },
       );
@@ -83,6 +83,8 @@ function httpAddress(url: URL): HttpAddress {
     url.username === '' && url.password === ''
       ? null
       : `Basic ${Buffer.from(`${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`, 'utf8').toString('base64')}`;
+  // The URL is this parse's own: copied only when there is something to take out of it.
+  if (authorization === null && url.hash === '') return { kind: 'http', url, authorization };
   const bare = new URL(url.href);
   bare.username = '';
   bare.password = '';
