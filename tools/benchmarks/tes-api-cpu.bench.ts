@@ -5,49 +5,28 @@
 // Prints each build's median and every round. Not a test: prints numbers, asserts no time.
 //   node tools/run-ts.mjs tools/benchmarks/tes-api-cpu.bench.ts CONNECTIONS REQUESTS ROUNDS create|MINIMAL|BASIC BUNDLE...
 // A BUNDLE is a built api, e.g. `node tools/bundle-app.mjs apps/api/src/main.ts tmp/x/capstan-api.cjs` at some commit.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_TES_TASK, loadAverage, machineLine, median } from './bench-common';
+import { type BenchServer, cpuTicks, startBenchServer } from './tes-bench-kit';
 
 const [connections = '16', requests = '10000', rounds = '7', kind = 'create', ...bundles] = process.argv.slice(2);
 const token = 'bench-token-0123456789abcdef';
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 const body = JSON.stringify(BENCH_TES_TASK);
 
-/** A process's CPU time so far in clock ticks of 10 ms (utime + stime, fields 14 and 15 of /proc/PID/stat). */
-function cpuTicks(pid: number | undefined): number {
-  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-interface Server {
+interface Server extends BenchServer {
   readonly bundle: string;
-  readonly child: ChildProcess;
-  readonly tasks: string;
   readonly folder: string;
 }
 
-function start(bundle: string): Promise<Server> {
+async function start(bundle: string): Promise<Server> {
   const folder = mkdtempSync(join(tmpdir(), 'capstan-tes-cpu-'));
   const args = [bundle, '--host', '127.0.0.1', '--port', '0', '--data-dir', join(folder, 'data'), '--backend', 'local', '--run-client-commands-on-host', '--token', token];
-  const child = spawn(process.execPath, args, { env: { ...process.env, CAPSTAN_API__PAUSED: 'true', CAPSTAN_API__RATE_LIMIT__MAX: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((done, fail) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString();
-      const line = text.split('\n').find((candidate) => candidate.includes('"url"'));
-      if (line === undefined) return;
-      child.stdout?.off('data', onData);
-      child.stdout?.resume();
-      done({ bundle, child, folder, tasks: `${(JSON.parse(line) as { url: string }).url}/tasks` });
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`${bundle} exited with ${String(code)}`)));
-  });
+  const server = await startBenchServer(bundle, args, { CAPSTAN_API__PAUSED: 'true', CAPSTAN_API__RATE_LIMIT__MAX: '0' }, '/tasks');
+  return { ...server, bundle, folder };
 }
 
 async function load(server: Server, amount: number, count: number): Promise<number> {

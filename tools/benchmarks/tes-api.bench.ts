@@ -7,12 +7,13 @@
 //   node tools/run-ts.mjs tools/benchmarks/tes-api.bench.ts [seconds=5] [rounds=5] [stored=20000] [concurrencies=1,16,64] [api bundle]
 // The last argument measures another build of the api (an earlier commit's `tmp/bench-api/capstan-api.cjs`) instead
 // of this checkout's.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_TES_TASK, loadAverage, machineLine, median } from './bench-common';
+import { type BenchServer, cpuTicks, startBenchServer } from './tes-bench-kit';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 5);
@@ -33,22 +34,7 @@ interface Load {
   readonly cpuMicros: number;
 }
 
-/** A process's CPU time so far (user + system, clock ticks of 10 ms), from /proc. */
-function cpuTicks(pid: number | undefined): number {
-  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-  // The fields after the command (which may hold spaces) start after its closing parenthesis: utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-interface Server {
-  readonly name: string;
-  readonly child: ChildProcess;
-  /** The `/tasks` URL. */
-  readonly tasks: string;
-}
-
-async function load(server: Server, url: string, connections: number, duration: number, body?: string): Promise<Load> {
+async function load(server: BenchServer, url: string, connections: number, duration: number, body?: string): Promise<Load> {
   const before = cpuTicks(server.child.pid);
   const result = await autocannon({
     url,
@@ -62,32 +48,13 @@ async function load(server: Server, url: string, connections: number, duration: 
   return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, bad: result.non2xx + result.errors, cpuMicros };
 }
 
-/** Starts a server process and resolves once its first stdout line holding `"url"` says where it listens. */
-function start(name: string, args: string[], env: NodeJS.ProcessEnv, suffix: string): Promise<Server> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((done, fail) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString();
-      const line = text.split('\n').find((candidate) => candidate.includes('"url"'));
-      if (line === undefined) return;
-      // The api's request log (one line per request) is read and dropped from here on.
-      child.stdout?.off('data', onData);
-      child.stdout?.resume();
-      done({ name, child, tasks: `${(JSON.parse(line) as { url: string }).url}${suffix}` });
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`${name} exited with ${code}`)));
-  });
-}
-
 interface Case {
   readonly title: string;
-  readonly run: (server: Server, connections: number, duration: number) => Promise<Load>;
+  readonly run: (server: BenchServer, connections: number, duration: number) => Promise<Load>;
 }
 
 /** Each concurrency: `rounds` rounds of both servers in turn; prints one row per concurrency. */
-async function compare(testCase: Case, api: Server, baseline: Server): Promise<void> {
+async function compare(testCase: Case, api: BenchServer, baseline: BenchServer): Promise<void> {
   console.log(`\n${testCase.title}: ${seconds} s per arm, ${rounds} rounds; medians (load average at the start ${loadAverage()})`);
   console.log('| connections | capstan req/s | baseline req/s | ratio | capstan p50 / p99 ms | baseline p50 / p99 ms | ratios per round | server CPU per request, capstan / baseline | non-2xx |');
   console.log('|---:|---:|---:|---:|---:|---:|---|---:|---:|');
@@ -109,7 +76,7 @@ async function compare(testCase: Case, api: Server, baseline: Server): Promise<v
   }
 }
 
-async function fill(server: Server, count: number): Promise<void> {
+async function fill(server: BenchServer, count: number): Promise<void> {
   let total = 0;
   while (total < count) total += (await load(server, server.tasks, 16, Math.min(20, Math.ceil((count - total) / 2000) + 1), TASK)).total;
 }
@@ -118,9 +85,9 @@ async function main(): Promise<void> {
   if (givenBundle === undefined) execFileSync(process.execPath, [join(root, 'tools', 'bundle-app.mjs'), 'apps/api/src/main.ts', 'tmp/bench-api/capstan-api.cjs'], { cwd: root });
   const bundle = givenBundle === undefined ? join(root, 'tmp', 'bench-api', 'capstan-api.cjs') : resolve(givenBundle);
   const folder = mkdtempSync(join(tmpdir(), 'capstan-tes-bench-'));
-  const servers: Server[] = [];
+  const servers: BenchServer[] = [];
   try {
-    const api = await start(
+    const api = await startBenchServer(
       'capstan api',
       [bundle, '--host', '127.0.0.1', '--port', '0', '--data-dir', join(folder, 'data'), '--backend', 'local', '--run-client-commands-on-host', '--token', token],
       // No per-principal rate limit: the benchmark is one client measuring the server's own throughput.
@@ -128,7 +95,7 @@ async function main(): Promise<void> {
       '/tasks',
     );
     servers.push(api);
-    const baseline = await start('baseline', [join(root, 'tools', 'benchmarks', 'tes-api-baseline.mjs'), join(folder, 'baseline.sqlite')], {}, '/tasks');
+    const baseline = await startBenchServer('baseline', [join(root, 'tools', 'benchmarks', 'tes-api-baseline.mjs'), join(folder, 'baseline.sqlite')], {}, '/tasks');
     servers.push(baseline);
     console.log(`TES api benchmark; ${machineLine()}; api ${bundle}`);
     console.log(`create body ${TASK.length} bytes; capstan with bearer auth, its SQLite store (WAL, group commit); the baseline fastify + JSON schema + better-sqlite3 (WAL)`);
@@ -137,7 +104,7 @@ async function main(): Promise<void> {
     for (const server of servers) await fill(server, stored);
     console.log(`\nstored: at least ${stored} tasks in each`);
     for (const view of ['MINIMAL', 'BASIC'] as const) {
-      const run = (server: Server, connections: number, duration: number): Promise<Load> => load(server, `${server.tasks}?view=${view}&page_size=256`, connections, duration);
+      const run = (server: BenchServer, connections: number, duration: number): Promise<Load> => load(server, `${server.tasks}?view=${view}&page_size=256`, connections, duration);
       for (const server of servers) await run(server, 4, 1);
       await compare({ title: `ListTasks, ${view}, page_size 256`, run }, api, baseline);
     }
