@@ -36,6 +36,14 @@ const finalStateList = FINAL_STATES.map((state) => `'${state}'`).join(', ');
  * Version 3 (issue 14, speed of the API):
  * - `tasks_by_owner` becomes (owner, id, state): a principal's MINIMAL page is then read from the index alone, in id
  *   order, without visiting the `tasks` row of each task for its state.
+ *
+ * Version 4 (issue 14, speed of creates): a create commits only its `task_documents` row; the index rows (`tasks` and
+ * its indexes, `task_tags`) follow in batches (see deferred-index.ts).
+ * - `task_documents.owner`: the creator, so that index rows lost with the process can be written again from the
+ *   document alone (NULL in documents from before, which are all indexed).
+ * - `index_state.indexed_seq`: every document up to this `seq` has its index rows (one row; set to the newest
+ *   document at the upgrade). New documents get a `seq` above it, so at open the documents past it are the ones to
+ *   index.
  */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -79,6 +87,17 @@ const MIGRATIONS: readonly Migration[] = [
     sql: `
       DROP INDEX tasks_by_owner;
       CREATE INDEX tasks_by_owner ON tasks (owner, id_key, state);
+    `,
+  },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE task_documents ADD COLUMN owner TEXT;
+      CREATE TABLE index_state (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        indexed_seq INTEGER NOT NULL
+      );
+      INSERT INTO index_state (one, indexed_seq) SELECT 1, coalesce(max(seq), 0) FROM task_documents;
     `,
   },
 ];

@@ -4,7 +4,11 @@ import { parseListQuery, TaskIdGenerator } from '@capstan/tes-model';
 import Database from 'better-sqlite3';
 import { makeTempFolder, type TempFolder } from '../testing/temp-folder';
 import { storedTask } from '../testing/task-fixtures';
+import { SCHEMA_VERSION } from './schema-migrations';
 import { NO_OWNER, SqliteTesTaskStore } from './sqlite-tes-task-store';
+
+/** Undoes schema version 4 on a file whose tasks are all indexed (as `close` leaves it). */
+const BACK_TO_VERSION_3 = 'DROP TABLE index_state; ALTER TABLE task_documents DROP COLUMN owner;';
 
 const ids = new TaskIdGenerator();
 
@@ -124,7 +128,7 @@ describe('the task database file is private', () => {
     before.close();
     // Back to version 1, as an earlier Capstan wrote it.
     const db = new Database(file);
-    db.exec('DROP INDEX tasks_by_owner; DROP INDEX tasks_by_finish; ALTER TABLE tasks DROP COLUMN owner; ALTER TABLE tasks DROP COLUMN finished_time; PRAGMA user_version = 1;');
+    db.exec(`${BACK_TO_VERSION_3} DROP INDEX tasks_by_owner; DROP INDEX tasks_by_finish; ALTER TABLE tasks DROP COLUMN owner; ALTER TABLE tasks DROP COLUMN finished_time; PRAGMA user_version = 1;`);
     db.close();
     const upgradeTime = Date.now();
     const store = new SqliteTesTaskStore({ file });
@@ -144,14 +148,14 @@ describe('the task database file is private', () => {
     before.close();
     // Back to version 2, as the Capstan of issue 10 wrote it.
     const db = new Database(file);
-    db.exec('DROP INDEX tasks_by_owner; CREATE INDEX tasks_by_owner ON tasks (owner); PRAGMA user_version = 2;');
+    db.exec(`${BACK_TO_VERSION_3} DROP INDEX tasks_by_owner; CREATE INDEX tasks_by_owner ON tasks (owner); PRAGMA user_version = 2;`);
     const minimalPage = "EXPLAIN QUERY PLAN SELECT CAST(tasks.id_key AS TEXT), tasks.state FROM tasks WHERE tasks.owner = 'alice' ORDER BY tasks.id_key DESC LIMIT 10";
     expect(JSON.stringify(db.prepare(minimalPage).all())).not.toContain('COVERING');
     db.close();
     const store = new SqliteTesTaskStore({ file });
     store.close();
     const after = new Database(file);
-    expect(after.pragma('user_version', { simple: true })).toBe(3);
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(JSON.stringify(after.prepare(minimalPage).all())).toContain('COVERING INDEX tasks_by_owner');
     after.close();
     const reopened = new SqliteTesTaskStore({ file });

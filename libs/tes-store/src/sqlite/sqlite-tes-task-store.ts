@@ -12,6 +12,7 @@ import {
 } from '@capstan/tes-model';
 import type Database from 'better-sqlite3';
 import { type TesTaskJsonPage, type TesTaskListPage, type TesTaskStore } from '../tes-task-store';
+import { DEFAULT_INDEX_BATCHING, DeferredIndex, type IndexBatching, type IndexedFields, type IndexRows, indexRowsOf } from './deferred-index';
 import {
   defaultAccess,
   deleteFinishedSql,
@@ -29,7 +30,7 @@ import { openTaskDatabase } from './open-task-database';
 import { StatementCache } from './statement-cache';
 import { parseSqliteTesTaskStoreOptions, type SqliteTesTaskStoreOptions } from './store-options';
 import { sameTags, toTagRows, toTaskRow } from './task-row';
-import { documentView, documentViewJson, joinTask } from './task-documents';
+import { documentView, documentViewJson, joinTask, splitTask } from './task-documents';
 import { fromUtf16Key, utf16Key } from './utf16-key';
 
 interface DocumentRow {
@@ -38,10 +39,12 @@ interface DocumentRow {
   readonly extra_json: string | null;
 }
 
-/** How list pages are read; tests set it to drive every path. */
+/** How list pages are read and index rows written; tests set it to drive every path. */
 export interface ListTuning {
   /** A fixed {@link nameIndexLimit} instead of the computed one. */
   readonly nameIndexLimit?: number;
+  /** When the index rows of new tasks are written (default {@link DEFAULT_INDEX_BATCHING}). */
+  readonly indexBatching?: IndexBatching;
 }
 
 /**
@@ -58,6 +61,8 @@ export function nameIndexLimit(pageSize: number, taskCount: number): number {
 /** The owner of tasks stored without one (before owners were kept): no principal has it, so only admins see them. */
 export const NO_OWNER = '';
 
+const now = (): string => new Date().toISOString();
+
 const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task_documents USING (seq) WHERE id_key = ?';
 
 /**
@@ -69,8 +74,11 @@ const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task
 export class SqliteTesTaskStore implements TesTaskStore {
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
-  private readonly insertInTransaction: (task: StoredTesTask, owner: string) => void;
-  private readonly insertManyInTransaction: (tasks: readonly StoredTesTask[], owners: readonly string[]) => void;
+  private readonly insertInTransaction: (tasks: readonly StoredTesTask[], owners: readonly string[], staged: IndexRows[]) => void;
+  /** The index rows of tasks whose documents are committed, written in batches (see deferred-index.ts). */
+  private readonly index: DeferredIndex;
+  /** The `seq` of the next document: above every document's and above `index_state.indexed_seq`. */
+  private nextSeq: number;
   private readonly removeInTransaction: (id: string) => boolean;
   private readonly updateInTransaction: (id: string, change: (task: StoredTesTask) => StoredTesTask) => StoredTesTask | undefined;
   private readonly tuning: ListTuning;
@@ -83,18 +91,24 @@ export class SqliteTesTaskStore implements TesTaskStore {
     const { file } = parseSqliteTesTaskStoreOptions(options);
     this.db = openTaskDatabase(file);
     this.statements = new StatementCache(this.db);
-    this.insertInTransaction = this.db.transaction((task: StoredTesTask, owner: string) => this.insertRows(task, owner));
-    this.insertManyInTransaction = this.db.transaction((tasks: readonly StoredTesTask[], owners: readonly string[]) =>
-      tasks.forEach((task, index) => this.insertRows(task, owners[index] ?? NO_OWNER)),
+    this.insertInTransaction = this.db.transaction((tasks: readonly StoredTesTask[], owners: readonly string[], staged: IndexRows[]) =>
+      tasks.forEach((task, index) => this.insertDocument(task, owners[index] ?? NO_OWNER, staged)),
     );
+    this.index = new DeferredIndex(this.db, tuning.indexBatching ?? DEFAULT_INDEX_BATCHING);
+    try {
+      this.nextSeq = this.indexUnindexed();
+    } catch (error) {
+      // Not opened after all: the file's lock goes with the connection.
+      this.db.close();
+      throw error;
+    }
     this.removeInTransaction = this.db.transaction((id: string) => this.removeRows(id));
     this.updateInTransaction = this.db.transaction((id: string, change: (task: StoredTesTask) => StoredTesTask) => this.updateRows(id, change));
     this.taskCount = this.getRow<{ count: number }>('SELECT count(*) AS count FROM tasks')?.count ?? 0;
   }
 
   insert(task: StoredTesTask, owner: string = NO_OWNER): void {
-    this.insertInTransaction(validTask(task), owner);
-    this.taskCount += 1;
+    this.insertCreated([validTask(task)], [owner]);
   }
 
   insertMany(tasks: readonly StoredTesTask[], owners: readonly string[] = []): void {
@@ -102,31 +116,39 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   insertCreated(tasks: readonly StoredTesTask[], owners: readonly string[]): void {
-    this.insertManyInTransaction(tasks, owners);
+    const staged: IndexRows[] = [];
+    this.insertInTransaction(tasks, owners, staged);
+    // Committed: the tasks count from here, and their index rows wait for the next batch.
     this.taskCount += tasks.length;
+    this.index.add(staged);
   }
 
   ownerOf(id: string): string | undefined {
+    this.index.flush();
     return this.getRow<{ owner: string }>('SELECT owner FROM tasks WHERE id_key = ?', utf16Key(id))?.owner;
   }
 
   finishedBefore(cutoff: Date, limit: number): string[] {
+    this.index.flush();
     const { sql, parameters } = finishedBeforeSql(cutoff.toISOString(), limit);
     return this.allRows<{ id_key: Buffer }>(sql, ...parameters).map((row) => fromUtf16Key(row.id_key));
   }
 
   removeFinished(id: string): boolean {
+    this.index.flush();
     const removed = this.removeInTransaction(id);
     if (removed) this.taskCount -= 1;
     return removed;
   }
 
   get(id: string): StoredTesTask | undefined {
+    this.index.flush();
     const row = this.getRow<DocumentRow>(SELECT_DOCUMENT, utf16Key(id));
     return row === undefined ? undefined : joinTask(row.basic_json, row.extra_json);
   }
 
   getView(id: string, view: TesView): TesTaskInView | undefined {
+    this.index.flush();
     if (view === 'MINIMAL') {
       const row = this.getRow<{ state: TesState }>('SELECT state FROM tasks WHERE id_key = ?', utf16Key(id));
       return row === undefined ? undefined : { id, state: row.state };
@@ -136,10 +158,12 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   update(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined {
+    this.index.flush();
     return this.updateInTransaction(id, change);
   }
 
   list(query: ListQuery, owner?: string): TesTaskListPage {
+    this.index.flush();
     const view = query.view;
     if (view === 'MINIMAL') {
       const { ids, states, nextPageToken } = this.minimalPage(query, owner);
@@ -150,6 +174,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   listJson(query: ListQuery, owner?: string): TesTaskJsonPage {
+    this.index.flush();
     const view = query.view;
     if (view === 'MINIMAL') {
       const { ids, states, nextPageToken } = this.minimalPage(query, owner);
@@ -195,33 +220,61 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   listInStates(states: readonly TesState[]): StoredTesTask[] {
+    this.index.flush();
     if (states.length === 0) return [];
     const { sql, parameters } = tasksInStatesSql(states);
     return this.allRows<DocumentRow>(sql, ...parameters).map((row) => joinTask(row.basic_json, row.extra_json));
   }
 
   countByState(): Partial<Record<TesState, number>> {
+    this.index.flush();
     const rows = this.allRows<{ state: TesState; count: number }>('SELECT state, count(*) AS count FROM tasks GROUP BY state');
     return Object.fromEntries(rows.map((row) => [row.state, row.count]));
   }
 
+  /** Writes the index rows that wait, then closes the file; when that write fails, the next open makes them. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.index.flush();
+    } catch {
+      // The documents are committed: the next open indexes them again (indexUnindexed).
+    } finally {
+      this.index.close();
+      this.db.close();
+    }
   }
 
-  private insertRows(task: StoredTesTask, owner: string): void {
-    const row = toTaskRow(task);
-    if (this.getRow('SELECT 1 FROM tasks WHERE id_key = ?', row.id_key) !== undefined) {
+  /**
+   * Commits a task's documents (in the caller's transaction) and stages its index rows in `staged`; refuses an id
+   * already stored, already waiting for its index rows, or earlier in the same batch.
+   */
+  private insertDocument(task: StoredTesTask, owner: string, staged: IndexRows[]): void {
+    if (this.index.has(task.id) || staged.some((row) => row.id === task.id) || this.getRow('SELECT 1 FROM tasks WHERE id_key = ?', utf16Key(task.id)) !== undefined) {
       throw new CapstanError(ErrorCode.InvalidValue, `task id ${JSON.stringify(task.id)} is already stored; give each new task its own id (createStoredTask makes one with newTaskId)`, {
         path: 'id',
         details: { value: task.id },
       });
     }
-    const seq = Number(this.statements.get('INSERT INTO task_documents (basic_json, extra_json) VALUES (?, ?)').run(row.basic_json, row.extra_json).lastInsertRowid);
-    this.statements
-      .get('INSERT INTO tasks (id_key, state, name_key, creation_time, seq, owner, finished_time) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(row.id_key, row.state, row.name_key, row.creation_time, seq, owner, isFinal(task.state) ? new Date().toISOString() : null);
-    this.insertTags(row.id_key, task.tags);
+    const { basic, extra } = splitTask(task);
+    // A seq is never given twice, even when the transaction rolls back: a gap costs nothing.
+    const seq = this.nextSeq;
+    this.nextSeq += 1;
+    this.statements.get('INSERT INTO task_documents (seq, basic_json, extra_json, owner) VALUES (?, ?, ?, ?)').run(seq, basic, extra, owner);
+    staged.push(indexRowsOf(task, seq, owner, now));
+  }
+
+  /**
+   * At open: writes the index rows of the documents past `index_state.indexed_seq` (the tasks a process committed but
+   * ended before indexing), from the documents themselves. Returns the `seq` for the next document, above both, so a
+   * seq freed by a deleted task is never handed out again below the mark.
+   */
+  private indexUnindexed(): number {
+    const indexed = this.getRow<{ indexed_seq: number }>('SELECT indexed_seq FROM index_state')?.indexed_seq ?? 0;
+    const rows = this.allRows<{ seq: number; basic_json: string; owner: string | null }>('SELECT seq, basic_json, owner FROM task_documents WHERE seq > ? ORDER BY seq', indexed);
+    this.index.add(rows.map((row) => indexRowsOf(JSON.parse(row.basic_json) as IndexedFields, row.seq, row.owner ?? NO_OWNER, now)));
+    this.index.flush();
+    return Math.max(indexed, rows.at(-1)?.seq ?? 0) + 1;
   }
 
   private updateRows(id: string, change: (task: StoredTesTask) => StoredTesTask): StoredTesTask | undefined {

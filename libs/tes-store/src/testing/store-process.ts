@@ -3,17 +3,21 @@ import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { type StoreSteps } from './store-steps';
 
 const workspaceRoot = resolve(__dirname, '..', '..', '..', '..');
 
 /** What open-store-process.ts printed: the store opened, or the CapstanError it got. */
 export type OpenOutcome = { readonly opened: true } | { readonly code: string; readonly message: string; readonly path: string | null };
 
-/** Bundles open-store-process.ts (with the workspace's path aliases) into `folder`; returns the script to run. */
-export async function bundleStoreProcess(folder: string): Promise<string> {
-  const outfile = join(folder, 'open-store-process.cjs');
+/**
+ * Bundles a script of this folder (with the workspace's path aliases; open-store-process.ts unless named) into
+ * `folder`; returns the script to run.
+ */
+export async function bundleStoreProcess(folder: string, script = 'open-store-process.ts'): Promise<string> {
+  const outfile = join(folder, script.replace(/\.ts$/, '.cjs'));
   await build({
-    entryPoints: [join(__dirname, 'open-store-process.ts')],
+    entryPoints: [join(__dirname, script)],
     bundle: true,
     platform: 'node',
     target: 'node22.12',
@@ -43,6 +47,21 @@ export async function holdInOtherProcess(script: string, file: string): Promise<
   const lines = createInterface({ input: child.stdout });
   const [line] = (await once(lines, 'line')) as [string];
   return { child, outcome: JSON.parse(line) as OpenOutcome };
+}
+
+/**
+ * Another process running `steps` (store-steps-process.ts) on the store at `file`, then holding it open until it is
+ * killed; resolves once the steps are done.
+ */
+export async function runStepsInOtherProcess(script: string, file: string, run: StoreSteps): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, file, JSON.stringify(run)], { env: childEnv(), stdio: ['pipe', 'pipe', 'inherit'] });
+  if (child.stdout === null) throw new Error('the other process has no stdout');
+  const lines = createInterface({ input: child.stdout });
+  const said = once(lines, 'line').then(([line]) => String(line));
+  const ended = once(child, 'exit').then(([code, signal]) => `nothing, and exited (${String(code ?? signal)})`);
+  const line = await Promise.race([said, ended]);
+  if (line !== 'done') throw new Error(`the other process said ${line}`);
+  return child;
 }
 
 /** Kills `child` with SIGKILL (no chance to close anything) and waits until it is gone. */
