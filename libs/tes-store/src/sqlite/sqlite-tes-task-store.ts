@@ -63,6 +63,12 @@ export const NO_OWNER = '';
 
 const now = (): string => new Date().toISOString();
 
+/** The index rows of the tasks a transaction inserts, and their ids: handed to the DeferredIndex once it commits. */
+interface Staged {
+  readonly rows: IndexRows[];
+  readonly ids: Set<string>;
+}
+
 const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task_documents USING (seq) WHERE id_key = ?';
 
 /**
@@ -74,7 +80,7 @@ const SELECT_DOCUMENT = 'SELECT seq, basic_json, extra_json FROM tasks JOIN task
 export class SqliteTesTaskStore implements TesTaskStore {
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
-  private readonly insertInTransaction: (tasks: readonly StoredTesTask[], owners: readonly string[], staged: IndexRows[]) => void;
+  private readonly insertInTransaction: (tasks: readonly StoredTesTask[], owners: readonly string[], staged: Staged) => void;
   /** The index rows of tasks whose documents are committed, written in batches (see deferred-index.ts). */
   private readonly index: DeferredIndex;
   /** The `seq` of the next document: above every document's and above `index_state.indexed_seq`. */
@@ -91,7 +97,7 @@ export class SqliteTesTaskStore implements TesTaskStore {
     const { file } = parseSqliteTesTaskStoreOptions(options);
     this.db = openTaskDatabase(file);
     this.statements = new StatementCache(this.db);
-    this.insertInTransaction = this.db.transaction((tasks: readonly StoredTesTask[], owners: readonly string[], staged: IndexRows[]) =>
+    this.insertInTransaction = this.db.transaction((tasks: readonly StoredTesTask[], owners: readonly string[], staged: Staged) =>
       tasks.forEach((task, index) => this.insertDocument(task, owners[index] ?? NO_OWNER, staged)),
     );
     this.index = new DeferredIndex(this.db, tuning.indexBatching ?? DEFAULT_INDEX_BATCHING);
@@ -116,11 +122,11 @@ export class SqliteTesTaskStore implements TesTaskStore {
   }
 
   insertCreated(tasks: readonly StoredTesTask[], owners: readonly string[]): void {
-    const staged: IndexRows[] = [];
+    const staged: Staged = { rows: [], ids: new Set() };
     this.insertInTransaction(tasks, owners, staged);
     // Committed: the tasks count from here, and their index rows wait for the next batch.
     this.taskCount += tasks.length;
-    this.index.add(staged);
+    this.index.add(staged.rows);
   }
 
   ownerOf(id: string): string | undefined {
@@ -249,8 +255,8 @@ export class SqliteTesTaskStore implements TesTaskStore {
    * Commits a task's documents (in the caller's transaction) and stages its index rows in `staged`; refuses an id
    * already stored, already waiting for its index rows, or earlier in the same batch.
    */
-  private insertDocument(task: StoredTesTask, owner: string, staged: IndexRows[]): void {
-    if (this.index.has(task.id) || staged.some((row) => row.id === task.id) || this.getRow('SELECT 1 FROM tasks WHERE id_key = ?', utf16Key(task.id)) !== undefined) {
+  private insertDocument(task: StoredTesTask, owner: string, staged: Staged): void {
+    if (this.index.has(task.id) || staged.ids.has(task.id) || this.getRow('SELECT 1 FROM tasks WHERE id_key = ?', utf16Key(task.id)) !== undefined) {
       throw new CapstanError(ErrorCode.InvalidValue, `task id ${JSON.stringify(task.id)} is already stored; give each new task its own id (createStoredTask makes one with newTaskId)`, {
         path: 'id',
         details: { value: task.id },
@@ -261,7 +267,8 @@ export class SqliteTesTaskStore implements TesTaskStore {
     const seq = this.nextSeq;
     this.nextSeq += 1;
     this.statements.get('INSERT INTO task_documents (seq, basic_json, extra_json, owner) VALUES (?, ?, ?, ?)').run(seq, basic, extra, owner);
-    staged.push(indexRowsOf(task, seq, owner, now));
+    staged.rows.push(indexRowsOf(task, seq, owner, now));
+    staged.ids.add(task.id);
   }
 
   /**
