@@ -21,6 +21,7 @@ export {
 } from './containers/container-source';
 export { assertKnownKeys, editDistance, readAliased, suggestKey } from './schema/keys';
 export { capstanParser, joinPath, parseWithSchema } from './schema/zod-bridge';
+export { normaliseGuestPath } from './paths/guest-path';
 export {
   DEFAULT_MEMORY,
   isSuccessCode,

@@ -2,6 +2,10 @@
 
 /** Joins path segments the way Capstan reports them: `requirements.disks.1`. */
 export function joinPath(...parts: ReadonlyArray<string | number | null | undefined>): string | null {
-  const kept = parts.filter((part): part is string | number => part !== null && part !== undefined && part !== '');
-  return kept.length === 0 ? null : kept.join('.');
+  let joined: string | null = null;
+  for (const part of parts) {
+    if (part === null || part === undefined || part === '') continue;
+    joined = joined === null ? String(part) : `${joined}.${String(part)}`;
+  }
+  return joined;
 }

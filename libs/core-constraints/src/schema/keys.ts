@@ -29,14 +29,15 @@ export function readAliased(
   names: readonly [string, ...string[]],
   path: string | null,
 ): { key: string; value: unknown } | undefined {
-  const present = names.filter((name) => Object.prototype.hasOwnProperty.call(value, name));
-  if (present.length > 1) {
-    throw new CapstanError(
-      ErrorCode.InvalidValue,
-      `"${present.join('" and "')}" are aliases of one attribute; give only one of them`,
-      { path: joinPath(path, present[1]) },
-    );
+  // A loop, not a filter: every task reads about twenty attributes this way, nearly always with one name or none present.
+  let key: string | undefined;
+  for (const name of names) {
+    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
+    if (key !== undefined) {
+      const present = names.filter((each) => Object.prototype.hasOwnProperty.call(value, each));
+      throw new CapstanError(ErrorCode.InvalidValue, `"${present.join('" and "')}" are aliases of one attribute; give only one of them`, { path: joinPath(path, present[1]) });
+    }
+    key = name;
   }
-  const key = present[0];
   return key === undefined ? undefined : { key, value: value[key] };
 }

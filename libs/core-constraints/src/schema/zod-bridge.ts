@@ -24,6 +24,19 @@ export function capstanParser<T>(parse: (value: unknown) => T): z.ZodType<T> {
   }) as unknown as z.ZodType<T>;
 }
 
+/**
+ * Runs a parser that throws CapstanError on `value` found at `path`, its error's path put below `path`: what
+ * `parseWithSchema(capstanParser(parse), value, path)` gives, without a zod parse around the call.
+ */
+export function parseAt<T>(parse: (value: unknown) => T, value: unknown, path: string | null): T {
+  try {
+    return parse(value);
+  } catch (error) {
+    if (!(error instanceof CapstanError)) throw error;
+    throw new CapstanError(error.code, error.message, { path: joinPath(path, error.path) });
+  }
+}
+
 /** Parses with a zod schema and turns the first issue into a CapstanError rooted at `path`. */
 export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, path: string | null): T {
   const result = schema.safeParse(value, { reportInput: true });

@@ -129,3 +129,12 @@ describe('parseHints', () => {
     );
   });
 });
+
+describe('parseHints with a "__proto__" key', () => {
+  it('keeps it as an other hint and leaves the prototype alone', () => {
+    const hints = parseHints(JSON.parse('{"__proto__": {"polluted": true}, "shell": "sh"}'));
+    expect(Object.getPrototypeOf(hints.other)).toBe(Object.prototype);
+    expect(Object.keys(hints.other)).toEqual(['__proto__', 'shell']);
+    expect((hints.other as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});

@@ -81,17 +81,28 @@ export function parseHints(value: unknown, path: string | null = 'hints'): Hints
     const found = readAliased(entries, RESERVED[hint], path);
     return found === undefined ? undefined : parseWithSchema(schema(), found.value, joinPath(path, found.key));
   };
-  const other = Object.fromEntries(Object.entries(entries).filter(([key]) => !RESERVED_KEYS.has(key)));
-  const hints: Hints = {
-    maxCpu: read('maxCpu', SCHEMAS.maxCpu),
-    maxMemory: read('maxMemory', SCHEMAS.maxMemory),
-    gpu: read('gpu', SCHEMAS.accelerator),
-    fpga: read('fpga', SCHEMAS.accelerator),
-    disks: read('disks', SCHEMAS.disks),
+  // Built with loops, not Object.entries/fromEntries: a server parses the hints of every task it takes.
+  const other: Record<string, unknown> = {};
+  for (const key of Object.keys(entries)) {
+    if (RESERVED_KEYS.has(key)) continue;
+    // A "__proto__" key (JSON.parse makes it an own key) stays a key: assigning it would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(other, key, { value: entries[key], enumerable: true, writable: true, configurable: true });
+    else other[key] = entries[key];
+  }
+  const maxCpu = read('maxCpu', SCHEMAS.maxCpu);
+  const maxMemory = read('maxMemory', SCHEMAS.maxMemory);
+  const gpu = read('gpu', SCHEMAS.accelerator);
+  const fpga = read('fpga', SCHEMAS.accelerator);
+  const disks = read('disks', SCHEMAS.disks);
+  return {
+    ...(maxCpu === undefined ? {} : { maxCpu }),
+    ...(maxMemory === undefined ? {} : { maxMemory }),
+    ...(gpu === undefined ? {} : { gpu }),
+    ...(fpga === undefined ? {} : { fpga }),
+    ...(disks === undefined ? {} : { disks }),
     shortTask: read('shortTask', SCHEMAS.flag) ?? false,
     preemptible: read('preemptible', SCHEMAS.preemptible) ?? 0,
     localizationOptional: read('localizationOptional', SCHEMAS.flag) ?? false,
     other,
   };
-  return Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)) as unknown as Hints;
 }

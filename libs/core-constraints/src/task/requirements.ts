@@ -3,7 +3,7 @@ import { type ContainerSource, parseContainerList } from '../containers/containe
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
 import { assertKnownKeys, readAliased } from '../schema/keys';
 import { lazySchema } from '../schema/lazy-schema';
-import { capstanParser, joinPath, parseWithSchema } from '../schema/zod-bridge';
+import { joinPath, parseAt, parseWithSchema } from '../schema/zod-bridge';
 import { DEFAULT_DISKS, type DiskSpec, parseDisks } from '../units/disk';
 import { describeValue, GIB, parseSize } from '../units/size';
 
@@ -60,10 +60,11 @@ const retriesSchema = lazySchema(() =>
     }),
 );
 // Each built at the first task that gives its attribute (lazySchema), then kept for the next.
-const containerSchema = lazySchema(() => capstanParser((v) => parseContainerList(v, null)));
-const memorySchema = lazySchema(() => capstanParser((v) => parseSize(v)));
 const flagSchema = lazySchema(() => z.boolean());
-const disksSchema = lazySchema(() => capstanParser((v) => parseDisks(v)));
+// Capstan's own parsers, called directly (parseAt) rather than through a zod schema that only wraps them.
+const parseContainer = (value: unknown): readonly ContainerSource[] => parseContainerList(value, null);
+/** The default container, `"*"`: one candidate of kind `any` (shared, read-only). */
+const ANY_CONTAINER_LIST: readonly ContainerSource[] = Object.freeze(parseContainerList('*', null));
 const returnCodesSchema = lazySchema(() => {
   const exitCode = z.number().int();
   return z.union([z.literal('*'), exitCode.transform((code) => [code]), z.array(exitCode).min(1)], {
@@ -87,14 +88,18 @@ export function parseRequirements(value: unknown, path: string | null = 'require
     const found = readAliased(entries, ATTRIBUTES[attribute], path);
     return found === undefined ? fallback : parseWithSchema(schema(), found.value, joinPath(path, found.key));
   };
+  const readWith = <T>(attribute: keyof typeof ATTRIBUTES, parse: (value: unknown) => T, fallback: T): T => {
+    const found = readAliased(entries, ATTRIBUTES[attribute], path);
+    return found === undefined ? fallback : parseAt(parse, found.value, joinPath(path, found.key));
+  };
 
   return {
-    container: read('container', containerSchema, parseContainerList('*', null)),
+    container: readWith('container', parseContainer, ANY_CONTAINER_LIST),
     cpu: read('cpu', cpuSchema, 1),
-    memory: read('memory', memorySchema, DEFAULT_MEMORY),
+    memory: readWith('memory', parseSize, DEFAULT_MEMORY),
     gpu: read('gpu', flagSchema, false),
     fpga: read('fpga', flagSchema, false),
-    disks: read('disks', disksSchema, DEFAULT_DISKS),
+    disks: readWith('disks', parseDisks, DEFAULT_DISKS),
     maxRetries: read('maxRetries', retriesSchema, 0),
     returnCodes: read('returnCodes', returnCodesSchema, [0]),
   };

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { CapstanError, ErrorCode } from '../errors/capstan-error';
+import { normaliseGuestPath } from '../paths/guest-path';
 import { assertKnownKeys } from '../schema/keys';
 import { lazySchema } from '../schema/lazy-schema';
 import { joinPath, parseWithSchema } from '../schema/zod-bridge';
@@ -95,7 +96,7 @@ function resolveGuestPaths(inputs: ReadonlyArray<{ source: string; path?: string
       throw new CapstanError(ErrorCode.InvalidValue, `guest path "${guest}" is relative; give an absolute path such as "${posix.join(DEFAULT_INPUT_ROOT, guest)}"`, { path });
     }
     // Without trailing slashes, so that "/in/x/" and "/in/x" are one guest path (the root "/" stays "/").
-    const normalised = posix.normalize(guest).replace(/(.)\/+$/, '$1');
+    const normalised = normaliseGuestPath(guest);
     if (normalised === GUEST_WORK_DIR || normalised.startsWith(`${GUEST_WORK_DIR}/`) || normalised === GUEST_COMMAND_FILE) {
       throw new CapstanError(ErrorCode.InvalidValue, `guest path "${guest}" is inside Capstan's own ${normalised === GUEST_COMMAND_FILE ? 'command file' : `work dir ${GUEST_WORK_DIR}`}; place inputs elsewhere, e.g. under ${DEFAULT_INPUT_ROOT}`, { path });
     }
