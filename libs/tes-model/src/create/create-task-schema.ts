@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { normaliseGuestPath } from '@capstan/core-constraints';
 import { z } from 'zod';
 import { tesExecutorSchema } from '../model/tes-executor';
 import { tesInputSchema } from '../model/tes-input';
@@ -154,7 +154,7 @@ const executorsSchema = z
 const inputsSchema = z.array(createInputSchema).superRefine((inputs, context) => {
   const seen = new Map<string, number>();
   inputs.forEach((input, index) => {
-    const key = posix.normalize(input.path).replace(/(.)\/+$/, '$1');
+    const key = normaliseGuestPath(input.path);
     const earlier = seen.get(key);
     if (earlier === undefined) {
       seen.set(key, index);

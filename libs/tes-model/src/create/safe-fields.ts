@@ -1,10 +1,11 @@
-import { CapstanError, ErrorCode, isDockerReference } from '@capstan/core-constraints';
-import { posix } from 'node:path';
+import { CapstanError, ErrorCode, isDockerReference, normaliseGuestPath } from '@capstan/core-constraints';
 import { showValue } from '../support/show-value';
 import { type ValidatedTask } from './create-task-schema';
 
 /** Kernel filesystems of the container: binding a task's files over them would hide or feed the kernel's view. */
 const KERNEL_FOLDERS = ['/proc', '/sys', '/dev'] as const;
+/** A `..` segment anywhere in a path. */
+const PARENT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
 
 const IMAGE_FIX =
   'name an image as [registry[:port]/]path[:tag][@digest] with a lower-case path, e.g. "ubuntu:22.04" or "quay.io/biocontainers/samtools:1.17--h00cdaf9_0"';
@@ -45,9 +46,9 @@ function checkPath(field: PathField): void {
   const { path, value } = field;
   if (value.includes('\0')) refuse(path, value, 'which holds a NUL byte, and a path cannot', 'remove it');
   if (value.includes(':')) refuse(path, value, 'which holds ":", which a container bind cannot take (it separates the bind options)', 'rename the path without ":"');
-  if (value.split('/').includes('..')) refuse(path, value, 'which has a ".." component that could lead out of its folder', 'write the path without ".."');
+  if (PARENT_SEGMENT.test(value)) refuse(path, value, 'which has a ".." component that could lead out of its folder', 'write the path without ".."');
   if (!field.bound) return;
-  const normal = posix.normalize(value);
+  const normal = normaliseGuestPath(value);
   const kernel = KERNEL_FOLDERS.find((folder) => normal === folder || normal.startsWith(`${folder}/`));
   if (kernel !== undefined) {
     refuse(path, value, `which is under ${kernel}, a kernel filesystem of the container that task files may not be bound over`, 'use a folder such as "/data"');
@@ -73,10 +74,14 @@ export function checkSafeFields(task: ValidatedTask): void {
   task.executors.forEach((executor, index) => {
     const at = `executors.${index}`;
     checkImage(`${at}.image`, executor.image);
-    executor.command.forEach((word, argument) => checkNoNul(`${at}.command.${argument}`, word, 'a program argument'));
-    for (const [name, value] of Object.entries(executor.env ?? {})) {
-      checkNoNul(`${at}.env`, name, 'a variable name');
-      checkNoNul(`${at}.env.${name}`, value, 'a variable value');
+    // Each field's path is written only for the one refused: this runs for every word of every create.
+    executor.command.forEach((word, argument) => {
+      if (word.includes('\0')) checkNoNul(`${at}.command.${argument}`, word, 'a program argument');
+    });
+    const env = executor.env ?? {};
+    for (const name of Object.keys(env)) {
+      if (name.includes('\0')) checkNoNul(`${at}.env`, name, 'a variable name');
+      if (env[name]?.includes('\0')) checkNoNul(`${at}.env.${name}`, env[name], 'a variable value');
     }
   });
   task.inputs.forEach((input, index) => checkNoNul(`inputs.${index}.url`, input.url, 'a url'));
