@@ -2,6 +2,9 @@ import { createStoredTask, type StoredTesTask, validateCreateTask } from '@capst
 import { type TesTaskStore } from '@capstan/tes-store';
 import { CreateBatcher } from './create-batcher';
 
+/** One turn of the event loop: what the batcher hands on waits for it. */
+const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
+
 function task(name: string): StoredTesTask {
   return createStoredTask(validateCreateTask({ name, executors: [{ image: 'busybox', command: ['true'] }] }));
 }
@@ -25,6 +28,9 @@ describe('CreateBatcher', () => {
     const tasks = [task('a'), task('b'), task('c')];
     await Promise.all(tasks.map((item) => batcher.add(item, 'alice')));
     expect(batches).toEqual([['a', 'b', 'c']]);
+    // Answered first; handed on in the next turn.
+    expect(stored).toEqual([]);
+    await nextTurn();
     expect(stored).toEqual(tasks.map((item) => item.id));
   });
 
@@ -37,6 +43,7 @@ describe('CreateBatcher', () => {
     expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((answers[1] as PromiseRejectedResult).reason).toEqual(new Error('refused by the store'));
     expect(batches).toEqual([['a'], ['c']]);
+    await nextTurn();
     expect(stored).toEqual([good.id, other.id]);
   });
 });

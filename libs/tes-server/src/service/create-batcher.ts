@@ -17,7 +17,7 @@ export class CreateBatcher {
 
   constructor(
     private readonly store: TesTaskStore,
-    /** Called for each task once it is stored (with its owner), after its create is answered. */
+    /** Called for each task once it is stored (with its owner), in the turn after its create is answered. */
     private readonly stored: (task: StoredTesTask, owner: string) => void,
   ) {}
 
@@ -50,9 +50,12 @@ export class CreateBatcher {
         }
       });
     }
-    for (const pending of stored) {
-      pending.resolve();
-      this.stored(pending.task, pending.owner);
-    }
+    for (const pending of stored) pending.resolve();
+    // After the answers are on their way (their continuations run before the next turn): the created events and the
+    // dispatcher's queue wait one turn, off each create's round trip. A task stored here is never lost: were the server
+    // to close before this runs, the next start finds it QUEUED in the store and queues it.
+    setImmediate(() => {
+      for (const pending of stored) this.stored(pending.task, pending.owner);
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { CapstanError, ErrorCode, GUEST_COMMAND_FILE, GUEST_WORK_DIR } from '@capstan/core-constraints';
+import { CapstanError, ErrorCode, GUEST_COMMAND_FILE, GUEST_WORK_DIR, normaliseGuestPath } from '@capstan/core-constraints';
 import { readPathPattern, suggestedPathPrefix, type ValidatedTask } from '@capstan/tes-model';
 import { join, posix } from 'node:path';
 
@@ -35,9 +35,6 @@ export interface TesTaskLayout {
   readonly folders: readonly string[];
 }
 
-export function normaliseGuestPath(path: string): string {
-  return posix.normalize(path).replace(/(.)\/+$/, '$1');
-}
 
 function isUnder(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder === '/' ? '/' : `${folder}/`);
@@ -45,7 +42,9 @@ function isUnder(path: string, folder: string): boolean {
 
 /** The host path of a container path under the task's root. */
 export function hostPathOf(root: string, guestPath: string): string {
-  return join(root, normaliseGuestPath(guestPath));
+  const guest = normaliseGuestPath(guestPath);
+  // Under the root `/` (the layout a create is checked with) a normal absolute path is its own host path.
+  return root === '/' && guest.startsWith('/') ? guest : join(root, guest);
 }
 
 /** Keeps only the paths no other path in the list contains. */
@@ -166,6 +165,10 @@ export function planTaskLayout(task: ValidatedTask, root: string): TesTaskLayout
   };
 }
 
+/** How many segments a normalised absolute path has (`/` none, `/data` one). */
 function depth(path: string): number {
-  return path === '/' ? 0 : path.split('/').length - 1;
+  if (path === '/') return 0;
+  let slashes = 0;
+  for (let index = path.indexOf('/'); index !== -1; index = path.indexOf('/', index + 1)) slashes += 1;
+  return slashes;
 }
