@@ -80,6 +80,7 @@ describe('refused at creation with a 400 naming the field and the value', () => 
     ['an input over /dev', { executors: [executor], inputs: [{ content: 'x', path: '/dev/sda' }] }, 'inputs.0.path', 'under /dev'],
     ['an output path climbing out', { executors: [executor], outputs: [{ url: 'https://example.org/o', path: '/data/../../etc/shadow' }] }, 'outputs.0.path', '".." component'],
     ['stdout with a ":"', { executors: [{ ...executor, stdout: '/logs/out:z' }] }, 'executors.0.stdout', 'holds ":"'],
+    ['an input path ending in a space, beside the same path without it', { executors: [executor], inputs: [{ content: 'x', path: '/data/in/a' }, { content: 'y', path: '/data/in/a ' }] }, 'inputs.1.path', 'ends with white space'],
     ['too many executors', { executors: many(65, () => executor) }, 'executors', 'has 65 executors, more than the limit of 64'],
     ['too many argv elements', { executors: [{ ...executor, command: many(4097, () => 'x') }] }, 'executors.0.command', 'more than the limit of 4096'],
     ['the cloud metadata address', { executors: [executor], inputs: [{ url: 'http://169.254.169.254/latest/meta-data/iam', path: '/in/x' }] }, 'inputs.0.url', '169.254.169.254, a link-local'],

@@ -46,6 +46,10 @@ describe('paths, argv and env', () => {
     ['an input under /sys', { executors: [executor], inputs: [{ content: 'x', path: '/sys/fs/cgroup/x' }] }, 'inputs.0.path', /under \/sys/],
     ['an output under /dev', { executors: [executor], outputs: [{ url: 's3://b/o', path: '/dev/sda' }] }, 'outputs.0.path', /under \/dev/],
     ['a volume that normalises to /dev', { executors: [executor], volumes: ['//dev/./'] }, 'volumes.0', /under \/dev/],
+    ['a trailing space in an input path', { executors: [executor], inputs: [{ content: 'x', path: '/data/in/a ' }] }, 'inputs.0.path', /begins or ends with white space/],
+    ['a trailing tab in a volume', { executors: [executor], volumes: ['/data\t'] }, 'volumes.0', /begins or ends with white space/],
+    ['a trailing newline in an output path', { executors: [executor], outputs: [{ url: 's3://b/o', path: '/data/o\n' }] }, 'outputs.0.path', /begins or ends with white space/],
+    ['a no-break space ending stdout', withExecutor({ stdout: '/logs/out\u00a0' }), 'executors.0.stdout', /begins or ends with white space/],
   ])('refuses %s', (_label, body, path, message) => {
     const error = refusal(body);
     expect(error.code).toBe(ErrorCode.TesInvalidTask);

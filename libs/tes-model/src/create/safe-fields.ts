@@ -45,6 +45,8 @@ function pathFields(task: ValidatedTask): PathField[] {
 function checkPath(field: PathField): void {
   const { path, value } = field;
   if (value.includes('\0')) refuse(path, value, 'which holds a NUL byte, and a path cannot', 'remove it');
+  // Capstan's task model trims its paths: one that begins or ends with white space would be bound elsewhere than named.
+  if (value !== value.trim()) refuse(path, value, 'which begins or ends with white space, which a container bind cannot keep', 'remove the white space');
   if (value.includes(':')) refuse(path, value, 'which holds ":", which a container bind cannot take (it separates the bind options)', 'rename the path without ":"');
   if (PARENT_SEGMENT.test(value)) refuse(path, value, 'which has a ".." component that could lead out of its folder', 'write the path without ".."');
   if (!field.bound) return;

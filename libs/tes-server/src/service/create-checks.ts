@@ -1,7 +1,7 @@
 import { CapstanError, ErrorCode } from '@capstan/core-constraints';
 import { inputSource, type ValidatedTask } from '@capstan/tes-model';
 import { type FileTransfer } from '@capstan/transfer';
-import { executorTask } from './executor-task';
+import { checkExecutorTask } from './executor-task';
 import { planTaskLayout } from './task-layout';
 import { inTesFields } from './tes-terms';
 import { type TesServiceOptions } from './tes-service-options';
@@ -22,10 +22,10 @@ export function checkBackend(task: ValidatedTask, options: Pick<TesServiceOption
 
 /** Refuses at creation what could never run: paths that cannot be bound, env names or images Capstan cannot use, addresses it will not fetch. */
 export function checkRunnable(task: ValidatedTask, mover: Pick<FileTransfer, 'checkAddress'>): void {
-  const layout = planTaskLayout(task, '/');
+  planTaskLayout(task, '/');
   task.executors.forEach((_executor, index) => {
     try {
-      executorTask('check', task, index, layout);
+      checkExecutorTask(task, index);
     } catch (error) {
       if (!(error instanceof CapstanError)) throw error;
       const field = tesField(index, error.path);

@@ -43,20 +43,42 @@ export function executorIndexOf(id: string, taskName: string): number | undefine
  * bound at their container paths, run by `sh` (TES images need not have bash).
  */
 export function executorTask(id: string, task: ValidatedTask, index: number, layout: TesTaskLayout): Task {
-  const executor = task.executors[index];
-  if (executor === undefined) throw new RangeError(`the task has no executor ${index}`);
-  const resources = task.resources;
+  const executor = executorAt(task, index);
   return parseTask({
     name: executorTaskName(id, index),
     command: executorScript(executor),
-    requirements: {
-      container: executor.image,
-      ...(resources?.cpu_cores === undefined ? {} : { cpu: resources.cpu_cores }),
-      ...(resources?.ram_gb === undefined ? {} : { memory: gigabytes(resources.ram_gb) }),
-    },
+    requirements: executorRequirements(task, executor),
     // The task's tags are its labels: the engine's routes: rules match on them as on a task file's hints.labels.
     hints: { shell: 'sh', ...(task.tags === undefined || Object.keys(task.tags).length === 0 ? {} : { labels: task.tags }) },
     inputs: layout.mounts.map((mount) => ({ source: mount.hostPath, path: mount.guestPath, type: mount.type, ...(mount.writable ? { writable: true } : {}) })),
     env: executor.env ?? {},
   });
+}
+
+function executorAt(task: ValidatedTask, index: number): TesExecutor {
+  const executor = task.executors[index];
+  if (executor === undefined) throw new RangeError(`the task has no executor ${index}`);
+  return executor;
+}
+
+/** The `requirements` of an executor's Capstan task: its image, and the task's cores and memory. */
+function executorRequirements(task: ValidatedTask, executor: TesExecutor): Record<string, unknown> {
+  const resources = task.resources;
+  return {
+    container: executor.image,
+    ...(resources?.cpu_cores === undefined ? {} : { cpu: resources.cpu_cores }),
+    ...(resources?.ram_gb === undefined ? {} : { memory: gigabytes(resources.ram_gb) }),
+  };
+}
+
+/**
+ * Parses, as {@link executorTask} does, the parts of executor `index`'s Capstan task that a validated TES task can get
+ * wrong: its image, its memory and its env names. What executorTask adds besides (the command script, the `sh` shell
+ * and the tags as labels among the hints, the layout's binds as inputs) is valid by construction, so a create is
+ * checked without building it; create-checks.spec.ts holds the two to the same answer on generated tasks. Throws the
+ * CapstanError that executorTask would.
+ */
+export function checkExecutorTask(task: ValidatedTask, index: number): void {
+  const executor = executorAt(task, index);
+  parseTask({ name: executorTaskName('check', index), command: 'exit 0', requirements: executorRequirements(task, executor), env: executor.env ?? {} });
 }
