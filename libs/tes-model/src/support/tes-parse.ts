@@ -1,5 +1,5 @@
 import { CapstanError, type ErrorCode, joinPath } from '@capstan/core-constraints';
-import { type z } from 'zod';
+import { z } from 'zod';
 import { showValue } from './show-value';
 
 /**
@@ -25,13 +25,34 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
  * type issues are described here.
  */
 export function parseTes<T>(schema: z.ZodType<T>, value: unknown, code: ErrorCode, root: string | null = null): T {
-  const result = schema.safeParse(value, { reportInput: true, error: () => NO_MESSAGE });
+  const result = fastPathOf(schema).safeParse(value, { reportInput: true, error: () => NO_MESSAGE });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = joinPath(root, ...(issue?.path.map(String) ?? []));
   const subject = path ?? 'the value';
   const predicate = issue === undefined ? 'is invalid' : issue.message === NO_MESSAGE ? describeIssue(issue) : issue.message;
   throw new CapstanError(code, `${subject} ${predicate}`, { path, details: { value: issue === undefined ? value : issue.input } });
+}
+
+/** Parses of a schema after which it gets zod's compiled fast path: a schema parsed once or twice is not worth it. */
+export const COMPILE_AFTER_PARSES = 16;
+
+const fastPaths = new WeakMap<z.ZodType, { parses: number; schema: z.ZodType }>();
+
+/**
+ * The schema to parse with: after {@link COMPILE_AFTER_PARSES} parses, zod's own compiled form of it (`z.compile`: a
+ * generated parser for input that passes, which hands anything else to the schema itself, so refusals and their
+ * messages are the schema's). tes-parse.spec.ts holds the two to the same answers on generated bodies.
+ */
+function fastPathOf<T>(schema: z.ZodType<T>): z.ZodType<T> {
+  let entry = fastPaths.get(schema);
+  if (entry === undefined) {
+    entry = { parses: 0, schema };
+    fastPaths.set(schema, entry);
+  }
+  entry.parses += 1;
+  if (entry.parses === COMPILE_AFTER_PARSES) entry.schema = z.compile(schema);
+  return entry.schema as z.ZodType<T>;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
