@@ -1,4 +1,4 @@
-import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify';
 import { ANONYMOUS, type Principal } from '../service/principal';
 import { basicCredentialsOf, BasicUsers, type PrincipalUser } from './basic-users';
 import { bearerTokenOf, type PrincipalToken, PrincipalTokens } from './bearer-tokens';
@@ -11,6 +11,12 @@ const REALM = 'capstan-tes';
 export type AuthSettings = { readonly principals: readonly PrincipalToken[]; readonly users?: readonly PrincipalUser[] } | { readonly disabled: true };
 
 const principals = new WeakMap<FastifyRequest, Principal>();
+
+/**
+ * An onRequest hook in fastify's callback form: a request whose check needs no waiting (a bearer token, a loopback
+ * check) goes on to its handler in the same turn, without a promise of its own.
+ */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 /** The principal the auth hook found for the request; undefined on routes without the hook. */
 export function findPrincipal(request: FastifyRequest): Principal | undefined {
@@ -32,23 +38,30 @@ export function principalOf(request: FastifyRequest): Principal {
  * (DNS rebinding) cannot drive the server from a browser on this machine. Sockets without an address (a Unix socket,
  * fastify's `inject`) are local by nature and pass the first check.
  */
-export function loopbackOnlyHook(): (request: FastifyRequest) => Promise<void> {
-  return async (request) => {
+export function loopbackOnlyHook(): AuthHook {
+  return (request, _reply, done) => {
     const local = request.socket.localAddress;
     if (local !== undefined && !isLoopbackHost(local)) {
-      throw new TesHttpError(
-        HttpErrorCode.Forbidden,
-        `authentication is disabled, which is allowed only on loopback, but this request arrived on ${JSON.stringify(local)}; listen on the host given in the server's options (a loopback address), or configure auth.tokens`,
+      done(
+        new TesHttpError(
+          HttpErrorCode.Forbidden,
+          `authentication is disabled, which is allowed only on loopback, but this request arrived on ${JSON.stringify(local)}; listen on the host given in the server's options (a loopback address), or configure auth.tokens`,
+        ),
       );
+      return;
     }
     const header = request.headers.host;
     if (header === undefined || !isLoopbackHost(hostOfHeader(header))) {
-      throw new TesHttpError(
-        HttpErrorCode.Forbidden,
-        `authentication is disabled, so requests must name a loopback host, but the Host header is ${header === undefined ? 'missing' : JSON.stringify(header)}; call the server as localhost, 127.0.0.1 or [::1] (a page of another site that reaches it through DNS rebinding is refused this way), or configure auth.tokens`,
+      done(
+        new TesHttpError(
+          HttpErrorCode.Forbidden,
+          `authentication is disabled, so requests must name a loopback host, but the Host header is ${header === undefined ? 'missing' : JSON.stringify(header)}; call the server as localhost, 127.0.0.1 or [::1] (a page of another site that reaches it through DNS rebinding is refused this way), or configure auth.tokens`,
+        ),
       );
+      return;
     }
     principals.set(request, ANONYMOUS);
+    done();
   };
 }
 
@@ -59,38 +72,51 @@ export function loopbackOnlyHook(): (request: FastifyRequest) => Promise<void> {
  * name and a wrong password get the same 401 (which part was wrong is not said). With authentication disabled,
  * {@link loopbackOnlyHook} already named the anonymous principal, so there is nothing left to check.
  */
-export function bearerAuthHook(auth: AuthSettings): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function bearerAuthHook(auth: AuthSettings): AuthHook {
   // Checked again here, so a protected route is never open even where the global hook was not installed.
   if ('disabled' in auth) return loopbackOnlyHook();
   const tokens = new PrincipalTokens(auth.principals);
   const users = new BasicUsers(auth.users ?? []);
   const challenges = users.size === 0 ? [`Bearer realm="${REALM}"`] : [`Bearer realm="${REALM}"`, `Basic realm="${REALM}", charset="UTF-8"`];
   const forms = users.size === 0 ? '"Authorization: Bearer <token>"' : '"Authorization: Bearer <token>" or "Authorization: Basic <base64 of user:password>"';
-  return async (request, reply) => {
-    const header = request.headers.authorization;
-    const credentials = users.size === 0 ? undefined : basicCredentialsOf(header);
-    const token = credentials === undefined ? bearerTokenOf(header) : undefined;
-    const principal = credentials !== undefined ? await users.find(credentials.user, credentials.password) : token === undefined ? undefined : tokens.find(token);
+
+  /** Names the request's principal, or answers why not: the error for the request, its headers set on the reply. */
+  const judge = (request: FastifyRequest, reply: FastifyReply, principal: Principal | 'busy' | undefined, basic: boolean, token: string | undefined): Error | undefined => {
     if (principal === 'busy') {
       void reply.header('retry-after', '1');
-      throw new TesHttpError(HttpErrorCode.TooManyRequests, 'the server is checking too many passwords at once; send the request again in a second (Retry-After)');
+      return new TesHttpError(HttpErrorCode.TooManyRequests, 'the server is checking too many passwords at once; send the request again in a second (Retry-After)');
     }
     if (principal !== undefined) {
       principals.set(request, principal);
-      return;
+      return undefined;
     }
-    if (header === undefined) {
+    if (request.headers.authorization === undefined) {
       void reply.header('www-authenticate', challenges);
-      throw new TesHttpError(HttpErrorCode.Unauthorized, `the request has no Authorization header; send ${forms} with credentials the server is configured with (auth.tokens${users.size === 0 ? '' : ', auth.users'})`);
+      return new TesHttpError(HttpErrorCode.Unauthorized, `the request has no Authorization header; send ${forms} with credentials the server is configured with (auth.tokens${users.size === 0 ? '' : ', auth.users'})`);
     }
-    void reply.header('www-authenticate', credentials === undefined ? [`Bearer realm="${REALM}", error="invalid_token"`, ...challenges.slice(1)] : challenges);
-    throw new TesHttpError(
+    void reply.header('www-authenticate', basic ? challenges : [`Bearer realm="${REALM}", error="invalid_token"`, ...challenges.slice(1)]);
+    return new TesHttpError(
       HttpErrorCode.Unauthorized,
-      credentials !== undefined
+      basic
         ? 'the user name and password are not a pair the server accepts; send a user of the server\'s auth.users with its password'
         : token === undefined
           ? `the Authorization header is not of the form ${forms}; send one of those`
           : 'the bearer token is not one the server accepts; send a token from the server\'s auth.tokens',
     );
+  };
+
+  return (request, reply, done) => {
+    const header = request.headers.authorization;
+    const credentials = users.size === 0 ? undefined : basicCredentialsOf(header);
+    if (credentials !== undefined) {
+      // A password is checked off the event loop: the request goes on when its answer comes.
+      users.find(credentials.user, credentials.password).then(
+        (principal) => done(judge(request, reply, principal, true, undefined)),
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
+      return;
+    }
+    const token = bearerTokenOf(header);
+    done(judge(request, reply, token === undefined ? undefined : tokens.find(token), false, token));
   };
 }

@@ -98,6 +98,35 @@ describe("a create's check of each executor's Capstan task", () => {
     expect(passed).toBeGreaterThan(50);
   });
 
+  it('answers the same for parts it checked before, a refusal every time and with its own message', () => {
+    const good = validateCreateTask({ resources: { ram_gb: 2 }, executors: [{ image: 'busybox', command: ['true'], env: { A: '1' } }] });
+    const bad = validateCreateTask({ resources: { ram_gb: 2 }, executors: [{ image: 'busybox', command: ['true'], env: { 'a-b': '1' } }] });
+    const badElsewhere = validateCreateTask({
+      resources: { ram_gb: 2 },
+      executors: [
+        { image: 'busybox', command: ['true'], env: { A: '1' } },
+        { image: 'busybox', command: ['true'], env: { 'a-b': '1' } },
+      ],
+    });
+    for (let round = 0; round < 3; round += 1) {
+      expect(createCheck(good)).toBe('passes');
+      expect(createCheck(bad)).toBe(fullCheck(bad));
+      expect(createCheck(bad)).toMatch(/ at env\.a-b: /);
+      // The second executor's refusal names it, though its first executor's parts passed before.
+      expect(createCheck(badElsewhere)).toBe(fullCheck(badElsewhere));
+    }
+  });
+
+  it('keeps answering right past the bound on parts it remembers, for passes and refusals alike', () => {
+    for (let index = 0; index < 3000; index += 1) {
+      const env = index % 7 === 0 ? { [`bad-${index}`]: 'x' } : { [`V${index}`]: 'x'.repeat(index % 5000) };
+      const task = validateCreateTask({ executors: [{ image: 'busybox', command: ['true'], env }] });
+      expect(createCheck(task)).toBe(index % 7 === 0 ? fullCheck(task) : 'passes');
+    }
+    const bad = validateCreateTask({ executors: [{ image: 'busybox', command: ['true'], env: { 'bad-0': 'x' } }] });
+    expect(createCheck(bad)).toMatch(/ at env\.bad-0: /);
+  });
+
   it.each([
     ['an env name a shell cannot set', { image: 'busybox', command: ['true'], env: { 'with-dash': '1' } }, {}, 'env.with-dash'],
     ['memory beyond any size', { image: 'busybox', command: ['true'] }, { ram_gb: 1e300 }, 'requirements.memory'],

@@ -72,13 +72,46 @@ function executorRequirements(task: ValidatedTask, executor: TesExecutor): Recor
 }
 
 /**
+ * Executor parts that a check has found valid, as their JSON: `parseTask` is a pure function of them, so the same
+ * parts get the same answer, and a server's creates mostly repeat a few images, sizes and env sets. Only passes are
+ * kept (a refusal is parsed again, so its message is always its own); the set is bounded in count and key length, and
+ * starts again empty when full, so a client sending ever-new parts costs it nothing but the misses.
+ */
+class CheckedParts {
+  private readonly keys = new Set<string>();
+
+  constructor(
+    private readonly maxKeys: number,
+    private readonly maxKeyLength: number,
+  ) {}
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  add(key: string): void {
+    if (key.length > this.maxKeyLength) return;
+    if (this.keys.size >= this.maxKeys) this.keys.clear();
+    this.keys.add(key);
+  }
+}
+
+const checkedParts = new CheckedParts(1024, 4096);
+
+/**
  * Parses, as {@link executorTask} does, the parts of executor `index`'s Capstan task that a validated TES task can get
  * wrong: its image, its memory and its env names. What executorTask adds besides (the command script, the `sh` shell
  * and the tags as labels among the hints, the layout's binds as inputs) is valid by construction, so a create is
- * checked without building it; create-checks.spec.ts holds the two to the same answer on generated tasks. Throws the
- * CapstanError that executorTask would.
+ * checked without building it; create-checks.spec.ts holds the two to the same answer on generated tasks. Parts
+ * already found valid are not parsed again. Throws the CapstanError that executorTask would.
  */
 export function checkExecutorTask(task: ValidatedTask, index: number): void {
   const executor = executorAt(task, index);
-  parseTask({ name: executorTaskName('check', index), command: 'exit 0', requirements: executorRequirements(task, executor), env: executor.env ?? {} });
+  const parts = { requirements: executorRequirements(task, executor), env: executor.env ?? {} };
+  // JSON tells two different parts apart: their values are strings (escaped one to one) and finite numbers.
+  const key = JSON.stringify(parts);
+  if (checkedParts.has(key)) return;
+  // The name only tells executors apart in messages; any index makes a valid one.
+  parseTask({ name: executorTaskName('check', index), command: 'exit 0', ...parts });
+  checkedParts.add(key);
 }
