@@ -42,7 +42,7 @@ const fastPaths = new WeakMap<z.ZodType, { parses: number; schema: z.ZodType }>(
 /**
  * The schema to parse with: after {@link COMPILE_AFTER_PARSES} parses, zod's own compiled form of it (`z.compile`: a
  * generated parser for input that passes, which hands anything else to the schema itself, so refusals and their
- * messages are the schema's). tes-parse.spec.ts holds the two to the same answers on generated bodies.
+ * messages are the schema's). compiled-create-schema.spec.ts holds the two to the same answers on generated bodies.
  */
 function fastPathOf<T>(schema: z.ZodType<T>): z.ZodType<T> {
   let entry = fastPaths.get(schema);

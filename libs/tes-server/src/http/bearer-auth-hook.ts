@@ -110,10 +110,14 @@ export function bearerAuthHook(auth: AuthSettings): AuthHook {
     const credentials = users.size === 0 ? undefined : basicCredentialsOf(header);
     if (credentials !== undefined) {
       // A password is checked off the event loop: the request goes on when its answer comes.
-      users.find(credentials.user, credentials.password).then(
-        (principal) => done(judge(request, reply, principal, true, undefined)),
-        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
-      );
+      // Whatever fails on the way (the check, the judging) answers the request as an error, never as an open promise.
+      users
+        .find(credentials.user, credentials.password)
+        .then((principal) => judge(request, reply, principal, true, undefined))
+        .then(
+          (answer) => done(answer),
+          (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+        );
       return;
     }
     const token = bearerTokenOf(header);
